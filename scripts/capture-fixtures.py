@@ -1,0 +1,738 @@
+#!/usr/bin/env python3
+"""Capture real rtnetlink notifications from the running kernel as decoder
+test fixtures for nlwatch.
+
+Usage (from the repository root):
+
+    sudo python3 scripts/capture-fixtures.py [OUTPUT_DIR]
+
+OUTPUT_DIR defaults to src/wire/fixtures/ next to this script's parent.
+
+Safety: the script never touches the host's network configuration.  Unless
+NLWATCH_SANDBOXED is set it re-executes itself as
+
+    unshare --net --mount --propagation private env NLWATCH_SANDBOXED=1 \
+        NLWATCH_PARENT_NETNS=<inode> python3 <script> <args>
+
+so every `ip` command and the netlink socket live in a brand-new, throw-away
+network namespace that disappears when the process exits.  Inside, it refuses
+to run if its network namespace is the same as the one it was launched from.
+No traffic is sent; interfaces are only configured.
+
+Each output .bin file holds exactly one netlink message, byte-exact as
+received from the kernel (nlmsg_len bytes, no trailing padding).
+
+Python 3.11, standard library only.
+"""
+
+import os
+import select
+import socket
+import struct
+import subprocess
+import sys
+import time
+
+# ---------------------------------------------------------------------------
+# Sandbox re-exec
+# ---------------------------------------------------------------------------
+
+
+def netns_inode():
+    return os.stat("/proc/self/ns/net").st_ino
+
+
+def ensure_sandbox():
+    if os.environ.get("NLWATCH_SANDBOXED"):
+        # Belt and braces against NLWATCH_SANDBOXED being set by hand on the
+        # host: our netns must differ from the launcher's and from our parent
+        # process's (unshare execs env which execs us, so the parent is
+        # whatever ran `unshare`, i.e. a process in the original namespace).
+        mine = netns_inode()
+        parent = os.environ.get("NLWATCH_PARENT_NETNS")
+        if parent is not None and int(parent) == mine:
+            sys.exit("refusing to run: still in the launching network namespace")
+        try:
+            ppid_ns = os.stat(f"/proc/{os.getppid()}/ns/net").st_ino
+        except OSError:
+            ppid_ns = None
+        if ppid_ns == mine:
+            sys.exit("refusing to run: same network namespace as parent process; "
+                     "run without NLWATCH_SANDBOXED so the script can unshare itself")
+        if ppid_ns is None and parent is None:
+            sys.exit("refusing to run: cannot prove we are in a private network namespace")
+        existing = _ifnames() & {"veth0", "veth1", "br0"}
+        if existing:
+            sys.exit(f"refusing to run: {sorted(existing)} already exist in this namespace")
+        return
+    if os.geteuid() != 0:
+        sys.exit("must be run as root (needs unshare --net and ip link add)")
+    script = os.path.abspath(__file__)
+    cmd = [
+        "unshare", "--net", "--mount", "--propagation", "private",
+        "env", "NLWATCH_SANDBOXED=1", f"NLWATCH_PARENT_NETNS={netns_inode()}",
+        sys.executable or "python3", script, *sys.argv[1:],
+    ]
+    rc = subprocess.call(cmd)
+    sys.exit(rc)
+
+
+def _ifnames():
+    names = set()
+    with open("/proc/self/net/dev") as f:
+        for line in f.readlines()[2:]:
+            names.add(line.split(":", 1)[0].strip())
+    return names
+
+
+# ---------------------------------------------------------------------------
+# Netlink constants
+# ---------------------------------------------------------------------------
+
+SOL_NETLINK = 270
+NETLINK_ADD_MEMBERSHIP = 1
+
+RTNLGRP_LINK = 1
+RTNLGRP_NEIGH = 3
+RTNLGRP_IPV4_IFADDR = 5
+RTNLGRP_IPV4_ROUTE = 7
+RTNLGRP_IPV6_IFADDR = 9
+RTNLGRP_IPV6_ROUTE = 11
+
+RTM_NEWLINK, RTM_DELLINK = 16, 17
+RTM_NEWADDR, RTM_DELADDR = 20, 21
+RTM_NEWROUTE, RTM_DELROUTE = 24, 25
+RTM_NEWNEIGH, RTM_DELNEIGH = 28, 29
+
+MSG_NAMES = {
+    RTM_NEWLINK: "RTM_NEWLINK", RTM_DELLINK: "RTM_DELLINK",
+    RTM_NEWADDR: "RTM_NEWADDR", RTM_DELADDR: "RTM_DELADDR",
+    RTM_NEWROUTE: "RTM_NEWROUTE", RTM_DELROUTE: "RTM_DELROUTE",
+    RTM_NEWNEIGH: "RTM_NEWNEIGH", RTM_DELNEIGH: "RTM_DELNEIGH",
+}
+
+NLA_TYPE_MASK = 0x3FFF
+
+# ifinfomsg attributes
+IFLA_ADDRESS = 1
+IFLA_IFNAME = 3
+IFLA_MTU = 4
+IFLA_MASTER = 10
+IFLA_OPERSTATE = 16
+IFLA_LINKINFO = 18
+IFLA_INFO_KIND = 1
+IFLA_INFO_SLAVE_KIND = 4
+IFLA_PROP_LIST = 52
+IFLA_ALT_IFNAME = 53
+
+IFF_UP = 0x1
+IFF_RUNNING = 0x40
+IFF_LOWER_UP = 0x10000
+
+# ifaddrmsg attributes
+IFA_ADDRESS = 1
+IFA_LOCAL = 2
+IFA_LABEL = 3
+IFA_BROADCAST = 4
+
+# rtmsg attributes
+RTA_DST = 1
+RTA_OIF = 4
+RTA_GATEWAY = 5
+RTA_PRIORITY = 6
+RTA_METRICS = 8
+RTA_MULTIPATH = 9
+RTA_TABLE = 15
+RTAX_MTU = 2
+
+# ndmsg attributes
+NDA_DST = 1
+NDA_LLADDR = 2
+
+AF_INET = 2
+AF_INET6 = 10
+AF_BRIDGE = 7
+
+# ---------------------------------------------------------------------------
+# Parsing helpers
+# ---------------------------------------------------------------------------
+
+
+def nlmsg_align(n):
+    return (n + 3) & ~3
+
+
+class Msg:
+    __slots__ = ("raw", "type", "flags", "seq", "pid")
+
+    def __init__(self, raw):
+        self.raw = raw
+        _, self.type, self.flags, self.seq, self.pid = struct.unpack_from("<IHHII", raw, 0)
+
+    @property
+    def name(self):
+        return MSG_NAMES.get(self.type, str(self.type))
+
+    @property
+    def payload(self):
+        return self.raw[16:]
+
+
+def split_datagram(data):
+    msgs = []
+    off = 0
+    while off + 16 <= len(data):
+        (length,) = struct.unpack_from("<I", data, off)
+        if length < 16 or off + length > len(data):
+            raise ValueError(f"bad nlmsg_len {length} at offset {off} of {len(data)}")
+        msgs.append(Msg(bytes(data[off:off + length])))
+        off += nlmsg_align(length)
+    return msgs
+
+
+def parse_attrs(buf):
+    """Return list of (type, value) with NLA_F_NESTED/NET_BYTEORDER masked off."""
+    out = []
+    off = 0
+    while off + 4 <= len(buf):
+        alen, atype = struct.unpack_from("<HH", buf, off)
+        if alen < 4 or off + alen > len(buf):
+            break
+        out.append((atype & NLA_TYPE_MASK, bytes(buf[off + 4:off + alen])))
+        off += nlmsg_align(alen)
+    return out
+
+
+def attr(attrs, t):
+    for at, v in attrs:
+        if at == t:
+            return v
+    return None
+
+
+def cstr(v):
+    return v.split(b"\0", 1)[0].decode() if v is not None else None
+
+
+def u32(v):
+    return struct.unpack("<I", v[:4])[0] if v is not None else None
+
+
+def ipaddr(family, v):
+    if v is None:
+        return None
+    return socket.inet_ntop(socket.AF_INET if family == AF_INET else socket.AF_INET6, v)
+
+
+def mac(v):
+    return ":".join(f"{b:02x}" for b in v) if v is not None else None
+
+
+def parse_link(m):
+    family, _, iftype, index, flags, change = struct.unpack_from("<BBHiII", m.payload, 0)
+    attrs = parse_attrs(m.payload[16:])
+    info = {
+        "family": family, "ifi_type": iftype, "ifindex": index,
+        "flags": flags, "change": change,
+        "ifname": cstr(attr(attrs, IFLA_IFNAME)),
+        "master": u32(attr(attrs, IFLA_MASTER)),
+        "mtu": u32(attr(attrs, IFLA_MTU)),
+        "address": mac(attr(attrs, IFLA_ADDRESS)),
+        "kind": None, "slave_kind": None, "altnames": [],
+        "has_linkinfo": False,
+    }
+    li = attr(attrs, IFLA_LINKINFO)
+    if li is not None:
+        info["has_linkinfo"] = True
+        la = parse_attrs(li)
+        info["kind"] = cstr(attr(la, IFLA_INFO_KIND))
+        info["slave_kind"] = cstr(attr(la, IFLA_INFO_SLAVE_KIND))
+    pl = attr(attrs, IFLA_PROP_LIST)
+    if pl is not None:
+        info["altnames"] = [cstr(v) for t, v in parse_attrs(pl) if t == IFLA_ALT_IFNAME]
+    op = attr(attrs, IFLA_OPERSTATE)
+    info["operstate"] = op[0] if op else None
+    return info
+
+
+def parse_addr(m):
+    family, prefixlen, flags, scope, index = struct.unpack_from("<BBBBi", m.payload, 0)
+    attrs = parse_attrs(m.payload[8:])
+    return {
+        "family": family, "prefixlen": prefixlen, "ifa_flags": flags,
+        "scope": scope, "ifindex": index,
+        "address": ipaddr(family, attr(attrs, IFA_ADDRESS)),
+        "local": ipaddr(family, attr(attrs, IFA_LOCAL)),
+        "broadcast": ipaddr(family, attr(attrs, IFA_BROADCAST)),
+        "label": cstr(attr(attrs, IFA_LABEL)),
+    }
+
+
+def parse_route(m):
+    (family, dst_len, src_len, tos, table, proto, scope, rtype, flags) = struct.unpack_from(
+        "<BBBBBBBBI", m.payload, 0)
+    attrs = parse_attrs(m.payload[12:])
+    rta_table = u32(attr(attrs, RTA_TABLE))
+    info = {
+        "family": family, "dst_len": dst_len, "rtm_table": table,
+        "rta_table": rta_table, "table": rta_table if rta_table is not None else table,
+        "protocol": proto, "scope": scope, "rtm_type": rtype,
+        "dst": ipaddr(family, attr(attrs, RTA_DST)),
+        "gateway": ipaddr(family, attr(attrs, RTA_GATEWAY)),
+        "oif": u32(attr(attrs, RTA_OIF)),
+        "priority": u32(attr(attrs, RTA_PRIORITY)),
+        "metrics": None, "multipath": None,
+    }
+    met = attr(attrs, RTA_METRICS)
+    if met is not None:
+        info["metrics"] = {t: u32(v) for t, v in parse_attrs(met)}
+    mp = attr(attrs, RTA_MULTIPATH)
+    if mp is not None:
+        hops = []
+        off = 0
+        while off + 8 <= len(mp):
+            rtnh_len, rtnh_flags, rtnh_hops, rtnh_ifindex = struct.unpack_from("<HBBi", mp, off)
+            if rtnh_len < 8:
+                break
+            na = parse_attrs(mp[off + 8:off + rtnh_len])
+            hops.append({
+                "ifindex": rtnh_ifindex, "weight": rtnh_hops + 1,
+                "gateway": ipaddr(family, attr(na, RTA_GATEWAY)),
+            })
+            off += nlmsg_align(rtnh_len)
+        info["multipath"] = hops
+    return info
+
+
+def parse_neigh(m):
+    family, _, _, index, state, flags, ntype = struct.unpack_from("<BBHiHBB", m.payload, 0)
+    attrs = parse_attrs(m.payload[12:])
+    return {
+        "family": family, "ifindex": index, "state": state, "ndm_flags": flags,
+        "ndm_type": ntype,
+        "dst": ipaddr(family, attr(attrs, NDA_DST)),
+        "lladdr": mac(attr(attrs, NDA_LLADDR)),
+    }
+
+
+PARSERS = {
+    RTM_NEWLINK: parse_link, RTM_DELLINK: parse_link,
+    RTM_NEWADDR: parse_addr, RTM_DELADDR: parse_addr,
+    RTM_NEWROUTE: parse_route, RTM_DELROUTE: parse_route,
+    RTM_NEWNEIGH: parse_neigh, RTM_DELNEIGH: parse_neigh,
+}
+
+
+def describe(m):
+    p = PARSERS.get(m.type)
+    return p(m) if p else {}
+
+
+# ---------------------------------------------------------------------------
+# Socket
+# ---------------------------------------------------------------------------
+
+
+def open_socket():
+    s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0)  # NETLINK_ROUTE
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+    s.bind((0, 0))
+    for g in (RTNLGRP_LINK, RTNLGRP_NEIGH, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV4_ROUTE,
+              RTNLGRP_IPV6_IFADDR, RTNLGRP_IPV6_ROUTE):
+        s.setsockopt(SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, g)
+    return s
+
+
+def drain(s, quiet=0.3, until=None, max_wait=5.0):
+    """Read until no datagram for `quiet` seconds.  If `until` is given, keep
+    waiting (up to max_wait) until it returns true for the collected list."""
+    msgs = []
+    deadline = time.monotonic() + max_wait
+    while True:
+        r, _, _ = select.select([s], [], [], quiet)
+        if r:
+            data = s.recv(1 << 20)
+            msgs.extend(split_datagram(data))
+            continue
+        if until is None or until(msgs) or time.monotonic() >= deadline:
+            return msgs
+
+
+def flush(s):
+    """Discard anything already queued (non-blocking); return it."""
+    msgs = []
+    while True:
+        r, _, _ = select.select([s], [], [], 0)
+        if not r:
+            return msgs
+        msgs.extend(split_datagram(s.recv(1 << 20)))
+
+
+def run(cmd):
+    print("+ " + cmd, flush=True)
+    subprocess.run(cmd, shell=True, check=True)
+
+
+# ---------------------------------------------------------------------------
+# Capture
+# ---------------------------------------------------------------------------
+
+
+class Capture:
+    def __init__(self, outdir):
+        self.outdir = outdir
+        self.sock = open_socket()
+        self.records = []   # dicts for README / manifest
+        self.problems = []
+        self.idx = {}
+
+    def step(self, cmds, until=None, max_wait=5.0):
+        stray = flush(self.sock)
+        if stray:
+            print(f"  (discarded {len(stray)} late message(s) from earlier steps: "
+                  + ", ".join(m.name for m in stray) + ")")
+        for c in cmds:
+            run(c)
+        msgs = drain(self.sock, until=until, max_wait=max_wait)
+        print(f"  received {len(msgs)} message(s): "
+              + ", ".join(m.name for m in msgs))
+        return msgs
+
+    def save(self, fname, cmds, msgs, mtype, pred, prefer=None, note=""):
+        cands = []
+        for m in msgs:
+            if m.type != mtype:
+                continue
+            d = describe(m)
+            if pred(d):
+                cands.append((m, d))
+        ncands = len(cands)
+        if prefer is not None:
+            pref = [c for c in cands if prefer(c[1])]
+            if pref:
+                cands = pref
+            else:
+                note += " (no candidate matched the preferred criteria; fell back)"
+        if not cands:
+            msg = f"{fname}: no matching {MSG_NAMES[mtype]} seen"
+            print("  !! " + msg)
+            self.problems.append(msg)
+            return None
+        m, d = cands[-1]
+        with open(os.path.join(self.outdir, fname), "wb") as f:
+            f.write(m.raw)
+        print(f"  -> {fname}: {m.name} {len(m.raw)} bytes "
+              f"(picked last of {len(cands)}, {ncands} matched)")
+        self.records.append({
+            "file": fname, "cmds": cmds, "type": m.type, "name": m.name,
+            "len": len(m.raw), "flags": m.flags, "seq": m.seq, "pid": m.pid,
+            "fields": d, "matched": ncands, "chosen_from": len(cands),
+            "note": note.strip(),
+        })
+        return d
+
+
+def main():
+    ensure_sandbox()
+    here = os.path.dirname(os.path.abspath(__file__))
+    outdir = sys.argv[1] if len(sys.argv) > 1 else os.path.join(here, "..", "src", "wire", "fixtures")
+    outdir = os.path.abspath(outdir)
+    os.makedirs(outdir, exist_ok=True)
+
+    subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
+    cap = Capture(outdir)
+    time.sleep(0.2)
+    flush(cap.sock)
+
+    def is_link(name_or_idx):
+        def p(d):
+            return d["ifindex"] == cap.idx[name_or_idx]
+        return p
+
+    # 1. veth pair ----------------------------------------------------------
+    c = ["ip link add veth0 address 02:00:00:00:00:01 type veth peer name veth1 address 02:00:00:00:00:02"]
+    msgs = cap.step(c)
+    cap.idx["veth0"] = socket.if_nametoindex("veth0")
+    cap.idx["veth1"] = socket.if_nametoindex("veth1")
+    print(f"  veth0 ifindex={cap.idx['veth0']} veth1 ifindex={cap.idx['veth1']}")
+    cap.save("link_new_veth.bin", c, msgs, RTM_NEWLINK,
+             lambda d: d["ifindex"] == cap.idx["veth0"],
+             prefer=lambda d: d["family"] == 0 and d["kind"] == "veth",
+             note="Preferred: AF_UNSPEC message with IFLA_INFO_KIND \"veth\"; last such one.")
+
+    c = ["ip link set veth0 up", "ip link set veth1 up"]
+
+    def veth0_lower_up(ms):
+        for m in ms:
+            if m.type == RTM_NEWLINK:
+                d = parse_link(m)
+                if d["ifindex"] == cap.idx["veth0"] and d["flags"] & IFF_LOWER_UP:
+                    return True
+        return False
+
+    msgs = cap.step(c, until=veth0_lower_up, max_wait=5.0)
+    cap.save("link_new_veth_up.bin", c, msgs, RTM_NEWLINK,
+             lambda d: d["ifindex"] == cap.idx["veth0"] and d["family"] == 0,
+             prefer=lambda d: bool(d["flags"] & IFF_UP and d["flags"] & IFF_LOWER_UP),
+             note="Waited (up to 5 s) for the linkwatch carrier-up notification; "
+                  "picked the last AF_UNSPEC RTM_NEWLINK for veth0 with IFF_UP|IFF_LOWER_UP.")
+
+    # 2/3. addresses --------------------------------------------------------
+    c = ["ip addr add 10.0.0.1/24 broadcast 10.0.0.255 dev veth0 label veth0:a"]
+    msgs = cap.step(c)
+    cap.save("addr_new_v4.bin", c, msgs, RTM_NEWADDR,
+             lambda d: d["family"] == AF_INET and d["ifindex"] == cap.idx["veth0"]
+             and d["local"] == "10.0.0.1")
+
+    c = ["ip addr add 2001:db8::1/64 dev veth0 nodad"]
+    msgs = cap.step(c)
+    cap.save("addr_new_v6.bin", c, msgs, RTM_NEWADDR,
+             lambda d: d["family"] == AF_INET6 and d["ifindex"] == cap.idx["veth0"]
+             and d["address"] == "2001:db8::1")
+
+    # 4-7. routes -----------------------------------------------------------
+    c = ["ip route add 10.1.0.0/24 via 10.0.0.2 dev veth0 table 100 proto static metric 50"]
+    msgs = cap.step(c)
+    cap.save("route_new_v4.bin", c, msgs, RTM_NEWROUTE,
+             lambda d: d["family"] == AF_INET and d["table"] == 100
+             and d["dst"] == "10.1.0.0" and d["dst_len"] == 24)
+
+    c = ["ip route add 10.3.0.0/16 via 10.0.0.2 dev veth0 mtu 1400"]
+    msgs = cap.step(c)
+    cap.save("route_new_v4_main.bin", c, msgs, RTM_NEWROUTE,
+             lambda d: d["family"] == AF_INET and d["table"] == 254
+             and d["dst"] == "10.3.0.0" and d["dst_len"] == 16)
+
+    c = ["ip -6 route add 2001:db8:1::/64 via 2001:db8::2 dev veth0 metric 1024"]
+    msgs = cap.step(c)
+    cap.save("route_new_v6.bin", c, msgs, RTM_NEWROUTE,
+             lambda d: d["family"] == AF_INET6 and d["table"] == 254
+             and d["dst"] == "2001:db8:1::" and d["dst_len"] == 64)
+
+    c = ["ip route add 10.2.0.0/24 nexthop via 10.0.0.2 dev veth0 weight 1 "
+         "nexthop via 10.0.0.3 dev veth0 weight 2"]
+    msgs = cap.step(c)
+    cap.save("route_new_multipath.bin", c, msgs, RTM_NEWROUTE,
+             lambda d: d["family"] == AF_INET and d["dst"] == "10.2.0.0"
+             and d["dst_len"] == 24,
+             prefer=lambda d: d["multipath"] is not None)
+
+    # 8. neighbour ----------------------------------------------------------
+    c = ["ip neigh add 10.0.0.2 lladdr 02:00:00:00:00:02 dev veth0 nud permanent"]
+    msgs = cap.step(c)
+    cap.save("neigh_new.bin", c, msgs, RTM_NEWNEIGH,
+             lambda d: d["family"] == AF_INET and d["ifindex"] == cap.idx["veth0"]
+             and d["dst"] == "10.0.0.2")
+
+    # 9. altname ------------------------------------------------------------
+    c = ["ip link property add dev veth0 altname veth0-alt-name"]
+    try:
+        msgs = cap.step(c)
+        cap.save("link_new_altname.bin", c, msgs, RTM_NEWLINK,
+                 lambda d: d["ifindex"] == cap.idx["veth0"] and d["family"] == 0,
+                 prefer=lambda d: "veth0-alt-name" in d["altnames"],
+                 note="Picked the last AF_UNSPEC RTM_NEWLINK for veth0 whose "
+                      "IFLA_PROP_LIST contains IFLA_ALT_IFNAME \"veth0-alt-name\".")
+    except subprocess.CalledProcessError as e:
+        msg = f"link_new_altname.bin: altname not supported ({e})"
+        print("  !! " + msg)
+        cap.problems.append(msg)
+
+    # 10. bridge ------------------------------------------------------------
+    c = ["ip link add br0 type bridge"]
+    msgs = cap.step(c)
+    cap.idx["br0"] = socket.if_nametoindex("br0")
+    print(f"  br0 ifindex={cap.idx['br0']}")
+    cap.save("link_new_bridge.bin", c, msgs, RTM_NEWLINK,
+             lambda d: d["ifindex"] == cap.idx["br0"],
+             prefer=lambda d: d["family"] == 0 and d["kind"] == "bridge",
+             note="Preferred: AF_UNSPEC message with IFLA_INFO_KIND \"bridge\"; last such one.")
+
+    c = ["ip link set veth0 master br0"]
+    msgs = cap.step(c)
+    cap.save("link_new_enslaved.bin", c, msgs, RTM_NEWLINK,
+             lambda d: d["ifindex"] == cap.idx["veth0"] and d["master"] == cap.idx["br0"],
+             prefer=lambda d: d["family"] == 0 and d["slave_kind"] == "bridge",
+             note="Candidates: RTM_NEWLINK for veth0 with IFLA_MASTER = br0. Preferred "
+                  "AF_UNSPEC (not the AF_BRIDGE-family port messages) with "
+                  "IFLA_INFO_SLAVE_KIND \"bridge\"; last such one.")
+
+    c = ["ip link set veth0 nomaster"]
+    cap.step(c)
+
+    # 11. deletions ---------------------------------------------------------
+    c = ["ip neigh del 10.0.0.2 dev veth0"]
+    msgs = cap.step(c)
+    cap.save("neigh_del.bin", c, msgs, RTM_DELNEIGH,
+             lambda d: d["family"] == AF_INET and d["ifindex"] == cap.idx["veth0"]
+             and d["dst"] == "10.0.0.2")
+
+    c = ["ip route del 10.1.0.0/24 table 100"]
+    msgs = cap.step(c)
+    cap.save("route_del_v4.bin", c, msgs, RTM_DELROUTE,
+             lambda d: d["family"] == AF_INET and d["table"] == 100
+             and d["dst"] == "10.1.0.0" and d["dst_len"] == 24)
+
+    c = ["ip -6 route del 2001:db8:1::/64"]
+    msgs = cap.step(c)
+    cap.save("route_del_v6.bin", c, msgs, RTM_DELROUTE,
+             lambda d: d["family"] == AF_INET6 and d["dst"] == "2001:db8:1::"
+             and d["dst_len"] == 64)
+
+    c = ["ip addr del 2001:db8::1/64 dev veth0"]
+    msgs = cap.step(c)
+    cap.save("addr_del_v6.bin", c, msgs, RTM_DELADDR,
+             lambda d: d["family"] == AF_INET6 and d["ifindex"] == cap.idx["veth0"]
+             and d["address"] == "2001:db8::1")
+
+    c = ["ip addr del 10.0.0.1/24 dev veth0"]
+    msgs = cap.step(c)
+    cap.save("addr_del_v4.bin", c, msgs, RTM_DELADDR,
+             lambda d: d["family"] == AF_INET and d["ifindex"] == cap.idx["veth0"]
+             and d["local"] == "10.0.0.1")
+
+    c = ["ip link del veth0"]
+    msgs = cap.step(c)
+    cap.save("link_del_veth.bin", c, msgs, RTM_DELLINK,
+             lambda d: d["ifindex"] == cap.idx["veth0"],
+             prefer=lambda d: d["family"] == 0,
+             note="Picked the last AF_UNSPEC RTM_DELLINK for veth0.")
+
+    write_docs(cap, outdir)
+    if cap.problems:
+        print("PROBLEMS:\n  " + "\n  ".join(cap.problems))
+    return 0
+
+
+# ---------------------------------------------------------------------------
+# Documentation
+# ---------------------------------------------------------------------------
+
+
+def fmt_fields(r):
+    d = dict(r["fields"])
+    t = r["type"]
+    keys = []
+    if t in (RTM_NEWLINK, RTM_DELLINK):
+        d["flags"] = f"0x{d['flags']:x}"
+        d["change"] = f"0x{d['change']:x}"
+        keys = ["family", "ifindex", "ifname", "flags", "change", "operstate", "mtu",
+                "address", "kind", "slave_kind", "master", "altnames"]
+    elif t in (RTM_NEWADDR, RTM_DELADDR):
+        keys = ["family", "prefixlen", "ifindex", "scope", "ifa_flags", "address",
+                "local", "broadcast", "label"]
+    elif t in (RTM_NEWROUTE, RTM_DELROUTE):
+        keys = ["family", "dst", "dst_len", "rtm_table", "rta_table", "protocol",
+                "scope", "rtm_type", "gateway", "oif", "priority", "metrics", "multipath"]
+    elif t in (RTM_NEWNEIGH, RTM_DELNEIGH):
+        d["state"] = f"0x{d['state']:x}"
+        keys = ["family", "ifindex", "dst", "lladdr", "state", "ndm_flags", "ndm_type"]
+    parts = []
+    for k in keys:
+        v = d.get(k)
+        if v is None or v == [] or v is False:
+            continue
+        parts.append(f"{k}={v}")
+    return ", ".join(parts)
+
+
+def write_docs(cap, outdir):
+    with open(os.path.join(outdir, "manifest.txt"), "w") as f:
+        for r in cap.records:
+            f.write(f"{r['file']}\t{r['type']}\t{r['len']}\t{' && '.join(r['cmds'])}\n")
+
+    uname = os.uname()
+    ipver = subprocess.run(["ip", "-V"], capture_output=True, text=True).stdout.strip()
+    L = []
+    L.append("# rtnetlink fixtures")
+    L.append("")
+    L.append("Real rtnetlink multicast notifications captured from a Linux kernel, for "
+             "nlwatch's decoder tests.")
+    L.append("")
+    L.append("## Regenerating")
+    L.append("")
+    L.append("```")
+    L.append("sudo python3 scripts/capture-fixtures.py")
+    L.append("```")
+    L.append("")
+    L.append("This writes into `src/wire/fixtures/` (the .bin files, `manifest.txt` and this "
+             "README). The script re-executes itself under `unshare --net --mount "
+             "--propagation private`, so everything happens in a throw-away network "
+             "namespace; the host's network is never touched and no traffic is sent. "
+             "Byte contents depend on the kernel version (attribute sets, stats, "
+             "ifindexes), so regenerated files will differ in detail.")
+    L.append("")
+    L.append("## Capture environment")
+    L.append("")
+    L.append(f"- kernel: `{uname.sysname} {uname.release} {uname.machine}`")
+    L.append(f"- iproute2: `{ipver}`")
+    L.append(f"- captured: {time.strftime('%Y-%m-%d %H:%M:%S %Z')}")
+    L.append(f"- ifindexes in this run: veth0={cap.idx.get('veth0')}, "
+             f"veth1={cap.idx.get('veth1')}, br0={cap.idx.get('br0')} (lo=1)")
+    L.append("- MACs: veth0=02:00:00:00:00:01, veth1=02:00:00:00:00:02")
+    L.append("")
+    L.append("## Format")
+    L.append("")
+    L.append("Each `.bin` holds exactly one netlink message (`struct nlmsghdr` + payload), "
+             "byte-exact as received on a NETLINK_ROUTE socket subscribed to "
+             "RTNLGRP_LINK, RTNLGRP_NEIGH, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV4_ROUTE, "
+             "RTNLGRP_IPV6_IFADDR and RTNLGRP_IPV6_ROUTE. The file length equals "
+             "`nlmsg_len` (no trailing alignment padding). Host byte order is "
+             "little-endian. Multicast notifications carry nlmsg_pid of the originating "
+             "`ip` process's port id (or 0 for kernel-originated events) and the "
+             "request's sequence number.")
+    L.append("")
+    L.append("`manifest.txt`: one line per fixture, `file<TAB>nlmsg_type<TAB>length<TAB>command`.")
+    L.append("")
+    L.append("When one step produced several qualifying messages, the **last** one was kept "
+             "unless a note says otherwise. `matched` = number of messages of that type "
+             "passing the filter; `chosen from` = number left after the preference rule.")
+    L.append("")
+    L.append("## Fixtures")
+    L.append("")
+    L.append("| file | type | bytes | command |")
+    L.append("|---|---|---|---|")
+    for r in cap.records:
+        cmd = "<br>".join(f"`{x}`" for x in r["cmds"])
+        L.append(f"| `{r['file']}` | {r['name']} ({r['type']}) | {r['len']} | {cmd} |")
+    L.append("")
+    for r in cap.records:
+        L.append(f"### {r['file']}")
+        L.append("")
+        for x in r["cmds"]:
+            L.append(f"- command: `{x}`")
+        L.append(f"- message: {r['name']} (nlmsg_type {r['type']}), {r['len']} bytes, "
+                 f"nlmsg_flags=0x{r['flags']:x}, seq={r['seq']}, pid={r['pid']}")
+        L.append(f"- decoded: {fmt_fields(r)}")
+        L.append(f"- selection: matched {r['matched']}, chosen from {r['chosen_from']}, "
+                 "kept the last")
+        if r["note"]:
+            L.append(f"- note: {r['note']}")
+        L.append("")
+    if cap.problems:
+        L.append("## Problems in this run")
+        L.append("")
+        for p in cap.problems:
+            L.append(f"- {p}")
+        L.append("")
+    L.append("## Notes")
+    L.append("")
+    L.append("- Route table: `table` is RTA_TABLE when present, else rtm_table (table 100 "
+             "and 254/main fit in rtm_table, and the kernel also sends RTA_TABLE).")
+    L.append("- `ip link set veth0 nomaster` was run after the bridge step; its messages "
+             "(including an AF_BRIDGE-family RTM_DELLINK for the port) are not saved.")
+    L.append("- nlmsg_seq / nlmsg_pid are run-specific (iproute2 seeds seq from the clock; "
+             "pid is the `ip` process's port id, 0 for kernel-originated events). Tests "
+             "should not assert on them.")
+    L.append("- Late, unrelated messages (e.g. IPv6 link-local address/DAD updates, "
+             "fe80::/64 and multicast routes) may appear in any step; fixtures were "
+             "chosen by content (ifindex, family, address, dst/prefix, table), not by "
+             "position.")
+    L.append("- `ip link del veth0` also removes veth1; only veth0's RTM_DELLINK is saved.")
+    L.append("")
+    with open(os.path.join(outdir, "README.md"), "w") as f:
+        f.write("\n".join(L))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,902 @@
+//! Owned, typed events: what subscribers receive.
+//!
+//! The `wire` views borrow the receive buffer; the types here own their values and
+//! outlive it. [`Object::decode`] turns one rtnetlink message into a typed object
+//! (IPv4 and IPv6 alike) with at most the allocations its variable-length parts
+//! need: interface names, kinds and labels are stored inline ([`CompactStr`]), so a
+//! link, address or neighbour decodes without touching the heap; only alternative
+//! names and multipath next hops allocate.
+//!
+//! An [`Event`] wraps an object with where and when it was seen: the namespace, a
+//! per-namespace sequence number, the receive time and the action (new or del).
+
+use crate::compact::{CompactStr, HwAddr};
+use crate::names;
+use crate::wire::{
+    self, consts::*, AddressMessage, LinkMessage, Message, NeighbourMessage, NextHops,
+    RouteMessage,
+};
+use serde::ser::{SerializeMap, Serializer};
+use std::fmt;
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+/// What happened to the object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    /// `RTM_NEW*`: the object was created or changed.
+    New,
+    /// `RTM_DEL*`: the object was removed.
+    Del,
+}
+
+impl Action {
+    /// `"new"` or `"del"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::New => "new",
+            Action::Del => "del",
+        }
+    }
+}
+
+/// The kinds of object nlwatch reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ObjectKind {
+    /// Network interfaces (`RTNLGRP_LINK`).
+    Link,
+    /// IPv4 and IPv6 addresses (`RTNLGRP_IPV4_IFADDR`, `RTNLGRP_IPV6_IFADDR`).
+    Address,
+    /// IPv4 and IPv6 routes (`RTNLGRP_IPV4_ROUTE`, `RTNLGRP_IPV6_ROUTE`).
+    Route,
+    /// Neighbour (ARP / NDP) entries (`RTNLGRP_NEIGH`).
+    Neighbour,
+}
+
+impl ObjectKind {
+    /// Every kind, in the order `ip monitor` lists them.
+    pub const ALL: [ObjectKind; 4] = [
+        ObjectKind::Link,
+        ObjectKind::Address,
+        ObjectKind::Route,
+        ObjectKind::Neighbour,
+    ];
+
+    /// The name used by the CLI and in JSON's `"object"`: `link`, `addr`, `route`, `neigh`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ObjectKind::Link => "link",
+            ObjectKind::Address => "addr",
+            ObjectKind::Route => "route",
+            ObjectKind::Neighbour => "neigh",
+        }
+    }
+
+    /// The rtnetlink multicast groups that carry this kind.
+    pub fn groups(self) -> &'static [u32] {
+        match self {
+            ObjectKind::Link => &[RTNLGRP_LINK],
+            ObjectKind::Address => &[RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR],
+            ObjectKind::Route => &[RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE],
+            ObjectKind::Neighbour => &[RTNLGRP_NEIGH],
+        }
+    }
+}
+
+impl std::str::FromStr for ObjectKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "link" => Ok(ObjectKind::Link),
+            "addr" | "address" => Ok(ObjectKind::Address),
+            "route" => Ok(ObjectKind::Route),
+            "neigh" | "neighbour" | "neighbor" => Ok(ObjectKind::Neighbour),
+            other => Err(format!(
+                "unknown object {other:?}: expected link, addr, route or neigh"
+            )),
+        }
+    }
+}
+
+/// A network interface, from `RTM_NEWLINK` / `RTM_DELLINK`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Link {
+    /// `ifi_index`.
+    pub ifindex: u32,
+    /// `IFLA_IFNAME`.
+    pub ifname: Option<CompactStr>,
+    /// `ifi_flags`: IFF_* bits (see [`names::link_flags`]).
+    pub flags: u32,
+    /// `ifi_change`: the IFF_* bits that changed.
+    pub change: u32,
+    /// `ifi_type`: ARPHRD_* hardware type (1 = Ethernet).
+    pub link_type: u16,
+    /// `IFLA_MTU`.
+    pub mtu: Option<u32>,
+    /// `IFLA_OPERSTATE`: IF_OPER_* (see [`names::operstate`]).
+    pub operstate: Option<u8>,
+    /// `IFLA_ADDRESS`: the hardware address.
+    pub address: Option<HwAddr>,
+    /// `IFLA_BROADCAST`: the hardware broadcast address.
+    pub broadcast: Option<HwAddr>,
+    /// `IFLA_MASTER`: ifindex of the bridge or bond this link is enslaved to.
+    pub master: Option<u32>,
+    /// `IFLA_LINK`: ifindex of the lower or peer link (a veth's peer), which lives in
+    /// the namespace named by `link_netnsid` when that is set. A value of 0 (none)
+    /// is reported as `None`.
+    pub link: Option<u32>,
+    /// `IFLA_LINK_NETNSID`: the nsid, in this namespace, of the peer's namespace.
+    pub link_netnsid: Option<i32>,
+    /// `IFLA_INFO_KIND` inside `IFLA_LINKINFO`: `veth`, `bridge`, ...
+    pub kind: Option<CompactStr>,
+    /// `IFLA_INFO_SLAVE_KIND` inside `IFLA_LINKINFO`: the master's kind for a port.
+    pub slave_kind: Option<CompactStr>,
+    /// `IFLA_TXQLEN`.
+    pub txqlen: Option<u32>,
+    /// `IFLA_ALT_IFNAME` entries inside `IFLA_PROP_LIST`.
+    pub alt_names: Vec<CompactStr>,
+}
+
+/// An IPv4 or IPv6 address, from `RTM_NEWADDR` / `RTM_DELADDR`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Address {
+    /// `ifa_family`: `AF_INET` (2) or `AF_INET6` (10).
+    pub family: u8,
+    /// `ifa_prefixlen`.
+    pub prefix_len: u8,
+    /// IFA_F_* flags: `IFA_FLAGS` when present (all 32 bits), else `ifa_flags`.
+    pub flags: u32,
+    /// `ifa_scope`: RT_SCOPE_*.
+    pub scope: u8,
+    /// `ifa_index`.
+    pub ifindex: u32,
+    /// `IFA_LOCAL`: the interface's own address (IPv4; IPv6 only for point-to-point).
+    pub local: Option<IpAddr>,
+    /// `IFA_ADDRESS`: the prefix address, or the peer of a point-to-point link.
+    pub address: Option<IpAddr>,
+    /// `IFA_BROADCAST`.
+    pub broadcast: Option<IpAddr>,
+    /// `IFA_LABEL` (IPv4 only).
+    pub label: Option<CompactStr>,
+    /// Valid lifetime in seconds from `IFA_CACHEINFO`; `u32::MAX` means forever.
+    pub valid_lft: Option<u32>,
+    /// Preferred lifetime in seconds from `IFA_CACHEINFO`; `u32::MAX` means forever.
+    pub preferred_lft: Option<u32>,
+}
+
+impl Address {
+    /// The interface's own address: `IFA_LOCAL` if present, else `IFA_ADDRESS`
+    /// (as `ip` does).
+    pub fn primary(&self) -> Option<IpAddr> {
+        self.local.or(self.address)
+    }
+
+    /// The peer address of a point-to-point link, when it differs from the local one.
+    pub fn peer(&self) -> Option<IpAddr> {
+        match (self.local, self.address) {
+            (Some(l), Some(a)) if l != a => Some(a),
+            _ => None,
+        }
+    }
+}
+
+/// One next hop of a multipath route (`struct rtnexthop` in `RTA_MULTIPATH`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NextHop {
+    /// `rtnh_ifindex`.
+    pub ifindex: u32,
+    /// `RTA_GATEWAY` (or `RTA_VIA`) of this hop.
+    pub gateway: Option<IpAddr>,
+    /// Weight: `rtnh_hops + 1`, as `ip route` prints it.
+    pub weight: u16,
+    /// `rtnh_flags`: RTNH_F_*.
+    pub flags: u8,
+}
+
+/// An IPv4 or IPv6 route, from `RTM_NEWROUTE` / `RTM_DELROUTE`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Route {
+    /// `rtm_family`.
+    pub family: u8,
+    /// `RTA_DST`; `None` for a default route.
+    pub dst: Option<IpAddr>,
+    /// `rtm_dst_len`.
+    pub dst_len: u8,
+    /// `RTA_SRC`: source selector.
+    pub src: Option<IpAddr>,
+    /// `rtm_src_len`.
+    pub src_len: u8,
+    /// `RTA_GATEWAY`, or the address of `RTA_VIA`.
+    pub gateway: Option<IpAddr>,
+    /// `RTA_PREFSRC`.
+    pub prefsrc: Option<IpAddr>,
+    /// `RTA_OIF`: output interface.
+    pub oif: Option<u32>,
+    /// `RTA_IIF`: input interface.
+    pub iif: Option<u32>,
+    /// The table id: `RTA_TABLE` when present (ids above 255), else `rtm_table`.
+    pub table: u32,
+    /// `rtm_protocol`: RTPROT_*.
+    pub protocol: u8,
+    /// `rtm_scope`: RT_SCOPE_*.
+    pub scope: u8,
+    /// `rtm_type`: RTN_*.
+    pub route_type: u8,
+    /// `rtm_tos`.
+    pub tos: u8,
+    /// `rtm_flags`: RTM_F_* and RTNH_F_* bits.
+    pub flags: u32,
+    /// `RTA_PRIORITY`: the metric.
+    pub priority: Option<u32>,
+    /// `RTAX_MTU` inside `RTA_METRICS`.
+    pub mtu: Option<u32>,
+    /// `RTA_PREF`: IPv6 router preference.
+    pub pref: Option<u8>,
+    /// `RTA_NH_ID`: the nexthop object this route uses.
+    pub nh_id: Option<u32>,
+    /// `RTA_MULTIPATH` next hops; empty for a single-path route.
+    pub nexthops: Vec<NextHop>,
+}
+
+/// A neighbour (ARP / NDP / FDB) entry, from `RTM_NEWNEIGH` / `RTM_DELNEIGH`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Neighbour {
+    /// `ndm_family`.
+    pub family: u8,
+    /// `ndm_ifindex`.
+    pub ifindex: u32,
+    /// `NDA_DST`: the neighbour's network address.
+    pub dst: Option<IpAddr>,
+    /// `NDA_LLADDR`: its link-layer address.
+    pub lladdr: Option<HwAddr>,
+    /// `ndm_state`: NUD_* bits (see [`names::nud_states`]).
+    pub state: u16,
+    /// `ndm_flags`: NTF_* bits.
+    pub flags: u8,
+    /// `ndm_type`.
+    pub neigh_type: u8,
+    /// `NDA_MASTER`.
+    pub master: Option<u32>,
+}
+
+/// A decoded kernel object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Object {
+    /// A link.
+    Link(Link),
+    /// An address.
+    Address(Address),
+    /// A route.
+    Route(Route),
+    /// A neighbour.
+    Neighbour(Neighbour),
+}
+
+fn hwaddr(a: &wire::Attr<'_>) -> wire::Result<HwAddr> {
+    HwAddr::new(a.payload()).ok_or(wire::Error::BadAttribute {
+        kind: a.kind(),
+        len: a.payload().len(),
+    })
+}
+
+fn compact(a: &wire::Attr<'_>) -> wire::Result<CompactStr> {
+    a.str().map(CompactStr::new)
+}
+
+impl Link {
+    /// Decodes a link message. Unknown attributes are skipped; a known attribute with
+    /// a malformed payload, or a broken attribute walk, is an error.
+    pub fn decode(msg: &LinkMessage<'_>) -> wire::Result<Self> {
+        let mut link = Link {
+            ifindex: msg.index(),
+            ifname: None,
+            flags: msg.flags(),
+            change: msg.change(),
+            link_type: msg.link_type(),
+            mtu: None,
+            operstate: None,
+            address: None,
+            broadcast: None,
+            master: None,
+            link: None,
+            link_netnsid: None,
+            kind: None,
+            slave_kind: None,
+            txqlen: None,
+            alt_names: Vec::new(),
+        };
+        for attr in msg.attrs() {
+            let attr = attr?;
+            match attr.kind() {
+                IFLA_IFNAME => link.ifname = Some(compact(&attr)?),
+                IFLA_MTU => link.mtu = Some(attr.u32()?),
+                IFLA_OPERSTATE => link.operstate = Some(attr.u8()?),
+                IFLA_ADDRESS => link.address = Some(hwaddr(&attr)?),
+                IFLA_BROADCAST => link.broadcast = Some(hwaddr(&attr)?),
+                IFLA_MASTER => link.master = Some(attr.u32()?),
+                // 0 means "no lower link" (a veth whose peer is not set up yet).
+                IFLA_LINK => link.link = Some(attr.u32()?).filter(|&i| i != 0),
+                IFLA_LINK_NETNSID => link.link_netnsid = Some(attr.i32()?),
+                IFLA_TXQLEN => link.txqlen = Some(attr.u32()?),
+                IFLA_LINKINFO => {
+                    for info in attr.nested() {
+                        let info = info?;
+                        match info.kind() {
+                            IFLA_INFO_KIND => link.kind = Some(compact(&info)?),
+                            IFLA_INFO_SLAVE_KIND => link.slave_kind = Some(compact(&info)?),
+                            _ => {}
+                        }
+                    }
+                }
+                IFLA_PROP_LIST => {
+                    for prop in attr.nested() {
+                        let prop = prop?;
+                        if prop.kind() == IFLA_ALT_IFNAME {
+                            link.alt_names.push(compact(&prop)?);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(link)
+    }
+}
+
+impl Address {
+    /// Decodes an address message (see [`Link::decode`] for the error rules).
+    pub fn decode(msg: &AddressMessage<'_>) -> wire::Result<Self> {
+        let mut addr = Address {
+            family: msg.family(),
+            prefix_len: msg.prefix_len(),
+            flags: msg.flags() as u32,
+            scope: msg.scope(),
+            ifindex: msg.index(),
+            local: None,
+            address: None,
+            broadcast: None,
+            label: None,
+            valid_lft: None,
+            preferred_lft: None,
+        };
+        for attr in msg.attrs() {
+            let attr = attr?;
+            match attr.kind() {
+                IFA_LOCAL => addr.local = Some(attr.ip()?),
+                IFA_ADDRESS => addr.address = Some(attr.ip()?),
+                IFA_BROADCAST => addr.broadcast = Some(attr.ip()?),
+                IFA_LABEL => addr.label = Some(compact(&attr)?),
+                IFA_FLAGS => addr.flags = attr.u32()?,
+                IFA_CACHEINFO => {
+                    let p = attr.payload();
+                    if p.len() < IFA_CACHEINFO_LEN {
+                        return Err(wire::Error::BadAttribute {
+                            kind: attr.kind(),
+                            len: p.len(),
+                        });
+                    }
+                    // struct ifa_cacheinfo { ifa_prefered, ifa_valid, cstamp, tstamp }
+                    addr.preferred_lft = Some(u32::from_ne_bytes([p[0], p[1], p[2], p[3]]));
+                    addr.valid_lft = Some(u32::from_ne_bytes([p[4], p[5], p[6], p[7]]));
+                }
+                _ => {}
+            }
+        }
+        Ok(addr)
+    }
+}
+
+/// `RTA_VIA` payload: `struct rtvia { __kernel_sa_family_t rtvia_family; __u8 rtvia_addr[]; }`.
+fn via(a: &wire::Attr<'_>) -> wire::Result<IpAddr> {
+    let p = a.payload();
+    let bad = wire::Error::BadAttribute {
+        kind: a.kind(),
+        len: p.len(),
+    };
+    if p.len() < 2 {
+        return Err(bad);
+    }
+    let addr = &p[2..];
+    let fam = u16::from_ne_bytes([p[0], p[1]]);
+    match (fam, addr.len()) {
+        (2, 4) => Ok(IpAddr::from(<[u8; 4]>::try_from(addr).map_err(|_| bad)?)),
+        (10, 16) => Ok(IpAddr::from(<[u8; 16]>::try_from(addr).map_err(|_| bad)?)),
+        _ => Err(bad),
+    }
+}
+
+impl Route {
+    /// Decodes a route message (see [`Link::decode`] for the error rules).
+    pub fn decode(msg: &RouteMessage<'_>) -> wire::Result<Self> {
+        let mut route = Route {
+            family: msg.family(),
+            dst: None,
+            dst_len: msg.dst_len(),
+            src: None,
+            src_len: msg.src_len(),
+            gateway: None,
+            prefsrc: None,
+            oif: None,
+            iif: None,
+            table: msg.table() as u32,
+            protocol: msg.protocol(),
+            scope: msg.scope(),
+            route_type: msg.route_type(),
+            tos: msg.tos(),
+            flags: msg.flags(),
+            priority: None,
+            mtu: None,
+            pref: None,
+            nh_id: None,
+            nexthops: Vec::new(),
+        };
+        for attr in msg.attrs() {
+            let attr = attr?;
+            match attr.kind() {
+                RTA_DST => route.dst = Some(attr.ip()?),
+                RTA_SRC => route.src = Some(attr.ip()?),
+                RTA_GATEWAY => route.gateway = Some(attr.ip()?),
+                RTA_VIA => route.gateway = Some(via(&attr)?),
+                RTA_PREFSRC => route.prefsrc = Some(attr.ip()?),
+                RTA_OIF => route.oif = Some(attr.u32()?),
+                RTA_IIF => route.iif = Some(attr.u32()?),
+                RTA_TABLE => route.table = attr.u32()?,
+                RTA_PRIORITY => route.priority = Some(attr.u32()?),
+                RTA_PREF => route.pref = Some(attr.u8()?),
+                RTA_NH_ID => route.nh_id = Some(attr.u32()?),
+                RTA_METRICS => {
+                    for m in attr.nested() {
+                        let m = m?;
+                        if m.kind() == RTAX_MTU {
+                            route.mtu = Some(m.u32()?);
+                        }
+                    }
+                }
+                RTA_MULTIPATH => {
+                    for hop in NextHops::new(attr.payload()) {
+                        let hop = hop?;
+                        let mut gateway = None;
+                        for a in hop.attrs() {
+                            let a = a?;
+                            match a.kind() {
+                                RTA_GATEWAY => gateway = Some(a.ip()?),
+                                RTA_VIA => gateway = Some(via(&a)?),
+                                _ => {}
+                            }
+                        }
+                        route.nexthops.push(NextHop {
+                            ifindex: hop.ifindex(),
+                            gateway,
+                            weight: hop.hops() as u16 + 1,
+                            flags: hop.flags(),
+                        });
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(route)
+    }
+
+    /// The destination as `ip route` prints it: `default`, `10.0.0.0/24`, or a bare
+    /// address for a host route.
+    pub fn dst_string(&self) -> String {
+        let full = if self.family == AF_INET6 { 128 } else { 32 };
+        match self.dst {
+            None if self.dst_len == 0 => "default".to_string(),
+            None => format!("default/{}", self.dst_len),
+            Some(dst) if self.dst_len == full => dst.to_string(),
+            Some(dst) => format!("{dst}/{}", self.dst_len),
+        }
+    }
+}
+
+impl Neighbour {
+    /// Decodes a neighbour message (see [`Link::decode`] for the error rules).
+    pub fn decode(msg: &NeighbourMessage<'_>) -> wire::Result<Self> {
+        let mut n = Neighbour {
+            family: msg.family(),
+            ifindex: msg.ifindex(),
+            dst: None,
+            lladdr: None,
+            state: msg.state(),
+            flags: msg.flags(),
+            neigh_type: msg.neigh_type(),
+            master: None,
+        };
+        for attr in msg.attrs() {
+            let attr = attr?;
+            match attr.kind() {
+                NDA_DST => n.dst = Some(attr.ip()?),
+                NDA_LLADDR => n.lladdr = Some(hwaddr(&attr)?),
+                NDA_MASTER => n.master = Some(attr.u32()?),
+                _ => {}
+            }
+        }
+        Ok(n)
+    }
+}
+
+impl Object {
+    /// Decodes one netlink message into an action and an object. Messages that
+    /// carry no object nlwatch reports (`NLMSG_DONE`, errors, other families) give
+    /// `Ok(None)`.
+    ///
+    /// ```
+    /// use nlwatch::wire::NlMsg;
+    /// use nlwatch::event::{Action, Object};
+    /// // RTM_NEWLINK, ifindex 7, flags UP, one attribute IFLA_IFNAME "eth7".
+    /// let mut b = vec![0u8; 16 + 16 + 12];
+    /// b[0] = b.len() as u8; b[4] = 16;               // nlmsg_len, RTM_NEWLINK
+    /// b[16 + 4] = 7; b[16 + 8] = 1;                  // ifi_index, ifi_flags
+    /// b[32..36].copy_from_slice(&[9, 0, 3, 0]);      // nla_len 9, IFLA_IFNAME
+    /// b[36..41].copy_from_slice(b"eth7\0");
+    /// let msg = NlMsg::new_checked(&b).unwrap();
+    /// let (action, obj) = Object::decode(&msg).unwrap().unwrap();
+    /// assert_eq!(action, Action::New);
+    /// let Object::Link(link) = obj else { panic!() };
+    /// assert_eq!((link.ifindex, link.ifname.unwrap().as_str()), (7, "eth7"));
+    /// ```
+    pub fn decode(msg: &wire::NlMsg<'_>) -> wire::Result<Option<(Action, Object)>> {
+        let action = match msg.kind() {
+            RTM_DELLINK | RTM_DELADDR | RTM_DELROUTE | RTM_DELNEIGH => Action::Del,
+            _ => Action::New,
+        };
+        let obj = match msg.parse()? {
+            Message::Link(m) => Object::Link(Link::decode(&m)?),
+            Message::Address(m) => Object::Address(Address::decode(&m)?),
+            Message::Route(m) => Object::Route(Route::decode(&m)?),
+            Message::Neighbour(m) => Object::Neighbour(Neighbour::decode(&m)?),
+            _ => return Ok(None),
+        };
+        Ok(Some((action, obj)))
+    }
+
+    /// The kind of this object.
+    pub fn kind(&self) -> ObjectKind {
+        match self {
+            Object::Link(_) => ObjectKind::Link,
+            Object::Address(_) => ObjectKind::Address,
+            Object::Route(_) => ObjectKind::Route,
+            Object::Neighbour(_) => ObjectKind::Neighbour,
+        }
+    }
+
+    /// The interface the object belongs to: a link's own index, an address's or
+    /// neighbour's interface, a route's output interface.
+    pub fn ifindex(&self) -> Option<u32> {
+        match self {
+            Object::Link(l) => Some(l.ifindex),
+            Object::Address(a) => Some(a.ifindex),
+            Object::Route(r) => r.oif.or_else(|| r.nexthops.first().map(|h| h.ifindex)),
+            Object::Neighbour(n) => Some(n.ifindex),
+        }
+    }
+}
+
+/// The namespace an event came from.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct NetnsTag {
+    /// The name or path the namespace was added by; `""` for the namespace the
+    /// program started in.
+    pub name: Arc<str>,
+    /// A stable id: the kernel's netns cookie (`SO_NETNS_COOKIE`), or the nsfs inode
+    /// where cookies are not available.
+    pub id: u64,
+}
+
+/// One change reported by the kernel, with where and when it was seen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    /// The namespace it happened in.
+    pub netns: NetnsTag,
+    /// Position in this namespace's stream, from 1, without gaps for delivered events.
+    pub seq: u64,
+    /// When nlwatch received the message.
+    pub timestamp: SystemTime,
+    /// New or del.
+    pub action: Action,
+    /// The object.
+    pub object: Object,
+}
+
+/// Formats `t` as RFC 3339 in UTC with microseconds: `2026-11-27T19:53:30.123456Z`.
+pub fn rfc3339(t: SystemTime) -> String {
+    let d = t.duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default();
+    let secs = d.as_secs();
+    let (days, rem) = ((secs / 86_400) as i64, secs % 86_400);
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:06}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60,
+        d.subsec_micros()
+    )
+}
+
+struct Names<I>(I);
+
+impl<I: Iterator<Item = &'static str> + Clone> serde::Serialize for Names<I> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.clone())
+    }
+}
+
+fn table_name(table: u32) -> String {
+    names::table(table).map_or_else(|| table.to_string(), str::to_string)
+}
+
+fn put_opt<M: SerializeMap, T: serde::Serialize>(
+    m: &mut M,
+    key: &str,
+    v: &Option<T>,
+) -> Result<(), M::Error> {
+    match v {
+        Some(v) => m.serialize_entry(key, v),
+        None => Ok(()),
+    }
+}
+
+/// The JSON line of design.md: `ts`, `netns`, `netns_id`, `seq`, `object`, `action`,
+/// then the object's fields named as `ip -j` names them. Interface references are
+/// indexes (`ifindex`, `oif`, `master_index`, `link_index`); the CLI adds names.
+impl serde::Serialize for Event {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("ts", &rfc3339(self.timestamp))?;
+        m.serialize_entry("netns", &*self.netns.name)?;
+        m.serialize_entry("netns_id", &self.netns.id)?;
+        m.serialize_entry("seq", &self.seq)?;
+        m.serialize_entry("object", self.object.kind().as_str())?;
+        m.serialize_entry("action", self.action.as_str())?;
+        serialize_object_fields(&self.object, &mut m)?;
+        m.end()
+    }
+}
+
+fn serialize_object_fields<M: SerializeMap>(obj: &Object, m: &mut M) -> Result<(), M::Error> {
+    match obj {
+        Object::Link(l) => {
+            m.serialize_entry("ifindex", &l.ifindex)?;
+            put_opt(m, "ifname", &l.ifname)?;
+            m.serialize_entry("flags", &Names(names::link_flags(l.flags)))?;
+            m.serialize_entry("change", &Names(names::link_flag_bits(l.change)))?;
+            put_opt(m, "mtu", &l.mtu)?;
+            put_opt(m, "operstate", &l.operstate.map(names::operstate))?;
+            m.serialize_entry("link_type_id", &l.link_type)?;
+            put_opt(m, "address", &l.address)?;
+            put_opt(m, "broadcast", &l.broadcast)?;
+            put_opt(m, "master_index", &l.master)?;
+            put_opt(m, "link_index", &l.link)?;
+            put_opt(m, "link_netnsid", &l.link_netnsid)?;
+            put_opt(m, "kind", &l.kind)?;
+            put_opt(m, "slave_kind", &l.slave_kind)?;
+            put_opt(m, "txqlen", &l.txqlen)?;
+            if !l.alt_names.is_empty() {
+                m.serialize_entry("altnames", &l.alt_names)?;
+            }
+        }
+        Object::Address(a) => {
+            m.serialize_entry("ifindex", &a.ifindex)?;
+            m.serialize_entry("family", names::family(a.family))?;
+            put_opt(m, "local", &a.primary())?;
+            put_opt(m, "address", &a.peer())?;
+            m.serialize_entry("prefixlen", &a.prefix_len)?;
+            put_opt(m, "broadcast", &a.broadcast)?;
+            match names::scope(a.scope) {
+                Some(name) => m.serialize_entry("scope", name)?,
+                None => m.serialize_entry("scope", &a.scope)?,
+            }
+            put_opt(m, "label", &a.label)?;
+            m.serialize_entry("flags", &Names(names::addr_flags(a.flags)))?;
+            put_opt(m, "valid_life_time", &a.valid_lft)?;
+            put_opt(m, "preferred_life_time", &a.preferred_lft)?;
+        }
+        Object::Route(r) => {
+            m.serialize_entry("family", names::family(r.family))?;
+            m.serialize_entry("dst", &r.dst_string())?;
+            if let Some(src) = r.src {
+                m.serialize_entry("src", &format!("{src}/{}", r.src_len))?;
+            }
+            put_opt(m, "gateway", &r.gateway)?;
+            put_opt(m, "oif", &r.oif)?;
+            put_opt(m, "iif", &r.iif)?;
+            m.serialize_entry("table", &table_name(r.table))?;
+            match names::protocol(r.protocol) {
+                Some(name) => m.serialize_entry("protocol", name)?,
+                None => m.serialize_entry("protocol", &r.protocol)?,
+            }
+            match names::scope(r.scope) {
+                Some("global") => m.serialize_entry("scope", "universe")?,
+                Some(name) => m.serialize_entry("scope", name)?,
+                None => m.serialize_entry("scope", &r.scope)?,
+            }
+            match names::route_type(r.route_type) {
+                Some(name) => m.serialize_entry("type", name)?,
+                None => m.serialize_entry("type", &r.route_type)?,
+            }
+            put_opt(m, "metric", &r.priority)?;
+            put_opt(m, "prefsrc", &r.prefsrc)?;
+            put_opt(m, "mtu", &r.mtu)?;
+            put_opt(m, "nhid", &r.nh_id)?;
+            m.serialize_entry("flags", &Names(names::nexthop_flags(r.flags as u8)))?;
+            if !r.nexthops.is_empty() {
+                let hops: Vec<_> = r
+                    .nexthops
+                    .iter()
+                    .map(|h| {
+                        serde_json::json!({
+                            "gateway": h.gateway,
+                            "oif": h.ifindex,
+                            "weight": h.weight,
+                            "flags": names::nexthop_flags(h.flags).collect::<Vec<_>>(),
+                        })
+                    })
+                    .collect();
+                m.serialize_entry("nexthops", &hops)?;
+            }
+        }
+        Object::Neighbour(n) => {
+            m.serialize_entry("ifindex", &n.ifindex)?;
+            m.serialize_entry("family", names::family(n.family))?;
+            put_opt(m, "dst", &n.dst)?;
+            put_opt(m, "lladdr", &n.lladdr)?;
+            m.serialize_entry("state", &Names(names::nud_states(n.state)))?;
+            m.serialize_entry("flags", &Names(names::neigh_flags(n.flags)))?;
+            put_opt(m, "master_index", &n.master)?;
+        }
+    }
+    Ok(())
+}
+
+/// A resolver of interface names for display: `ifindex -> name`.
+pub trait IfNames {
+    /// The name of `ifindex`, if known.
+    fn name(&self, ifindex: u32) -> Option<String>;
+}
+
+impl<F: Fn(u32) -> Option<String>> IfNames for F {
+    fn name(&self, ifindex: u32) -> Option<String> {
+        self(ifindex)
+    }
+}
+
+/// Writes an event as one `ip monitor`-style line (without the trailing newline),
+/// naming interfaces with `names` where it can and as `if<N>` where it cannot.
+///
+/// ```text
+/// [link] new 7: veth0 <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 state UP link/ether 02:00:00:00:00:01 kind veth
+/// [addr] new 7: veth0 inet 10.0.0.1/24 brd 10.0.0.255 scope global veth0:a
+/// [route] new 10.1.0.0/24 via 10.0.0.2 dev veth0 table 100 proto static metric 50
+/// [neigh] new 10.0.0.2 dev veth0 lladdr 02:00:00:00:00:02 PERMANENT
+/// ```
+pub fn write_text(out: &mut impl fmt::Write, obj: &Object, action: Action, names: &dyn IfNames) -> fmt::Result {
+    let dev = |i: u32| names.name(i).unwrap_or_else(|| format!("if{i}"));
+    write!(out, "[{}] {}", obj.kind().as_str(), action.as_str())?;
+    match obj {
+        Object::Link(l) => {
+            let name = l.ifname.as_ref().map_or_else(|| dev(l.ifindex), |n| n.to_string());
+            write!(out, " {}: {name}", l.ifindex)?;
+            if let Some(peer) = l.link {
+                match l.link_netnsid {
+                    Some(_) => write!(out, "@if{peer}")?,
+                    None => write!(out, "@{}", dev(peer))?,
+                }
+            }
+            out.write_str(" <")?;
+            for (i, f) in names::link_flags(l.flags).enumerate() {
+                if i > 0 {
+                    out.write_str(",")?;
+                }
+                out.write_str(f)?;
+            }
+            out.write_str(">")?;
+            if let Some(mtu) = l.mtu {
+                write!(out, " mtu {mtu}")?;
+            }
+            if let Some(m) = l.master {
+                write!(out, " master {}", dev(m))?;
+            }
+            if let Some(s) = l.operstate {
+                write!(out, " state {}", names::operstate(s))?;
+            }
+            if let Some(a) = &l.address {
+                let kind = if l.link_type == 1 { "ether" } else { "addr" };
+                write!(out, " link/{kind} {a}")?;
+            }
+            if let Some(k) = &l.kind {
+                write!(out, " kind {k}")?;
+            }
+        }
+        Object::Address(a) => {
+            let fam = if a.family == AF_INET6 { "inet6" } else { "inet" };
+            write!(out, " {}: {} {fam}", a.ifindex, dev(a.ifindex))?;
+            if let Some(p) = a.primary() {
+                write!(out, " {p}")?;
+            }
+            if let Some(peer) = a.peer() {
+                write!(out, " peer {peer}")?;
+            }
+            write!(out, "/{}", a.prefix_len)?;
+            if let Some(b) = a.broadcast {
+                write!(out, " brd {b}")?;
+            }
+            match names::scope(a.scope) {
+                Some(s) => write!(out, " scope {s}")?,
+                None => write!(out, " scope {}", a.scope)?,
+            }
+            for f in names::addr_flags(a.flags) {
+                write!(out, " {}", f.to_ascii_lowercase())?;
+            }
+            if let Some(l) = &a.label {
+                write!(out, " {l}")?;
+            }
+        }
+        Object::Route(r) => {
+            if r.route_type != 1 {
+                if let Some(t) = names::route_type(r.route_type) {
+                    write!(out, " {t}")?;
+                }
+            }
+            write!(out, " {}", r.dst_string())?;
+            if let Some(g) = r.gateway {
+                write!(out, " via {g}")?;
+            }
+            if let Some(o) = r.oif {
+                write!(out, " dev {}", dev(o))?;
+            }
+            write!(out, " table {}", table_name(r.table))?;
+            match names::protocol(r.protocol) {
+                Some(p) => write!(out, " proto {p}")?,
+                None => write!(out, " proto {}", r.protocol)?,
+            }
+            if let Some(s) = names::scope(r.scope).filter(|_| r.scope != 0) {
+                write!(out, " scope {s}")?;
+            }
+            if let Some(p) = r.prefsrc {
+                write!(out, " src {p}")?;
+            }
+            if let Some(m) = r.priority {
+                write!(out, " metric {m}")?;
+            }
+            if let Some(m) = r.mtu {
+                write!(out, " mtu {m}")?;
+            }
+            for h in &r.nexthops {
+                out.write_str(" nexthop")?;
+                if let Some(g) = h.gateway {
+                    write!(out, " via {g}")?;
+                }
+                write!(out, " dev {} weight {}", dev(h.ifindex), h.weight)?;
+            }
+        }
+        Object::Neighbour(n) => {
+            match n.dst {
+                Some(d) => write!(out, " {d}")?,
+                None => out.write_str(" ?")?,
+            }
+            write!(out, " dev {}", dev(n.ifindex))?;
+            if let Some(l) = &n.lladdr {
+                write!(out, " lladdr {l}")?;
+            }
+            for f in names::neigh_flags(n.flags) {
+                write!(out, " {}", f.to_ascii_lowercase())?;
+            }
+            for s in names::nud_states(n.state) {
+                write!(out, " {s}")?;
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,35 @@
+//! nlwatch: watch Linux networking state through rtnetlink.
+//!
+//! - [`wire`]: zero-copy, allocation-free views over netlink bytes.
+//! - [`event`]: the owned, typed events subscribers receive.
+//! - [`socket`]: the rtnetlink socket (autobind, groups, receive buffer, sender check).
+//! - [`Monitor`]: opens the socket, runs the reader thread, fans events out to
+//!   [`Subscription`]s.
+//!
+//! ```no_run
+//! use nlwatch::{Item, Monitor};
+//! let monitor = Monitor::builder().build()?;
+//! for item in monitor.subscribe() {
+//!     if let Item::Event(ev) = item {
+//!         println!("{} {:?}", ev.action.as_str(), ev.object);
+//!     }
+//! }
+//! # Ok::<(), nlwatch::Error>(())
+//! ```
+#![warn(missing_docs)]
+
+mod bus;
+mod compact;
+mod error;
+pub mod event;
+mod monitor;
+pub mod names;
+pub mod socket;
+mod sys;
+pub mod wire;
+
+pub use bus::{Item, Subscription};
+pub use compact::{CompactStr, HwAddr, MAX_ADDR_LEN};
+pub use error::Error;
+pub use event::{Action, Event, NetnsTag, Object, ObjectKind};
+pub use monitor::{Builder, Monitor, NamespaceStats, DEFAULT_CAPACITY, DEFAULT_RCVBUF};

@@ -1,0 +1,231 @@
+//! Names of the kernel's numeric codes, spelled as `ip` (iproute2) prints them, so
+//! text and JSON output read like `ip monitor` and `ip -j`.
+
+/// `IFF_*` link flags in the order `ip link` prints them, with their names.
+const LINK_FLAGS: &[(u32, &str)] = &[
+    (0x8, "LOOPBACK"),
+    (0x2, "BROADCAST"),
+    (0x10, "POINTOPOINT"),
+    (0x1000, "MULTICAST"),
+    (0x80, "NOARP"),
+    (0x200, "ALLMULTI"),
+    (0x100, "PROMISC"),
+    (0x20, "NOTRAILERS"),
+    (0x4, "DEBUG"),
+    (0x8000, "DYNAMIC"),
+    (0x4000, "AUTOMEDIA"),
+    (0x2000, "PORTSEL"),
+    (0x400, "MASTER"),
+    (0x800, "SLAVE"),
+    (0x1, "UP"),
+    (0x10000, "LOWER_UP"),
+    (0x20000, "DORMANT"),
+    (0x40000, "ECHO"),
+];
+
+const IFF_UP: u32 = 0x1;
+const IFF_RUNNING: u32 = 0x40;
+
+/// The names `ip link` prints between `<` and `>` for `flags`: `NO-CARRIER` first when
+/// the link is up but not running, then the set flags in iproute2's order. `RUNNING`
+/// itself is not printed, as in `ip`.
+///
+/// ```
+/// let names: Vec<_> = nlwatch::names::link_flags(0x1003).collect();
+/// assert_eq!(names, ["NO-CARRIER", "BROADCAST", "MULTICAST", "UP"]);
+/// ```
+pub fn link_flags(flags: u32) -> impl Iterator<Item = &'static str> + Clone {
+    let no_carrier = flags & IFF_UP != 0 && flags & IFF_RUNNING == 0;
+    no_carrier
+        .then_some("NO-CARRIER")
+        .into_iter()
+        .chain(link_flag_bits(flags))
+}
+
+/// The names of the set `IFF_*` bits alone, in iproute2's order, without the
+/// derived `NO-CARRIER`: for masks such as `ifi_change`.
+pub fn link_flag_bits(flags: u32) -> impl Iterator<Item = &'static str> + Clone {
+    LINK_FLAGS
+        .iter()
+        .filter(move |(bit, _)| flags & bit != 0)
+        .map(|(_, name)| *name)
+}
+
+/// `IF_OPER_*` as `ip` prints it.
+pub fn operstate(state: u8) -> &'static str {
+    match state {
+        1 => "NOTPRESENT",
+        2 => "DOWN",
+        3 => "LOWERLAYERDOWN",
+        4 => "TESTING",
+        5 => "DORMANT",
+        6 => "UP",
+        _ => "UNKNOWN",
+    }
+}
+
+/// Address family as `ip -j` prints it.
+pub fn family(family: u8) -> &'static str {
+    match family {
+        0 => "unspec",
+        2 => "inet",
+        7 => "bridge",
+        10 => "inet6",
+        17 => "packet",
+        28 => "mpls",
+        _ => "unknown",
+    }
+}
+
+const ADDR_FLAGS: &[(u32, &str)] = &[
+    (0x01, "SECONDARY"),
+    (0x02, "NODAD"),
+    (0x04, "OPTIMISTIC"),
+    (0x08, "DADFAILED"),
+    (0x10, "HOMEADDRESS"),
+    (0x20, "DEPRECATED"),
+    (0x40, "TENTATIVE"),
+    (0x80, "PERMANENT"),
+    (0x100, "MANAGETEMPADDR"),
+    (0x200, "NOPREFIXROUTE"),
+    (0x400, "MCAUTOJOIN"),
+    (0x800, "STABLE_PRIVACY"),
+];
+
+/// `IFA_F_*` address flags as upper-case names. `IFA_F_SECONDARY` is printed as
+/// `SECONDARY` (for IPv6 the same bit means a temporary address).
+pub fn addr_flags(flags: u32) -> impl Iterator<Item = &'static str> + Clone {
+    ADDR_FLAGS
+        .iter()
+        .filter(move |(bit, _)| flags & bit != 0)
+        .map(|(_, name)| *name)
+}
+
+/// `RT_SCOPE_*` as `ip` prints it.
+pub fn scope(scope: u8) -> Option<&'static str> {
+    Some(match scope {
+        0 => "global",
+        200 => "site",
+        253 => "link",
+        254 => "host",
+        255 => "nowhere",
+        _ => return None,
+    })
+}
+
+/// Routing table ids that have names in iproute2's `rt_tables`.
+pub fn table(table: u32) -> Option<&'static str> {
+    Some(match table {
+        253 => "default",
+        254 => "main",
+        255 => "local",
+        _ => return None,
+    })
+}
+
+/// `RTPROT_*` as iproute2's `rt_protos` names them.
+pub fn protocol(proto: u8) -> Option<&'static str> {
+    Some(match proto {
+        0 => "unspec",
+        1 => "redirect",
+        2 => "kernel",
+        3 => "boot",
+        4 => "static",
+        8 => "gated",
+        9 => "ra",
+        10 => "mrt",
+        11 => "zebra",
+        12 => "bird",
+        13 => "dnrouted",
+        14 => "xorp",
+        15 => "ntk",
+        16 => "dhcp",
+        17 => "mrouted",
+        18 => "keepalived",
+        42 => "babel",
+        99 => "openr",
+        186 => "bgp",
+        187 => "isis",
+        188 => "ospf",
+        189 => "rip",
+        192 => "eigrp",
+        _ => return None,
+    })
+}
+
+/// `RTN_*` route types as `ip` prints them.
+pub fn route_type(kind: u8) -> Option<&'static str> {
+    Some(match kind {
+        0 => "none",
+        1 => "unicast",
+        2 => "local",
+        3 => "broadcast",
+        4 => "anycast",
+        5 => "multicast",
+        6 => "blackhole",
+        7 => "unreachable",
+        8 => "prohibit",
+        9 => "throw",
+        10 => "nat",
+        11 => "xresolve",
+        _ => return None,
+    })
+}
+
+const NUD_STATES: &[(u16, &str)] = &[
+    (0x01, "INCOMPLETE"),
+    (0x02, "REACHABLE"),
+    (0x04, "STALE"),
+    (0x08, "DELAY"),
+    (0x10, "PROBE"),
+    (0x20, "FAILED"),
+    (0x40, "NOARP"),
+    (0x80, "PERMANENT"),
+];
+
+/// `NUD_*` neighbour states as upper-case names; an empty state is `NONE`.
+pub fn nud_states(state: u16) -> impl Iterator<Item = &'static str> + Clone {
+    (state == 0).then_some("NONE").into_iter().chain(
+        NUD_STATES
+            .iter()
+            .filter(move |(bit, _)| state & bit != 0)
+            .map(|(_, name)| *name),
+    )
+}
+
+const NTF_FLAGS: &[(u8, &str)] = &[
+    (0x01, "USE"),
+    (0x02, "SELF"),
+    (0x04, "MASTER"),
+    (0x08, "PROXY"),
+    (0x10, "EXTERN_LEARN"),
+    (0x20, "OFFLOAD"),
+    (0x40, "STICKY"),
+    (0x80, "ROUTER"),
+];
+
+/// `NTF_*` neighbour flags as upper-case names.
+pub fn neigh_flags(flags: u8) -> impl Iterator<Item = &'static str> + Clone {
+    NTF_FLAGS
+        .iter()
+        .filter(move |(bit, _)| flags & bit != 0)
+        .map(|(_, name)| *name)
+}
+
+const RTNH_FLAGS: &[(u8, &str)] = &[
+    (0x01, "DEAD"),
+    (0x02, "PERVASIVE"),
+    (0x04, "ONLINK"),
+    (0x08, "OFFLOAD"),
+    (0x10, "LINKDOWN"),
+    (0x20, "UNRESOLVED"),
+    (0x40, "TRAP"),
+];
+
+/// `RTNH_F_*` next-hop flags (also the low byte of `rtm_flags`) as upper-case names.
+pub fn nexthop_flags(flags: u8) -> impl Iterator<Item = &'static str> + Clone {
+    RTNH_FLAGS
+        .iter()
+        .filter(move |(bit, _)| flags & bit != 0)
+        .map(|(_, name)| *name)
+}

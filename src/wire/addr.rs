@@ -1,0 +1,70 @@
+//! `RTM_NEWADDR` / `RTM_DELADDR`: `struct ifaddrmsg` and its `IFA_*` attributes.
+
+use super::consts::{IFADDRMSG_LEN, RTM_DELADDR, RTM_GETADDR, RTM_NEWADDR};
+use super::{ne_u32, split_family, Attrs, NlMsg, Result};
+
+mod field {
+    //! Offsets inside `struct ifaddrmsg`.
+    pub const FAMILY: usize = 0;
+    pub const PREFIXLEN: usize = 1;
+    pub const FLAGS: usize = 2;
+    pub const SCOPE: usize = 3;
+    pub const INDEX: usize = 4;
+}
+
+/// View of an address message: `struct ifaddrmsg` and the attributes that follow it.
+#[derive(Debug, Clone, Copy)]
+pub struct AddressMessage<'a> {
+    msg: NlMsg<'a>,
+    header: &'a [u8],
+    attrs: &'a [u8],
+}
+
+impl<'a> AddressMessage<'a> {
+    /// Checks the type (`RTM_NEWADDR`, `RTM_DELADDR` or `RTM_GETADDR`) and that the
+    /// payload holds a whole `ifaddrmsg`.
+    pub fn new_checked(msg: NlMsg<'a>) -> Result<Self> {
+        let (header, attrs) = split_family(
+            &msg,
+            "address",
+            &[RTM_NEWADDR, RTM_DELADDR, RTM_GETADDR],
+            IFADDRMSG_LEN,
+        )?;
+        Ok(AddressMessage { msg, header, attrs })
+    }
+
+    /// The message this view was made from.
+    pub fn message(&self) -> NlMsg<'a> {
+        self.msg
+    }
+
+    /// `ifa_family`.
+    pub fn family(&self) -> u8 {
+        self.header[field::FAMILY]
+    }
+
+    /// `ifa_prefixlen`.
+    pub fn prefix_len(&self) -> u8 {
+        self.header[field::PREFIXLEN]
+    }
+
+    /// `ifa_flags`: the low 8 bits of the IFA_F_* flags (`IFA_FLAGS` has all 32).
+    pub fn flags(&self) -> u8 {
+        self.header[field::FLAGS]
+    }
+
+    /// `ifa_scope`.
+    pub fn scope(&self) -> u8 {
+        self.header[field::SCOPE]
+    }
+
+    /// `ifa_index`.
+    pub fn index(&self) -> u32 {
+        ne_u32(self.header, field::INDEX)
+    }
+
+    /// The `IFA_*` attributes.
+    pub fn attrs(&self) -> Attrs<'a> {
+        Attrs::new(self.attrs)
+    }
+}

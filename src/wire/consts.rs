@@ -1,0 +1,111 @@
+//! Numeric constants of the netlink and rtnetlink ABI (`linux/netlink.h`,
+//! `linux/rtnetlink.h`, `linux/if_link.h`, `linux/if_addr.h`, `linux/neighbour.h`).
+//! Only the ones this crate reads or writes are listed.
+#![allow(missing_docs)]
+
+// nlmsg_type values of the netlink core.
+pub const NLMSG_NOOP: u16 = 1;
+pub const NLMSG_ERROR: u16 = 2;
+pub const NLMSG_DONE: u16 = 3;
+pub const NLMSG_OVERRUN: u16 = 4;
+
+// nlmsg_flags.
+pub const NLM_F_REQUEST: u16 = 0x01;
+pub const NLM_F_MULTI: u16 = 0x02;
+pub const NLM_F_ACK: u16 = 0x04;
+pub const NLM_F_DUMP_INTR: u16 = 0x10;
+pub const NLM_F_ROOT: u16 = 0x100;
+pub const NLM_F_MATCH: u16 = 0x200;
+pub const NLM_F_DUMP: u16 = NLM_F_ROOT | NLM_F_MATCH;
+
+// rtnetlink message types.
+pub const RTM_NEWLINK: u16 = 16;
+pub const RTM_DELLINK: u16 = 17;
+pub const RTM_GETLINK: u16 = 18;
+pub const RTM_NEWADDR: u16 = 20;
+pub const RTM_DELADDR: u16 = 21;
+pub const RTM_GETADDR: u16 = 22;
+pub const RTM_NEWROUTE: u16 = 24;
+pub const RTM_DELROUTE: u16 = 25;
+pub const RTM_GETROUTE: u16 = 26;
+pub const RTM_NEWNEIGH: u16 = 28;
+pub const RTM_DELNEIGH: u16 = 29;
+pub const RTM_GETNEIGH: u16 = 30;
+
+// Multicast groups (enum rtnetlink_groups), joined with NETLINK_ADD_MEMBERSHIP.
+pub const RTNLGRP_LINK: u32 = 1;
+pub const RTNLGRP_NEIGH: u32 = 3;
+pub const RTNLGRP_IPV4_IFADDR: u32 = 5;
+pub const RTNLGRP_IPV4_ROUTE: u32 = 7;
+pub const RTNLGRP_IPV6_IFADDR: u32 = 9;
+pub const RTNLGRP_IPV6_ROUTE: u32 = 11;
+
+// struct ifinfomsg attributes (IFLA_*).
+pub const IFLA_ADDRESS: u16 = 1;
+pub const IFLA_BROADCAST: u16 = 2;
+pub const IFLA_IFNAME: u16 = 3;
+pub const IFLA_MTU: u16 = 4;
+pub const IFLA_LINK: u16 = 5;
+pub const IFLA_MASTER: u16 = 10;
+pub const IFLA_TXQLEN: u16 = 13;
+pub const IFLA_OPERSTATE: u16 = 16;
+pub const IFLA_LINKINFO: u16 = 18;
+pub const IFLA_AF_SPEC: u16 = 26;
+pub const IFLA_LINK_NETNSID: u16 = 37;
+pub const IFLA_PROP_LIST: u16 = 52;
+pub const IFLA_ALT_IFNAME: u16 = 53;
+
+// IFLA_LINKINFO nested attributes.
+pub const IFLA_INFO_KIND: u16 = 1;
+pub const IFLA_INFO_DATA: u16 = 2;
+pub const IFLA_INFO_SLAVE_KIND: u16 = 4;
+
+// struct ifaddrmsg attributes (IFA_*).
+pub const IFA_ADDRESS: u16 = 1;
+pub const IFA_LOCAL: u16 = 2;
+pub const IFA_LABEL: u16 = 3;
+pub const IFA_BROADCAST: u16 = 4;
+pub const IFA_CACHEINFO: u16 = 6;
+pub const IFA_FLAGS: u16 = 8;
+
+// struct rtmsg attributes (RTA_*).
+pub const RTA_DST: u16 = 1;
+pub const RTA_SRC: u16 = 2;
+pub const RTA_IIF: u16 = 3;
+pub const RTA_OIF: u16 = 4;
+pub const RTA_GATEWAY: u16 = 5;
+pub const RTA_PRIORITY: u16 = 6;
+pub const RTA_PREFSRC: u16 = 7;
+pub const RTA_METRICS: u16 = 8;
+pub const RTA_MULTIPATH: u16 = 9;
+pub const RTA_TABLE: u16 = 15;
+pub const RTA_VIA: u16 = 18;
+pub const RTA_PREF: u16 = 20;
+pub const RTA_NH_ID: u16 = 30;
+
+// RTA_METRICS nested attributes (RTAX_*).
+pub const RTAX_MTU: u16 = 2;
+
+// struct ndmsg attributes (NDA_*).
+pub const NDA_DST: u16 = 1;
+pub const NDA_LLADDR: u16 = 2;
+pub const NDA_MASTER: u16 = 9;
+
+// Address families.
+pub const AF_UNSPEC: u8 = 0;
+pub const AF_INET: u8 = 2;
+pub const AF_BRIDGE: u8 = 7;
+pub const AF_INET6: u8 = 10;
+
+/// `sizeof(struct ifinfomsg)`.
+pub const IFINFOMSG_LEN: usize = 16;
+/// `sizeof(struct ifaddrmsg)`.
+pub const IFADDRMSG_LEN: usize = 8;
+/// `sizeof(struct rtmsg)`.
+pub const RTMSG_LEN: usize = 12;
+/// `sizeof(struct ndmsg)`.
+pub const NDMSG_LEN: usize = 12;
+/// `sizeof(struct rtnexthop)`.
+pub const RTNEXTHOP_LEN: usize = 8;
+/// `sizeof(struct ifa_cacheinfo)`.
+pub const IFA_CACHEINFO_LEN: usize = 16;

@@ -1,0 +1,70 @@
+//! `RTM_NEWLINK` / `RTM_DELLINK`: `struct ifinfomsg` and its `IFLA_*` attributes.
+
+use super::consts::{IFINFOMSG_LEN, RTM_DELLINK, RTM_GETLINK, RTM_NEWLINK};
+use super::{ne_u16, ne_u32, split_family, Attrs, NlMsg, Result};
+
+mod field {
+    //! Offsets inside `struct ifinfomsg`.
+    pub const FAMILY: usize = 0;
+    pub const TYPE: usize = 2;
+    pub const INDEX: usize = 4;
+    pub const FLAGS: usize = 8;
+    pub const CHANGE: usize = 12;
+}
+
+/// View of a link message: `struct ifinfomsg` and the attributes that follow it.
+#[derive(Debug, Clone, Copy)]
+pub struct LinkMessage<'a> {
+    msg: NlMsg<'a>,
+    header: &'a [u8],
+    attrs: &'a [u8],
+}
+
+impl<'a> LinkMessage<'a> {
+    /// Checks the type (`RTM_NEWLINK`, `RTM_DELLINK` or `RTM_GETLINK`) and that the
+    /// payload holds a whole `ifinfomsg`.
+    pub fn new_checked(msg: NlMsg<'a>) -> Result<Self> {
+        let (header, attrs) = split_family(
+            &msg,
+            "link",
+            &[RTM_NEWLINK, RTM_DELLINK, RTM_GETLINK],
+            IFINFOMSG_LEN,
+        )?;
+        Ok(LinkMessage { msg, header, attrs })
+    }
+
+    /// The message this view was made from.
+    pub fn message(&self) -> NlMsg<'a> {
+        self.msg
+    }
+
+    /// `ifi_family`.
+    pub fn family(&self) -> u8 {
+        self.header[field::FAMILY]
+    }
+
+    /// `ifi_type`: the ARPHRD_* hardware type.
+    pub fn link_type(&self) -> u16 {
+        ne_u16(self.header, field::TYPE)
+    }
+
+    /// `ifi_index`.
+    pub fn index(&self) -> u32 {
+        ne_u32(self.header, field::INDEX)
+    }
+
+    /// `ifi_flags`: IFF_* flags.
+    pub fn flags(&self) -> u32 {
+        ne_u32(self.header, field::FLAGS)
+    }
+
+    /// `ifi_change`: the mask of flags that changed.
+    pub fn change(&self) -> u32 {
+        ne_u32(self.header, field::CHANGE)
+    }
+
+    /// The `IFLA_*` attributes.
+    pub fn attrs(&self) -> Attrs<'a> {
+        Attrs::new(self.attrs)
+    }
+}

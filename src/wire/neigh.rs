@@ -1,0 +1,70 @@
+//! `RTM_NEWNEIGH` / `RTM_DELNEIGH`: `struct ndmsg` and its `NDA_*` attributes.
+
+use super::consts::{NDMSG_LEN, RTM_DELNEIGH, RTM_GETNEIGH, RTM_NEWNEIGH};
+use super::{ne_u16, ne_u32, split_family, Attrs, NlMsg, Result};
+
+mod field {
+    //! Offsets inside `struct ndmsg`.
+    pub const FAMILY: usize = 0;
+    pub const IFINDEX: usize = 4;
+    pub const STATE: usize = 8;
+    pub const FLAGS: usize = 10;
+    pub const TYPE: usize = 11;
+}
+
+/// View of a neighbour message: `struct ndmsg` and the attributes that follow it.
+#[derive(Debug, Clone, Copy)]
+pub struct NeighbourMessage<'a> {
+    msg: NlMsg<'a>,
+    header: &'a [u8],
+    attrs: &'a [u8],
+}
+
+impl<'a> NeighbourMessage<'a> {
+    /// Checks the type (`RTM_NEWNEIGH`, `RTM_DELNEIGH` or `RTM_GETNEIGH`) and that the
+    /// payload holds a whole `ndmsg`.
+    pub fn new_checked(msg: NlMsg<'a>) -> Result<Self> {
+        let (header, attrs) = split_family(
+            &msg,
+            "neighbour",
+            &[RTM_NEWNEIGH, RTM_DELNEIGH, RTM_GETNEIGH],
+            NDMSG_LEN,
+        )?;
+        Ok(NeighbourMessage { msg, header, attrs })
+    }
+
+    /// The message this view was made from.
+    pub fn message(&self) -> NlMsg<'a> {
+        self.msg
+    }
+
+    /// `ndm_family`.
+    pub fn family(&self) -> u8 {
+        self.header[field::FAMILY]
+    }
+
+    /// `ndm_ifindex`.
+    pub fn ifindex(&self) -> u32 {
+        ne_u32(self.header, field::IFINDEX)
+    }
+
+    /// `ndm_state`: NUD_* state bits.
+    pub fn state(&self) -> u16 {
+        ne_u16(self.header, field::STATE)
+    }
+
+    /// `ndm_flags`: NTF_* flags.
+    pub fn flags(&self) -> u8 {
+        self.header[field::FLAGS]
+    }
+
+    /// `ndm_type`.
+    pub fn neigh_type(&self) -> u8 {
+        self.header[field::TYPE]
+    }
+
+    /// The `NDA_*` attributes.
+    pub fn attrs(&self) -> Attrs<'a> {
+        Attrs::new(self.attrs)
+    }
+}

@@ -1,0 +1,175 @@
+//! `RTM_NEWROUTE` / `RTM_DELROUTE`: `struct rtmsg`, its `RTA_*` attributes, and the
+//! `struct rtnexthop` list inside `RTA_MULTIPATH`.
+
+use super::consts::{RTM_DELROUTE, RTM_GETROUTE, RTM_NEWROUTE, RTMSG_LEN, RTNEXTHOP_LEN};
+use super::{align, check_len, ne_u16, ne_u32, split_family, Attrs, Error, NlMsg, Result};
+
+mod field {
+    //! Offsets inside `struct rtmsg`.
+    pub const FAMILY: usize = 0;
+    pub const DST_LEN: usize = 1;
+    pub const SRC_LEN: usize = 2;
+    pub const TOS: usize = 3;
+    pub const TABLE: usize = 4;
+    pub const PROTOCOL: usize = 5;
+    pub const SCOPE: usize = 6;
+    pub const TYPE: usize = 7;
+    pub const FLAGS: usize = 8;
+}
+
+/// View of a route message: `struct rtmsg` and the attributes that follow it.
+#[derive(Debug, Clone, Copy)]
+pub struct RouteMessage<'a> {
+    msg: NlMsg<'a>,
+    header: &'a [u8],
+    attrs: &'a [u8],
+}
+
+impl<'a> RouteMessage<'a> {
+    /// Checks the type (`RTM_NEWROUTE`, `RTM_DELROUTE` or `RTM_GETROUTE`) and that the
+    /// payload holds a whole `rtmsg`.
+    pub fn new_checked(msg: NlMsg<'a>) -> Result<Self> {
+        let (header, attrs) = split_family(
+            &msg,
+            "route",
+            &[RTM_NEWROUTE, RTM_DELROUTE, RTM_GETROUTE],
+            RTMSG_LEN,
+        )?;
+        Ok(RouteMessage { msg, header, attrs })
+    }
+
+    /// The message this view was made from.
+    pub fn message(&self) -> NlMsg<'a> {
+        self.msg
+    }
+
+    /// `rtm_family`.
+    pub fn family(&self) -> u8 {
+        self.header[field::FAMILY]
+    }
+
+    /// `rtm_dst_len`: prefix length of the destination.
+    pub fn dst_len(&self) -> u8 {
+        self.header[field::DST_LEN]
+    }
+
+    /// `rtm_src_len`: prefix length of the source selector.
+    pub fn src_len(&self) -> u8 {
+        self.header[field::SRC_LEN]
+    }
+
+    /// `rtm_tos`.
+    pub fn tos(&self) -> u8 {
+        self.header[field::TOS]
+    }
+
+    /// `rtm_table`: the table id truncated to 8 bits (`RTA_TABLE` has the full id).
+    pub fn table(&self) -> u8 {
+        self.header[field::TABLE]
+    }
+
+    /// `rtm_protocol`: RTPROT_*.
+    pub fn protocol(&self) -> u8 {
+        self.header[field::PROTOCOL]
+    }
+
+    /// `rtm_scope`: RT_SCOPE_*.
+    pub fn scope(&self) -> u8 {
+        self.header[field::SCOPE]
+    }
+
+    /// `rtm_type`: RTN_*.
+    pub fn route_type(&self) -> u8 {
+        self.header[field::TYPE]
+    }
+
+    /// `rtm_flags`: RTM_F_* flags.
+    pub fn flags(&self) -> u32 {
+        ne_u32(self.header, field::FLAGS)
+    }
+
+    /// The `RTA_*` attributes.
+    pub fn attrs(&self) -> Attrs<'a> {
+        Attrs::new(self.attrs)
+    }
+}
+
+/// One `struct rtnexthop` of an `RTA_MULTIPATH` attribute, with its own attributes
+/// (`RTA_GATEWAY`, ...) bounded by `rtnh_len`.
+#[derive(Debug, Clone, Copy)]
+pub struct NextHop<'a> {
+    header: &'a [u8],
+    attrs: &'a [u8],
+}
+
+impl<'a> NextHop<'a> {
+    /// `rtnh_flags`: RTNH_F_* flags.
+    pub fn flags(&self) -> u8 {
+        self.header[2]
+    }
+
+    /// `rtnh_hops`: the weight minus one.
+    pub fn hops(&self) -> u8 {
+        self.header[3]
+    }
+
+    /// `rtnh_ifindex`.
+    pub fn ifindex(&self) -> u32 {
+        ne_u32(self.header, 4)
+    }
+
+    /// The next hop's own `RTA_*` attributes.
+    pub fn attrs(&self) -> Attrs<'a> {
+        Attrs::new(self.attrs)
+    }
+}
+
+/// Iterator over the `struct rtnexthop` entries of an `RTA_MULTIPATH` payload.
+#[derive(Debug, Clone)]
+pub struct NextHops<'a> {
+    rest: &'a [u8],
+}
+
+impl<'a> NextHops<'a> {
+    /// Walks an `RTA_MULTIPATH` payload.
+    pub fn new(payload: &'a [u8]) -> Self {
+        NextHops { rest: payload }
+    }
+}
+
+impl<'a> Iterator for NextHops<'a> {
+    type Item = Result<NextHop<'a>>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.rest.is_empty() {
+            return None;
+        }
+        let checked = check_len("rtnexthop", self.rest, RTNEXTHOP_LEN).and_then(|()| {
+            let len = ne_u16(self.rest, 0) as usize;
+            if len < RTNEXTHOP_LEN {
+                return Err(Error::BadLength {
+                    what: "rtnexthop",
+                    len,
+                });
+            }
+            check_len("rtnexthop", self.rest, len)?;
+            Ok(len)
+        });
+        match checked {
+            Ok(len) => {
+                let hop = NextHop {
+                    header: &self.rest[..RTNEXTHOP_LEN],
+                    attrs: &self.rest[RTNEXTHOP_LEN..len],
+                };
+                self.rest = &self.rest[align(len).min(self.rest.len())..];
+                Some(Ok(hop))
+            }
+            Err(e) => {
+                self.rest = &[];
+                Some(Err(e))
+            }
+        }
+    }
+}
+
+impl std::iter::FusedIterator for NextHops<'_> {}
