@@ -13,8 +13,7 @@
 use crate::compact::{CompactStr, HwAddr};
 use crate::names;
 use crate::wire::{
-    self, consts::*, AddressMessage, LinkMessage, Message, NeighbourMessage, NextHops,
-    RouteMessage,
+    self, consts::*, AddressMessage, LinkMessage, Message, NeighbourMessage, NextHops, RouteMessage,
 };
 use serde::ser::{SerializeMap, Serializer};
 use std::fmt;
@@ -781,12 +780,20 @@ impl<F: Fn(u32) -> Option<String>> IfNames for F {
 /// [route] new 10.1.0.0/24 via 10.0.0.2 dev veth0 table 100 proto static metric 50
 /// [neigh] new 10.0.0.2 dev veth0 lladdr 02:00:00:00:00:02 PERMANENT
 /// ```
-pub fn write_text(out: &mut impl fmt::Write, obj: &Object, action: Action, names: &dyn IfNames) -> fmt::Result {
+pub fn write_text(
+    out: &mut impl fmt::Write,
+    obj: &Object,
+    action: Action,
+    names: &dyn IfNames,
+) -> fmt::Result {
     let dev = |i: u32| names.name(i).unwrap_or_else(|| format!("if{i}"));
     write!(out, "[{}] {}", obj.kind().as_str(), action.as_str())?;
     match obj {
         Object::Link(l) => {
-            let name = l.ifname.as_ref().map_or_else(|| dev(l.ifindex), |n| n.to_string());
+            let name = l
+                .ifname
+                .as_ref()
+                .map_or_else(|| dev(l.ifindex), |n| n.to_string());
             write!(out, " {}: {name}", l.ifindex)?;
             if let Some(peer) = l.link {
                 match l.link_netnsid {
@@ -820,7 +827,11 @@ pub fn write_text(out: &mut impl fmt::Write, obj: &Object, action: Action, names
             }
         }
         Object::Address(a) => {
-            let fam = if a.family == AF_INET6 { "inet6" } else { "inet" };
+            let fam = if a.family == AF_INET6 {
+                "inet6"
+            } else {
+                "inet"
+            };
             write!(out, " {}: {} {fam}", a.ifindex, dev(a.ifindex))?;
             if let Some(p) = a.primary() {
                 write!(out, " {p}")?;

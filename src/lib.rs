@@ -20,6 +20,8 @@
 
 mod bus;
 mod compact;
+#[cfg(test)]
+mod decode_tests;
 mod error;
 pub mod event;
 mod monitor;

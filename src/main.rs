@@ -51,10 +51,12 @@ impl IfNames {
     }
 
     fn get(&self, ifindex: u32) -> Option<String> {
-        self.known
-            .get(&ifindex)
-            .cloned()
-            .or_else(|| nix::net::if_::if_indextoname(ifindex).ok()?.into_string().ok())
+        self.known.get(&ifindex).cloned().or_else(|| {
+            nix::net::if_::if_indextoname(ifindex)
+                .ok()?
+                .into_string()
+                .ok()
+        })
     }
 }
 
@@ -121,12 +123,19 @@ fn print(out: &mut impl Write, item: &Item, args: &Args, names: &mut IfNames) ->
             if args.json {
                 writeln!(out, "{}", control_line("overrun", Some(&netns.name), None))?;
             } else {
-                writeln!(out, "[overrun] notifications were lost (receive buffer full)")?;
+                writeln!(
+                    out,
+                    "[overrun] notifications were lost (receive buffer full)"
+                )?;
             }
         }
         Item::Lagged { missed } => {
             if args.json {
-                writeln!(out, "{}", control_line("lagged", None, Some(("missed", *missed))))?;
+                writeln!(
+                    out,
+                    "{}",
+                    control_line("lagged", None, Some(("missed", *missed)))
+                )?;
             } else {
                 writeln!(out, "[lagged] {missed} items dropped: output too slow")?;
             }
@@ -141,7 +150,8 @@ fn run(args: Args) -> Result<(), String> {
     let mut sigs = SigSet::empty();
     sigs.add(Signal::SIGINT);
     sigs.add(Signal::SIGTERM);
-    sigs.thread_block().map_err(|e| format!("cannot block signals: {e}"))?;
+    sigs.thread_block()
+        .map_err(|e| format!("cannot block signals: {e}"))?;
     let (sig_tx, sig_rx) = crossbeam_channel::bounded::<()>(1);
     std::thread::Builder::new()
         .name("nlwatch-signals".into())

@@ -147,8 +147,7 @@ impl Builder {
     pub fn build(self) -> Result<Monitor, Error> {
         if self.objects.is_empty() {
             return Err(Error::InvalidArgument(
-                "no object kinds to watch: name at least one of link, addr, route, neigh"
-                    .into(),
+                "no object kinds to watch: name at least one of link, addr, route, neigh".into(),
             ));
         }
         let groups: Vec<u32> = self
@@ -178,7 +177,10 @@ impl Builder {
         let wake = EventFd::from_flags(EfdFlags::EFD_CLOEXEC | EfdFlags::EFD_NONBLOCK)
             .map_err(|e| Error::io("create an eventfd", name, e.into()))?;
         epoll
-            .add(wake.as_fd(), EpollEvent::new(EpollFlags::EPOLLIN, WAKE_TOKEN))
+            .add(
+                wake.as_fd(),
+                EpollEvent::new(EpollFlags::EPOLLIN, WAKE_TOKEN),
+            )
             .map_err(|e| Error::io("register the eventfd", name, e.into()))?;
         epoll
             .add(socket.as_fd(), EpollEvent::new(EpollFlags::EPOLLIN, 0))

@@ -87,7 +87,12 @@ impl RtSocket {
             &mut len
         ))?;
         for &group in groups {
-            setsockopt_int(raw, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, group as libc::c_int)?;
+            setsockopt_int(
+                raw,
+                SOL_NETLINK,
+                NETLINK_ADD_MEMBERSHIP,
+                group as libc::c_int,
+            )?;
         }
         if let Some(bytes) = rcvbuf {
             let want = bytes.min(i32::MAX as usize / 2) as libc::c_int;
@@ -195,7 +200,12 @@ impl AsRawFd for RtSocket {
     }
 }
 
-fn setsockopt_int(fd: RawFd, level: libc::c_int, opt: libc::c_int, v: libc::c_int) -> io::Result<()> {
+fn setsockopt_int(
+    fd: RawFd,
+    level: libc::c_int,
+    opt: libc::c_int,
+    v: libc::c_int,
+) -> io::Result<()> {
     syscall!(setsockopt(
         fd,
         level,

@@ -152,7 +152,6 @@ impl<'a> Iterator for Attrs<'a> {
 
 impl std::iter::FusedIterator for Attrs<'_> {}
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -189,13 +188,20 @@ mod tests {
         let mut it = Attrs::new(&b);
         assert!(matches!(
             it.next(),
-            Some(Err(Error::Truncated { need: 200, have: 8, .. }))
+            Some(Err(Error::Truncated {
+                need: 200,
+                have: 8,
+                ..
+            }))
         ));
         assert!(it.next().is_none());
         // Claims 2 bytes: shorter than its own header.
         let b = [2u8, 0, 1, 0, 0, 0, 0, 0];
         let mut it = Attrs::new(&b);
-        assert!(matches!(it.next(), Some(Err(Error::BadLength { len: 2, .. }))));
+        assert!(matches!(
+            it.next(),
+            Some(Err(Error::BadLength { len: 2, .. }))
+        ));
         assert!(it.next().is_none());
     }
 
@@ -203,7 +209,10 @@ mod tests {
     fn typed_payload_checks_size() {
         let b = attr(4, &[1, 2, 3]);
         let a = Attrs::new(&b).next().unwrap().unwrap();
-        assert!(matches!(a.u32(), Err(Error::BadAttribute { kind: 4, len: 3 })));
+        assert!(matches!(
+            a.u32(),
+            Err(Error::BadAttribute { kind: 4, len: 3 })
+        ));
         assert!(a.ip().is_err());
         let b = attr(1, &[10, 0, 0, 1]);
         let a = Attrs::new(&b).next().unwrap().unwrap();

@@ -91,7 +91,10 @@ impl fmt::Display for Error {
                 write!(f, "expected a {want} message, found nlmsg_type {found}")
             }
             Error::BadAttribute { kind, len } => {
-                write!(f, "attribute type {kind} has unexpected payload length {len}")
+                write!(
+                    f,
+                    "attribute type {kind} has unexpected payload length {len}"
+                )
             }
         }
     }

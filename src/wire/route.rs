@@ -1,7 +1,7 @@
 //! `RTM_NEWROUTE` / `RTM_DELROUTE`: `struct rtmsg`, its `RTA_*` attributes, and the
 //! `struct rtnexthop` list inside `RTA_MULTIPATH`.
 
-use super::consts::{RTM_DELROUTE, RTM_GETROUTE, RTM_NEWROUTE, RTMSG_LEN, RTNEXTHOP_LEN};
+use super::consts::{RTMSG_LEN, RTM_DELROUTE, RTM_GETROUTE, RTM_NEWROUTE, RTNEXTHOP_LEN};
 use super::{align, check_len, ne_u16, ne_u32, split_family, Attrs, Error, NlMsg, Result};
 
 mod field {
