@@ -1,0 +1,216 @@
+//! The library against the real kernel: make changes in a fresh namespace and
+//! check that the decoded events name exactly what the kernel did, in order.
+
+use crate::sandbox::{ifindex, ip, ip_json};
+use crate::sandboxed_test;
+use nlwatch::{Action, Event, Item, Monitor, Object, Subscription};
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Generous bound on waiting for the kernel; reaching it fails the test (it is a
+/// hang guard, not a timing assertion).
+const HANG_GUARD: Duration = Duration::from_secs(20);
+
+/// Receives events until one matches `last`; returns all of them.
+fn collect_until(sub: &Subscription, last: impl Fn(&Event) -> bool) -> Vec<Arc<Event>> {
+    let mut got = Vec::new();
+    loop {
+        match sub.recv_timeout(HANG_GUARD) {
+            Ok(Item::Event(ev)) => {
+                let done = last(&ev);
+                got.push(ev);
+                if done {
+                    return got;
+                }
+            }
+            Ok(other) => panic!("unexpected control item {other:?}; events so far: {got:#?}"),
+            Err(e) => panic!("no matching event ({e}); got {got:#?}"),
+        }
+    }
+}
+
+fn addr(s: &str) -> IpAddr {
+    s.parse().unwrap()
+}
+
+type Check = (&'static str, Box<dyn Fn(&Event) -> bool>);
+
+/// Asserts that the checks match events in this order (other events may sit in
+/// between: the kernel also reports IPv6 link-local addresses, multicast routes...).
+/// Returns the matched events.
+fn assert_in_order(events: &[Arc<Event>], checks: &[Check]) -> Vec<Arc<Event>> {
+    let mut matched = Vec::new();
+    let mut it = events.iter();
+    for (what, check) in checks {
+        match it.by_ref().find(|ev| check(ev)) {
+            Some(ev) => matched.push(ev.clone()),
+            None => panic!(
+                "expected, in order, {what}; not found after {:?}\nall events: {events:#?}",
+                matched.last().map(|e: &Arc<Event>| e.seq)
+            ),
+        }
+    }
+    matched
+}
+
+fn count(events: &[Arc<Event>], pred: impl Fn(&Event) -> bool) -> usize {
+    events.iter().filter(|e| pred(e)).count()
+}
+
+sandboxed_test! {
+    /// veth pair lifecycle: create, up, IPv4 and IPv6 addresses and routes, a
+    /// neighbour, deletions, link down, pair deleted.
+    fn veth_lifecycle_is_reported_exactly_and_in_order() {
+        let monitor = Monitor::builder().build().expect("monitor");
+        let sub = monitor.subscribe();
+
+        ip("link add veth0 address 02:00:00:00:00:01 type veth peer name veth1 address 02:00:00:00:00:02");
+        let (v0, v1) = (ifindex("veth0"), ifindex("veth1"));
+        ip("link set veth0 up");
+        ip("link set veth1 up");
+        ip("addr add 10.0.0.1/24 broadcast 10.0.0.255 dev veth0");
+        ip("addr add 2001:db8::1/64 dev veth0 nodad");
+        ip("route add 10.1.0.0/24 via 10.0.0.2 dev veth0 table 100 proto static metric 50");
+        ip("-6 route add 2001:db8:1::/64 via 2001:db8::2 dev veth0 metric 1024");
+        ip("neigh add 10.0.0.2 lladdr 02:00:00:00:00:02 dev veth0 nud permanent");
+        // What the kernel says it holds, to compare the events with.
+        let routes = ip_json("route show table 100");
+        assert_eq!(routes[0]["dst"], "10.1.0.0/24");
+        assert_eq!(routes[0]["gateway"], "10.0.0.2");
+        ip("route del 10.1.0.0/24 table 100");
+        ip("-6 route del 2001:db8:1::/64");
+        ip("addr del 2001:db8::1/64 dev veth0");
+        ip("addr del 10.0.0.1/24 dev veth0");
+        ip("link set veth0 down");
+        ip("link del veth0");
+
+        // Deleting veth0 takes its peer with it; veth1's RTM_DELLINK comes last.
+        let events = collect_until(&sub, |ev| {
+            ev.action == Action::Del
+                && matches!(&ev.object, Object::Link(l) if l.ifindex == v1)
+        });
+
+        // Every event is tagged with the namespace and numbered without gaps.
+        for (i, ev) in events.iter().enumerate() {
+            assert_eq!(&*ev.netns.name, "");
+            assert_eq!(ev.seq, i as u64 + 1);
+        }
+        let ns = monitor.namespaces();
+        assert_eq!(ns.len(), 1);
+        assert_eq!(ev_id(&events), ns[0].netns.id);
+        assert_eq!(ns[0].decode_errors, 0);
+        assert_eq!(ns[0].foreign_dropped, 0);
+
+        let is_link = |idx: u32, action: Action, f: fn(&nlwatch::event::Link) -> bool| {
+            move |ev: &Event| {
+                ev.action == action && matches!(&ev.object, Object::Link(l) if l.ifindex == idx && f(l))
+            }
+        };
+        let checks: Vec<Check> = vec![
+            ("new link veth0, kind veth, MAC, peer veth1", Box::new(is_link(v0, Action::New, |l| {
+                l.ifname.as_deref() == Some("veth0")
+                    && l.kind.as_deref() == Some("veth")
+                    && l.address.map(|a| a.to_string()).as_deref() == Some("02:00:00:00:00:01")
+                    && l.mtu == Some(1500)
+                    && l.flags & 1 == 0
+            }))),
+            ("veth0 up", Box::new(is_link(v0, Action::New, |l| l.flags & 1 == 1))),
+            ("new addr 10.0.0.1/24", Box::new(move |ev: &Event| ev.action == Action::New && matches!(&ev.object,
+                Object::Address(a) if a.ifindex == v0 && a.family == 2 && a.prefix_len == 24
+                    && a.local == Some(addr("10.0.0.1")) && a.broadcast == Some(addr("10.0.0.255"))
+                    && a.label.as_deref() == Some("veth0")))),
+            ("new addr 2001:db8::1/64", Box::new(move |ev: &Event| ev.action == Action::New && matches!(&ev.object,
+                Object::Address(a) if a.ifindex == v0 && a.family == 10 && a.prefix_len == 64
+                    && a.primary() == Some(addr("2001:db8::1"))))),
+            ("new route 10.1.0.0/24 via 10.0.0.2 table 100", Box::new(move |ev: &Event| ev.action == Action::New && matches!(&ev.object,
+                Object::Route(r) if r.dst == Some(addr("10.1.0.0")) && r.dst_len == 24
+                    && r.gateway == Some(addr("10.0.0.2")) && r.table == 100 && r.oif == Some(v0)
+                    && r.protocol == 4 && r.priority == Some(50)))),
+            ("new route 2001:db8:1::/64 via 2001:db8::2 table main", Box::new(move |ev: &Event| ev.action == Action::New && matches!(&ev.object,
+                Object::Route(r) if r.dst == Some(addr("2001:db8:1::")) && r.dst_len == 64
+                    && r.gateway == Some(addr("2001:db8::2")) && r.table == 254 && r.oif == Some(v0)
+                    && r.priority == Some(1024)))),
+            ("new neigh 10.0.0.2 lladdr 02:00:00:00:00:02 PERMANENT", Box::new(move |ev: &Event| ev.action == Action::New && matches!(&ev.object,
+                Object::Neighbour(n) if n.ifindex == v0 && n.dst == Some(addr("10.0.0.2"))
+                    && n.lladdr.map(|a| a.to_string()).as_deref() == Some("02:00:00:00:00:02")
+                    && n.state == 0x80))),
+            ("del route 10.1.0.0/24 table 100", Box::new(move |ev: &Event| ev.action == Action::Del && matches!(&ev.object,
+                Object::Route(r) if r.dst == Some(addr("10.1.0.0")) && r.table == 100))),
+            ("del route 2001:db8:1::/64", Box::new(move |ev: &Event| ev.action == Action::Del && matches!(&ev.object,
+                Object::Route(r) if r.dst == Some(addr("2001:db8:1::")) && r.dst_len == 64))),
+            ("del addr 2001:db8::1/64", Box::new(move |ev: &Event| ev.action == Action::Del && matches!(&ev.object,
+                Object::Address(a) if a.primary() == Some(addr("2001:db8::1"))))),
+            ("del addr 10.0.0.1/24", Box::new(move |ev: &Event| ev.action == Action::Del && matches!(&ev.object,
+                Object::Address(a) if a.local == Some(addr("10.0.0.1")) && a.prefix_len == 24))),
+            ("veth0 down", Box::new(is_link(v0, Action::New, |l| l.flags & 1 == 0))),
+            ("del link veth0", Box::new(is_link(v0, Action::Del, |l| {
+                l.ifname.as_deref() == Some("veth0") && l.kind.as_deref() == Some("veth")
+            }))),
+        ];
+        assert_in_order(&events, &checks);
+
+        // Exactly one announcement of each configured object, no duplicates.
+        assert_eq!(count(&events, |ev| ev.action == Action::New && matches!(&ev.object,
+            Object::Address(a) if a.local == Some(addr("10.0.0.1")))), 1);
+        assert_eq!(count(&events, |ev| matches!(&ev.object,
+            Object::Route(r) if r.table == 100)), 2);
+        assert_eq!(count(&events, |ev| ev.action == Action::Del && matches!(&ev.object,
+            Object::Link(_))), 2, "both ends of the pair are deleted");
+        // veth1 was announced too, with veth0 as its peer once both exist.
+        assert!(events.iter().any(|ev| matches!(&ev.object,
+            Object::Link(l) if l.ifindex == v1 && l.link == Some(v0))));
+        monitor.shutdown();
+        // After shutdown the subscription drains and ends.
+        assert!(sub.into_iter().all(|i| matches!(i, Item::Event(_))));
+    }
+}
+
+fn ev_id(events: &[Arc<Event>]) -> u64 {
+    events[0].netns.id
+}
+
+sandboxed_test! {
+    /// Only the kernel may speak: a datagram another socket sends to the monitor's
+    /// port id is dropped and counted, never decoded.
+    fn foreign_sender_is_dropped_and_counted() {
+        use nix::libc;
+        let monitor = Monitor::builder().build().expect("monitor");
+        let sub = monitor.subscribe();
+        let portid = monitor.namespaces()[0].portid;
+
+        // A forged RTM_NEWLINK for "forged0", copied from a real one, sent by unicast
+        // from an ordinary netlink socket (we are root in the sandbox).
+        let mut forged = include_bytes!("../src/wire/fixtures/link_new_veth.bin").to_vec();
+        let name_at = forged.windows(6).position(|w| w == b"veth0\0").unwrap();
+        forged[name_at..name_at + 6].copy_from_slice(b"forgd\0");
+        let spoofer = nlwatch::socket::RtSocket::open(&[], None).unwrap();
+        let mut to: libc::sockaddr_nl = unsafe { std::mem::zeroed() };
+        to.nl_family = libc::AF_NETLINK as libc::sa_family_t;
+        to.nl_pid = portid;
+        let sent = unsafe {
+            libc::sendto(
+                std::os::fd::AsRawFd::as_raw_fd(&spoofer),
+                forged.as_ptr() as *const libc::c_void,
+                forged.len(),
+                0,
+                &to as *const _ as *const libc::sockaddr,
+                std::mem::size_of::<libc::sockaddr_nl>() as u32,
+            )
+        };
+        assert_eq!(sent, forged.len() as isize, "{}", std::io::Error::last_os_error());
+
+        // A real change after it, as a marker: once it arrives, the forged datagram
+        // (queued before it) has been handled.
+        ip("link add marker0 type veth peer name marker1");
+        let events = collect_until(&sub, |ev| {
+            matches!(&ev.object, Object::Link(l) if l.ifname.as_deref() == Some("marker0"))
+        });
+        assert!(events.iter().all(|ev| !matches!(&ev.object,
+            Object::Link(l) if l.ifname.as_deref() == Some("forgd"))));
+        let ns = &monitor.namespaces()[0];
+        assert_eq!(ns.foreign_dropped, 1);
+        assert_eq!(ns.decode_errors, 0);
+        ip("link del marker0");
+    }
+}
