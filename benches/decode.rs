@@ -3,11 +3,14 @@
 //! Every input is one rtnetlink notification captured from a kernel (see
 //! `src/wire/fixtures/README.md`). For each one the benchmark times
 //!
-//! - `nlwatch/decode`: `NlMsg::new_checked` + `Object::decode` (link only),
+//! - `nlwatch/decode`: `NlMsg::new_checked` + `Object::decode`,
 //! - `nlwatch/event`: the same plus the owned `Arc<Event>` a subscriber receives
 //!   (namespace tag clone, sequence number, `SystemTime::now()`),
 //! - `netlink-packet-route`:
-//!   `NetlinkMessage::<RouteNetlinkMessage>::deserialize`.
+//!   `NetlinkMessage::<RouteNetlinkMessage>::deserialize`,
+//!
+//! and, in the group `event_overhead`, the two pieces `nlwatch/event` adds to
+//! `nlwatch/decode` (the receive timestamp and the `Arc` allocation).
 //!
 //! Before criterion runs, the benchmark checks that both libraries decode every
 //! message and agree on its content, then counts the heap allocations of one decode
@@ -93,35 +96,28 @@ const ROUTE_NEW_V6: &[u8] = include_bytes!("../src/wire/fixtures/route_new_v6.bi
 struct Case {
     name: &'static str,
     bytes: &'static [u8],
-    /// Also bench `nlwatch/decode` (decode without building the event).
-    decode_only: bool,
 }
 
 const CASES: [Case; 5] = [
     Case {
         name: "link_new_veth",
         bytes: LINK_NEW_VETH,
-        decode_only: true,
     },
     Case {
         name: "addr_new_v4",
         bytes: ADDR_NEW_V4,
-        decode_only: false,
     },
     Case {
         name: "addr_new_v6",
         bytes: ADDR_NEW_V6,
-        decode_only: false,
     },
     Case {
         name: "route_new_v4",
         bytes: ROUTE_NEW_V4,
-        decode_only: false,
     },
     Case {
         name: "route_new_v6",
         bytes: ROUTE_NEW_V6,
-        decode_only: false,
     },
 ];
 
@@ -213,11 +209,15 @@ fn check_link() {
     let mut kind = None;
     let mut mtu = None;
     let mut address = None;
+    let mut lower = None;
+    let mut txqlen = None;
     for attr in &peer.attributes {
         match attr {
             LinkAttribute::IfName(n) => ifname = Some(n.as_str()),
             LinkAttribute::Mtu(m) => mtu = Some(*m),
             LinkAttribute::Address(a) => address = Some(a.clone()),
+            LinkAttribute::Link(i) => lower = Some(*i),
+            LinkAttribute::TxQueueLen(q) => txqlen = Some(*q),
             LinkAttribute::LinkInfo(infos) => {
                 for info in infos {
                     if let LinkInfo::Kind(k) = info {
@@ -236,6 +236,10 @@ fn check_link() {
         address.as_deref(),
         link.address.as_ref().map(|a| a.as_bytes())
     );
+    // IFLA_LINK of a veth is its peer: veth1, ifindex 2.
+    assert_eq!(link.link, Some(2));
+    assert_eq!(lower, link.link);
+    assert_eq!(txqlen, link.txqlen);
 }
 
 fn check_addr(bytes: &[u8], name: &str, want: IpAddr, prefix_len: u8) {
@@ -253,11 +257,13 @@ fn check_addr(bytes: &[u8], name: &str, want: IpAddr, prefix_len: u8) {
     let mut local = None;
     let mut address = None;
     let mut label = None;
+    let mut broadcast = None;
     for attr in &peer.attributes {
         match attr {
             AddressAttribute::Local(ip) => local = Some(*ip),
             AddressAttribute::Address(ip) => address = Some(*ip),
             AddressAttribute::Label(l) => label = Some(l.as_str()),
+            AddressAttribute::Broadcast(b) => broadcast = Some(IpAddr::V4(*b)),
             _ => {}
         }
     }
@@ -265,6 +271,7 @@ fn check_addr(bytes: &[u8], name: &str, want: IpAddr, prefix_len: u8) {
     assert_eq!(peer.header.index, addr.ifindex);
     assert_eq!((local, address), (addr.local, addr.address));
     assert_eq!(label, addr.label.as_deref());
+    assert_eq!(broadcast, addr.broadcast);
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -358,7 +365,7 @@ fn sanity_checks() {
 struct AllocRow {
     name: &'static str,
     len: usize,
-    decode: Option<f64>,
+    decode: f64,
     event: f64,
     peer: f64,
 }
@@ -370,9 +377,7 @@ fn measure_allocs() -> Vec<AllocRow> {
         .map(|case| AllocRow {
             name: case.name,
             len: case.bytes.len(),
-            decode: case
-                .decode_only
-                .then(|| allocs_per_call(|| nlwatch_decode(black_box(case.bytes)))),
+            decode: allocs_per_call(|| nlwatch_decode(black_box(case.bytes))),
             event: allocs_per_call(|| nlwatch_event(black_box(case.bytes), &tag)),
             peer: allocs_per_call(|| peer_deserialize(black_box(case.bytes))),
         })
@@ -389,14 +394,16 @@ fn print_allocs(rows: &[AllocRow]) {
         "message", "bytes", "nlwatch decode", "nlwatch event", "netlink-packet-route"
     );
     for r in rows {
-        let decode = r
-            .decode
-            .map_or_else(|| "-".to_string(), |d| format!("{d:.2}"));
         eprintln!(
-            "{:<15} {:>6} {:>15} {:>14.2} {:>21.2}",
-            r.name, r.len, decode, r.event, r.peer
+            "{:<15} {:>6} {:>15.2} {:>14.2} {:>21.2}",
+            r.name, r.len, r.decode, r.event, r.peer
         );
     }
+    eprintln!(
+        "size_of::<nlwatch::Event>() = {} bytes, size_of::<nlwatch::Object>() = {} bytes",
+        std::mem::size_of::<Event>(),
+        std::mem::size_of::<Object>()
+    );
     eprintln!();
 }
 
@@ -409,11 +416,9 @@ fn bench_decode(c: &mut Criterion) {
     for case in &CASES {
         let mut g = c.benchmark_group(case.name);
         g.throughput(Throughput::Elements(1));
-        if case.decode_only {
-            g.bench_function("nlwatch/decode", |b| {
-                b.iter(|| nlwatch_decode(black_box(case.bytes)))
-            });
-        }
+        g.bench_function("nlwatch/decode", |b| {
+            b.iter(|| nlwatch_decode(black_box(case.bytes)))
+        });
         g.bench_function("nlwatch/event", |b| {
             b.iter(|| nlwatch_event(black_box(case.bytes), &tag))
         });
@@ -422,6 +427,23 @@ fn bench_decode(c: &mut Criterion) {
         });
         g.finish();
     }
+
+    // What `nlwatch/event` adds to `nlwatch/decode`, piece by piece.
+    let mut g = c.benchmark_group("event_overhead");
+    g.bench_function("SystemTime::now", |b| b.iter(SystemTime::now));
+    let (action, object) = nlwatch_decode(LINK_NEW_VETH);
+    g.bench_function("Arc::new(Event) of a decoded link", |b| {
+        b.iter(|| {
+            Arc::new(Event {
+                netns: tag.clone(),
+                seq: 1,
+                timestamp: SystemTime::UNIX_EPOCH,
+                action,
+                object: black_box(&object).clone(),
+            })
+        })
+    });
+    g.finish();
 }
 
 fn main() {

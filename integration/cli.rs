@@ -1,1 +1,206 @@
+//! The `nlwatch` binary, run as a user would, inside the sandbox.
 
+use crate::sandbox::{ifindex, ip};
+use crate::sandboxed_test;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+const BIN: &str = env!("CARGO_BIN_EXE_nlwatch");
+const HANG_GUARD: Duration = Duration::from_secs(20);
+
+/// Waits until a NETLINK_ROUTE socket in this namespace has joined a multicast
+/// group: the CLI is then subscribed and will see every change made after.
+/// (`/proc/net/netlink` is per namespace, and the sandbox holds no other listener.)
+fn wait_for_listener(child: &mut Child) {
+    for _ in 0..2000 {
+        let table = std::fs::read_to_string("/proc/net/netlink").unwrap();
+        let listening = table.lines().skip(1).any(|l| {
+            let cols: Vec<_> = l.split_whitespace().collect();
+            cols.get(1) == Some(&"0") && cols.get(3).is_some_and(|g| *g != "00000000")
+        });
+        if listening {
+            return;
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!("nlwatch exited early: {status}");
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    panic!("nlwatch never joined a multicast group");
+}
+
+/// Lines of the child's stdout, read on a thread.
+fn lines(child: &mut Child) -> mpsc::Receiver<String> {
+    let out = child.stdout.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(out).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+fn until(rx: &mpsc::Receiver<String>, last: impl Fn(&str) -> bool) -> Vec<String> {
+    let mut got = Vec::new();
+    loop {
+        let line = rx
+            .recv_timeout(HANG_GUARD)
+            .unwrap_or_else(|e| panic!("no matching line ({e}); got {got:#?}"));
+        let done = last(&line);
+        got.push(line);
+        if done {
+            return got;
+        }
+    }
+}
+
+fn terminate(mut child: Child) -> std::process::ExitStatus {
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
+    child.wait().unwrap()
+}
+
+sandboxed_test! {
+    fn json_lines_name_what_the_kernel_did() {
+        let mut child = Command::new(BIN)
+            .arg("--json")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        wait_for_listener(&mut child);
+        let rx = lines(&mut child);
+        ip("link add veth0 address 02:00:00:00:00:01 type veth peer name veth1");
+        let v0 = ifindex("veth0");
+        ip("link set veth0 up");
+        ip("addr add 10.0.0.1/24 dev veth0");
+        ip("addr add 2001:db8::1/64 dev veth0 nodad");
+        ip("route add 10.1.0.0/24 via 10.0.0.2 table 100");
+        ip("neigh add 10.0.0.2 lladdr 02:00:00:00:00:02 dev veth0 nud permanent");
+        ip("link del veth0");
+        let got = until(&rx, |l| l.contains(r#""action":"del""#) && l.contains(r#""ifname":"veth1""#));
+        let json: Vec<serde_json::Value> = got
+            .iter()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad JSON line {l}: {e}")))
+            .collect();
+        for v in &json {
+            assert_eq!(v["netns"], "");
+            assert!(v["ts"].as_str().unwrap().ends_with('Z'));
+        }
+        let find = |pred: &dyn Fn(&serde_json::Value) -> bool| {
+            json.iter().position(pred).unwrap_or_else(|| panic!("missing line in {json:#?}"))
+        };
+        let link = find(&|v| v["object"] == "link" && v["action"] == "new" && v["ifname"] == "veth0");
+        assert_eq!(json[link]["ifindex"], v0);
+        assert_eq!(json[link]["kind"], "veth");
+        assert_eq!(json[link]["address"], "02:00:00:00:00:01");
+        assert_eq!(json[link]["mtu"], 1500);
+        let up = find(&|v| v["object"] == "link" && v["ifname"] == "veth0"
+            && v["flags"].as_array().unwrap().iter().any(|f| f == "UP"));
+        let a4 = find(&|v| v["object"] == "addr" && v["local"] == "10.0.0.1");
+        assert_eq!(json[a4]["action"], "new");
+        assert_eq!(json[a4]["prefixlen"], 24);
+        assert_eq!(json[a4]["family"], "inet");
+        assert_eq!(json[a4]["ifname"], "veth0");
+        assert_eq!(json[a4]["scope"], "global");
+        let a6 = find(&|v| v["object"] == "addr" && v["local"] == "2001:db8::1");
+        assert_eq!(json[a6]["family"], "inet6");
+        assert_eq!(json[a6]["prefixlen"], 64);
+        let r = find(&|v| v["object"] == "route" && v["dst"] == "10.1.0.0/24");
+        assert_eq!(json[r]["gateway"], "10.0.0.2");
+        assert_eq!(json[r]["table"], "100");
+        assert_eq!(json[r]["dev"], "veth0");
+        assert_eq!(json[r]["action"], "new");
+        let n = find(&|v| v["object"] == "neigh" && v["dst"] == "10.0.0.2");
+        assert_eq!(json[n]["lladdr"], "02:00:00:00:00:02");
+        assert_eq!(json[n]["state"], serde_json::json!(["PERMANENT"]));
+        let del = find(&|v| v["object"] == "link" && v["action"] == "del" && v["ifname"] == "veth0");
+        assert!(link < up && up < a4 && a4 < a6 && a6 < r && r < n && n < del);
+        let status = terminate(child);
+        assert!(status.success(), "SIGTERM should end nlwatch cleanly: {status}");
+    }
+}
+
+sandboxed_test! {
+    fn text_lines_and_object_filter() {
+        let mut child = Command::new(BIN)
+            .args(["link", "addr"])
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        wait_for_listener(&mut child);
+        let rx = lines(&mut child);
+        ip("link add veth0 type veth peer name veth1");
+        let v0 = ifindex("veth0");
+        ip("link set veth0 up");
+        ip("route add 10.9.0.0/24 dev veth0 table 7");
+        ip("addr add 10.0.0.1/24 dev veth0");
+        let got = until(&rx, |l| l.starts_with("[addr] new") && l.contains("10.0.0.1"));
+        assert!(
+            got.iter().any(|l| l.starts_with(&format!("[link] new {v0}: veth0@veth1 <BROADCAST,MULTICAST> mtu 1500 state DOWN link/ether"))
+                && l.ends_with("kind veth")),
+            "{got:#?}"
+        );
+        assert_eq!(got.last().unwrap(), &format!("[addr] new {v0}: veth0 inet 10.0.0.1/24 scope global permanent veth0"));
+        // Only the objects asked for.
+        assert!(got.iter().all(|l| l.starts_with("[link]") || l.starts_with("[addr]")), "{got:#?}");
+        let status = {
+            nix::sys::signal::kill(
+                nix::unistd::Pid::from_raw(child.id() as i32),
+                nix::sys::signal::Signal::SIGINT,
+            )
+            .unwrap();
+            child.wait().unwrap()
+        };
+        assert!(status.success(), "SIGINT should end nlwatch cleanly: {status}");
+    }
+}
+
+sandboxed_test! {
+    /// `nlwatch | head -1`: when the reader goes away, nlwatch ends quietly.
+    fn closed_stdout_ends_without_panic() {
+        let mut child = Command::new(BIN)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        wait_for_listener(&mut child);
+        drop(child.stdout.take());
+        // Keep changing things until nlwatch notices the closed pipe and exits.
+        let mut status = None;
+        for i in 0..200 {
+            ip(&format!("link add t{i} type veth peer name u{i}"));
+            if let Some(s) = child.try_wait().unwrap() {
+                status = Some(s);
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let status = status.unwrap_or_else(|| {
+            let _ = child.kill();
+            panic!("nlwatch kept running with a closed stdout")
+        });
+        let mut err = String::new();
+        std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+        assert!(status.success(), "exit {status}, stderr {err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+}
+
+#[test]
+fn bad_object_name_is_a_one_line_error() {
+    let out = Command::new(BIN).arg("linx").output().unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("unknown object \"linx\""), "{err}");
+    assert!(out.stdout.is_empty());
+}

@@ -3,7 +3,7 @@
 
 use crate::sandbox::{ifindex, ip, ip_json};
 use crate::sandboxed_test;
-use nlwatch::{Action, Event, Item, Monitor, Object, Subscription};
+use nlwatch::{Action, Event, Item, Monitor, Netns, Object, Subscription};
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -64,6 +64,7 @@ sandboxed_test! {
     fn veth_lifecycle_is_reported_exactly_and_in_order() {
         let monitor = Monitor::builder().build().expect("monitor");
         let sub = monitor.subscribe();
+        monitor.add_namespace(Netns::Current).expect("watch this namespace");
 
         ip("link add veth0 address 02:00:00:00:00:01 type veth peer name veth1 address 02:00:00:00:00:02");
         let (v0, v1) = (ifindex("veth0"), ifindex("veth1"));
@@ -177,6 +178,7 @@ sandboxed_test! {
         use nix::libc;
         let monitor = Monitor::builder().build().expect("monitor");
         let sub = monitor.subscribe();
+        monitor.add_namespace(Netns::Current).expect("watch this namespace");
         let portid = monitor.namespaces()[0].portid;
 
         // A forged RTM_NEWLINK for "forged0", copied from a real one, sent by unicast

@@ -2,9 +2,10 @@
 //!
 //! A privileged test body never runs in the namespaces the test was started in.
 //! [`sandboxed`] re-executes the test binary, filtered to that one test, under
-//! `unshare --net --mount --propagation private` (plus `--user --map-root-user`
-//! when not root), so the body runs in a fresh network namespace and a private
-//! mount namespace that vanish with the process. Nothing it does can reach the
+//! `unshare --net --mount --propagation private --pid --fork --mount-proc` (plus
+//! `--user --map-root-user` when not root), so the body runs in a fresh network
+//! namespace, a private mount namespace and its own PID namespace, which all
+//! vanish with the process. Nothing it does can reach the
 //! host's interfaces, addresses, routes or `/run/netns`.
 //!
 //! When the sandbox cannot be made (no `unshare`, user namespaces disabled, ...),
@@ -28,7 +29,18 @@ fn is_root() -> bool {
 }
 
 fn unshare_args() -> Vec<&'static str> {
-    let mut args = vec!["--net", "--mount", "--propagation", "private"];
+    // --pid --fork: the test body is PID 1 of its own PID namespace, so every
+    // process it starts (nlwatch, ip) is killed by the kernel when it ends, even if
+    // it panics half-way.
+    let mut args = vec![
+        "--net",
+        "--mount",
+        "--propagation",
+        "private",
+        "--pid",
+        "--fork",
+        "--mount-proc",
+    ];
     if !is_root() {
         args.extend(["--user", "--map-root-user"]);
     }

@@ -7,9 +7,11 @@
 //!   [`Subscription`]s.
 //!
 //! ```no_run
-//! use nlwatch::{Item, Monitor};
+//! use nlwatch::{Item, Monitor, Netns};
 //! let monitor = Monitor::builder().build()?;
-//! for item in monitor.subscribe() {
+//! let events = monitor.subscribe();
+//! monitor.add_namespace(Netns::Current)?;
+//! for item in events {
 //!     if let Item::Event(ev) = item {
 //!         println!("{} {:?}", ev.action.as_str(), ev.object);
 //!     }
@@ -34,4 +36,4 @@ pub use bus::{Item, Subscription};
 pub use compact::{CompactStr, HwAddr, MAX_ADDR_LEN};
 pub use error::Error;
 pub use event::{Action, Event, NetnsTag, Object, ObjectKind};
-pub use monitor::{Builder, Monitor, NamespaceStats, DEFAULT_CAPACITY, DEFAULT_RCVBUF};
+pub use monitor::{Builder, Monitor, NamespaceStats, Netns, DEFAULT_CAPACITY, DEFAULT_RCVBUF};

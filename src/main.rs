@@ -5,7 +5,7 @@ use clap::Parser;
 use crossbeam_channel::select;
 use nix::sys::signal::{SigSet, Signal};
 use nlwatch::event::{rfc3339, write_text};
-use nlwatch::{Action, Event, Item, Monitor, Object, ObjectKind};
+use nlwatch::{Action, Event, Item, Monitor, Netns, Object, ObjectKind};
 use std::collections::HashMap;
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -173,6 +173,9 @@ fn run(args: Args) -> Result<(), String> {
         .build()
         .map_err(|e| e.to_string())?;
     let sub = monitor.subscribe();
+    monitor
+        .add_namespace(Netns::Current)
+        .map_err(|e| e.to_string())?;
     let stdout = io::stdout();
     let mut out = io::BufWriter::with_capacity(64 * 1024, stdout.lock());
     let mut names = IfNames::default();

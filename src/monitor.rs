@@ -85,12 +85,14 @@ impl Namespace {
 /// How to build a [`Monitor`].
 ///
 /// ```no_run
-/// use nlwatch::{Monitor, ObjectKind};
+/// use nlwatch::{Monitor, Netns, ObjectKind};
 /// let monitor = Monitor::builder()
 ///     .objects([ObjectKind::Link, ObjectKind::Address])
 ///     .rcvbuf(4 << 20)
 ///     .build()?;
-/// for item in monitor.subscribe() {
+/// let events = monitor.subscribe();
+/// monitor.add_namespace(Netns::Current)?;
+/// for item in events {
 ///     println!("{item:?}");
 /// }
 /// # Ok::<(), nlwatch::Error>(())
@@ -143,7 +145,9 @@ impl Builder {
         self
     }
 
-    /// Opens the socket for the current network namespace and starts the reader.
+    /// Starts the monitor's reader thread. No namespace is watched yet: subscribe
+    /// first, then add namespaces with [`Monitor::add_namespace`], so that no event
+    /// can slip out between the socket opening and the subscription.
     pub fn build(self) -> Result<Monitor, Error> {
         if self.objects.is_empty() {
             return Err(Error::InvalidArgument(
@@ -155,60 +159,45 @@ impl Builder {
             .iter()
             .flat_map(|k| k.groups().iter().copied())
             .collect();
-        let name = "";
-        let socket = RtSocket::open(&groups, self.rcvbuf)
-            .map_err(|e| Error::io("open the rtnetlink socket", name, e))?;
-        let id = socket
-            .netns_cookie()
-            .or_else(|_| nsfs_inode())
-            .map_err(|e| Error::io("identify the namespace", name, e))?;
-        let ns = Arc::new(Namespace {
-            tag: NetnsTag {
-                name: Arc::from(name),
-                id,
-            },
-            portid: socket.portid(),
-            rcvbuf: socket.rcvbuf(),
-            counters: Counters::default(),
-        });
-
         let epoll = Epoll::new(EpollCreateFlags::EPOLL_CLOEXEC)
-            .map_err(|e| Error::io("create an epoll instance", name, e.into()))?;
+            .map_err(|e| Error::io("create an epoll instance", "", e.into()))?;
         let wake = EventFd::from_flags(EfdFlags::EFD_CLOEXEC | EfdFlags::EFD_NONBLOCK)
-            .map_err(|e| Error::io("create an eventfd", name, e.into()))?;
+            .map_err(|e| Error::io("create an eventfd", "", e.into()))?;
         epoll
             .add(
                 wake.as_fd(),
                 EpollEvent::new(EpollFlags::EPOLLIN, WAKE_TOKEN),
             )
-            .map_err(|e| Error::io("register the eventfd", name, e.into()))?;
-        epoll
-            .add(socket.as_fd(), EpollEvent::new(EpollFlags::EPOLLIN, 0))
-            .map_err(|e| Error::io("register the socket", name, e.into()))?;
-
+            .map_err(|e| Error::io("register the eventfd", "", e.into()))?;
         let shared = Arc::new(Shared {
             bus: Bus::default(),
             stop: AtomicBool::new(false),
-            namespaces: Mutex::new(vec![ns.clone()]),
+            sockets: Mutex::new(Vec::new()),
+            epoll,
+            wake,
+            groups,
+            rcvbuf: self.rcvbuf,
             capacity: self.capacity,
         });
-        let wake = Arc::new(wake);
-        let reader = Reader {
-            shared: shared.clone(),
-            epoll,
-            wake: wake.clone(),
-            sockets: vec![(socket, ns, 0)],
-        };
+        let reader_shared = shared.clone();
         let handle = std::thread::Builder::new()
             .name("nlwatch-reader".into())
-            .spawn(move || reader.run())
-            .map_err(|e| Error::io("start the reader thread", name, e))?;
+            .spawn(move || run_reader(&reader_shared))
+            .map_err(|e| Error::io("start the reader thread", "", e))?;
         Ok(Monitor {
             shared,
-            wake,
             reader: Some(handle),
         })
     }
+}
+
+/// Which network namespace to watch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Netns {
+    /// The namespace of the thread that calls [`Monitor::add_namespace`]; its events
+    /// are tagged with the name `""`.
+    Current,
 }
 
 /// The nsfs inode of the calling thread's network namespace: the fallback identity
@@ -219,10 +208,22 @@ fn nsfs_inode() -> io::Result<u64> {
     Ok(m.ino())
 }
 
+struct Entry {
+    socket: RtSocket,
+    ns: Arc<Namespace>,
+    /// Sequence number of the last event published for this namespace.
+    seq: u64,
+}
+
 struct Shared {
     bus: Bus,
     stop: AtomicBool,
-    namespaces: Mutex<Vec<Arc<Namespace>>>,
+    /// Watched sockets; an entry's index is its epoll token.
+    sockets: Mutex<Vec<Entry>>,
+    epoll: Epoll,
+    wake: EventFd,
+    groups: Vec<u32>,
+    rcvbuf: Option<usize>,
     capacity: usize,
 }
 
@@ -232,7 +233,6 @@ struct Shared {
 /// closed, and every subscription's iteration ends.
 pub struct Monitor {
     shared: Arc<Shared>,
-    wake: Arc<EventFd>,
     reader: Option<JoinHandle<()>>,
 }
 
@@ -255,13 +255,53 @@ impl Monitor {
         self.shared.bus.subscribe(self.shared.capacity)
     }
 
+    /// Starts watching `netns`: opens its socket, joins the groups of the chosen
+    /// objects and hands the socket to the reader. Subscriptions made before this
+    /// call see every event of the namespace from then on.
+    pub fn add_namespace(&self, netns: Netns) -> Result<NetnsTag, Error> {
+        let Netns::Current = netns;
+        let name = "";
+        let socket = RtSocket::open(&self.shared.groups, self.shared.rcvbuf)
+            .map_err(|e| Error::io("open the rtnetlink socket", name, e))?;
+        let id = socket
+            .netns_cookie()
+            .or_else(|_| nsfs_inode())
+            .map_err(|e| Error::io("identify the namespace", name, e))?;
+        let tag = NetnsTag {
+            name: Arc::from(name),
+            id,
+        };
+        let mut sockets = self.shared.sockets.lock();
+        if sockets.iter().any(|e| e.ns.tag.id == id) {
+            return Err(Error::InvalidArgument(format!(
+                "network namespace {name:?} (id {id}) is already watched"
+            )));
+        }
+        let token = sockets.len() as u64;
+        self.shared
+            .epoll
+            .add(socket.as_fd(), EpollEvent::new(EpollFlags::EPOLLIN, token))
+            .map_err(|e| Error::io("register the socket with epoll", name, e.into()))?;
+        sockets.push(Entry {
+            ns: Arc::new(Namespace {
+                tag: tag.clone(),
+                portid: socket.portid(),
+                rcvbuf: socket.rcvbuf(),
+                counters: Counters::default(),
+            }),
+            socket,
+            seq: 0,
+        });
+        Ok(tag)
+    }
+
     /// The watched namespaces with their counters.
     pub fn namespaces(&self) -> Vec<NamespaceStats> {
         self.shared
-            .namespaces
+            .sockets
             .lock()
             .iter()
-            .map(|ns| ns.stats())
+            .map(|e| e.ns.stats())
             .collect()
     }
 
@@ -274,11 +314,12 @@ impl Monitor {
     fn stop(&mut self) {
         self.shared.stop.store(true, Ordering::SeqCst);
         // Cannot fail short of the counter overflowing, which one write cannot do.
-        let _ = self.wake.write(1);
+        let _ = self.shared.wake.write(1);
         if let Some(handle) = self.reader.take() {
             // A panic in the reader is a bug; it has already been printed.
             let _ = handle.join();
         }
+        self.shared.sockets.lock().clear();
         self.shared.bus.close();
     }
 }
@@ -289,42 +330,33 @@ impl Drop for Monitor {
     }
 }
 
-struct Reader {
-    shared: Arc<Shared>,
-    epoll: Epoll,
-    wake: Arc<EventFd>,
-    /// (socket, namespace, next event sequence number - 1)
-    sockets: Vec<(RtSocket, Arc<Namespace>, u64)>,
-}
-
-impl Reader {
-    fn run(mut self) {
-        let mut events = [EpollEvent::empty(); 64];
-        loop {
-            let n = match self.epoll.wait(&mut events, EpollTimeout::NONE) {
-                Ok(n) => n,
-                Err(nix::errno::Errno::EINTR) => continue,
-                Err(_) => return,
-            };
-            for ev in &events[..n] {
-                if ev.data() == WAKE_TOKEN {
-                    let _ = self.wake.read();
-                    continue;
-                }
-                if let Some(entry) = self.sockets.get_mut(ev.data() as usize) {
-                    drain(entry, &self.shared.bus);
-                }
+fn run_reader(shared: &Shared) {
+    let mut events = [EpollEvent::empty(); 64];
+    loop {
+        let n = match shared.epoll.wait(&mut events, EpollTimeout::NONE) {
+            Ok(n) => n,
+            Err(nix::errno::Errno::EINTR) => continue,
+            Err(_) => return,
+        };
+        for ev in &events[..n] {
+            if ev.data() == WAKE_TOKEN {
+                let _ = shared.wake.read();
+                continue;
             }
-            if self.shared.stop.load(Ordering::SeqCst) {
-                return;
+            let mut sockets = shared.sockets.lock();
+            if let Some(entry) = sockets.get_mut(ev.data() as usize) {
+                drain(entry, &shared.bus);
             }
+        }
+        if shared.stop.load(Ordering::SeqCst) {
+            return;
         }
     }
 }
 
 /// Reads up to [`BATCH`] datagrams from one socket and publishes what they carry.
-fn drain(entry: &mut (RtSocket, Arc<Namespace>, u64), bus: &Bus) {
-    let (socket, ns, seq) = entry;
+fn drain(entry: &mut Entry, bus: &Bus) {
+    let Entry { socket, ns, seq } = entry;
     let c = &ns.counters;
     for _ in 0..BATCH {
         match socket.recv() {
