@@ -6,3 +6,4 @@ pub mod sandbox;
 
 mod cli;
 mod monitor;
+mod unprivileged;

@@ -16,7 +16,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// What a subscriber receives: events and the control items that travel with them.
+/// More control items will be added (initial dump done, resync, namespace added and
+/// gone), hence `#[non_exhaustive]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Item {
     /// A change in a namespace.
     Event(Arc<Event>),

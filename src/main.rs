@@ -140,6 +140,8 @@ fn print(out: &mut impl Write, item: &Item, args: &Args, names: &mut IfNames) ->
                 writeln!(out, "[lagged] {missed} items dropped: output too slow")?;
             }
         }
+        // Control items this version does not know yet are not printed.
+        _ => {}
     }
     Ok(())
 }

@@ -1,0 +1,51 @@
+//! The sandbox's non-root path: as an unprivileged user, the harness builds its
+//! namespaces with `unshare --user --map-root-user`. When the suite runs as root,
+//! this test re-runs the library tests as `nobody` so that path is exercised too.
+
+use std::os::unix::fs::PermissionsExt;
+use std::process::Command;
+
+#[test]
+fn library_tests_pass_as_an_unprivileged_user() {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { nix::libc::geteuid() } != 0 {
+        // Every sandboxed test of this run already took the user-namespace path.
+        return;
+    }
+    let ci = std::env::var("CI").as_deref() == Ok("true");
+    if Command::new("setpriv").arg("--version").output().is_err() {
+        assert!(!ci, "setpriv (util-linux) is needed under CI=true");
+        eprintln!("SKIPPED: setpriv not found; the non-root path was not exercised");
+        return;
+    }
+    // The test binary may sit in a directory `nobody` cannot read: run a copy.
+    let dir = std::env::temp_dir().join(format!("nlwatch-unpriv-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let exe = dir.join("integration-tests");
+    std::fs::copy(std::env::current_exe().unwrap(), &exe).unwrap();
+    std::fs::set_permissions(&exe, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let out = Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+        .arg(&exe)
+        .args(["monitor::", "--test-threads=1", "--nocapture"])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "as nobody: {}\n{stdout}\n{stderr}",
+        out.status
+    );
+    assert!(
+        stdout.contains("test result: ok. 2 passed"),
+        "as nobody the library tests did not all run:\n{stdout}\n{stderr}"
+    );
+    if stderr.contains("SKIPPED") {
+        assert!(!ci, "user namespaces unavailable under CI=true: {stderr}");
+        eprintln!("SKIPPED as nobody: {stderr}");
+    }
+}
