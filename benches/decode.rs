@@ -446,7 +446,37 @@ fn bench_decode(c: &mut Criterion) {
     g.finish();
 }
 
+/// `NLWATCH_DECODE_LOOP=<nlwatch-event|peer>:<fixture>:<iterations>` runs just that
+/// loop and exits: `scripts/bench-decode-instructions.sh` counts its instructions
+/// with callgrind, a figure that does not move with the machine's load.
+fn decode_loop(spec: &str) {
+    let mut parts = spec.split(':');
+    let (who, name, iters) = (
+        parts.next().unwrap_or_default(),
+        parts.next().unwrap_or_default(),
+        parts
+            .next()
+            .and_then(|n| n.parse::<u64>().ok())
+            .unwrap_or(100_000),
+    );
+    let case = CASES
+        .iter()
+        .find(|c| c.name == name)
+        .unwrap_or_else(|| panic!("unknown fixture {name:?}"));
+    let tag = make_tag();
+    for _ in 0..iters {
+        match who {
+            "nlwatch-event" => drop(black_box(nlwatch_event(black_box(case.bytes), &tag))),
+            "peer" => drop(black_box(peer_deserialize(black_box(case.bytes)))),
+            other => panic!("unknown decoder {other:?}: nlwatch-event or peer"),
+        }
+    }
+}
+
 fn main() {
+    if let Ok(spec) = std::env::var("NLWATCH_DECODE_LOOP") {
+        return decode_loop(&spec);
+    }
     sanity_checks();
     let rows = measure_allocs();
     print_allocs(&rows);

@@ -2,6 +2,7 @@
 
 use crate::sandbox::{ifindex, ip};
 use crate::sandboxed_test;
+use nix::sys::signal::Signal;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
@@ -60,12 +61,8 @@ fn until(rx: &mpsc::Receiver<String>, last: impl Fn(&str) -> bool) -> Vec<String
     }
 }
 
-fn terminate(mut child: Child) -> std::process::ExitStatus {
-    nix::sys::signal::kill(
-        nix::unistd::Pid::from_raw(child.id() as i32),
-        nix::sys::signal::Signal::SIGTERM,
-    )
-    .unwrap();
+fn terminate(mut child: Child, signal: Signal) -> std::process::ExitStatus {
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(child.id() as i32), signal).unwrap();
     child.wait().unwrap()
 }
 
@@ -125,7 +122,7 @@ sandboxed_test! {
         assert_eq!(json[n]["state"], serde_json::json!(["PERMANENT"]));
         let del = find(&|v| v["object"] == "link" && v["action"] == "del" && v["ifname"] == "veth0");
         assert!(link < up && up < a4 && a4 < a6 && a6 < r && r < n && n < del);
-        let status = terminate(child);
+        let status = terminate(child, Signal::SIGTERM);
         assert!(status.success(), "SIGTERM should end nlwatch cleanly: {status}");
     }
 }
@@ -153,14 +150,7 @@ sandboxed_test! {
         assert_eq!(got.last().unwrap(), &format!("[addr] new {v0}: veth0 inet 10.0.0.1/24 scope global permanent veth0"));
         // Only the objects asked for.
         assert!(got.iter().all(|l| l.starts_with("[link]") || l.starts_with("[addr]")), "{got:#?}");
-        let status = {
-            nix::sys::signal::kill(
-                nix::unistd::Pid::from_raw(child.id() as i32),
-                nix::sys::signal::Signal::SIGINT,
-            )
-            .unwrap();
-            child.wait().unwrap()
-        };
+        let status = terminate(child, Signal::SIGINT);
         assert!(status.success(), "SIGINT should end nlwatch cleanly: {status}");
     }
 }

@@ -216,3 +216,38 @@ sandboxed_test! {
         ip("link del marker0");
     }
 }
+
+sandboxed_test! {
+    /// A datagram larger than the receive buffer is reported as truncated (never
+    /// decoded from a partial copy), the buffer grows, and the next one arrives whole.
+    fn truncated_datagram_is_reported_and_the_buffer_grows() {
+        use nlwatch::socket::{Received, RtSocket};
+        use nlwatch::wire::{consts::RTNLGRP_LINK, Messages};
+        let mut socket = RtSocket::open(&[RTNLGRP_LINK], None).unwrap();
+        socket.set_buffer_len(256);
+        let next = |socket: &mut RtSocket| -> Option<usize> {
+            let mut fds = [nix::poll::PollFd::new(
+                std::os::fd::AsFd::as_fd(&*socket),
+                nix::poll::PollFlags::POLLIN,
+            )];
+            let n = nix::poll::poll(&mut fds, nix::poll::PollTimeout::from(20_000u16)).unwrap();
+            assert_eq!(n, 1, "no notification within the hang guard");
+            match socket.recv().unwrap() {
+                Received::Truncated { len } => Some(len),
+                Received::Kernel(bytes) => {
+                    assert!(Messages::new(bytes).all(|m| m.is_ok()));
+                    None
+                }
+                Received::Foreign { portid } => panic!("foreign datagram from {portid}"),
+            }
+        };
+        ip("link add trunc0 type veth peer name trunc1");
+        // A veth RTM_NEWLINK is about 1.5 KB: the first one cannot fit in 256 bytes.
+        let len = next(&mut socket).expect("first datagram is truncated");
+        assert!(len > 256, "{len}");
+        assert!(socket.buffer_len() >= len);
+        // Every following datagram of that size now fits.
+        assert_eq!(next(&mut socket), None);
+        ip("link del trunc0");
+    }
+}

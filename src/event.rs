@@ -13,7 +13,7 @@
 use crate::compact::{CompactStr, HwAddr};
 use crate::names;
 use crate::wire::{
-    self, consts::*, AddressMessage, LinkMessage, Message, NeighbourMessage, NextHops, RouteMessage,
+    self, consts::*, AddressMessage, LinkMessage, NeighbourMessage, NextHops, RouteMessage,
 };
 use serde::ser::{SerializeMap, Serializer};
 use std::fmt;
@@ -286,6 +286,7 @@ fn compact(a: &wire::Attr<'_>) -> wire::Result<CompactStr> {
 impl Link {
     /// Decodes a link message. Unknown attributes are skipped; a known attribute with
     /// a malformed payload, or a broken attribute walk, is an error.
+    #[inline]
     pub fn decode(msg: &LinkMessage<'_>) -> wire::Result<Self> {
         let mut link = Link {
             ifindex: msg.index(),
@@ -345,6 +346,7 @@ impl Link {
 
 impl Address {
     /// Decodes an address message (see [`Link::decode`] for the error rules).
+    #[inline]
     pub fn decode(msg: &AddressMessage<'_>) -> wire::Result<Self> {
         let mut addr = Address {
             family: msg.family(),
@@ -407,6 +409,7 @@ fn via(a: &wire::Attr<'_>) -> wire::Result<IpAddr> {
 
 impl Route {
     /// Decodes a route message (see [`Link::decode`] for the error rules).
+    #[inline]
     pub fn decode(msg: &RouteMessage<'_>) -> wire::Result<Self> {
         let mut route = Route {
             family: msg.family(),
@@ -493,6 +496,7 @@ impl Route {
 
 impl Neighbour {
     /// Decodes a neighbour message (see [`Link::decode`] for the error rules).
+    #[inline]
     pub fn decode(msg: &NeighbourMessage<'_>) -> wire::Result<Self> {
         let mut n = Neighbour {
             family: msg.family(),
@@ -542,11 +546,19 @@ impl Object {
             RTM_DELLINK | RTM_DELADDR | RTM_DELROUTE | RTM_DELNEIGH => Action::Del,
             _ => Action::New,
         };
-        let obj = match msg.parse()? {
-            Message::Link(m) => Object::Link(Link::decode(&m)?),
-            Message::Address(m) => Object::Address(Address::decode(&m)?),
-            Message::Route(m) => Object::Route(Route::decode(&m)?),
-            Message::Neighbour(m) => Object::Neighbour(Neighbour::decode(&m)?),
+        let obj = match msg.kind() {
+            RTM_NEWLINK | RTM_DELLINK => {
+                Object::Link(Link::decode(&LinkMessage::new_checked(*msg)?)?)
+            }
+            RTM_NEWADDR | RTM_DELADDR => {
+                Object::Address(Address::decode(&AddressMessage::new_checked(*msg)?)?)
+            }
+            RTM_NEWROUTE | RTM_DELROUTE => {
+                Object::Route(Route::decode(&RouteMessage::new_checked(*msg)?)?)
+            }
+            RTM_NEWNEIGH | RTM_DELNEIGH => {
+                Object::Neighbour(Neighbour::decode(&NeighbourMessage::new_checked(*msg)?)?)
+            }
             _ => return Ok(None),
         };
         Ok(Some((action, obj)))

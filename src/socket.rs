@@ -125,6 +125,13 @@ impl RtSocket {
         self.buf.len()
     }
 
+    /// Sets the size of the user-space receive buffer (at least 64 bytes; default
+    /// [`DEFAULT_BUFFER`]). Smaller buffers only make truncations likelier.
+    pub fn set_buffer_len(&mut self, bytes: usize) {
+        self.buf.resize(bytes.max(64), 0);
+        self.buf.shrink_to_fit();
+    }
+
     /// The network namespace cookie (`SO_NETNS_COOKIE`, Linux 5.14+), a 64-bit id
     /// that is never reused while the system runs.
     pub fn netns_cookie(&self) -> io::Result<u64> {

@@ -23,6 +23,7 @@ pub struct AddressMessage<'a> {
 impl<'a> AddressMessage<'a> {
     /// Checks the type (`RTM_NEWADDR`, `RTM_DELADDR` or `RTM_GETADDR`) and that the
     /// payload holds a whole `ifaddrmsg`.
+    #[inline]
     pub fn new_checked(msg: NlMsg<'a>) -> Result<Self> {
         let (header, attrs) = split_family(
             &msg,
@@ -34,36 +35,43 @@ impl<'a> AddressMessage<'a> {
     }
 
     /// The message this view was made from.
+    #[inline]
     pub fn message(&self) -> NlMsg<'a> {
         self.msg
     }
 
     /// `ifa_family`.
+    #[inline]
     pub fn family(&self) -> u8 {
         self.header[field::FAMILY]
     }
 
     /// `ifa_prefixlen`.
+    #[inline]
     pub fn prefix_len(&self) -> u8 {
         self.header[field::PREFIXLEN]
     }
 
     /// `ifa_flags`: the low 8 bits of the IFA_F_* flags (`IFA_FLAGS` has all 32).
+    #[inline]
     pub fn flags(&self) -> u8 {
         self.header[field::FLAGS]
     }
 
     /// `ifa_scope`.
+    #[inline]
     pub fn scope(&self) -> u8 {
         self.header[field::SCOPE]
     }
 
     /// `ifa_index`.
+    #[inline]
     pub fn index(&self) -> u32 {
         ne_u32(self.header, field::INDEX)
     }
 
     /// The `IFA_*` attributes.
+    #[inline]
     pub fn attrs(&self) -> Attrs<'a> {
         Attrs::new(self.attrs)
     }

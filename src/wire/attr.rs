@@ -21,26 +21,31 @@ pub struct Attr<'a> {
 
 impl<'a> Attr<'a> {
     /// The attribute type, without the nested / byte-order flag bits.
+    #[inline]
     pub fn kind(&self) -> u16 {
         self.raw_kind & NLA_TYPE_MASK
     }
 
     /// Whether the sender marked this attribute as nested (`NLA_F_NESTED`).
     /// rtnetlink often nests without setting the flag; use [`Attr::nested`] regardless.
+    #[inline]
     pub fn is_nested_flag(&self) -> bool {
         self.raw_kind & NLA_F_NESTED != 0
     }
 
     /// The payload bytes, without padding.
+    #[inline]
     pub fn payload(&self) -> &'a [u8] {
         self.payload
     }
 
     /// Walks the payload as a list of attributes.
+    #[inline]
     pub fn nested(&self) -> Attrs<'a> {
         Attrs::new(self.payload)
     }
 
+    #[inline]
     fn exact<const N: usize>(&self) -> Result<[u8; N]> {
         self.payload.try_into().map_err(|_| Error::BadAttribute {
             kind: self.kind(),
@@ -49,32 +54,38 @@ impl<'a> Attr<'a> {
     }
 
     /// The payload as a `u8`.
+    #[inline]
     pub fn u8(&self) -> Result<u8> {
         Ok(self.exact::<1>()?[0])
     }
 
     /// The payload as a native-endian `u16`.
+    #[inline]
     pub fn u16(&self) -> Result<u16> {
         Ok(u16::from_ne_bytes(self.exact()?))
     }
 
     /// The payload as a native-endian `u32`.
+    #[inline]
     pub fn u32(&self) -> Result<u32> {
         Ok(u32::from_ne_bytes(self.exact()?))
     }
 
     /// The payload as a native-endian `i32`.
+    #[inline]
     pub fn i32(&self) -> Result<i32> {
         Ok(i32::from_ne_bytes(self.exact()?))
     }
 
     /// The payload as a native-endian `u64`.
+    #[inline]
     pub fn u64(&self) -> Result<u64> {
         Ok(u64::from_ne_bytes(self.exact()?))
     }
 
     /// The payload as a C string: the bytes up to the first NUL (or all of them).
     /// Bytes that are not UTF-8 give [`Error::BadAttribute`].
+    #[inline]
     pub fn str(&self) -> Result<&'a str> {
         let end = self
             .payload
@@ -88,6 +99,7 @@ impl<'a> Attr<'a> {
     }
 
     /// The payload as an IPv4 (4 bytes) or IPv6 (16 bytes) address.
+    #[inline]
     pub fn ip(&self) -> Result<IpAddr> {
         match self.payload.len() {
             4 => Ok(IpAddr::V4(Ipv4Addr::from(self.exact::<4>()?))),
@@ -111,6 +123,7 @@ pub struct Attrs<'a> {
 
 impl<'a> Attrs<'a> {
     /// Walks `bytes` as attributes.
+    #[inline]
     pub fn new(bytes: &'a [u8]) -> Self {
         Attrs { rest: bytes }
     }
@@ -119,6 +132,7 @@ impl<'a> Attrs<'a> {
 impl<'a> Iterator for Attrs<'a> {
     type Item = Result<Attr<'a>>;
 
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         if self.rest.len() < NLA_HDRLEN {
             // Less than a header left: padding, or nothing.

@@ -23,6 +23,7 @@ pub struct LinkMessage<'a> {
 impl<'a> LinkMessage<'a> {
     /// Checks the type (`RTM_NEWLINK`, `RTM_DELLINK` or `RTM_GETLINK`) and that the
     /// payload holds a whole `ifinfomsg`.
+    #[inline]
     pub fn new_checked(msg: NlMsg<'a>) -> Result<Self> {
         let (header, attrs) = split_family(
             &msg,
@@ -34,36 +35,43 @@ impl<'a> LinkMessage<'a> {
     }
 
     /// The message this view was made from.
+    #[inline]
     pub fn message(&self) -> NlMsg<'a> {
         self.msg
     }
 
     /// `ifi_family`.
+    #[inline]
     pub fn family(&self) -> u8 {
         self.header[field::FAMILY]
     }
 
     /// `ifi_type`: the ARPHRD_* hardware type.
+    #[inline]
     pub fn link_type(&self) -> u16 {
         ne_u16(self.header, field::TYPE)
     }
 
     /// `ifi_index`.
+    #[inline]
     pub fn index(&self) -> u32 {
         ne_u32(self.header, field::INDEX)
     }
 
     /// `ifi_flags`: IFF_* flags.
+    #[inline]
     pub fn flags(&self) -> u32 {
         ne_u32(self.header, field::FLAGS)
     }
 
     /// `ifi_change`: the mask of flags that changed.
+    #[inline]
     pub fn change(&self) -> u32 {
         ne_u32(self.header, field::CHANGE)
     }
 
     /// The `IFLA_*` attributes.
+    #[inline]
     pub fn attrs(&self) -> Attrs<'a> {
         Attrs::new(self.attrs)
     }

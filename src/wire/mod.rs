@@ -152,6 +152,7 @@ impl<'a> NlMsg<'a> {
     /// Views `bytes` as one netlink message, checking that the header is complete
     /// and that `nlmsg_len` lies between the header size and `bytes.len()`.
     /// Bytes past `nlmsg_len` are ignored.
+    #[inline]
     pub fn new_checked(bytes: &'a [u8]) -> Result<Self> {
         check_len("nlmsghdr", bytes, field::HEADER_LEN)?;
         let len = ne_u32(bytes, field::LEN.start) as usize;
@@ -168,58 +169,69 @@ impl<'a> NlMsg<'a> {
     }
 
     /// `nlmsg_len`: the length of header and payload, unpadded.
+    #[inline]
     pub fn len(&self) -> usize {
         self.bytes.len()
     }
 
     /// Always false: a checked message holds at least its header.
+    #[inline]
     pub fn is_empty(&self) -> bool {
         false
     }
 
     /// `nlmsg_type`.
+    #[inline]
     pub fn kind(&self) -> u16 {
         ne_u16(self.bytes, field::TYPE.start)
     }
 
     /// `nlmsg_flags`.
+    #[inline]
     pub fn flags(&self) -> u16 {
         ne_u16(self.bytes, field::FLAGS.start)
     }
 
     /// `nlmsg_seq`: the sequence number of the request this answers, 0 for notifications.
+    #[inline]
     pub fn seq(&self) -> u32 {
         ne_u32(self.bytes, field::SEQ.start)
     }
 
     /// `nlmsg_pid`: the port id of the request's sender, 0 for notifications.
+    #[inline]
     pub fn portid(&self) -> u32 {
         ne_u32(self.bytes, field::PID.start)
     }
 
     /// `NLM_F_MULTI`: part of a multipart answer (a dump) that ends with `NLMSG_DONE`.
+    #[inline]
     pub fn is_multi(&self) -> bool {
         self.flags() & consts::NLM_F_MULTI != 0
     }
 
     /// `NLM_F_DUMP_INTR`: the dump this belongs to was interrupted by a change and is
     /// inconsistent; it should be retried.
+    #[inline]
     pub fn is_dump_interrupted(&self) -> bool {
         self.flags() & consts::NLM_F_DUMP_INTR != 0
     }
 
     /// The payload after the header, `nlmsg_len - 16` bytes.
+    #[inline]
     pub fn payload(&self) -> &'a [u8] {
         &self.bytes[field::HEADER_LEN..]
     }
 
     /// The whole message, header included.
+    #[inline]
     pub fn as_bytes(&self) -> &'a [u8] {
         self.bytes
     }
 
     /// Interprets the message by its type. Types this crate has no view for come
     /// back as [`Message::Other`], never as an error.
+    #[inline]
     pub fn parse(&self) -> Result<Message<'a>> {
         use consts::*;
         Ok(match self.kind() {
@@ -281,6 +293,7 @@ pub struct ErrorMessage<'a> {
 
 impl<'a> ErrorMessage<'a> {
     /// Checks that the payload holds at least the error code.
+    #[inline]
     pub fn new_checked(msg: NlMsg<'a>) -> Result<Self> {
         if msg.kind() != consts::NLMSG_ERROR {
             return Err(Error::WrongType {
@@ -293,16 +306,19 @@ impl<'a> ErrorMessage<'a> {
     }
 
     /// The error as the kernel sends it: 0 for an acknowledgement, else a negative errno.
+    #[inline]
     pub fn code(&self) -> i32 {
         ne_u32(self.msg.payload(), 0) as i32
     }
 
     /// True when this is an acknowledgement (error code 0).
+    #[inline]
     pub fn is_ack(&self) -> bool {
         self.code() == 0
     }
 
     /// The positive errno, if this is an error.
+    #[inline]
     pub fn errno(&self) -> Option<i32> {
         match self.code() {
             0 => None,
@@ -311,18 +327,21 @@ impl<'a> ErrorMessage<'a> {
     }
 
     /// `nlmsg_type` of the request this answers, when the kernel included its header.
+    #[inline]
     pub fn request_kind(&self) -> Option<u16> {
         let rest = &self.msg.payload()[4..];
         (rest.len() >= field::HEADER_LEN).then(|| ne_u16(rest, field::TYPE.start))
     }
 
     /// `nlmsg_seq` of the request this answers, when the kernel included its header.
+    #[inline]
     pub fn request_seq(&self) -> Option<u32> {
         let rest = &self.msg.payload()[4..];
         (rest.len() >= field::HEADER_LEN).then(|| ne_u32(rest, field::SEQ.start))
     }
 
     /// The message this was parsed from.
+    #[inline]
     pub fn message(&self) -> NlMsg<'a> {
         self.msg
     }
@@ -339,6 +358,7 @@ pub struct Messages<'a> {
 
 impl<'a> Messages<'a> {
     /// Starts at the beginning of `datagram`.
+    #[inline]
     pub fn new(datagram: &'a [u8]) -> Self {
         Messages { rest: datagram }
     }
@@ -347,6 +367,7 @@ impl<'a> Messages<'a> {
 impl<'a> Iterator for Messages<'a> {
     type Item = Result<NlMsg<'a>>;
 
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         if self.rest.is_empty() {
             return None;
@@ -369,6 +390,7 @@ impl std::iter::FusedIterator for Messages<'_> {}
 
 /// Checks that `msg` is one of `types` and that its payload holds `header_len` bytes
 /// of fixed header; returns the fixed header and the attribute bytes after it.
+#[inline]
 pub(crate) fn split_family<'a>(
     msg: &NlMsg<'a>,
     want: &'static str,

@@ -23,6 +23,7 @@ pub struct NeighbourMessage<'a> {
 impl<'a> NeighbourMessage<'a> {
     /// Checks the type (`RTM_NEWNEIGH`, `RTM_DELNEIGH` or `RTM_GETNEIGH`) and that the
     /// payload holds a whole `ndmsg`.
+    #[inline]
     pub fn new_checked(msg: NlMsg<'a>) -> Result<Self> {
         let (header, attrs) = split_family(
             &msg,
@@ -34,36 +35,43 @@ impl<'a> NeighbourMessage<'a> {
     }
 
     /// The message this view was made from.
+    #[inline]
     pub fn message(&self) -> NlMsg<'a> {
         self.msg
     }
 
     /// `ndm_family`.
+    #[inline]
     pub fn family(&self) -> u8 {
         self.header[field::FAMILY]
     }
 
     /// `ndm_ifindex`.
+    #[inline]
     pub fn ifindex(&self) -> u32 {
         ne_u32(self.header, field::IFINDEX)
     }
 
     /// `ndm_state`: NUD_* state bits.
+    #[inline]
     pub fn state(&self) -> u16 {
         ne_u16(self.header, field::STATE)
     }
 
     /// `ndm_flags`: NTF_* flags.
+    #[inline]
     pub fn flags(&self) -> u8 {
         self.header[field::FLAGS]
     }
 
     /// `ndm_type`.
+    #[inline]
     pub fn neigh_type(&self) -> u8 {
         self.header[field::TYPE]
     }
 
     /// The `NDA_*` attributes.
+    #[inline]
     pub fn attrs(&self) -> Attrs<'a> {
         Attrs::new(self.attrs)
     }

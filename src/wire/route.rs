@@ -28,6 +28,7 @@ pub struct RouteMessage<'a> {
 impl<'a> RouteMessage<'a> {
     /// Checks the type (`RTM_NEWROUTE`, `RTM_DELROUTE` or `RTM_GETROUTE`) and that the
     /// payload holds a whole `rtmsg`.
+    #[inline]
     pub fn new_checked(msg: NlMsg<'a>) -> Result<Self> {
         let (header, attrs) = split_family(
             &msg,
@@ -39,56 +40,67 @@ impl<'a> RouteMessage<'a> {
     }
 
     /// The message this view was made from.
+    #[inline]
     pub fn message(&self) -> NlMsg<'a> {
         self.msg
     }
 
     /// `rtm_family`.
+    #[inline]
     pub fn family(&self) -> u8 {
         self.header[field::FAMILY]
     }
 
     /// `rtm_dst_len`: prefix length of the destination.
+    #[inline]
     pub fn dst_len(&self) -> u8 {
         self.header[field::DST_LEN]
     }
 
     /// `rtm_src_len`: prefix length of the source selector.
+    #[inline]
     pub fn src_len(&self) -> u8 {
         self.header[field::SRC_LEN]
     }
 
     /// `rtm_tos`.
+    #[inline]
     pub fn tos(&self) -> u8 {
         self.header[field::TOS]
     }
 
     /// `rtm_table`: the table id truncated to 8 bits (`RTA_TABLE` has the full id).
+    #[inline]
     pub fn table(&self) -> u8 {
         self.header[field::TABLE]
     }
 
     /// `rtm_protocol`: RTPROT_*.
+    #[inline]
     pub fn protocol(&self) -> u8 {
         self.header[field::PROTOCOL]
     }
 
     /// `rtm_scope`: RT_SCOPE_*.
+    #[inline]
     pub fn scope(&self) -> u8 {
         self.header[field::SCOPE]
     }
 
     /// `rtm_type`: RTN_*.
+    #[inline]
     pub fn route_type(&self) -> u8 {
         self.header[field::TYPE]
     }
 
     /// `rtm_flags`: RTM_F_* flags.
+    #[inline]
     pub fn flags(&self) -> u32 {
         ne_u32(self.header, field::FLAGS)
     }
 
     /// The `RTA_*` attributes.
+    #[inline]
     pub fn attrs(&self) -> Attrs<'a> {
         Attrs::new(self.attrs)
     }
@@ -104,21 +116,25 @@ pub struct NextHop<'a> {
 
 impl<'a> NextHop<'a> {
     /// `rtnh_flags`: RTNH_F_* flags.
+    #[inline]
     pub fn flags(&self) -> u8 {
         self.header[2]
     }
 
     /// `rtnh_hops`: the weight minus one.
+    #[inline]
     pub fn hops(&self) -> u8 {
         self.header[3]
     }
 
     /// `rtnh_ifindex`.
+    #[inline]
     pub fn ifindex(&self) -> u32 {
         ne_u32(self.header, 4)
     }
 
     /// The next hop's own `RTA_*` attributes.
+    #[inline]
     pub fn attrs(&self) -> Attrs<'a> {
         Attrs::new(self.attrs)
     }
@@ -132,6 +148,7 @@ pub struct NextHops<'a> {
 
 impl<'a> NextHops<'a> {
     /// Walks an `RTA_MULTIPATH` payload.
+    #[inline]
     pub fn new(payload: &'a [u8]) -> Self {
         NextHops { rest: payload }
     }
@@ -140,6 +157,7 @@ impl<'a> NextHops<'a> {
 impl<'a> Iterator for NextHops<'a> {
     type Item = Result<NextHop<'a>>;
 
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         if self.rest.is_empty() {
             return None;
