@@ -34,6 +34,32 @@ pub enum Item {
         /// How many items were dropped since the last `Lagged`.
         missed: u64,
     },
+    /// A namespace is now watched: every later change in it is reported.
+    NamespaceAdded {
+        /// The namespace.
+        netns: NetnsTag,
+    },
+    /// A namespace is no longer watched; its socket is closed.
+    NamespaceGone {
+        /// The namespace.
+        netns: NetnsTag,
+        /// Why.
+        reason: GoneReason,
+    },
+}
+
+/// Why a namespace stopped being watched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum GoneReason {
+    /// `Monitor::remove_namespace` was called.
+    Removed,
+    /// Its file vanished from a watched directory (e.g. `ip netns del`).
+    Vanished,
+    /// Its socket failed with this OS error.
+    SocketError(i32),
+    /// The monitor is shutting down.
+    Shutdown,
 }
 
 struct Slot {

@@ -608,6 +608,10 @@ pub struct Event {
     pub timestamp: SystemTime,
     /// New or del.
     pub action: Action,
+    /// The name of the interface the object belongs to (see [`Object::ifindex`]),
+    /// when the monitor knows it: a link's own name, or the name its index had
+    /// when the event was received.
+    pub ifname: Option<CompactStr>,
     /// The object.
     pub object: Object,
 }

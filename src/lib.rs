@@ -32,7 +32,7 @@ pub mod socket;
 mod sys;
 pub mod wire;
 
-pub use bus::{Item, Subscription};
+pub use bus::{GoneReason, Item, Subscription};
 pub use compact::{CompactStr, HwAddr, MAX_ADDR_LEN};
 pub use error::Error;
 pub use event::{Action, Event, NetnsTag, Object, ObjectKind};

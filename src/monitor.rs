@@ -376,6 +376,10 @@ fn drain(entry: &mut Entry, bus: &Bus) {
                                 seq: *seq,
                                 timestamp: now,
                                 action,
+                                ifname: match &object {
+                                    Object::Link(l) => l.ifname.clone(),
+                                    _ => None,
+                                },
                                 object,
                             })));
                         }
