@@ -121,7 +121,8 @@ sandboxed_test! {
         assert_eq!(json[n]["lladdr"], "02:00:00:00:00:02");
         assert_eq!(json[n]["state"], serde_json::json!(["PERMANENT"]));
         let del = find(&|v| v["object"] == "link" && v["action"] == "del" && v["ifname"] == "veth0");
-        assert!(link < up && up < a4 && a4 < a6 && a6 < r && r < n && n < del);
+        let order = [link, up, a4, a6, r, n, del];
+        assert!(order.windows(2).all(|w| w[0] < w[1]), "out of order: {order:?} in {json:#?}");
         let status = terminate(child, Signal::SIGTERM);
         assert!(status.success(), "SIGTERM should end nlwatch cleanly: {status}");
     }

@@ -64,7 +64,11 @@ sandboxed_test! {
     fn veth_lifecycle_is_reported_exactly_and_in_order() {
         let monitor = Monitor::builder().build().expect("monitor");
         let sub = monitor.subscribe();
-        monitor.add_namespace(Netns::Current).expect("watch this namespace");
+        let handle = monitor.add_namespace(Netns::Current).expect("watch this namespace");
+        match sub.recv_timeout(HANG_GUARD) {
+            Ok(Item::NamespaceAdded { netns }) => assert_eq!(&netns, handle.tag()),
+            other => panic!("expected NamespaceAdded first, got {other:?}"),
+        }
 
         ip("link add veth0 address 02:00:00:00:00:01 type veth peer name veth1 address 02:00:00:00:00:02");
         let (v0, v1) = (ifindex("veth0"), ifindex("veth1"));
@@ -162,8 +166,13 @@ sandboxed_test! {
         assert!(events.iter().any(|ev| matches!(&ev.object,
             Object::Link(l) if l.ifindex == v1 && l.link == Some(v0))));
         monitor.shutdown();
-        // After shutdown the subscription drains and ends.
-        assert!(sub.into_iter().all(|i| matches!(i, Item::Event(_))));
+        // After shutdown the subscription drains and ends, the namespace announced gone.
+        let rest: Vec<Item> = sub.into_iter().collect();
+        assert_eq!(
+            rest.last(),
+            Some(&Item::NamespaceGone { netns: handle.tag().clone(), reason: nlwatch::GoneReason::Shutdown })
+        );
+        assert!(rest[..rest.len() - 1].iter().all(|i| matches!(i, Item::Event(_))));
     }
 }
 
@@ -178,7 +187,11 @@ sandboxed_test! {
         use nix::libc;
         let monitor = Monitor::builder().build().expect("monitor");
         let sub = monitor.subscribe();
-        monitor.add_namespace(Netns::Current).expect("watch this namespace");
+        let handle = monitor.add_namespace(Netns::Current).expect("watch this namespace");
+        match sub.recv_timeout(HANG_GUARD) {
+            Ok(Item::NamespaceAdded { netns }) => assert_eq!(&netns, handle.tag()),
+            other => panic!("expected NamespaceAdded first, got {other:?}"),
+        }
         let portid = monitor.namespaces()[0].portid;
 
         // A forged RTM_NEWLINK for "forged0", copied from a real one, sent by unicast

@@ -17,6 +17,22 @@ pub enum Error {
     },
     /// The caller asked for something invalid.
     InvalidArgument(String),
+    /// No namespace file exists under that name or path.
+    NoSuchNamespace {
+        /// The name or path given.
+        netns: String,
+    },
+    /// The file exists but is not a network namespace (not on nsfs, or another
+    /// kind of namespace).
+    NotANamespace {
+        /// The name or path given.
+        netns: String,
+    },
+    /// No namespace is watched under that handle or name.
+    NotWatched {
+        /// The name or handle given.
+        netns: String,
+    },
 }
 
 impl Error {
@@ -32,7 +48,7 @@ impl Error {
     pub fn errno(&self) -> Option<i32> {
         match self {
             Error::Io { source, .. } => source.raw_os_error(),
-            Error::InvalidArgument(_) => None,
+            _ => None,
         }
     }
 }
@@ -49,6 +65,15 @@ impl fmt::Display for Error {
                 write!(f, "cannot {op} in {ns}: {source}")
             }
             Error::InvalidArgument(msg) => f.write_str(msg),
+            Error::NoSuchNamespace { netns } => {
+                write!(f, "network namespace {netns:?} does not exist")
+            }
+            Error::NotANamespace { netns } => {
+                write!(f, "{netns:?} is not a network namespace file")
+            }
+            Error::NotWatched { netns } => {
+                write!(f, "network namespace {netns:?} is not watched")
+            }
         }
     }
 }
@@ -57,7 +82,7 @@ impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Error::Io { source, .. } => Some(source),
-            Error::InvalidArgument(_) => None,
+            _ => None,
         }
     }
 }

@@ -24,10 +24,13 @@ mod bus;
 mod compact;
 #[cfg(test)]
 mod decode_tests;
+mod discover;
 mod error;
 pub mod event;
 mod monitor;
 pub mod names;
+mod netns;
+mod reader;
 pub mod socket;
 mod sys;
 pub mod wire;
@@ -36,4 +39,7 @@ pub use bus::{GoneReason, Item, Subscription};
 pub use compact::{CompactStr, HwAddr, MAX_ADDR_LEN};
 pub use error::Error;
 pub use event::{Action, Event, NetnsTag, Object, ObjectKind};
-pub use monitor::{Builder, Monitor, NamespaceStats, Netns, DEFAULT_CAPACITY, DEFAULT_RCVBUF};
+pub use monitor::{
+    Builder, Monitor, NamespaceHandle, NamespaceStats, DEFAULT_CAPACITY, DEFAULT_RCVBUF,
+};
+pub use netns::{Netns, NETNS_RUN_DIR};

@@ -1,39 +1,39 @@
-//! The monitor: owns the namespace sockets, the reader thread and the bus.
+//! The monitor: the registry of watched namespaces, the reader pool, the bus and
+//! directory discovery, behind one handle.
 //!
-//! A reader thread waits on epoll for its sockets and an eventfd used to wake it
-//! for shutdown. When a socket is readable it drains it (a bounded number of
-//! datagrams per wake-up, so one busy namespace cannot starve the others),
-//! decodes each kernel message into an [`Event`] and publishes it on the bus.
-//! Foreign datagrams, truncations, overruns and decode errors are counted per
-//! namespace and never stop the reader.
+//! Adding a namespace opens its nsfs file on the caller's thread, recognises a
+//! namespace already watched under another name (same nsfs device and inode), and
+//! otherwise creates its socket on a short-lived thread inside it
+//! ([`crate::netns`]), hands the socket to the least loaded reader and asks the
+//! kernel for a link dump to learn interface names. Removing a namespace closes its
+//! socket at once: a netlink socket holds a reference on its namespace, and keeping
+//! it would keep a deleted namespace alive.
 //!
-//! This module never parses bytes itself (that is [`crate::wire`] and
-//! [`crate::event`]) and never blocks on a subscriber (that is [`crate::bus`]).
+//! Locks are always taken registry first, then a reader's entries; readers never
+//! hold their entries while taking the registry. There is no global state: two
+//! monitors in one process share nothing.
 
-use crate::bus::{Bus, Item, Subscription};
+use crate::bus::{Bus, GoneReason, Item, Subscription};
+use crate::discover::Discovery;
 use crate::error::Error;
-use crate::event::{Event, NetnsTag, Object, ObjectKind};
-use crate::socket::{Received, RtSocket};
-use crate::wire::{Message, Messages};
-use nix::sys::epoll::{Epoll, EpollCreateFlags, EpollEvent, EpollFlags, EpollTimeout};
-use nix::sys::eventfd::{EfdFlags, EventFd};
+use crate::event::{NetnsTag, ObjectKind};
+use crate::netns::{self, Netns};
+use crate::reader::{self, Counters, Entry, Namespace, Reader, NAMES_DUMP_SEQ};
+use crate::wire::consts::RTM_GETLINK;
 use parking_lot::Mutex;
-use std::io;
-use std::os::fd::AsFd;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
-use std::time::SystemTime;
-
-/// Datagrams read from one socket per wake-up before looking at the others.
-const BATCH: usize = 64;
-const WAKE_TOKEN: u64 = u64::MAX;
 
 /// Counters of one watched namespace.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NamespaceStats {
-    /// The namespace.
+    /// The namespace, tagged with the name it was first added by.
     pub netns: NetnsTag,
+    /// Every name it is currently added by (it is watched while any remains).
+    pub names: Vec<String>,
     /// The socket's netlink port id.
     pub portid: u32,
     /// The receive buffer the kernel applied, in bytes.
@@ -50,35 +50,25 @@ pub struct NamespaceStats {
     pub truncated: u64,
 }
 
-#[derive(Default)]
-struct Counters {
-    events: AtomicU64,
-    foreign_dropped: AtomicU64,
-    decode_errors: AtomicU64,
-    overruns: AtomicU64,
-    truncated: AtomicU64,
-}
-
-struct Namespace {
+/// A watched namespace, as returned by [`Monitor::add_namespace`]; pass it to
+/// [`Monitor::remove_namespace`] to stop watching under that name.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct NamespaceHandle {
+    token: u64,
+    name: Arc<str>,
     tag: NetnsTag,
-    portid: u32,
-    rcvbuf: usize,
-    counters: Counters,
 }
 
-impl Namespace {
-    fn stats(&self) -> NamespaceStats {
-        let c = &self.counters;
-        NamespaceStats {
-            netns: self.tag.clone(),
-            portid: self.portid,
-            rcvbuf: self.rcvbuf,
-            events: c.events.load(Ordering::Relaxed),
-            foreign_dropped: c.foreign_dropped.load(Ordering::Relaxed),
-            decode_errors: c.decode_errors.load(Ordering::Relaxed),
-            overruns: c.overruns.load(Ordering::Relaxed),
-            truncated: c.truncated.load(Ordering::Relaxed),
-        }
+impl NamespaceHandle {
+    /// The tag events of this namespace carry.
+    pub fn tag(&self) -> &NetnsTag {
+        &self.tag
+    }
+
+    /// The name this handle added the namespace by (it may differ from the tag's
+    /// name when the namespace was already watched under another one).
+    pub fn name(&self) -> &str {
+        &self.name
     }
 }
 
@@ -89,9 +79,11 @@ impl Namespace {
 /// let monitor = Monitor::builder()
 ///     .objects([ObjectKind::Link, ObjectKind::Address])
 ///     .rcvbuf(4 << 20)
+///     .readers(2)
 ///     .build()?;
 /// let events = monitor.subscribe();
 /// monitor.add_namespace(Netns::Current)?;
+/// monitor.add_namespace(Netns::Named("blue".into()))?;
 /// for item in events {
 ///     println!("{item:?}");
 /// }
@@ -102,6 +94,7 @@ pub struct Builder {
     objects: Vec<ObjectKind>,
     rcvbuf: Option<usize>,
     capacity: usize,
+    readers: usize,
 }
 
 /// Receive buffer requested by default: 4 MiB, enough for bursts of tens of
@@ -116,6 +109,7 @@ impl Default for Builder {
             objects: ObjectKind::ALL.to_vec(),
             rcvbuf: Some(DEFAULT_RCVBUF),
             capacity: DEFAULT_CAPACITY,
+            readers: 1,
         }
     }
 }
@@ -145,9 +139,17 @@ impl Builder {
         self
     }
 
-    /// Starts the monitor's reader thread. No namespace is watched yet: subscribe
-    /// first, then add namespaces with [`Monitor::add_namespace`], so that no event
-    /// can slip out between the socket opening and the subscription.
+    /// Number of reader threads (default 1, at least 1). Each namespace is read by
+    /// one of them for its whole life, so its events keep the kernel's order; one
+    /// reader serves thousands of quiet namespaces.
+    pub fn readers(mut self, threads: usize) -> Self {
+        self.readers = threads.max(1);
+        self
+    }
+
+    /// Starts the reader threads. No namespace is watched yet: subscribe first,
+    /// then add namespaces with [`Monitor::add_namespace`] or [`Monitor::watch_dir`],
+    /// so that no event can slip out between a socket opening and a subscription.
     pub fn build(self) -> Result<Monitor, Error> {
         if self.objects.is_empty() {
             return Err(Error::InvalidArgument(
@@ -159,81 +161,222 @@ impl Builder {
             .iter()
             .flat_map(|k| k.groups().iter().copied())
             .collect();
-        let epoll = Epoll::new(EpollCreateFlags::EPOLL_CLOEXEC)
-            .map_err(|e| Error::io("create an epoll instance", "", e.into()))?;
-        let wake = EventFd::from_flags(EfdFlags::EFD_CLOEXEC | EfdFlags::EFD_NONBLOCK)
-            .map_err(|e| Error::io("create an eventfd", "", e.into()))?;
-        epoll
-            .add(
-                wake.as_fd(),
-                EpollEvent::new(EpollFlags::EPOLLIN, WAKE_TOKEN),
-            )
-            .map_err(|e| Error::io("register the eventfd", "", e.into()))?;
+        let readers = (0..self.readers)
+            .map(|_| Reader::new().map_err(|e| Error::io("create a reader's epoll", "", e)))
+            .collect::<Result<Vec<_>, _>>()?;
         let shared = Arc::new(Shared {
             bus: Bus::default(),
             stop: AtomicBool::new(false),
-            sockets: Mutex::new(Vec::new()),
-            epoll,
-            wake,
+            registry: Mutex::new(Registry::default()),
+            readers,
             groups,
             rcvbuf: self.rcvbuf,
             capacity: self.capacity,
+            discovery: Mutex::new(None),
         });
-        let reader_shared = shared.clone();
-        let handle = std::thread::Builder::new()
-            .name("nlwatch-reader".into())
-            .spawn(move || run_reader(&reader_shared))
-            .map_err(|e| Error::io("start the reader thread", "", e))?;
+        let mut threads = Vec::with_capacity(self.readers);
+        for index in 0..self.readers {
+            let s = shared.clone();
+            let spawned = std::thread::Builder::new()
+                .name(format!("nlwatch-reader-{index}"))
+                .spawn(move || reader::run(&s, index));
+            match spawned {
+                Ok(handle) => threads.push(handle),
+                Err(e) => {
+                    // Stop the readers already started before reporting.
+                    let monitor = Monitor {
+                        shared,
+                        threads: Mutex::new(threads),
+                    };
+                    drop(monitor);
+                    return Err(Error::io("start a reader thread", "", e));
+                }
+            }
+        }
         Ok(Monitor {
             shared,
-            reader: Some(handle),
+            threads: Mutex::new(threads),
         })
     }
 }
 
-/// Which network namespace to watch.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Netns {
-    /// The namespace of the thread that calls [`Monitor::add_namespace`]; its events
-    /// are tagged with the name `""`.
-    Current,
-}
-
-/// The nsfs inode of the calling thread's network namespace: the fallback identity
-/// on kernels without `SO_NETNS_COOKIE`.
-fn nsfs_inode() -> io::Result<u64> {
-    use std::os::unix::fs::MetadataExt;
-    let m = std::fs::metadata("/proc/thread-self/ns/net")?;
-    Ok(m.ino())
-}
-
-struct Entry {
-    socket: RtSocket,
+struct Watched {
     ns: Arc<Namespace>,
-    /// Sequence number of the last event published for this namespace.
-    seq: u64,
+    /// (st_dev, st_ino) of its nsfs file.
+    key: (u64, u64),
+    /// The names it was added by; watched while any remains.
+    names: Vec<Arc<str>>,
+    reader: usize,
 }
 
-struct Shared {
-    bus: Bus,
+#[derive(Default)]
+struct Registry {
+    by_token: HashMap<u64, Watched>,
+    next_token: u64,
+}
+
+/// What the monitor's threads share.
+pub(crate) struct Shared {
+    pub(crate) bus: Bus,
     stop: AtomicBool,
-    /// Watched sockets; an entry's index is its epoll token.
-    sockets: Mutex<Vec<Entry>>,
-    epoll: Epoll,
-    wake: EventFd,
+    registry: Mutex<Registry>,
+    pub(crate) readers: Vec<Reader>,
     groups: Vec<u32>,
     rcvbuf: Option<usize>,
     capacity: usize,
+    discovery: Mutex<Option<(Arc<Discovery>, JoinHandle<()>)>>,
 }
 
-/// Watches rtnetlink and hands typed events to subscribers.
+impl Shared {
+    pub(crate) fn stopping(&self) -> bool {
+        self.stop.load(Ordering::Acquire)
+    }
+
+    /// See [`Monitor::add_namespace`].
+    pub(crate) fn add(&self, netns: Netns) -> Result<NamespaceHandle, Error> {
+        let name = netns.display_name();
+        self.add_named(netns, name)
+    }
+
+    /// Adds `netns` under `name` (discovery names `/run/netns` entries by file name).
+    pub(crate) fn add_named(&self, netns: Netns, name: String) -> Result<NamespaceHandle, Error> {
+        let current = matches!(netns, Netns::Current);
+        let file = netns::open(netns)?;
+        let name: Arc<str> = Arc::from(name);
+        let mut registry = self.registry.lock();
+        if let Some((&token, watched)) = registry
+            .by_token
+            .iter_mut()
+            .find(|(_, w)| w.key == file.key)
+        {
+            watched.names.push(name.clone());
+            return Ok(NamespaceHandle {
+                token,
+                name,
+                tag: watched.ns.tag.clone(),
+            });
+        }
+        let socket = netns::open_socket_in(&file, current, &self.groups, self.rcvbuf)?;
+        let id = socket.netns_cookie().unwrap_or(file.key.1);
+        let tag = NetnsTag {
+            name: name.clone(),
+            id,
+        };
+        let ns = Arc::new(Namespace {
+            tag: tag.clone(),
+            portid: socket.portid(),
+            rcvbuf: socket.rcvbuf(),
+            counters: Counters::default(),
+        });
+        let token = registry.next_token;
+        registry.next_token += 1;
+        let reader = (0..self.readers.len())
+            .min_by_key(|&i| self.readers[i].load.load(Ordering::Relaxed))
+            .unwrap_or(0);
+        // Ask for the interface names before the reader can see the socket, so the
+        // answers are recognised as the dump's.
+        let dump_seq = socket
+            .request_dump(RTM_GETLINK, NAMES_DUMP_SEQ)
+            .ok()
+            .map(|()| NAMES_DUMP_SEQ);
+        // Announce before the reader can publish the namespace's first event.
+        self.bus
+            .publish(Item::NamespaceAdded { netns: tag.clone() });
+        self.readers[reader]
+            .insert(
+                token,
+                Entry {
+                    socket,
+                    ns: ns.clone(),
+                    seq: 0,
+                    names: HashMap::new(),
+                    dump_seq,
+                },
+            )
+            .map_err(|e| Error::io("register the socket with epoll", &name, e))?;
+        registry.by_token.insert(
+            token,
+            Watched {
+                ns,
+                key: file.key,
+                names: vec![name.clone()],
+                reader,
+            },
+        );
+        Ok(NamespaceHandle { token, name, tag })
+    }
+
+    /// Drops the name `name` of namespace `token`; when no name remains, closes
+    /// its socket and announces it gone.
+    pub(crate) fn remove_name(
+        &self,
+        token: u64,
+        name: &str,
+        reason: GoneReason,
+    ) -> Result<(), Error> {
+        let mut registry = self.registry.lock();
+        let watched = registry
+            .by_token
+            .get_mut(&token)
+            .ok_or_else(|| Error::NotWatched {
+                netns: name.to_string(),
+            })?;
+        let at = watched
+            .names
+            .iter()
+            .position(|n| &**n == name)
+            .ok_or_else(|| Error::NotWatched {
+                netns: name.to_string(),
+            })?;
+        watched.names.remove(at);
+        if watched.names.is_empty() {
+            let watched = registry.by_token.remove(&token).expect("just found");
+            self.readers[watched.reader].remove(token);
+            drop(registry);
+            self.bus.publish(Item::NamespaceGone {
+                netns: watched.ns.tag.clone(),
+                reason,
+            });
+        }
+        Ok(())
+    }
+
+    /// Removes namespace `name` (any namespace added by that name).
+    pub(crate) fn remove_by_name(&self, name: &str, reason: GoneReason) -> Result<(), Error> {
+        let token = self
+            .registry
+            .lock()
+            .by_token
+            .iter()
+            .find(|(_, w)| w.names.iter().any(|n| &**n == name))
+            .map(|(&t, _)| t)
+            .ok_or_else(|| Error::NotWatched {
+                netns: name.to_string(),
+            })?;
+        self.remove_name(token, name, reason)
+    }
+
+    /// Forgets namespace `token` whatever its names (its socket failed).
+    pub(crate) fn forget(&self, token: u64, reason: GoneReason) {
+        let watched = self.registry.lock().by_token.remove(&token);
+        if let Some(watched) = watched {
+            self.readers[watched.reader].remove(token);
+            self.bus.publish(Item::NamespaceGone {
+                netns: watched.ns.tag.clone(),
+                reason,
+            });
+        }
+    }
+}
+
+/// Watches rtnetlink in any number of network namespaces and hands typed events
+/// to subscribers.
 ///
-/// Dropping the monitor shuts it down: the reader thread is joined, the sockets
+/// Dropping the monitor shuts it down: every thread is joined, every socket
 /// closed, and every subscription's iteration ends.
 pub struct Monitor {
     shared: Arc<Shared>,
-    reader: Option<JoinHandle<()>>,
+    threads: Mutex<Vec<JoinHandle<()>>>,
 }
 
 impl std::fmt::Debug for Monitor {
@@ -245,7 +388,8 @@ impl std::fmt::Debug for Monitor {
 }
 
 impl Monitor {
-    /// A builder with the defaults: every object kind, a 4 MiB receive buffer.
+    /// A builder with the defaults: every object kind, a 4 MiB receive buffer, one
+    /// reader thread.
     pub fn builder() -> Builder {
         Builder::default()
     }
@@ -255,71 +399,110 @@ impl Monitor {
         self.shared.bus.subscribe(self.shared.capacity)
     }
 
-    /// Starts watching `netns`: opens its socket, joins the groups of the chosen
-    /// objects and hands the socket to the reader. Subscriptions made before this
-    /// call see every event of the namespace from then on.
-    pub fn add_namespace(&self, netns: Netns) -> Result<NetnsTag, Error> {
-        let Netns::Current = netns;
-        let name = "";
-        let socket = RtSocket::open(&self.shared.groups, self.shared.rcvbuf)
-            .map_err(|e| Error::io("open the rtnetlink socket", name, e))?;
-        let id = socket
-            .netns_cookie()
-            .or_else(|_| nsfs_inode())
-            .map_err(|e| Error::io("identify the namespace", name, e))?;
-        let tag = NetnsTag {
-            name: Arc::from(name),
-            id,
-        };
-        let mut sockets = self.shared.sockets.lock();
-        if sockets.iter().any(|e| e.ns.tag.id == id) {
-            return Err(Error::InvalidArgument(format!(
-                "network namespace {name:?} (id {id}) is already watched"
-            )));
+    /// Starts watching `netns` and returns its handle.
+    ///
+    /// The namespace file is opened on the calling thread, which is never moved;
+    /// the socket is created on a short-lived thread that enters the namespace.
+    /// A namespace already watched (under any name) is not opened twice: the new
+    /// name is added to it and its handle returned. Subscribers receive
+    /// [`Item::NamespaceAdded`] and then every change from that point.
+    ///
+    /// Errors name the namespace: [`Error::NoSuchNamespace`],
+    /// [`Error::NotANamespace`], or [`Error::Io`] with the errno (e.g. `EPERM`
+    /// from `setns` without `CAP_SYS_ADMIN`). A failure leaves the other namespaces
+    /// running.
+    pub fn add_namespace(&self, netns: Netns) -> Result<NamespaceHandle, Error> {
+        if self.shared.stopping() {
+            return Err(Error::InvalidArgument("the monitor is shut down".into()));
         }
-        let token = sockets.len() as u64;
+        self.shared.add(netns)
+    }
+
+    /// Stops watching under `handle`'s name. When it was the namespace's last name,
+    /// its socket is closed at once and subscribers receive [`Item::NamespaceGone`].
+    pub fn remove_namespace(&self, handle: &NamespaceHandle) -> Result<(), Error> {
         self.shared
-            .epoll
-            .add(socket.as_fd(), EpollEvent::new(EpollFlags::EPOLLIN, token))
-            .map_err(|e| Error::io("register the socket with epoll", name, e.into()))?;
-        sockets.push(Entry {
-            ns: Arc::new(Namespace {
-                tag: tag.clone(),
-                portid: socket.portid(),
-                rcvbuf: socket.rcvbuf(),
-                counters: Counters::default(),
-            }),
-            socket,
-            seq: 0,
-        });
-        Ok(tag)
+            .remove_name(handle.token, &handle.name, GoneReason::Removed)
+    }
+
+    /// Watches `dir` (e.g. `/run/netns`, `/var/run/docker/netns`) with inotify:
+    /// every namespace file in it, now or later, is added (waiting for `ip netns
+    /// add`'s bind mount to be in place), and one that vanishes is removed, its
+    /// socket closed. Entries of `/run/netns` are named by file name, others by
+    /// path. A missing directory is watched for from its parent.
+    pub fn watch_dir(&self, dir: impl AsRef<Path>) -> Result<(), Error> {
+        let mut discovery = self.shared.discovery.lock();
+        if discovery.is_none() {
+            let d = Arc::new(Discovery::new()?);
+            let (s, d2) = (self.shared.clone(), d.clone());
+            let handle = std::thread::Builder::new()
+                .name("nlwatch-discovery".into())
+                .spawn(move || d2.run(&s))
+                .map_err(|e| Error::io("start the discovery thread", "", e))?;
+            *discovery = Some((d, handle));
+        }
+        let (d, _) = discovery.as_ref().expect("just set");
+        d.watch(dir.as_ref())
     }
 
     /// The watched namespaces with their counters.
     pub fn namespaces(&self) -> Vec<NamespaceStats> {
-        self.shared
-            .sockets
-            .lock()
+        let registry = self.shared.registry.lock();
+        let mut all: Vec<_> = registry
+            .by_token
             .iter()
-            .map(|e| e.ns.stats())
-            .collect()
+            .map(|(&token, w)| {
+                let c = &w.ns.counters;
+                (
+                    token,
+                    NamespaceStats {
+                        netns: w.ns.tag.clone(),
+                        names: w.names.iter().map(|n| n.to_string()).collect(),
+                        portid: w.ns.portid,
+                        rcvbuf: w.ns.rcvbuf,
+                        events: c.events.load(Ordering::Relaxed),
+                        foreign_dropped: c.foreign_dropped.load(Ordering::Relaxed),
+                        decode_errors: c.decode_errors.load(Ordering::Relaxed),
+                        overruns: c.overruns.load(Ordering::Relaxed),
+                        truncated: c.truncated.load(Ordering::Relaxed),
+                    },
+                )
+            })
+            .collect();
+        all.sort_by_key(|(token, _)| *token);
+        all.into_iter().map(|(_, s)| s).collect()
     }
 
-    /// Stops the reader, joins it, closes the sockets and ends every subscription.
-    /// Items already queued can still be received.
-    pub fn shutdown(mut self) {
-        self.stop();
+    /// Stops every thread and joins it, closes every socket and ends every
+    /// subscription. Items already queued can still be received.
+    pub fn shutdown(self) {
+        // Drop does the work.
     }
 
-    fn stop(&mut self) {
-        self.shared.stop.store(true, Ordering::SeqCst);
-        // Cannot fail short of the counter overflowing, which one write cannot do.
-        let _ = self.shared.wake.write(1);
-        if let Some(handle) = self.reader.take() {
-            // A panic in the reader is a bug; it has already been printed.
+    fn stop(&self) {
+        self.shared.stop.store(true, Ordering::Release);
+        if let Some((d, handle)) = self.shared.discovery.lock().take() {
+            d.wake();
             let _ = handle.join();
         }
-        self.shared.sockets.lock().clear();
+        for r in &self.shared.readers {
+            r.wake();
+        }
+        for handle in self.threads.lock().drain(..) {
+            // A panic in a reader is a bug; it has already been printed.
+            let _ = handle.join();
+        }
+        let tokens: Vec<u64> = self
+            .shared
+            .registry
+            .lock()
+            .by_token
+            .keys()
+            .copied()
+            .collect();
+        for token in tokens {
+            self.shared.forget(token, GoneReason::Shutdown);
+        }
         self.shared.bus.close();
     }
 }
@@ -327,99 +510,5 @@ impl Monitor {
 impl Drop for Monitor {
     fn drop(&mut self) {
         self.stop();
-    }
-}
-
-fn run_reader(shared: &Shared) {
-    let mut events = [EpollEvent::empty(); 64];
-    loop {
-        let n = match shared.epoll.wait(&mut events, EpollTimeout::NONE) {
-            Ok(n) => n,
-            Err(nix::errno::Errno::EINTR) => continue,
-            Err(_) => return,
-        };
-        for ev in &events[..n] {
-            if ev.data() == WAKE_TOKEN {
-                let _ = shared.wake.read();
-                continue;
-            }
-            let mut sockets = shared.sockets.lock();
-            if let Some(entry) = sockets.get_mut(ev.data() as usize) {
-                drain(entry, &shared.bus);
-            }
-        }
-        if shared.stop.load(Ordering::SeqCst) {
-            return;
-        }
-    }
-}
-
-/// Reads up to [`BATCH`] datagrams from one socket and publishes what they carry.
-fn drain(entry: &mut Entry, bus: &Bus) {
-    let Entry { socket, ns, seq } = entry;
-    let c = &ns.counters;
-    for _ in 0..BATCH {
-        match socket.recv() {
-            Ok(Received::Kernel(bytes)) => {
-                let now = SystemTime::now();
-                for msg in Messages::new(bytes) {
-                    let Ok(msg) = msg else {
-                        c.decode_errors.fetch_add(1, Ordering::Relaxed);
-                        break;
-                    };
-                    match Object::decode(&msg) {
-                        Ok(Some((action, object))) => {
-                            *seq += 1;
-                            c.events.fetch_add(1, Ordering::Relaxed);
-                            bus.publish(Item::Event(Arc::new(Event {
-                                netns: ns.tag.clone(),
-                                seq: *seq,
-                                timestamp: now,
-                                action,
-                                ifname: match &object {
-                                    Object::Link(l) => l.ifname.clone(),
-                                    _ => None,
-                                },
-                                object,
-                            })));
-                        }
-                        Ok(None) => {
-                            if matches!(msg.parse(), Ok(Message::Overrun)) {
-                                c.overruns.fetch_add(1, Ordering::Relaxed);
-                                bus.publish(Item::Overrun {
-                                    netns: ns.tag.clone(),
-                                });
-                            }
-                        }
-                        Err(_) => {
-                            c.decode_errors.fetch_add(1, Ordering::Relaxed);
-                        }
-                    }
-                }
-            }
-            Ok(Received::Foreign { .. }) => {
-                c.foreign_dropped.fetch_add(1, Ordering::Relaxed);
-            }
-            Ok(Received::Truncated { .. }) => {
-                c.truncated.fetch_add(1, Ordering::Relaxed);
-                bus.publish(Item::Overrun {
-                    netns: ns.tag.clone(),
-                });
-            }
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) if e.raw_os_error() == Some(nix::libc::ENOBUFS) => {
-                c.overruns.fetch_add(1, Ordering::Relaxed);
-                bus.publish(Item::Overrun {
-                    netns: ns.tag.clone(),
-                });
-            }
-            Err(_) => {
-                // Any other receive error on a netlink socket is not expected; count it
-                // as an overrun so the consumer knows its picture may be stale.
-                c.overruns.fetch_add(1, Ordering::Relaxed);
-                return;
-            }
-        }
     }
 }

@@ -64,7 +64,22 @@ impl RtSocket {
     /// port id, joins `groups`, and, when `rcvbuf` is given, asks for that receive
     /// buffer (`SO_RCVBUFFORCE`, which needs `CAP_NET_ADMIN`, then `SO_RCVBUF`,
     /// which the kernel caps at `net.core.rmem_max`).
+    ///
+    /// The socket never keeps the port id equal to the process id: classic netlink
+    /// code binds that id explicitly, and would fail with `EADDRINUSE` if nlwatch
+    /// held it. When autobind hands it out (it tries the process id first), a second
+    /// socket is opened, which autobind must give another id, and the first is closed.
     pub fn open(groups: &[u32], rcvbuf: Option<usize>) -> io::Result<Self> {
+        let first = Self::open_once(groups, rcvbuf)?;
+        if first.portid != std::process::id() {
+            return Ok(first);
+        }
+        let second = Self::open_once(groups, rcvbuf)?;
+        drop(first);
+        Ok(second)
+    }
+
+    fn open_once(groups: &[u32], rcvbuf: Option<usize>) -> io::Result<Self> {
         let raw = syscall!(socket(
             libc::AF_NETLINK,
             libc::SOCK_RAW | libc::SOCK_CLOEXEC | libc::SOCK_NONBLOCK,
@@ -178,6 +193,34 @@ impl RtSocket {
         Ok(Received::Kernel(&self.buf[..n]))
     }
 
+    /// Asks the kernel to dump every object of `kind` (`RTM_GETLINK`, `RTM_GETADDR`,
+    /// `RTM_GETROUTE`, `RTM_GETNEIGH`) of all families. The answer arrives on this
+    /// socket as messages with this socket's port id and `seq`, ended by `NLMSG_DONE`.
+    pub fn request_dump(&self, kind: u16, seq: u32) -> io::Result<()> {
+        use crate::wire::consts::*;
+        // nlmsghdr + the family header the request type expects, zeroed: family
+        // AF_UNSPEC means every family.
+        let header_len = match kind {
+            RTM_GETLINK => IFINFOMSG_LEN,
+            RTM_GETADDR => IFADDRMSG_LEN,
+            RTM_GETROUTE => RTMSG_LEN,
+            RTM_GETNEIGH => NDMSG_LEN,
+            other => {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    format!("no dump request for message type {other}"),
+                ))
+            }
+        };
+        let len = 16 + header_len;
+        let mut msg = [0u8; 16 + IFINFOMSG_LEN];
+        msg[0..4].copy_from_slice(&(len as u32).to_ne_bytes());
+        msg[4..6].copy_from_slice(&kind.to_ne_bytes());
+        msg[6..8].copy_from_slice(&(NLM_F_REQUEST | NLM_F_DUMP).to_ne_bytes());
+        msg[8..12].copy_from_slice(&seq.to_ne_bytes());
+        self.send_to_kernel(&msg[..len])
+    }
+
     /// Sends `bytes` (one or more netlink messages) to the kernel.
     pub fn send_to_kernel(&self, bytes: &[u8]) -> io::Result<()> {
         // SAFETY: an all-zero sockaddr_nl is valid; nl_pid 0 addresses the kernel.
@@ -248,6 +291,7 @@ mod tests {
         let b = RtSocket::open(&[1], None).unwrap();
         assert_ne!(a.portid(), 0);
         assert_ne!(a.portid(), b.portid());
+        assert_ne!(a.portid(), std::process::id());
         assert!(a.rcvbuf() > 0);
         assert_eq!(a.buffer_len(), DEFAULT_BUFFER);
     }

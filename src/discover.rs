@@ -1,0 +1,216 @@
+//! Directory discovery: namespaces appear and vanish as files in directories such
+//! as `/run/netns` (`ip netns add/del`) or `/var/run/docker/netns`.
+//!
+//! One thread per monitor waits with poll on an inotify instance and an eventfd
+//! (for shutdown). A file that appears is added; `ip netns add` creates the file
+//! before it bind-mounts the namespace on it, so an entry that is not yet a
+//! namespace is retried every 10 ms for up to 5 s. A file that vanishes is removed
+//! by the name it was added by, which closes its socket unless the namespace is
+//! also watched under another name. A directory that does not exist yet is waited
+//! for through an inotify watch on its parent.
+//!
+//! This module never opens sockets itself; it calls the monitor's add and remove.
+
+use crate::bus::GoneReason;
+use crate::error::Error;
+use crate::monitor::Shared;
+use crate::netns::{Netns, NETNS_RUN_DIR};
+use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+use nix::sys::eventfd::{EfdFlags, EventFd};
+use nix::sys::inotify::{AddWatchFlags, InitFlags, Inotify, WatchDescriptor};
+use parking_lot::Mutex;
+use std::collections::HashMap;
+use std::os::fd::AsFd;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const RETRY_EVERY: Duration = Duration::from_millis(10);
+const RETRY_FOR: Duration = Duration::from_secs(5);
+
+enum Watch {
+    /// Entries of this directory are namespaces.
+    Dir(PathBuf),
+    /// Waiting for the directory `.1` to be created in `.0`.
+    Parent(PathBuf, PathBuf),
+}
+
+pub(crate) struct Discovery {
+    inotify: Inotify,
+    wake: EventFd,
+    watches: Mutex<HashMap<WatchDescriptor, Watch>>,
+    /// Entries waiting to become namespaces: path -> give-up time.
+    pending: Mutex<HashMap<PathBuf, Instant>>,
+}
+
+/// The name a discovered namespace is tagged with: the file name under
+/// `/run/netns` (as `ip netns` names it), the full path elsewhere.
+fn name_for(path: &Path) -> String {
+    let dir = path.parent().unwrap_or(Path::new(""));
+    if dir == Path::new(NETNS_RUN_DIR) || dir == Path::new("/var/run/netns") {
+        path.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    } else {
+        path.display().to_string()
+    }
+}
+
+const DIR_EVENTS: AddWatchFlags = AddWatchFlags::IN_CREATE
+    .union(AddWatchFlags::IN_MOVED_TO)
+    .union(AddWatchFlags::IN_DELETE)
+    .union(AddWatchFlags::IN_MOVED_FROM)
+    .union(AddWatchFlags::IN_DELETE_SELF)
+    .union(AddWatchFlags::IN_ONLYDIR);
+
+impl Discovery {
+    pub(crate) fn new() -> Result<Self, Error> {
+        Ok(Discovery {
+            inotify: Inotify::init(InitFlags::IN_CLOEXEC | InitFlags::IN_NONBLOCK)
+                .map_err(|e| Error::io("create an inotify instance", "", e.into()))?,
+            wake: EventFd::from_flags(EfdFlags::EFD_CLOEXEC | EfdFlags::EFD_NONBLOCK)
+                .map_err(|e| Error::io("create an eventfd", "", e.into()))?,
+            watches: Mutex::new(HashMap::new()),
+            pending: Mutex::new(HashMap::new()),
+        })
+    }
+
+    pub(crate) fn wake(&self) {
+        let _ = self.wake.write(1);
+    }
+
+    /// Starts watching `dir` and queues its current entries.
+    pub(crate) fn watch(&self, dir: &Path) -> Result<(), Error> {
+        let name = dir.display().to_string();
+        match self.inotify.add_watch(dir, DIR_EVENTS) {
+            Ok(wd) => {
+                self.watches
+                    .lock()
+                    .insert(wd, Watch::Dir(dir.to_path_buf()));
+                // Entries present before the watch: listed after it, so none is missed.
+                let entries = std::fs::read_dir(dir)
+                    .map_err(|e| Error::io("list the directory", &name, e))?;
+                let mut pending = self.pending.lock();
+                for entry in entries.flatten() {
+                    pending.insert(entry.path(), Instant::now() + RETRY_FOR);
+                }
+            }
+            Err(nix::errno::Errno::ENOENT) => {
+                let parent = dir
+                    .parent()
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .ok_or_else(|| Error::InvalidArgument(format!("cannot watch {name:?}")))?;
+                let wd = self
+                    .inotify
+                    .add_watch(
+                        parent,
+                        AddWatchFlags::IN_CREATE
+                            | AddWatchFlags::IN_MOVED_TO
+                            | AddWatchFlags::IN_ONLYDIR,
+                    )
+                    .map_err(|e| Error::io("watch the parent directory", &name, e.into()))?;
+                self.watches
+                    .lock()
+                    .insert(wd, Watch::Parent(parent.to_path_buf(), dir.to_path_buf()));
+                // The directory may have appeared between the two calls.
+                if dir.is_dir() {
+                    return self.watch(dir);
+                }
+            }
+            Err(e) => return Err(Error::io("watch the directory", &name, e.into())),
+        }
+        self.wake();
+        Ok(())
+    }
+
+    pub(crate) fn run(&self, shared: &Arc<Shared>) {
+        loop {
+            if shared.stopping() {
+                return;
+            }
+            let timeout = if self.pending.lock().is_empty() {
+                PollTimeout::NONE
+            } else {
+                PollTimeout::from(RETRY_EVERY.as_millis() as u16)
+            };
+            let mut fds = [
+                PollFd::new(self.inotify.as_fd(), PollFlags::POLLIN),
+                PollFd::new(self.wake.as_fd(), PollFlags::POLLIN),
+            ];
+            match poll(&mut fds, timeout) {
+                Ok(_) | Err(nix::errno::Errno::EINTR) => {}
+                Err(_) => return,
+            }
+            if shared.stopping() {
+                return;
+            }
+            let _ = self.wake.read();
+            self.read_events(shared);
+            self.retry_pending(shared);
+        }
+    }
+
+    fn read_events(&self, shared: &Shared) {
+        let Ok(events) = self.inotify.read_events() else {
+            return;
+        };
+        for ev in events {
+            let watch = {
+                let watches = self.watches.lock();
+                match watches.get(&ev.wd) {
+                    Some(Watch::Dir(d)) => Some((true, d.clone(), None)),
+                    Some(Watch::Parent(p, d)) => Some((false, p.clone(), Some(d.clone()))),
+                    None => None,
+                }
+            };
+            let Some((is_dir, base, target)) = watch else {
+                continue;
+            };
+            if ev.mask.contains(AddWatchFlags::IN_IGNORED)
+                || ev.mask.contains(AddWatchFlags::IN_DELETE_SELF)
+            {
+                self.watches.lock().remove(&ev.wd);
+                continue;
+            }
+            let Some(file) = ev.name else { continue };
+            let path = base.join(&file);
+            if !is_dir {
+                if Some(&path) == target.as_ref() {
+                    let _ = self.inotify.rm_watch(ev.wd);
+                    self.watches.lock().remove(&ev.wd);
+                    let _ = self.watch(&path);
+                }
+                continue;
+            }
+            if ev
+                .mask
+                .intersects(AddWatchFlags::IN_CREATE | AddWatchFlags::IN_MOVED_TO)
+            {
+                self.pending.lock().insert(path, Instant::now() + RETRY_FOR);
+            } else if ev
+                .mask
+                .intersects(AddWatchFlags::IN_DELETE | AddWatchFlags::IN_MOVED_FROM)
+            {
+                self.pending.lock().remove(&path);
+                let _ = shared.remove_by_name(&name_for(&path), GoneReason::Vanished);
+            }
+        }
+    }
+
+    fn retry_pending(&self, shared: &Shared) {
+        let due: Vec<(PathBuf, Instant)> = self.pending.lock().drain().collect();
+        let now = Instant::now();
+        for (path, give_up) in due {
+            let netns = Netns::Path(path.clone());
+            let result = shared.add_named(netns, name_for(&path));
+            match result {
+                Ok(_) | Err(Error::NoSuchNamespace { .. }) => {}
+                // Not bind-mounted yet (or never will be): retry until give_up.
+                Err(Error::NotANamespace { .. }) if now < give_up => {
+                    self.pending.lock().insert(path, give_up);
+                }
+                Err(_) => {}
+            }
+        }
+    }
+}
