@@ -11,17 +11,36 @@ use std::time::Duration;
 const BIN: &str = env!("CARGO_BIN_EXE_nlwatch");
 const HANG_GUARD: Duration = Duration::from_secs(20);
 
-/// Waits until a NETLINK_ROUTE socket in this namespace has joined a multicast
-/// group: the CLI is then subscribed and will see every change made after.
-/// (`/proc/net/netlink` is per namespace, and the sandbox holds no other listener.)
-fn wait_for_listener(child: &mut Child) {
-    for _ in 0..2000 {
-        let table = std::fs::read_to_string("/proc/net/netlink").unwrap();
-        let listening = table.lines().skip(1).any(|l| {
+/// Number of NETLINK_ROUTE sockets in this namespace that joined a multicast group
+/// (`/proc/net/netlink` is per namespace).
+fn group_members() -> usize {
+    let table = std::fs::read_to_string("/proc/net/netlink").unwrap();
+    table
+        .lines()
+        .skip(1)
+        .filter(|l| {
             let cols: Vec<_> = l.split_whitespace().collect();
             cols.get(1) == Some(&"0") && cols.get(3).is_some_and(|g| *g != "00000000")
-        });
-        if listening {
+        })
+        .count()
+}
+
+/// Waits until at least `n` rtnetlink sockets of this namespace listen to a group.
+pub(crate) fn wait_for_group_member(n: usize) {
+    for _ in 0..4000 {
+        if group_members() >= n {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    panic!("fewer than {n} rtnetlink listeners appeared");
+}
+
+/// Waits until the CLI has joined its multicast groups: it is then subscribed and
+/// will see every change made after. The sandbox holds no other listener.
+fn wait_for_listener(child: &mut Child) {
+    for _ in 0..4000 {
+        if group_members() > 0 {
             return;
         }
         if let Some(status) = child.try_wait().unwrap() {
@@ -194,4 +213,79 @@ fn bad_object_name_is_a_one_line_error() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("unknown object \"linx\""), "{err}");
     assert!(out.stdout.is_empty());
+}
+
+sandboxed_test! {
+    /// `--netns` and `--all-netns`: every line names its namespace, namespaces that
+    /// appear under /run/netns are followed, and ones deleted are announced gone.
+    fn many_namespaces_are_named_on_every_line() {
+        ip("netns add red");
+        let mut child = Command::new(BIN)
+            .args(["--json", "--all-netns", "link", "addr"])
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let rx = lines(&mut child);
+        // The current namespace and red are announced first.
+        let first = until(&rx, |l| l.contains(r#""object":"netns""#) && l.contains(r#""netns":"red""#));
+        assert!(first.iter().any(|l| l.contains(r#""object":"netns""#) && l.contains(r#""netns":"""#)), "{first:#?}");
+        ip("netns add blue");
+        until(&rx, |l| l.contains(r#""object":"netns""#) && l.contains(r#""netns":"blue""#));
+        ip("-n red link add rb type veth peer name br netns blue");
+        ip("-n blue addr add 10.7.0.2/24 dev br");
+        ip("link add here0 type veth peer name here1");
+        let got = until(&rx, |l| l.contains(r#""ifname":"here0""#));
+        let json: Vec<serde_json::Value> = got.iter().map(|l| serde_json::from_str(l).unwrap()).collect();
+        let ns_of = |pred: &dyn Fn(&serde_json::Value) -> bool| -> Vec<String> {
+            json.iter().filter(|v| pred(v)).map(|v| v["netns"].as_str().unwrap().to_string()).collect()
+        };
+        assert_eq!(ns_of(&|v| v["object"] == "link" && v["ifname"] == "rb" && v["action"] == "new")[0], "red");
+        assert_eq!(ns_of(&|v| v["object"] == "link" && v["ifname"] == "br" && v["action"] == "new")[0], "blue");
+        assert_eq!(ns_of(&|v| v["object"] == "addr" && v["local"] == "10.7.0.2"), ["blue"]);
+        let addr = json.iter().find(|v| v["object"] == "addr" && v["local"] == "10.7.0.2").unwrap();
+        assert_eq!(addr["ifname"], "br");
+        assert_eq!(ns_of(&|v| v["ifname"] == "here0")[0], "");
+        assert!(json.iter().all(|v| v["netns"].is_string()));
+        ip("netns del blue");
+        let gone = until(&rx, |l| l.contains(r#""object":"netns""#) && l.contains(r#""action":"del""#));
+        let last: serde_json::Value = serde_json::from_str(gone.last().unwrap()).unwrap();
+        assert_eq!(last["netns"], "blue");
+        assert_eq!(last["reason"], "vanished");
+        // Deleting blue took the veth pair with it: red's end goes too.
+        until(&rx, |l| l.contains(r#""action":"del""#) && l.contains(r#""ifname":"rb""#));
+        assert!(terminate(child, Signal::SIGTERM).success());
+    }
+}
+
+sandboxed_test! {
+    fn text_lines_are_prefixed_with_their_namespace() {
+        ip("netns add green");
+        let mut child = Command::new(BIN)
+            .args(["--netns", "green", "link"])
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let rx = lines(&mut child);
+        until(&rx, |l| l.starts_with("[ns:green] [netns] new"));
+        ip("-n green link add g0 type veth peer name g1");
+        let got = until(&rx, |l| l.contains(" g0"));
+        assert!(got.last().unwrap().starts_with("[ns:green] [link] new "), "{got:#?}");
+        assert!(got.iter().all(|l| l.starts_with("[ns:green] ")), "{got:#?}");
+        assert!(terminate(child, Signal::SIGTERM).success());
+    }
+}
+
+#[test]
+fn missing_namespace_is_a_one_line_error() {
+    let out = Command::new(BIN)
+        .args(["--netns", "no-such-namespace-here"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("\"no-such-namespace-here\" does not exist"),
+        "{err}"
+    );
 }

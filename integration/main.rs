@@ -6,4 +6,5 @@ pub mod sandbox;
 
 mod cli;
 mod monitor;
+mod namespaces;
 mod unprivileged;

@@ -10,10 +10,10 @@ use std::time::Duration;
 
 /// Generous bound on waiting for the kernel; reaching it fails the test (it is a
 /// hang guard, not a timing assertion).
-const HANG_GUARD: Duration = Duration::from_secs(20);
+pub(crate) const HANG_GUARD: Duration = Duration::from_secs(20);
 
 /// Receives events until one matches `last`; returns all of them.
-fn collect_until(sub: &Subscription, last: impl Fn(&Event) -> bool) -> Vec<Arc<Event>> {
+pub(crate) fn collect_until(sub: &Subscription, last: impl Fn(&Event) -> bool) -> Vec<Arc<Event>> {
     let mut got = Vec::new();
     loop {
         match sub.recv_timeout(HANG_GUARD) {
@@ -30,7 +30,7 @@ fn collect_until(sub: &Subscription, last: impl Fn(&Event) -> bool) -> Vec<Arc<E
     }
 }
 
-fn addr(s: &str) -> IpAddr {
+pub(crate) fn addr(s: &str) -> IpAddr {
     s.parse().unwrap()
 }
 

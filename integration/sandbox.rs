@@ -81,6 +81,16 @@ pub fn sandboxed(test_path: &str, body: impl FnOnce()) {
             parent,
             "sandbox is not a new network namespace; refusing to touch the host"
         );
+        // A private /run: `ip netns add` creates files in /run/netns, which must
+        // not land in the host's /run even as empty files.
+        nix::mount::mount(
+            Some("tmpfs"),
+            "/run",
+            Some("tmpfs"),
+            nix::mount::MsFlags::empty(),
+            Some("mode=0755"),
+        )
+        .expect("mount a private tmpfs on /run");
         run("ip", &["link", "set", "lo", "up"]);
         body();
         return;

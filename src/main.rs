@@ -1,18 +1,19 @@
-//! `nlwatch`: print the networking changes of the current network namespace, in
+//! `nlwatch`: print the networking changes of one or many network namespaces, in
 //! the spirit of `ip monitor`, as text or as JSON lines.
 
 use clap::Parser;
 use crossbeam_channel::select;
 use nix::sys::signal::{SigSet, Signal};
 use nlwatch::event::{rfc3339, write_text};
-use nlwatch::{Action, Event, Item, Monitor, Netns, Object, ObjectKind};
+use nlwatch::{Action, Event, GoneReason, Item, Monitor, Netns, Object, ObjectKind, NETNS_RUN_DIR};
 use std::collections::HashMap;
 use std::io::{self, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::SystemTime;
 
-/// Watch rtnetlink: links, addresses, routes and neighbours of the current network
-/// namespace, printed as they change.
+/// Watch rtnetlink: links, addresses, routes and neighbours, printed as they
+/// change, in the current network namespace or in the ones named.
 #[derive(Parser, Debug)]
 #[command(name = "nlwatch", version, about)]
 struct Args {
@@ -22,41 +23,61 @@ struct Args {
     /// Prefix text lines with the receive time (RFC 3339, UTC, microseconds).
     #[arg(short = 't', long)]
     timestamp: bool,
-    /// Receive buffer to request, in bytes.
+    /// Receive buffer to request per namespace, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = nlwatch::DEFAULT_RCVBUF)]
     rcvbuf: usize,
+    /// Watch the namespace NAME under /run/netns (repeatable). Without any
+    /// namespace option the current namespace is watched.
+    #[arg(long = "netns", value_name = "NAME")]
+    netns: Vec<String>,
+    /// Watch the namespace file PATH, e.g. /var/run/docker/netns/ID or
+    /// /proc/PID/ns/net (repeatable).
+    #[arg(long = "netns-path", value_name = "PATH")]
+    netns_path: Vec<PathBuf>,
+    /// Watch the current namespace and every namespace under /run/netns, following
+    /// additions and removals.
+    #[arg(long)]
+    all_netns: bool,
     /// Objects to watch: link, addr, route, neigh (default: all).
     #[arg(value_name = "OBJECT", value_parser = parse_object)]
     objects: Vec<ObjectKind>,
+}
+
+impl Args {
+    /// More than the current namespace may be watched: lines name their namespace.
+    fn multi(&self) -> bool {
+        self.all_netns || !self.netns.is_empty() || !self.netns_path.is_empty()
+    }
 }
 
 fn parse_object(s: &str) -> Result<ObjectKind, String> {
     s.parse()
 }
 
-/// Interface names for display: learned from link events, else asked of the kernel
-/// (valid because the CLI watches the namespace it runs in).
+/// Names of other interfaces (a link's master and peer), learned from link events
+/// per namespace.
 #[derive(Default)]
 struct IfNames {
-    known: HashMap<u32, String>,
+    known: HashMap<(u64, u32), String>,
 }
 
 impl IfNames {
     fn learn(&mut self, ev: &Event) {
         if let Object::Link(l) = &ev.object {
             if let Some(name) = &l.ifname {
-                self.known.insert(l.ifindex, name.to_string());
+                self.known
+                    .insert((ev.netns.id, l.ifindex), name.to_string());
             }
         }
     }
 
-    fn get(&self, ifindex: u32) -> Option<String> {
-        self.known.get(&ifindex).cloned().or_else(|| {
-            nix::net::if_::if_indextoname(ifindex)
-                .ok()?
-                .into_string()
-                .ok()
-        })
+    fn get(&self, ev: &Event, ifindex: u32) -> Option<String> {
+        if ev.object.ifindex() == Some(ifindex) {
+            if let Some(name) = &ev.ifname {
+                return Some(name.to_string());
+            }
+        }
+        self.known.get(&(ev.netns.id, ifindex)).cloned()
     }
 }
 
@@ -64,7 +85,7 @@ fn json_line(ev: &Event, names: &IfNames) -> serde_json::Result<serde_json::Valu
     let mut v = serde_json::to_value(ev)?;
     if let Some(m) = v.as_object_mut() {
         let mut put = |key: &str, idx: Option<u32>| {
-            if let Some(name) = idx.and_then(|i| names.get(i)) {
+            if let Some(name) = idx.and_then(|i| names.get(ev, i)) {
                 m.insert(key.to_string(), name.into());
             }
         };
@@ -83,25 +104,52 @@ fn json_line(ev: &Event, names: &IfNames) -> serde_json::Result<serde_json::Valu
     Ok(v)
 }
 
-fn control_line(object: &str, netns: Option<&str>, extra: Option<(&str, u64)>) -> String {
+fn control_line(
+    object: &str,
+    action: Option<&str>,
+    netns: Option<&str>,
+    extra: &[(&str, serde_json::Value)],
+) -> String {
     let mut m = serde_json::Map::new();
     m.insert("ts".into(), rfc3339(SystemTime::now()).into());
     if let Some(ns) = netns {
         m.insert("netns".into(), ns.into());
     }
     m.insert("object".into(), object.into());
-    if let Some((k, v)) = extra {
-        m.insert(k.into(), v.into());
+    if let Some(a) = action {
+        m.insert("action".into(), a.into());
+    }
+    for (k, v) in extra {
+        m.insert((*k).into(), v.clone());
     }
     serde_json::Value::Object(m).to_string()
+}
+
+fn reason_str(reason: &GoneReason) -> String {
+    match reason {
+        GoneReason::Removed => "removed".into(),
+        GoneReason::Vanished => "vanished".into(),
+        GoneReason::SocketError(errno) => {
+            format!("socket error: {}", io::Error::from_raw_os_error(*errno))
+        }
+        GoneReason::Shutdown => "shutdown".into(),
+        other => format!("{other:?}").to_lowercase(),
+    }
+}
+
+/// The text prefix naming a namespace: `[ns:NAME] `, `[ns:] ` for the current one.
+fn ns_prefix(args: &Args, name: &str) -> String {
+    if args.multi() {
+        format!("[ns:{name}] ")
+    } else {
+        String::new()
+    }
 }
 
 fn print(out: &mut impl Write, item: &Item, args: &Args, names: &mut IfNames) -> io::Result<()> {
     match item {
         Item::Event(ev) => {
-            if ev.action == Action::New {
-                names.learn(ev);
-            }
+            names.learn(ev);
             if args.json {
                 let v = json_line(ev, names).map_err(io::Error::other)?;
                 serde_json::to_writer(&mut *out, &v).map_err(io::Error::other)?;
@@ -111,36 +159,76 @@ fn print(out: &mut impl Write, item: &Item, args: &Args, names: &mut IfNames) ->
                 if args.timestamp {
                     line.push_str(&format!("[{}] ", rfc3339(ev.timestamp)));
                 }
-                let lookup = |i: u32| names.get(i);
+                line.push_str(&ns_prefix(args, &ev.netns.name));
+                let lookup = |i: u32| names.get(ev, i);
                 write_text(&mut line, &ev.object, ev.action, &lookup).map_err(io::Error::other)?;
                 line.push('\n');
                 out.write_all(line.as_bytes())?;
             }
-            // Remember names of deleted links too: later route/neigh deletions refer to them.
-            names.learn(ev);
+            if ev.action == Action::Del {
+                if let Object::Link(l) = &ev.object {
+                    names.known.remove(&(ev.netns.id, l.ifindex));
+                }
+            }
         }
         Item::Overrun { netns } => {
             if args.json {
-                writeln!(out, "{}", control_line("overrun", Some(&netns.name), None))?;
+                writeln!(
+                    out,
+                    "{}",
+                    control_line("overrun", None, Some(&netns.name), &[])
+                )?;
             } else {
                 writeln!(
                     out,
-                    "[overrun] notifications were lost (receive buffer full)"
+                    "{}[overrun] notifications were lost (receive buffer full)",
+                    ns_prefix(args, &netns.name)
                 )?;
             }
         }
         Item::Lagged { missed } => {
             if args.json {
-                writeln!(
-                    out,
-                    "{}",
-                    control_line("lagged", None, Some(("missed", *missed)))
-                )?;
+                let extra = [("missed", (*missed).into())];
+                writeln!(out, "{}", control_line("lagged", None, None, &extra))?;
             } else {
                 writeln!(out, "[lagged] {missed} items dropped: output too slow")?;
             }
         }
-        // Control items this version does not know yet are not printed.
+        Item::NamespaceAdded { netns } if args.multi() => {
+            if args.json {
+                let extra = [("netns_id", netns.id.into())];
+                writeln!(
+                    out,
+                    "{}",
+                    control_line("netns", Some("new"), Some(&netns.name), &extra)
+                )?;
+            } else {
+                writeln!(
+                    out,
+                    "{}[netns] new id {}",
+                    ns_prefix(args, &netns.name),
+                    netns.id
+                )?;
+            }
+        }
+        Item::NamespaceGone { netns, reason } if args.multi() => {
+            let reason = reason_str(reason);
+            if args.json {
+                let extra = [("netns_id", netns.id.into()), ("reason", reason.into())];
+                writeln!(
+                    out,
+                    "{}",
+                    control_line("netns", Some("del"), Some(&netns.name), &extra)
+                )?;
+            } else {
+                writeln!(
+                    out,
+                    "{}[netns] del ({reason})",
+                    ns_prefix(args, &netns.name)
+                )?;
+            }
+        }
+        // Control items this version does not print.
         _ => {}
     }
     Ok(())
@@ -175,9 +263,20 @@ fn run(args: Args) -> Result<(), String> {
         .build()
         .map_err(|e| e.to_string())?;
     let sub = monitor.subscribe();
-    monitor
-        .add_namespace(Netns::Current)
-        .map_err(|e| e.to_string())?;
+    let mut targets: Vec<Netns> = Vec::new();
+    if !args.multi() || args.all_netns {
+        targets.push(Netns::Current);
+    }
+    targets.extend(args.netns.iter().cloned().map(Netns::Named));
+    targets.extend(args.netns_path.iter().cloned().map(Netns::Path));
+    for target in targets {
+        monitor.add_namespace(target).map_err(|e| e.to_string())?;
+    }
+    if args.all_netns {
+        monitor
+            .watch_dir(NETNS_RUN_DIR)
+            .map_err(|e| e.to_string())?;
+    }
     let stdout = io::stdout();
     let mut out = io::BufWriter::with_capacity(64 * 1024, stdout.lock());
     let mut names = IfNames::default();

@@ -26,6 +26,8 @@ pub const NETNS_RUN_DIR: &str = "/run/netns";
 
 /// `NSFS_MAGIC` from `linux/magic.h`: the file system of namespace files.
 const NSFS_MAGIC: i64 = 0x6e73_6673;
+/// `NS_GET_NSTYPE` from `linux/nsfs.h`: `_IO(0xb7, 0x3)`.
+const NS_GET_NSTYPE: nix::libc::Ioctl = 0xb703;
 
 /// A network namespace to watch.
 #[derive(Debug)]
@@ -105,6 +107,12 @@ pub(crate) fn open(netns: Netns) -> Result<NsFile, Error> {
     let fs =
         fstatfs(file.as_fd()).map_err(|e| Error::io("stat the namespace file", &name, e.into()))?;
     if fs.filesystem_type().0 as i64 != NSFS_MAGIC {
+        return Err(Error::NotANamespace { netns: name });
+    }
+    // nsfs also holds the other kinds of namespace (uts, mnt, ...): ask which.
+    // SAFETY: NS_GET_NSTYPE takes no argument and only reads the descriptor.
+    let nstype = unsafe { nix::libc::ioctl(file.as_raw_fd(), NS_GET_NSTYPE) };
+    if nstype != nix::libc::CLONE_NEWNET {
         return Err(Error::NotANamespace { netns: name });
     }
     let st = fstat(file.as_raw_fd())

@@ -1,0 +1,415 @@
+//! Many namespaces at once: tagging, identity, typed errors, coexistence with other
+//! netlink users, discovery and release of deleted namespaces, spoofing, slow
+//! subscribers and shutdown. Every test runs in its own sandbox (fresh network,
+//! mount and PID namespaces, private /run) and makes its own namespaces there.
+
+use crate::monitor::HANG_GUARD;
+use crate::sandbox::{ip, run};
+use crate::sandboxed_test;
+use nlwatch::{
+    Action, Error, Event, GoneReason, Item, Monitor, NamespaceHandle, Netns, Object, Subscription,
+};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// Receives items until one matches `last`; returns all of them.
+pub(crate) fn items_until(sub: &Subscription, mut last: impl FnMut(&Item) -> bool) -> Vec<Item> {
+    let mut got = Vec::new();
+    loop {
+        match sub.recv_timeout(HANG_GUARD) {
+            Ok(item) => {
+                let done = last(&item);
+                got.push(item);
+                if done {
+                    return got;
+                }
+            }
+            Err(e) => panic!("no matching item ({e}); got {got:#?}"),
+        }
+    }
+}
+
+fn events(items: &[Item]) -> Vec<Arc<Event>> {
+    items
+        .iter()
+        .filter_map(|i| match i {
+            Item::Event(e) => Some(e.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn is_link(ev: &Event, name: &str, action: Action) -> bool {
+    ev.action == action
+        && matches!(&ev.object, Object::Link(l) if l.ifname.as_deref() == Some(name))
+}
+
+fn link_event(item: &Item, ns: &str, name: &str, action: Action) -> bool {
+    matches!(item, Item::Event(ev) if &*ev.netns.name == ns && is_link(ev, name, action))
+}
+
+fn count_dir(path: &str) -> usize {
+    std::fs::read_dir(path).unwrap().count()
+}
+
+sandboxed_test! {
+    fn three_namespaces_are_tagged_and_ordered() {
+        for ns in ["a", "b", "c"] {
+            ip(&format!("netns add {ns}"));
+        }
+        let monitor = Monitor::builder().readers(2).build().unwrap();
+        let sub = monitor.subscribe();
+        let handles: Vec<NamespaceHandle> = ["a", "b", "c"]
+            .iter()
+            .map(|n| monitor.add_namespace(Netns::Named(n.to_string())).unwrap())
+            .collect();
+        let ids: Vec<u64> = handles.iter().map(|h| h.tag().id).collect();
+        assert!(ids[0] != ids[1] && ids[1] != ids[2] && ids[0] != ids[2], "{ids:?}");
+
+        // a <-> b and b <-> c joined by veth pairs, then changes in each.
+        ip("-n a link add ab type veth peer name ba netns b");
+        ip("-n b link add bc type veth peer name cb netns c");
+        ip("-n a addr add 10.0.1.1/24 dev ab");
+        ip("-n b addr add 10.0.1.2/24 dev ba");
+        ip("-n c addr add 10.0.2.3/24 dev cb");
+        ip("-n c link set cb up");
+        ip("-n b link set bc mtu 1400");
+        ip("-n a link del ab");
+        let items = items_until(&sub, |i| link_event(i, "b", "ba", Action::Del));
+
+        let added: Vec<_> = items
+            .iter()
+            .filter_map(|i| match i {
+                Item::NamespaceAdded { netns } => Some(netns.name.to_string()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(added, ["a", "b", "c"]);
+        let evs = events(&items);
+        let mut by_ns: HashMap<String, Vec<Arc<Event>>> = HashMap::new();
+        for ev in &evs {
+            by_ns.entry(ev.netns.name.to_string()).or_default().push(ev.clone());
+        }
+        // Each namespace's events are numbered 1.. without gaps, tagged with its id.
+        for (i, name) in ["a", "b", "c"].iter().enumerate() {
+            let list = &by_ns[*name];
+            for (k, ev) in list.iter().enumerate() {
+                assert_eq!(ev.seq, k as u64 + 1, "{name}: {list:#?}");
+                assert_eq!(ev.netns.id, ids[i]);
+            }
+        }
+        // Objects appear only in the namespace they live in.
+        let names_in = |ns: &str| -> Vec<String> {
+            by_ns[ns]
+                .iter()
+                .filter_map(|e| e.ifname.as_ref().map(|n| n.to_string()))
+                .collect()
+        };
+        assert!(names_in("a").iter().all(|n| n == "ab" || n == "lo"), "{:?}", names_in("a"));
+        assert!(names_in("b").iter().all(|n| ["ba", "bc", "lo"].contains(&n.as_str())));
+        assert!(names_in("c").iter().all(|n| n == "cb" || n == "lo"));
+        let addr_in = |ns: &str| -> Vec<String> {
+            by_ns[ns]
+                .iter()
+                .filter_map(|e| match &e.object {
+                    Object::Address(a) if e.action == Action::New && a.family == 2 => {
+                        Some(format!("{}/{} {}", a.local.unwrap(), a.prefix_len, e.ifname.as_deref().unwrap_or("?")))
+                    }
+                    _ => None,
+                })
+                .collect()
+        };
+        assert_eq!(addr_in("a"), ["10.0.1.1/24 ab"]);
+        assert_eq!(addr_in("b"), ["10.0.1.2/24 ba"]);
+        assert_eq!(addr_in("c"), ["10.0.2.3/24 cb"]);
+        // Per-namespace kernel order: in b, ba appears, gets its address, bc appears
+        // (mtu 1500), bc changes mtu, ba is deleted.
+        let b = &by_ns["b"];
+        let pos = |f: &dyn Fn(&Event) -> bool| b.iter().position(|e| f(e)).unwrap_or_else(|| panic!("missing in {b:#?}"));
+        let ba_new = pos(&|e| is_link(e, "ba", Action::New));
+        let ba_addr = pos(&|e| matches!(&e.object, Object::Address(a) if a.local == Some(crate::monitor::addr("10.0.1.2"))));
+        let bc_mtu = pos(&|e| matches!(&e.object, Object::Link(l) if l.ifname.as_deref() == Some("bc") && l.mtu == Some(1400)));
+        let ba_del = pos(&|e| is_link(e, "ba", Action::Del));
+        assert!(ba_new < ba_addr && ba_addr < bc_mtu && bc_mtu < ba_del);
+        let stats = monitor.namespaces();
+        assert_eq!(stats.len(), 3);
+        for s in &stats {
+            assert_eq!(s.events as usize, by_ns[&*s.netns.name].len().max(s.events as usize));
+            assert_eq!((s.decode_errors, s.foreign_dropped), (0, 0));
+        }
+    }
+}
+
+sandboxed_test! {
+    fn one_namespace_by_two_names_is_opened_once() {
+        ip("netns add a");
+        let monitor = Monitor::builder().build().unwrap();
+        let sub = monitor.subscribe();
+        let by_name = monitor.add_namespace(Netns::Named("a".into())).unwrap();
+        let by_path = monitor.add_namespace(Netns::Path("/run/netns/a".into())).unwrap();
+        // The same namespace through a process living in it.
+        let mut child = std::process::Command::new("ip")
+            .args(["netns", "exec", "a", "sleep", "60"])
+            .spawn()
+            .unwrap();
+        let pid = child.id();
+        let by_pid = loop {
+            // `ip netns exec` enters the namespace before it execs sleep.
+            let h = monitor.add_namespace(Netns::Pid(pid)).unwrap();
+            if h.tag() == by_name.tag() {
+                break h;
+            }
+            monitor.remove_namespace(&h).unwrap();
+        };
+        assert_eq!(by_path.tag(), by_name.tag());
+        let stats = monitor.namespaces();
+        assert_eq!(stats.len(), 1, "{stats:#?}");
+        assert_eq!(stats[0].names, ["a", "/run/netns/a", &format!("pid:{pid}")]);
+        monitor.remove_namespace(&by_pid).unwrap();
+        monitor.remove_namespace(&by_path).unwrap();
+        assert_eq!(monitor.namespaces().len(), 1, "still watched as \"a\"");
+        monitor.remove_namespace(&by_name).unwrap();
+        assert!(monitor.namespaces().is_empty());
+        let items = items_until(&sub, |i| matches!(i, Item::NamespaceGone { .. }));
+        let added = items
+            .iter()
+            .filter(|i| matches!(i, Item::NamespaceAdded { netns } if netns == by_name.tag()))
+            .count();
+        assert_eq!(added, 1, "{items:#?}");
+        assert_eq!(
+            items.last(),
+            Some(&Item::NamespaceGone { netns: by_name.tag().clone(), reason: GoneReason::Removed })
+        );
+        assert!(matches!(monitor.remove_namespace(&by_name), Err(Error::NotWatched { .. })));
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+}
+
+sandboxed_test! {
+    fn bad_namespaces_are_typed_errors_and_the_others_keep_running() {
+        ip("netns add good");
+        let monitor = Monitor::builder().build().unwrap();
+        let sub = monitor.subscribe();
+        let good = monitor.add_namespace(Netns::Named("good".into())).unwrap();
+        match monitor.add_namespace(Netns::Named("missing".into())) {
+            Err(e @ Error::NoSuchNamespace { .. }) => assert!(e.to_string().contains("\"missing\""), "{e}"),
+            other => panic!("{other:?}"),
+        }
+        match monitor.add_namespace(Netns::Path("/etc/hostname".into())) {
+            Err(e @ Error::NotANamespace { .. }) => assert!(e.to_string().contains("/etc/hostname"), "{e}"),
+            other => panic!("{other:?}"),
+        }
+        // A namespace file of another kind (UTS) is refused too.
+        assert!(matches!(
+            monitor.add_namespace(Netns::Path("/proc/self/ns/uts".into())),
+            Err(Error::NotANamespace { .. })
+        ));
+        assert!(matches!(
+            monitor.add_namespace(Netns::Named("../etc".into())),
+            Err(Error::InvalidArgument(_))
+        ));
+        assert!(matches!(
+            monitor.add_namespace(Netns::Pid(u32::MAX)),
+            Err(Error::NoSuchNamespace { .. })
+        ));
+        // The good one still reports.
+        ip("-n good link add g0 type veth peer name g1");
+        let items = items_until(&sub, |i| link_event(i, "good", "g0", Action::New));
+        assert!(matches!(&items[0], Item::NamespaceAdded { netns } if netns == good.tag()));
+        assert_eq!(monitor.namespaces().len(), 1);
+    }
+}
+
+sandboxed_test! {
+    /// Port ids come from kernel autobind: two monitors, `ip monitor`, and a plain
+    /// socket bound to the process id, all in one namespace, coexist.
+    fn two_monitors_ip_monitor_and_a_getpid_socket_coexist() {
+        use nix::libc;
+        let m1 = Monitor::builder().build().unwrap();
+        let m2 = Monitor::builder().build().unwrap();
+        let (s1, s2) = (m1.subscribe(), m2.subscribe());
+        m1.add_namespace(Netns::Current).unwrap();
+        m2.add_namespace(Netns::Current).unwrap();
+        let mut ipmon = std::process::Command::new("ip")
+            .args(["monitor", "link"])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // The classic C example's bind: nl_pid = getpid().
+        let fd = unsafe { libc::socket(libc::AF_NETLINK, libc::SOCK_RAW | libc::SOCK_CLOEXEC, libc::NETLINK_ROUTE) };
+        assert!(fd >= 0);
+        let mut sa: libc::sockaddr_nl = unsafe { std::mem::zeroed() };
+        sa.nl_family = libc::AF_NETLINK as libc::sa_family_t;
+        sa.nl_pid = std::process::id();
+        sa.nl_groups = 1; // RTMGRP_LINK
+        let rc = unsafe { libc::bind(fd, &sa as *const _ as *const libc::sockaddr, std::mem::size_of::<libc::sockaddr_nl>() as u32) };
+        assert_eq!(rc, 0, "bind to getpid(): {}", std::io::Error::last_os_error());
+        let p1 = m1.namespaces()[0].portid;
+        let p2 = m2.namespaces()[0].portid;
+        assert!(p1 != p2 && p1 != std::process::id() && p2 != std::process::id());
+        // Wait until ip monitor listens (it joins the link group).
+        crate::cli::wait_for_group_member(2);
+        ip("link add co0 type veth peer name co1");
+        for sub in [&s1, &s2] {
+            items_until(sub, |i| matches!(i, Item::Event(ev) if is_link(ev, "co0", Action::New)));
+        }
+        // The plain socket received it too.
+        let mut buf = [0u8; 65536];
+        let n = unsafe { libc::recv(fd, buf.as_mut_ptr() as *mut libc::c_void, buf.len(), 0) };
+        assert!(n > 16, "plain socket got nothing");
+        // And ip monitor printed it.
+        let mut out = std::io::BufReader::new(ipmon.stdout.take().unwrap());
+        let mut line = String::new();
+        loop {
+            line.clear();
+            assert!(std::io::BufRead::read_line(&mut out, &mut line).unwrap() > 0);
+            if line.contains("co0") || line.contains("co1") {
+                break;
+            }
+        }
+        let _ = ipmon.kill();
+        let _ = ipmon.wait();
+        unsafe { libc::close(fd) };
+    }
+}
+
+sandboxed_test! {
+    /// Deleting a watched namespace releases it: nlwatch closes its socket, the
+    /// kernel frees it, and the veth end in the other namespace disappears.
+    fn deleted_namespace_is_released_and_add_remove_cycles_leak_nothing() {
+        ip("netns add p");
+        ip("netns add c");
+        let monitor = Monitor::builder().build().unwrap();
+        let sub = monitor.subscribe();
+        monitor.watch_dir("/run/netns").unwrap();
+        let mut seen = Vec::new();
+        while seen.len() < 2 {
+            match sub.recv_timeout(HANG_GUARD).expect("namespaces discovered") {
+                Item::NamespaceAdded { netns } => seen.push(netns.name.to_string()),
+                other => panic!("{other:?}"),
+            }
+        }
+        seen.sort();
+        assert_eq!(seen, ["c", "p"]);
+        ip("-n p link add vp type veth peer name vc netns c");
+        items_until(&sub, |i| link_event(i, "c", "vc", Action::New));
+        ip("netns del c");
+        let items = items_until(&sub, |i| link_event(i, "p", "vp", Action::Del));
+        let gone = items
+            .iter()
+            .position(|i| matches!(i, Item::NamespaceGone { netns, reason: GoneReason::Vanished } if &*netns.name == "c"))
+            .unwrap_or_else(|| panic!("no NamespaceGone for c in {items:#?}"));
+        assert_eq!(gone < items.len() - 1, true);
+        assert_eq!(monitor.namespaces().len(), 1);
+
+        // 200 add/remove cycles leave fds and threads where they were.
+        ip("netns add x");
+        let warm = monitor.add_namespace(Netns::Named("x".into())).unwrap();
+        monitor.remove_namespace(&warm).unwrap();
+        let (fds, threads) = (count_dir("/proc/self/fd"), count_dir("/proc/self/task"));
+        for _ in 0..200 {
+            let h = monitor.add_namespace(Netns::Named("x".into())).unwrap();
+            monitor.remove_namespace(&h).unwrap();
+        }
+        assert_eq!((count_dir("/proc/self/fd"), count_dir("/proc/self/task")), (fds, threads));
+        ip("netns del x");
+        drop(sub);
+        monitor.shutdown();
+    }
+}
+
+sandboxed_test! {
+    /// Forged notifications, by unicast to a monitor's port id and by multicast to
+    /// RTNLGRP_LINK, are dropped and counted.
+    fn forged_unicast_and_multicast_are_dropped() {
+        use nix::libc;
+        let monitor = Monitor::builder().build().unwrap();
+        let sub = monitor.subscribe();
+        monitor.add_namespace(Netns::Current).unwrap();
+        let portid = monitor.namespaces()[0].portid;
+        let mut forged = include_bytes!("../src/wire/fixtures/link_new_veth.bin").to_vec();
+        let at = forged.windows(6).position(|w| w == b"veth0\0").unwrap();
+        forged[at..at + 6].copy_from_slice(b"forgd\0");
+        let spoofer = nlwatch::socket::RtSocket::open(&[], None).unwrap();
+        for (pid, groups) in [(portid, 0u32), (0, 1 << (nlwatch::wire::consts::RTNLGRP_LINK - 1))] {
+            let mut to: libc::sockaddr_nl = unsafe { std::mem::zeroed() };
+            to.nl_family = libc::AF_NETLINK as libc::sa_family_t;
+            to.nl_pid = pid;
+            to.nl_groups = groups;
+            let sent = unsafe {
+                libc::sendto(
+                    std::os::fd::AsRawFd::as_raw_fd(&spoofer),
+                    forged.as_ptr() as *const libc::c_void,
+                    forged.len(),
+                    0,
+                    &to as *const _ as *const libc::sockaddr,
+                    std::mem::size_of::<libc::sockaddr_nl>() as u32,
+                )
+            };
+            assert_eq!(sent, forged.len() as isize, "{}", std::io::Error::last_os_error());
+        }
+        ip("link add marker0 type veth peer name marker1");
+        let items = items_until(&sub, |i| link_event(i, "", "marker0", Action::New));
+        assert!(!items.iter().any(|i| matches!(i, Item::Event(ev) if is_link(ev, "forgd", Action::New))));
+        assert_eq!(monitor.namespaces()[0].foreign_dropped, 2);
+    }
+}
+
+sandboxed_test! {
+    /// A subscriber that never reads neither delays the reader nor another
+    /// subscriber; it reports what it lost.
+    fn stuck_subscriber_lags_alone() {
+        let monitor = Monitor::builder().subscriber_capacity(8).build().unwrap();
+        let stuck = monitor.subscribe();
+        let live = monitor.subscribe();
+        monitor.add_namespace(Netns::Current).unwrap();
+        for i in 0..40 {
+            ip(&format!("link add s{i} type veth peer name t{i}"));
+        }
+        let mut news = 0;
+        let items = items_until(&live, |i| {
+            if matches!(i, Item::Event(ev) if ev.action == Action::New && matches!(&ev.object, Object::Link(l) if l.ifname.as_deref().is_some_and(|n| n.starts_with('s')))) {
+                news += 1;
+            }
+            news == 40
+        });
+        assert!(!items.iter().any(|i| matches!(i, Item::Lagged { .. })), "the live subscriber lost items");
+        let delivered = events(&items).len() as u64;
+        assert!(delivered >= 80, "{delivered}");
+        // The stuck one kept 8, lost the rest, and says how many before anything new.
+        let kept: Vec<Item> = std::iter::from_fn(|| stuck.try_recv().ok()).collect();
+        assert_eq!(kept.len(), 8);
+        let lost = stuck.dropped();
+        assert!(lost > 0);
+        ip("link add late0 type veth peer name late1");
+        match stuck.recv_timeout(HANG_GUARD).unwrap() {
+            Item::Lagged { missed } => assert_eq!(missed, lost),
+            other => panic!("expected Lagged, got {other:?}"),
+        }
+    }
+}
+
+sandboxed_test! {
+    fn shutdown_with_live_subscribers_and_pending_events_joins_everything() {
+        let threads_before = count_dir("/proc/self/task");
+        let monitor = Monitor::builder().readers(3).build().unwrap();
+        let subs: Vec<Subscription> = (0..4).map(|_| monitor.subscribe()).collect();
+        monitor.add_namespace(Netns::Current).unwrap();
+        monitor.watch_dir("/run/netns").unwrap();
+        for i in 0..10 {
+            ip(&format!("link add q{i} type veth peer name r{i}"));
+        }
+        // A reader thread keeps consuming one subscription while we shut down.
+        let consumer = {
+            let sub = subs.into_iter().next().unwrap();
+            std::thread::spawn(move || sub.into_iter().count())
+        };
+        assert!(count_dir("/proc/self/task") > threads_before);
+        monitor.shutdown();
+        let consumed = consumer.join().unwrap();
+        assert!(consumed >= 2, "NamespaceAdded and NamespaceGone at least: {consumed}");
+        assert_eq!(count_dir("/proc/self/task"), threads_before, "every thread joined");
+        run("true", &[]);
+    }
+}
