@@ -300,11 +300,17 @@ sandboxed_test! {
             .iter()
             .position(|i| matches!(i, Item::NamespaceGone { netns, reason: GoneReason::Vanished } if &*netns.name == "c"))
             .unwrap_or_else(|| panic!("no NamespaceGone for c in {items:#?}"));
-        assert_eq!(gone < items.len() - 1, true);
+        assert!(gone < items.len() - 1, "gone before the veth end in p: {items:#?}");
         assert_eq!(monitor.namespaces().len(), 1);
 
-        // 200 add/remove cycles leave fds and threads where they were.
+        drop(sub);
+        monitor.shutdown();
+
+        // 200 add/remove cycles leave fds and threads where they were (a monitor of
+        // its own: the one above would also discover the namespace).
         ip("netns add x");
+        let monitor = Monitor::builder().build().unwrap();
+        let sub = monitor.subscribe();
         let warm = monitor.add_namespace(Netns::Named("x".into())).unwrap();
         monitor.remove_namespace(&warm).unwrap();
         let (fds, threads) = (count_dir("/proc/self/fd"), count_dir("/proc/self/task"));
@@ -313,9 +319,9 @@ sandboxed_test! {
             monitor.remove_namespace(&h).unwrap();
         }
         assert_eq!((count_dir("/proc/self/fd"), count_dir("/proc/self/task")), (fds, threads));
+        let announced = std::iter::from_fn(|| sub.try_recv().ok()).count();
+        assert_eq!(announced, 2 * 201, "one NamespaceAdded and one NamespaceGone per cycle");
         ip("netns del x");
-        drop(sub);
-        monitor.shutdown();
     }
 }
 

@@ -1,12 +1,13 @@
 //! Self-isolating test harness.
 //!
 //! A privileged test body never runs in the namespaces the test was started in.
-//! [`sandboxed`] re-executes the test binary, filtered to that one test, under
-//! `unshare --net --mount --propagation private --pid --fork --mount-proc` (plus
-//! `--user --map-root-user` when not root), so the body runs in a fresh network
-//! namespace, a private mount namespace and its own PID namespace, which all
-//! vanish with the process. Nothing it does can reach the
-//! host's interfaces, addresses, routes or `/run/netns`.
+//! [`sandboxed`] re-executes the test binary, filtered to that one test, through
+//! `scripts/sandbox.sh`: `unshare --net --mount --propagation private --pid --fork
+//! --mount-proc` (plus `--user --map-root-user` when not root) and a private tmpfs
+//! on `/run`. The body runs in a fresh network namespace, a private mount namespace
+//! and its own PID namespace, which all vanish with the process; every process it
+//! starts dies with it. Nothing it does can reach the host's interfaces, addresses,
+//! routes or `/run/netns`.
 //!
 //! When the sandbox cannot be made (no `unshare`, user namespaces disabled, ...),
 //! the test fails under `CI=true` and otherwise prints a loud `SKIPPED` line.
@@ -23,43 +24,20 @@ fn netns_inode() -> u64 {
         .ino()
 }
 
-fn is_root() -> bool {
-    // SAFETY: geteuid cannot fail and has no preconditions.
-    unsafe { nix::libc::geteuid() == 0 }
-}
-
-fn unshare_args() -> Vec<&'static str> {
-    // --pid --fork: the test body is PID 1 of its own PID namespace, so every
-    // process it starts (nlwatch, ip) is killed by the kernel when it ends, even if
-    // it panics half-way.
-    let mut args = vec![
-        "--net",
-        "--mount",
-        "--propagation",
-        "private",
-        "--pid",
-        "--fork",
-        "--mount-proc",
-    ];
-    if !is_root() {
-        args.extend(["--user", "--map-root-user"]);
-    }
-    args
-}
+/// The wrapper that builds the sandbox; shared with people trying things by hand.
+const WRAPPER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/sandbox.sh");
 
 /// Whether this machine lets us build the sandbox; `Err` says why not.
 fn can_isolate() -> Result<(), String> {
-    let out = Command::new("unshare")
-        .args(unshare_args())
+    let out = Command::new(WRAPPER)
         .arg("true")
         .output()
-        .map_err(|e| format!("cannot run unshare: {e}"))?;
+        .map_err(|e| format!("cannot run {WRAPPER}: {e}"))?;
     if out.status.success() {
         Ok(())
     } else {
         Err(format!(
-            "unshare {} failed: {}",
-            unshare_args().join(" "),
+            "{WRAPPER} failed: {}",
             String::from_utf8_lossy(&out.stderr).trim()
         ))
     }
@@ -81,17 +59,9 @@ pub fn sandboxed(test_path: &str, body: impl FnOnce()) {
             parent,
             "sandbox is not a new network namespace; refusing to touch the host"
         );
-        // A private /run: `ip netns add` creates files in /run/netns, which must
-        // not land in the host's /run even as empty files.
-        nix::mount::mount(
-            Some("tmpfs"),
-            "/run",
-            Some("tmpfs"),
-            nix::mount::MsFlags::empty(),
-            Some("mode=0755"),
-        )
-        .expect("mount a private tmpfs on /run");
-        run("ip", &["link", "set", "lo", "up"]);
+        // The wrapper mounted a private tmpfs on /run: `ip netns add` files must not
+        // land in the host's /run, even as empty files.
+        assert_eq!(std::env::var("NLWATCH_IN_SANDBOX").as_deref(), Ok("1"));
         body();
         return;
     }
@@ -103,9 +73,7 @@ pub fn sandboxed(test_path: &str, body: impl FnOnce()) {
         return;
     }
     let exe = std::env::current_exe().expect("current test binary");
-    let out = Command::new("unshare")
-        .args(unshare_args())
-        .arg("--")
+    let out = Command::new(WRAPPER)
         .arg(exe)
         .args([test_path, "--exact", "--nocapture", "--test-threads=1"])
         .env(ENV_INSIDE, test_path)

@@ -9,13 +9,10 @@ cd "$(dirname "$0")/.."
 cargo build --quiet --release
 bin="$PWD/target/release/nlwatch"
 
-if [ -z "${NLWATCH_DEMO_INSIDE:-}" ]; then
-    flags=(--net --mount --propagation private --pid --fork --mount-proc)
-    [ "$(id -u)" = 0 ] || flags+=(--user --map-root-user)
-    exec env NLWATCH_DEMO_INSIDE=1 unshare "${flags[@]}" -- "$0" "$@"
+if [ -z "${NLWATCH_IN_SANDBOX:-}" ]; then
+    exec scripts/sandbox.sh "$0" "$@"
 fi
 
-ip link set lo up
 out=$(mktemp)
 "$bin" "$@" >"$out" &
 pid=$!
