@@ -1,0 +1,147 @@
+//! Scale: one Monitor watching many namespaces (default 1,000).
+//!
+//! Runs itself inside `scripts/sandbox.sh` (fresh network, mount and PID
+//! namespaces, private /run), creates N namespaces with `ip -batch`, adds them all
+//! to one monitor and reports: time until every socket is open, threads, peak RSS,
+//! and whether a change made in each namespace (lo's MTU set to 20000 + i) is
+//! delivered once, tagged with the right namespace.
+//!
+//!   cargo bench --bench scale [-- N]
+
+use nlwatch::wire::consts::{IFLA_MTU, NLM_F_ACK, NLM_F_REQUEST, RTM_NEWLINK};
+use nlwatch::{Item, Monitor, Netns, Object};
+use std::collections::HashSet;
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn status_kib(field: &str) -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    status
+        .lines()
+        .find(|l| l.starts_with(field))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+fn threads() -> usize {
+    std::fs::read_dir("/proc/self/task").unwrap().count()
+}
+
+/// RTM_NEWLINK for ifindex 1 (lo) with IFLA_MTU = mtu.
+fn set_lo_mtu(mtu: u32) -> Vec<u8> {
+    let mut m = vec![0u8; 16 + 16 + 8];
+    let len = m.len() as u32;
+    m[0..4].copy_from_slice(&len.to_ne_bytes());
+    m[4..6].copy_from_slice(&RTM_NEWLINK.to_ne_bytes());
+    m[6..8].copy_from_slice(&(NLM_F_REQUEST | NLM_F_ACK).to_ne_bytes());
+    m[16 + 4..16 + 8].copy_from_slice(&1i32.to_ne_bytes());
+    m[32..34].copy_from_slice(&8u16.to_ne_bytes());
+    m[34..36].copy_from_slice(&IFLA_MTU.to_ne_bytes());
+    m[36..40].copy_from_slice(&mtu.to_ne_bytes());
+    m
+}
+
+fn main() {
+    let n: usize = std::env::args()
+        .skip(1)
+        .find_map(|a| a.parse().ok())
+        .unwrap_or(1000);
+    if std::env::var("NLWATCH_IN_SANDBOX").is_err() {
+        let wrapper = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/sandbox.sh");
+        let status = Command::new(wrapper)
+            .arg(std::env::current_exe().unwrap())
+            .arg(n.to_string())
+            .status()
+            .expect("run the sandbox");
+        std::process::exit(status.code().unwrap_or(1));
+    }
+
+    let t = Instant::now();
+    let mut batch = Command::new("ip")
+        .args(["-batch", "-"])
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        let mut stdin = batch.stdin.take().unwrap();
+        for i in 0..n {
+            writeln!(stdin, "netns add ns{i}").unwrap();
+        }
+    }
+    assert!(batch.wait().unwrap().success());
+    eprintln!("created {n} namespaces in {:?}", t.elapsed());
+
+    let rss_before = status_kib("VmRSS:");
+    let monitor = Monitor::builder().build().unwrap();
+    let sub = monitor.subscribe();
+    let t = Instant::now();
+    for i in 0..n {
+        monitor
+            .add_namespace(Netns::Named(format!("ns{i}")))
+            .unwrap();
+    }
+    let open_time = t.elapsed();
+    let threads_watching = threads();
+
+    // One change in each namespace, made from a thread that enters them in turn.
+    let t = Instant::now();
+    std::thread::spawn(move || {
+        for i in 0..n {
+            let f = std::fs::File::open(format!("/run/netns/ns{i}")).unwrap();
+            nix::sched::setns(f, nix::sched::CloneFlags::CLONE_NEWNET).unwrap();
+            let s = nlwatch::socket::RtSocket::open(&[], None).unwrap();
+            s.send_to_kernel(&set_lo_mtu(20_000 + i as u32)).unwrap();
+        }
+    })
+    .join()
+    .unwrap();
+    let mut seen = HashSet::new();
+    let mut wrong = 0;
+    while seen.len() < n {
+        match sub.recv_timeout(Duration::from_secs(30)) {
+            Ok(Item::Event(ev)) => {
+                if let Object::Link(l) = &ev.object {
+                    if let Some(mtu) = l.mtu.filter(|m| *m >= 20_000) {
+                        let i = (mtu - 20_000) as usize;
+                        if *ev.netns.name == *format!("ns{i}") {
+                            seen.insert(i);
+                        } else {
+                            wrong += 1;
+                        }
+                    }
+                }
+            }
+            Ok(_) => {}
+            Err(e) => panic!("only {} of {n} changes arrived: {e}", seen.len()),
+        }
+    }
+    let deliver_time = t.elapsed();
+    let peak = status_kib("VmHWM:");
+    let rss = status_kib("VmRSS:");
+    println!("namespaces watched        {n}");
+    println!("all sockets open in       {:.3} s", open_time.as_secs_f64());
+    println!("threads while watching    {threads_watching} (main + readers; openers exit)");
+    println!(
+        "RSS before monitor        {:.1} MiB",
+        rss_before as f64 / 1024.0
+    );
+    println!("RSS watching              {:.1} MiB", rss as f64 / 1024.0);
+    println!("peak RSS (VmHWM)          {:.1} MiB", peak as f64 / 1024.0);
+    println!(
+        "changes delivered         {} of {n}, wrongly tagged {wrong}",
+        seen.len()
+    );
+    println!(
+        "change round trip         {:.3} s for all",
+        deliver_time.as_secs_f64()
+    );
+    let stats = monitor.namespaces();
+    let foreign: u64 = stats
+        .iter()
+        .map(|s| s.foreign_dropped + s.decode_errors)
+        .sum();
+    println!("foreign drops + decode errors {foreign}");
+    monitor.shutdown();
+}
