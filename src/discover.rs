@@ -19,7 +19,7 @@ use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 use nix::sys::eventfd::{EfdFlags, EventFd};
 use nix::sys::inotify::{AddWatchFlags, InitFlags, Inotify, WatchDescriptor};
 use parking_lot::Mutex;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::os::fd::AsFd;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -40,7 +40,7 @@ pub(crate) struct Discovery {
     wake: EventFd,
     watches: Mutex<HashMap<WatchDescriptor, Watch>>,
     /// Entries waiting to become namespaces: path -> give-up time.
-    pending: Mutex<HashMap<PathBuf, Instant>>,
+    pending: Mutex<BTreeMap<PathBuf, Instant>>,
 }
 
 /// The name a discovered namespace is tagged with: the file name under
@@ -71,7 +71,7 @@ impl Discovery {
             wake: EventFd::from_flags(EfdFlags::EFD_CLOEXEC | EfdFlags::EFD_NONBLOCK)
                 .map_err(|e| Error::io("create an eventfd", "", e.into()))?,
             watches: Mutex::new(HashMap::new()),
-            pending: Mutex::new(HashMap::new()),
+            pending: Mutex::new(BTreeMap::new()),
         })
     }
 
@@ -198,7 +198,9 @@ impl Discovery {
     }
 
     fn retry_pending(&self, shared: &Shared) {
-        let due: Vec<(PathBuf, Instant)> = self.pending.lock().drain().collect();
+        let due: Vec<(PathBuf, Instant)> = std::mem::take(&mut *self.pending.lock())
+            .into_iter()
+            .collect();
         let now = Instant::now();
         for (path, give_up) in due {
             let netns = Netns::Path(path.clone());
