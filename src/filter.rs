@@ -66,6 +66,19 @@ use std::sync::Arc;
 ///     .ifname("veth*");
 /// # let _ = filter;
 /// ```
+///
+/// Subscribing with a filter:
+///
+/// ```no_run
+/// use nlwatch::{Filter, Monitor, Netns, ObjectKind};
+/// let monitor = Monitor::builder().build()?;
+/// let links = monitor.subscribe_with(Filter::new().object(ObjectKind::Link));
+/// monitor.add_namespace(Netns::Current)?;
+/// for item in links {
+///     println!("{item:?}");
+/// }
+/// # Ok::<(), nlwatch::Error>(())
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Filter {
     pub(crate) netns_ids: Vec<u64>,

@@ -5,6 +5,8 @@
 //! - [`socket`]: the rtnetlink socket (autobind, groups, receive buffer, sender check).
 //! - [`Monitor`]: opens the socket, runs the reader thread, fans events out to
 //!   [`Subscription`]s.
+//! - [`Bus`], [`Filter`], [`Overflow`]: how items reach subscribers: each with a
+//!   filter, a bounded queue and a policy for when that queue is full.
 //!
 //! ```no_run
 //! use nlwatch::{Item, Monitor, Netns};
@@ -33,7 +35,7 @@ pub mod socket;
 mod sys;
 pub mod wire;
 
-pub use bus::{GoneReason, Item, Subscription};
+pub use bus::{Bus, GoneReason, Item, Overflow, Subscription};
 pub use compact::{CompactStr, HwAddr, MAX_ADDR_LEN};
 pub use error::Error;
 pub use event::{Action, Event, NetnsTag, Object, ObjectKind};

@@ -10,9 +10,10 @@
 //! This module never parses bytes itself (that is [`crate::wire`] and
 //! [`crate::event`]) and never blocks on a subscriber (that is [`crate::bus`]).
 
-use crate::bus::{Bus, Item, Subscription};
+use crate::bus::{Bus, Item, Overflow, Subscription};
 use crate::error::Error;
 use crate::event::{Event, NetnsTag, Object, ObjectKind};
+use crate::filter::Filter;
 use crate::socket::{Received, RtSocket};
 use crate::wire::{Message, Messages};
 use nix::sys::epoll::{Epoll, EpollCreateFlags, EpollEvent, EpollFlags, EpollTimeout};
@@ -102,6 +103,7 @@ pub struct Builder {
     objects: Vec<ObjectKind>,
     rcvbuf: Option<usize>,
     capacity: usize,
+    overflow: Overflow,
 }
 
 /// Receive buffer requested by default: 4 MiB, enough for bursts of tens of
@@ -116,6 +118,7 @@ impl Default for Builder {
             objects: ObjectKind::ALL.to_vec(),
             rcvbuf: Some(DEFAULT_RCVBUF),
             capacity: DEFAULT_CAPACITY,
+            overflow: Overflow::default(),
         }
     }
 }
@@ -137,11 +140,20 @@ impl Builder {
         self
     }
 
-    /// Queue length of each subscriber (default [`DEFAULT_CAPACITY`]). When a queue
-    /// is full, new items are dropped for that subscriber and reported as
-    /// [`Item::Lagged`].
+    /// Queue length of each subscriber (default [`DEFAULT_CAPACITY`]). What happens
+    /// when a queue is full is the [`overflow`](Self::overflow) policy.
     pub fn subscriber_capacity(mut self, items: usize) -> Self {
         self.capacity = items.max(1);
+        self
+    }
+
+    /// What to do when a subscriber's queue is full (default
+    /// [`Overflow::DropOldest`]); losses are reported as [`Item::Lagged`].
+    /// **[`Overflow::Block`] makes the reader thread wait for the slowest
+    /// subscriber, stalling every other subscriber and letting the kernel's socket
+    /// buffers overrun**; see [`Overflow`].
+    pub fn overflow(mut self, policy: Overflow) -> Self {
+        self.overflow = policy;
         self
     }
 
@@ -178,6 +190,7 @@ impl Builder {
             groups,
             rcvbuf: self.rcvbuf,
             capacity: self.capacity,
+            overflow: self.overflow,
         });
         let reader_shared = shared.clone();
         let handle = std::thread::Builder::new()
@@ -225,6 +238,7 @@ struct Shared {
     groups: Vec<u32>,
     rcvbuf: Option<usize>,
     capacity: usize,
+    overflow: Overflow,
 }
 
 /// Watches rtnetlink and hands typed events to subscribers.
@@ -252,7 +266,16 @@ impl Monitor {
 
     /// A new subscription that receives every item published from now on.
     pub fn subscribe(&self) -> Subscription {
-        self.shared.bus.subscribe(self.shared.capacity)
+        self.subscribe_with(Filter::new())
+    }
+
+    /// A new subscription that receives the items published from now on that
+    /// `filter` accepts, with the builder's queue capacity and overflow policy.
+    pub fn subscribe_with(&self, filter: Filter) -> Subscription {
+        let shared = &self.shared;
+        shared
+            .bus
+            .subscribe(filter, shared.capacity, shared.overflow)
     }
 
     /// Starts watching `netns`: opens its socket, joins the groups of the chosen
@@ -313,6 +336,8 @@ impl Monitor {
 
     fn stop(&mut self) {
         self.shared.stop.store(true, Ordering::SeqCst);
+        // Before the join: frees a reader waiting on an `Overflow::Block` subscriber.
+        self.shared.bus.close();
         // Cannot fail short of the counter overflowing, which one write cannot do.
         let _ = self.shared.wake.write(1);
         if let Some(handle) = self.reader.take() {
@@ -320,7 +345,6 @@ impl Monitor {
             let _ = handle.join();
         }
         self.shared.sockets.lock().clear();
-        self.shared.bus.close();
     }
 }
 
