@@ -251,3 +251,77 @@ sandboxed_test! {
         ip("link del trunc0");
     }
 }
+
+sandboxed_test! {
+    /// `subscribe_with` delivers only what the filter names: here the events of one
+    /// interface, by name, while an unfiltered subscriber sees the rest too.
+    fn filtered_subscription_sees_only_its_interface() {
+        use nlwatch::{Filter, ObjectKind};
+        let monitor = Monitor::builder().build().expect("monitor");
+        let all = monitor.subscribe();
+        let flt0 = monitor.subscribe_with(Filter::new().object(ObjectKind::Link).ifname("flt0"));
+        assert_eq!(Subscription::filter(&flt0), &Filter::new().object(ObjectKind::Link).ifname("flt0"));
+        monitor.add_namespace(Netns::Current).expect("watch this namespace");
+
+        ip("link add flt0 type veth peer name flt1");
+        ip("addr add 10.9.0.1/24 dev flt0");
+        ip("link del flt0");
+        // flt1's RTM_DELLINK is the last event of the sequence.
+        let is_flt1_del = |ev: &Event| {
+            ev.action == Action::Del
+                && matches!(&ev.object, Object::Link(l) if l.ifname.as_deref() == Some("flt1"))
+        };
+        let everything = collect_until(&all, is_flt1_del);
+        let flt0_del = |ev: &Event| {
+            ev.action == Action::Del
+                && matches!(&ev.object, Object::Link(l) if l.ifname.as_deref() == Some("flt0"))
+        };
+        let mine = collect_until(&flt0, flt0_del);
+        // Exactly the link events of flt0 that the unfiltered subscriber saw, in order.
+        let expected: Vec<u64> = everything
+            .iter()
+            .filter(|ev| {
+                matches!(&ev.object, Object::Link(_)) && ev.ifname.as_deref() == Some("flt0")
+            })
+            .map(|ev| ev.seq)
+            .collect();
+        assert_eq!(mine.iter().map(|ev| ev.seq).collect::<Vec<_>>(), expected);
+        assert!(expected.len() >= 2, "at least flt0's new and del: {everything:#?}");
+        monitor.shutdown();
+        assert_eq!(flt0.into_iter().count(), 0, "nothing after flt0's removal");
+    }
+}
+
+sandboxed_test! {
+    /// A subscriber with `Overflow::Block` that never reads stalls the reader, but
+    /// shutting the monitor down still returns: the bus closes before the reader is
+    /// joined, and the blocked publish gives up.
+    fn block_subscriber_that_never_reads_does_not_hang_shutdown() {
+        use nlwatch::{Filter, ObjectKind, Overflow};
+        let monitor = Monitor::builder()
+            .objects([ObjectKind::Link])
+            .subscriber_capacity(1)
+            .overflow(Overflow::Block)
+            .build()
+            .expect("monitor");
+        let stuck = monitor.subscribe();
+        // Subscribed after `stuck`, so offered each event after it: receiving the
+        // first event here means `stuck` is full and the reader moves on to block.
+        let probe = monitor.subscribe_with(Filter::new().object(ObjectKind::Link));
+        assert_eq!(stuck.overflow(), Overflow::Block);
+        monitor.add_namespace(Netns::Current).expect("watch this namespace");
+        // Two RTM_NEWLINK at least (both ends), then two RTM_DELLINK.
+        ip("link add blk0 type veth peer name blk1");
+        ip("link del blk0");
+        assert!(matches!(probe.recv_timeout(HANG_GUARD), Ok(Item::Event(_))));
+
+        let (done_tx, done) = crossbeam_channel::bounded(1);
+        std::thread::spawn(move || {
+            monitor.shutdown();
+            let _ = done_tx.send(());
+        });
+        done.recv_timeout(HANG_GUARD).expect("shutdown returned");
+        // The one item that fitted is still there; then the subscription ends.
+        assert_eq!(stuck.into_iter().count(), 1);
+    }
+}
