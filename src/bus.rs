@@ -35,6 +35,7 @@ use crossbeam_channel::{
 use parking_lot::{Mutex, RwLock};
 use std::collections::HashMap;
 use std::fmt;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
@@ -158,14 +159,19 @@ struct Meta {
 /// The bus's end of one subscription.
 struct Slot {
     id: u64,
+    /// A copy of `meta.filter`, one pointer hop closer for the publish loop.
+    filter: Filter,
     meta: Arc<Meta>,
     tx: Sender<Item>,
     /// A clone of the subscriber's receiver, to remove the oldest item
     /// ([`Overflow::DropOldest`] only).
     oldest: Option<Receiver<Item>>,
-    /// Items dropped and not yet reported. The lock also makes "report, then
-    /// send" one step when several publishers offer to this slot at once.
-    unreported: Mutex<u64>,
+    /// Items dropped and not yet reported; changed only under `lock`. While it
+    /// is 0 a publisher sends without taking the lock.
+    unreported: AtomicU64,
+    /// Makes "report, then send" (and "evict, then send") one step when several
+    /// publishers offer to this slot at once.
+    lock: Mutex<()>,
 }
 
 impl Slot {
@@ -174,6 +180,19 @@ impl Slot {
             Overflow::DropNewest => self.offer_drop_newest(item),
             Overflow::DropOldest => self.offer_drop_oldest(item),
             Overflow::Block => self.offer_block(item, closed),
+        }
+    }
+
+    /// The common case, with no loss to report: sends without taking the lock.
+    /// Gives the item back when the queue is full or a report is pending.
+    fn try_fast(&self, item: Item) -> Option<Item> {
+        if self.unreported.load(Ordering::Acquire) != 0 {
+            return Some(item);
+        }
+        match self.tx.try_send(item) {
+            Err(TrySendError::Full(item)) => Some(item),
+            // Sent, or the subscriber is gone and being removed.
+            _ => None,
         }
     }
 
@@ -202,44 +221,55 @@ impl Slot {
     }
 
     fn offer_drop_newest(&self, item: Item) {
-        let mut unreported = self.unreported.lock();
+        let Some(item) = self.try_fast(item) else {
+            return;
+        };
+        let _guard = self.lock.lock();
+        let mut unreported = self.unreported.load(Ordering::Acquire);
         if !self.report(&mut unreported) {
             // No room for the report, so none for the item either.
             self.note_drops(&mut unreported, 1);
-            return;
-        }
-        if let Err(TrySendError::Full(_)) = self.tx.try_send(item) {
+        } else if let Err(TrySendError::Full(_)) = self.tx.try_send(item) {
             self.note_drops(&mut unreported, 1);
         }
+        self.unreported.store(unreported, Ordering::Release);
     }
 
     fn offer_drop_oldest(&self, item: Item) {
-        let mut unreported = self.unreported.lock();
+        let Some(item) = self.try_fast(item) else {
+            return;
+        };
+        let _guard = self.lock.lock();
+        let mut unreported = self.unreported.load(Ordering::Acquire);
         // Without room the report waits for a later offer: this policy always
         // queues the new item.
         self.report(&mut unreported);
-        let item = match self.tx.try_send(item) {
+        if let Err(TrySendError::Full(item)) = self.tx.try_send(item) {
+            if let Some(oldest) = &self.oldest {
+                match oldest.try_recv() {
+                    // A report removed from the queue is not a lost item, but what
+                    // it reported is lost again: carry its count over.
+                    Ok(Item::Lagged { missed }) => unreported += missed,
+                    Ok(_) => self.note_drops(&mut unreported, 1),
+                    // The subscriber emptied the queue meanwhile.
+                    Err(_) => {}
+                }
+            }
+            // There is room now, unless another publisher's lock-free send took it
+            // meanwhile: then the new item is the one dropped, and counted.
+            if let Err(TrySendError::Full(_)) = self.tx.try_send(item) {
+                self.note_drops(&mut unreported, 1);
+            }
+        }
+        self.unreported.store(unreported, Ordering::Release);
+    }
+
+    fn offer_block(&self, item: Item, closed: &AtomicBool) {
+        // `send_timeout` reads the clock; most sends find room without it.
+        let mut item = match self.tx.try_send(item) {
             Err(TrySendError::Full(item)) => item,
             _ => return,
         };
-        if let Some(oldest) = &self.oldest {
-            match oldest.try_recv() {
-                // A report removed from the queue is not a lost item, but what it
-                // reported is lost again: carry its count over.
-                Ok(Item::Lagged { missed }) => *unreported += missed,
-                Ok(_) => self.note_drops(&mut unreported, 1),
-                // The subscriber emptied the queue meanwhile.
-                Err(_) => {}
-            }
-        }
-        // Only publishers add to the queue and they hold `unreported`, so there is
-        // room now; if not (no receiver clone), the new item is the one dropped.
-        if let Err(TrySendError::Full(_)) = self.tx.try_send(item) {
-            self.note_drops(&mut unreported, 1);
-        }
-    }
-
-    fn offer_block(&self, mut item: Item, closed: &AtomicBool) {
         loop {
             match self.tx.send_timeout(item, BLOCK_SLICE) {
                 Ok(()) | Err(SendTimeoutError::Disconnected(_)) => return,
@@ -269,7 +299,7 @@ struct Group {
 impl Group {
     fn add(&mut self, slot: &Arc<Slot>) {
         for kind in ObjectKind::ALL {
-            if slot.meta.filter.accepts_kind(kind) {
+            if slot.filter.accepts_kind(kind) {
                 self.by_kind[kind_index(kind)].push(slot.clone());
             }
         }
@@ -285,12 +315,37 @@ impl Group {
     }
 }
 
+/// Hashes namespace ids with one multiplication (Fibonacci hashing) instead of
+/// SipHash: ids are netns cookies or inode numbers chosen by the kernel, not by
+/// whoever sends the events, so there is no collision attack to defend against,
+/// and the lookup is on every publish.
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0 ^ n).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+
+    fn finish(&self) -> u64 {
+        // The product's high bits depend on every input bit, its low bits only on
+        // the input's low bits; the table indexes by the low bits, so fold.
+        self.0 ^ (self.0 >> 32)
+    }
+}
+
 /// An immutable snapshot of the subscribers, arranged for publishing.
 #[derive(Default)]
 struct Index {
     /// Subscribers without a namespace criterion.
     any_netns: Group,
-    by_netns_id: HashMap<u64, Group>,
+    by_netns_id: HashMap<u64, Group, BuildHasherDefault<IdHasher>>,
     by_netns_name: HashMap<Arc<str>, Group>,
     /// Every subscriber: for items without a namespace.
     all: Vec<Arc<Slot>>,
@@ -300,7 +355,7 @@ impl Index {
     fn build(slots: &[Arc<Slot>]) -> Index {
         let mut index = Index::default();
         for slot in slots {
-            let filter = &slot.meta.filter;
+            let filter = &slot.filter;
             if !filter.has_namespace() {
                 index.any_netns.add(slot);
             }
@@ -322,11 +377,11 @@ impl Index {
     /// Calls `f` once for each subscriber that may want an item of `netns` (and of
     /// `kind`, for events). A subscriber that names both the namespace's id and its
     /// name is listed under both; it is visited under the id only.
-    fn each_candidate(
-        &self,
+    fn each_candidate<'a>(
+        &'a self,
         netns: &NetnsTag,
         kind: Option<ObjectKind>,
-        mut f: impl FnMut(&Arc<Slot>),
+        mut f: impl FnMut(&'a Arc<Slot>),
     ) {
         self.any_netns.pick(kind).iter().for_each(&mut f);
         if let Some(g) = self.by_netns_id.get(&netns.id) {
@@ -335,7 +390,7 @@ impl Index {
         if let Some(g) = self.by_netns_name.get(&netns.name) {
             g.pick(kind)
                 .iter()
-                .filter(|s| !s.meta.filter.netns_ids.contains(&netns.id))
+                .filter(|s| !s.filter.netns_ids.contains(&netns.id))
                 .for_each(&mut f);
         }
     }
@@ -364,12 +419,31 @@ impl Shared {
     }
 }
 
+/// Offers an item to recipients one step behind finding them, so that the last
+/// one receives the item itself and only the others a clone (for an event, an
+/// `Arc` increment and decrement saved per publish).
+struct Fanout<'i, 's> {
+    item: &'i Item,
+    closed: &'i AtomicBool,
+    last: Option<&'s Arc<Slot>>,
+}
+
+impl<'s> Fanout<'_, 's> {
+    fn to(&mut self, slot: &'s Arc<Slot>) {
+        if let Some(previous) = self.last.replace(slot) {
+            previous.offer(self.item.clone(), self.closed);
+        }
+    }
+}
+
 /// The set of subscribers, and the way items reach them.
 ///
 /// A [`Monitor`](crate::Monitor) owns one bus and publishes what its reader
 /// decodes; a standalone bus is useful to test consumers or to fan out items
 /// from elsewhere. `Bus` is `Sync`: any number of threads may publish at once.
-/// Items published by one thread reach each subscriber in the order published.
+/// Items published by one thread reach each subscriber in the order published,
+/// and a loss report comes before the items that thread publishes after the
+/// loss; items that other threads publish at the same moment may overtake it.
 ///
 /// ```
 /// use nlwatch::{Bus, Filter, Item, NetnsTag, Overflow};
@@ -439,10 +513,12 @@ impl Bus {
         if !self.shared.closed.load(Ordering::Acquire) {
             let slot = Arc::new(Slot {
                 id,
+                filter: meta.filter.clone(),
                 meta: meta.clone(),
                 tx,
                 oldest: (overflow == Overflow::DropOldest).then(|| rx.clone()),
-                unreported: Mutex::new(0),
+                unreported: AtomicU64::new(0),
+                lock: Mutex::new(()),
             });
             registry.0.push(slot);
             self.shared.rebuild(&registry.0);
@@ -468,11 +544,16 @@ impl Bus {
             return;
         }
         let index = self.shared.index.read().clone();
+        let mut fanout = Fanout {
+            item: &item,
+            closed,
+            last: None,
+        };
         match &item {
             Item::Event(event) => {
                 index.each_candidate(&event.netns, Some(event.object.kind()), |slot| {
-                    if slot.meta.filter.matches_event(event) {
-                        slot.offer(item.clone(), closed);
+                    if slot.filter.matches_event(event) {
+                        fanout.to(slot);
                     }
                 });
             }
@@ -480,16 +561,15 @@ impl Bus {
             | Item::NamespaceAdded { netns }
             | Item::NamespaceGone { netns, .. } => {
                 index.each_candidate(netns, None, |slot| {
-                    if slot.meta.filter.matches_netns(netns) {
-                        slot.offer(item.clone(), closed);
+                    if slot.filter.matches_netns(netns) {
+                        fanout.to(slot);
                     }
                 });
             }
-            Item::Lagged { .. } => {
-                for slot in &index.all {
-                    slot.offer(item.clone(), closed);
-                }
-            }
+            Item::Lagged { .. } => index.all.iter().for_each(|slot| fanout.to(slot)),
+        }
+        if let Some(slot) = fanout.last.take() {
+            slot.offer(item, closed);
         }
     }
 
@@ -1081,6 +1161,51 @@ mod tests {
         publisher.join().unwrap();
         assert!(!bus.is_closed());
         assert_eq!(keep.len(), 1);
+    }
+
+    #[test]
+    fn concurrent_publishers_lose_nothing_uncounted_and_keep_their_order() {
+        const PER_THREAD: u64 = 20_000;
+        for overflow in [Overflow::DropOldest, Overflow::DropNewest] {
+            let bus = Arc::new(Bus::new());
+            let sub = bus.subscribe(Filter::new(), 16, overflow);
+            let consumer = std::thread::spawn(move || {
+                let (mut events, mut reported) = (Vec::new(), 0);
+                for item in &sub {
+                    match item {
+                        Item::Event(e) => events.push((e.netns.id, e.seq)),
+                        Item::Lagged { missed } => reported += missed,
+                        other => panic!("unexpected {other:?}"),
+                    }
+                }
+                (events, reported, sub.dropped())
+            });
+            let publishers: Vec<_> = (1..=2)
+                .map(|id| {
+                    let bus = bus.clone();
+                    std::thread::spawn(move || {
+                        let netns = tag("", id);
+                        for seq in 1..=PER_THREAD {
+                            bus.publish(event(&netns, seq, Action::New, None, link(1, "x")));
+                        }
+                    })
+                })
+                .collect();
+            publishers.into_iter().for_each(|p| p.join().unwrap());
+            bus.close();
+            let (events, reported, dropped) = consumer.join().unwrap();
+            assert_eq!(
+                events.len() as u64 + dropped,
+                2 * PER_THREAD,
+                "{overflow:?}"
+            );
+            // Losses after the last delivered report have no later item to precede.
+            assert!(reported <= dropped, "{overflow:?}: {reported} > {dropped}");
+            for id in 1..=2 {
+                let seqs: Vec<u64> = events.iter().filter(|e| e.0 == id).map(|e| e.1).collect();
+                assert!(seqs.windows(2).all(|w| w[0] < w[1]), "{overflow:?}");
+            }
+        }
     }
 
     #[test]
