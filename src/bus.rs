@@ -23,6 +23,9 @@
 //! A publisher holds the index lock only to clone the snapshot's `Arc`, never while
 //! it sends, so a subscriber with [`Overflow::Block`] that waits for room does not
 //! stop subscribe, unsubscribe or other publishers from reaching other subscribers.
+//! Sending to a queue that has room and no loss to report takes no lock either; a
+//! per-subscriber lock is taken only to report a loss before the next item or to
+//! evict the oldest item, so that two publishers cannot interleave those steps.
 //!
 //! This module must never decode or touch a socket, and must never block a
 //! publisher except for a subscriber that asked for [`Overflow::Block`].
