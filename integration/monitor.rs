@@ -294,8 +294,8 @@ sandboxed_test! {
 
 sandboxed_test! {
     /// A subscriber with `Overflow::Block` that never reads stalls the reader, but
-    /// shutting the monitor down still returns: the bus closes before the reader is
-    /// joined, and the blocked publish gives up.
+    /// shutting the monitor down still returns: the bus stops waiting before the
+    /// reader is joined, and the blocked publish gives up.
     fn block_subscriber_that_never_reads_does_not_hang_shutdown() {
         use nlwatch::{Filter, ObjectKind, Overflow};
         let monitor = Monitor::builder()

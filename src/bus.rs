@@ -138,14 +138,15 @@ pub enum Overflow {
     /// while the reader stalls the kernel keeps queueing on its sockets until they
     /// overrun (`ENOBUFS`, reported as [`Item::Overrun`]). Use it only for a
     /// consumer that is known to keep up, or when losing nothing matters more than
-    /// everyone else's latency. The wait gives up when the bus is closed (the
-    /// monitor shuts down); an item given up on is counted in
-    /// [`Subscription::dropped`].
+    /// everyone else's latency. The wait gives up, and later publishes no longer
+    /// wait, once [`Bus::stop_waiting`] or [`Bus::close`] is called (the monitor
+    /// calls the first when it starts shutting down); an item given up on is
+    /// counted in [`Subscription::dropped`].
     Block,
 }
 
-/// How long a blocked publisher waits before it checks again whether the bus was
-/// closed: bounds how long [`Bus::close`] takes to free it.
+/// How long a blocked publisher waits before it checks again whether it should
+/// stop waiting: bounds how long [`Bus::stop_waiting`] takes to free it.
 const BLOCK_SLICE: Duration = Duration::from_millis(50);
 
 /// What a subscription and its slot share.
@@ -178,11 +179,11 @@ struct Slot {
 }
 
 impl Slot {
-    fn offer(&self, item: Item, closed: &AtomicBool) {
+    fn offer(&self, item: Item, no_wait: &AtomicBool) {
         match self.meta.overflow {
             Overflow::DropNewest => self.offer_drop_newest(item),
             Overflow::DropOldest => self.offer_drop_oldest(item),
-            Overflow::Block => self.offer_block(item, closed),
+            Overflow::Block => self.offer_block(item, no_wait),
         }
     }
 
@@ -267,24 +268,20 @@ impl Slot {
         self.unreported.store(unreported, Ordering::Release);
     }
 
-    fn offer_block(&self, item: Item, closed: &AtomicBool) {
+    fn offer_block(&self, item: Item, no_wait: &AtomicBool) {
         // `send_timeout` reads the clock; most sends find room without it.
         let mut item = match self.tx.try_send(item) {
             Err(TrySendError::Full(item)) => item,
             _ => return,
         };
         loop {
+            if no_wait.load(Ordering::Acquire) || self.meta.unsubscribed.load(Ordering::Acquire) {
+                self.meta.dropped.fetch_add(1, Ordering::Relaxed);
+                return;
+            }
             match self.tx.send_timeout(item, BLOCK_SLICE) {
                 Ok(()) | Err(SendTimeoutError::Disconnected(_)) => return,
-                Err(SendTimeoutError::Timeout(back)) => {
-                    if closed.load(Ordering::Acquire)
-                        || self.meta.unsubscribed.load(Ordering::Acquire)
-                    {
-                        self.meta.dropped.fetch_add(1, Ordering::Relaxed);
-                        return;
-                    }
-                    item = back;
-                }
+                Err(SendTimeoutError::Timeout(back)) => item = back,
             }
         }
     }
@@ -401,6 +398,9 @@ impl Index {
 
 struct Shared {
     closed: AtomicBool,
+    /// Set by `stop_waiting` and `close`: `Block` subscribers are then treated as
+    /// full queues that drop.
+    no_wait: AtomicBool,
     /// The subscribers, in subscription order, and the next subscription id.
     registry: Mutex<(Vec<Arc<Slot>>, u64)>,
     /// Rebuilt from `registry` under its lock; read by publishers.
@@ -427,14 +427,14 @@ impl Shared {
 /// `Arc` increment and decrement saved per publish).
 struct Fanout<'i, 's> {
     item: &'i Item,
-    closed: &'i AtomicBool,
+    no_wait: &'i AtomicBool,
     last: Option<&'s Arc<Slot>>,
 }
 
 impl<'s> Fanout<'_, 's> {
     fn to(&mut self, slot: &'s Arc<Slot>) {
         if let Some(previous) = self.last.replace(slot) {
-            previous.offer(self.item.clone(), self.closed);
+            previous.offer(self.item.clone(), self.no_wait);
         }
     }
 }
@@ -469,6 +469,7 @@ impl Default for Bus {
         Bus {
             shared: Arc::new(Shared {
                 closed: AtomicBool::new(false),
+                no_wait: AtomicBool::new(false),
                 registry: Mutex::new((Vec::new(), 0)),
                 index: RwLock::new(Arc::new(Index::default())),
             }),
@@ -542,14 +543,14 @@ impl Bus {
     /// Returns at once unless a subscriber that accepts the item uses
     /// [`Overflow::Block`] and its queue is full.
     pub fn publish(&self, item: Item) {
-        let closed = &self.shared.closed;
-        if closed.load(Ordering::Acquire) {
+        if self.shared.closed.load(Ordering::Acquire) {
             return;
         }
+        let no_wait = &self.shared.no_wait;
         let index = self.shared.index.read().clone();
         let mut fanout = Fanout {
             item: &item,
-            closed,
+            no_wait,
             last: None,
         };
         match &item {
@@ -572,14 +573,27 @@ impl Bus {
             Item::Lagged { .. } => index.all.iter().for_each(|slot| fanout.to(slot)),
         }
         if let Some(slot) = fanout.last.take() {
-            slot.offer(item, closed);
+            slot.offer(item, no_wait);
         }
+    }
+
+    /// Stops publishers from waiting for [`Overflow::Block`] subscribers: those
+    /// waiting give up within 50 ms, and from now on an item that finds such a
+    /// subscriber's queue full is dropped for it and counted in
+    /// [`Subscription::dropped`]. The bus stays open otherwise. A shutdown calls
+    /// this before joining the threads that publish, so none of them can be
+    /// stuck on a subscriber that no longer reads, and may still publish final
+    /// items (such as [`Item::NamespaceGone`]) before [`close`](Self::close).
+    pub fn stop_waiting(&self) {
+        self.shared.no_wait.store(true, Ordering::Release);
     }
 
     /// Closes the bus: every subscription's iteration ends once its queue is
     /// drained, later publishes do nothing, and publishers waiting for a
-    /// [`Overflow::Block`] subscriber give up within 50 ms.
+    /// [`Overflow::Block`] subscriber give up within 50 ms (it implies
+    /// [`stop_waiting`](Self::stop_waiting)).
     pub fn close(&self) {
+        self.shared.no_wait.store(true, Ordering::Release);
         self.shared.closed.store(true, Ordering::Release);
         let mut registry = self.shared.registry.lock();
         registry.0.clear();
@@ -644,7 +658,7 @@ impl Subscription {
     }
 
     /// How many items were dropped for this subscriber because its queue was full
-    /// (or, with [`Overflow::Block`], because the bus closed while waiting).
+    /// (or, with [`Overflow::Block`], because the bus stopped waiting).
     pub fn dropped(&self) -> u64 {
         self.meta.dropped.load(Ordering::Relaxed)
     }
@@ -1141,6 +1155,32 @@ mod tests {
         // Whether the publisher was already waiting when the bus closed or not,
         // nothing after the first item was delivered and the iteration ends.
         assert_eq!(sub.map(|_| ()).count(), 1);
+    }
+
+    #[test]
+    fn stop_waiting_frees_block_publishers_and_keeps_the_bus_open() {
+        let bus = Arc::new(Bus::new());
+        let stuck = bus.subscribe(Filter::new(), 1, Overflow::Block);
+        let other = bus.subscribe(Filter::new(), 8, Overflow::Block);
+        links(1, 1).for_each(|i| bus.publish(i));
+        let (started_tx, started) = crossbeam_channel::bounded(0);
+        let publisher = {
+            let bus = bus.clone();
+            std::thread::spawn(move || {
+                started_tx.send(()).unwrap();
+                links(2, 2).for_each(|i| bus.publish(i));
+            })
+        };
+        started.recv().unwrap();
+        bus.stop_waiting();
+        publisher.join().unwrap();
+        // Still open: a later item reaches the subscriber with room at once and
+        // is dropped, counted, for the full one.
+        links(3, 3).for_each(|i| bus.publish(i));
+        assert!(!bus.is_closed());
+        assert_eq!(drain(&other), labels("1 2 3"));
+        assert_eq!(drain(&stuck), labels("1"));
+        assert_eq!(stuck.dropped(), 2);
     }
 
     #[test]

@@ -337,7 +337,7 @@ impl Monitor {
     fn stop(&mut self) {
         self.shared.stop.store(true, Ordering::SeqCst);
         // Before the join: frees a reader waiting on an `Overflow::Block` subscriber.
-        self.shared.bus.close();
+        self.shared.bus.stop_waiting();
         // Cannot fail short of the counter overflowing, which one write cannot do.
         let _ = self.shared.wake.write(1);
         if let Some(handle) = self.reader.take() {
@@ -345,6 +345,7 @@ impl Monitor {
             let _ = handle.join();
         }
         self.shared.sockets.lock().clear();
+        self.shared.bus.close();
     }
 }
 
