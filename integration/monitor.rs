@@ -24,6 +24,8 @@ pub(crate) fn collect_until(sub: &Subscription, last: impl Fn(&Event) -> bool) -
                     return got;
                 }
             }
+            // Namespace arrivals and departures are checked where they matter.
+            Ok(Item::NamespaceAdded { .. } | Item::NamespaceGone { .. }) => {}
             Ok(other) => panic!("unexpected control item {other:?}; events so far: {got:#?}"),
             Err(e) => panic!("no matching event ({e}); got {got:#?}"),
         }
@@ -262,5 +264,94 @@ sandboxed_test! {
         // Every following datagram of that size now fits.
         assert_eq!(next(&mut socket), None);
         ip("link del trunc0");
+    }
+}
+
+sandboxed_test! {
+    /// `subscribe_with` delivers only what the filter names: here the events of one
+    /// interface, by name, while an unfiltered subscriber sees the rest too.
+    fn filtered_subscription_sees_only_its_interface() {
+        use nlwatch::{Filter, ObjectKind};
+        let monitor = Monitor::builder().build().expect("monitor");
+        let all = monitor.subscribe();
+        let flt0 = monitor.subscribe_with(Filter::new().object(ObjectKind::Link).ifname("flt0"));
+        assert_eq!(Subscription::filter(&flt0), &Filter::new().object(ObjectKind::Link).ifname("flt0"));
+        monitor.add_namespace(Netns::Current).expect("watch this namespace");
+
+        ip("link add flt0 type veth peer name flt1");
+        ip("addr add 10.9.0.1/24 dev flt0");
+        ip("link del flt0");
+        // flt1's RTM_DELLINK is the last event of the sequence.
+        let is_flt1_del = |ev: &Event| {
+            ev.action == Action::Del
+                && matches!(&ev.object, Object::Link(l) if l.ifname.as_deref() == Some("flt1"))
+        };
+        let everything = collect_until(&all, is_flt1_del);
+        let flt0_del = |ev: &Event| {
+            ev.action == Action::Del
+                && matches!(&ev.object, Object::Link(l) if l.ifname.as_deref() == Some("flt0"))
+        };
+        let mine = collect_until(&flt0, flt0_del);
+        // Exactly the link events of flt0 that the unfiltered subscriber saw, in order.
+        let expected: Vec<u64> = everything
+            .iter()
+            .filter(|ev| {
+                matches!(&ev.object, Object::Link(_)) && ev.ifname.as_deref() == Some("flt0")
+            })
+            .map(|ev| ev.seq)
+            .collect();
+        assert_eq!(mine.iter().map(|ev| ev.seq).collect::<Vec<_>>(), expected);
+        assert!(expected.len() >= 2, "at least flt0's new and del: {everything:#?}");
+        monitor.shutdown();
+        let rest: Vec<Item> = flt0.into_iter().collect();
+        assert!(
+            rest.iter().all(|i| !matches!(i, Item::Event(_))),
+            "no event after flt0's removal: {rest:#?}"
+        );
+    }
+}
+
+sandboxed_test! {
+    /// A subscriber with `Overflow::Block` that never reads stalls the reader, but
+    /// shutting the monitor down still returns: the bus stops waiting before the
+    /// reader is joined, and the blocked publish gives up.
+    fn block_subscriber_that_never_reads_does_not_hang_shutdown() {
+        use nlwatch::{Filter, ObjectKind, Overflow};
+        let monitor = Monitor::builder()
+            .objects([ObjectKind::Link])
+            .subscriber_capacity(1)
+            .overflow(Overflow::Block)
+            .build()
+            .expect("monitor");
+        let stuck = monitor.subscribe();
+        // Subscribed after `stuck`, so offered each event after it: receiving the
+        // first event here means `stuck` is full and the reader moves on to block.
+        let probe = monitor.subscribe_with(Filter::new().object(ObjectKind::Link));
+        assert_eq!(stuck.overflow(), Overflow::Block);
+        monitor.add_namespace(Netns::Current).expect("watch this namespace");
+        // The announcement fills `stuck`'s one place; `probe` gets it too.
+        assert!(matches!(probe.recv_timeout(HANG_GUARD), Ok(Item::NamespaceAdded { .. })));
+        // Two RTM_NEWLINK at least (both ends), then two RTM_DELLINK.
+        ip("link add blk0 type veth peer name blk1");
+        ip("link del blk0");
+        // The reader counts an event just before publishing it: once it has, it is
+        // blocked on `stuck`.
+        let t = std::time::Instant::now();
+        while monitor.namespaces()[0].events == 0 {
+            assert!(t.elapsed() < HANG_GUARD, "the reader never saw an event");
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+
+        let (done_tx, done) = crossbeam_channel::bounded(1);
+        std::thread::spawn(move || {
+            monitor.shutdown();
+            let _ = done_tx.send(());
+        });
+        done.recv_timeout(HANG_GUARD).expect("shutdown returned");
+        // The one item that fitted (the announcement) is still there; then the
+        // subscription ends.
+        let rest: Vec<Item> = stuck.into_iter().collect();
+        assert_eq!(rest.len(), 1, "{rest:#?}");
+        assert!(matches!(rest[0], Item::NamespaceAdded { .. }));
     }
 }

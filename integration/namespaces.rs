@@ -7,7 +7,8 @@ use crate::monitor::HANG_GUARD;
 use crate::sandbox::{ip, run};
 use crate::sandboxed_test;
 use nlwatch::{
-    Action, Error, Event, GoneReason, Item, Monitor, NamespaceHandle, Netns, Object, Subscription,
+    Action, Error, Event, Filter, GoneReason, Item, Monitor, NamespaceHandle, Netns, Object,
+    Overflow, Subscription,
 };
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -59,6 +60,13 @@ sandboxed_test! {
         }
         let monitor = Monitor::builder().readers(2).build().unwrap();
         let sub = monitor.subscribe();
+        let only_b = monitor.subscribe_with(Filter::new().namespace_name("b"));
+        let v4_addrs = monitor.subscribe_with(
+            Filter::new().object(nlwatch::ObjectKind::Address).family(2).action(Action::New),
+        );
+        let c_links = monitor.subscribe_with(
+            Filter::new().namespace_name("c").object(nlwatch::ObjectKind::Link).ifname("c*"),
+        );
         let handles: Vec<NamespaceHandle> = ["a", "b", "c"]
             .iter()
             .map(|n| monitor.add_namespace(Netns::Named(n.to_string())).unwrap())
@@ -131,6 +139,30 @@ sandboxed_test! {
         let bc_mtu = pos(&|e| matches!(&e.object, Object::Link(l) if l.ifname.as_deref() == Some("bc") && l.mtu == Some(1400)));
         let ba_del = pos(&|e| is_link(e, "ba", Action::Del));
         assert!(ba_new < ba_addr && ba_addr < bc_mtu && bc_mtu < ba_del);
+        // Filters select exactly what they name, in the same order: each filtered
+        // subscription is read up to the last event it should have.
+        type Key = (String, u64);
+        let key = |e: &Arc<Event>| (e.netns.name.to_string(), e.seq);
+        let read_upto = |s: &Subscription, want: &[Key]| -> Vec<Key> {
+            let last = want.last().expect("something to select").clone();
+            let items = items_until(s, |i| matches!(i, Item::Event(e) if key(e) == last));
+            events(&items).iter().map(key).collect()
+        };
+        let want_b: Vec<Key> = by_ns["b"].iter().map(key).collect();
+        assert_eq!(read_upto(&only_b, &want_b), want_b);
+        let want_v4: Vec<Key> = evs
+            .iter()
+            .filter(|e| e.action == Action::New && matches!(&e.object, Object::Address(a) if a.family == 2))
+            .map(key)
+            .collect();
+        assert_eq!(want_v4.len(), 3);
+        assert_eq!(read_upto(&v4_addrs, &want_v4), want_v4);
+        let want_c: Vec<Key> = by_ns["c"]
+            .iter()
+            .filter(|e| matches!(&e.object, Object::Link(_)) && e.ifname.as_deref().is_some_and(|n| n.starts_with('c')))
+            .map(key)
+            .collect();
+        assert_eq!(read_upto(&c_links, &want_c), want_c);
         let stats = monitor.namespaces();
         assert_eq!(stats.len(), 3);
         for s in &stats {
@@ -170,7 +202,10 @@ sandboxed_test! {
         assert_eq!(monitor.namespaces().len(), 1, "still watched as \"a\"");
         monitor.remove_namespace(&by_name).unwrap();
         assert!(monitor.namespaces().is_empty());
-        let items = items_until(&sub, |i| matches!(i, Item::NamespaceGone { .. }));
+        let items = items_until(
+            &sub,
+            |i| matches!(i, Item::NamespaceGone { netns, .. } if netns == by_name.tag()),
+        );
         let added = items
             .iter()
             .filter(|i| matches!(i, Item::NamespaceAdded { netns } if netns == by_name.tag()))
@@ -366,8 +401,8 @@ sandboxed_test! {
     /// A subscriber that never reads neither delays the reader nor another
     /// subscriber; it reports what it lost.
     fn stuck_subscriber_lags_alone() {
-        let monitor = Monitor::builder().subscriber_capacity(8).build().unwrap();
-        let stuck = monitor.subscribe();
+        let monitor = Monitor::builder().build().unwrap();
+        let stuck = monitor.subscribe_with_queue(Filter::new(), 8, Overflow::DropNewest);
         let live = monitor.subscribe();
         monitor.add_namespace(Netns::Current).unwrap();
         for i in 0..40 {

@@ -1,23 +1,51 @@
-//! The event bus: fans items out to subscribers through bounded queues.
+//! The event bus: fans items out to filtered subscribers through bounded queues.
 //!
-//! Publishing never blocks: each subscriber has its own bounded crossbeam queue,
-//! and when it is full the new item is dropped and counted for that subscriber
-//! only. Before the next item that fits, the subscriber receives
-//! [`Item::Lagged`] with the number it missed, so a loss is never silent. Events
-//! are shared as `Arc<Event>`: one allocation however many subscribers there are.
+//! Each subscriber has a [`Filter`], its own bounded crossbeam queue and an
+//! [`Overflow`] policy saying what happens when that queue is full: drop the oldest
+//! queued item, drop the new one, or make the publisher wait. Dropped items are
+//! counted per subscriber and reported to it as [`Item::Lagged`], so a loss is
+//! never silent. Events travel as `Arc<Event>`: one allocation however many
+//! subscribers receive it.
 //!
-//! This module must never decode or touch a socket.
+//! # Finding the subscribers of an item
+//!
+//! Publishing must cost in proportion to the subscribers that want the item, not to
+//! all of them. The bus therefore keeps an index, rebuilt on every subscribe and
+//! unsubscribe (rare) and shared with publishers as an immutable `Arc` snapshot:
+//! subscribers are grouped by namespace selector (no namespace criterion, each
+//! namespace id they name, each namespace name they name) and, within a group, by
+//! object kind. An event is offered to the subscribers found under
+//! (no namespace, its kind), (its namespace id, its kind) and (its namespace name,
+//! its kind) only; their filters then check the remaining criteria. Criteria that
+//! are not indexed (action, ifindex, ifname, family, table) are checked for every
+//! subscriber of the event's namespace and kind; each check is a few comparisons.
+//!
+//! A publisher holds the index lock only to clone the snapshot's `Arc`, never while
+//! it sends, so a subscriber with [`Overflow::Block`] that waits for room does not
+//! stop subscribe, unsubscribe or other publishers from reaching other subscribers.
+//! Sending to a queue that has room and no loss to report takes no lock either; a
+//! per-subscriber lock is taken only to report a loss before the next item or to
+//! evict the oldest item, so that two publishers cannot interleave those steps.
+//!
+//! This module must never decode or touch a socket, and must never block a
+//! publisher except for a subscriber that asked for [`Overflow::Block`].
 
-use crate::event::{Event, NetnsTag};
-use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TryRecvError, TrySendError};
-use parking_lot::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use crate::event::{Event, NetnsTag, ObjectKind};
+use crate::filter::{kind_index, Filter};
+use crossbeam_channel::{
+    Receiver, RecvTimeoutError, SendTimeoutError, Sender, TryRecvError, TrySendError,
+};
+use parking_lot::{Mutex, RwLock};
+use std::collections::HashMap;
+use std::fmt;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 /// What a subscriber receives: events and the control items that travel with them.
-/// More control items will be added (initial dump done, resync, namespace added and
-/// gone), hence `#[non_exhaustive]`.
+/// More control items will be added (initial dump done, resync), hence
+/// `#[non_exhaustive]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Item {
@@ -29,7 +57,8 @@ pub enum Item {
         /// The namespace concerned.
         netns: NetnsTag,
     },
-    /// This subscriber's queue was full and `missed` items were dropped for it.
+    /// This subscriber's queue was full and `missed` items were dropped for it
+    /// (see [`Overflow`] for where in the stream the report appears).
     Lagged {
         /// How many items were dropped since the last `Lagged`.
         missed: u64,
@@ -62,84 +91,548 @@ pub enum GoneReason {
     Shutdown,
 }
 
-struct Slot {
-    tx: Sender<Item>,
-    /// Items dropped for this subscriber and not yet reported.
-    missed: u64,
+/// What to do when a subscriber's queue is full.
+///
+/// ```
+/// use nlwatch::{Bus, Filter, Item, NetnsTag, Overflow};
+/// // Items told apart by the id they carry.
+/// let item = |id| Item::Overrun { netns: NetnsTag { name: "".into(), id } };
+/// let bus = Bus::new();
+/// let sub = bus.subscribe(Filter::new(), 2, Overflow::DropOldest);
+/// for id in 1..=5 {
+///     bus.publish(item(id));
+/// }
+/// // The two newest were kept; three were dropped.
+/// assert_eq!(sub.try_recv(), Ok(item(4)));
+/// assert_eq!(sub.try_recv(), Ok(item(5)));
+/// assert_eq!(sub.dropped(), 3);
+/// // The loss is reported before the next item.
+/// bus.publish(item(6));
+/// assert_eq!(sub.try_recv(), Ok(Item::Lagged { missed: 3 }));
+/// assert_eq!(sub.try_recv(), Ok(item(6)));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Overflow {
+    /// Remove the oldest queued item to make room for the new one: a subscriber
+    /// that falls behind sees the most recent state. The default.
+    ///
+    /// Every removed item is counted in [`Subscription::dropped`] and reported as
+    /// [`Item::Lagged`] as soon as the queue has room for the report, ahead of the
+    /// next item delivered to this subscriber. The lost items are older than the ones that were
+    /// queued when the report was made, so the report follows the survivors: read
+    /// it as "before the items you just received, `missed` were lost". The queue
+    /// needs room for one report and one item, so its capacity is at least 2.
+    #[default]
+    DropOldest,
+    /// Drop the new item and keep the queue as it is: a subscriber that falls
+    /// behind sees an unbroken prefix, then a gap. Every dropped item is counted in
+    /// [`Subscription::dropped`] and reported as [`Item::Lagged`] exactly where the
+    /// gap is, as soon as the queue has room for it, ahead of the next item
+    /// delivered to this subscriber.
+    DropNewest,
+    /// Make the publisher wait until the queue has room: nothing is ever dropped
+    /// while the bus is open.
+    ///
+    /// **A blocked subscriber stalls the reader thread that publishes to it, and
+    /// thereby every other subscriber of every namespace that thread reads**, and
+    /// while the reader stalls the kernel keeps queueing on its sockets until they
+    /// overrun (`ENOBUFS`, reported as [`Item::Overrun`]). Use it only for a
+    /// consumer that is known to keep up, or when losing nothing matters more than
+    /// everyone else's latency. The wait gives up, and later publishes no longer
+    /// wait, once [`Bus::stop_waiting`] or [`Bus::close`] is called (the monitor
+    /// calls the first when it starts shutting down); an item given up on is
+    /// counted in [`Subscription::dropped`].
+    Block,
+}
+
+/// How long a blocked publisher waits before it checks again whether it should
+/// stop waiting: bounds how long [`Bus::stop_waiting`] takes to free it.
+const BLOCK_SLICE: Duration = Duration::from_millis(50);
+
+/// What a subscription and its slot share.
+struct Meta {
+    filter: Filter,
+    overflow: Overflow,
     /// Total dropped over the subscriber's life.
-    dropped: Arc<AtomicU64>,
+    dropped: AtomicU64,
+    /// Set when the subscription is dropped: a blocked publisher stops waiting
+    /// even if a clone of the receiver keeps the channel open.
+    unsubscribed: AtomicBool,
+}
+
+/// The bus's end of one subscription.
+struct Slot {
+    id: u64,
+    /// A copy of `meta.filter`, one pointer hop closer for the publish loop.
+    filter: Filter,
+    meta: Arc<Meta>,
+    tx: Sender<Item>,
+    /// A clone of the subscriber's receiver, to remove the oldest item
+    /// ([`Overflow::DropOldest`] only).
+    oldest: Option<Receiver<Item>>,
+    /// Items dropped and not yet reported; changed only under `lock`. While it
+    /// is 0 a publisher sends without taking the lock.
+    unreported: AtomicU64,
+    /// Makes "report, then send" (and "evict, then send") one step when several
+    /// publishers offer to this slot at once.
+    lock: Mutex<()>,
 }
 
 impl Slot {
-    /// Sends `item`, first reporting any pending loss. Returns false when the
-    /// subscriber is gone.
-    fn offer(&mut self, item: Item) -> bool {
-        if self.missed > 0 {
-            match self.tx.try_send(Item::Lagged {
-                missed: self.missed,
-            }) {
-                Ok(()) => self.missed = 0,
-                Err(TrySendError::Full(_)) => {
-                    self.note_drop();
-                    return true;
-                }
-                Err(TrySendError::Disconnected(_)) => return false,
-            }
-        }
-        match self.tx.try_send(item) {
-            Ok(()) => true,
-            Err(TrySendError::Full(_)) => {
-                self.note_drop();
-                true
-            }
-            Err(TrySendError::Disconnected(_)) => false,
+    fn offer(&self, item: Item, no_wait: &AtomicBool) {
+        match self.meta.overflow {
+            Overflow::DropNewest => self.offer_drop_newest(item),
+            Overflow::DropOldest => self.offer_drop_oldest(item),
+            Overflow::Block => self.offer_block(item, no_wait),
         }
     }
 
-    fn note_drop(&mut self) {
-        self.missed += 1;
-        self.dropped.fetch_add(1, Ordering::Relaxed);
+    /// The common case, with no loss to report: sends without taking the lock.
+    /// Gives the item back when the queue is full or a report is pending.
+    fn try_fast(&self, item: Item) -> Option<Item> {
+        if self.unreported.load(Ordering::Acquire) != 0 {
+            return Some(item);
+        }
+        match self.tx.try_send(item) {
+            Err(TrySendError::Full(item)) => Some(item),
+            // Sent, or the subscriber is gone and being removed.
+            _ => None,
+        }
+    }
+
+    fn note_drops(&self, unreported: &mut u64, n: u64) {
+        *unreported += n;
+        self.meta.dropped.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// Sends the pending loss report if there is room; true when nothing is left
+    /// to report. A send to a subscriber that is gone fails quietly: it is being
+    /// removed.
+    fn report(&self, unreported: &mut u64) -> bool {
+        if *unreported == 0 {
+            return true;
+        }
+        let sent = self
+            .tx
+            .try_send(Item::Lagged {
+                missed: *unreported,
+            })
+            .is_ok();
+        if sent {
+            *unreported = 0;
+        }
+        sent
+    }
+
+    fn offer_drop_newest(&self, item: Item) {
+        let Some(item) = self.try_fast(item) else {
+            return;
+        };
+        let _guard = self.lock.lock();
+        let mut unreported = self.unreported.load(Ordering::Acquire);
+        if !self.report(&mut unreported) {
+            // No room for the report, so none for the item either.
+            self.note_drops(&mut unreported, 1);
+        } else if let Err(TrySendError::Full(_)) = self.tx.try_send(item) {
+            self.note_drops(&mut unreported, 1);
+        }
+        self.unreported.store(unreported, Ordering::Release);
+    }
+
+    fn offer_drop_oldest(&self, item: Item) {
+        let Some(item) = self.try_fast(item) else {
+            return;
+        };
+        let _guard = self.lock.lock();
+        let mut unreported = self.unreported.load(Ordering::Acquire);
+        // Without room the report waits for a later offer: this policy always
+        // queues the new item.
+        self.report(&mut unreported);
+        if let Err(TrySendError::Full(item)) = self.tx.try_send(item) {
+            if let Some(oldest) = &self.oldest {
+                match oldest.try_recv() {
+                    // A report removed from the queue is not a lost item, but what
+                    // it reported is lost again: carry its count over.
+                    Ok(Item::Lagged { missed }) => unreported += missed,
+                    Ok(_) => self.note_drops(&mut unreported, 1),
+                    // The subscriber emptied the queue meanwhile.
+                    Err(_) => {}
+                }
+            }
+            // There is room now, unless another publisher's lock-free send took it
+            // meanwhile: then the new item is the one dropped, and counted.
+            if let Err(TrySendError::Full(_)) = self.tx.try_send(item) {
+                self.note_drops(&mut unreported, 1);
+            }
+        }
+        self.unreported.store(unreported, Ordering::Release);
+    }
+
+    fn offer_block(&self, item: Item, no_wait: &AtomicBool) {
+        // `send_timeout` reads the clock; most sends find room without it.
+        let mut item = match self.tx.try_send(item) {
+            Err(TrySendError::Full(item)) => item,
+            _ => return,
+        };
+        loop {
+            if no_wait.load(Ordering::Acquire) || self.meta.unsubscribed.load(Ordering::Acquire) {
+                self.meta.dropped.fetch_add(1, Ordering::Relaxed);
+                return;
+            }
+            match self.tx.send_timeout(item, BLOCK_SLICE) {
+                Ok(()) | Err(SendTimeoutError::Disconnected(_)) => return,
+                Err(SendTimeoutError::Timeout(back)) => item = back,
+            }
+        }
     }
 }
 
-/// The set of subscribers.
+/// The subscribers of one namespace selector.
 #[derive(Default)]
-pub(crate) struct Bus {
-    slots: Mutex<Vec<Slot>>,
+struct Group {
+    /// Subscribers whose filter accepts each object kind, by [`kind_index`].
+    by_kind: [Vec<Arc<Slot>>; 4],
+    /// Every subscriber of the group: for control items, which ignore the kind.
+    all: Vec<Arc<Slot>>,
+}
+
+impl Group {
+    fn add(&mut self, slot: &Arc<Slot>) {
+        for kind in ObjectKind::ALL {
+            if slot.filter.accepts_kind(kind) {
+                self.by_kind[kind_index(kind)].push(slot.clone());
+            }
+        }
+        self.all.push(slot.clone());
+    }
+
+    /// The subscribers that may want an event of `kind`, or a control item (`None`).
+    fn pick(&self, kind: Option<ObjectKind>) -> &[Arc<Slot>] {
+        match kind {
+            Some(k) => &self.by_kind[kind_index(k)],
+            None => &self.all,
+        }
+    }
+}
+
+/// Hashes namespace ids with one multiplication (Fibonacci hashing) instead of
+/// SipHash: ids are netns cookies or inode numbers chosen by the kernel, not by
+/// whoever sends the events, so there is no collision attack to defend against,
+/// and the lookup is on every publish.
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0 ^ n).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+
+    fn finish(&self) -> u64 {
+        // The product's high bits depend on every input bit, its low bits only on
+        // the input's low bits; the table indexes by the low bits, so fold.
+        self.0 ^ (self.0 >> 32)
+    }
+}
+
+/// An immutable snapshot of the subscribers, arranged for publishing.
+#[derive(Default)]
+struct Index {
+    /// Subscribers without a namespace criterion.
+    any_netns: Group,
+    by_netns_id: HashMap<u64, Group, BuildHasherDefault<IdHasher>>,
+    by_netns_name: HashMap<Arc<str>, Group>,
+    /// Every subscriber: for items without a namespace.
+    all: Vec<Arc<Slot>>,
+}
+
+impl Index {
+    fn build(slots: &[Arc<Slot>]) -> Index {
+        let mut index = Index::default();
+        for slot in slots {
+            let filter = &slot.filter;
+            if !filter.has_namespace() {
+                index.any_netns.add(slot);
+            }
+            for id in &filter.netns_ids {
+                index.by_netns_id.entry(*id).or_default().add(slot);
+            }
+            for name in &filter.netns_names {
+                index
+                    .by_netns_name
+                    .entry(name.clone())
+                    .or_default()
+                    .add(slot);
+            }
+            index.all.push(slot.clone());
+        }
+        index
+    }
+
+    /// Calls `f` once for each subscriber that may want an item of `netns` (and of
+    /// `kind`, for events). A subscriber that names both the namespace's id and its
+    /// name is listed under both; it is visited under the id only.
+    fn each_candidate<'a>(
+        &'a self,
+        netns: &NetnsTag,
+        kind: Option<ObjectKind>,
+        mut f: impl FnMut(&'a Arc<Slot>),
+    ) {
+        self.any_netns.pick(kind).iter().for_each(&mut f);
+        if let Some(g) = self.by_netns_id.get(&netns.id) {
+            g.pick(kind).iter().for_each(&mut f);
+        }
+        if let Some(g) = self.by_netns_name.get(&netns.name) {
+            g.pick(kind)
+                .iter()
+                .filter(|s| !s.filter.netns_ids.contains(&netns.id))
+                .for_each(&mut f);
+        }
+    }
+}
+
+struct Shared {
+    closed: AtomicBool,
+    /// Set by `stop_waiting` and `close`: `Block` subscribers are then treated as
+    /// full queues that drop.
+    no_wait: AtomicBool,
+    /// The subscribers, in subscription order, and the next subscription id.
+    registry: Mutex<(Vec<Arc<Slot>>, u64)>,
+    /// Rebuilt from `registry` under its lock; read by publishers.
+    index: RwLock<Arc<Index>>,
+}
+
+impl Shared {
+    fn rebuild(&self, slots: &[Arc<Slot>]) {
+        *self.index.write() = Arc::new(Index::build(slots));
+    }
+
+    fn unsubscribe(&self, id: u64) {
+        let mut registry = self.registry.lock();
+        let before = registry.0.len();
+        registry.0.retain(|s| s.id != id);
+        if registry.0.len() != before {
+            self.rebuild(&registry.0);
+        }
+    }
+}
+
+/// Offers an item to recipients one step behind finding them, so that the last
+/// one receives the item itself and only the others a clone (for an event, an
+/// `Arc` increment and decrement saved per publish).
+struct Fanout<'i, 's> {
+    item: &'i Item,
+    no_wait: &'i AtomicBool,
+    last: Option<&'s Arc<Slot>>,
+}
+
+impl<'s> Fanout<'_, 's> {
+    fn to(&mut self, slot: &'s Arc<Slot>) {
+        if let Some(previous) = self.last.replace(slot) {
+            previous.offer(self.item.clone(), self.no_wait);
+        }
+    }
+}
+
+/// The set of subscribers, and the way items reach them.
+///
+/// A [`Monitor`](crate::Monitor) owns one bus and publishes what its reader
+/// decodes; a standalone bus is useful to test consumers or to fan out items
+/// from elsewhere. `Bus` is `Sync`: any number of threads may publish at once.
+/// Items published by one thread reach each subscriber in the order published,
+/// and a loss report comes before the items that thread publishes after the
+/// loss; items that other threads publish at the same moment may overtake it.
+///
+/// ```
+/// use nlwatch::{Bus, Filter, Item, NetnsTag, Overflow};
+/// use std::sync::Arc;
+/// let bus = Bus::new();
+/// let blue = NetnsTag { name: Arc::from("blue"), id: 1 };
+/// let red = NetnsTag { name: Arc::from("red"), id: 2 };
+/// let sub = bus.subscribe(Filter::new().namespace(&blue), 16, Overflow::DropOldest);
+/// bus.publish(Item::Overrun { netns: red });
+/// bus.publish(Item::Overrun { netns: blue.clone() });
+/// bus.close();
+/// assert_eq!(sub.collect::<Vec<_>>(), vec![Item::Overrun { netns: blue }]);
+/// ```
+pub struct Bus {
+    shared: Arc<Shared>,
+}
+
+impl Default for Bus {
+    fn default() -> Self {
+        Bus {
+            shared: Arc::new(Shared {
+                closed: AtomicBool::new(false),
+                no_wait: AtomicBool::new(false),
+                registry: Mutex::new((Vec::new(), 0)),
+                index: RwLock::new(Arc::new(Index::default())),
+            }),
+        }
+    }
+}
+
+impl fmt::Debug for Bus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Bus")
+            .field("subscribers", &self.subscriber_count())
+            .field("closed", &self.shared.closed.load(Ordering::Relaxed))
+            .finish()
+    }
 }
 
 impl Bus {
-    pub(crate) fn subscribe(&self, capacity: usize) -> Subscription {
-        let (tx, rx) = crossbeam_channel::bounded(capacity.max(1));
-        let dropped = Arc::new(AtomicU64::new(0));
-        self.slots.lock().push(Slot {
-            tx,
-            missed: 0,
-            dropped: dropped.clone(),
+    /// An open bus without subscribers.
+    pub fn new() -> Self {
+        Bus::default()
+    }
+
+    /// A new subscription that receives every item published from now on that
+    /// `filter` accepts, through a queue of `capacity` items (at least 1, and at
+    /// least 2 for [`Overflow::DropOldest`]) managed by `overflow`.
+    ///
+    /// Dropping the [`Subscription`] unsubscribes it at once. Subscribing to a
+    /// closed bus gives a subscription that has already ended.
+    pub fn subscribe(&self, filter: Filter, capacity: usize, overflow: Overflow) -> Subscription {
+        let min = if overflow == Overflow::DropOldest {
+            2
+        } else {
+            1
+        };
+        let (tx, rx) = crossbeam_channel::bounded(capacity.max(min));
+        let meta = Arc::new(Meta {
+            filter,
+            overflow,
+            dropped: AtomicU64::new(0),
+            unsubscribed: AtomicBool::new(false),
         });
-        Subscription { rx, dropped }
+        let mut registry = self.shared.registry.lock();
+        let id = registry.1;
+        registry.1 += 1;
+        if !self.shared.closed.load(Ordering::Acquire) {
+            let slot = Arc::new(Slot {
+                id,
+                filter: meta.filter.clone(),
+                meta: meta.clone(),
+                tx,
+                oldest: (overflow == Overflow::DropOldest).then(|| rx.clone()),
+                unreported: AtomicU64::new(0),
+                lock: Mutex::new(()),
+            });
+            registry.0.push(slot);
+            self.shared.rebuild(&registry.0);
+        }
+        Subscription {
+            rx,
+            meta,
+            bus: Arc::downgrade(&self.shared),
+            id,
+        }
     }
 
-    /// Offers `item` to every subscriber; forgets subscribers that went away.
-    pub(crate) fn publish(&self, item: Item) {
-        let mut slots = self.slots.lock();
-        slots.retain_mut(|slot| slot.offer(item.clone()));
+    /// Offers `item` to every subscriber whose filter accepts it (see [`Filter`]);
+    /// what happens at a full queue is the subscriber's [`Overflow`] policy. An
+    /// `Item::Lagged` passed here reaches every subscriber. Does nothing once the bus
+    /// is closed.
+    ///
+    /// Returns at once unless a subscriber that accepts the item uses
+    /// [`Overflow::Block`] and its queue is full.
+    pub fn publish(&self, item: Item) {
+        if self.shared.closed.load(Ordering::Acquire) {
+            return;
+        }
+        let no_wait = &self.shared.no_wait;
+        let index = self.shared.index.read().clone();
+        let mut fanout = Fanout {
+            item: &item,
+            no_wait,
+            last: None,
+        };
+        match &item {
+            Item::Event(event) => {
+                index.each_candidate(&event.netns, Some(event.object.kind()), |slot| {
+                    if slot.filter.matches_event(event) {
+                        fanout.to(slot);
+                    }
+                });
+            }
+            Item::Overrun { netns }
+            | Item::NamespaceAdded { netns }
+            | Item::NamespaceGone { netns, .. } => {
+                index.each_candidate(netns, None, |slot| {
+                    if slot.filter.matches_netns(netns) {
+                        fanout.to(slot);
+                    }
+                });
+            }
+            Item::Lagged { .. } => index.all.iter().for_each(|slot| fanout.to(slot)),
+        }
+        if let Some(slot) = fanout.last.take() {
+            slot.offer(item, no_wait);
+        }
     }
 
-    /// Ends every subscription: their iterators finish once drained.
-    pub(crate) fn close(&self) {
-        self.slots.lock().clear();
+    /// Stops publishers from waiting for [`Overflow::Block`] subscribers: those
+    /// waiting give up within 50 ms, and from now on an item that finds such a
+    /// subscriber's queue full is dropped for it and counted in
+    /// [`Subscription::dropped`]. The bus stays open otherwise. A shutdown calls
+    /// this before joining the threads that publish, so none of them can be
+    /// stuck on a subscriber that no longer reads, and may still publish final
+    /// items (such as [`Item::NamespaceGone`]) before [`close`](Self::close).
+    pub fn stop_waiting(&self) {
+        self.shared.no_wait.store(true, Ordering::Release);
+    }
+
+    /// Closes the bus: every subscription's iteration ends once its queue is
+    /// drained, later publishes do nothing, and publishers waiting for a
+    /// [`Overflow::Block`] subscriber give up within 50 ms (it implies
+    /// [`stop_waiting`](Self::stop_waiting)).
+    pub fn close(&self) {
+        self.shared.no_wait.store(true, Ordering::Release);
+        self.shared.closed.store(true, Ordering::Release);
+        let mut registry = self.shared.registry.lock();
+        registry.0.clear();
+        self.shared.rebuild(&registry.0);
+    }
+
+    /// Whether [`close`](Self::close) was called.
+    pub fn is_closed(&self) -> bool {
+        self.shared.closed.load(Ordering::Acquire)
+    }
+
+    /// The number of current subscriptions.
+    pub fn subscriber_count(&self) -> usize {
+        self.shared.registry.lock().0.len()
     }
 }
 
 /// A subscriber's end of the bus.
 ///
-/// Iterate it to block for items; the iteration ends when the monitor shuts down.
-/// [`Subscription::receiver`] gives the crossbeam `Receiver` for `select!`.
-#[derive(Debug)]
+/// Iterate it to block for items; the iteration ends when the monitor shuts down
+/// (the bus closes). [`Subscription::receiver`] gives the crossbeam `Receiver` for
+/// `select!`. Dropping the subscription unsubscribes it, even if clones of its
+/// receiver are still alive (they then end once drained).
 pub struct Subscription {
     rx: Receiver<Item>,
-    dropped: Arc<AtomicU64>,
+    meta: Arc<Meta>,
+    bus: Weak<Shared>,
+    id: u64,
+}
+
+impl fmt::Debug for Subscription {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Subscription")
+            .field("filter", &self.meta.filter)
+            .field("overflow", &self.meta.overflow)
+            .field("queued", &self.rx.len())
+            .field("dropped", &self.dropped())
+            .finish()
+    }
 }
 
 impl Subscription {
@@ -164,9 +657,41 @@ impl Subscription {
         &self.rx
     }
 
-    /// How many items were dropped for this subscriber because its queue was full.
+    /// How many items were dropped for this subscriber because its queue was full
+    /// (or, with [`Overflow::Block`], because the bus stopped waiting).
     pub fn dropped(&self) -> u64 {
-        self.dropped.load(Ordering::Relaxed)
+        self.meta.dropped.load(Ordering::Relaxed)
+    }
+
+    /// The filter this subscription was made with.
+    ///
+    /// `Subscription` is an [`Iterator`], and on an owned subscription method
+    /// syntax picks [`Iterator::filter`] first; call it on a reference or by path:
+    ///
+    /// ```
+    /// use nlwatch::{Bus, Filter, ObjectKind, Overflow, Subscription};
+    /// let bus = Bus::new();
+    /// let routes = Filter::new().object(ObjectKind::Route);
+    /// let sub = bus.subscribe(routes.clone(), 16, Overflow::DropOldest);
+    /// assert_eq!(Subscription::filter(&sub), &routes);
+    /// assert_eq!((&sub).filter(), &routes);
+    /// ```
+    pub fn filter(&self) -> &Filter {
+        &self.meta.filter
+    }
+
+    /// The overflow policy this subscription was made with.
+    pub fn overflow(&self) -> Overflow {
+        self.meta.overflow
+    }
+}
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        self.meta.unsubscribed.store(true, Ordering::Release);
+        if let Some(bus) = self.bus.upgrade() {
+            bus.unsubscribe(self.id);
+        }
     }
 }
 
@@ -188,39 +713,600 @@ impl<'a> IntoIterator for &'a Subscription {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::event::{Action, Address, Link, Neighbour, Object, Route};
+    use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+    use std::time::SystemTime;
 
-    #[test]
-    fn full_queue_drops_newest_and_reports_lag_once_room_frees() {
-        let bus = Bus::default();
-        let fast = bus.subscribe(16);
-        let slow = bus.subscribe(2);
-        for i in 0..5 {
-            bus.publish(Item::Lagged { missed: 100 + i });
+    fn tag(name: &str, id: u64) -> NetnsTag {
+        NetnsTag {
+            name: Arc::from(name),
+            id,
         }
-        // The fast subscriber saw all five, in order.
-        let got: Vec<_> = std::iter::from_fn(|| fast.try_recv().ok()).collect();
-        assert_eq!(got.len(), 5);
-        assert_eq!(got[4], Item::Lagged { missed: 104 });
-        // The slow one kept the first two and lost three.
-        assert_eq!(slow.dropped(), 3);
-        assert_eq!(slow.try_recv().unwrap(), Item::Lagged { missed: 100 });
-        assert_eq!(slow.try_recv().unwrap(), Item::Lagged { missed: 101 });
-        assert!(slow.try_recv().is_err());
-        bus.publish(Item::Lagged { missed: 7 });
-        // The loss report comes before the new item.
-        assert_eq!(slow.try_recv().unwrap(), Item::Lagged { missed: 3 });
-        assert_eq!(slow.try_recv().unwrap(), Item::Lagged { missed: 7 });
+    }
+
+    fn link(ifindex: u32, name: &str) -> Object {
+        Object::Link(Link {
+            ifindex,
+            ifname: Some(crate::CompactStr::new(name)),
+            flags: 0x1003,
+            change: 0,
+            link_type: 1,
+            mtu: Some(1500),
+            operstate: Some(6),
+            address: None,
+            broadcast: None,
+            master: None,
+            link: None,
+            link_netnsid: None,
+            kind: None,
+            slave_kind: None,
+            txqlen: Some(1000),
+            alt_names: Vec::new(),
+        })
+    }
+
+    fn addr(family: u8, ifindex: u32) -> Object {
+        let ip = if family == 10 {
+            IpAddr::V6(Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 1))
+        } else {
+            IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1))
+        };
+        Object::Address(Address {
+            family,
+            prefix_len: 24,
+            flags: 0x80,
+            scope: 0,
+            ifindex,
+            local: Some(ip),
+            address: Some(ip),
+            broadcast: None,
+            label: None,
+            valid_lft: None,
+            preferred_lft: None,
+        })
+    }
+
+    fn route(family: u8, table: u32, oif: Option<u32>) -> Object {
+        Object::Route(Route {
+            family,
+            dst: None,
+            dst_len: 0,
+            src: None,
+            src_len: 0,
+            gateway: None,
+            prefsrc: None,
+            oif,
+            iif: None,
+            table,
+            protocol: 4,
+            scope: 0,
+            route_type: 1,
+            tos: 0,
+            flags: 0,
+            priority: Some(50),
+            mtu: None,
+            pref: None,
+            nh_id: None,
+            nexthops: Vec::new(),
+        })
+    }
+
+    fn neigh(family: u8, ifindex: u32) -> Object {
+        Object::Neighbour(Neighbour {
+            family,
+            ifindex,
+            dst: None,
+            lladdr: None,
+            state: 0x80,
+            flags: 0,
+            neigh_type: 1,
+            master: None,
+        })
+    }
+
+    /// An event labelled by `seq` (unique across the test stream, so that every
+    /// received item names exactly one published one).
+    fn event(
+        netns: &NetnsTag,
+        seq: u64,
+        action: Action,
+        ifname: Option<&str>,
+        object: Object,
+    ) -> Item {
+        Item::Event(Arc::new(Event {
+            netns: netns.clone(),
+            seq,
+            timestamp: SystemTime::UNIX_EPOCH,
+            action,
+            ifname: ifname.map(crate::CompactStr::new),
+            object,
+        }))
+    }
+
+    /// Link events `from..=to` in namespace `a`, for the overflow tests.
+    fn links(from: u64, to: u64) -> impl Iterator<Item = Item> {
+        let a = tag("a", 1);
+        (from..=to).map(move |seq| event(&a, seq, Action::New, Some("x"), link(1, "x")))
+    }
+
+    /// What a subscriber holds, as labels: `7` for the event with seq 7,
+    /// `lagged:3`, `over:b`, `add:a`, `gone:a`.
+    fn drain(sub: &Subscription) -> Vec<String> {
+        std::iter::from_fn(|| sub.try_recv().ok())
+            .map(|item| match item {
+                Item::Event(e) => e.seq.to_string(),
+                Item::Lagged { missed } => format!("lagged:{missed}"),
+                Item::Overrun { netns } => format!("over:{}", netns.name),
+                Item::NamespaceAdded { netns } => format!("add:{}", netns.name),
+                Item::NamespaceGone { netns, .. } => format!("gone:{}", netns.name),
+            })
+            .collect()
+    }
+
+    fn labels(s: &str) -> Vec<String> {
+        s.split_whitespace().map(str::to_string).collect()
+    }
+
+    /// Two namespaces, every kind, both actions, both families, two tables, known
+    /// and unknown interface names, and control items in between.
+    fn stream() -> Vec<Item> {
+        let (a, b) = (tag("a", 1), tag("b", 2));
+        use Action::{Del, New};
+        vec![
+            Item::NamespaceAdded { netns: a.clone() },
+            event(&a, 1, New, Some("lo"), link(1, "lo")),
+            event(&a, 2, New, Some("veth0"), link(2, "veth0")),
+            event(&a, 3, New, Some("veth0"), addr(2, 2)),
+            event(&a, 4, New, Some("veth0"), addr(10, 2)),
+            event(&a, 5, New, Some("veth0"), route(2, 254, Some(2))),
+            event(&a, 6, New, Some("br0"), route(10, 100, Some(3))),
+            event(&a, 7, New, Some("veth0"), neigh(2, 2)),
+            Item::NamespaceAdded { netns: b.clone() },
+            event(&b, 8, New, Some("eth0"), link(2, "eth0")),
+            event(&b, 9, Del, Some("eth0"), addr(2, 2)),
+            // No output interface, so neither an ifindex nor a name.
+            event(&b, 10, New, None, route(2, 100, None)),
+            // A bridge FDB entry (AF_BRIDGE) on an interface whose name is unknown.
+            event(&b, 11, Del, None, neigh(7, 5)),
+            event(&b, 12, Del, Some("veth9"), link(5, "veth9")),
+            Item::Overrun { netns: b.clone() },
+            event(&a, 13, Del, Some("veth0"), route(2, 254, Some(2))),
+            Item::NamespaceGone {
+                netns: a,
+                reason: GoneReason::Removed,
+            },
+        ]
     }
 
     #[test]
-    fn dropped_subscriber_is_forgotten_and_close_ends_iteration() {
-        let bus = Bus::default();
-        let a = bus.subscribe(4);
-        drop(bus.subscribe(4));
-        bus.publish(Item::Lagged { missed: 1 });
-        assert_eq!(bus.slots.lock().len(), 1);
+    fn each_criterion_selects_exactly_what_it_names() {
+        use ObjectKind::*;
+        let cases: Vec<(Filter, &str)> = vec![
+            (
+                Filter::new(),
+                "add:a 1 2 3 4 5 6 7 add:b 8 9 10 11 12 over:b 13 gone:a",
+            ),
+            // Namespace: ids, names, both (each item once), a namespace not seen.
+            (
+                Filter::new().namespace_id(1),
+                "add:a 1 2 3 4 5 6 7 13 gone:a",
+            ),
+            (
+                Filter::new().namespace_name("b"),
+                "add:b 8 9 10 11 12 over:b",
+            ),
+            (
+                Filter::new().namespace_id(1).namespace_name("b"),
+                "add:a 1 2 3 4 5 6 7 add:b 8 9 10 11 12 over:b 13 gone:a",
+            ),
+            (
+                Filter::new().namespace_id(1).namespace_name("a"),
+                "add:a 1 2 3 4 5 6 7 13 gone:a",
+            ),
+            (
+                Filter::new()
+                    .namespace_id(2)
+                    .namespace_name("b")
+                    .object(Link),
+                "add:b 8 12 over:b",
+            ),
+            (Filter::new().namespace_id(3), ""),
+            // Object kinds; control items ignore every criterion but the namespace.
+            (
+                Filter::new().object(Link),
+                "add:a 1 2 add:b 8 12 over:b gone:a",
+            ),
+            (
+                Filter::new().objects([Address, Neighbour]),
+                "add:a 3 4 7 add:b 9 11 over:b gone:a",
+            ),
+            (
+                Filter::new().action(Action::Del),
+                "add:a add:b 9 11 12 over:b 13 gone:a",
+            ),
+            (
+                Filter::new().action(Action::New).action(Action::Del),
+                "add:a 1 2 3 4 5 6 7 add:b 8 9 10 11 12 over:b 13 gone:a",
+            ),
+            (
+                Filter::new().ifindex(2),
+                "add:a 2 3 4 5 7 add:b 8 9 over:b 13 gone:a",
+            ),
+            (
+                Filter::new().ifindex(3).ifindex(5),
+                "add:a 6 add:b 11 12 over:b gone:a",
+            ),
+            (
+                Filter::new().ifname("veth*"),
+                "add:a 2 3 4 5 7 add:b 12 over:b 13 gone:a",
+            ),
+            (
+                Filter::new().ifname("eth?"),
+                "add:a add:b 8 9 over:b gone:a",
+            ),
+            (
+                Filter::new().ifname("*"),
+                "add:a 1 2 3 4 5 6 7 add:b 8 9 12 over:b 13 gone:a",
+            ),
+            // Links never match a family.
+            (
+                Filter::new().family(2),
+                "add:a 3 5 7 add:b 9 10 over:b 13 gone:a",
+            ),
+            (Filter::new().family(10), "add:a 4 6 add:b over:b gone:a"),
+            (Filter::new().family(7), "add:a add:b 11 over:b gone:a"),
+            // Only routes have a table.
+            (Filter::new().table(100), "add:a 6 add:b 10 over:b gone:a"),
+            (Filter::new().table(254), "add:a 5 add:b over:b 13 gone:a"),
+            // All criteria together.
+            (
+                Filter::new()
+                    .namespace_id(1)
+                    .object(Route)
+                    .action(Action::New)
+                    .ifindex(2)
+                    .ifname("veth?")
+                    .family(2)
+                    .table(254),
+                "add:a 5 gone:a",
+            ),
+            (
+                Filter::new()
+                    .namespace_name("b")
+                    .action(Action::Del)
+                    .ifname("*9"),
+                "add:b 12 over:b",
+            ),
+        ];
+        let bus = Bus::new();
+        let subs: Vec<_> = cases
+            .iter()
+            .map(|(f, _)| bus.subscribe(f.clone(), 64, Overflow::DropNewest))
+            .collect();
+        for item in stream() {
+            bus.publish(item);
+        }
+        for ((filter, want), sub) in cases.iter().zip(&subs) {
+            assert_eq!(sub.filter(), filter);
+            let got = drain(sub);
+            assert_eq!(got, labels(want), "filter {filter:?}");
+            // The bus and `Filter::matches` agree.
+            let matching = stream().iter().filter(|i| filter.matches(i)).count();
+            assert_eq!(got.len(), matching, "filter {filter:?}");
+            assert_eq!(sub.dropped(), 0);
+        }
+    }
+
+    #[test]
+    fn events_are_shared_not_copied() {
+        let bus = Bus::new();
+        let subs: Vec<_> = (0..3)
+            .map(|_| bus.subscribe(Filter::new(), 4, Overflow::DropOldest))
+            .collect();
+        let item = links(1, 1).next().unwrap();
+        let Item::Event(published) = &item else {
+            unreachable!()
+        };
+        let published = published.clone();
+        bus.publish(item);
+        for sub in &subs {
+            let Ok(Item::Event(got)) = sub.try_recv() else {
+                panic!("no event")
+            };
+            assert!(Arc::ptr_eq(&got, &published));
+        }
+    }
+
+    #[test]
+    fn lagged_reaches_its_own_subscriber_before_its_next_item() {
+        let bus = Bus::new();
+        let routes = bus.subscribe(
+            Filter::new().object(ObjectKind::Route),
+            2,
+            Overflow::DropNewest,
+        );
+        let other = bus.subscribe(
+            Filter::new().object(ObjectKind::Link),
+            64,
+            Overflow::DropNewest,
+        );
+        for item in stream() {
+            bus.publish(item);
+        }
+        // Routes are 5, 6, 10 and 13; the queue held two, and the control items
+        // (which pass an object-kind filter) were dropped like any item.
+        assert_eq!(drain(&routes), labels("add:a 5"));
+        assert_eq!(routes.dropped(), 6);
+        // A published item the filter rejects does not carry the report ...
+        bus.publish(links(20, 20).next().unwrap());
+        assert_eq!(drain(&routes), Vec::<String>::new());
+        // ... the next one it accepts does, after the report.
+        bus.publish(event(
+            &tag("a", 1),
+            21,
+            Action::New,
+            None,
+            route(2, 254, None),
+        ));
+        assert_eq!(drain(&routes), labels("lagged:6 21"));
+        // The other subscriber lost nothing and saw no report.
+        assert_eq!(
+            drain(&other),
+            labels("add:a 1 2 add:b 8 12 over:b gone:a 20")
+        );
+        assert_eq!(other.dropped(), 0);
+    }
+
+    #[test]
+    fn drop_oldest_keeps_the_newest_and_reports_the_exact_count() {
+        let bus = Bus::new();
+        let sub = bus.subscribe(Filter::new(), 4, Overflow::DropOldest);
+        links(1, 10).for_each(|i| bus.publish(i));
+        assert_eq!(sub.dropped(), 6);
+        assert_eq!(drain(&sub), labels("7 8 9 10"));
+        links(11, 12).for_each(|i| bus.publish(i));
+        assert_eq!(drain(&sub), labels("lagged:6 11 12"));
+        assert_eq!(sub.dropped(), 6);
+    }
+
+    #[test]
+    fn drop_oldest_recounts_a_report_it_had_to_remove() {
+        let bus = Bus::new();
+        let sub = bus.subscribe(Filter::new(), 2, Overflow::DropOldest);
+        links(1, 5).for_each(|i| bus.publish(i));
+        assert_eq!(sub.try_recv().ok().map(|_| ()), Some(()));
+        // Queue [5]; 6 brings the report for 1..=3 but pushes 5 out; 7 pushes the
+        // report out, so its count is carried into the next one.
+        links(6, 7).for_each(|i| bus.publish(i));
+        assert_eq!(drain(&sub), labels("6 7"));
+        links(8, 8).for_each(|i| bus.publish(i));
+        assert_eq!(drain(&sub), labels("lagged:4 8"));
+        assert_eq!(sub.dropped(), 4); // 1, 2, 3 and 5
+    }
+
+    #[test]
+    fn drop_oldest_needs_room_for_a_report_and_an_item() {
+        let bus = Bus::new();
+        let sub = bus.subscribe(Filter::new(), 1, Overflow::DropOldest);
+        assert_eq!(sub.receiver().capacity(), Some(2));
+        links(1, 3).for_each(|i| bus.publish(i));
+        assert_eq!(drain(&sub), labels("2 3"));
+        links(4, 4).for_each(|i| bus.publish(i));
+        assert_eq!(drain(&sub), labels("lagged:1 4"));
+    }
+
+    #[test]
+    fn drop_newest_keeps_the_oldest_and_reports_the_exact_count() {
+        let bus = Bus::new();
+        let sub = bus.subscribe(Filter::new(), 4, Overflow::DropNewest);
+        links(1, 10).for_each(|i| bus.publish(i));
+        assert_eq!(sub.dropped(), 6);
+        assert_eq!(drain(&sub), labels("1 2 3 4"));
+        links(11, 12).for_each(|i| bus.publish(i));
+        assert_eq!(drain(&sub), labels("lagged:6 11 12"));
+        // With one free place the report takes it and the new item is dropped.
+        links(13, 17).for_each(|i| bus.publish(i));
+        assert_eq!(sub.try_recv().ok().map(|_| ()), Some(()));
+        links(18, 18).for_each(|i| bus.publish(i));
+        assert_eq!(drain(&sub), labels("14 15 16 lagged:1"));
+        links(19, 19).for_each(|i| bus.publish(i));
+        assert_eq!(drain(&sub), labels("lagged:1 19"));
+        assert_eq!(sub.dropped(), 8);
+    }
+
+    #[test]
+    fn block_delivers_everything_in_order_to_a_consumer_on_another_thread() {
+        let bus = Bus::new();
+        let sub = bus.subscribe(Filter::new(), 2, Overflow::Block);
+        let consumer = std::thread::spawn(move || {
+            let mut seqs = Vec::new();
+            for item in &sub {
+                let Item::Event(e) = item else {
+                    panic!("unexpected {item:?}")
+                };
+                seqs.push(e.seq);
+            }
+            (seqs, sub.dropped())
+        });
+        links(1, 2000).for_each(|i| bus.publish(i));
         bus.close();
-        let rest: Vec<_> = a.collect();
-        assert_eq!(rest, vec![Item::Lagged { missed: 1 }]);
+        let (seqs, dropped) = consumer.join().unwrap();
+        assert_eq!(seqs, (1..=2000).collect::<Vec<_>>());
+        assert_eq!(dropped, 0);
+    }
+
+    #[test]
+    fn block_gives_up_when_the_bus_closes() {
+        let bus = Arc::new(Bus::new());
+        let sub = bus.subscribe(Filter::new(), 1, Overflow::Block);
+        links(1, 1).for_each(|i| bus.publish(i));
+        let (started_tx, started) = crossbeam_channel::bounded(0);
+        let publisher = {
+            let bus = bus.clone();
+            std::thread::spawn(move || {
+                started_tx.send(()).unwrap();
+                // The queue is full and nobody reads: this waits until close.
+                links(2, 3).for_each(|i| bus.publish(i));
+            })
+        };
+        started.recv().unwrap();
+        bus.close();
+        publisher.join().unwrap();
+        // Whether the publisher was already waiting when the bus closed or not,
+        // nothing after the first item was delivered and the iteration ends.
+        assert_eq!(sub.map(|_| ()).count(), 1);
+    }
+
+    #[test]
+    fn stop_waiting_frees_block_publishers_and_keeps_the_bus_open() {
+        let bus = Arc::new(Bus::new());
+        let stuck = bus.subscribe(Filter::new(), 1, Overflow::Block);
+        let other = bus.subscribe(Filter::new(), 8, Overflow::Block);
+        links(1, 1).for_each(|i| bus.publish(i));
+        let (started_tx, started) = crossbeam_channel::bounded(0);
+        let publisher = {
+            let bus = bus.clone();
+            std::thread::spawn(move || {
+                started_tx.send(()).unwrap();
+                links(2, 2).for_each(|i| bus.publish(i));
+            })
+        };
+        started.recv().unwrap();
+        bus.stop_waiting();
+        publisher.join().unwrap();
+        // Still open: a later item reaches the subscriber with room at once and
+        // is dropped, counted, for the full one.
+        links(3, 3).for_each(|i| bus.publish(i));
+        assert!(!bus.is_closed());
+        assert_eq!(drain(&other), labels("1 2 3"));
+        assert_eq!(drain(&stuck), labels("1"));
+        assert_eq!(stuck.dropped(), 2);
+    }
+
+    #[test]
+    fn block_gives_up_when_the_subscription_is_dropped() {
+        let bus = Arc::new(Bus::new());
+        let sub = bus.subscribe(Filter::new(), 1, Overflow::Block);
+        // A clone of the receiver keeps the channel open: only the drop of the
+        // subscription says the subscriber is gone.
+        let keep = sub.receiver().clone();
+        links(1, 1).for_each(|i| bus.publish(i));
+        let (started_tx, started) = crossbeam_channel::bounded(0);
+        let publisher = {
+            let bus = bus.clone();
+            std::thread::spawn(move || {
+                started_tx.send(()).unwrap();
+                links(2, 2).for_each(|i| bus.publish(i));
+            })
+        };
+        started.recv().unwrap();
+        drop(sub);
+        publisher.join().unwrap();
+        assert!(!bus.is_closed());
+        assert_eq!(keep.len(), 1);
+    }
+
+    #[test]
+    fn concurrent_publishers_lose_nothing_uncounted_and_keep_their_order() {
+        const PER_THREAD: u64 = 20_000;
+        for overflow in [Overflow::DropOldest, Overflow::DropNewest] {
+            let bus = Arc::new(Bus::new());
+            let sub = bus.subscribe(Filter::new(), 16, overflow);
+            let consumer = std::thread::spawn(move || {
+                let (mut events, mut reported) = (Vec::new(), 0);
+                for item in &sub {
+                    match item {
+                        Item::Event(e) => events.push((e.netns.id, e.seq)),
+                        Item::Lagged { missed } => reported += missed,
+                        other => panic!("unexpected {other:?}"),
+                    }
+                }
+                (events, reported, sub.dropped())
+            });
+            let publishers: Vec<_> = (1..=2)
+                .map(|id| {
+                    let bus = bus.clone();
+                    std::thread::spawn(move || {
+                        let netns = tag("", id);
+                        for seq in 1..=PER_THREAD {
+                            bus.publish(event(&netns, seq, Action::New, None, link(1, "x")));
+                        }
+                    })
+                })
+                .collect();
+            publishers.into_iter().for_each(|p| p.join().unwrap());
+            bus.close();
+            let (events, reported, dropped) = consumer.join().unwrap();
+            assert_eq!(
+                events.len() as u64 + dropped,
+                2 * PER_THREAD,
+                "{overflow:?}"
+            );
+            // Losses after the last delivered report have no later item to precede.
+            assert!(reported <= dropped, "{overflow:?}: {reported} > {dropped}");
+            for id in 1..=2 {
+                let seqs: Vec<u64> = events.iter().filter(|e| e.0 == id).map(|e| e.1).collect();
+                assert!(seqs.windows(2).all(|w| w[0] < w[1]), "{overflow:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_dropped_subscription_is_removed() {
+        let bus = Bus::new();
+        let kept = bus.subscribe(Filter::new().namespace_id(1), 8, Overflow::DropNewest);
+        let gone = [Overflow::DropOldest, Overflow::DropNewest, Overflow::Block]
+            .map(|o| bus.subscribe(Filter::new().namespace_id(1), 8, o));
+        assert_eq!(bus.subscriber_count(), 4);
+        drop(gone);
+        assert_eq!(bus.subscriber_count(), 1);
+        let index = bus.shared.index.read().clone();
+        assert_eq!(index.all.len(), 1);
+        assert_eq!(index.by_netns_id[&1].all.len(), 1);
+        links(1, 2).for_each(|i| bus.publish(i));
+        assert_eq!(drain(&kept), labels("1 2"));
+    }
+
+    #[test]
+    fn a_stuck_subscriber_does_not_hold_back_another() {
+        let bus = Bus::new();
+        let stuck_oldest = bus.subscribe(Filter::new(), 4, Overflow::DropOldest);
+        let stuck_newest = bus.subscribe(Filter::new(), 4, Overflow::DropNewest);
+        let reader = bus.subscribe(Filter::new(), 1000, Overflow::DropNewest);
+        links(1, 1000).for_each(|i| bus.publish(i));
+        let seqs: Vec<u64> = drain(&reader).iter().map(|s| s.parse().unwrap()).collect();
+        assert_eq!(seqs, (1..=1000).collect::<Vec<_>>());
+        assert_eq!(reader.dropped(), 0);
+        assert_eq!(stuck_oldest.dropped(), 996);
+        assert_eq!(stuck_newest.dropped(), 996);
+        assert_eq!(drain(&stuck_oldest), labels("997 998 999 1000"));
+        assert_eq!(drain(&stuck_newest), labels("1 2 3 4"));
+    }
+
+    #[test]
+    fn close_ends_every_subscription_and_later_ones() {
+        let bus = Bus::new();
+        let before = bus.subscribe(Filter::new(), 8, Overflow::DropOldest);
+        links(1, 1).for_each(|i| bus.publish(i));
+        bus.close();
+        links(2, 2).for_each(|i| bus.publish(i));
+        let after = bus.subscribe(Filter::new(), 8, Overflow::DropOldest);
+        assert_eq!(bus.subscriber_count(), 0);
+        assert_eq!(before.map(|_| ()).count(), 1);
+        assert_eq!(after.recv(), None);
+    }
+
+    #[test]
+    fn a_published_lagged_reaches_every_subscriber() {
+        let bus = Bus::new();
+        let a = bus.subscribe(Filter::new().namespace_id(1), 8, Overflow::DropOldest);
+        let b = bus.subscribe(
+            Filter::new().object(ObjectKind::Route),
+            8,
+            Overflow::DropOldest,
+        );
+        bus.publish(Item::Lagged { missed: 5 });
+        assert_eq!(drain(&a), labels("lagged:5"));
+        assert_eq!(drain(&b), labels("lagged:5"));
     }
 }

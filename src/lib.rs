@@ -5,6 +5,8 @@
 //! - [`socket`]: the rtnetlink socket (autobind, groups, receive buffer, sender check).
 //! - [`Monitor`]: opens the socket, runs the reader thread, fans events out to
 //!   [`Subscription`]s.
+//! - [`Bus`], [`Filter`], [`Overflow`]: how items reach subscribers: each with a
+//!   filter, a bounded queue and a policy for when that queue is full.
 //!
 //! ```no_run
 //! use nlwatch::{Item, Monitor, Netns};
@@ -27,6 +29,7 @@ mod decode_tests;
 mod discover;
 mod error;
 pub mod event;
+mod filter;
 mod monitor;
 pub mod names;
 mod netns;
@@ -35,10 +38,11 @@ pub mod socket;
 mod sys;
 pub mod wire;
 
-pub use bus::{GoneReason, Item, Subscription};
+pub use bus::{Bus, GoneReason, Item, Overflow, Subscription};
 pub use compact::{CompactStr, HwAddr, MAX_ADDR_LEN};
 pub use error::Error;
 pub use event::{Action, Event, NetnsTag, Object, ObjectKind};
+pub use filter::Filter;
 pub use monitor::{
     Builder, Monitor, NamespaceHandle, NamespaceStats, DEFAULT_CAPACITY, DEFAULT_RCVBUF,
 };

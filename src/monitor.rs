@@ -13,10 +13,11 @@
 //! hold their entries while taking the registry. There is no global state: two
 //! monitors in one process share nothing.
 
-use crate::bus::{Bus, GoneReason, Item, Subscription};
+use crate::bus::{Bus, GoneReason, Item, Overflow, Subscription};
 use crate::discover::Discovery;
 use crate::error::Error;
 use crate::event::{NetnsTag, ObjectKind};
+use crate::filter::Filter;
 use crate::netns::{self, Netns};
 use crate::reader::{self, Counters, Entry, Namespace, Reader, NAMES_DUMP_SEQ};
 use crate::wire::consts::RTM_GETLINK;
@@ -94,6 +95,7 @@ pub struct Builder {
     objects: Vec<ObjectKind>,
     rcvbuf: Option<usize>,
     capacity: usize,
+    overflow: Overflow,
     readers: usize,
 }
 
@@ -109,6 +111,7 @@ impl Default for Builder {
             objects: ObjectKind::ALL.to_vec(),
             rcvbuf: Some(DEFAULT_RCVBUF),
             capacity: DEFAULT_CAPACITY,
+            overflow: Overflow::default(),
             readers: 1,
         }
     }
@@ -131,11 +134,20 @@ impl Builder {
         self
     }
 
-    /// Queue length of each subscriber (default [`DEFAULT_CAPACITY`]). When a queue
-    /// is full, new items are dropped for that subscriber and reported as
-    /// [`Item::Lagged`].
+    /// Queue length of each subscriber (default [`DEFAULT_CAPACITY`]). What happens
+    /// when a queue is full is the [`overflow`](Self::overflow) policy.
     pub fn subscriber_capacity(mut self, items: usize) -> Self {
         self.capacity = items.max(1);
+        self
+    }
+
+    /// What to do when a subscriber's queue is full (default
+    /// [`Overflow::DropOldest`]); losses are reported as [`Item::Lagged`].
+    /// **[`Overflow::Block`] makes the reader thread wait for the slowest
+    /// subscriber, stalling every other subscriber of its namespaces and letting
+    /// the kernel's socket buffers overrun**; see [`Overflow`].
+    pub fn overflow(mut self, policy: Overflow) -> Self {
+        self.overflow = policy;
         self
     }
 
@@ -165,13 +177,14 @@ impl Builder {
             .map(|_| Reader::new().map_err(|e| Error::io("create a reader's epoll", "", e)))
             .collect::<Result<Vec<_>, _>>()?;
         let shared = Arc::new(Shared {
-            bus: Bus::default(),
+            bus: Bus::new(),
             stop: AtomicBool::new(false),
             registry: Mutex::new(Registry::default()),
             readers,
             groups,
             rcvbuf: self.rcvbuf,
             capacity: self.capacity,
+            overflow: self.overflow,
             discovery: Mutex::new(None),
         });
         let mut threads = Vec::with_capacity(self.readers);
@@ -224,6 +237,7 @@ pub(crate) struct Shared {
     groups: Vec<u32>,
     rcvbuf: Option<usize>,
     capacity: usize,
+    overflow: Overflow,
     discovery: Mutex<Option<(Arc<Discovery>, JoinHandle<()>)>>,
 }
 
@@ -394,9 +408,29 @@ impl Monitor {
         Builder::default()
     }
 
-    /// A new subscription that receives every item published from now on.
+    /// A new subscription that receives every item published from now on, with the
+    /// builder's queue capacity and overflow policy.
     pub fn subscribe(&self) -> Subscription {
-        self.shared.bus.subscribe(self.shared.capacity)
+        self.subscribe_with(Filter::new())
+    }
+
+    /// A new subscription that receives the items published from now on that
+    /// `filter` accepts, with the builder's queue capacity and overflow policy.
+    pub fn subscribe_with(&self, filter: Filter) -> Subscription {
+        let shared = &self.shared;
+        shared
+            .bus
+            .subscribe(filter, shared.capacity, shared.overflow)
+    }
+
+    /// A new subscription with its own queue capacity and overflow policy.
+    pub fn subscribe_with_queue(
+        &self,
+        filter: Filter,
+        capacity: usize,
+        overflow: Overflow,
+    ) -> Subscription {
+        self.shared.bus.subscribe(filter, capacity, overflow)
     }
 
     /// Starts watching `netns` and returns its handle.
@@ -481,6 +515,9 @@ impl Monitor {
 
     fn stop(&self) {
         self.shared.stop.store(true, Ordering::Release);
+        // Frees a reader waiting on an `Overflow::Block` subscriber, so it can be
+        // joined; items still published go to the others as usual.
+        self.shared.bus.stop_waiting();
         if let Some((d, handle)) = self.shared.discovery.lock().take() {
             d.wake();
             let _ = handle.join();

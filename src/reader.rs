@@ -10,8 +10,8 @@
 //! of addresses, routes and neighbours carry their interface's name.
 //!
 //! Foreign datagrams, truncations, overruns and decode errors are counted and
-//! skipped; a socket error ends that namespace only. This module never blocks on a
-//! subscriber beyond what the subscriber's overflow policy asks (see the bus).
+//! skipped; a socket error ends that namespace only. A reader waits for a
+//! subscriber only when that subscriber chose `Overflow::Block` (see the bus).
 
 use crate::bus::{GoneReason, Item};
 use crate::compact::CompactStr;
