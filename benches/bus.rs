@@ -61,19 +61,12 @@ fn link_event() -> Arc<Event> {
             ifindex: 1,
             ifname: Some(CompactStr::new("veth0")),
             flags: 0x1003,
-            change: 0,
             link_type: 1,
             mtu: Some(1500),
             operstate: Some(6),
-            address: None,
-            broadcast: None,
-            master: None,
-            link: None,
-            link_netnsid: None,
             kind: Some(CompactStr::new("veth")),
-            slave_kind: None,
             txqlen: Some(1000),
-            alt_names: Vec::new(),
+            ..Default::default()
         }),
     })
 }

@@ -729,19 +729,11 @@ mod tests {
             ifindex,
             ifname: Some(crate::CompactStr::new(name)),
             flags: 0x1003,
-            change: 0,
             link_type: 1,
             mtu: Some(1500),
             operstate: Some(6),
-            address: None,
-            broadcast: None,
-            master: None,
-            link: None,
-            link_netnsid: None,
-            kind: None,
-            slave_kind: None,
             txqlen: Some(1000),
-            alt_names: Vec::new(),
+            ..Link::default()
         })
     }
 
@@ -755,39 +747,22 @@ mod tests {
             family,
             prefix_len: 24,
             flags: 0x80,
-            scope: 0,
             ifindex,
             local: Some(ip),
             address: Some(ip),
-            broadcast: None,
-            label: None,
-            valid_lft: None,
-            preferred_lft: None,
+            ..Address::default()
         })
     }
 
     fn route(family: u8, table: u32, oif: Option<u32>) -> Object {
         Object::Route(Route {
             family,
-            dst: None,
-            dst_len: 0,
-            src: None,
-            src_len: 0,
-            gateway: None,
-            prefsrc: None,
             oif,
-            iif: None,
             table,
             protocol: 4,
-            scope: 0,
             route_type: 1,
-            tos: 0,
-            flags: 0,
             priority: Some(50),
-            mtu: None,
-            pref: None,
-            nh_id: None,
-            nexthops: Vec::new(),
+            ..Route::default()
         })
     }
 
@@ -795,12 +770,9 @@ mod tests {
         Object::Neighbour(Neighbour {
             family,
             ifindex,
-            dst: None,
-            lladdr: None,
             state: 0x80,
-            flags: 0,
             neigh_type: 1,
-            master: None,
+            ..Neighbour::default()
         })
     }
 

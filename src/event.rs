@@ -99,7 +99,7 @@ impl std::str::FromStr for ObjectKind {
 }
 
 /// A network interface, from `RTM_NEWLINK` / `RTM_DELLINK`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Link {
     /// `ifi_index`.
     pub ifindex: u32,
@@ -138,7 +138,7 @@ pub struct Link {
 }
 
 /// An IPv4 or IPv6 address, from `RTM_NEWADDR` / `RTM_DELADDR`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Address {
     /// `ifa_family`: `AF_INET` (2) or `AF_INET6` (10).
     pub family: u8,
@@ -181,7 +181,7 @@ impl Address {
 }
 
 /// One next hop of a multipath route (`struct rtnexthop` in `RTA_MULTIPATH`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct NextHop {
     /// `rtnh_ifindex`.
     pub ifindex: u32,
@@ -194,7 +194,7 @@ pub struct NextHop {
 }
 
 /// An IPv4 or IPv6 route, from `RTM_NEWROUTE` / `RTM_DELROUTE`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Route {
     /// `rtm_family`.
     pub family: u8,
@@ -239,7 +239,7 @@ pub struct Route {
 }
 
 /// A neighbour (ARP / NDP / FDB) entry, from `RTM_NEWNEIGH` / `RTM_DELNEIGH`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Neighbour {
     /// `ndm_family`.
     pub family: u8,
@@ -290,21 +290,10 @@ impl Link {
     pub fn decode(msg: &LinkMessage<'_>) -> wire::Result<Self> {
         let mut link = Link {
             ifindex: msg.index(),
-            ifname: None,
             flags: msg.flags(),
             change: msg.change(),
             link_type: msg.link_type(),
-            mtu: None,
-            operstate: None,
-            address: None,
-            broadcast: None,
-            master: None,
-            link: None,
-            link_netnsid: None,
-            kind: None,
-            slave_kind: None,
-            txqlen: None,
-            alt_names: Vec::new(),
+            ..Link::default()
         };
         for attr in msg.attrs() {
             let attr = attr?;
@@ -354,12 +343,7 @@ impl Address {
             flags: msg.flags() as u32,
             scope: msg.scope(),
             ifindex: msg.index(),
-            local: None,
-            address: None,
-            broadcast: None,
-            label: None,
-            valid_lft: None,
-            preferred_lft: None,
+            ..Address::default()
         };
         for attr in msg.attrs() {
             let attr = attr?;
@@ -413,25 +397,15 @@ impl Route {
     pub fn decode(msg: &RouteMessage<'_>) -> wire::Result<Self> {
         let mut route = Route {
             family: msg.family(),
-            dst: None,
             dst_len: msg.dst_len(),
-            src: None,
             src_len: msg.src_len(),
-            gateway: None,
-            prefsrc: None,
-            oif: None,
-            iif: None,
             table: msg.table() as u32,
             protocol: msg.protocol(),
             scope: msg.scope(),
             route_type: msg.route_type(),
             tos: msg.tos(),
             flags: msg.flags(),
-            priority: None,
-            mtu: None,
-            pref: None,
-            nh_id: None,
-            nexthops: Vec::new(),
+            ..Route::default()
         };
         for attr in msg.attrs() {
             let attr = attr?;
@@ -501,12 +475,10 @@ impl Neighbour {
         let mut n = Neighbour {
             family: msg.family(),
             ifindex: msg.ifindex(),
-            dst: None,
-            lladdr: None,
             state: msg.state(),
             flags: msg.flags(),
             neigh_type: msg.neigh_type(),
-            master: None,
+            ..Neighbour::default()
         };
         for attr in msg.attrs() {
             let attr = attr?;

@@ -316,10 +316,7 @@ impl Filter {
     ///     timestamp: std::time::SystemTime::UNIX_EPOCH,
     ///     action: Action::New,
     ///     ifname: Some(CompactStr::new("eth0")),
-    ///     object: Object::Neighbour(Neighbour {
-    ///         family: 2, ifindex: 2, dst: None, lladdr: None,
-    ///         state: 0x80, flags: 0, neigh_type: 1, master: None,
-    ///     }),
+    ///     object: Object::Neighbour(Neighbour { family: 2, ifindex: 2, ..Default::default() }),
     /// };
     /// assert!(Filter::new().ifname("eth*").family(2).matches_event(&event));
     /// assert!(!Filter::new().ifname("eth*").family(10).matches_event(&event));
