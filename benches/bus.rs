@@ -56,6 +56,7 @@ fn link_event() -> Arc<Event> {
         seq: 1,
         timestamp: SystemTime::now(),
         action: Action::New,
+        origin: Default::default(),
         ifname: Some(CompactStr::new("veth0")),
         object: Object::Link(Link {
             ifindex: 1,

@@ -140,6 +140,7 @@ fn nlwatch_event(bytes: &[u8], tag: &NetnsTag) -> Arc<Event> {
         seq: 1,
         timestamp: SystemTime::now(),
         action,
+        origin: Default::default(),
         // As the reader does for a link; other objects get the name from its map.
         ifname: match &object {
             Object::Link(l) => l.ifname.clone(),
@@ -444,6 +445,7 @@ fn bench_decode(c: &mut Criterion) {
                 seq: 1,
                 timestamp: SystemTime::UNIX_EPOCH,
                 action,
+                origin: Default::default(),
                 ifname: None,
                 object: black_box(&object).clone(),
             })

@@ -25,7 +25,12 @@ pub(crate) fn collect_until(sub: &Subscription, last: impl Fn(&Event) -> bool) -
                 }
             }
             // Namespace arrivals and departures are checked where they matter.
-            Ok(Item::NamespaceAdded { .. } | Item::NamespaceGone { .. }) => {}
+            Ok(
+                Item::NamespaceAdded { .. }
+                | Item::NamespaceGone { .. }
+                | Item::SyncDone { .. }
+                | Item::ResyncDone { .. },
+            ) => {}
             Ok(other) => panic!("unexpected control item {other:?}; events so far: {got:#?}"),
             Err(e) => panic!("no matching event ({e}); got {got:#?}"),
         }
@@ -269,7 +274,7 @@ sandboxed_test! {
         use nlwatch::{Filter, ObjectKind, Overflow};
         let monitor = Monitor::builder()
             .objects([ObjectKind::Link])
-            .subscriber_capacity(1)
+            .subscriber_capacity(2)
             .overflow(Overflow::Block)
             .build()
             .expect("monitor");
@@ -279,8 +284,10 @@ sandboxed_test! {
         let probe = monitor.subscribe_with(Filter::new().object(ObjectKind::Link));
         assert_eq!(stuck.overflow(), Overflow::Block);
         monitor.add_namespace(Netns::Current).expect("watch this namespace");
-        // The announcement fills `stuck`'s one place; `probe` gets it too.
+        // The announcement and the end of the initial dump fill `stuck`'s two
+        // places; `probe` gets them too.
         assert!(matches!(probe.recv_timeout(HANG_GUARD), Ok(Item::NamespaceAdded { .. })));
+        assert!(matches!(probe.recv_timeout(HANG_GUARD), Ok(Item::SyncDone { .. })));
         // Two RTM_NEWLINK at least (both ends), then two RTM_DELLINK.
         ip("link add blk0 type veth peer name blk1");
         ip("link del blk0");
@@ -298,10 +305,10 @@ sandboxed_test! {
             let _ = done_tx.send(());
         });
         done.recv_timeout(HANG_GUARD).expect("shutdown returned");
-        // The one item that fitted (the announcement) is still there; then the
-        // subscription ends.
+        // The two items that fitted are still there; then the subscription ends.
         let rest: Vec<Item> = stuck.into_iter().collect();
-        assert_eq!(rest.len(), 1, "{rest:#?}");
+        assert_eq!(rest.len(), 2, "{rest:#?}");
         assert!(matches!(rest[0], Item::NamespaceAdded { .. }));
+        assert!(matches!(rest[1], Item::SyncDone { .. }));
     }
 }

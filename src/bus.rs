@@ -63,6 +63,18 @@ pub enum Item {
         /// How many items were dropped since the last `Lagged`.
         missed: u64,
     },
+    /// The initial dump of a namespace is complete: the `Origin::Dump` events before
+    /// this (with `list_existing`) were its whole state, and what follows is live.
+    SyncDone {
+        /// The namespace.
+        netns: NetnsTag,
+    },
+    /// The re-dump after an [`Item::Overrun`] is complete: the `Origin::Resync`
+    /// events before this brought the picture back in line with the kernel.
+    ResyncDone {
+        /// The namespace.
+        netns: NetnsTag,
+    },
     /// A namespace is now watched: every later change in it is reported.
     NamespaceAdded {
         /// The namespace.
@@ -562,6 +574,8 @@ impl Bus {
                 });
             }
             Item::Overrun { netns }
+            | Item::SyncDone { netns }
+            | Item::ResyncDone { netns }
             | Item::NamespaceAdded { netns }
             | Item::NamespaceGone { netns, .. } => {
                 index.each_candidate(netns, None, |slot| {
@@ -790,6 +804,7 @@ mod tests {
             seq,
             timestamp: SystemTime::UNIX_EPOCH,
             action,
+            origin: Default::default(),
             ifname: ifname.map(crate::CompactStr::new),
             object,
         }))
@@ -811,6 +826,8 @@ mod tests {
                 Item::Overrun { netns } => format!("over:{}", netns.name),
                 Item::NamespaceAdded { netns } => format!("add:{}", netns.name),
                 Item::NamespaceGone { netns, .. } => format!("gone:{}", netns.name),
+                Item::SyncDone { netns } => format!("sync:{}", netns.name),
+                Item::ResyncDone { netns } => format!("resync:{}", netns.name),
             })
             .collect()
     }

@@ -99,7 +99,7 @@ pub const MAX_ADDR_LEN: usize = 32;
 /// let mac = HwAddr::new(&[2, 0, 0, 0, 0, 1]).unwrap();
 /// assert_eq!(mac.to_string(), "02:00:00:00:00:01");
 /// ```
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct HwAddr {
     len: u8,
     bytes: [u8; MAX_ADDR_LEN],

@@ -101,6 +101,10 @@ impl std::str::FromStr for ObjectKind {
 /// A network interface, from `RTM_NEWLINK` / `RTM_DELLINK`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Link {
+    /// `ifi_family`: `AF_UNSPEC` (0) for the link itself; `AF_BRIDGE` (7) for the
+    /// bridge-port view of it that bridges send on their own. A `del` of family 7
+    /// means the link left a bridge, not that it was deleted.
+    pub family: u8,
     /// `ifi_index`.
     pub ifindex: u32,
     /// `IFLA_IFNAME`.
@@ -289,6 +293,7 @@ impl Link {
     #[inline]
     pub fn decode(msg: &LinkMessage<'_>) -> wire::Result<Self> {
         let mut link = Link {
+            family: msg.family(),
             ifindex: msg.index(),
             flags: msg.flags(),
             change: msg.change(),
@@ -558,8 +563,37 @@ impl Object {
     }
 }
 
+/// Where an event's knowledge comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Origin {
+    /// A notification the kernel sent as the change happened.
+    #[default]
+    Live,
+    /// The initial dump of a namespace: the object existed when watching began.
+    Dump,
+    /// A re-dump after lost notifications: the difference between what nlwatch
+    /// knew and what the kernel holds.
+    Resync,
+    /// A deletion the kernel does not announce, inferred by nlwatch: the routes,
+    /// addresses and neighbours of a deleted link, or routes a re-dump found gone
+    /// after a link went down or an address was removed.
+    Synthesized,
+}
+
+impl Origin {
+    /// `"live"`, `"dump"`, `"resync"` or `"synthesized"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Origin::Live => "live",
+            Origin::Dump => "dump",
+            Origin::Resync => "resync",
+            Origin::Synthesized => "synthesized",
+        }
+    }
+}
+
 /// The namespace an event came from.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct NetnsTag {
     /// The name or path the namespace was added by; `""` for the namespace the
     /// program started in.
@@ -580,6 +614,8 @@ pub struct Event {
     pub timestamp: SystemTime,
     /// New or del.
     pub action: Action,
+    /// Live notification, initial dump, resync difference, or synthesized deletion.
+    pub origin: Origin,
     /// The name of the interface the object belongs to (see [`Object::ifindex`]),
     /// when the monitor knows it: a link's own name, or the name its index had
     /// when the event was received.
@@ -647,6 +683,10 @@ impl serde::Serialize for Event {
         m.serialize_entry("seq", &self.seq)?;
         m.serialize_entry("object", self.object.kind().as_str())?;
         m.serialize_entry("action", self.action.as_str())?;
+        match self.origin {
+            Origin::Live => {}
+            other => m.serialize_entry(other.as_str(), &true)?,
+        }
         serialize_object_fields(&self.object, &mut m)?;
         m.end()
     }
@@ -657,6 +697,9 @@ fn serialize_object_fields<M: SerializeMap>(obj: &Object, m: &mut M) -> Result<(
         Object::Link(l) => {
             m.serialize_entry("ifindex", &l.ifindex)?;
             put_opt(m, "ifname", &l.ifname)?;
+            if l.family != AF_UNSPEC {
+                m.serialize_entry("family", names::family(l.family))?;
+            }
             m.serialize_entry("flags", &Names(names::link_flags(l.flags)))?;
             m.serialize_entry("change", &Names(names::link_flag_bits(l.change)))?;
             put_opt(m, "mtu", &l.mtu)?;

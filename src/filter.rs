@@ -34,7 +34,8 @@ use std::sync::Arc;
 ///
 /// Control items are not events and are filtered differently:
 ///
-/// - [`Item::Overrun`], [`Item::NamespaceAdded`] and [`Item::NamespaceGone`] are
+/// - [`Item::Overrun`], [`Item::SyncDone`], [`Item::ResyncDone`],
+///   [`Item::NamespaceAdded`] and [`Item::NamespaceGone`] are
 ///   delivered when the namespace criterion (if set) matches their `netns`; the
 ///   other criteria do not apply to them, so a subscriber that filters on routes in
 ///   namespace `a` still learns that `a` overran or went away.
@@ -315,6 +316,7 @@ impl Filter {
     ///     seq: 1,
     ///     timestamp: std::time::SystemTime::UNIX_EPOCH,
     ///     action: Action::New,
+    ///     origin: Default::default(),
     ///     ifname: Some(CompactStr::new("eth0")),
     ///     object: Object::Neighbour(Neighbour { family: 2, ifindex: 2, ..Default::default() }),
     /// };
@@ -347,6 +349,8 @@ impl Filter {
         match item {
             Item::Event(event) => self.matches_event(event),
             Item::Overrun { netns }
+            | Item::SyncDone { netns }
+            | Item::ResyncDone { netns }
             | Item::NamespaceAdded { netns }
             | Item::NamespaceGone { netns, .. } => self.matches_netns(netns),
             Item::Lagged { .. } => true,

@@ -35,15 +35,17 @@ pub mod names;
 mod netns;
 mod reader;
 pub mod socket;
+mod state;
 mod sys;
 pub mod wire;
 
 pub use bus::{Bus, GoneReason, Item, Overflow, Subscription};
 pub use compact::{CompactStr, HwAddr, MAX_ADDR_LEN};
 pub use error::Error;
-pub use event::{Action, Event, NetnsTag, Object, ObjectKind};
+pub use event::{Action, Event, NetnsTag, Object, ObjectKind, Origin};
 pub use filter::Filter;
 pub use monitor::{
     Builder, Monitor, NamespaceHandle, NamespaceStats, DEFAULT_CAPACITY, DEFAULT_RCVBUF,
 };
 pub use netns::{Netns, NETNS_RUN_DIR};
+pub use state::Snapshot;

@@ -19,8 +19,8 @@ use crate::error::Error;
 use crate::event::{NetnsTag, ObjectKind};
 use crate::filter::Filter;
 use crate::netns::{self, Netns};
-use crate::reader::{self, Counters, Entry, Namespace, Reader, NAMES_DUMP_SEQ};
-use crate::wire::consts::RTM_GETLINK;
+use crate::reader::{self, Counters, Entry, Namespace, Policy, Reader};
+use crate::state::Snapshot;
 use parking_lot::Mutex;
 use std::collections::HashMap;
 use std::path::Path;
@@ -49,6 +49,10 @@ pub struct NamespaceStats {
     pub overruns: u64,
     /// Datagrams larger than the receive buffer (their tail was lost).
     pub truncated: u64,
+    /// Full re-dumps made to repair lost notifications.
+    pub resyncs: u64,
+    /// Dumps the kernel marked inconsistent (`NLM_F_DUMP_INTR`), redone.
+    pub dumps_interrupted: u64,
 }
 
 /// A watched namespace, as returned by [`Monitor::add_namespace`]; pass it to
@@ -97,6 +101,8 @@ pub struct Builder {
     capacity: usize,
     overflow: Overflow,
     readers: usize,
+    list_existing: bool,
+    synthesize: bool,
 }
 
 /// Receive buffer requested by default: 4 MiB, enough for bursts of tens of
@@ -113,6 +119,8 @@ impl Default for Builder {
             capacity: DEFAULT_CAPACITY,
             overflow: Overflow::default(),
             readers: 1,
+            list_existing: false,
+            synthesize: true,
         }
     }
 }
@@ -159,6 +167,26 @@ impl Builder {
         self
     }
 
+    /// Deliver each namespace's current links, addresses, routes and neighbours as
+    /// `new` events of [`Origin::Dump`](crate::Origin::Dump) when it is added,
+    /// followed by [`Item::SyncDone`], then its live events (default: off; the
+    /// dump is made either way to fill the state view, and `SyncDone` is sent
+    /// either way).
+    pub fn list_existing(mut self, yes: bool) -> Self {
+        self.list_existing = yes;
+        self
+    }
+
+    /// Publish the deletions the kernel does not announce (the routes and
+    /// neighbours of a deleted link, IPv4 routes flushed when a link goes down or
+    /// an address is removed) as `del` events of
+    /// [`Origin::Synthesized`](crate::Origin::Synthesized) (default: on). The state
+    /// view drops them either way.
+    pub fn synthesize_deletions(mut self, yes: bool) -> Self {
+        self.synthesize = yes;
+        self
+    }
+
     /// Starts the reader threads. No namespace is watched yet: subscribe first,
     /// then add namespaces with [`Monitor::add_namespace`] or [`Monitor::watch_dir`],
     /// so that no event can slip out between a socket opening and a subscription.
@@ -182,6 +210,11 @@ impl Builder {
             registry: Mutex::new(Registry::default()),
             readers,
             groups,
+            policy: Policy {
+                kinds: self.objects.clone(),
+                list_existing: self.list_existing,
+                synthesize: self.synthesize,
+            },
             rcvbuf: self.rcvbuf,
             capacity: self.capacity,
             overflow: self.overflow,
@@ -235,6 +268,7 @@ pub(crate) struct Shared {
     registry: Mutex<Registry>,
     pub(crate) readers: Vec<Reader>,
     groups: Vec<u32>,
+    policy: Policy,
     rcvbuf: Option<usize>,
     capacity: usize,
     overflow: Overflow,
@@ -287,26 +321,17 @@ impl Shared {
         let reader = (0..self.readers.len())
             .min_by_key(|&i| self.readers[i].load.load(Ordering::Relaxed))
             .unwrap_or(0);
-        // Ask for the interface names before the reader can see the socket, so the
-        // answers are recognised as the dump's.
-        let dump_seq = socket
-            .request_dump(RTM_GETLINK, NAMES_DUMP_SEQ)
-            .ok()
-            .map(|()| NAMES_DUMP_SEQ);
+        let mut entry = Entry::new(socket, ns.clone(), self.policy.clone());
         // Announce before the reader can publish the namespace's first event.
         self.bus
             .publish(Item::NamespaceAdded { netns: tag.clone() });
+        // The groups are joined: dump now, before the reader sees the socket, so
+        // the answers are recognised as the dump's and no change falls in between.
+        entry
+            .start()
+            .map_err(|e| Error::io("request the initial dump", &name, e))?;
         self.readers[reader]
-            .insert(
-                token,
-                Entry {
-                    socket,
-                    ns: ns.clone(),
-                    seq: 0,
-                    names: HashMap::new(),
-                    dump_seq,
-                },
-            )
+            .insert(token, entry)
             .map_err(|e| Error::io("register the socket with epoll", &name, e))?;
         registry.by_token.insert(
             token,
@@ -479,6 +504,45 @@ impl Monitor {
         d.watch(dir.as_ref())
     }
 
+    /// A consistent copy of what namespace `netns` holds now, or `None` when it is
+    /// not watched. [`Snapshot::seq`] tells which of its events the copy reflects.
+    pub fn snapshot(&self, netns: &NetnsTag) -> Option<Snapshot> {
+        let registry = self.shared.registry.lock();
+        let (token, w) = registry
+            .by_token
+            .iter()
+            .find(|(_, w)| w.ns.tag.id == netns.id)?;
+        let entries = self.shared.readers[w.reader].entries.lock();
+        entries
+            .get(token)
+            .map(|e| e.snapshot(&self.shared.policy.kinds))
+    }
+
+    /// Copies of every watched namespace that `filter`'s namespace criterion
+    /// accepts, holding the object kinds it accepts: what a subscriber that
+    /// lagged needs to rebuild its picture.
+    pub fn snapshots(&self, filter: &Filter) -> Vec<Snapshot> {
+        let kinds: Vec<ObjectKind> = filter
+            .object_kinds()
+            .into_iter()
+            .filter(|k| self.shared.policy.kinds.contains(k))
+            .collect();
+        let registry = self.shared.registry.lock();
+        let mut tokens: Vec<(&u64, &Watched)> = registry
+            .by_token
+            .iter()
+            .filter(|(_, w)| filter.matches_netns(&w.ns.tag))
+            .collect();
+        tokens.sort_by_key(|(t, _)| **t);
+        tokens
+            .into_iter()
+            .filter_map(|(token, w)| {
+                let entries = self.shared.readers[w.reader].entries.lock();
+                entries.get(token).map(|e| e.snapshot(&kinds))
+            })
+            .collect()
+    }
+
     /// The watched namespaces with their counters.
     pub fn namespaces(&self) -> Vec<NamespaceStats> {
         let registry = self.shared.registry.lock();
@@ -499,6 +563,8 @@ impl Monitor {
                         decode_errors: c.decode_errors.load(Ordering::Relaxed),
                         overruns: c.overruns.load(Ordering::Relaxed),
                         truncated: c.truncated.load(Ordering::Relaxed),
+                        resyncs: c.resyncs.load(Ordering::Relaxed),
+                        dumps_interrupted: c.dumps_interrupted.load(Ordering::Relaxed),
                     },
                 )
             })

@@ -5,24 +5,28 @@
 //! published in the kernel's order. When a socket is readable the reader drains a
 //! bounded number of datagrams (so one busy namespace cannot starve the others),
 //! drops datagrams not sent by the kernel, decodes each message into an [`Event`]
-//! and publishes it. It keeps a per-namespace map of interface names, filled by a
-//! link dump when the namespace is added and by link events after, so that events
-//! of addresses, routes and neighbours carry their interface's name.
+//! and publishes it. It keeps each namespace's state view ([`crate::state`]):
+//! filled by dumps when the namespace is added (groups are joined first, so no
+//! change falls in between; dump answers are told apart by port id and sequence
+//! number, and a dump marked `NLM_F_DUMP_INTR` is redone), kept by the events, and
+//! redone by a full re-dump after lost notifications, announcing the differences.
+//! Deletions the kernel does not announce (what used a deleted link; IPv4 routes
+//! flushed when a link goes down or an address goes away) are inferred.
 //!
 //! Foreign datagrams, truncations, overruns and decode errors are counted and
 //! skipped; a socket error ends that namespace only. A reader waits for a
 //! subscriber only when that subscriber chose `Overflow::Block` (see the bus).
 
 use crate::bus::{GoneReason, Item};
-use crate::compact::CompactStr;
-use crate::event::{Action, Event, NetnsTag, Object};
+use crate::event::{Action, Event, NetnsTag, Object, ObjectKind, Origin};
 use crate::monitor::Shared;
 use crate::socket::{Received, RtSocket};
+use crate::state::{Applied, Key, NsState, Snapshot};
 use crate::wire::{consts::*, Message, Messages, NlMsg};
 use nix::sys::epoll::{Epoll, EpollCreateFlags, EpollEvent, EpollFlags, EpollTimeout};
 use nix::sys::eventfd::{EfdFlags, EventFd};
 use parking_lot::Mutex;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::io;
 use std::os::fd::AsFd;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -32,8 +36,9 @@ use std::time::SystemTime;
 /// Datagrams read from one socket per wake-up before looking at the others.
 const BATCH: usize = 64;
 const WAKE_TOKEN: u64 = u64::MAX;
-/// Sequence number of the link dump sent when a namespace is added.
-pub(crate) const NAMES_DUMP_SEQ: u32 = 1;
+/// Times an interrupted dump (`NLM_F_DUMP_INTR`) is retried before its result is
+/// taken as it is.
+const DUMP_RETRIES: u32 = 8;
 
 /// Counters of one namespace, shared between its reader and `Monitor::namespaces`.
 #[derive(Debug, Default)]
@@ -43,6 +48,8 @@ pub(crate) struct Counters {
     pub(crate) decode_errors: AtomicU64,
     pub(crate) overruns: AtomicU64,
     pub(crate) truncated: AtomicU64,
+    pub(crate) resyncs: AtomicU64,
+    pub(crate) dumps_interrupted: AtomicU64,
 }
 
 /// What the reader and the monitor both know of a watched namespace.
@@ -54,16 +61,135 @@ pub(crate) struct Namespace {
     pub(crate) counters: Counters,
 }
 
+/// What the reader announces for a namespace, fixed when it is added.
+#[derive(Debug, Clone)]
+pub(crate) struct Policy {
+    /// The kinds of object watched (and dumped).
+    pub(crate) kinds: Vec<ObjectKind>,
+    /// Publish the initial dump's objects as `Origin::Dump` events.
+    pub(crate) list_existing: bool,
+    /// Publish deletions the kernel does not announce as `Origin::Synthesized`.
+    pub(crate) synthesize: bool,
+}
+
+/// Why a round of dumps runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Purpose {
+    /// The first picture of the namespace; ends with `SyncDone`.
+    Initial,
+    /// After lost notifications; differences are `Origin::Resync`; ends with
+    /// `ResyncDone`.
+    Resync,
+    /// Routes and neighbours after a link went down or an address went away, to find
+    /// what the kernel removed silently; removals are `Origin::Synthesized`.
+    Refresh,
+}
+
+#[derive(Debug)]
+struct Dumping {
+    kind: ObjectKind,
+    seq: u32,
+    /// Keys the dump (or a live event during it) showed to exist.
+    seen: HashSet<Key>,
+    interrupted: bool,
+    retries: u32,
+}
+
+/// The dump state machine of one socket: one dump at a time (the kernel allows no
+/// more), a queue of kinds for the current round, and rounds asked for meanwhile.
+#[derive(Debug, Default)]
+pub(crate) struct Sync {
+    purpose: Option<Purpose>,
+    queue: VecDeque<ObjectKind>,
+    current: Option<Dumping>,
+    resync_wanted: bool,
+    refresh_wanted: bool,
+    synced: bool,
+    next_seq: u32,
+}
+
 /// A watched socket, owned by its reader.
 pub(crate) struct Entry {
     pub(crate) socket: RtSocket,
     pub(crate) ns: Arc<Namespace>,
+    pub(crate) policy: Policy,
     /// Sequence number of the last event published for this namespace.
     pub(crate) seq: u64,
-    /// ifindex -> interface name in this namespace.
-    pub(crate) names: HashMap<u32, CompactStr>,
-    /// The dump whose answers are being read, if any.
-    pub(crate) dump_seq: Option<u32>,
+    pub(crate) state: NsState,
+    pub(crate) sync: Sync,
+}
+
+impl Entry {
+    pub(crate) fn new(socket: RtSocket, ns: Arc<Namespace>, policy: Policy) -> Self {
+        Entry {
+            socket,
+            ns,
+            policy,
+            seq: 0,
+            state: NsState::default(),
+            sync: Sync::default(),
+        }
+    }
+
+    /// Starts the initial round of dumps. Called before the reader sees the socket,
+    /// after the groups were joined, so no change falls between dump and events.
+    pub(crate) fn start(&mut self) -> io::Result<()> {
+        self.begin(Purpose::Initial)
+    }
+
+    /// A consistent copy of the state view.
+    pub(crate) fn snapshot(&self, kinds: &[ObjectKind]) -> Snapshot {
+        self.state
+            .snapshot(self.ns.tag.clone(), self.seq, self.sync.synced, kinds)
+    }
+
+    fn begin(&mut self, purpose: Purpose) -> io::Result<()> {
+        let kinds: Vec<ObjectKind> = match purpose {
+            // Links first: the names of everything else come from them.
+            Purpose::Initial | Purpose::Resync => ObjectKind::ALL
+                .into_iter()
+                .filter(|k| *k == ObjectKind::Link || self.policy.kinds.contains(k))
+                .collect(),
+            Purpose::Refresh => [ObjectKind::Route, ObjectKind::Neighbour]
+                .into_iter()
+                .filter(|k| self.policy.kinds.contains(k))
+                .collect(),
+        };
+        self.sync.purpose = Some(purpose);
+        self.sync.queue = kinds.into();
+        self.next_dump(0)
+    }
+
+    fn next_dump(&mut self, retries: u32) -> io::Result<()> {
+        let kind = match self.sync.current.take() {
+            // Retrying an interrupted dump of the same kind.
+            Some(d) if retries > 0 => d.kind,
+            _ => match self.sync.queue.pop_front() {
+                Some(k) => k,
+                None => return Ok(()),
+            },
+        };
+        // Sequence numbers from 1; 0 is what notifications carry.
+        self.sync.next_seq = self.sync.next_seq.wrapping_add(1).max(1);
+        let seq = self.sync.next_seq;
+        self.sync.current = Some(Dumping {
+            kind,
+            seq,
+            seen: HashSet::new(),
+            interrupted: false,
+            retries,
+        });
+        self.socket.request_dump(dump_type(kind), seq)
+    }
+}
+
+fn dump_type(kind: ObjectKind) -> u16 {
+    match kind {
+        ObjectKind::Link => RTM_GETLINK,
+        ObjectKind::Address => RTM_GETADDR,
+        ObjectKind::Route => RTM_GETROUTE,
+        ObjectKind::Neighbour => RTM_GETNEIGH,
+    }
 }
 
 /// One reader: its epoll instance, its wake-up eventfd and its sockets by token.
@@ -155,43 +281,62 @@ pub(crate) fn run(shared: &Arc<Shared>, index: usize) {
 /// `Err(errno)` when the socket failed for good.
 fn drain(entry: &mut Entry, shared: &Shared) -> Result<(), i32> {
     for _ in 0..BATCH {
-        let c = &entry.ns.counters;
+        let ns = entry.ns.clone();
+        let c = &ns.counters;
         match entry.socket.recv() {
             Ok(Received::Kernel(bytes)) => {
                 let now = SystemTime::now();
                 // The bytes borrow the socket's buffer; the rest of the entry is
-                // borrowed separately.
+                // borrowed apart from it.
                 let Entry {
                     ns,
+                    policy,
                     seq,
-                    names,
-                    dump_seq,
+                    state,
+                    sync,
                     ..
                 } = entry;
-                let state = State {
+                let mut out = Out {
                     ns,
+                    policy,
                     seq,
-                    names,
-                    dump_seq,
+                    state,
+                    now,
+                    shared,
                 };
-                handle_datagram(bytes, now, state, shared);
+                let mut next = None;
+                for msg in Messages::new(bytes) {
+                    let Ok(msg) = msg else {
+                        c.decode_errors.fetch_add(1, Ordering::Relaxed);
+                        break;
+                    };
+                    if let Some(step) = handle_message(&msg, &mut out, sync) {
+                        next = Some(step);
+                    }
+                }
+                if let Some(step) = next {
+                    advance(entry, step, now, shared);
+                }
             }
             Ok(Received::Foreign { .. }) => {
                 c.foreign_dropped.fetch_add(1, Ordering::Relaxed);
             }
             Ok(Received::Truncated { .. }) => {
                 c.truncated.fetch_add(1, Ordering::Relaxed);
-                shared.bus.publish(Item::Overrun {
-                    netns: entry.ns.tag.clone(),
-                });
+                overrun(entry, shared);
             }
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                // Quiet: the moment to look again at what went away silently.
+                if entry.sync.current.is_none() && entry.sync.refresh_wanted {
+                    entry.sync.refresh_wanted = false;
+                    let _ = entry.begin(Purpose::Refresh);
+                }
+                return Ok(());
+            }
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(e) if e.raw_os_error() == Some(nix::libc::ENOBUFS) => {
                 c.overruns.fetch_add(1, Ordering::Relaxed);
-                shared.bus.publish(Item::Overrun {
-                    netns: entry.ns.tag.clone(),
-                });
+                overrun(entry, shared);
             }
             Err(e) => return Err(e.raw_os_error().unwrap_or(0)),
         }
@@ -199,96 +344,234 @@ fn drain(entry: &mut Entry, shared: &Shared) -> Result<(), i32> {
     Ok(())
 }
 
-struct State<'a> {
-    ns: &'a Arc<Namespace>,
-    seq: &'a mut u64,
-    names: &'a mut HashMap<u32, CompactStr>,
-    dump_seq: &'a mut Option<u32>,
+/// Notifications were lost: say so, and re-dump everything once the dump in
+/// progress (if any) has ended.
+fn overrun(entry: &mut Entry, shared: &Shared) {
+    shared.bus.publish(Item::Overrun {
+        netns: entry.ns.tag.clone(),
+    });
+    if entry.sync.current.is_some() {
+        entry.sync.resync_wanted = true;
+    } else {
+        entry.ns.counters.resyncs.fetch_add(1, Ordering::Relaxed);
+        let _ = entry.begin(Purpose::Resync);
+    }
 }
 
-fn handle_datagram(bytes: &[u8], now: SystemTime, st: State<'_>, shared: &Shared) {
-    let c = &st.ns.counters;
-    for msg in Messages::new(bytes) {
-        let Ok(msg) = msg else {
-            c.decode_errors.fetch_add(1, Ordering::Relaxed);
-            break;
+/// Publishes events of one namespace, keeping its state view and sequence.
+struct Out<'a> {
+    ns: &'a Arc<Namespace>,
+    policy: &'a Policy,
+    seq: &'a mut u64,
+    state: &'a mut NsState,
+    now: SystemTime,
+    shared: &'a Shared,
+}
+
+impl Out<'_> {
+    fn publish(&mut self, action: Action, origin: Origin, object: Object) {
+        let ifname = match &object {
+            Object::Link(l) => l.ifname.clone(),
+            other => other.ifindex().and_then(|i| self.state.name(i)),
         };
-        if st.dump_seq.is_some_and(|s| s == msg.seq()) && msg.portid() == st.ns.portid {
-            dump_reply(&msg, st.names, st.dump_seq, c);
-            continue;
-        }
-        match crate::event::Object::decode(&msg) {
-            Ok(Some((action, object))) => {
-                let ifname = name_for(&object, action, st.names);
-                *st.seq += 1;
-                c.events.fetch_add(1, Ordering::Relaxed);
-                shared.bus.publish(Item::Event(Arc::new(Event {
-                    netns: st.ns.tag.clone(),
-                    seq: *st.seq,
-                    timestamp: now,
-                    action,
-                    ifname,
-                    object,
-                })));
-            }
-            Ok(None) => {
-                if matches!(msg.parse(), Ok(Message::Overrun)) {
-                    c.overruns.fetch_add(1, Ordering::Relaxed);
-                    shared.bus.publish(Item::Overrun {
-                        netns: st.ns.tag.clone(),
-                    });
+        *self.seq += 1;
+        self.ns.counters.events.fetch_add(1, Ordering::Relaxed);
+        self.shared.bus.publish(Item::Event(Arc::new(Event {
+            netns: self.ns.tag.clone(),
+            seq: *self.seq,
+            timestamp: self.now,
+            action,
+            origin,
+            ifname,
+            object,
+        })));
+    }
+
+    /// Removes `keys` from the view, announcing each as a `del` of `origin` when
+    /// `announce`.
+    fn remove_all(&mut self, keys: Vec<Key>, origin: Origin, announce: bool) {
+        for key in keys {
+            if let Some(obj) = self.state.remove(&key) {
+                if announce {
+                    self.publish(Action::Del, origin, obj);
                 }
             }
+        }
+    }
+}
+
+/// What to do once a datagram has been handled.
+enum Step {
+    /// The current dump ended; `retry` when it was interrupted and must be redone.
+    DumpDone { retry: bool },
+}
+
+fn handle_message(msg: &NlMsg<'_>, out: &mut Out<'_>, sync: &mut Sync) -> Option<Step> {
+    let c = &out.ns.counters;
+    let dumping = sync
+        .current
+        .as_mut()
+        .filter(|d| msg.seq() == d.seq && msg.portid() == out.ns.portid);
+    if let Some(d) = dumping {
+        if msg.is_dump_interrupted() {
+            d.interrupted = true;
+        }
+        match msg.kind() {
+            NLMSG_DONE => {
+                let retry = d.interrupted && d.retries < DUMP_RETRIES;
+                if d.interrupted {
+                    c.dumps_interrupted.fetch_add(1, Ordering::Relaxed);
+                }
+                if !retry {
+                    finish_dump(out, sync);
+                }
+                return Some(Step::DumpDone { retry });
+            }
+            NLMSG_ERROR => {
+                // The dump failed (an errno instead of answers): redo it; if it
+                // keeps failing, move on without concluding anything is gone.
+                return Some(Step::DumpDone {
+                    retry: d.retries < DUMP_RETRIES,
+                });
+            }
+            _ => {}
+        }
+        match Object::decode(msg) {
+            Ok(Some((_, object))) => {
+                let Some(key) = Key::of(&object) else {
+                    return None;
+                };
+                d.seen.insert(key);
+                if out.state.apply(Action::New, &object) == Applied::Changed {
+                    let origin = match sync.purpose {
+                        Some(Purpose::Initial) => Origin::Dump,
+                        _ => Origin::Resync,
+                    };
+                    if origin != Origin::Dump || out.policy.list_existing {
+                        out.publish(Action::New, origin, object);
+                    }
+                } else if sync.purpose == Some(Purpose::Initial) && out.policy.list_existing {
+                    // Already learned from a live event during the dump: still part
+                    // of the initial picture the subscriber asked for.
+                    out.publish(Action::New, Origin::Dump, object);
+                }
+            }
+            Ok(None) => {}
             Err(_) => {
                 c.decode_errors.fetch_add(1, Ordering::Relaxed);
             }
         }
+        return None;
     }
-}
-
-/// Keeps the name map current and returns the name of the object's interface.
-fn name_for(
-    object: &Object,
-    action: Action,
-    names: &mut HashMap<u32, CompactStr>,
-) -> Option<CompactStr> {
-    match object {
-        Object::Link(l) => {
-            match (action, &l.ifname) {
-                (Action::New, Some(name)) => {
-                    names.insert(l.ifindex, name.clone());
-                }
-                (Action::Del, _) => {
-                    names.remove(&l.ifindex);
-                }
-                _ => {}
+    match Object::decode(msg) {
+        Ok(Some((action, object))) => live(action, object, out, sync),
+        Ok(None) => {
+            if matches!(msg.parse(), Ok(Message::Overrun)) {
+                c.overruns.fetch_add(1, Ordering::Relaxed);
+                sync.resync_wanted = true;
+                out.shared.bus.publish(Item::Overrun {
+                    netns: out.ns.tag.clone(),
+                });
             }
-            l.ifname.clone()
         }
-        other => other.ifindex().and_then(|i| names.get(&i).cloned()),
+        Err(_) => {
+            c.decode_errors.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+    None
+}
+
+/// A notification: keep the view, publish, and infer what the kernel will not say.
+fn live(action: Action, object: Object, out: &mut Out<'_>, sync: &mut Sync) {
+    let key = Key::of(&object);
+    let before = key.as_ref().and_then(|k| out.state.get(k));
+    // A change during a dump of its kind counts as seen (new) or is already gone (del).
+    if let (Some(d), Some(k)) = (sync.current.as_mut(), key.as_ref()) {
+        if d.kind == k.kind() {
+            match action {
+                Action::New => {
+                    d.seen.insert(k.clone());
+                }
+                Action::Del => {
+                    d.seen.remove(k);
+                }
+            }
+        }
+    }
+    out.state.apply(action, &object);
+    let (ifindex, link_gone, link_down) = match (&object, action) {
+        (Object::Link(l), Action::Del) if l.family == 0 => (l.ifindex, true, false),
+        (Object::Link(l), Action::New) if l.family == 0 => {
+            let was_up = matches!(&before, Some(Object::Link(b)) if b.flags & IFF_UP != 0);
+            (l.ifindex, false, was_up && l.flags & IFF_UP == 0)
+        }
+        _ => (0, false, false),
+    };
+    let address_gone = matches!(&object, Object::Address(_)) && action == Action::Del;
+    out.publish(action, Origin::Live, object);
+    if link_gone {
+        // Everything that used the link is gone with it; the kernel announces some
+        // of it (before the link's own deletion) but not IPv4 routes.
+        let keys = out.state.dependents(ifindex);
+        let announce = out.policy.synthesize;
+        out.remove_all(keys, Origin::Synthesized, announce);
+    }
+    if link_down || address_gone {
+        // IPv4 routes through a link that went down, or that needed an address,
+        // vanish silently: look again once the socket is quiet.
+        sync.refresh_wanted = true;
     }
 }
 
-/// An answer to the link dump sent when the namespace was added: fills the name map.
-fn dump_reply(
-    msg: &NlMsg<'_>,
-    names: &mut HashMap<u32, CompactStr>,
-    dump_seq: &mut Option<u32>,
-    c: &Counters,
-) {
-    match msg.kind() {
-        RTM_NEWLINK => match Object::decode(msg) {
-            Ok(Some((_, Object::Link(l)))) => {
-                if let Some(name) = l.ifname {
-                    // A live notification may already have named it more recently.
-                    names.entry(l.ifindex).or_insert(name);
-                }
-            }
-            _ => {
-                c.decode_errors.fetch_add(1, Ordering::Relaxed);
-            }
-        },
-        NLMSG_DONE | NLMSG_ERROR => *dump_seq = None,
+/// The current dump's kind is complete: what the view held and the dump did not
+/// show is gone.
+fn finish_dump(out: &mut Out<'_>, sync: &mut Sync) {
+    let Some(d) = sync.current.as_ref() else {
+        return;
+    };
+    let gone: Vec<Key> = out
+        .state
+        .keys(d.kind)
+        .into_iter()
+        .filter(|k| !d.seen.contains(k))
+        .collect();
+    let (origin, announce) = match sync.purpose {
+        Some(Purpose::Refresh) => (Origin::Synthesized, out.policy.synthesize),
+        _ => (Origin::Resync, true),
+    };
+    out.remove_all(gone, origin, announce);
+}
+
+/// Moves the state machine on after a dump ended.
+fn advance(entry: &mut Entry, step: Step, now: SystemTime, shared: &Shared) {
+    let Step::DumpDone { retry } = step;
+    if retry {
+        let retries = entry.sync.current.as_ref().map_or(1, |d| d.retries + 1);
+        let _ = entry.next_dump(retries);
+        return;
+    }
+    entry.sync.current = None;
+    if !entry.sync.queue.is_empty() {
+        let _ = entry.next_dump(0);
+        return;
+    }
+    // The round is over.
+    let tag = entry.ns.tag.clone();
+    match entry.sync.purpose.take() {
+        Some(Purpose::Initial) => {
+            entry.sync.synced = true;
+            shared.bus.publish(Item::SyncDone { netns: tag });
+        }
+        Some(Purpose::Resync) => shared.bus.publish(Item::ResyncDone { netns: tag }),
         _ => {}
+    }
+    let _ = now;
+    if entry.sync.resync_wanted {
+        entry.sync.resync_wanted = false;
+        entry.ns.counters.resyncs.fetch_add(1, Ordering::Relaxed);
+        let _ = entry.begin(Purpose::Resync);
+    } else if entry.sync.refresh_wanted {
+        entry.sync.refresh_wanted = false;
+        let _ = entry.begin(Purpose::Refresh);
     }
 }

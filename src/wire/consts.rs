@@ -18,6 +18,9 @@ pub const NLM_F_ROOT: u16 = 0x100;
 pub const NLM_F_MATCH: u16 = 0x200;
 pub const NLM_F_DUMP: u16 = NLM_F_ROOT | NLM_F_MATCH;
 
+// ifi_flags.
+pub const IFF_UP: u32 = 0x1;
+
 // rtnetlink message types.
 pub const RTM_NEWLINK: u16 = 16;
 pub const RTM_DELLINK: u16 = 17;

@@ -1,0 +1,431 @@
+//! The state view: what one namespace currently holds, kept from its dumps and its
+//! events, and copied out as a [`Snapshot`].
+//!
+//! Objects are kept by the identity the kernel gives them: a link by ifindex; an
+//! address by family, interface, address and prefix length; a route by family,
+//! table, destination, source, TOS and metric (the kernel's own key, so a
+//! replaced route replaces); a neighbour by family, interface, destination and,
+//! for bridge FDB entries, link-layer address. Only links of family `AF_UNSPEC`
+//! (not a bridge's per-port messages) and routes of IPv4 and IPv6 are kept.
+//!
+//! This module never touches a socket and never publishes: the reader decides what
+//! to announce from what [`NsState::apply`] reports.
+
+use crate::compact::{CompactStr, HwAddr};
+use crate::event::{Action, Address, Link, Neighbour, NetnsTag, Object, ObjectKind, Route};
+use crate::wire::consts::{AF_BRIDGE, AF_INET, AF_INET6, AF_UNSPEC};
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+
+/// A consistent copy of what one namespace holds.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Snapshot {
+    /// The namespace.
+    pub netns: NetnsTag,
+    /// The sequence number of the last event of this namespace reflected here:
+    /// events with a higher `seq` happened after the copy was taken.
+    pub seq: u64,
+    /// Whether the initial dump has completed (before that the view is partial).
+    pub synced: bool,
+    /// Links, by ifindex.
+    pub links: Vec<Link>,
+    /// Addresses, by family, interface, address and prefix length.
+    pub addresses: Vec<Address>,
+    /// IPv4 and IPv6 routes, by family, table, destination and metric.
+    pub routes: Vec<Route>,
+    /// Neighbours, by family, interface and destination.
+    pub neighbours: Vec<Neighbour>,
+}
+
+impl Snapshot {
+    /// Every object, as the events that would rebuild it (all `new`).
+    pub fn objects(&self) -> impl Iterator<Item = Object> + '_ {
+        self.links
+            .iter()
+            .cloned()
+            .map(Object::Link)
+            .chain(self.addresses.iter().cloned().map(Object::Address))
+            .chain(self.routes.iter().cloned().map(Object::Route))
+            .chain(self.neighbours.iter().cloned().map(Object::Neighbour))
+    }
+}
+
+type AddrKey = (u8, u32, Option<IpAddr>, u8);
+type RouteKey = (u8, u32, Option<IpAddr>, u8, Option<IpAddr>, u8, u8, u32);
+type NeighKey = (u8, u32, Option<IpAddr>, Option<HwAddr>);
+
+/// The identity of a kept object.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) enum Key {
+    Link(u32),
+    Address(AddrKey),
+    Route(RouteKey),
+    Neighbour(NeighKey),
+}
+
+impl Key {
+    /// The identity of `obj`, or `None` for objects the view does not keep.
+    pub(crate) fn of(obj: &Object) -> Option<Key> {
+        Some(match obj {
+            Object::Link(l) if l.family == AF_UNSPEC => Key::Link(l.ifindex),
+            Object::Link(_) => return None,
+            Object::Address(a) => Key::Address((a.family, a.ifindex, a.primary(), a.prefix_len)),
+            Object::Route(r) if r.family == AF_INET || r.family == AF_INET6 => Key::Route((
+                r.family,
+                r.table,
+                r.dst,
+                r.dst_len,
+                r.src,
+                r.src_len,
+                r.tos,
+                r.priority.unwrap_or(0),
+            )),
+            Object::Route(_) => return None,
+            Object::Neighbour(n) => Key::Neighbour((
+                n.family,
+                n.ifindex,
+                n.dst,
+                if n.family == AF_BRIDGE {
+                    n.lladdr
+                } else {
+                    None
+                },
+            )),
+        })
+    }
+
+    pub(crate) fn kind(&self) -> ObjectKind {
+        match self {
+            Key::Link(_) => ObjectKind::Link,
+            Key::Address(_) => ObjectKind::Address,
+            Key::Route(_) => ObjectKind::Route,
+            Key::Neighbour(_) => ObjectKind::Neighbour,
+        }
+    }
+}
+
+/// Whether two versions of one object describe the same state. What only says
+/// how the object came to be (a link's change mask) or ticks by itself (address
+/// lifetimes) does not count.
+fn same(a: &Object, b: &Object) -> bool {
+    match (a, b) {
+        (Object::Link(x), Object::Link(y)) => {
+            Link {
+                change: 0,
+                ..x.clone()
+            } == Link {
+                change: 0,
+                ..y.clone()
+            }
+        }
+        (Object::Address(x), Object::Address(y)) => {
+            let strip = |a: &Address| Address {
+                valid_lft: None,
+                preferred_lft: None,
+                ..a.clone()
+            };
+            strip(x) == strip(y)
+        }
+        _ => a == b,
+    }
+}
+
+/// What applying an object changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Applied {
+    /// It was not there and now is, or it changed.
+    Changed,
+    /// It was there already, the same.
+    Unchanged,
+    /// It was there and is now removed.
+    Removed,
+    /// A deletion of something not kept (already gone, or never seen).
+    Absent,
+    /// Not an object the view keeps.
+    Ignored,
+}
+
+/// What one namespace holds.
+#[derive(Debug, Default)]
+pub(crate) struct NsState {
+    links: BTreeMap<u32, Link>,
+    addresses: BTreeMap<AddrKey, Address>,
+    routes: BTreeMap<RouteKey, Route>,
+    neighbours: BTreeMap<NeighKey, Neighbour>,
+}
+
+impl NsState {
+    /// The name of link `ifindex`, if it exists.
+    pub(crate) fn name(&self, ifindex: u32) -> Option<CompactStr> {
+        self.links.get(&ifindex).and_then(|l| l.ifname.clone())
+    }
+
+    pub(crate) fn get(&self, key: &Key) -> Option<Object> {
+        match key {
+            Key::Link(k) => self.links.get(k).cloned().map(Object::Link),
+            Key::Address(k) => self.addresses.get(k).cloned().map(Object::Address),
+            Key::Route(k) => self.routes.get(k).cloned().map(Object::Route),
+            Key::Neighbour(k) => self.neighbours.get(k).cloned().map(Object::Neighbour),
+        }
+    }
+
+    fn insert(&mut self, key: Key, obj: Object) {
+        match (key, obj) {
+            (Key::Link(k), Object::Link(o)) => {
+                self.links.insert(k, o);
+            }
+            (Key::Address(k), Object::Address(o)) => {
+                self.addresses.insert(k, o);
+            }
+            (Key::Route(k), Object::Route(o)) => {
+                self.routes.insert(k, o);
+            }
+            (Key::Neighbour(k), Object::Neighbour(o)) => {
+                self.neighbours.insert(k, o);
+            }
+            _ => {}
+        }
+    }
+
+    /// Removes the object with `key`, returning it.
+    pub(crate) fn remove(&mut self, key: &Key) -> Option<Object> {
+        match key {
+            Key::Link(k) => self.links.remove(k).map(Object::Link),
+            Key::Address(k) => self.addresses.remove(k).map(Object::Address),
+            Key::Route(k) => self.routes.remove(k).map(Object::Route),
+            Key::Neighbour(k) => self.neighbours.remove(k).map(Object::Neighbour),
+        }
+    }
+
+    /// Applies one change.
+    pub(crate) fn apply(&mut self, action: Action, obj: &Object) -> Applied {
+        let Some(key) = Key::of(obj) else {
+            return Applied::Ignored;
+        };
+        match action {
+            Action::New => match self.get(&key) {
+                Some(old) if same(&old, obj) => Applied::Unchanged,
+                _ => {
+                    self.insert(key, obj.clone());
+                    Applied::Changed
+                }
+            },
+            Action::Del => match self.remove(&key) {
+                Some(_) => Applied::Removed,
+                None => Applied::Absent,
+            },
+        }
+    }
+
+    /// The keys of every kept object of `kind`.
+    pub(crate) fn keys(&self, kind: ObjectKind) -> Vec<Key> {
+        match kind {
+            ObjectKind::Link => self.links.keys().map(|k| Key::Link(*k)).collect(),
+            ObjectKind::Address => self.addresses.keys().map(|k| Key::Address(*k)).collect(),
+            ObjectKind::Route => self.routes.keys().map(|k| Key::Route(*k)).collect(),
+            ObjectKind::Neighbour => self.neighbours.keys().map(|k| Key::Neighbour(*k)).collect(),
+        }
+    }
+
+    /// The keys of the addresses, routes and neighbours that use link `ifindex`
+    /// (a route uses it when its output interface or any of its next hops does).
+    pub(crate) fn dependents(&self, ifindex: u32) -> Vec<Key> {
+        let addrs = self
+            .addresses
+            .iter()
+            .filter(|(_, a)| a.ifindex == ifindex)
+            .map(|(k, _)| Key::Address(*k));
+        let routes = self
+            .routes
+            .iter()
+            .filter(|(_, r)| {
+                r.oif == Some(ifindex) || r.nexthops.iter().any(|h| h.ifindex == ifindex)
+            })
+            .map(|(k, _)| Key::Route(*k));
+        let neighs = self
+            .neighbours
+            .iter()
+            .filter(|(_, n)| n.ifindex == ifindex)
+            .map(|(k, _)| Key::Neighbour(*k));
+        addrs.chain(routes).chain(neighs).collect()
+    }
+
+    /// A copy of the objects of the `kinds` given.
+    pub(crate) fn snapshot(
+        &self,
+        netns: NetnsTag,
+        seq: u64,
+        synced: bool,
+        kinds: &[ObjectKind],
+    ) -> Snapshot {
+        let want = |k| kinds.contains(&k);
+        Snapshot {
+            netns,
+            seq,
+            synced,
+            links: if want(ObjectKind::Link) {
+                self.links.values().cloned().collect()
+            } else {
+                Vec::new()
+            },
+            addresses: if want(ObjectKind::Address) {
+                self.addresses.values().cloned().collect()
+            } else {
+                Vec::new()
+            },
+            routes: if want(ObjectKind::Route) {
+                self.routes.values().cloned().collect()
+            } else {
+                Vec::new()
+            },
+            neighbours: if want(ObjectKind::Neighbour) {
+                self.neighbours.values().cloned().collect()
+            } else {
+                Vec::new()
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::NextHop;
+
+    fn link(ifindex: u32, name: &str) -> Object {
+        Object::Link(Link {
+            ifindex,
+            ifname: Some(CompactStr::new(name)),
+            ..Link::default()
+        })
+    }
+
+    #[test]
+    fn apply_reports_changes_and_ignores_what_it_does_not_keep() {
+        let mut s = NsState::default();
+        assert_eq!(s.apply(Action::New, &link(2, "a")), Applied::Changed);
+        assert_eq!(s.apply(Action::New, &link(2, "a")), Applied::Unchanged);
+        // Only the change mask differs: the same state.
+        let mut with_change = link(2, "a");
+        if let Object::Link(l) = &mut with_change {
+            l.change = 0xffff_ffff;
+        }
+        assert_eq!(s.apply(Action::New, &with_change), Applied::Unchanged);
+        assert_eq!(s.apply(Action::New, &link(2, "b")), Applied::Changed);
+        assert_eq!(s.name(2).as_deref(), Some("b"));
+        // A bridge's per-port view does not replace the link.
+        let port = Object::Link(Link {
+            family: AF_BRIDGE,
+            ifindex: 2,
+            ..Link::default()
+        });
+        assert_eq!(s.apply(Action::Del, &port), Applied::Ignored);
+        assert_eq!(s.name(2).as_deref(), Some("b"));
+        assert_eq!(s.apply(Action::Del, &link(2, "b")), Applied::Removed);
+        assert_eq!(s.apply(Action::Del, &link(2, "b")), Applied::Absent);
+    }
+
+    #[test]
+    fn dependents_of_a_link_are_its_addresses_routes_and_neighbours() {
+        let mut s = NsState::default();
+        let ip = |t: &str| Some(t.parse::<IpAddr>().unwrap());
+        s.apply(Action::New, &link(3, "v"));
+        s.apply(
+            Action::New,
+            &Object::Address(Address {
+                family: 2,
+                ifindex: 3,
+                local: ip("10.0.0.1"),
+                prefix_len: 24,
+                ..Address::default()
+            }),
+        );
+        s.apply(
+            Action::New,
+            &Object::Address(Address {
+                family: 2,
+                ifindex: 4,
+                local: ip("10.0.1.1"),
+                prefix_len: 24,
+                ..Address::default()
+            }),
+        );
+        s.apply(
+            Action::New,
+            &Object::Route(Route {
+                family: 2,
+                table: 254,
+                dst: ip("10.1.0.0"),
+                dst_len: 24,
+                oif: Some(3),
+                ..Route::default()
+            }),
+        );
+        s.apply(
+            Action::New,
+            &Object::Route(Route {
+                family: 2,
+                table: 254,
+                dst: ip("10.2.0.0"),
+                dst_len: 24,
+                nexthops: vec![
+                    NextHop {
+                        ifindex: 4,
+                        ..NextHop::default()
+                    },
+                    NextHop {
+                        ifindex: 3,
+                        ..NextHop::default()
+                    },
+                ],
+                ..Route::default()
+            }),
+        );
+        s.apply(
+            Action::New,
+            &Object::Route(Route {
+                family: 2,
+                table: 254,
+                dst: ip("10.3.0.0"),
+                dst_len: 24,
+                oif: Some(4),
+                ..Route::default()
+            }),
+        );
+        s.apply(
+            Action::New,
+            &Object::Neighbour(Neighbour {
+                family: 2,
+                ifindex: 3,
+                dst: ip("10.0.0.2"),
+                ..Neighbour::default()
+            }),
+        );
+        let deps = s.dependents(3);
+        let kinds: Vec<_> = deps.iter().map(Key::kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                ObjectKind::Address,
+                ObjectKind::Route,
+                ObjectKind::Route,
+                ObjectKind::Neighbour
+            ]
+        );
+        // Routes of another table are kept apart; the same key replaces.
+        assert_eq!(s.keys(ObjectKind::Route).len(), 3);
+        s.apply(
+            Action::New,
+            &Object::Route(Route {
+                family: 2,
+                table: 254,
+                dst: ip("10.3.0.0"),
+                dst_len: 24,
+                oif: Some(3),
+                ..Route::default()
+            }),
+        );
+        assert_eq!(s.keys(ObjectKind::Route).len(), 3);
+        assert_eq!(s.dependents(3).len(), 5);
+    }
+}
