@@ -438,9 +438,7 @@ fn handle_message(msg: &NlMsg<'_>, out: &mut Out<'_>, sync: &mut Sync) -> Option
         }
         match Object::decode(msg) {
             Ok(Some((_, object))) => {
-                let Some(key) = Key::of(&object) else {
-                    return None;
-                };
+                let key = Key::of(&object)?;
                 d.seen.insert(key);
                 if out.state.apply(Action::New, &object) == Applied::Changed {
                     let origin = match sync.purpose {
