@@ -5,7 +5,9 @@ use clap::Parser;
 use crossbeam_channel::select;
 use nix::sys::signal::{SigSet, Signal};
 use nlwatch::event::{rfc3339, write_text};
-use nlwatch::{Action, Event, GoneReason, Item, Monitor, Netns, Object, ObjectKind, NETNS_RUN_DIR};
+use nlwatch::{
+    Action, Event, GoneReason, Item, Monitor, Netns, Object, ObjectKind, Origin, NETNS_RUN_DIR,
+};
 use std::collections::HashMap;
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -15,7 +17,26 @@ use std::time::SystemTime;
 /// Watch rtnetlink: links, addresses, routes and neighbours, printed as they
 /// change, in the current network namespace or in the ones named.
 #[derive(Parser, Debug)]
-#[command(name = "nlwatch", version, about)]
+#[command(
+    name = "nlwatch",
+    version,
+    about,
+    args_conflicts_with_subcommands = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    watch: Args,
+}
+
+#[derive(clap::Subcommand, Debug)]
+enum Command {
+    /// Print what the namespaces hold now, one line per object, and exit.
+    Snapshot(Args),
+}
+
+#[derive(clap::Args, Debug, Clone)]
 struct Args {
     /// Print one JSON object per line instead of text.
     #[arg(long)]
@@ -23,6 +44,10 @@ struct Args {
     /// Prefix text lines with the receive time (RFC 3339, UTC, microseconds).
     #[arg(short = 't', long)]
     timestamp: bool,
+    /// First print every existing object of each namespace (marked as dump), then
+    /// a sync line, then the changes.
+    #[arg(long)]
+    dump: bool,
     /// Receive buffer to request per namespace, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = nlwatch::DEFAULT_RCVBUF)]
     rcvbuf: usize,
@@ -47,6 +72,38 @@ impl Args {
     /// More than the current namespace may be watched: lines name their namespace.
     fn multi(&self) -> bool {
         self.all_netns || !self.netns.is_empty() || !self.netns_path.is_empty()
+    }
+
+    fn objects(&self) -> Vec<ObjectKind> {
+        if self.objects.is_empty() {
+            ObjectKind::ALL.to_vec()
+        } else {
+            self.objects.clone()
+        }
+    }
+
+    /// The namespaces named on the command line (for `--all-netns`, the current one
+    /// and, when `list_dir`, those under /run/netns now).
+    fn targets(&self, list_dir: bool) -> Result<Vec<Netns>, String> {
+        let mut targets = Vec::new();
+        if !self.multi() || self.all_netns {
+            targets.push(Netns::Current);
+        }
+        if self.all_netns && list_dir {
+            let mut names: Vec<String> = match std::fs::read_dir(NETNS_RUN_DIR) {
+                Ok(dir) => dir
+                    .flatten()
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect(),
+                Err(e) if e.kind() == io::ErrorKind::NotFound => Vec::new(),
+                Err(e) => return Err(format!("cannot list {NETNS_RUN_DIR}: {e}")),
+            };
+            names.sort();
+            targets.extend(names.into_iter().map(Netns::Named));
+        }
+        targets.extend(self.netns.iter().cloned().map(Netns::Named));
+        targets.extend(self.netns_path.iter().cloned().map(Netns::Path));
+        Ok(targets)
     }
 }
 
@@ -146,25 +203,37 @@ fn ns_prefix(args: &Args, name: &str) -> String {
     }
 }
 
+fn print_event(
+    out: &mut impl Write,
+    ev: &Event,
+    args: &Args,
+    names: &mut IfNames,
+) -> io::Result<()> {
+    names.learn(ev);
+    if args.json {
+        let v = json_line(ev, names).map_err(io::Error::other)?;
+        serde_json::to_writer(&mut *out, &v).map_err(io::Error::other)?;
+        out.write_all(b"\n")
+    } else {
+        let mut line = String::with_capacity(128);
+        if args.timestamp {
+            line.push_str(&format!("[{}] ", rfc3339(ev.timestamp)));
+        }
+        line.push_str(&ns_prefix(args, &ev.netns.name));
+        let lookup = |i: u32| names.get(ev, i);
+        write_text(&mut line, &ev.object, ev.action, &lookup).map_err(io::Error::other)?;
+        if ev.origin != Origin::Live {
+            line.push_str(&format!(" ({})", ev.origin.as_str()));
+        }
+        line.push('\n');
+        out.write_all(line.as_bytes())
+    }
+}
+
 fn print(out: &mut impl Write, item: &Item, args: &Args, names: &mut IfNames) -> io::Result<()> {
     match item {
         Item::Event(ev) => {
-            names.learn(ev);
-            if args.json {
-                let v = json_line(ev, names).map_err(io::Error::other)?;
-                serde_json::to_writer(&mut *out, &v).map_err(io::Error::other)?;
-                out.write_all(b"\n")?;
-            } else {
-                let mut line = String::with_capacity(128);
-                if args.timestamp {
-                    line.push_str(&format!("[{}] ", rfc3339(ev.timestamp)));
-                }
-                line.push_str(&ns_prefix(args, &ev.netns.name));
-                let lookup = |i: u32| names.get(ev, i);
-                write_text(&mut line, &ev.object, ev.action, &lookup).map_err(io::Error::other)?;
-                line.push('\n');
-                out.write_all(line.as_bytes())?;
-            }
+            print_event(out, ev, args, names)?;
             if ev.action == Action::Del {
                 if let Object::Link(l) = &ev.object {
                     names.known.remove(&(ev.netns.id, l.ifindex));
@@ -182,6 +251,36 @@ fn print(out: &mut impl Write, item: &Item, args: &Args, names: &mut IfNames) ->
                 writeln!(
                     out,
                     "{}[overrun] notifications were lost (receive buffer full)",
+                    ns_prefix(args, &netns.name)
+                )?;
+            }
+        }
+        Item::SyncDone { netns } if args.dump => {
+            if args.json {
+                writeln!(
+                    out,
+                    "{}",
+                    control_line("sync", Some("done"), Some(&netns.name), &[])
+                )?;
+            } else {
+                writeln!(
+                    out,
+                    "{}[sync] done: live changes follow",
+                    ns_prefix(args, &netns.name)
+                )?;
+            }
+        }
+        Item::ResyncDone { netns } => {
+            if args.json {
+                writeln!(
+                    out,
+                    "{}",
+                    control_line("resync", Some("done"), Some(&netns.name), &[])
+                )?;
+            } else {
+                writeln!(
+                    out,
+                    "{}[resync] done: the changes above repaired the loss",
                     ns_prefix(args, &netns.name)
                 )?;
             }
@@ -234,7 +333,16 @@ fn print(out: &mut impl Write, item: &Item, args: &Args, names: &mut IfNames) ->
     Ok(())
 }
 
-fn run(args: Args) -> Result<(), String> {
+fn build(args: &Args) -> Result<Monitor, String> {
+    Monitor::builder()
+        .objects(args.objects())
+        .rcvbuf(args.rcvbuf)
+        .list_existing(args.dump)
+        .build()
+        .map_err(|e| e.to_string())
+}
+
+fn watch(args: Args) -> Result<(), String> {
     // Block SIGINT and SIGTERM before any thread starts so that every thread inherits
     // the mask and one thread can take them synchronously with sigwait.
     let mut sigs = SigSet::empty();
@@ -252,24 +360,9 @@ fn run(args: Args) -> Result<(), String> {
         })
         .map_err(|e| format!("cannot start the signal thread: {e}"))?;
 
-    let objects = if args.objects.is_empty() {
-        ObjectKind::ALL.to_vec()
-    } else {
-        args.objects.clone()
-    };
-    let monitor = Monitor::builder()
-        .objects(objects)
-        .rcvbuf(args.rcvbuf)
-        .build()
-        .map_err(|e| e.to_string())?;
+    let monitor = build(&args)?;
     let sub = monitor.subscribe();
-    let mut targets: Vec<Netns> = Vec::new();
-    if !args.multi() || args.all_netns {
-        targets.push(Netns::Current);
-    }
-    targets.extend(args.netns.iter().cloned().map(Netns::Named));
-    targets.extend(args.netns_path.iter().cloned().map(Netns::Path));
-    for target in targets {
+    for target in args.targets(false)? {
         monitor.add_namespace(target).map_err(|e| e.to_string())?;
     }
     if args.all_netns {
@@ -304,9 +397,75 @@ fn run(args: Args) -> Result<(), String> {
     Ok(())
 }
 
+/// `nlwatch snapshot`: waits for each namespace's initial dump, prints its state
+/// view one object per line (the fields of events, action `new`), and exits.
+fn snapshot(args: Args) -> Result<(), String> {
+    // Every kind is read (links name the rest); only the ones asked for are printed.
+    let monitor = build(&Args {
+        dump: false,
+        objects: ObjectKind::ALL.to_vec(),
+        ..args.clone()
+    })?;
+    let wanted = args.objects();
+    let sub = monitor.subscribe();
+    let mut pending = 0usize;
+    for target in args.targets(true)? {
+        let before = monitor.namespaces().len();
+        monitor.add_namespace(target).map_err(|e| e.to_string())?;
+        // The same namespace named twice is watched (and synced) once.
+        pending += monitor.namespaces().len() - before;
+    }
+    while pending > 0 {
+        match sub.recv_timeout(std::time::Duration::from_secs(30)) {
+            Ok(Item::SyncDone { .. }) => pending -= 1,
+            Ok(_) => {}
+            Err(e) => return Err(format!("the namespaces' dumps did not complete: {e}")),
+        }
+    }
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    let mut names = IfNames::default();
+    let now = SystemTime::now();
+    let mut result = Ok(());
+    'all: for snap in monitor.snapshots(&nlwatch::Filter::new()) {
+        for object in snap.objects().filter(|o| wanted.contains(&o.kind())) {
+            let ev = Event {
+                netns: snap.netns.clone(),
+                seq: snap.seq,
+                timestamp: now,
+                action: Action::New,
+                origin: Origin::Live,
+                ifname: object.ifindex().and_then(|i| {
+                    snap.links
+                        .iter()
+                        .find(|l| l.ifindex == i)
+                        .and_then(|l| l.ifname.clone())
+                }),
+                object,
+            };
+            if let Err(e) = print_event(&mut out, &ev, &args, &mut names) {
+                result = Err(e);
+                break 'all;
+            }
+        }
+    }
+    match result.and_then(|()| out.flush()) {
+        Ok(()) => {}
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
+        Err(e) => return Err(format!("cannot write output: {e}")),
+    }
+    drop(out);
+    monitor.shutdown();
+    Ok(())
+}
+
 fn main() -> ExitCode {
-    let args = Args::parse();
-    match run(args) {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Some(Command::Snapshot(args)) => snapshot(args),
+        None => watch(cli.watch),
+    };
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(msg) => {
             eprintln!("nlwatch: {msg}");

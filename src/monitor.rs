@@ -522,10 +522,14 @@ impl Monitor {
     /// accepts, holding the object kinds it accepts: what a subscriber that
     /// lagged needs to rebuild its picture.
     pub fn snapshots(&self, filter: &Filter) -> Vec<Snapshot> {
-        let kinds: Vec<ObjectKind> = filter
-            .object_kinds()
-            .into_iter()
-            .filter(|k| self.shared.policy.kinds.contains(k))
+        let wanted = filter.object_kinds();
+        let kinds: Vec<ObjectKind> = self
+            .shared
+            .policy
+            .kinds
+            .iter()
+            .copied()
+            .filter(|k| wanted.is_empty() || wanted.contains(k))
             .collect();
         let registry = self.shared.registry.lock();
         let mut tokens: Vec<(&u64, &Watched)> = registry
