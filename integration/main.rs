@@ -7,4 +7,5 @@ pub mod sandbox;
 mod cli;
 mod monitor;
 mod namespaces;
+mod state;
 mod unprivileged;

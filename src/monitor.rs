@@ -53,6 +53,10 @@ pub struct NamespaceStats {
     pub resyncs: u64,
     /// Dumps the kernel marked inconsistent (`NLM_F_DUMP_INTR`), redone.
     pub dumps_interrupted: u64,
+    /// Whether a round of dumps (initial, resync, or the re-dump of routes after a
+    /// link went down) is running or due. When it is false and the socket has been
+    /// read, the state view holds everything the kernel reported.
+    pub syncing: bool,
 }
 
 /// A watched namespace, as returned by [`Monitor::add_namespace`]; pass it to
@@ -569,6 +573,7 @@ impl Monitor {
                         truncated: c.truncated.load(Ordering::Relaxed),
                         resyncs: c.resyncs.load(Ordering::Relaxed),
                         dumps_interrupted: c.dumps_interrupted.load(Ordering::Relaxed),
+                        syncing: c.syncing.load(Ordering::Acquire),
                     },
                 )
             })

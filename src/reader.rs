@@ -29,7 +29,7 @@ use parking_lot::Mutex;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::io;
 use std::os::fd::AsFd;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::SystemTime;
 
@@ -50,6 +50,8 @@ pub(crate) struct Counters {
     pub(crate) truncated: AtomicU64,
     pub(crate) resyncs: AtomicU64,
     pub(crate) dumps_interrupted: AtomicU64,
+    /// A round of dumps is running or waiting to run.
+    pub(crate) syncing: AtomicBool,
 }
 
 /// What the reader and the monitor both know of a watched namespace.
@@ -155,8 +157,13 @@ impl Entry {
                 .filter(|k| self.policy.kinds.contains(k))
                 .collect(),
         };
+        if purpose != Purpose::Refresh {
+            // A full round re-reads routes and neighbours too.
+            self.sync.refresh_wanted = false;
+        }
         self.sync.purpose = Some(purpose);
         self.sync.queue = kinds.into();
+        self.ns.counters.syncing.store(true, Ordering::Release);
         self.next_dump(0)
     }
 
@@ -428,6 +435,17 @@ fn handle_message(msg: &NlMsg<'_>, out: &mut Out<'_>, sync: &mut Sync) -> Option
                 return Some(Step::DumpDone { retry });
             }
             NLMSG_ERROR => {
+                let errno = match msg.parse() {
+                    Ok(Message::Error(e)) => e.errno(),
+                    _ => None,
+                };
+                if errno == Some(nix::libc::ENOBUFS) {
+                    // The receive queue was full when the dump began: the kernel
+                    // keeps the dump running and resumes it as we read, under the
+                    // same sequence number. Notifications may have been lost too.
+                    sync.resync_wanted = true;
+                    return None;
+                }
                 // The dump failed (an errno instead of answers): redo it; if it
                 // keeps failing, move on without concluding anything is gone.
                 return Some(Step::DumpDone {
@@ -518,6 +536,7 @@ fn live(action: Action, object: Object, out: &mut Out<'_>, sync: &mut Sync) {
         // IPv4 routes through a link that went down, or that needed an address,
         // vanish silently: look again once the socket is quiet.
         sync.refresh_wanted = true;
+        out.ns.counters.syncing.store(true, Ordering::Release);
     }
 }
 
@@ -571,5 +590,7 @@ fn advance(entry: &mut Entry, step: Step, now: SystemTime, shared: &Shared) {
     } else if entry.sync.refresh_wanted {
         entry.sync.refresh_wanted = false;
         let _ = entry.begin(Purpose::Refresh);
+    } else {
+        entry.ns.counters.syncing.store(false, Ordering::Release);
     }
 }

@@ -3,8 +3,8 @@
 //!
 //! Objects are kept by the identity the kernel gives them: a link by ifindex; an
 //! address by family, interface, address and prefix length; a route by family,
-//! table, destination, source, TOS and metric (the kernel's own key, so a
-//! replaced route replaces); a neighbour by family, interface, destination and,
+//! table, destination, source, TOS and metric, plus the output device for IPv6
+//! (the kernel's own keys, so a replaced route replaces); a neighbour by family, interface, destination and,
 //! for bridge FDB entries, link-layer address. Only links of family `AF_UNSPEC`
 //! (not a bridge's per-port messages) and routes of IPv4 and IPv6 are kept.
 //!
@@ -51,7 +51,17 @@ impl Snapshot {
 }
 
 type AddrKey = (u8, u32, Option<IpAddr>, u8);
-type RouteKey = (u8, u32, Option<IpAddr>, u8, Option<IpAddr>, u8, u8, u32);
+type RouteKey = (
+    u8,
+    u32,
+    Option<IpAddr>,
+    u8,
+    Option<IpAddr>,
+    u8,
+    u8,
+    u32,
+    u32,
+);
 type NeighKey = (u8, u32, Option<IpAddr>, Option<HwAddr>);
 
 /// The identity of a kept object.
@@ -79,6 +89,13 @@ impl Key {
                 r.src_len,
                 r.tos,
                 r.priority.unwrap_or(0),
+                // IPv6 keeps routes to one prefix with one metric apart per device
+                // (multicast and local routes of every link, say); IPv4 does not.
+                if r.family == AF_INET6 {
+                    r.oif.unwrap_or(0)
+                } else {
+                    0
+                },
             )),
             Object::Route(_) => return None,
             Object::Neighbour(n) => Key::Neighbour((

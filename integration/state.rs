@@ -1,0 +1,411 @@
+//! Never losing state: the initial dump, the state view, inferred deletions and the
+//! repair of overruns, each checked against what `ip -j` says the kernel holds.
+
+use crate::monitor::HANG_GUARD;
+use crate::namespaces::items_until;
+use crate::sandbox::{ip, run};
+use crate::sandboxed_test;
+use nlwatch::{
+    names, Action, Event, Item, Monitor, NamespaceHandle, Netns, Object, Origin, Snapshot,
+    Subscription,
+};
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+/// One object, as both sides can describe it.
+type Line = String;
+
+/// What `ip -j` says namespace `ns` ("" for the sandbox's own) holds, one canonical
+/// line per link, address, route and neighbour.
+fn kernel_view(ns: &str) -> BTreeSet<Line> {
+    let ipj = |args: &str| -> serde_json::Value {
+        let mut all = vec!["-j"];
+        if !ns.is_empty() {
+            all.extend(["-n", ns]);
+        }
+        all.extend(args.split_whitespace());
+        serde_json::from_slice(&run("ip", &all).stdout).expect("ip -j prints JSON")
+    };
+    let mut view = BTreeSet::new();
+    for l in ipj("addr show").as_array().unwrap() {
+        let up = l["flags"].as_array().unwrap().iter().any(|f| f == "UP");
+        view.insert(format!(
+            "link {} {} mtu {} up {up}",
+            l["ifindex"],
+            l["ifname"].as_str().unwrap(),
+            l["mtu"]
+        ));
+        for a in l["addr_info"].as_array().into_iter().flatten() {
+            view.insert(format!(
+                "addr {} {} {}/{}",
+                l["ifindex"],
+                a["family"].as_str().unwrap(),
+                a["local"].as_str().unwrap(),
+                a["prefixlen"]
+            ));
+        }
+    }
+    for r in ipj("route show table all").as_array().unwrap() {
+        let s = |k: &str| r[k].as_str().map(str::to_string);
+        view.insert(format!(
+            "route {} table {} type {} via {} dev {} metric {}",
+            s("dst").unwrap(),
+            s("table").unwrap_or_else(|| "main".into()),
+            s("type").unwrap_or_else(|| "unicast".into()),
+            s("gateway").unwrap_or_else(|| "-".into()),
+            s("dev").unwrap_or_else(|| "-".into()),
+            r["metric"].as_u64().map_or("-".into(), |m| m.to_string()),
+        ));
+    }
+    for fam in ["-4", "-6"] {
+        for n in ipj(&format!("{fam} neigh show nud all"))
+            .as_array()
+            .unwrap()
+        {
+            let states: Vec<&str> = n["state"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| s.as_str().unwrap())
+                .collect();
+            view.insert(format!(
+                "neigh {} dev {} lladdr {} {}",
+                n["dst"].as_str().unwrap(),
+                n["dev"].as_str().unwrap(),
+                n["lladdr"].as_str().unwrap_or("-"),
+                states.join(",")
+            ));
+        }
+    }
+    view
+}
+
+/// The same lines for objects nlwatch reported.
+fn lines_of(objects: impl Iterator<Item = Object>) -> BTreeSet<Line> {
+    let objects: Vec<Object> = objects.collect();
+    let name: BTreeMap<u32, String> = objects
+        .iter()
+        .filter_map(|o| match o {
+            Object::Link(l) => Some((l.ifindex, l.ifname.as_deref().unwrap_or("?").to_string())),
+            _ => None,
+        })
+        .collect();
+    let dev = |i: Option<u32>| {
+        i.and_then(|i| name.get(&i).cloned())
+            .unwrap_or_else(|| "-".into())
+    };
+    let mut view = BTreeSet::new();
+    for o in &objects {
+        let line = match o {
+            Object::Link(l) => format!(
+                "link {} {} mtu {} up {}",
+                l.ifindex,
+                l.ifname.as_deref().unwrap_or("?"),
+                l.mtu.unwrap_or(0),
+                l.flags & 1 != 0
+            ),
+            Object::Address(a) => format!(
+                "addr {} {} {}/{}",
+                a.ifindex,
+                names::family(a.family),
+                a.primary().map_or("-".into(), |p| p.to_string()),
+                a.prefix_len
+            ),
+            Object::Route(r) => format!(
+                "route {} table {} type {} via {} dev {} metric {}",
+                r.dst_string(),
+                names::table(r.table).map_or(r.table.to_string(), str::to_string),
+                names::route_type(r.route_type).unwrap_or("?"),
+                r.gateway.map_or("-".into(), |g| g.to_string()),
+                dev(r.oif),
+                // ip prints IPv4 metrics only when set; IPv6 always.
+                match (r.family, r.priority) {
+                    (2, Some(0)) | (2, None) => "-".to_string(),
+                    (_, p) => p.unwrap_or(0).to_string(),
+                }
+            ),
+            Object::Neighbour(n) if n.family == 2 || n.family == 10 => format!(
+                "neigh {} dev {} lladdr {} {}",
+                n.dst.map_or("-".into(), |d| d.to_string()),
+                dev(Some(n.ifindex)),
+                n.lladdr.map_or("-".into(), |l| l.to_string()),
+                names::nud_states(n.state).collect::<Vec<_>>().join(",")
+            ),
+            Object::Neighbour(_) => continue,
+        };
+        view.insert(line);
+    }
+    view
+}
+
+fn snapshot_lines(s: &Snapshot) -> BTreeSet<Line> {
+    lines_of(s.objects())
+}
+
+/// A subscriber's own picture, rebuilt from the events it received.
+#[derive(Default)]
+struct Rebuilt {
+    objects: BTreeMap<String, Object>,
+}
+
+impl Rebuilt {
+    fn key(o: &Object) -> Option<String> {
+        Some(match o {
+            Object::Link(l) if l.family != 0 => return None,
+            Object::Link(l) => format!("link {}", l.ifindex),
+            Object::Address(a) => format!(
+                "addr {} {} {:?} {}",
+                a.family,
+                a.ifindex,
+                a.primary(),
+                a.prefix_len
+            ),
+            Object::Route(r) if r.family != 2 && r.family != 10 => return None,
+            Object::Route(r) => format!(
+                "route {} {} {:?} {} {:?} {} {} {} {:?}",
+                r.family,
+                r.table,
+                r.dst,
+                r.dst_len,
+                r.src,
+                r.src_len,
+                r.tos,
+                r.priority.unwrap_or(0),
+                // IPv6 keeps such routes apart per device.
+                if r.family == 10 { r.oif } else { None }
+            ),
+            Object::Neighbour(n) => format!(
+                "neigh {} {} {:?} {:?}",
+                n.family,
+                n.ifindex,
+                n.dst,
+                if n.family == 7 { n.lladdr } else { None }
+            ),
+        })
+    }
+
+    fn apply(&mut self, ev: &Event) {
+        let Some(key) = Self::key(&ev.object) else {
+            return;
+        };
+        match ev.action {
+            Action::New => {
+                self.objects.insert(key, ev.object.clone());
+            }
+            Action::Del => {
+                self.objects.remove(&key);
+            }
+        }
+    }
+
+    fn lines(&self) -> BTreeSet<Line> {
+        lines_of(self.objects.values().cloned())
+    }
+}
+
+fn diff(a: &BTreeSet<Line>, b: &BTreeSet<Line>) -> String {
+    format!(
+        "only in nlwatch: {:#?}\nonly in the kernel: {:#?}",
+        a.difference(b).collect::<Vec<_>>(),
+        b.difference(a).collect::<Vec<_>>()
+    )
+}
+
+/// Quiet the sandbox's IPv6: no link-local addresses, so no DAD or router
+/// solicitations change neighbours behind the test's back.
+fn quiet_ipv6() {
+    run("sysctl", &["-qw", "net.ipv6.conf.default.addr_gen_mode=1"]);
+    run("sysctl", &["-qw", "net.ipv6.conf.all.addr_gen_mode=1"]);
+}
+
+/// Makes a marker change in `ns` and waits until its event has arrived and no dump
+/// is running or due: the view then holds everything the kernel reported.
+fn settle(
+    monitor: &Monitor,
+    sub: &Subscription,
+    handle: &NamespaceHandle,
+    ns: &str,
+    marker: &str,
+    seen: &mut Vec<Item>,
+) {
+    let prefix = if ns.is_empty() {
+        String::new()
+    } else {
+        format!("-n {ns} ")
+    };
+    ip(&format!(
+        "{prefix}link add {marker} type veth peer name {marker}p"
+    ));
+    let tag = handle.tag().clone();
+    let mut got_marker = false;
+    let start = std::time::Instant::now();
+    loop {
+        while let Ok(item) = sub.try_recv() {
+            if matches!(&item, Item::Event(ev) if ev.netns == tag
+                && matches!(&ev.object, Object::Link(l) if l.ifname.as_deref() == Some(marker)))
+            {
+                got_marker = true;
+            }
+            seen.push(item);
+        }
+        let syncing = monitor
+            .namespaces()
+            .iter()
+            .find(|s| s.netns == tag)
+            .map(|s| s.syncing)
+            .expect("still watched");
+        if got_marker && !syncing && sub.receiver().is_empty() {
+            return;
+        }
+        assert!(
+            start.elapsed() < HANG_GUARD,
+            "never settled (marker {got_marker}, syncing {syncing})"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+}
+
+sandboxed_test! {
+    /// Existing objects come first, as dump events matching `ip -j`, then
+    /// SyncDone, then live changes.
+    fn dump_matches_the_kernel_then_sync_then_live() {
+        quiet_ipv6();
+        ip("link add d0 address 02:00:00:00:0d:00 type veth peer name d1");
+        ip("link set d0 up");
+        ip("link set d1 up");
+        ip("addr add 10.20.0.1/24 dev d0");
+        ip("addr add fd20::1/64 dev d0 nodad");
+        ip("route add 10.21.0.0/24 via 10.20.0.2");
+        ip("route add 10.22.0.0/24 dev d0 table 100 metric 7");
+        ip("-6 route add fd21::/64 via fd20::2 dev d0");
+        ip("neigh add 10.20.0.9 lladdr 02:00:00:00:00:09 dev d0");
+        let kernel = kernel_view("");
+
+        let monitor = Monitor::builder().list_existing(true).build().unwrap();
+        let sub = monitor.subscribe();
+        let handle = monitor.add_namespace(Netns::Current).unwrap();
+        let items = items_until(&sub, |i| matches!(i, Item::SyncDone { .. }));
+        assert!(matches!(&items[0], Item::NamespaceAdded { netns } if netns == handle.tag()));
+        let dumped: Vec<Arc<Event>> = items[1..items.len() - 1]
+            .iter()
+            .map(|i| match i {
+                Item::Event(ev) => ev.clone(),
+                other => panic!("only dump events before SyncDone: {other:?}"),
+            })
+            .collect();
+        assert!(dumped.iter().all(|e| e.origin == Origin::Dump && e.action == Action::New));
+        for (k, e) in dumped.iter().enumerate() {
+            assert_eq!(e.seq, k as u64 + 1);
+        }
+        let from_dump = lines_of(dumped.iter().map(|e| e.object.clone()));
+        assert_eq!(from_dump, kernel, "{}", diff(&from_dump, &kernel));
+        // The view holds the same, and the dump's events name their interfaces.
+        let snap = monitor.snapshot(handle.tag()).unwrap();
+        assert!(snap.synced);
+        assert_eq!(snapshot_lines(&snap), kernel);
+        assert!(dumped.iter().any(|e| matches!(&e.object, Object::Route(r) if r.table == 100) && e.ifname.as_deref() == Some("d0")));
+
+        ip("addr add 10.23.0.1/24 dev d1");
+        let live = items_until(&sub, |i| matches!(i, Item::Event(e) if matches!(&e.object, Object::Address(a) if a.prefix_len == 24 && a.ifindex != 0 && e.ifname.as_deref() == Some("d1"))));
+        let Item::Event(ev) = live.last().unwrap() else { unreachable!() };
+        assert_eq!(ev.origin, Origin::Live);
+        assert_eq!(ev.seq, dumped.len() as u64 + live.len() as u64);
+    }
+}
+
+sandboxed_test! {
+    /// A deleted link takes its routes, addresses and neighbours out of the view;
+    /// the IPv4 route the kernel does not announce comes as a synthesized deletion.
+    fn link_deletion_removes_its_routes_and_neighbours() {
+        quiet_ipv6();
+        let monitor = Monitor::builder().build().unwrap();
+        let sub = monitor.subscribe();
+        let handle = monitor.add_namespace(Netns::Current).unwrap();
+        ip("link add x0 type veth peer name x1");
+        ip("link set x0 up");
+        ip("link set x1 up");
+        ip("addr add 10.30.0.1/24 dev x0");
+        ip("route add 10.31.0.0/24 via 10.30.0.2");
+        ip("route add 10.32.0.0/24 dev x0 table 50");
+        ip("neigh add 10.30.0.7 lladdr 02:00:00:00:00:07 dev x0");
+        let mut seen = Vec::new();
+        settle(&monitor, &sub, &handle, "", "m0", &mut seen);
+        let x0 = crate::sandbox::ifindex("x0");
+        let uses_x0 = |s: &Snapshot| {
+            s.routes.iter().filter(|r| r.oif == Some(x0)).count()
+                + s.neighbours.iter().filter(|n| n.ifindex == x0).count()
+                + s.addresses.iter().filter(|a| a.ifindex == x0).count()
+        };
+        assert!(uses_x0(&monitor.snapshot(handle.tag()).unwrap()) >= 5);
+        ip("link del x0");
+        let mut after = Vec::new();
+        settle(&monitor, &sub, &handle, "", "m1", &mut after);
+        let snap = monitor.snapshot(handle.tag()).unwrap();
+        assert_eq!(uses_x0(&snap), 0, "{snap:#?}");
+        assert_eq!(snapshot_lines(&snap), kernel_view(""));
+        let synthesized: Vec<String> = after
+            .iter()
+            .filter_map(|i| match i {
+                Item::Event(e) if e.origin == Origin::Synthesized => match &e.object {
+                    Object::Route(r) => Some(format!("{} table {}", r.dst_string(), r.table)),
+                    other => Some(format!("{other:?}")),
+                },
+                _ => None,
+            })
+            .collect();
+        assert!(synthesized.contains(&"10.31.0.0/24 table 254".to_string()), "{synthesized:#?}");
+        assert!(synthesized.contains(&"10.32.0.0/24 table 50".to_string()), "{synthesized:#?}");
+    }
+}
+
+sandboxed_test! {
+    /// A tiny receive buffer and a burst of more than 2,000 changes: the overrun is
+    /// reported, and once things are quiet both the view and the picture a
+    /// subscriber rebuilds from its events equal the kernel's.
+    fn overrun_is_repaired_by_resync() {
+        quiet_ipv6();
+        let monitor = Monitor::builder().rcvbuf(4096).list_existing(true).build().unwrap();
+        let sub = monitor.subscribe();
+        let handle = monitor.add_namespace(Netns::Current).unwrap();
+        // Everything this subscriber gets, from the initial dump on.
+        let mut seen = items_until(&sub, |i| matches!(i, Item::SyncDone { .. }));
+        let mut batch = String::new();
+        let pairs = 350;
+        for i in 0..pairs {
+            batch += &format!("link add b{i} type veth peer name c{i}\n");
+            batch += &format!("link set b{i} up\nlink set c{i} up\n");
+            batch += &format!("addr add 10.{}.{}.1/24 dev b{i}\n", 40 + i / 200, i % 200);
+            batch += &format!("addr add fd40::{i:x}:1/112 dev b{i} nodad\n");
+            batch += &format!("route add 172.{}.{}.0/24 via 10.{}.{}.2\n", 16 + i / 200, i % 200, 40 + i / 200, i % 200);
+        }
+        for i in (0..pairs).step_by(3) {
+            batch += &format!("link del b{i}\n");
+        }
+        for i in (1..pairs).step_by(3) {
+            batch += &format!("link set b{i} down\n");
+        }
+        assert!(batch.lines().count() > 2000);
+        let file = std::env::temp_dir().join("burst.batch");
+        std::fs::write(&file, batch).unwrap();
+        run("ip", &["-batch", file.to_str().unwrap()]);
+        settle(&monitor, &sub, &handle, "", "zz0", &mut seen);
+        let stats = &monitor.namespaces()[0];
+        assert!(stats.overruns + stats.truncated > 0, "no overrun with a 4 KiB buffer: {stats:?}");
+        assert!(stats.resyncs > 0);
+        assert!(seen.iter().any(|i| matches!(i, Item::Overrun { .. })));
+        assert!(seen.iter().any(|i| matches!(i, Item::ResyncDone { .. })));
+        assert!(!seen.iter().any(|i| matches!(i, Item::Lagged { .. })));
+        let kernel = kernel_view("");
+        let view = snapshot_lines(&monitor.snapshot(handle.tag()).unwrap());
+        assert_eq!(view, kernel, "{}", diff(&view, &kernel));
+        // The subscriber's own picture: the dump, then every event in order.
+        let mut rebuilt = Rebuilt::default();
+        for item in &seen {
+            if let Item::Event(ev) = item {
+                rebuilt.apply(ev);
+            }
+        }
+        let rebuilt = rebuilt.lines();
+        assert_eq!(rebuilt, kernel, "{}", diff(&rebuilt, &kernel));
+    }
+}
