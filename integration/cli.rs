@@ -3,6 +3,7 @@
 use crate::sandbox::{ifindex, ip};
 use crate::sandboxed_test;
 use nix::sys::signal::Signal;
+use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
@@ -288,4 +289,53 @@ fn missing_namespace_is_a_one_line_error() {
         err.contains("\"no-such-namespace-here\" does not exist"),
         "{err}"
     );
+}
+
+sandboxed_test! {
+    /// `--dump`: existing objects first, marked, then a sync line, then live lines.
+    /// `nlwatch snapshot`: one line per object, the same fields, then exit.
+    fn dump_and_snapshot() {
+        ip("link add s0 type veth peer name s1");
+        ip("addr add 10.44.0.1/24 dev s0");
+        let mut child = Command::new(BIN)
+            .args(["--json", "--dump", "link", "addr"])
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let rx = lines(&mut child);
+        let first = until(&rx, |l| l.contains(r#""object":"sync""#));
+        let json: Vec<serde_json::Value> = first.iter().map(|l| serde_json::from_str(l).unwrap()).collect();
+        let (sync, dumped) = json.split_last().unwrap();
+        assert_eq!(sync["action"], "done");
+        assert_eq!(sync["netns"], "");
+        assert!(dumped.iter().all(|v| v["dump"] == true), "{dumped:#?}");
+        let mut names: Vec<&str> = dumped.iter().filter(|v| v["object"] == "link").map(|v| v["ifname"].as_str().unwrap()).collect();
+        names.sort();
+        assert_eq!(names, ["lo", "s0", "s1"]);
+        let addr = dumped.iter().find(|v| v["object"] == "addr" && v["local"] == "10.44.0.1").expect("the address");
+        assert_eq!(addr["ifname"], "s0");
+        ip("link set s1 mtu 1400");
+        let live = until(&rx, |l| l.contains(r#""mtu":1400"#));
+        let v: serde_json::Value = serde_json::from_str(live.last().unwrap()).unwrap();
+        assert!(v.get("dump").is_none());
+        assert!(terminate(child, Signal::SIGTERM).success());
+
+        let out = Command::new(BIN).args(["snapshot", "--json", "addr"]).output().unwrap();
+        assert!(out.status.success());
+        let snap: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert!(snap.iter().all(|v| v["object"] == "addr"));
+        let locals: BTreeSet<&str> = snap.iter().map(|v| v["local"].as_str().unwrap()).collect();
+        assert_eq!(locals, BTreeSet::from(["127.0.0.1", "::1", "10.44.0.1"]).into_iter().chain(
+            // IPv6 link-local addresses of the veth ends, whatever the kernel chose.
+            snap.iter().filter_map(|v| v["local"].as_str()).filter(|l| l.starts_with("fe80"))
+        ).collect());
+        let text = Command::new(BIN).args(["snapshot", "link"]).output().unwrap();
+        let text = String::from_utf8(text.stdout).unwrap();
+        assert_eq!(text.lines().count(), 3, "{text}");
+        assert!(text.lines().any(|l| l.starts_with("[link] new ") && l.contains(": s0@s1 ")), "{text}");
+    }
 }

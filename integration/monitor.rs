@@ -230,7 +230,7 @@ sandboxed_test! {
         let monitor = Monitor::builder().build().expect("monitor");
         let all = monitor.subscribe();
         let flt0 = monitor.subscribe_with(Filter::new().object(ObjectKind::Link).ifname("flt0"));
-        assert_eq!(Subscription::filter(&flt0), &Filter::new().object(ObjectKind::Link).ifname("flt0"));
+        assert_eq!(flt0.subscribed_filter(), &Filter::new().object(ObjectKind::Link).ifname("flt0"));
         monitor.add_namespace(Netns::Current).expect("watch this namespace");
 
         ip("link add flt0 type veth peer name flt1");

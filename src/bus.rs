@@ -677,20 +677,17 @@ impl Subscription {
         self.meta.dropped.load(Ordering::Relaxed)
     }
 
-    /// The filter this subscription was made with.
-    ///
-    /// `Subscription` is an [`Iterator`], and on an owned subscription method
-    /// syntax picks [`Iterator::filter`] first; call it on a reference or by path:
+    /// The filter this subscription was made with. (Not `filter()`: `Subscription`
+    /// is an [`Iterator`], whose `filter` method syntax would pick first.)
     ///
     /// ```
-    /// use nlwatch::{Bus, Filter, ObjectKind, Overflow, Subscription};
+    /// use nlwatch::{Bus, Filter, ObjectKind, Overflow};
     /// let bus = Bus::new();
     /// let routes = Filter::new().object(ObjectKind::Route);
     /// let sub = bus.subscribe(routes.clone(), 16, Overflow::DropOldest);
-    /// assert_eq!(Subscription::filter(&sub), &routes);
-    /// assert_eq!((&sub).filter(), &routes);
+    /// assert_eq!(sub.subscribed_filter(), &routes);
     /// ```
-    pub fn filter(&self) -> &Filter {
+    pub fn subscribed_filter(&self) -> &Filter {
         &self.meta.filter
     }
 
@@ -976,7 +973,7 @@ mod tests {
             bus.publish(item);
         }
         for ((filter, want), sub) in cases.iter().zip(&subs) {
-            assert_eq!(sub.filter(), filter);
+            assert_eq!(sub.subscribed_filter(), filter);
             let got = drain(sub);
             assert_eq!(got, labels(want), "filter {filter:?}");
             // The bus and `Filter::matches` agree.
