@@ -4,8 +4,8 @@
 //! Adding a namespace opens its nsfs file on the caller's thread, recognises a
 //! namespace already watched under another name (same nsfs device and inode), and
 //! otherwise creates its socket on a short-lived thread inside it
-//! ([`crate::netns`]), hands the socket to the least loaded reader and asks the
-//! kernel for a link dump to learn interface names. Removing a namespace closes its
+//! ([`crate::netns`]), starts its initial dump (the state view, [`crate::state`])
+//! and hands the socket to the least loaded reader. Removing a namespace closes its
 //! socket at once: a netlink socket holds a reference on its namespace, and keeping
 //! it would keep a deleted namespace alive.
 //!
