@@ -182,6 +182,23 @@ fn control_line(
     serde_json::Value::Object(m).to_string()
 }
 
+/// Writes a control item: a JSON line, or `[object] text` after its namespace.
+fn control(
+    out: &mut impl Write,
+    args: &Args,
+    (object, action): (&str, Option<&str>),
+    netns: Option<&str>,
+    extra: &[(&str, serde_json::Value)],
+    text: &str,
+) -> io::Result<()> {
+    if args.json {
+        writeln!(out, "{}", control_line(object, action, netns, extra))
+    } else {
+        let prefix = netns.map(|n| ns_prefix(args, n)).unwrap_or_default();
+        writeln!(out, "{prefix}[{object}] {text}")
+    }
+}
+
 fn reason_str(reason: &GoneReason) -> String {
     match reason {
         GoneReason::Removed => "removed".into(),
@@ -240,92 +257,59 @@ fn print(out: &mut impl Write, item: &Item, args: &Args, names: &mut IfNames) ->
                 }
             }
         }
-        Item::Overrun { netns } => {
-            if args.json {
-                writeln!(
-                    out,
-                    "{}",
-                    control_line("overrun", None, Some(&netns.name), &[])
-                )?;
-            } else {
-                writeln!(
-                    out,
-                    "{}[overrun] notifications were lost (receive buffer full)",
-                    ns_prefix(args, &netns.name)
-                )?;
-            }
-        }
-        Item::SyncDone { netns } if args.dump => {
-            if args.json {
-                writeln!(
-                    out,
-                    "{}",
-                    control_line("sync", Some("done"), Some(&netns.name), &[])
-                )?;
-            } else {
-                writeln!(
-                    out,
-                    "{}[sync] done: live changes follow",
-                    ns_prefix(args, &netns.name)
-                )?;
-            }
-        }
-        Item::ResyncDone { netns } => {
-            if args.json {
-                writeln!(
-                    out,
-                    "{}",
-                    control_line("resync", Some("done"), Some(&netns.name), &[])
-                )?;
-            } else {
-                writeln!(
-                    out,
-                    "{}[resync] done: the changes above repaired the loss",
-                    ns_prefix(args, &netns.name)
-                )?;
-            }
-        }
-        Item::Lagged { missed } => {
-            if args.json {
-                let extra = [("missed", (*missed).into())];
-                writeln!(out, "{}", control_line("lagged", None, None, &extra))?;
-            } else {
-                writeln!(out, "[lagged] {missed} items dropped: output too slow")?;
-            }
-        }
-        Item::NamespaceAdded { netns } if args.multi() => {
-            if args.json {
-                let extra = [("netns_id", netns.id.into())];
-                writeln!(
-                    out,
-                    "{}",
-                    control_line("netns", Some("new"), Some(&netns.name), &extra)
-                )?;
-            } else {
-                writeln!(
-                    out,
-                    "{}[netns] new id {}",
-                    ns_prefix(args, &netns.name),
-                    netns.id
-                )?;
-            }
-        }
+        Item::Overrun { netns } => control(
+            out,
+            args,
+            ("overrun", None),
+            Some(&netns.name),
+            &[],
+            "notifications were lost (receive buffer full)",
+        )?,
+        Item::SyncDone { netns } if args.dump => control(
+            out,
+            args,
+            ("sync", Some("done")),
+            Some(&netns.name),
+            &[],
+            "done: live changes follow",
+        )?,
+        Item::ResyncDone { netns } => control(
+            out,
+            args,
+            ("resync", Some("done")),
+            Some(&netns.name),
+            &[],
+            "done: the changes above repaired the loss",
+        )?,
+        Item::Lagged { missed } => control(
+            out,
+            args,
+            ("lagged", None),
+            None,
+            &[("missed", (*missed).into())],
+            &format!("{missed} items dropped: output too slow"),
+        )?,
+        Item::NamespaceAdded { netns } if args.multi() => control(
+            out,
+            args,
+            ("netns", Some("new")),
+            Some(&netns.name),
+            &[("netns_id", netns.id.into())],
+            &format!("new id {}", netns.id),
+        )?,
         Item::NamespaceGone { netns, reason } if args.multi() => {
             let reason = reason_str(reason);
-            if args.json {
-                let extra = [("netns_id", netns.id.into()), ("reason", reason.into())];
-                writeln!(
-                    out,
-                    "{}",
-                    control_line("netns", Some("del"), Some(&netns.name), &extra)
-                )?;
-            } else {
-                writeln!(
-                    out,
-                    "{}[netns] del ({reason})",
-                    ns_prefix(args, &netns.name)
-                )?;
-            }
+            control(
+                out,
+                args,
+                ("netns", Some("del")),
+                Some(&netns.name),
+                &[
+                    ("netns_id", netns.id.into()),
+                    ("reason", reason.clone().into()),
+                ],
+                &format!("del ({reason})"),
+            )?
         }
         // Control items this version does not print.
         _ => {}
