@@ -672,22 +672,67 @@ fn put_opt<M: SerializeMap, T: serde::Serialize>(
 }
 
 /// The JSON line of design.md: `ts`, `netns`, `netns_id`, `seq`, `object`, `action`,
-/// then the object's fields named as `ip -j` names them. Interface references are
-/// indexes (`ifindex`, `oif`, `master_index`, `link_index`); the CLI adds names.
+/// `dump`/`resync`/`synthesized` when not live, then the object's fields named as
+/// `ip -j` names them. Interface references are indexes (`ifindex`, `oif`,
+/// `master_index`, `link_index`) plus the name of the object's own interface
+/// (`ifname` for links and addresses, `dev` for routes and neighbours) when known;
+/// [`JsonEvent`] adds the names of other interfaces.
 impl serde::Serialize for Event {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        JsonEvent {
+            event: self,
+            names: &|_| None,
+        }
+        .serialize(s)
+    }
+}
+
+/// An event as a JSON line, with the names of the interfaces it refers to besides
+/// its own (a link's `master` and `link`) looked up in `names`.
+///
+/// ```
+/// # use nlwatch::event::{Event, JsonEvent};
+/// # fn show(event: &Event) -> serde_json::Result<String> {
+/// let names = |ifindex: u32| (ifindex == 4).then(|| "br0".to_string());
+/// serde_json::to_string(&JsonEvent { event, names: &names })
+/// # }
+/// ```
+pub struct JsonEvent<'a> {
+    /// The event.
+    pub event: &'a Event,
+    /// Names of other interfaces of the event's namespace.
+    pub names: &'a dyn IfNames,
+}
+
+impl serde::Serialize for JsonEvent<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let ev = self.event;
         let mut m = s.serialize_map(None)?;
-        m.serialize_entry("ts", &rfc3339(self.timestamp))?;
-        m.serialize_entry("netns", &*self.netns.name)?;
-        m.serialize_entry("netns_id", &self.netns.id)?;
-        m.serialize_entry("seq", &self.seq)?;
-        m.serialize_entry("object", self.object.kind().as_str())?;
-        m.serialize_entry("action", self.action.as_str())?;
-        match self.origin {
+        m.serialize_entry("ts", &rfc3339(ev.timestamp))?;
+        m.serialize_entry("netns", &*ev.netns.name)?;
+        m.serialize_entry("netns_id", &ev.netns.id)?;
+        m.serialize_entry("seq", &ev.seq)?;
+        m.serialize_entry("object", ev.object.kind().as_str())?;
+        m.serialize_entry("action", ev.action.as_str())?;
+        match ev.origin {
             Origin::Live => {}
             other => m.serialize_entry(other.as_str(), &true)?,
         }
-        serialize_object_fields(&self.object, &mut m)?;
+        serialize_object_fields(&ev.object, &mut m)?;
+        match &ev.object {
+            Object::Link(l) => {
+                if let Some(name) = l.master.and_then(|i| self.names.name(i)) {
+                    m.serialize_entry("master", &name)?;
+                }
+                if l.link_netnsid.is_none() {
+                    if let Some(name) = l.link.and_then(|i| self.names.name(i)) {
+                        m.serialize_entry("link", &name)?;
+                    }
+                }
+            }
+            Object::Address(_) => put_opt(&mut m, "ifname", &ev.ifname)?,
+            Object::Route(_) | Object::Neighbour(_) => put_opt(&mut m, "dev", &ev.ifname)?,
+        }
         m.end()
     }
 }

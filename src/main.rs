@@ -4,7 +4,7 @@
 use clap::Parser;
 use crossbeam_channel::select;
 use nix::sys::signal::{SigSet, Signal};
-use nlwatch::event::{rfc3339, write_text};
+use nlwatch::event::{rfc3339, write_text, JsonEvent};
 use nlwatch::{
     Action, Event, GoneReason, Item, Monitor, Netns, Object, ObjectKind, Origin, NETNS_RUN_DIR,
 };
@@ -138,29 +138,6 @@ impl IfNames {
     }
 }
 
-fn json_line(ev: &Event, names: &IfNames) -> serde_json::Result<serde_json::Value> {
-    let mut v = serde_json::to_value(ev)?;
-    if let Some(m) = v.as_object_mut() {
-        let mut put = |key: &str, idx: Option<u32>| {
-            if let Some(name) = idx.and_then(|i| names.get(ev, i)) {
-                m.insert(key.to_string(), name.into());
-            }
-        };
-        match &ev.object {
-            Object::Link(l) => {
-                put("master", l.master);
-                if l.link_netnsid.is_none() {
-                    put("link", l.link);
-                }
-            }
-            Object::Address(a) => put("ifname", Some(a.ifindex)),
-            Object::Route(r) => put("dev", r.oif),
-            Object::Neighbour(n) => put("dev", Some(n.ifindex)),
-        }
-    }
-    Ok(v)
-}
-
 fn control_line(
     object: &str,
     action: Option<&str>,
@@ -228,8 +205,12 @@ fn print_event(
 ) -> io::Result<()> {
     names.learn(ev);
     if args.json {
-        let v = json_line(ev, names).map_err(io::Error::other)?;
-        serde_json::to_writer(&mut *out, &v).map_err(io::Error::other)?;
+        let lookup = |i: u32| names.get(ev, i);
+        let line = JsonEvent {
+            event: ev,
+            names: &lookup,
+        };
+        serde_json::to_writer(&mut *out, &line).map_err(io::Error::other)?;
         out.write_all(b"\n")
     } else {
         let mut line = String::with_capacity(128);
