@@ -43,6 +43,24 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
+/// A push-model consumer of the bus: it runs on the thread that publishes (a
+/// monitor's reader), so it sees items with no queue, no copy and no thread switch
+/// in between: what a printer or exporter that must keep up with bursts wants.
+///
+/// Its methods must return quickly: while one runs, the reader reads nothing, as
+/// with [`Overflow::Block`] (a sink that stalls lets the kernel's socket buffers
+/// overrun, which nlwatch then repairs by resync). They must not call back into the
+/// [`Monitor`](crate::Monitor) (adding or removing namespaces, subscribing).
+pub trait Sink: Send {
+    /// One item the sink's filter accepts, in order for its namespace.
+    fn item(&mut self, item: &Item);
+
+    /// A reader has handled everything it could read and is about to wait: the
+    /// moment to flush what the sink buffers. Called again when the bus closes,
+    /// just before the sink is dropped.
+    fn idle(&mut self) {}
+}
+
 /// What a subscriber receives: events and the control items that travel with them.
 /// More control items will be added (initial dump done, resync), hence
 /// `#[non_exhaustive]`.
@@ -417,6 +435,10 @@ struct Shared {
     registry: Mutex<(Vec<Arc<Slot>>, u64)>,
     /// Rebuilt from `registry` under its lock; read by publishers.
     index: RwLock<Arc<Index>>,
+    /// Push-model consumers, run by the publisher itself.
+    sinks: Mutex<Vec<(Filter, Box<dyn Sink>)>>,
+    /// Whether `sinks` is non-empty, so publishing without sinks takes no lock.
+    has_sinks: AtomicBool,
 }
 
 impl Shared {
@@ -484,6 +506,8 @@ impl Default for Bus {
                 no_wait: AtomicBool::new(false),
                 registry: Mutex::new((Vec::new(), 0)),
                 index: RwLock::new(Arc::new(Index::default())),
+                sinks: Mutex::new(Vec::new()),
+                has_sinks: AtomicBool::new(false),
             }),
         }
     }
@@ -558,6 +582,13 @@ impl Bus {
         if self.shared.closed.load(Ordering::Acquire) {
             return;
         }
+        if self.shared.has_sinks.load(Ordering::Acquire) {
+            for (filter, sink) in self.shared.sinks.lock().iter_mut() {
+                if filter.matches(&item) {
+                    sink.item(&item);
+                }
+            }
+        }
         let no_wait = &self.shared.no_wait;
         let index = self.shared.index.read().clone();
         let mut fanout = Fanout {
@@ -591,6 +622,25 @@ impl Bus {
         }
     }
 
+    /// Adds a push-model consumer: from now on, every published item `filter`
+    /// accepts is handed to `sink` on the publishing thread, before the queued
+    /// subscribers get it. See [`Sink`] for what that thread may and may not do.
+    pub fn add_sink(&self, filter: Filter, sink: Box<dyn Sink>) {
+        let mut sinks = self.shared.sinks.lock();
+        sinks.push((filter, sink));
+        self.shared.has_sinks.store(true, Ordering::Release);
+    }
+
+    /// Tells every sink that a publisher has nothing more for now (see
+    /// [`Sink::idle`]).
+    pub fn idle(&self) {
+        if self.shared.has_sinks.load(Ordering::Acquire) {
+            for (_, sink) in self.shared.sinks.lock().iter_mut() {
+                sink.idle();
+            }
+        }
+    }
+
     /// Stops publishers from waiting for [`Overflow::Block`] subscribers: those
     /// waiting give up within 50 ms, and from now on an item that finds such a
     /// subscriber's queue full is dropped for it and counted in
@@ -612,6 +662,11 @@ impl Bus {
         let mut registry = self.shared.registry.lock();
         registry.0.clear();
         self.shared.rebuild(&registry.0);
+        drop(registry);
+        // Sinks get a last idle (to flush) and are dropped.
+        self.idle();
+        self.shared.has_sinks.store(false, Ordering::Release);
+        self.shared.sinks.lock().clear();
     }
 
     /// Whether [`close`](Self::close) was called.

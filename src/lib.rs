@@ -39,7 +39,7 @@ mod state;
 mod sys;
 pub mod wire;
 
-pub use bus::{Bus, GoneReason, Item, Overflow, Subscription};
+pub use bus::{Bus, GoneReason, Item, Overflow, Sink, Subscription};
 pub use compact::{CompactStr, HwAddr, MAX_ADDR_LEN};
 pub use error::Error;
 pub use event::{Action, Event, NetnsTag, Object, ObjectKind, Origin};

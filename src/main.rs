@@ -326,7 +326,19 @@ fn watch(args: Args) -> Result<(), String> {
         .map_err(|e| format!("cannot start the signal thread: {e}"))?;
 
     let monitor = build(&args)?;
-    let sub = monitor.subscribe();
+    // The printer runs on the reader thread: no queue and no thread switch per
+    // event. It reports the first write error (a closed stdout ends the program
+    // quietly) on `failed`.
+    let (failed_tx, failed_rx) = crossbeam_channel::bounded::<io::Error>(1);
+    monitor.add_sink(
+        nlwatch::Filter::new(),
+        Box::new(Printer {
+            out: io::BufWriter::with_capacity(64 * 1024, io::stdout()),
+            args: args.clone(),
+            names: IfNames::default(),
+            failed: Some(failed_tx),
+        }),
+    );
     for target in args.targets(false)? {
         monitor.add_namespace(target).map_err(|e| e.to_string())?;
     }
@@ -335,31 +347,58 @@ fn watch(args: Args) -> Result<(), String> {
             .watch_dir(NETNS_RUN_DIR)
             .map_err(|e| e.to_string())?;
     }
-    let stdout = io::stdout();
-    let mut out = io::BufWriter::with_capacity(64 * 1024, stdout.lock());
-    let mut names = IfNames::default();
-    loop {
-        select! {
-            recv(sub.receiver()) -> item => {
-                let Ok(item) = item else { break };
-                let res = print(&mut out, &item, &args, &mut names).and_then(|()| {
-                    // Flush when nothing else is waiting: one write per burst.
-                    if sub.receiver().is_empty() { out.flush() } else { Ok(()) }
-                });
-                match res {
-                    Ok(()) => {}
-                    Err(e) if e.kind() == io::ErrorKind::BrokenPipe => break,
-                    Err(e) => return Err(format!("cannot write output: {e}")),
-                }
+    let result = select! {
+        recv(failed_rx) -> e => match e {
+            Ok(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(format!("cannot write output: {e}")),
+            _ => Ok(()),
+        },
+        recv(sig_rx) -> _ => Ok(()),
+    };
+    // Joins the reader; the printer gets a last flush and is dropped. A reader
+    // stuck writing to a stdout nobody reads (a paused pager) would never return:
+    // give the shutdown a moment, then leave anyway (the kernel closes the sockets).
+    let (done_tx, done_rx) = crossbeam_channel::bounded::<()>(1);
+    std::thread::spawn(move || {
+        monitor.shutdown();
+        let _ = done_tx.send(());
+    });
+    let _ = done_rx.recv_timeout(std::time::Duration::from_secs(2));
+    result
+}
+
+/// Prints items as the reader publishes them.
+struct Printer {
+    out: io::BufWriter<io::Stdout>,
+    args: Args,
+    names: IfNames,
+    /// Taken at the first write error, which ends printing.
+    failed: Option<crossbeam_channel::Sender<io::Error>>,
+}
+
+impl Printer {
+    fn check(&mut self, result: io::Result<()>) {
+        if let Err(e) = result {
+            if let Some(tx) = self.failed.take() {
+                let _ = tx.send(e);
             }
-            recv(sig_rx) -> _ => break,
         }
     }
-    // Output may already be closed; nothing left to report then.
-    let _ = out.flush();
-    drop(out);
-    monitor.shutdown();
-    Ok(())
+}
+
+impl nlwatch::Sink for Printer {
+    fn item(&mut self, item: &Item) {
+        if self.failed.is_some() {
+            let result = print(&mut self.out, item, &self.args, &mut self.names);
+            self.check(result);
+        }
+    }
+
+    fn idle(&mut self) {
+        if self.failed.is_some() {
+            let result = self.out.flush();
+            self.check(result);
+        }
+    }
 }
 
 /// `nlwatch snapshot`: waits for each namespace's initial dump, prints its state

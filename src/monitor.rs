@@ -13,7 +13,7 @@
 //! hold their entries while taking the registry. There is no global state: two
 //! monitors in one process share nothing.
 
-use crate::bus::{Bus, GoneReason, Item, Overflow, Subscription};
+use crate::bus::{Bus, GoneReason, Item, Overflow, Sink, Subscription};
 use crate::discover::Discovery;
 use crate::error::Error;
 use crate::event::{NetnsTag, ObjectKind};
@@ -450,6 +450,14 @@ impl Monitor {
         shared
             .bus
             .subscribe(filter, shared.capacity, shared.overflow)
+    }
+
+    /// Hands every item `filter` accepts to `sink` on the reader thread that
+    /// publishes it, with no queue and no thread switch (see [`Sink`] for the
+    /// rules a sink must keep). Add sinks before namespaces so they see
+    /// everything. The sink is dropped when the monitor shuts down.
+    pub fn add_sink(&self, filter: Filter, sink: Box<dyn Sink>) {
+        self.shared.bus.add_sink(filter, sink);
     }
 
     /// A new subscription with its own queue capacity and overflow policy.

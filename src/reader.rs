@@ -257,6 +257,9 @@ pub(crate) fn run(shared: &Arc<Shared>, index: usize) {
     let mut events = [EpollEvent::empty(); 64];
     let mut failed: Vec<(u64, i32)> = Vec::new();
     loop {
+        // Nothing is readable right now (or this is the first wait): let sinks
+        // flush before blocking.
+        shared.bus.idle();
         let n = match reader.epoll.wait(&mut events, EpollTimeout::NONE) {
             Ok(n) => n,
             Err(nix::errno::Errno::EINTR) => continue,
