@@ -1,0 +1,367 @@
+#!/usr/bin/env bash
+# Burst benchmark: nlwatch and `ip monitor` side by side, watching the same objects
+# (link, address, route, neigh) while N veth pairs are created and deleted.
+#
+#   scripts/bench-burst.sh [options] [N]      # N veth pairs, default 10000
+#
+# Options:
+#   --ip-rcvbuf BYTES       give `ip monitor` `-rc BYTES` (default: ip's own, which
+#                           requests 1 MiB; the kernel doubles what is requested)
+#   --nlwatch-rcvbuf BYTES  give nlwatch `--rcvbuf BYTES` (default: its own, 4 MiB)
+#   --perf DIR              also build nlwatch with debug info (target/perf) and
+#                           record it with `perf record --call-graph dwarf` during
+#                           the burst; writes DIR/perf.data (CPU figures of such a
+#                           run include perf's overhead: profile only)
+#   --syscalls              count each program's system calls during the burst
+#                           (perf stat on syscall tracepoints) and print them per
+#                           event received
+#   --keep DIR              copy the raw outputs (JSON lines, ip monitor lines,
+#                           batch file, reference counts) to DIR
+#   --delete each|group     delete the pairs one `link del` each (default; the
+#                           kernel takes 17-33 ms per pair, so this phase is a
+#                           long trickle), or all at once with `link del group 1`
+#                           (one batched unregister: a true burst)
+#   --no-build              use target/release/nlwatch as it is
+#
+# Everything runs in scripts/sandbox.sh (fresh network, mount and PID namespaces,
+# private /run): the host's network is never touched. Inside,
+# net.ipv6.conf.default.addr_gen_mode=1 (no link-local addresses) and the peers vB*
+# stay down, so vA has no carrier: the only packets, two IPv6 MLD reports per vA,
+# are dropped by veth (vA's TX dropped counter) and nothing is received anywhere. A third listener (a raw NETLINK_ROUTE socket in Python, 1 GiB buffer,
+# read only after the burst) counts what the kernel sent, by message type: that is
+# "generated". See BENCHMARKS.md for the figures and what each count means.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+
+if [ -z "${NLWATCH_BENCH_BURST_INNER:-}" ]; then
+    build=1 perf_dir=""
+    args=("$@")
+    while [ $# -gt 0 ]; do
+        case "$1" in
+            --no-build) build=0 ;;
+            --perf) perf_dir=$2; shift ;;
+            --ip-rcvbuf | --nlwatch-rcvbuf | --keep | --delete) shift ;;
+        esac
+        shift
+    done
+    if [ "$build" = 1 ]; then
+        (cd "$root" && cargo build --release --quiet)
+    fi
+    if [ -n "$perf_dir" ]; then
+        mkdir -p "$perf_dir"
+        (cd "$root" && CARGO_PROFILE_RELEASE_DEBUG=true \
+            cargo build --release --quiet --target-dir target/perf)
+    fi
+    export NLWATCH_BENCH_BURST_INNER=1
+    exec "$root/scripts/sandbox.sh" "$0" "${args[@]}"
+fi
+
+# ---- inside the sandbox ----
+n=10000 ip_rcvbuf="" nl_rcvbuf="" perf_dir="" keep="" delete=each syscalls=0
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --ip-rcvbuf) ip_rcvbuf=$2; shift ;;
+        --nlwatch-rcvbuf) nl_rcvbuf=$2; shift ;;
+        --perf) perf_dir=$(realpath "$2"); shift ;;
+        --keep) keep=$(realpath -m "$2"); shift ;;
+        --delete) delete=$2; shift ;;
+        --syscalls) syscalls=1 ;;
+        --no-build) ;;
+        -*) echo "bench-burst: unknown option $1" >&2; exit 2 ;;
+        *) n=$1 ;;
+    esac
+    shift
+done
+if ! [[ "$n" =~ ^[0-9]+$ ]] || [ "$n" -lt 1 ] || [ "$n" -gt 1000000 ]; then
+    echo "bench-burst: N must be 1..1000000" >&2
+    exit 2
+fi
+case "$delete" in
+    each | group) ;;
+    *) echo "bench-burst: --delete each|group" >&2; exit 2 ;;
+esac
+
+nlwatch=$root/target/release/nlwatch
+[ -z "$perf_dir" ] || nlwatch=$root/target/perf/release/nlwatch
+work=/run/bench-burst # /run is a private tmpfs here
+mkdir -p "$work"
+cd "$work"
+
+sysctl -qw net.ipv6.conf.default.addr_gen_mode=1
+
+# The burst, as one `ip -batch` file: per pair a veth pair (vA in group 1), vA up
+# (routes need it; vB stays down, so vA has no carrier and its packets, the IPv6
+# MLD reports, are dropped by veth), an IPv4 /30 and an IPv6 /126 (nodad) on vA and
+# a /32 route through vA; then every pair deleted (deleting vA deletes vB).
+for ((i = 0; i < n; i++)); do
+    a=$((i * 4))
+    printf 'link add vA%d group 1 type veth peer name vB%d\n' "$i" "$i"
+    printf 'link set vA%d up\n' "$i"
+    printf 'addr add 10.%d.%d.%d/30 dev vA%d\n' $((a >> 16 & 255)) $((a >> 8 & 255)) $(((a & 255) + 1)) "$i"
+    printf 'addr add fd00::%x:%x:1/126 dev vA%d nodad\n' $((i >> 16)) $((i & 65535)) "$i"
+    printf 'route add 172.%d.%d.%d/32 dev vA%d\n' $((16 + (i >> 16))) $((i >> 8 & 255)) $((i & 255)) "$i"
+done >burst.batch
+if [ "$delete" = group ]; then
+    echo 'link del group 1' >>burst.batch
+else
+    for ((i = 0; i < n; i++)); do
+        printf 'link del vA%d\n' "$i"
+    done >>burst.batch
+fi
+
+# Reference listener: joins the same groups as nlwatch (link, neigh, IPv4/IPv6
+# address and route: 0x555), forces a 1 GiB receive buffer and reads nothing until
+# SIGUSR1, so it takes no CPU during the burst. Then it drains the socket and counts
+# messages by type; any ENOBUFS means the reference itself lost some.
+cat >refcount.py <<'EOF'
+import errno, signal, socket, struct, sys
+SO_RCVBUFFORCE = 33
+NAMES = {16: "link new", 17: "link del", 20: "addr new", 21: "addr del",
+         24: "route new", 25: "route del", 28: "neigh new", 29: "neigh del"}
+signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGUSR1})
+s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, socket.NETLINK_ROUTE)
+s.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, 1 << 30)
+s.bind((0, 0x555))
+open(sys.argv[1] + ".ready", "w").close()
+signal.sigwait({signal.SIGUSR1})
+counts = {v: 0 for v in NAMES.values()}
+other = overruns = datagrams = 0
+buf = bytearray(1 << 20)
+while True:
+    try:
+        n = s.recv_into(buf, 0, socket.MSG_DONTWAIT)
+    except BlockingIOError:
+        break
+    except OSError as e:
+        if e.errno == errno.ENOBUFS:
+            overruns += 1
+            continue
+        raise
+    datagrams += 1
+    off = 0
+    while off + 16 <= n:
+        length, kind = struct.unpack_from("=IH", buf, off)
+        if length < 16:
+            break
+        name = NAMES.get(kind)
+        if name:
+            counts[name] += 1
+        else:
+            other += 1
+        off += (length + 3) & ~3
+with open(sys.argv[1], "w") as f:
+    for k, v in counts.items():
+        f.write(f"{k} {v}\n")
+    f.write(f"other {other}\noverruns {overruns}\ndatagrams {datagrams}\n")
+EOF
+
+# The netlink socket inodes of a process.
+sock_inodes() {
+    local fd
+    for fd in /proc/"$1"/fd/*; do
+        readlink "$fd" 2>/dev/null || true
+    done | sed -n 's/^socket:\[\([0-9]*\)\]$/\1/p'
+}
+# The /proc/net/netlink line of the NETLINK_ROUTE socket of PID that has joined
+# multicast groups (Eth 0, Groups non-zero), if any.
+listening_line() {
+    local inodes
+    inodes=$(sock_inodes "$1" | tr '\n' ' ')
+    awk -v inodes=" $inodes" '$2 == 0 && $4 != "00000000" && index(inodes, " " $10 " ") { print; exit }' /proc/net/netlink
+}
+wait_listening() { # PID NAME
+    local t
+    for ((t = 0; t < 100; t++)); do
+        [ -n "$(listening_line "$1")" ] && return 0
+        sleep 0.05
+    done
+    echo "bench-burst: $2 (pid $1) is not listening after 5 s" >&2
+    exit 1
+}
+# utime + stime in clock ticks (the kernel scales them to the exact run time).
+cpu_ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' /proc/"$1"/stat; }
+sys_ticks() { awk '{ sub(/^.*\) /, ""); print $13 }' /proc/"$1"/stat; }
+# Context switches (voluntary + involuntary) of the live threads of PID.
+ctxsw() { cat /proc/"$1"/task/*/status | awk '/ctxt_switches:/ { s += $2 } END { print s }'; }
+# write(2)-family system calls of the process (all threads, dead ones included).
+writes() { awk '$1 == "syscw:" { print $2 }' /proc/"$1"/io; }
+hwm_kib() { awk '/^VmHWM:/ { print $2 }' /proc/"$1"/status; }
+# The kernel's receive buffer (SO_RCVBUF as getsockopt reports it) of PID's
+# listening socket, found in `ss -n` by its port id (which ss prints signed).
+rcvbuf_of() {
+    local port
+    port=$(listening_line "$1" | awk '{ p = $3; if (p >= 2147483648) p -= 4294967296; printf "%d", p }')
+    ss -n -m -f netlink | awk -v a="0:$port" '$3 == a && match($0, /rb[0-9]+/) { print substr($0, RSTART + 2, RLENGTH - 2); exit }'
+}
+# Kernel drop counter (sk_drops: notifications dropped for a full buffer).
+drops_of() { listening_line "$1" | awk '{ print $9 }'; }
+lines() { wc -l <"$1"; }
+
+python3 refcount.py ref.counts &
+ref_pid=$!
+for ((t = 0; t < 100; t++)); do
+    [ -e ref.counts.ready ] && break
+    sleep 0.05
+done
+[ -e ref.counts.ready ] || { echo "bench-burst: reference listener did not start" >&2; exit 1; }
+
+nl_args=(--json)
+[ -z "$nl_rcvbuf" ] || nl_args+=(--rcvbuf "$nl_rcvbuf")
+"$nlwatch" "${nl_args[@]}" >nlwatch.jsonl 2>nlwatch.err &
+nl_pid=$!
+ip_args=()
+[ -z "$ip_rcvbuf" ] || ip_args+=(-rc "$ip_rcvbuf")
+# -o: one line per message; label: [LINK]/[ADDR]/[ROUTE]/[NEIGH] prefix, to count
+# by object; -ts: a timestamp per line, as nlwatch's JSON has one.
+ip "${ip_args[@]}" -ts -o monitor label link address route neigh >ipmon.txt 2>ipmon.err &
+ip_pid=$!
+wait_listening "$nl_pid" nlwatch
+wait_listening "$ip_pid" "ip monitor"
+sleep 0.5 # nlwatch's start-up link dump
+nl_cpu0=$(cpu_ticks "$nl_pid") ip_cpu0=$(cpu_ticks "$ip_pid")
+nl_sys0=$(sys_ticks "$nl_pid") ip_sys0=$(sys_ticks "$ip_pid")
+nl_cs0=$(ctxsw "$nl_pid") ip_cs0=$(ctxsw "$ip_pid")
+nl_w0=$(writes "$nl_pid") ip_w0=$(writes "$ip_pid")
+
+if [ -n "$perf_dir" ]; then
+    perf record -q --call-graph dwarf,16384 -F 999 -p "$nl_pid" -o "$perf_dir/perf.data" 2>perf.err &
+    perf_pid=$!
+    sleep 1
+fi
+
+sc_events=raw_syscalls:sys_enter,syscalls:sys_enter_recvmsg,syscalls:sys_enter_epoll_wait,syscalls:sys_enter_futex,syscalls:sys_enter_write,context-switches
+if [ "$syscalls" = 1 ]; then
+    perf stat -x, -e "$sc_events" -p "$nl_pid" -o nl.syscalls 2>/dev/null &
+    nl_stat_pid=$!
+    perf stat -x, -e "$sc_events" -p "$ip_pid" -o ip.syscalls 2>/dev/null &
+    ip_stat_pid=$!
+    sleep 1
+fi
+
+echo "bench-burst: $n veth pairs, $(wc -l <burst.batch) commands" >&2
+t0=$(date +%s.%N)
+ip -batch burst.batch
+t1=$(date +%s.%N)
+
+# Over when neither output has grown for 2 s.
+prev="" still=0
+while [ "$still" -lt 4 ]; do
+    sleep 0.5
+    now="$(lines nlwatch.jsonl) $(lines ipmon.txt)"
+    if [ "$now" = "$prev" ]; then still=$((still + 1)); else still=0; prev=$now; fi
+done
+
+if [ -n "$perf_dir" ]; then
+    kill -INT "$perf_pid"
+    wait "$perf_pid" || true
+fi
+
+if [ "$syscalls" = 1 ]; then
+    kill -INT "$nl_stat_pid" "$ip_stat_pid"
+    wait "$nl_stat_pid" "$ip_stat_pid" || true
+fi
+
+nl_cpu1=$(cpu_ticks "$nl_pid") ip_cpu1=$(cpu_ticks "$ip_pid")
+nl_sys1=$(sys_ticks "$nl_pid") ip_sys1=$(sys_ticks "$ip_pid")
+nl_cs1=$(ctxsw "$nl_pid") ip_cs1=$(ctxsw "$ip_pid")
+nl_w1=$(writes "$nl_pid") ip_w1=$(writes "$ip_pid")
+nl_hwm=$(hwm_kib "$nl_pid") ip_hwm=$(hwm_kib "$ip_pid")
+nl_rb=$(rcvbuf_of "$nl_pid") ip_rb=$(rcvbuf_of "$ip_pid")
+nl_drops=$(drops_of "$nl_pid") ip_drops=$(drops_of "$ip_pid")
+ip_threads=$(awk '/^Threads:/ { print $2 }' /proc/"$ip_pid"/status)
+nl_threads=$(awk '/^Threads:/ { print $2 }' /proc/"$nl_pid"/status)
+kill -TERM "$nl_pid" "$ip_pid"
+nl_rc=0
+wait "$nl_pid" || nl_rc=$?
+wait "$ip_pid" || true
+kill -USR1 "$ref_pid"
+wait "$ref_pid"
+ref_drops=$(awk '$1 == "overruns" { print $2 }' ref.counts)
+
+# ---- counts ----
+ref() { awk -v k="$1 $2" '$1 " " $2 == k { print $3 }' ref.counts; }
+nl_count() {
+    grep -c "\"object\":\"$1\",\"action\":\"$2\"" nlwatch.jsonl || true
+}
+ip_count() {
+    local label=$1 del=$2
+    if [ "$del" = del ]; then
+        grep -c "\[$label\]Deleted " ipmon.txt || true
+    else
+        grep "\[$label\]" ipmon.txt | grep -vc "\[$label\]Deleted " || true
+    fi
+}
+declare -A label=([link]=LINK [addr]=ADDR [route]=ROUTE [neigh]=NEIGH)
+gen_total=0 nl_total=0 ip_total=0
+rows=""
+for obj in link addr route neigh; do
+    for act in new del; do
+        g=$(ref "$obj" "$act") r=$(nl_count "$obj" "$act") m=$(ip_count "${label[$obj]}" "$act")
+        gen_total=$((gen_total + g)) nl_total=$((nl_total + r)) ip_total=$((ip_total + m))
+        [ "$g$r$m" = 000 ] || rows+="| $obj $act | $g | $r | $m |"$'\n'
+    done
+done
+nl_lines=$(lines nlwatch.jsonl) ip_lines=$(lines ipmon.txt)
+nl_overrun=$(grep -c '"object":"overrun"' nlwatch.jsonl || true)
+nl_lagged=$({ grep '"object":"lagged"' nlwatch.jsonl || true; } | jq -s 'map(.missed) | add // 0')
+ip_enobufs=$(cat ipmon.err ipmon.txt | grep -c 'No buffer space available' || true)
+tck=$(getconf CLK_TCK)
+
+us_per() { # ticks events
+    awk -v t="$1" -v e="$2" -v hz="$tck" 'BEGIN { if (e > 0) printf "%.2f", t / hz * 1e6 / e; else print "-" }'
+}
+secs() { awk -v t="$1" -v hz="$tck" 'BEGIN { printf "%.2f", t / hz }'; }
+mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
+per() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
+nl_dt=$((nl_cpu1 - nl_cpu0)) ip_dt=$((ip_cpu1 - ip_cpu0))
+
+cat <<EOF
+
+Burst: $n veth pairs, deleted $delete ($(wc -l <burst.batch) ip -batch commands), batch ran $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s
+nlwatch: ${nl_args[*]}; ip: ${ip_args[*]:+${ip_args[*]} }-ts -o monitor label link address route neigh
+
+Messages by type (generated = counted by the reference listener: ${ref_drops} overruns there)
+
+| type | generated | nlwatch | ip monitor |
+|---|---:|---:|---:|
+${rows}| **total** | **$gen_total** | **$nl_total** | **$ip_total** |
+
+| | nlwatch | ip monitor |
+|---|---:|---:|
+| output lines | $nl_lines | $ip_lines |
+| events received (link/addr/route/neigh) | $nl_total | $ip_total |
+| missing against generated | $((gen_total - nl_total)) | $((gen_total - ip_total)) |
+| overruns reported | $nl_overrun overrun lines, lagged missed $nl_lagged | $ip_enobufs ENOBUFS lines |
+| kernel drops (/proc/net/netlink) | $nl_drops | $ip_drops |
+| receive buffer (SO_RCVBUF as applied) | $nl_rb | $ip_rb |
+| CPU during the burst (utime+stime) | $(secs "$nl_dt") s | $(secs "$ip_dt") s |
+| of which system (stime) | $(secs $((nl_sys1 - nl_sys0))) s | $(secs $((ip_sys1 - ip_sys0))) s |
+| CPU per event received | $(us_per "$nl_dt" "$nl_total") µs | $(us_per "$ip_dt" "$ip_total") µs |
+| context switches per event (live threads) | $(per $((nl_cs1 - nl_cs0)) "$nl_total") | $(per $((ip_cs1 - ip_cs0)) "$ip_total") |
+| write calls per event (/proc/PID/io syscw) | $(per $((nl_w1 - nl_w0)) "$nl_total") | $(per $((ip_w1 - ip_w0)) "$ip_total") |
+| CPU at start-up (before the burst) | $(secs "$nl_cpu0") s | $(secs "$ip_cpu0") s |
+| peak RSS (VmHWM) | $(mib "$nl_hwm") MiB | $(mib "$ip_hwm") MiB |
+| threads | $nl_threads | $ip_threads |
+| exit after SIGTERM | $nl_rc | (killed) |
+EOF
+if [ "$syscalls" = 1 ]; then
+    sc() { awk -F, -v e="$2" -v n="$3" '$3 == e { if (n > 0) printf "%.2f", $1 / n; exit }' "$1"; }
+    printf '\nPer event received, during the burst (perf stat)\n\n| | nlwatch | ip monitor |\n|---|---:|---:|\n'
+    for e in ${sc_events//,/ }; do
+        printf '| %s | %s | %s |\n' "$e" "$(sc nl.syscalls "$e" "$nl_total")" "$(sc ip.syscalls "$e" "$ip_total")"
+    done
+fi
+if [ -s nlwatch.err ]; then
+    echo "nlwatch stderr:" >&2
+    cat nlwatch.err >&2
+fi
+
+if [ -n "$keep" ]; then
+    mkdir -p "$keep"
+    cp burst.batch nlwatch.jsonl nlwatch.err ipmon.txt ipmon.err ref.counts "$keep"/
+fi
+if [ -n "$perf_dir" ]; then
+    cp perf.err "$perf_dir"/ 2>/dev/null || true
+    echo "perf data: $perf_dir/perf.data (perf report -i $perf_dir/perf.data --no-children)" >&2
+fi
