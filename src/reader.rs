@@ -503,7 +503,10 @@ fn handle_message(msg: &NlMsg<'_>, out: &mut Out<'_>, sync: &mut Sync) -> Option
 /// A notification: keep the view, publish, and infer what the kernel will not say.
 fn live(action: Action, object: Object, out: &mut Out<'_>, sync: &mut Sync) {
     let key = Key::of(&object);
-    let before = key.as_ref().and_then(|k| out.state.get(k));
+    let flags_before = match &object {
+        Object::Link(l) => out.state.link_flags(l.ifindex),
+        _ => None,
+    };
     // A change during a dump of its kind counts as seen (new) or is already gone (del).
     if let (Some(d), Some(k)) = (sync.current.as_mut(), key.as_ref()) {
         if d.kind == k.kind() {
@@ -521,7 +524,7 @@ fn live(action: Action, object: Object, out: &mut Out<'_>, sync: &mut Sync) {
     let (ifindex, link_gone, link_down) = match (&object, action) {
         (Object::Link(l), Action::Del) if l.family == 0 => (l.ifindex, true, false),
         (Object::Link(l), Action::New) if l.family == 0 => {
-            let was_up = matches!(&before, Some(Object::Link(b)) if b.flags & IFF_UP != 0);
+            let was_up = flags_before.is_some_and(|f| f & IFF_UP != 0);
             (l.ifindex, false, was_up && l.flags & IFF_UP == 0)
         }
         _ => (0, false, false),

@@ -14,7 +14,7 @@
 use crate::compact::{CompactStr, HwAddr};
 use crate::event::{Action, Address, Link, Neighbour, NetnsTag, Object, ObjectKind, Route};
 use crate::wire::consts::{AF_BRIDGE, AF_INET, AF_INET6, AF_UNSPEC};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::IpAddr;
 
 /// A consistent copy of what one namespace holds.
@@ -121,30 +121,70 @@ impl Key {
     }
 }
 
-/// Whether two versions of one object describe the same state. What only says
-/// how the object came to be (a link's change mask) or ticks by itself (address
-/// lifetimes) does not count.
-fn same(a: &Object, b: &Object) -> bool {
-    match (a, b) {
-        (Object::Link(x), Object::Link(y)) => {
-            Link {
-                change: 0,
-                ..x.clone()
-            } == Link {
-                change: 0,
-                ..y.clone()
-            }
-        }
-        (Object::Address(x), Object::Address(y)) => {
-            let strip = |a: &Address| Address {
-                valid_lft: None,
-                preferred_lft: None,
-                ..a.clone()
-            };
-            strip(x) == strip(y)
-        }
-        _ => a == b,
-    }
+/// Whether two versions of a link describe the same state: all but the change
+/// mask, which only says how the link came to be. Destructured so that a new field
+/// cannot be forgotten.
+fn same_link(a: &Link, b: &Link) -> bool {
+    let Link {
+        family,
+        ifindex,
+        ifname,
+        flags,
+        change: _,
+        link_type,
+        mtu,
+        operstate,
+        address,
+        broadcast,
+        master,
+        link,
+        link_netnsid,
+        kind,
+        slave_kind,
+        txqlen,
+        alt_names,
+    } = a;
+    (family, ifindex, ifname, flags, link_type, mtu, operstate)
+        == (
+            &b.family,
+            &b.ifindex,
+            &b.ifname,
+            &b.flags,
+            &b.link_type,
+            &b.mtu,
+            &b.operstate,
+        )
+        && (address, broadcast, master, link, link_netnsid)
+            == (
+                &b.address,
+                &b.broadcast,
+                &b.master,
+                &b.link,
+                &b.link_netnsid,
+            )
+        && (kind, slave_kind, txqlen, alt_names)
+            == (&b.kind, &b.slave_kind, &b.txqlen, &b.alt_names)
+}
+
+/// Whether two versions of an address describe the same state: all but the
+/// lifetimes, which tick by themselves.
+fn same_address(a: &Address, b: &Address) -> bool {
+    let Address {
+        family,
+        prefix_len,
+        flags,
+        scope,
+        ifindex,
+        local,
+        address,
+        broadcast,
+        label,
+        valid_lft: _,
+        preferred_lft: _,
+    } = a;
+    (family, prefix_len, flags, scope, ifindex)
+        == (&b.family, &b.prefix_len, &b.flags, &b.scope, &b.ifindex)
+        && (local, address, broadcast, label) == (&b.local, &b.address, &b.broadcast, &b.label)
 }
 
 /// What applying an object changed.
@@ -162,6 +202,18 @@ pub(crate) enum Applied {
     Ignored,
 }
 
+/// The links an object uses: an address's or neighbour's interface, a route's
+/// output interface and next hops.
+fn used_links(obj: &Object) -> impl Iterator<Item = u32> + '_ {
+    let (first, hops): (Option<u32>, &[crate::event::NextHop]) = match obj {
+        Object::Link(_) => (None, &[]),
+        Object::Address(a) => (Some(a.ifindex), &[]),
+        Object::Route(r) => (r.oif, &r.nexthops),
+        Object::Neighbour(n) => (Some(n.ifindex), &[]),
+    };
+    first.into_iter().chain(hops.iter().map(|h| h.ifindex))
+}
+
 /// What one namespace holds.
 #[derive(Debug, Default)]
 pub(crate) struct NsState {
@@ -169,6 +221,9 @@ pub(crate) struct NsState {
     addresses: BTreeMap<AddrKey, Address>,
     routes: BTreeMap<RouteKey, Route>,
     neighbours: BTreeMap<NeighKey, Neighbour>,
+    /// ifindex -> the addresses, routes and neighbours that use it, so a link's
+    /// deletion finds its dependents without scanning everything.
+    users: HashMap<u32, BTreeSet<Key>>,
 }
 
 impl NsState {
@@ -177,16 +232,30 @@ impl NsState {
         self.links.get(&ifindex).and_then(|l| l.ifname.clone())
     }
 
-    pub(crate) fn get(&self, key: &Key) -> Option<Object> {
-        match key {
-            Key::Link(k) => self.links.get(k).cloned().map(Object::Link),
-            Key::Address(k) => self.addresses.get(k).cloned().map(Object::Address),
-            Key::Route(k) => self.routes.get(k).cloned().map(Object::Route),
-            Key::Neighbour(k) => self.neighbours.get(k).cloned().map(Object::Neighbour),
+    /// The flags of link `ifindex`, if it exists.
+    pub(crate) fn link_flags(&self, ifindex: u32) -> Option<u32> {
+        self.links.get(&ifindex).map(|l| l.flags)
+    }
+
+    /// Whether the object kept under `key` is `obj`, in what matters for state.
+    fn holds_same(&self, key: &Key, obj: &Object) -> bool {
+        match (key, obj) {
+            (Key::Link(k), Object::Link(o)) => self.links.get(k).is_some_and(|x| same_link(x, o)),
+            (Key::Address(k), Object::Address(o)) => {
+                self.addresses.get(k).is_some_and(|x| same_address(x, o))
+            }
+            (Key::Route(k), Object::Route(o)) => self.routes.get(k) == Some(o),
+            (Key::Neighbour(k), Object::Neighbour(o)) => self.neighbours.get(k) == Some(o),
+            _ => false,
         }
     }
 
     fn insert(&mut self, key: Key, obj: Object) {
+        // A replaced object may have used other links.
+        self.unlink(&key);
+        for ifindex in used_links(&obj) {
+            self.users.entry(ifindex).or_default().insert(key.clone());
+        }
         match (key, obj) {
             (Key::Link(k), Object::Link(o)) => {
                 self.links.insert(k, o);
@@ -204,8 +273,31 @@ impl NsState {
         }
     }
 
+    /// Forgets which links the object kept under `key` uses.
+    fn unlink(&mut self, key: &Key) {
+        let used: Vec<u32> = match key {
+            Key::Link(_) => return,
+            Key::Address(k) => self.addresses.get(k).map(|a| vec![a.ifindex]),
+            Key::Route(k) => self
+                .routes
+                .get(k)
+                .map(|r| used_links(&Object::Route(r.clone())).collect()),
+            Key::Neighbour(k) => self.neighbours.get(k).map(|n| vec![n.ifindex]),
+        }
+        .unwrap_or_default();
+        for ifindex in used {
+            if let Some(set) = self.users.get_mut(&ifindex) {
+                set.remove(key);
+                if set.is_empty() {
+                    self.users.remove(&ifindex);
+                }
+            }
+        }
+    }
+
     /// Removes the object with `key`, returning it.
     pub(crate) fn remove(&mut self, key: &Key) -> Option<Object> {
+        self.unlink(key);
         match key {
             Key::Link(k) => self.links.remove(k).map(Object::Link),
             Key::Address(k) => self.addresses.remove(k).map(Object::Address),
@@ -220,13 +312,11 @@ impl NsState {
             return Applied::Ignored;
         };
         match action {
-            Action::New => match self.get(&key) {
-                Some(old) if same(&old, obj) => Applied::Unchanged,
-                _ => {
-                    self.insert(key, obj.clone());
-                    Applied::Changed
-                }
-            },
+            Action::New if self.holds_same(&key, obj) => Applied::Unchanged,
+            Action::New => {
+                self.insert(key, obj.clone());
+                Applied::Changed
+            }
             Action::Del => match self.remove(&key) {
                 Some(_) => Applied::Removed,
                 None => Applied::Absent,
@@ -247,24 +337,10 @@ impl NsState {
     /// The keys of the addresses, routes and neighbours that use link `ifindex`
     /// (a route uses it when its output interface or any of its next hops does).
     pub(crate) fn dependents(&self, ifindex: u32) -> Vec<Key> {
-        let addrs = self
-            .addresses
-            .iter()
-            .filter(|(_, a)| a.ifindex == ifindex)
-            .map(|(k, _)| Key::Address(*k));
-        let routes = self
-            .routes
-            .iter()
-            .filter(|(_, r)| {
-                r.oif == Some(ifindex) || r.nexthops.iter().any(|h| h.ifindex == ifindex)
-            })
-            .map(|(k, _)| Key::Route(*k));
-        let neighs = self
-            .neighbours
-            .iter()
-            .filter(|(_, n)| n.ifindex == ifindex)
-            .map(|(k, _)| Key::Neighbour(*k));
-        addrs.chain(routes).chain(neighs).collect()
+        self.users
+            .get(&ifindex)
+            .map(|set| set.iter().cloned().collect())
+            .unwrap_or_default()
     }
 
     /// A copy of the objects of the `kinds` given.
