@@ -82,9 +82,6 @@ enum Purpose {
     /// After lost notifications; differences are `Origin::Resync`; ends with
     /// `ResyncDone`.
     Resync,
-    /// Routes and neighbours after a link went down or an address went away, to find
-    /// what the kernel removed silently; removals are `Origin::Synthesized`.
-    Refresh,
 }
 
 #[derive(Debug)]
@@ -105,7 +102,6 @@ pub(crate) struct Sync {
     queue: VecDeque<ObjectKind>,
     current: Option<Dumping>,
     resync_wanted: bool,
-    refresh_wanted: bool,
     synced: bool,
     next_seq: u32,
 }
@@ -152,15 +148,7 @@ impl Entry {
                 .into_iter()
                 .filter(|k| *k == ObjectKind::Link || self.policy.kinds.contains(k))
                 .collect(),
-            Purpose::Refresh => [ObjectKind::Route, ObjectKind::Neighbour]
-                .into_iter()
-                .filter(|k| self.policy.kinds.contains(k))
-                .collect(),
         };
-        if purpose != Purpose::Refresh {
-            // A full round re-reads routes and neighbours too.
-            self.sync.refresh_wanted = false;
-        }
         self.sync.purpose = Some(purpose);
         self.sync.queue = kinds.into();
         self.ns.counters.syncing.store(true, Ordering::Release);
@@ -335,14 +323,7 @@ fn drain(entry: &mut Entry, shared: &Shared) -> Result<(), i32> {
                 c.truncated.fetch_add(1, Ordering::Relaxed);
                 overrun(entry, shared);
             }
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                // Quiet: the moment to look again at what went away silently.
-                if entry.sync.current.is_none() && entry.sync.refresh_wanted {
-                    entry.sync.refresh_wanted = false;
-                    let _ = entry.begin(Purpose::Refresh);
-                }
-                return Ok(());
-            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(e) if e.raw_os_error() == Some(nix::libc::ENOBUFS) => {
                 c.overruns.fetch_add(1, Ordering::Relaxed);
@@ -529,20 +510,30 @@ fn live(action: Action, object: Object, out: &mut Out<'_>, sync: &mut Sync) {
         }
         _ => (0, false, false),
     };
-    let address_gone = matches!(&object, Object::Address(_)) && action == Action::Del;
+    // The IPv4 address this removes, if any.
+    let address_gone = match (&object, action) {
+        (Object::Address(a), Action::Del) if a.family == AF_INET => a.local,
+        _ => None,
+    };
     out.publish(action, Origin::Live, object);
-    if link_gone {
+    // What the kernel removes without saying so; the view drops it, and subscribers
+    // hear of it as synthesized deletions (when asked).
+    let silent = if link_gone {
         // Everything that used the link is gone with it; the kernel announces some
         // of it (before the link's own deletion) but not IPv4 routes.
-        let keys = out.state.dependents(ifindex);
+        out.state.dependents(ifindex)
+    } else if link_down {
+        // IPv4 routes whose every next hop is on a link that went down are flushed.
+        out.state.ipv4_routes_only_via(ifindex)
+    } else if let Some(local) = address_gone {
+        // IPv4 routes that used the address as their preferred source are flushed.
+        out.state.ipv4_routes_with_prefsrc(local)
+    } else {
+        Vec::new()
+    };
+    if !silent.is_empty() {
         let announce = out.policy.synthesize;
-        out.remove_all(keys, Origin::Synthesized, announce);
-    }
-    if link_down || address_gone {
-        // IPv4 routes through a link that went down, or that needed an address,
-        // vanish silently: look again once the socket is quiet.
-        sync.refresh_wanted = true;
-        out.ns.counters.syncing.store(true, Ordering::Release);
+        out.remove_all(silent, Origin::Synthesized, announce);
     }
 }
 
@@ -558,11 +549,7 @@ fn finish_dump(out: &mut Out<'_>, sync: &mut Sync) {
         .into_iter()
         .filter(|k| !d.seen.contains(k))
         .collect();
-    let (origin, announce) = match sync.purpose {
-        Some(Purpose::Refresh) => (Origin::Synthesized, out.policy.synthesize),
-        _ => (Origin::Resync, true),
-    };
-    out.remove_all(gone, origin, announce);
+    out.remove_all(gone, Origin::Resync, true);
 }
 
 /// Moves the state machine on after a dump ended.
@@ -593,9 +580,6 @@ fn advance(entry: &mut Entry, step: Step, now: SystemTime, shared: &Shared) {
         entry.sync.resync_wanted = false;
         entry.ns.counters.resyncs.fetch_add(1, Ordering::Relaxed);
         let _ = entry.begin(Purpose::Resync);
-    } else if entry.sync.refresh_wanted {
-        entry.sync.refresh_wanted = false;
-        let _ = entry.begin(Purpose::Refresh);
     } else {
         entry.ns.counters.syncing.store(false, Ordering::Release);
     }

@@ -50,6 +50,9 @@ impl Snapshot {
     }
 }
 
+/// `RTN_LOCAL`: a route to one of the host's own addresses.
+const RTN_LOCAL: u8 = 2;
+
 type AddrKey = (u8, u32, Option<IpAddr>, u8);
 type RouteKey = (
     u8,
@@ -341,6 +344,37 @@ impl NsState {
             .get(&ifindex)
             .map(|set| set.iter().cloned().collect())
             .unwrap_or_default()
+    }
+
+    /// The IPv4 routes whose every next hop is on link `ifindex`: what the kernel
+    /// flushes, unannounced, when the link goes down. Local routes (the link's own
+    /// addresses, table local) stay.
+    pub(crate) fn ipv4_routes_only_via(&self, ifindex: u32) -> Vec<Key> {
+        self.dependents(ifindex)
+            .into_iter()
+            .filter(|k| match k {
+                Key::Route(rk) => self.routes.get(rk).is_some_and(|r| {
+                    r.family == AF_INET
+                        && r.route_type != RTN_LOCAL
+                        && (if r.nexthops.is_empty() {
+                            r.oif == Some(ifindex)
+                        } else {
+                            r.nexthops.iter().all(|h| h.ifindex == ifindex)
+                        })
+                }),
+                _ => false,
+            })
+            .collect()
+    }
+
+    /// The IPv4 routes whose preferred source is `local`: what the kernel flushes,
+    /// unannounced, when that address is removed.
+    pub(crate) fn ipv4_routes_with_prefsrc(&self, local: IpAddr) -> Vec<Key> {
+        self.routes
+            .iter()
+            .filter(|(_, r)| r.family == AF_INET && r.prefsrc == Some(local))
+            .map(|(k, _)| Key::Route(*k))
+            .collect()
     }
 
     /// A copy of the objects of the `kinds` given.
