@@ -626,26 +626,41 @@ pub struct Event {
 
 /// Formats `t` as RFC 3339 in UTC with microseconds: `2026-11-27T19:53:30.123456Z`.
 pub fn rfc3339(t: SystemTime) -> String {
-    let d = t.duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default();
-    let secs = d.as_secs();
-    let (days, rem) = ((secs / 86_400) as i64, secs % 86_400);
-    // Howard Hinnant's civil_from_days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:06}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60,
-        d.subsec_micros()
-    )
+    Rfc3339(t).to_string()
+}
+
+/// `Display` of a time as RFC 3339 in UTC with microseconds, written without
+/// allocating (JSON lines format one per event).
+#[derive(Debug, Clone, Copy)]
+pub struct Rfc3339(pub SystemTime);
+
+impl fmt::Display for Rfc3339 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let d = self
+            .0
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .unwrap_or_default();
+        let secs = d.as_secs();
+        let (days, rem) = ((secs / 86_400) as i64, secs % 86_400);
+        // Howard Hinnant's civil_from_days.
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z.rem_euclid(146_097);
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = doy - (153 * mp + 2) / 5 + 1;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 };
+        let year = yoe + era * 400 + i64::from(month <= 2);
+        write!(
+            f,
+            "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:06}Z",
+            rem / 3600,
+            rem % 3600 / 60,
+            rem % 60,
+            d.subsec_micros()
+        )
+    }
 }
 
 struct Names<I>(I);
@@ -708,7 +723,7 @@ impl serde::Serialize for JsonEvent<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let ev = self.event;
         let mut m = s.serialize_map(None)?;
-        m.serialize_entry("ts", &rfc3339(ev.timestamp))?;
+        m.serialize_entry("ts", &format_args!("{}", Rfc3339(ev.timestamp)))?;
         m.serialize_entry("netns", &*ev.netns.name)?;
         m.serialize_entry("netns_id", &ev.netns.id)?;
         m.serialize_entry("seq", &ev.seq)?;
@@ -986,4 +1001,23 @@ pub fn write_text(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn rfc3339_in_utc_with_microseconds() {
+        let at = |secs: u64, micros: u64| {
+            rfc3339(
+                SystemTime::UNIX_EPOCH + Duration::from_secs(secs) + Duration::from_micros(micros),
+            )
+        };
+        assert_eq!(at(0, 0), "1970-01-01T00:00:00.000000Z");
+        // A leap day, and the last second of a year.
+        assert_eq!(at(951_782_400, 7), "2000-02-29T00:00:00.000007Z");
+        assert_eq!(at(1_798_761_599, 999_999), "2026-12-31T23:59:59.999999Z");
+    }
 }

@@ -281,10 +281,12 @@ impl NsState {
         let used: Vec<u32> = match key {
             Key::Link(_) => return,
             Key::Address(k) => self.addresses.get(k).map(|a| vec![a.ifindex]),
-            Key::Route(k) => self
-                .routes
-                .get(k)
-                .map(|r| used_links(&Object::Route(r.clone())).collect()),
+            Key::Route(k) => self.routes.get(k).map(|r| {
+                r.oif
+                    .into_iter()
+                    .chain(r.nexthops.iter().map(|h| h.ifindex))
+                    .collect()
+            }),
             Key::Neighbour(k) => self.neighbours.get(k).map(|n| vec![n.ifindex]),
         }
         .unwrap_or_default();
