@@ -652,3 +652,39 @@ sandboxed_test! {
         }
     }
 }
+
+sandboxed_test! {
+    /// A subscriber that lagged rebuilds its picture from the snapshots of the
+    /// namespaces its filter names, holding the kinds it asked for.
+    fn lagged_subscriber_rebuilds_from_snapshots() {
+        quiet_ipv6();
+        ip("netns add s0");
+        ip("netns add s1");
+        let monitor = Monitor::builder().build().unwrap();
+        let all = monitor.subscribe();
+        let filter = nlwatch::Filter::new()
+            .namespace_name("s1")
+            .objects([nlwatch::ObjectKind::Link, nlwatch::ObjectKind::Address]);
+        let small = monitor.subscribe_with_queue(filter, 4, nlwatch::Overflow::DropNewest);
+        let h0 = monitor.add_namespace(Netns::Named("s0".into())).unwrap();
+        let h1 = monitor.add_namespace(Netns::Named("s1".into())).unwrap();
+        for i in 0..20 {
+            ip(&format!("-n s1 link add l{i} type veth peer name k{i}"));
+            ip(&format!("-n s1 addr add 10.90.{i}.1/24 dev l{i}"));
+        }
+        let mut seen = Vec::new();
+        settle(&monitor, &all, &h1, "s1", "ms1", &mut seen);
+        assert!(small.dropped() > 0, "the small queue lagged");
+        let snaps = monitor.snapshots(small.subscribed_filter());
+        assert_eq!(snaps.len(), 1, "only s1");
+        assert_eq!(&snaps[0].netns, h1.tag());
+        assert!(snaps[0].routes.is_empty() && snaps[0].neighbours.is_empty());
+        let kernel: BTreeSet<Line> = kernel_view("s1")
+            .into_iter()
+            .filter(|l| l.starts_with("link ") || l.starts_with("addr "))
+            .collect();
+        let got = snapshot_lines(&snaps[0]);
+        assert_eq!(got, kernel, "{}", diff(&got, &kernel));
+        assert_ne!(h0.tag(), h1.tag());
+    }
+}
