@@ -9,12 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 events=${1:-20000}
-bin=$(cargo bench --bench bus --no-run --message-format=json 2>/dev/null |
-    python3 -c 'import json,sys
-for l in sys.stdin:
-    m = json.loads(l)
-    if m.get("reason") == "compiler-artifact" and m["target"]["name"] == "bus" and m.get("executable"):
-        print(m["executable"])')
+bin=$(scripts/bench-binary.sh bus)
 count() {
     NLWATCH_BUS_LOOP="$1:$2:$3" valgrind --tool=callgrind --callgrind-out-file=/dev/null \
         --toggle-collect='nlwatch::bus::Bus::publish' "$bin" 2>&1 |

@@ -8,12 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 iters=${1:-20000}
-bin=$(cargo bench --bench decode --no-run --message-format=json 2>/dev/null |
-    python3 -c 'import json,sys
-for l in sys.stdin:
-    m = json.loads(l)
-    if m.get("reason") == "compiler-artifact" and m["target"]["name"] == "decode" and m.get("executable"):
-        print(m["executable"])')
+bin=$(scripts/bench-binary.sh decode)
 count() {
     NLWATCH_DECODE_LOOP="$1:$2:$3" valgrind --tool=callgrind --callgrind-out-file=/dev/null "$bin" 2>&1 |
         awk '/Collected :/ { print $4 }'
