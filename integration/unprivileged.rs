@@ -55,3 +55,73 @@ fn library_tests_pass_as_an_unprivileged_user() {
         eprintln!("SKIPPED as nobody: {stderr}");
     }
 }
+
+/// As an unprivileged user outside any sandbox: the current namespace can be
+/// watched (listening to rtnetlink needs no privilege), and a namespace the user
+/// may not enter gives an error that names it and carries the errno. Nothing is
+/// changed: the test only opens files and sockets.
+#[test]
+fn permission_errors_name_the_namespace() {
+    // SAFETY: geteuid has no preconditions.
+    let root = unsafe { nix::libc::geteuid() } == 0;
+    if std::env::var("NLWATCH_AS_NOBODY").is_ok() {
+        assert!(!root, "this half runs as nobody");
+        let monitor = nlwatch::Monitor::builder().build().unwrap();
+        monitor
+            .add_namespace(nlwatch::Netns::Current)
+            .expect("watching one's own namespace needs no privilege");
+        // init's namespace: its /proc entry is not ours to open.
+        let err = monitor
+            .add_namespace(nlwatch::Netns::Pid(1))
+            .expect_err("nobody cannot enter init's namespace");
+        let errno = err.errno();
+        assert!(
+            errno == Some(nix::libc::EACCES) || errno == Some(nix::libc::EPERM),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("\"pid:1\""), "{err}");
+        assert_eq!(
+            monitor.namespaces().len(),
+            1,
+            "the current one keeps running"
+        );
+        return;
+    }
+    if !root {
+        // Already unprivileged: run the check right here.
+        std::env::set_var("NLWATCH_AS_NOBODY", "1");
+        return permission_errors_name_the_namespace();
+    }
+    let ci = std::env::var("CI").as_deref() == Ok("true");
+    if Command::new("setpriv").arg("--version").output().is_err() {
+        assert!(!ci, "setpriv (util-linux) is needed under CI=true");
+        eprintln!("SKIPPED: setpriv not found; the permission check did not run");
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("nlwatch-perm-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let exe = dir.join("integration-tests");
+    std::fs::copy(std::env::current_exe().unwrap(), &exe).unwrap();
+    std::fs::set_permissions(&exe, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let out = Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+        .arg(&exe)
+        .args([
+            "unprivileged::permission_errors_name_the_namespace",
+            "--exact",
+            "--nocapture",
+        ])
+        .env("NLWATCH_AS_NOBODY", "1")
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains("1 passed"),
+        "as nobody: {}\n{stdout}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
