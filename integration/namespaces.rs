@@ -283,26 +283,41 @@ sandboxed_test! {
         let p1 = m1.namespaces()[0].portid;
         let p2 = m2.namespaces()[0].portid;
         assert!(p1 != p2 && p1 != std::process::id() && p2 != std::process::id());
-        // Wait until ip monitor listens (it joins the link group).
-        crate::cli::wait_for_group_member(2);
+        // Wait until ip monitor listens too: the two monitors, the plain socket and
+        // ip monitor are four sockets that joined a group.
+        crate::cli::wait_for_group_member(4);
         ip("link add co0 type veth peer name co1");
         for sub in [&s1, &s2] {
             items_until(sub, |i| matches!(i, Item::Event(ev) if is_link(ev, "co0", Action::New)));
         }
-        // The plain socket received it too.
+        // The plain socket received it too (a receive timeout guards against a hang).
+        let guard = libc::timeval { tv_sec: HANG_GUARD.as_secs() as libc::time_t, tv_usec: 0 };
+        let rc = unsafe {
+            libc::setsockopt(
+                fd,
+                libc::SOL_SOCKET,
+                libc::SO_RCVTIMEO,
+                &guard as *const _ as *const libc::c_void,
+                std::mem::size_of::<libc::timeval>() as u32,
+            )
+        };
+        assert_eq!(rc, 0);
         let mut buf = [0u8; 65536];
         let n = unsafe { libc::recv(fd, buf.as_mut_ptr() as *mut libc::c_void, buf.len(), 0) };
-        assert!(n > 16, "plain socket got nothing");
-        // And ip monitor printed it.
-        let mut out = std::io::BufReader::new(ipmon.stdout.take().unwrap());
-        let mut line = String::new();
-        loop {
-            line.clear();
-            assert!(std::io::BufRead::read_line(&mut out, &mut line).unwrap() > 0);
-            if line.contains("co0") || line.contains("co1") {
-                break;
+        assert!(n > 16, "plain socket got nothing: {}", std::io::Error::last_os_error());
+        // And ip monitor printed it (read on a thread, waited for with the guard).
+        let out = ipmon.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in std::io::BufRead::lines(std::io::BufReader::new(out)).map_while(Result::ok) {
+                if line.contains("co0") || line.contains("co1") {
+                    let _ = tx.send(line);
+                    return;
+                }
             }
-        }
+        });
+        let line = rx.recv_timeout(HANG_GUARD).expect("ip monitor printed the new link");
+        assert!(line.contains("co"));
         let _ = ipmon.kill();
         let _ = ipmon.wait();
         unsafe { libc::close(fd) };

@@ -24,6 +24,9 @@ fn netns_inode() -> u64 {
         .ino()
 }
 
+/// How long one sandboxed test may run before it is killed and failed.
+const SANDBOX_DEADLINE_SECS: &str = "300";
+
 /// The wrapper that builds the sandbox; shared with people trying things by hand.
 const WRAPPER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/sandbox.sh");
 
@@ -73,7 +76,10 @@ pub fn sandboxed(test_path: &str, body: impl FnOnce()) {
         return;
     }
     let exe = std::env::current_exe().expect("current test binary");
-    let out = Command::new(WRAPPER)
+    // A hung test must fail, not hold CI until its deadline: `timeout` ends the
+    // sandbox (the wrapper's unshare --kill-child takes everything in it along).
+    let out = Command::new("timeout")
+        .args(["--kill-after=10", SANDBOX_DEADLINE_SECS, WRAPPER])
         .arg(exe)
         .args([test_path, "--exact", "--nocapture", "--test-threads=1"])
         .env(ENV_INSIDE, test_path)

@@ -7,7 +7,7 @@
 #   scripts/sandbox.sh COMMAND [ARG ...]
 set -euo pipefail
 if [ -z "${NLWATCH_SANDBOX_INNER:-}" ]; then
-    flags=(--net --mount --propagation private --pid --fork --mount-proc)
+    flags=(--net --mount --propagation private --pid --fork --kill-child --mount-proc)
     [ "$(id -u)" = 0 ] || flags+=(--user --map-root-user)
     exec env NLWATCH_SANDBOX_INNER=1 unshare "${flags[@]}" -- "$0" "$@"
 fi
