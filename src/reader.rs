@@ -174,7 +174,16 @@ impl Entry {
             interrupted: false,
             retries,
         });
-        self.socket.request_dump(dump_type(kind), seq)
+        let sent = self.socket.request_dump(dump_type(kind), seq);
+        if sent.is_err() {
+            // No answer will come: drop the round and ask for a full one once the
+            // socket is quiet, rather than wait forever.
+            self.sync.current = None;
+            self.sync.queue.clear();
+            self.sync.purpose = None;
+            self.sync.resync_wanted = true;
+        }
+        sent
     }
 }
 
@@ -323,7 +332,15 @@ fn drain(entry: &mut Entry, shared: &Shared) -> Result<(), i32> {
                 c.truncated.fetch_add(1, Ordering::Relaxed);
                 overrun(entry, shared);
             }
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                // A round that could not be started earlier is tried again now.
+                if entry.sync.current.is_none() && entry.sync.resync_wanted {
+                    entry.sync.resync_wanted = false;
+                    entry.ns.counters.resyncs.fetch_add(1, Ordering::Relaxed);
+                    let _ = entry.begin(Purpose::Resync);
+                }
+                return Ok(());
+            }
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(e) if e.raw_os_error() == Some(nix::libc::ENOBUFS) => {
                 c.overruns.fetch_add(1, Ordering::Relaxed);
