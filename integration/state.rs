@@ -235,8 +235,19 @@ fn diff(a: &BTreeSet<Line>, b: &BTreeSet<Line>) -> String {
 /// Quiet the sandbox's IPv6: no link-local addresses, so no DAD or router
 /// solicitations change neighbours behind the test's back.
 fn quiet_ipv6() {
-    run("sysctl", &["-qw", "net.ipv6.conf.default.addr_gen_mode=1"]);
-    run("sysctl", &["-qw", "net.ipv6.conf.all.addr_gen_mode=1"]);
+    quiet_ipv6_in("");
+}
+
+/// [`quiet_ipv6`] in namespace `ns` (`""`: the sandbox's own).
+fn quiet_ipv6_in(ns: &str) {
+    for scope in ["default", "all"] {
+        let setting = format!("net.ipv6.conf.{scope}.addr_gen_mode=1");
+        if ns.is_empty() {
+            run("sysctl", &["-qw", &setting]);
+        } else {
+            run("ip", &["netns", "exec", ns, "sysctl", "-qw", &setting]);
+        }
+    }
 }
 
 /// Makes a marker change in `ns` and waits until its event has arrived and no dump
@@ -465,28 +476,7 @@ fn randomized_run(seed: u64, ops: usize) {
     let nss = ["r0", "r1", "r2"];
     for ns in nss {
         ip(&format!("netns add {ns}"));
-        run(
-            "ip",
-            &[
-                "netns",
-                "exec",
-                ns,
-                "sysctl",
-                "-qw",
-                "net.ipv6.conf.default.addr_gen_mode=1",
-            ],
-        );
-        run(
-            "ip",
-            &[
-                "netns",
-                "exec",
-                ns,
-                "sysctl",
-                "-qw",
-                "net.ipv6.conf.all.addr_gen_mode=1",
-            ],
-        );
+        quiet_ipv6_in(ns);
     }
     let monitor = Monitor::builder()
         .readers(2)
@@ -580,27 +570,13 @@ fn randomized_run(seed: u64, ops: usize) {
         try_ip(nss[cmd.0], &cmd.1);
     }
     let mut seen = Vec::new();
-    for (i, ns) in nss.iter().enumerate() {
-        settle(
-            &monitor,
-            &sub,
-            &handles[i],
-            ns,
-            &format!("mk{i}"),
-            &mut seen,
-        );
-    }
-    // Markers of the later namespaces may have come after the earlier ones settled:
-    // settle again so every namespace's view is current.
-    for (i, ns) in nss.iter().enumerate() {
-        settle(
-            &monitor,
-            &sub,
-            &handles[i],
-            ns,
-            &format!("mq{i}"),
-            &mut seen,
-        );
+    // Twice: markers of the later namespaces may come after the earlier ones
+    // settled, so a second pass makes every namespace's view current.
+    for pass in ["mk", "mq"] {
+        for (i, ns) in nss.iter().enumerate() {
+            let marker = format!("{pass}{i}");
+            settle(&monitor, &sub, &handles[i], ns, &marker, &mut seen);
+        }
     }
     let mut rebuilt: BTreeMap<String, Rebuilt> = BTreeMap::new();
     for item in &seen {

@@ -3,23 +3,28 @@
 //! this test re-runs the library tests as `nobody` so that path is exercised too.
 
 use std::os::unix::fs::PermissionsExt;
-use std::process::Command;
+use std::process::{Command, Output};
 
-#[test]
-fn library_tests_pass_as_an_unprivileged_user() {
+fn is_root() -> bool {
     // SAFETY: geteuid has no preconditions.
-    if unsafe { nix::libc::geteuid() } != 0 {
-        // Every sandboxed test of this run already took the user-namespace path.
-        return;
-    }
+    unsafe { nix::libc::geteuid() == 0 }
+}
+
+/// Runs this test binary as `nobody` with `args` (and `env`), from a copy in a
+/// directory `nobody` can read (the build directory may not be). `None` when
+/// `setpriv` is missing, which fails under `CI=true`.
+fn as_nobody(args: &[&str], env: &[(&str, &str)]) -> Option<Output> {
     let ci = std::env::var("CI").as_deref() == Ok("true");
     if Command::new("setpriv").arg("--version").output().is_err() {
         assert!(!ci, "setpriv (util-linux) is needed under CI=true");
-        eprintln!("SKIPPED: setpriv not found; the non-root path was not exercised");
-        return;
+        eprintln!("SKIPPED: setpriv not found; nothing ran as nobody");
+        return None;
     }
-    // The test binary may sit in a directory `nobody` cannot read: run a copy.
-    let dir = std::env::temp_dir().join(format!("nlwatch-unpriv-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!(
+        "nlwatch-nobody-{}-{}",
+        std::process::id(),
+        args.join("_").replace([':', '/'], "_")
+    ));
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
     let exe = dir.join("integration-tests");
@@ -28,11 +33,24 @@ fn library_tests_pass_as_an_unprivileged_user() {
     let out = Command::new("setpriv")
         .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
         .arg(&exe)
-        .args(["monitor::", "--test-threads=1", "--nocapture"])
+        .args(args)
+        .envs(env.iter().copied())
         .current_dir(&dir)
         .output()
         .unwrap();
     let _ = std::fs::remove_dir_all(&dir);
+    Some(out)
+}
+
+#[test]
+fn library_tests_pass_as_an_unprivileged_user() {
+    if !is_root() {
+        // Every sandboxed test of this run already took the user-namespace path.
+        return;
+    }
+    let Some(out) = as_nobody(&["monitor::", "--test-threads=1", "--nocapture"], &[]) else {
+        return;
+    };
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -51,9 +69,36 @@ fn library_tests_pass_as_an_unprivileged_user() {
         "as nobody the library tests did not run and pass:\n{stdout}\n{stderr}"
     );
     if stderr.contains("SKIPPED") {
-        assert!(!ci, "user namespaces unavailable under CI=true: {stderr}");
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "user namespaces unavailable under CI=true: {stderr}"
+        );
         eprintln!("SKIPPED as nobody: {stderr}");
     }
+}
+
+/// The unprivileged half of [`permission_errors_name_the_namespace`].
+fn check_permission_errors() {
+    assert!(!is_root(), "this half runs as nobody");
+    let monitor = nlwatch::Monitor::builder().build().unwrap();
+    monitor
+        .add_namespace(nlwatch::Netns::Current)
+        .expect("watching one's own namespace needs no privilege");
+    // init's namespace: its /proc entry is not ours to open.
+    let err = monitor
+        .add_namespace(nlwatch::Netns::Pid(1))
+        .expect_err("nobody cannot enter init's namespace");
+    let errno = err.errno();
+    assert!(
+        errno == Some(nix::libc::EACCES) || errno == Some(nix::libc::EPERM),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("\"pid:1\""), "{err}");
+    assert_eq!(
+        monitor.namespaces().len(),
+        1,
+        "the current one keeps running"
+    );
 }
 
 /// As an unprivileged user outside any sandbox: the current namespace can be
@@ -62,61 +107,19 @@ fn library_tests_pass_as_an_unprivileged_user() {
 /// changed: the test only opens files and sockets.
 #[test]
 fn permission_errors_name_the_namespace() {
-    // SAFETY: geteuid has no preconditions.
-    let root = unsafe { nix::libc::geteuid() } == 0;
-    if std::env::var("NLWATCH_AS_NOBODY").is_ok() {
-        assert!(!root, "this half runs as nobody");
-        let monitor = nlwatch::Monitor::builder().build().unwrap();
-        monitor
-            .add_namespace(nlwatch::Netns::Current)
-            .expect("watching one's own namespace needs no privilege");
-        // init's namespace: its /proc entry is not ours to open.
-        let err = monitor
-            .add_namespace(nlwatch::Netns::Pid(1))
-            .expect_err("nobody cannot enter init's namespace");
-        let errno = err.errno();
-        assert!(
-            errno == Some(nix::libc::EACCES) || errno == Some(nix::libc::EPERM),
-            "{err:?}"
-        );
-        assert!(err.to_string().contains("\"pid:1\""), "{err}");
-        assert_eq!(
-            monitor.namespaces().len(),
-            1,
-            "the current one keeps running"
-        );
-        return;
+    if !is_root() {
+        return check_permission_errors();
     }
-    if !root {
-        // Already unprivileged: run the check right here.
-        std::env::set_var("NLWATCH_AS_NOBODY", "1");
-        return permission_errors_name_the_namespace();
-    }
-    let ci = std::env::var("CI").as_deref() == Ok("true");
-    if Command::new("setpriv").arg("--version").output().is_err() {
-        assert!(!ci, "setpriv (util-linux) is needed under CI=true");
-        eprintln!("SKIPPED: setpriv not found; the permission check did not run");
-        return;
-    }
-    let dir = std::env::temp_dir().join(format!("nlwatch-perm-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let exe = dir.join("integration-tests");
-    std::fs::copy(std::env::current_exe().unwrap(), &exe).unwrap();
-    std::fs::set_permissions(&exe, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let out = Command::new("setpriv")
-        .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
-        .arg(&exe)
-        .args([
+    let Some(out) = as_nobody(
+        &[
             "unprivileged::permission_errors_name_the_namespace",
             "--exact",
             "--nocapture",
-        ])
-        .env("NLWATCH_AS_NOBODY", "1")
-        .current_dir(&dir)
-        .output()
-        .unwrap();
-    let _ = std::fs::remove_dir_all(&dir);
+        ],
+        &[],
+    ) else {
+        return;
+    };
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success() && stdout.contains("1 passed"),

@@ -862,6 +862,19 @@ mod tests {
         }))
     }
 
+    /// Publishes link events `from..=to` on a new thread, returning once that thread
+    /// has started (it may then wait on a full `Block` queue).
+    fn publish_on_thread(bus: &Arc<Bus>, from: u64, to: u64) -> std::thread::JoinHandle<()> {
+        let (started_tx, started) = crossbeam_channel::bounded(0);
+        let bus = bus.clone();
+        let publisher = std::thread::spawn(move || {
+            started_tx.send(()).unwrap();
+            links(from, to).for_each(|i| bus.publish(i));
+        });
+        started.recv().unwrap();
+        publisher
+    }
+
     /// Link events `from..=to` in namespace `a`, for the overflow tests.
     fn links(from: u64, to: u64) -> impl Iterator<Item = Item> {
         let a = tag("a", 1);
@@ -1181,16 +1194,8 @@ mod tests {
         let bus = Arc::new(Bus::new());
         let sub = bus.subscribe(Filter::new(), 1, Overflow::Block);
         links(1, 1).for_each(|i| bus.publish(i));
-        let (started_tx, started) = crossbeam_channel::bounded(0);
-        let publisher = {
-            let bus = bus.clone();
-            std::thread::spawn(move || {
-                started_tx.send(()).unwrap();
-                // The queue is full and nobody reads: this waits until close.
-                links(2, 3).for_each(|i| bus.publish(i));
-            })
-        };
-        started.recv().unwrap();
+        // The queue is full and nobody reads: this waits until close.
+        let publisher = publish_on_thread(&bus, 2, 3);
         bus.close();
         publisher.join().unwrap();
         // Whether the publisher was already waiting when the bus closed or not,
@@ -1204,15 +1209,7 @@ mod tests {
         let stuck = bus.subscribe(Filter::new(), 1, Overflow::Block);
         let other = bus.subscribe(Filter::new(), 8, Overflow::Block);
         links(1, 1).for_each(|i| bus.publish(i));
-        let (started_tx, started) = crossbeam_channel::bounded(0);
-        let publisher = {
-            let bus = bus.clone();
-            std::thread::spawn(move || {
-                started_tx.send(()).unwrap();
-                links(2, 2).for_each(|i| bus.publish(i));
-            })
-        };
-        started.recv().unwrap();
+        let publisher = publish_on_thread(&bus, 2, 2);
         bus.stop_waiting();
         publisher.join().unwrap();
         // Still open: a later item reaches the subscriber with room at once and
@@ -1232,15 +1229,7 @@ mod tests {
         // subscription says the subscriber is gone.
         let keep = sub.receiver().clone();
         links(1, 1).for_each(|i| bus.publish(i));
-        let (started_tx, started) = crossbeam_channel::bounded(0);
-        let publisher = {
-            let bus = bus.clone();
-            std::thread::spawn(move || {
-                started_tx.send(()).unwrap();
-                links(2, 2).for_each(|i| bus.publish(i));
-            })
-        };
-        started.recv().unwrap();
+        let publisher = publish_on_thread(&bus, 2, 2);
         drop(sub);
         publisher.join().unwrap();
         assert!(!bus.is_closed());
