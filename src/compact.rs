@@ -42,10 +42,11 @@ impl CompactStr {
     /// The string.
     pub fn as_str(&self) -> &str {
         match &self.0 {
-            // The inline bytes were copied from a `&str` and cut at its length.
-            Repr::Inline { len, buf } => {
-                std::str::from_utf8(&buf[..*len as usize]).unwrap_or_default()
-            }
+            // SAFETY: `new` is the only constructor: the inline bytes are a whole
+            // `&str` copied as is, and `len` is its length, so they are UTF-8.
+            Repr::Inline { len, buf } => unsafe {
+                std::str::from_utf8_unchecked(&buf[..*len as usize])
+            },
             Repr::Heap(s) => s,
         }
     }

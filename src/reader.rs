@@ -288,8 +288,6 @@ pub(crate) fn run(shared: &Arc<Shared>, index: usize) {
 /// `Err(errno)` when the socket failed for good.
 fn drain(entry: &mut Entry, shared: &Shared) -> Result<(), i32> {
     for _ in 0..BATCH {
-        let ns = entry.ns.clone();
-        let c = &ns.counters;
         match entry.socket.recv() {
             Ok(Received::Kernel(bytes)) => {
                 let now = SystemTime::now();
@@ -314,7 +312,10 @@ fn drain(entry: &mut Entry, shared: &Shared) -> Result<(), i32> {
                 let mut next = None;
                 for msg in Messages::new(bytes) {
                     let Ok(msg) = msg else {
-                        c.decode_errors.fetch_add(1, Ordering::Relaxed);
+                        out.ns
+                            .counters
+                            .decode_errors
+                            .fetch_add(1, Ordering::Relaxed);
                         break;
                     };
                     if let Some(step) = handle_message(&msg, &mut out, sync) {
@@ -326,9 +327,11 @@ fn drain(entry: &mut Entry, shared: &Shared) -> Result<(), i32> {
                 }
             }
             Ok(Received::Foreign { .. }) => {
+                let c = &entry.ns.counters;
                 c.foreign_dropped.fetch_add(1, Ordering::Relaxed);
             }
             Ok(Received::Truncated { .. }) => {
+                let c = &entry.ns.counters;
                 c.truncated.fetch_add(1, Ordering::Relaxed);
                 overrun(entry, shared);
             }
@@ -343,7 +346,7 @@ fn drain(entry: &mut Entry, shared: &Shared) -> Result<(), i32> {
             }
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(e) if e.raw_os_error() == Some(nix::libc::ENOBUFS) => {
-                c.overruns.fetch_add(1, Ordering::Relaxed);
+                entry.ns.counters.overruns.fetch_add(1, Ordering::Relaxed);
                 overrun(entry, shared);
             }
             Err(e) => return Err(e.raw_os_error().unwrap_or(0)),
@@ -458,8 +461,8 @@ fn handle_message(msg: &NlMsg<'_>, out: &mut Out<'_>, sync: &mut Sync) -> Option
         match Object::decode(msg) {
             Ok(Some((_, object))) => {
                 let key = Key::of(&object)?;
-                d.seen.insert(key);
-                if out.state.apply(Action::New, &object) == Applied::Changed {
+                d.seen.insert(key.clone());
+                if out.state.apply_keyed(key, Action::New, &object) == Applied::Changed {
                     let origin = match sync.purpose {
                         Some(Purpose::Initial) => Origin::Dump,
                         _ => Origin::Resync,
@@ -518,7 +521,9 @@ fn live(action: Action, object: Object, out: &mut Out<'_>, sync: &mut Sync) {
             }
         }
     }
-    out.state.apply(action, &object);
+    if let Some(key) = key {
+        out.state.apply_keyed(key, action, &object);
+    }
     let (ifindex, link_gone, link_down) = match (&object, action) {
         (Object::Link(l), Action::Del) if l.family == 0 => (l.ifindex, true, false),
         (Object::Link(l), Action::New) if l.family == 0 => {

@@ -202,6 +202,7 @@ pub(crate) enum Applied {
     /// A deletion of something not kept (already gone, or never seen).
     Absent,
     /// Not an object the view keeps.
+    #[cfg(test)]
     Ignored,
 }
 
@@ -312,10 +313,16 @@ impl NsState {
     }
 
     /// Applies one change.
+    #[cfg(test)]
     pub(crate) fn apply(&mut self, action: Action, obj: &Object) -> Applied {
-        let Some(key) = Key::of(obj) else {
-            return Applied::Ignored;
-        };
+        match Key::of(obj) {
+            Some(key) => self.apply_keyed(key, action, obj),
+            None => Applied::Ignored,
+        }
+    }
+
+    /// Applies one change to the object kept under `key` (`obj`'s [`Key::of`]).
+    pub(crate) fn apply_keyed(&mut self, key: Key, action: Action, obj: &Object) -> Applied {
         match action {
             Action::New if self.holds_same(&key, obj) => Applied::Unchanged,
             Action::New => {
@@ -454,73 +461,49 @@ mod tests {
         assert_eq!(s.apply(Action::Del, &link(2, "b")), Applied::Absent);
     }
 
+    fn ip(text: &str) -> Option<IpAddr> {
+        Some(text.parse().unwrap())
+    }
+
+    fn addr4(ifindex: u32, local: &str) -> Object {
+        Object::Address(Address {
+            family: 2,
+            ifindex,
+            local: ip(local),
+            prefix_len: 24,
+            ..Address::default()
+        })
+    }
+
+    /// An IPv4 /24 in table main, through `oif` or, when `hops` is not empty,
+    /// through next hops on those links.
+    fn route4(dst: &str, oif: Option<u32>, hops: &[u32]) -> Object {
+        Object::Route(Route {
+            family: 2,
+            table: 254,
+            dst: ip(dst),
+            dst_len: 24,
+            oif,
+            nexthops: hops
+                .iter()
+                .map(|&ifindex| NextHop {
+                    ifindex,
+                    ..NextHop::default()
+                })
+                .collect(),
+            ..Route::default()
+        })
+    }
+
     #[test]
     fn dependents_of_a_link_are_its_addresses_routes_and_neighbours() {
         let mut s = NsState::default();
-        let ip = |t: &str| Some(t.parse::<IpAddr>().unwrap());
         s.apply(Action::New, &link(3, "v"));
-        s.apply(
-            Action::New,
-            &Object::Address(Address {
-                family: 2,
-                ifindex: 3,
-                local: ip("10.0.0.1"),
-                prefix_len: 24,
-                ..Address::default()
-            }),
-        );
-        s.apply(
-            Action::New,
-            &Object::Address(Address {
-                family: 2,
-                ifindex: 4,
-                local: ip("10.0.1.1"),
-                prefix_len: 24,
-                ..Address::default()
-            }),
-        );
-        s.apply(
-            Action::New,
-            &Object::Route(Route {
-                family: 2,
-                table: 254,
-                dst: ip("10.1.0.0"),
-                dst_len: 24,
-                oif: Some(3),
-                ..Route::default()
-            }),
-        );
-        s.apply(
-            Action::New,
-            &Object::Route(Route {
-                family: 2,
-                table: 254,
-                dst: ip("10.2.0.0"),
-                dst_len: 24,
-                nexthops: vec![
-                    NextHop {
-                        ifindex: 4,
-                        ..NextHop::default()
-                    },
-                    NextHop {
-                        ifindex: 3,
-                        ..NextHop::default()
-                    },
-                ],
-                ..Route::default()
-            }),
-        );
-        s.apply(
-            Action::New,
-            &Object::Route(Route {
-                family: 2,
-                table: 254,
-                dst: ip("10.3.0.0"),
-                dst_len: 24,
-                oif: Some(4),
-                ..Route::default()
-            }),
-        );
+        s.apply(Action::New, &addr4(3, "10.0.0.1"));
+        s.apply(Action::New, &addr4(4, "10.0.1.1"));
+        s.apply(Action::New, &route4("10.1.0.0", Some(3), &[]));
+        s.apply(Action::New, &route4("10.2.0.0", None, &[4, 3]));
+        s.apply(Action::New, &route4("10.3.0.0", Some(4), &[]));
         s.apply(
             Action::New,
             &Object::Neighbour(Neighbour {
@@ -541,20 +524,12 @@ mod tests {
                 ObjectKind::Neighbour
             ]
         );
-        // Routes of another table are kept apart; the same key replaces.
+        // The same key replaces: 10.3.0.0/24 moves from link 4 to link 3.
         assert_eq!(s.keys(ObjectKind::Route).len(), 3);
-        s.apply(
-            Action::New,
-            &Object::Route(Route {
-                family: 2,
-                table: 254,
-                dst: ip("10.3.0.0"),
-                dst_len: 24,
-                oif: Some(3),
-                ..Route::default()
-            }),
-        );
+        s.apply(Action::New, &route4("10.3.0.0", Some(3), &[]));
         assert_eq!(s.keys(ObjectKind::Route).len(), 3);
         assert_eq!(s.dependents(3).len(), 5);
+        // And link 4 no longer counts it among its users.
+        assert_eq!(s.dependents(4).len(), 2);
     }
 }
