@@ -12,6 +12,18 @@
 #                           record it with `perf record --call-graph dwarf` during
 #                           the burst; writes DIR/perf.data (CPU figures of such a
 #                           run include perf's overhead: profile only)
+#   --callgrind DIR         run nlwatch under valgrind's callgrind (debug-info
+#                           build, as --perf) and write DIR/callgrind.out: user-space
+#                           instructions by function. nlwatch then runs ~50x slower,
+#                           so it gets a 256 MiB receive buffer unless
+#                           --nlwatch-rcvbuf says otherwise; its CPU figures mean
+#                           nothing in such a run
+#   --pause                 stop nlwatch (SIGSTOP) while each phase runs and let it
+#                           read the whole backlog afterwards, so its CPU figures
+#                           are the cost of decoding, keeping state and printing
+#                           in large batches, without per-message wake-ups; it
+#                           gets a 1 GiB receive buffer unless --nlwatch-rcvbuf
+#                           says otherwise
 #   --syscalls              count each program's system calls during the burst
 #                           (perf stat on syscall tracepoints) and print them per
 #                           event received
@@ -40,7 +52,7 @@ if [ -z "${NLWATCH_BENCH_BURST_INNER:-}" ]; then
     while [ $# -gt 0 ]; do
         case "$1" in
             --no-build) build=0 ;;
-            --perf) perf_dir=$2; shift ;;
+            --perf | --callgrind) perf_dir=$2; shift ;;
             --ip-rcvbuf | --nlwatch-rcvbuf | --keep | --delete) shift ;;
         esac
         shift
@@ -59,8 +71,11 @@ fi
 
 # ---- inside the sandbox ----
 n=10000 ip_rcvbuf="" nl_rcvbuf="" perf_dir="" keep="" delete=each syscalls=0
+callgrind_dir="" pause=0
 while [ $# -gt 0 ]; do
     case "$1" in
+        --pause) pause=1 ;;
+        --callgrind) callgrind_dir=$(realpath "$2"); shift ;;
         --ip-rcvbuf) ip_rcvbuf=$2; shift ;;
         --nlwatch-rcvbuf) nl_rcvbuf=$2; shift ;;
         --perf) perf_dir=$(realpath "$2"); shift ;;
@@ -84,6 +99,12 @@ esac
 
 nlwatch=$root/target/release/nlwatch
 [ -z "$perf_dir" ] || nlwatch=$root/target/perf/release/nlwatch
+wrap=()
+if [ -n "$callgrind_dir" ]; then
+    nlwatch=$root/target/perf/release/nlwatch
+    wrap=(valgrind --tool=callgrind --callgrind-out-file="$callgrind_dir/callgrind.out")
+    [ -n "$nl_rcvbuf" ] || nl_rcvbuf=268435456
+fi
 work=/run/bench-burst # /run is a private tmpfs here
 mkdir -p "$work"
 cd "$work"
@@ -101,14 +122,15 @@ for ((i = 0; i < n; i++)); do
     printf 'addr add 10.%d.%d.%d/30 dev vA%d\n' $((a >> 16 & 255)) $((a >> 8 & 255)) $(((a & 255) + 1)) "$i"
     printf 'addr add fd00::%x:%x:1/126 dev vA%d nodad\n' $((i >> 16)) $((i & 65535)) "$i"
     printf 'route add 172.%d.%d.%d/32 dev vA%d\n' $((16 + (i >> 16))) $((i >> 8 & 255)) $((i & 255)) "$i"
-done >burst.batch
+done >create.batch
 if [ "$delete" = group ]; then
-    echo 'link del group 1' >>burst.batch
+    echo 'link del group 1' >delete.batch
 else
     for ((i = 0; i < n; i++)); do
         printf 'link del vA%d\n' "$i"
-    done >>burst.batch
+    done >delete.batch
 fi
+cat create.batch delete.batch >burst.batch
 
 # Reference listener: joins the same groups as nlwatch (link, neigh, IPv4/IPv6
 # address and route: 0x555), forces a 1 GiB receive buffer and reads nothing until
@@ -206,9 +228,10 @@ for ((t = 0; t < 100; t++)); do
 done
 [ -e ref.counts.ready ] || { echo "bench-burst: reference listener did not start" >&2; exit 1; }
 
-nl_args=(--json)
+[ "$pause" = 0 ] || [ -n "$nl_rcvbuf" ] || nl_rcvbuf=1073741824
+nl_args=(--json ${NLWATCH_BENCH_EXTRA:-})
 [ -z "$nl_rcvbuf" ] || nl_args+=(--rcvbuf "$nl_rcvbuf")
-"$nlwatch" "${nl_args[@]}" >nlwatch.jsonl 2>nlwatch.err &
+"${wrap[@]}" "$nlwatch" "${nl_args[@]}" >nlwatch.jsonl 2>nlwatch.err &
 nl_pid=$!
 ip_args=()
 [ -z "$ip_rcvbuf" ] || ip_args+=(-rc "$ip_rcvbuf")
@@ -223,6 +246,7 @@ nl_cpu0=$(cpu_ticks "$nl_pid") ip_cpu0=$(cpu_ticks "$ip_pid")
 nl_sys0=$(sys_ticks "$nl_pid") ip_sys0=$(sys_ticks "$ip_pid")
 nl_cs0=$(ctxsw "$nl_pid") ip_cs0=$(ctxsw "$ip_pid")
 nl_w0=$(writes "$nl_pid") ip_w0=$(writes "$ip_pid")
+nl_lines0=$(lines nlwatch.jsonl) ip_lines0=$(lines ipmon.txt)
 
 if [ -n "$perf_dir" ]; then
     perf record -q --call-graph dwarf,16384 -F 999 -p "$nl_pid" -o "$perf_dir/perf.data" 2>perf.err &
@@ -240,17 +264,32 @@ if [ "$syscalls" = 1 ]; then
 fi
 
 echo "bench-burst: $n veth pairs, $(wc -l <burst.batch) commands" >&2
-t0=$(date +%s.%N)
-ip -batch burst.batch
-t1=$(date +%s.%N)
-
 # Over when neither output has grown for 2 s.
-prev="" still=0
-while [ "$still" -lt 4 ]; do
-    sleep 0.5
-    now="$(lines nlwatch.jsonl) $(lines ipmon.txt)"
-    if [ "$now" = "$prev" ]; then still=$((still + 1)); else still=0; prev=$now; fi
-done
+settle() {
+    local prev="" still=0 now
+    while [ "$still" -lt 4 ]; do
+        sleep 0.5
+        now="$(lines nlwatch.jsonl) $(lines ipmon.txt)"
+        if [ "$now" = "$prev" ]; then still=$((still + 1)); else still=0; prev=$now; fi
+    done
+}
+# The two phases are run apart, so each one's CPU is known: creation comes as a
+# trickle (each command takes the kernel about a millisecond, and every message
+# wakes the listeners), deletion by group as one dense burst.
+t0=$(date +%s.%N)
+[ "$pause" = 0 ] || kill -STOP "$nl_pid"
+ip -batch create.batch
+t1=$(date +%s.%N)
+[ "$pause" = 0 ] || kill -CONT "$nl_pid"
+settle
+nl_cpu_mid=$(cpu_ticks "$nl_pid") ip_cpu_mid=$(cpu_ticks "$ip_pid")
+nl_lines_mid=$(lines nlwatch.jsonl) ip_lines_mid=$(lines ipmon.txt)
+t2=$(date +%s.%N)
+[ "$pause" = 0 ] || kill -STOP "$nl_pid"
+ip -batch delete.batch
+t3=$(date +%s.%N)
+[ "$pause" = 0 ] || kill -CONT "$nl_pid"
+settle
 
 if [ -n "$perf_dir" ]; then
     kill -INT "$perf_pid"
@@ -318,7 +357,7 @@ nl_dt=$((nl_cpu1 - nl_cpu0)) ip_dt=$((ip_cpu1 - ip_cpu0))
 
 cat <<EOF
 
-Burst: $n veth pairs, deleted $delete ($(wc -l <burst.batch) ip -batch commands), batch ran $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s
+Burst: $n veth pairs, deleted $delete ($(wc -l <burst.batch) ip -batch commands), creation ran $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s, deletion $(awk -v a="$t2" -v b="$t3" 'BEGIN { printf "%.2f", b - a }') s
 nlwatch: ${nl_args[*]}; ip: ${ip_args[*]:+${ip_args[*]} }-ts -o monitor label link address route neigh
 
 Messages by type (generated = counted by the reference listener: ${ref_drops} overruns there)
@@ -338,6 +377,8 @@ ${rows}| **total** | **$gen_total** | **$nl_total** | **$ip_total** |
 | CPU during the burst (utime+stime) | $(secs "$nl_dt") s | $(secs "$ip_dt") s |
 | of which system (stime) | $(secs $((nl_sys1 - nl_sys0))) s | $(secs $((ip_sys1 - ip_sys0))) s |
 | CPU per event received | $(us_per "$nl_dt" "$nl_total") µs | $(us_per "$ip_dt" "$ip_total") µs |
+| creation: lines, CPU per line | $((nl_lines_mid - nl_lines0)), $(us_per $((nl_cpu_mid - nl_cpu0)) $((nl_lines_mid - nl_lines0))) µs | $((ip_lines_mid - ip_lines0)), $(us_per $((ip_cpu_mid - ip_cpu0)) $((ip_lines_mid - ip_lines0))) µs |
+| deletion: lines, CPU per line | $((nl_lines - nl_lines_mid)), $(us_per $((nl_cpu1 - nl_cpu_mid)) $((nl_lines - nl_lines_mid))) µs | $((ip_lines - ip_lines_mid)), $(us_per $((ip_cpu1 - ip_cpu_mid)) $((ip_lines - ip_lines_mid))) µs |
 | context switches per event (live threads) | $(per $((nl_cs1 - nl_cs0)) "$nl_total") | $(per $((ip_cs1 - ip_cs0)) "$ip_total") |
 | write calls per event (/proc/PID/io syscw) | $(per $((nl_w1 - nl_w0)) "$nl_total") | $(per $((ip_w1 - ip_w0)) "$ip_total") |
 | CPU at start-up (before the burst) | $(secs "$nl_cpu0") s | $(secs "$ip_cpu0") s |

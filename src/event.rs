@@ -11,11 +11,12 @@
 //! per-namespace sequence number, the receive time and the action (new or del).
 
 use crate::compact::{CompactStr, HwAddr};
+use crate::json;
 use crate::names;
 use crate::wire::{
     self, consts::*, AddressMessage, LinkMessage, NeighbourMessage, NextHops, RouteMessage,
 };
-use serde::ser::{SerializeMap, Serializer};
+use serde::ser::Serializer;
 use std::fmt;
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -634,13 +635,22 @@ pub fn rfc3339(t: SystemTime) -> String {
 #[derive(Debug, Clone, Copy)]
 pub struct Rfc3339(pub SystemTime);
 
-impl fmt::Display for Rfc3339 {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Rfc3339 {
+    /// The latest time written as itself (9999-12-31T23:59:59Z); later times are
+    /// written as this one, earlier than 1970 as 1970-01-01T00:00:00Z.
+    const MAX_SECS: u64 = 253_402_300_799;
+
+    /// The 27 ASCII bytes of the text.
+    pub fn to_bytes(&self) -> [u8; 27] {
         let d = self
             .0
             .duration_since(SystemTime::UNIX_EPOCH)
             .unwrap_or_default();
-        let secs = d.as_secs();
+        let (secs, micros) = if d.as_secs() > Self::MAX_SECS {
+            (Self::MAX_SECS, 999_999)
+        } else {
+            (d.as_secs(), d.subsec_micros())
+        };
         let (days, rem) = ((secs / 86_400) as i64, secs % 86_400);
         // Howard Hinnant's civil_from_days.
         let z = days + 719_468;
@@ -652,38 +662,34 @@ impl fmt::Display for Rfc3339 {
         let day = doy - (153 * mp + 2) / 5 + 1;
         let month = if mp < 10 { mp + 3 } else { mp - 9 };
         let year = yoe + era * 400 + i64::from(month <= 2);
-        write!(
-            f,
-            "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:06}Z",
-            rem / 3600,
-            rem % 3600 / 60,
-            rem % 60,
-            d.subsec_micros()
-        )
+        let mut b = *b"0000-00-00T00:00:00.000000Z";
+        let mut put = |at: usize, width: usize, mut v: u64| {
+            for i in (at..at + width).rev() {
+                b[i] = b'0' + (v % 10) as u8;
+                v /= 10;
+            }
+        };
+        put(0, 4, year as u64);
+        put(5, 2, month as u64);
+        put(8, 2, day as u64);
+        put(11, 2, rem / 3600);
+        put(14, 2, rem % 3600 / 60);
+        put(17, 2, rem % 60);
+        put(20, 6, micros.into());
+        b
     }
 }
 
-struct Names<I>(I);
-
-impl<I: Iterator<Item = &'static str> + Clone> serde::Serialize for Names<I> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(self.0.clone())
+impl fmt::Display for Rfc3339 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let bytes = self.to_bytes();
+        // ASCII digits and separators only.
+        f.write_str(std::str::from_utf8(&bytes).map_err(|_| fmt::Error)?)
     }
 }
 
 fn table_name(table: u32) -> String {
     names::table(table).map_or_else(|| table.to_string(), str::to_string)
-}
-
-fn put_opt<M: SerializeMap, T: serde::Serialize>(
-    m: &mut M,
-    key: &str,
-    v: &Option<T>,
-) -> Result<(), M::Error> {
-    match v {
-        Some(v) => m.serialize_entry(key, v),
-        None => Ok(()),
-    }
 }
 
 /// The JSON line of design.md: `ts`, `netns`, `netns_id`, `seq`, `object`, `action`,
@@ -721,133 +727,30 @@ pub struct JsonEvent<'a> {
 
 impl serde::Serialize for JsonEvent<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let ev = self.event;
-        let mut m = s.serialize_map(None)?;
-        m.serialize_entry("ts", &format_args!("{}", Rfc3339(ev.timestamp)))?;
-        m.serialize_entry("netns", &*ev.netns.name)?;
-        m.serialize_entry("netns_id", &ev.netns.id)?;
-        m.serialize_entry("seq", &ev.seq)?;
-        m.serialize_entry("object", ev.object.kind().as_str())?;
-        m.serialize_entry("action", ev.action.as_str())?;
-        match ev.origin {
-            Origin::Live => {}
-            other => m.serialize_entry(other.as_str(), &true)?,
-        }
-        serialize_object_fields(&ev.object, &mut m)?;
-        match &ev.object {
-            Object::Link(l) => {
-                if let Some(name) = l.master.and_then(|i| self.names.name(i)) {
-                    m.serialize_entry("master", &name)?;
-                }
-                if l.link_netnsid.is_none() {
-                    if let Some(name) = l.link.and_then(|i| self.names.name(i)) {
-                        m.serialize_entry("link", &name)?;
-                    }
-                }
-            }
-            Object::Address(_) => put_opt(&mut m, "ifname", &ev.ifname)?,
-            Object::Route(_) | Object::Neighbour(_) => put_opt(&mut m, "dev", &ev.ifname)?,
-        }
-        m.end()
+        let mut f = json::SerdeFields::new(s.serialize_map(None)?);
+        json::event_fields(self.event, self.names, &mut f);
+        f.end()
     }
 }
 
-fn serialize_object_fields<M: SerializeMap>(obj: &Object, m: &mut M) -> Result<(), M::Error> {
-    match obj {
-        Object::Link(l) => {
-            m.serialize_entry("ifindex", &l.ifindex)?;
-            put_opt(m, "ifname", &l.ifname)?;
-            if l.family != AF_UNSPEC {
-                m.serialize_entry("family", names::family(l.family))?;
-            }
-            m.serialize_entry("flags", &Names(names::link_flags(l.flags)))?;
-            m.serialize_entry("change", &Names(names::link_flag_bits(l.change)))?;
-            put_opt(m, "mtu", &l.mtu)?;
-            put_opt(m, "operstate", &l.operstate.map(names::operstate))?;
-            m.serialize_entry("link_type_id", &l.link_type)?;
-            put_opt(m, "address", &l.address)?;
-            put_opt(m, "broadcast", &l.broadcast)?;
-            put_opt(m, "master_index", &l.master)?;
-            put_opt(m, "link_index", &l.link)?;
-            put_opt(m, "link_netnsid", &l.link_netnsid)?;
-            put_opt(m, "kind", &l.kind)?;
-            put_opt(m, "slave_kind", &l.slave_kind)?;
-            put_opt(m, "txqlen", &l.txqlen)?;
-            if !l.alt_names.is_empty() {
-                m.serialize_entry("altnames", &l.alt_names)?;
-            }
-        }
-        Object::Address(a) => {
-            m.serialize_entry("ifindex", &a.ifindex)?;
-            m.serialize_entry("family", names::family(a.family))?;
-            put_opt(m, "local", &a.primary())?;
-            put_opt(m, "address", &a.peer())?;
-            m.serialize_entry("prefixlen", &a.prefix_len)?;
-            put_opt(m, "broadcast", &a.broadcast)?;
-            match names::scope(a.scope) {
-                Some(name) => m.serialize_entry("scope", name)?,
-                None => m.serialize_entry("scope", &a.scope)?,
-            }
-            put_opt(m, "label", &a.label)?;
-            m.serialize_entry("flags", &Names(names::addr_flags(a.flags)))?;
-            put_opt(m, "valid_life_time", &a.valid_lft)?;
-            put_opt(m, "preferred_life_time", &a.preferred_lft)?;
-        }
-        Object::Route(r) => {
-            m.serialize_entry("family", names::family(r.family))?;
-            m.serialize_entry("dst", &r.dst_string())?;
-            if let Some(src) = r.src {
-                m.serialize_entry("src", &format!("{src}/{}", r.src_len))?;
-            }
-            put_opt(m, "gateway", &r.gateway)?;
-            put_opt(m, "oif", &r.oif)?;
-            put_opt(m, "iif", &r.iif)?;
-            m.serialize_entry("table", &table_name(r.table))?;
-            match names::protocol(r.protocol) {
-                Some(name) => m.serialize_entry("protocol", name)?,
-                None => m.serialize_entry("protocol", &r.protocol)?,
-            }
-            match names::scope(r.scope) {
-                Some("global") => m.serialize_entry("scope", "universe")?,
-                Some(name) => m.serialize_entry("scope", name)?,
-                None => m.serialize_entry("scope", &r.scope)?,
-            }
-            match names::route_type(r.route_type) {
-                Some(name) => m.serialize_entry("type", name)?,
-                None => m.serialize_entry("type", &r.route_type)?,
-            }
-            put_opt(m, "metric", &r.priority)?;
-            put_opt(m, "prefsrc", &r.prefsrc)?;
-            put_opt(m, "mtu", &r.mtu)?;
-            put_opt(m, "nhid", &r.nh_id)?;
-            m.serialize_entry("flags", &Names(names::nexthop_flags(r.flags as u8)))?;
-            if !r.nexthops.is_empty() {
-                let hops: Vec<_> = r
-                    .nexthops
-                    .iter()
-                    .map(|h| {
-                        serde_json::json!({
-                            "gateway": h.gateway,
-                            "oif": h.ifindex,
-                            "weight": h.weight,
-                            "flags": names::nexthop_flags(h.flags).collect::<Vec<_>>(),
-                        })
-                    })
-                    .collect();
-                m.serialize_entry("nexthops", &hops)?;
-            }
-        }
-        Object::Neighbour(n) => {
-            m.serialize_entry("ifindex", &n.ifindex)?;
-            m.serialize_entry("family", names::family(n.family))?;
-            put_opt(m, "dst", &n.dst)?;
-            put_opt(m, "lladdr", &n.lladdr)?;
-            m.serialize_entry("state", &Names(names::nud_states(n.state)))?;
-            m.serialize_entry("flags", &Names(names::neigh_flags(n.flags)))?;
-            put_opt(m, "master_index", &n.master)?;
-        }
+impl JsonEvent<'_> {
+    /// Appends the JSON line (without the newline) to `out`: the same text as
+    /// `serde_json::to_writer`, written without serde, several times faster (the
+    /// CLI's `--json` uses it).
+    ///
+    /// ```
+    /// # use nlwatch::event::{Event, JsonEvent};
+    /// # fn show(event: &Event) {
+    /// let mut line = Vec::new();
+    /// JsonEvent { event, names: &|_| None }.write_line(&mut line);
+    /// assert_eq!(line, serde_json::to_vec(event).unwrap());
+    /// # }
+    /// ```
+    pub fn write_line(&self, out: &mut Vec<u8>) {
+        let mut w = json::Writer::new(out);
+        json::event_fields(self.event, self.names, &mut w);
+        w.end();
     }
-    Ok(())
 }
 
 /// A resolver of interface names for display: `ifindex -> name`.

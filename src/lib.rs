@@ -30,6 +30,7 @@ mod discover;
 mod error;
 pub mod event;
 mod filter;
+mod json;
 mod monitor;
 pub mod names;
 mod netns;
@@ -45,7 +46,8 @@ pub use error::Error;
 pub use event::{Action, Event, NetnsTag, Object, ObjectKind, Origin};
 pub use filter::Filter;
 pub use monitor::{
-    Builder, Monitor, NamespaceHandle, NamespaceStats, DEFAULT_CAPACITY, DEFAULT_RCVBUF,
+    Builder, Monitor, NamespaceHandle, NamespaceStats, DEFAULT_BATCH_WINDOW, DEFAULT_CAPACITY,
+    DEFAULT_RCVBUF,
 };
 pub use netns::{Netns, NETNS_RUN_DIR};
 pub use state::Snapshot;

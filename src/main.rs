@@ -6,7 +6,8 @@ use crossbeam_channel::select;
 use nix::sys::signal::{SigSet, Signal};
 use nlwatch::event::{rfc3339, write_text, JsonEvent};
 use nlwatch::{
-    Action, Event, GoneReason, Item, Monitor, Netns, Object, ObjectKind, Origin, NETNS_RUN_DIR,
+    Action, CompactStr, Event, GoneReason, Item, Monitor, Netns, Object, ObjectKind, Origin,
+    NETNS_RUN_DIR,
 };
 use std::collections::HashMap;
 use std::io::{self, Write};
@@ -51,6 +52,11 @@ struct Args {
     /// Receive buffer to request per namespace, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = nlwatch::DEFAULT_RCVBUF)]
     rcvbuf: usize,
+    /// While changes keep coming, let them gather for up to MS milliseconds
+    /// before reading them (0 reads each at once; a lone change is never
+    /// delayed). Fewer wake-ups: much less CPU during bursts.
+    #[arg(long, value_name = "MS", default_value = "2", value_parser = parse_window)]
+    batch_window: std::time::Duration,
     /// Watch the namespace NAME under /run/netns (repeatable). Without any
     /// namespace option the current namespace is watched.
     #[arg(long = "netns", value_name = "NAME")]
@@ -107,6 +113,17 @@ impl Args {
     }
 }
 
+fn parse_window(s: &str) -> Result<std::time::Duration, String> {
+    match s.parse::<f64>() {
+        Ok(ms) if (0.0..=1000.0).contains(&ms) => {
+            Ok(std::time::Duration::from_secs_f64(ms / 1000.0))
+        }
+        _ => Err(format!(
+            "{s:?} is not a number of milliseconds from 0 to 1000"
+        )),
+    }
+}
+
 fn parse_object(s: &str) -> Result<ObjectKind, String> {
     s.parse()
 }
@@ -115,15 +132,14 @@ fn parse_object(s: &str) -> Result<ObjectKind, String> {
 /// per namespace.
 #[derive(Default)]
 struct IfNames {
-    known: HashMap<(u64, u32), String>,
+    known: HashMap<(u64, u32), CompactStr>,
 }
 
 impl IfNames {
     fn learn(&mut self, ev: &Event) {
         if let Object::Link(l) = &ev.object {
             if let Some(name) = &l.ifname {
-                self.known
-                    .insert((ev.netns.id, l.ifindex), name.to_string());
+                self.known.insert((ev.netns.id, l.ifindex), name.clone());
             }
         }
     }
@@ -134,7 +150,9 @@ impl IfNames {
                 return Some(name.to_string());
             }
         }
-        self.known.get(&(ev.netns.id, ifindex)).cloned()
+        self.known
+            .get(&(ev.netns.id, ifindex))
+            .map(|n| n.to_string())
     }
 }
 
@@ -197,21 +215,18 @@ fn ns_prefix(args: &Args, name: &str) -> String {
     }
 }
 
-fn print_event(
-    out: &mut impl Write,
-    ev: &Event,
-    args: &Args,
-    names: &mut IfNames,
-) -> io::Result<()> {
+/// Appends the line of `ev` to `out`.
+fn print_event(out: &mut Vec<u8>, ev: &Event, args: &Args, names: &mut IfNames) -> io::Result<()> {
     names.learn(ev);
     if args.json {
         let lookup = |i: u32| names.get(ev, i);
-        let line = JsonEvent {
+        JsonEvent {
             event: ev,
             names: &lookup,
-        };
-        serde_json::to_writer(&mut *out, &line).map_err(io::Error::other)?;
-        out.write_all(b"\n")
+        }
+        .write_line(out);
+        out.push(b'\n');
+        Ok(())
     } else {
         let mut line = String::with_capacity(128);
         if args.timestamp {
@@ -228,7 +243,8 @@ fn print_event(
     }
 }
 
-fn print(out: &mut impl Write, item: &Item, args: &Args, names: &mut IfNames) -> io::Result<()> {
+/// Appends the line of `item`, if it has one, to `out`.
+fn print(out: &mut Vec<u8>, item: &Item, args: &Args, names: &mut IfNames) -> io::Result<()> {
     match item {
         Item::Event(ev) => {
             print_event(out, ev, args, names)?;
@@ -302,6 +318,7 @@ fn build(args: &Args) -> Result<Monitor, String> {
     Monitor::builder()
         .objects(args.objects())
         .rcvbuf(args.rcvbuf)
+        .batch_window(args.batch_window)
         .list_existing(args.dump)
         .build()
         .map_err(|e| e.to_string())
@@ -333,7 +350,8 @@ fn watch(args: Args) -> Result<(), String> {
     monitor.add_sink(
         nlwatch::Filter::new(),
         Box::new(Printer {
-            out: io::BufWriter::with_capacity(64 * 1024, io::stdout()),
+            out: Vec::with_capacity(OUT_BUFFER),
+            stdout: io::stdout(),
             args: args.clone(),
             names: IfNames::default(),
             failed: Some(failed_tx),
@@ -366,9 +384,15 @@ fn watch(args: Args) -> Result<(), String> {
     result
 }
 
+/// Output is written to stdout when this much is pending, and whenever the reader
+/// has nothing more to read.
+const OUT_BUFFER: usize = 64 * 1024;
+
 /// Prints items as the reader publishes them.
 struct Printer {
-    out: io::BufWriter<io::Stdout>,
+    /// Lines not yet written.
+    out: Vec<u8>,
+    stdout: io::Stdout,
     args: Args,
     names: IfNames,
     /// Taken at the first write error, which ends printing.
@@ -376,6 +400,12 @@ struct Printer {
 }
 
 impl Printer {
+    fn flush(&mut self) {
+        let result = self.stdout.lock().write_all(&self.out);
+        self.out.clear();
+        self.check(result);
+    }
+
     fn check(&mut self, result: io::Result<()>) {
         if let Err(e) = result {
             if let Some(tx) = self.failed.take() {
@@ -390,13 +420,15 @@ impl nlwatch::Sink for Printer {
         if self.failed.is_some() {
             let result = print(&mut self.out, item, &self.args, &mut self.names);
             self.check(result);
+            if self.out.len() >= OUT_BUFFER {
+                self.flush();
+            }
         }
     }
 
     fn idle(&mut self) {
-        if self.failed.is_some() {
-            let result = self.out.flush();
-            self.check(result);
+        if self.failed.is_some() && !self.out.is_empty() {
+            self.flush();
         }
     }
 }
@@ -426,8 +458,8 @@ fn snapshot(args: Args) -> Result<(), String> {
             Err(e) => return Err(format!("the namespaces' dumps did not complete: {e}")),
         }
     }
-    let stdout = io::stdout();
-    let mut out = io::BufWriter::new(stdout.lock());
+    let mut stdout = io::stdout().lock();
+    let mut out = Vec::with_capacity(OUT_BUFFER);
     let mut names = IfNames::default();
     let now = SystemTime::now();
     let mut result = Ok(());
@@ -447,18 +479,25 @@ fn snapshot(args: Args) -> Result<(), String> {
                 }),
                 object,
             };
-            if let Err(e) = print_event(&mut out, &ev, &args, &mut names) {
+            let printed = print_event(&mut out, &ev, &args, &mut names);
+            if let Err(e) = printed.and_then(|()| {
+                if out.len() >= OUT_BUFFER {
+                    stdout.write_all(&out)?;
+                    out.clear();
+                }
+                Ok(())
+            }) {
                 result = Err(e);
                 break 'all;
             }
         }
     }
-    match result.and_then(|()| out.flush()) {
+    match result.and_then(|()| stdout.write_all(&out).and_then(|()| stdout.flush())) {
         Ok(()) => {}
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
         Err(e) => return Err(format!("cannot write output: {e}")),
     }
-    drop(out);
+    drop(stdout);
     monitor.shutdown();
     Ok(())
 }

@@ -27,6 +27,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
+use std::time::Duration;
 
 /// Counters of one watched namespace.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -107,7 +108,12 @@ pub struct Builder {
     readers: usize,
     list_existing: bool,
     synthesize: bool,
+    batch_window: Duration,
 }
+
+/// How long a reader lets notifications gather by default while they keep coming
+/// (see [`Builder::batch_window`]).
+pub const DEFAULT_BATCH_WINDOW: Duration = Duration::from_millis(2);
 
 /// Receive buffer requested by default: 4 MiB, enough for bursts of tens of
 /// thousands of notifications (the kernel's default is about 208 KiB).
@@ -125,6 +131,7 @@ impl Default for Builder {
             readers: 1,
             list_existing: false,
             synthesize: true,
+            batch_window: DEFAULT_BATCH_WINDOW,
         }
     }
 }
@@ -191,6 +198,26 @@ impl Builder {
         self
     }
 
+    /// While notifications keep coming, let them gather for up to `window` before
+    /// reading them, instead of waking the reader for each one (default:
+    /// [`DEFAULT_BATCH_WINDOW`], 2 ms; `Duration::ZERO` turns it off; at most 1 s).
+    ///
+    /// A reader with nothing to read blocks until the kernel sends something, and
+    /// the first notification after a quiet spell is read at once. Only after a
+    /// wake-up that found notifications does the reader pause for `window` before
+    /// looking again, and it stops pausing as soon as a look finds nothing, or
+    /// finds more than it reads in one go. So a lone change is delivered without
+    /// delay, and during a burst each change waits at most `window`, while the
+    /// reader wakes once per window instead of once per message: each wake-up
+    /// costs far more CPU than decoding a message (see BENCHMARKS.md, "Burst").
+    /// Notifications pile up in the socket meanwhile: keep `window` times the
+    /// kernel's notification rate (at most about 100,000 per second, each taking
+    /// about 1 KiB of the receive buffer) well inside [`Builder::rcvbuf`].
+    pub fn batch_window(mut self, window: Duration) -> Self {
+        self.batch_window = window.min(Duration::from_secs(1));
+        self
+    }
+
     /// Starts the reader threads. No namespace is watched yet: subscribe first,
     /// then add namespaces with [`Monitor::add_namespace`] or [`Monitor::watch_dir`],
     /// so that no event can slip out between a socket opening and a subscription.
@@ -222,6 +249,7 @@ impl Builder {
             rcvbuf: self.rcvbuf,
             capacity: self.capacity,
             overflow: self.overflow,
+            batch_window: self.batch_window,
             discovery: Mutex::new(None),
         });
         let mut threads = Vec::with_capacity(self.readers);
@@ -276,6 +304,7 @@ pub(crate) struct Shared {
     rcvbuf: Option<usize>,
     capacity: usize,
     overflow: Overflow,
+    pub(crate) batch_window: Duration,
     discovery: Mutex<Option<(Arc<Discovery>, JoinHandle<()>)>>,
 }
 

@@ -248,16 +248,45 @@ impl Reader {
     }
 }
 
+/// What one look at a socket found.
+#[derive(Debug, Clone, Copy, Default)]
+struct Drained {
+    /// At least one datagram was read.
+    read: bool,
+    /// [`BATCH`] datagrams were read and more may be waiting.
+    more: bool,
+}
+
 /// The body of reader thread `index`.
+///
+/// Waits in `epoll_wait` while nothing is readable. After a wake-up that found
+/// notifications (and read every socket empty), it sleeps the batch window
+/// before looking again without blocking, so that a burst is read in batches
+/// rather than one wake-up per message; the first look that finds nothing sends
+/// it back to blocking. See `Builder::batch_window`.
 pub(crate) fn run(shared: &Arc<Shared>, index: usize) {
     let reader = &shared.readers[index];
+    let window = shared.batch_window;
     let mut events = [EpollEvent::empty(); 64];
     let mut failed: Vec<(u64, i32)> = Vec::new();
+    // What the last look found: `read` makes the next one linger first, `more`
+    // makes it come at once.
+    let mut last = Drained::default();
     loop {
-        // Nothing is readable right now (or this is the first wait): let sinks
-        // flush before blocking.
+        // Nothing more is readable for now: let sinks flush before waiting.
         shared.bus.idle();
-        let n = match reader.epoll.wait(&mut events, EpollTimeout::NONE) {
+        let timeout = if last.more {
+            EpollTimeout::ZERO
+        } else if last.read && !window.is_zero() {
+            std::thread::sleep(window);
+            EpollTimeout::ZERO
+        } else {
+            EpollTimeout::NONE
+        };
+        if shared.stopping() {
+            return;
+        }
+        let n = match reader.epoll.wait(&mut events, timeout) {
             Ok(n) => n,
             Err(nix::errno::Errno::EINTR) => continue,
             Err(_) => return,
@@ -265,6 +294,7 @@ pub(crate) fn run(shared: &Arc<Shared>, index: usize) {
         if shared.stopping() {
             return;
         }
+        last = Drained::default();
         for ev in &events[..n] {
             if ev.data() == WAKE_TOKEN {
                 let _ = reader.wake.read();
@@ -272,8 +302,12 @@ pub(crate) fn run(shared: &Arc<Shared>, index: usize) {
             }
             let mut entries = reader.entries.lock();
             if let Some(entry) = entries.get_mut(&ev.data()) {
-                if let Err(errno) = drain(entry, shared) {
-                    failed.push((ev.data(), errno));
+                match drain(entry, shared) {
+                    Ok(d) => {
+                        last.read |= d.read;
+                        last.more |= d.more;
+                    }
+                    Err(errno) => failed.push((ev.data(), errno)),
                 }
             }
         }
@@ -286,54 +320,60 @@ pub(crate) fn run(shared: &Arc<Shared>, index: usize) {
 
 /// Reads up to [`BATCH`] datagrams from one socket and publishes what they carry.
 /// `Err(errno)` when the socket failed for good.
-fn drain(entry: &mut Entry, shared: &Shared) -> Result<(), i32> {
+fn drain(entry: &mut Entry, shared: &Shared) -> Result<Drained, i32> {
+    let mut found = Drained::default();
     for _ in 0..BATCH {
         match entry.socket.recv() {
-            Ok(Received::Kernel(bytes)) => {
-                let now = SystemTime::now();
-                // The bytes borrow the socket's buffer; the rest of the entry is
-                // borrowed apart from it.
-                let Entry {
-                    ns,
-                    policy,
-                    seq,
-                    state,
-                    sync,
-                    ..
-                } = entry;
-                let mut out = Out {
-                    ns,
-                    policy,
-                    seq,
-                    state,
-                    now,
-                    shared,
-                };
-                let mut next = None;
-                for msg in Messages::new(bytes) {
-                    let Ok(msg) = msg else {
-                        out.ns
-                            .counters
-                            .decode_errors
-                            .fetch_add(1, Ordering::Relaxed);
-                        break;
-                    };
-                    if let Some(step) = handle_message(&msg, &mut out, sync) {
-                        next = Some(step);
+            Ok(received) => {
+                found.read = true;
+                match received {
+                    Received::Kernel(bytes) => {
+                        let now = SystemTime::now();
+                        // The bytes borrow the socket's buffer; the rest of the entry
+                        // is borrowed apart from it.
+                        let Entry {
+                            ns,
+                            policy,
+                            seq,
+                            state,
+                            sync,
+                            ..
+                        } = entry;
+                        let mut out = Out {
+                            ns,
+                            policy,
+                            seq,
+                            state,
+                            now,
+                            shared,
+                        };
+                        let mut next = None;
+                        for msg in Messages::new(bytes) {
+                            let Ok(msg) = msg else {
+                                out.ns
+                                    .counters
+                                    .decode_errors
+                                    .fetch_add(1, Ordering::Relaxed);
+                                break;
+                            };
+                            if let Some(step) = handle_message(&msg, &mut out, sync) {
+                                next = Some(step);
+                            }
+                        }
+                        if let Some(step) = next {
+                            advance(entry, step, now, shared);
+                        }
+                    }
+                    Received::Foreign { .. } => {
+                        let c = &entry.ns.counters;
+                        c.foreign_dropped.fetch_add(1, Ordering::Relaxed);
+                    }
+                    Received::Truncated { .. } => {
+                        let c = &entry.ns.counters;
+                        c.truncated.fetch_add(1, Ordering::Relaxed);
+                        overrun(entry, shared);
                     }
                 }
-                if let Some(step) = next {
-                    advance(entry, step, now, shared);
-                }
-            }
-            Ok(Received::Foreign { .. }) => {
-                let c = &entry.ns.counters;
-                c.foreign_dropped.fetch_add(1, Ordering::Relaxed);
-            }
-            Ok(Received::Truncated { .. }) => {
-                let c = &entry.ns.counters;
-                c.truncated.fetch_add(1, Ordering::Relaxed);
-                overrun(entry, shared);
             }
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                 // A round that could not be started earlier is tried again now.
@@ -342,7 +382,7 @@ fn drain(entry: &mut Entry, shared: &Shared) -> Result<(), i32> {
                     entry.ns.counters.resyncs.fetch_add(1, Ordering::Relaxed);
                     let _ = entry.begin(Purpose::Resync);
                 }
-                return Ok(());
+                return Ok(found);
             }
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(e) if e.raw_os_error() == Some(nix::libc::ENOBUFS) => {
@@ -352,7 +392,8 @@ fn drain(entry: &mut Entry, shared: &Shared) -> Result<(), i32> {
             Err(e) => return Err(e.raw_os_error().unwrap_or(0)),
         }
     }
-    Ok(())
+    found.more = true;
+    Ok(found)
 }
 
 /// Notifications were lost: say so, and re-dump everything once the dump in

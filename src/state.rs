@@ -228,6 +228,18 @@ pub(crate) struct NsState {
     /// ifindex -> the addresses, routes and neighbours that use it, so a link's
     /// deletion finds its dependents without scanning everything.
     users: HashMap<u32, BTreeSet<Key>>,
+    /// Preferred source address -> the IPv4 routes that name it, so an address's
+    /// removal finds the routes the kernel flushes with it without a scan.
+    by_prefsrc: HashMap<IpAddr, BTreeSet<RouteKey>>,
+}
+
+/// The preferred source of `r` when the view indexes it (IPv4 routes only).
+fn indexed_prefsrc(r: &Route) -> Option<IpAddr> {
+    if r.family == AF_INET {
+        r.prefsrc
+    } else {
+        None
+    }
 }
 
 impl NsState {
@@ -268,6 +280,9 @@ impl NsState {
                 self.addresses.insert(k, o);
             }
             (Key::Route(k), Object::Route(o)) => {
+                if let Some(src) = indexed_prefsrc(&o) {
+                    self.by_prefsrc.entry(src).or_default().insert(k);
+                }
                 self.routes.insert(k, o);
             }
             (Key::Neighbour(k), Object::Neighbour(o)) => {
@@ -277,25 +292,44 @@ impl NsState {
         }
     }
 
-    /// Forgets which links the object kept under `key` uses.
+    /// Forgets which links (and, for a route, which preferred source) the object
+    /// kept under `key` uses.
     fn unlink(&mut self, key: &Key) {
-        let used: Vec<u32> = match key {
-            Key::Link(_) => return,
-            Key::Address(k) => self.addresses.get(k).map(|a| vec![a.ifindex]),
-            Key::Route(k) => self.routes.get(k).map(|r| {
-                r.oif
-                    .into_iter()
-                    .chain(r.nexthops.iter().map(|h| h.ifindex))
-                    .collect()
-            }),
-            Key::Neighbour(k) => self.neighbours.get(k).map(|n| vec![n.ifindex]),
-        }
-        .unwrap_or_default();
-        for ifindex in used {
-            if let Some(set) = self.users.get_mut(&ifindex) {
+        let users = &mut self.users;
+        let mut forget = |ifindex: u32| {
+            if let Some(set) = users.get_mut(&ifindex) {
                 set.remove(key);
                 if set.is_empty() {
-                    self.users.remove(&ifindex);
+                    users.remove(&ifindex);
+                }
+            }
+        };
+        match key {
+            Key::Link(_) => {}
+            Key::Address(k) => {
+                if let Some(a) = self.addresses.get(k) {
+                    forget(a.ifindex);
+                }
+            }
+            Key::Route(k) => {
+                if let Some(r) = self.routes.get(k) {
+                    r.oif
+                        .into_iter()
+                        .chain(r.nexthops.iter().map(|h| h.ifindex))
+                        .for_each(&mut forget);
+                    if let Some(src) = indexed_prefsrc(r) {
+                        if let Some(set) = self.by_prefsrc.get_mut(&src) {
+                            set.remove(k);
+                            if set.is_empty() {
+                                self.by_prefsrc.remove(&src);
+                            }
+                        }
+                    }
+                }
+            }
+            Key::Neighbour(k) => {
+                if let Some(n) = self.neighbours.get(k) {
+                    forget(n.ifindex);
                 }
             }
         }
@@ -379,11 +413,10 @@ impl NsState {
     /// The IPv4 routes whose preferred source is `local`: what the kernel flushes,
     /// unannounced, when that address is removed.
     pub(crate) fn ipv4_routes_with_prefsrc(&self, local: IpAddr) -> Vec<Key> {
-        self.routes
-            .iter()
-            .filter(|(_, r)| r.family == AF_INET && r.prefsrc == Some(local))
-            .map(|(k, _)| Key::Route(*k))
-            .collect()
+        self.by_prefsrc
+            .get(&local)
+            .map(|set| set.iter().map(|k| Key::Route(*k)).collect())
+            .unwrap_or_default()
     }
 
     /// A copy of the objects of the `kinds` given.
@@ -531,5 +564,45 @@ mod tests {
         assert_eq!(s.dependents(3).len(), 5);
         // And link 4 no longer counts it among its users.
         assert_eq!(s.dependents(4).len(), 2);
+    }
+
+    #[test]
+    fn routes_by_preferred_source_follow_replacement_and_removal() {
+        let with_src = |dst: &str, src: &str| match route4(dst, Some(3), &[]) {
+            Object::Route(r) => Object::Route(Route {
+                prefsrc: ip(src),
+                ..r
+            }),
+            _ => unreachable!(),
+        };
+        let mut s = NsState::default();
+        s.apply(Action::New, &with_src("10.1.0.0", "10.0.0.1"));
+        s.apply(Action::New, &with_src("10.2.0.0", "10.0.0.1"));
+        s.apply(Action::New, &with_src("10.3.0.0", "10.0.0.2"));
+        let a = ip("10.0.0.1").unwrap();
+        let b = ip("10.0.0.2").unwrap();
+        assert_eq!(s.ipv4_routes_with_prefsrc(a).len(), 2);
+        assert_eq!(s.ipv4_routes_with_prefsrc(b).len(), 1);
+        // Replaced under the same key with another source: it moves.
+        s.apply(Action::New, &with_src("10.2.0.0", "10.0.0.2"));
+        assert_eq!(s.ipv4_routes_with_prefsrc(a).len(), 1);
+        assert_eq!(s.ipv4_routes_with_prefsrc(b).len(), 2);
+        // Removed: forgotten, and the emptied entry with it.
+        s.apply(Action::Del, &with_src("10.1.0.0", "10.0.0.1"));
+        assert!(s.ipv4_routes_with_prefsrc(a).is_empty());
+        assert!(!s.by_prefsrc.contains_key(&a));
+        // IPv6 routes are not indexed (the kernel flushes by prefsrc for IPv4 only).
+        let v6 = Object::Route(Route {
+            family: AF_INET6,
+            dst: ip("2001:db8::"),
+            dst_len: 64,
+            prefsrc: ip("2001:db8::1"),
+            oif: Some(3),
+            ..Route::default()
+        });
+        s.apply(Action::New, &v6);
+        assert!(s
+            .ipv4_routes_with_prefsrc(ip("2001:db8::1").unwrap())
+            .is_empty());
     }
 }
