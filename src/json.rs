@@ -24,63 +24,81 @@ use serde::ser::SerializeMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::SystemTime;
 
-/// Receives the fields of an event, in order. Keys are fixed ASCII names.
+/// A field name: plain ASCII, and the same as it is written between fields.
+#[derive(Clone, Copy)]
+pub(crate) struct Name {
+    bare: &'static str,
+    /// `,"bare":`
+    json: &'static str,
+}
+
+/// The [`Name`] of a field, from a string literal.
+macro_rules! k {
+    ($name:literal) => {
+        Name {
+            bare: $name,
+            json: concat!(",\"", $name, "\":"),
+        }
+    };
+}
+
+/// Receives the fields of an event, in order.
 pub(crate) trait Fields {
     /// A string from the kernel or the caller: may need escaping.
-    fn str(&mut self, key: &'static str, v: &str);
+    fn str(&mut self, key: Name, v: &str);
     /// A name from nlwatch's own tables (`names`): plain ASCII, never escaped.
-    fn word(&mut self, key: &'static str, v: &'static str);
+    fn word(&mut self, key: Name, v: &'static str);
     /// An unsigned number.
-    fn num(&mut self, key: &'static str, v: u64);
+    fn num(&mut self, key: Name, v: u64);
     /// A signed number.
-    fn int(&mut self, key: &'static str, v: i64);
+    fn int(&mut self, key: Name, v: i64);
     /// `true`.
-    fn yes(&mut self, key: &'static str);
+    fn yes(&mut self, key: Name);
     /// An IP address, as a string.
-    fn ip(&mut self, key: &'static str, v: Option<IpAddr>);
+    fn ip(&mut self, key: Name, v: Option<IpAddr>);
     /// `"ADDR/LEN"`, or `"ADDR"` alone when `len` is `None`.
-    fn prefix(&mut self, key: &'static str, v: IpAddr, len: Option<u8>);
+    fn prefix(&mut self, key: Name, v: IpAddr, len: Option<u8>);
     /// A link-layer address, as a string.
-    fn hw(&mut self, key: &'static str, v: &HwAddr);
+    fn hw(&mut self, key: Name, v: &HwAddr);
     /// An RFC 3339 time, as a string.
-    fn time(&mut self, key: &'static str, v: SystemTime);
+    fn time(&mut self, key: Name, v: SystemTime);
     /// A list of names from nlwatch's tables.
-    fn words(&mut self, key: &'static str, v: &mut dyn Iterator<Item = &'static str>);
+    fn words(&mut self, key: Name, v: &mut dyn Iterator<Item = &'static str>);
     /// A list of strings from the kernel.
-    fn strs(&mut self, key: &'static str, v: &[CompactStr]);
+    fn strs(&mut self, key: Name, v: &[CompactStr]);
     /// The next hops of a multipath route: a list of objects of [`hop_fields`].
-    fn hops(&mut self, key: &'static str, v: &[NextHop]);
+    fn hops(&mut self, key: Name, v: &[NextHop]);
 }
 
 /// The fields of one next hop, in the order of the JSON line.
 fn hop_fields(h: &NextHop, f: &mut impl Fields) {
     // Absent gateways are `null` here (a hop's shape does not change).
-    f.ip("gateway", h.gateway);
-    f.num("oif", h.ifindex.into());
-    f.num("weight", h.weight.into());
-    f.words("flags", &mut names::nexthop_flags(h.flags));
+    f.ip(k!("gateway"), h.gateway);
+    f.num(k!("oif"), h.ifindex.into());
+    f.num(k!("weight"), h.weight.into());
+    f.words(k!("flags"), &mut names::nexthop_flags(h.flags));
 }
 
-fn opt_num(f: &mut impl Fields, key: &'static str, v: Option<impl Into<u64>>) {
+fn opt_num(f: &mut impl Fields, key: Name, v: Option<impl Into<u64>>) {
     if let Some(v) = v {
         f.num(key, v.into());
     }
 }
 
-fn opt_ip(f: &mut impl Fields, key: &'static str, v: Option<IpAddr>) {
+fn opt_ip(f: &mut impl Fields, key: Name, v: Option<IpAddr>) {
     if v.is_some() {
         f.ip(key, v);
     }
 }
 
-fn opt_str(f: &mut impl Fields, key: &'static str, v: &Option<CompactStr>) {
+fn opt_str(f: &mut impl Fields, key: Name, v: &Option<CompactStr>) {
     if let Some(v) = v {
         f.str(key, v);
     }
 }
 
 /// A name from a table, or the number when the table has none.
-fn word_or_num(f: &mut impl Fields, key: &'static str, name: Option<&'static str>, n: u8) {
+fn word_or_num(f: &mut impl Fields, key: Name, name: Option<&'static str>, n: u8) {
     match name {
         Some(name) => f.word(key, name),
         None => f.num(key, n.into()),
@@ -91,127 +109,129 @@ fn word_or_num(f: &mut impl Fields, key: &'static str, name: Option<&'static str
 /// `dump`/`resync`/`synthesized` when not live, then the object's fields named as
 /// `ip -j` names them, then the names of the interfaces it refers to.
 pub(crate) fn event_fields(ev: &Event, names: &dyn IfNames, f: &mut impl Fields) {
-    f.time("ts", ev.timestamp);
-    f.str("netns", &ev.netns.name);
-    f.num("netns_id", ev.netns.id);
-    f.num("seq", ev.seq);
-    f.word("object", ev.object.kind().as_str());
-    f.word("action", ev.action.as_str());
+    f.time(k!("ts"), ev.timestamp);
+    f.str(k!("netns"), &ev.netns.name);
+    f.num(k!("netns_id"), ev.netns.id);
+    f.num(k!("seq"), ev.seq);
+    f.word(k!("object"), ev.object.kind().as_str());
+    f.word(k!("action"), ev.action.as_str());
     match ev.origin {
         Origin::Live => {}
-        other => f.yes(other.as_str()),
+        Origin::Dump => f.yes(k!("dump")),
+        Origin::Resync => f.yes(k!("resync")),
+        Origin::Synthesized => f.yes(k!("synthesized")),
     }
     object_fields(&ev.object, f);
     match &ev.object {
         Object::Link(l) => {
             if let Some(name) = l.master.and_then(|i| names.name(i)) {
-                f.str("master", &name);
+                f.str(k!("master"), &name);
             }
             if l.link_netnsid.is_none() {
                 if let Some(name) = l.link.and_then(|i| names.name(i)) {
-                    f.str("link", &name);
+                    f.str(k!("link"), &name);
                 }
             }
         }
-        Object::Address(_) => opt_str(f, "ifname", &ev.ifname),
-        Object::Route(_) | Object::Neighbour(_) => opt_str(f, "dev", &ev.ifname),
+        Object::Address(_) => opt_str(f, k!("ifname"), &ev.ifname),
+        Object::Route(_) | Object::Neighbour(_) => opt_str(f, k!("dev"), &ev.ifname),
     }
 }
 
 fn object_fields(obj: &Object, f: &mut impl Fields) {
     match obj {
         Object::Link(l) => {
-            f.num("ifindex", l.ifindex.into());
-            opt_str(f, "ifname", &l.ifname);
+            f.num(k!("ifindex"), l.ifindex.into());
+            opt_str(f, k!("ifname"), &l.ifname);
             if l.family != AF_UNSPEC {
-                f.word("family", names::family(l.family));
+                f.word(k!("family"), names::family(l.family));
             }
-            f.words("flags", &mut names::link_flags(l.flags));
-            f.words("change", &mut names::link_flag_bits(l.change));
-            opt_num(f, "mtu", l.mtu);
+            f.words(k!("flags"), &mut names::link_flags(l.flags));
+            f.words(k!("change"), &mut names::link_flag_bits(l.change));
+            opt_num(f, k!("mtu"), l.mtu);
             if let Some(s) = l.operstate {
-                f.word("operstate", names::operstate(s));
+                f.word(k!("operstate"), names::operstate(s));
             }
-            f.num("link_type_id", l.link_type.into());
+            f.num(k!("link_type_id"), l.link_type.into());
             if let Some(a) = &l.address {
-                f.hw("address", a);
+                f.hw(k!("address"), a);
             }
             if let Some(a) = &l.broadcast {
-                f.hw("broadcast", a);
+                f.hw(k!("broadcast"), a);
             }
-            opt_num(f, "master_index", l.master);
-            opt_num(f, "link_index", l.link);
+            opt_num(f, k!("master_index"), l.master);
+            opt_num(f, k!("link_index"), l.link);
             if let Some(id) = l.link_netnsid {
-                f.int("link_netnsid", id.into());
+                f.int(k!("link_netnsid"), id.into());
             }
-            opt_str(f, "kind", &l.kind);
-            opt_str(f, "slave_kind", &l.slave_kind);
-            opt_num(f, "txqlen", l.txqlen);
+            opt_str(f, k!("kind"), &l.kind);
+            opt_str(f, k!("slave_kind"), &l.slave_kind);
+            opt_num(f, k!("txqlen"), l.txqlen);
             if !l.alt_names.is_empty() {
-                f.strs("altnames", &l.alt_names);
+                f.strs(k!("altnames"), &l.alt_names);
             }
         }
         Object::Address(a) => {
-            f.num("ifindex", a.ifindex.into());
-            f.word("family", names::family(a.family));
-            opt_ip(f, "local", a.primary());
-            opt_ip(f, "address", a.peer());
-            f.num("prefixlen", a.prefix_len.into());
-            opt_ip(f, "broadcast", a.broadcast);
-            word_or_num(f, "scope", names::scope(a.scope), a.scope);
-            opt_str(f, "label", &a.label);
-            f.words("flags", &mut names::addr_flags(a.flags));
-            opt_num(f, "valid_life_time", a.valid_lft);
-            opt_num(f, "preferred_life_time", a.preferred_lft);
+            f.num(k!("ifindex"), a.ifindex.into());
+            f.word(k!("family"), names::family(a.family));
+            opt_ip(f, k!("local"), a.primary());
+            opt_ip(f, k!("address"), a.peer());
+            f.num(k!("prefixlen"), a.prefix_len.into());
+            opt_ip(f, k!("broadcast"), a.broadcast);
+            word_or_num(f, k!("scope"), names::scope(a.scope), a.scope);
+            opt_str(f, k!("label"), &a.label);
+            f.words(k!("flags"), &mut names::addr_flags(a.flags));
+            opt_num(f, k!("valid_life_time"), a.valid_lft);
+            opt_num(f, k!("preferred_life_time"), a.preferred_lft);
         }
         Object::Route(r) => {
-            f.word("family", names::family(r.family));
+            f.word(k!("family"), names::family(r.family));
             let full = if r.family == crate::wire::consts::AF_INET6 {
                 128
             } else {
                 32
             };
             match r.dst {
-                None if r.dst_len == 0 => f.word("dst", "default"),
-                None => f.str("dst", &format!("default/{}", r.dst_len)),
-                Some(dst) if r.dst_len == full => f.prefix("dst", dst, None),
-                Some(dst) => f.prefix("dst", dst, Some(r.dst_len)),
+                None if r.dst_len == 0 => f.word(k!("dst"), "default"),
+                None => f.str(k!("dst"), &format!("default/{}", r.dst_len)),
+                Some(dst) if r.dst_len == full => f.prefix(k!("dst"), dst, None),
+                Some(dst) => f.prefix(k!("dst"), dst, Some(r.dst_len)),
             }
             if let Some(src) = r.src {
-                f.prefix("src", src, Some(r.src_len));
+                f.prefix(k!("src"), src, Some(r.src_len));
             }
-            opt_ip(f, "gateway", r.gateway);
-            opt_num(f, "oif", r.oif);
-            opt_num(f, "iif", r.iif);
+            opt_ip(f, k!("gateway"), r.gateway);
+            opt_num(f, k!("oif"), r.oif);
+            opt_num(f, k!("iif"), r.iif);
             match names::table(r.table) {
-                Some(name) => f.word("table", name),
-                None => f.str("table", itoa::Buffer::new().format(r.table)),
+                Some(name) => f.word(k!("table"), name),
+                None => f.str(k!("table"), itoa::Buffer::new().format(r.table)),
             }
-            word_or_num(f, "protocol", names::protocol(r.protocol), r.protocol);
+            word_or_num(f, k!("protocol"), names::protocol(r.protocol), r.protocol);
             match names::scope(r.scope) {
-                Some("global") => f.word("scope", "universe"),
-                name => word_or_num(f, "scope", name, r.scope),
+                Some("global") => f.word(k!("scope"), "universe"),
+                name => word_or_num(f, k!("scope"), name, r.scope),
             }
-            word_or_num(f, "type", names::route_type(r.route_type), r.route_type);
-            opt_num(f, "metric", r.priority);
-            opt_ip(f, "prefsrc", r.prefsrc);
-            opt_num(f, "mtu", r.mtu);
-            opt_num(f, "nhid", r.nh_id);
-            f.words("flags", &mut names::nexthop_flags(r.flags as u8));
+            word_or_num(f, k!("type"), names::route_type(r.route_type), r.route_type);
+            opt_num(f, k!("metric"), r.priority);
+            opt_ip(f, k!("prefsrc"), r.prefsrc);
+            opt_num(f, k!("mtu"), r.mtu);
+            opt_num(f, k!("nhid"), r.nh_id);
+            f.words(k!("flags"), &mut names::nexthop_flags(r.flags as u8));
             if !r.nexthops.is_empty() {
-                f.hops("nexthops", &r.nexthops);
+                f.hops(k!("nexthops"), &r.nexthops);
             }
         }
         Object::Neighbour(n) => {
-            f.num("ifindex", n.ifindex.into());
-            f.word("family", names::family(n.family));
-            opt_ip(f, "dst", n.dst);
+            f.num(k!("ifindex"), n.ifindex.into());
+            f.word(k!("family"), names::family(n.family));
+            opt_ip(f, k!("dst"), n.dst);
             if let Some(a) = &n.lladdr {
-                f.hw("lladdr", a);
+                f.hw(k!("lladdr"), a);
             }
-            f.words("state", &mut names::nud_states(n.state));
-            f.words("flags", &mut names::neigh_flags(n.flags));
-            opt_num(f, "master_index", n.master);
+            f.words(k!("state"), &mut names::nud_states(n.state));
+            f.words(k!("flags"), &mut names::neigh_flags(n.flags));
+            opt_num(f, k!("master_index"), n.master);
         }
     }
 }
@@ -256,9 +276,9 @@ impl<M: SerializeMap> SerdeFields<M> {
         SerdeFields { map, error: None }
     }
 
-    fn put<T: serde::Serialize + ?Sized>(&mut self, key: &'static str, v: &T) {
+    fn put<T: serde::Serialize + ?Sized>(&mut self, key: Name, v: &T) {
         if self.error.is_none() {
-            if let Err(e) = self.map.serialize_entry(key, v) {
+            if let Err(e) = self.map.serialize_entry(key.bare, v) {
                 self.error = Some(e);
             }
         }
@@ -274,43 +294,43 @@ impl<M: SerializeMap> SerdeFields<M> {
 }
 
 impl<M: SerializeMap> Fields for SerdeFields<M> {
-    fn str(&mut self, key: &'static str, v: &str) {
+    fn str(&mut self, key: Name, v: &str) {
         self.put(key, v);
     }
-    fn word(&mut self, key: &'static str, v: &'static str) {
+    fn word(&mut self, key: Name, v: &'static str) {
         self.put(key, v);
     }
-    fn num(&mut self, key: &'static str, v: u64) {
+    fn num(&mut self, key: Name, v: u64) {
         self.put(key, &v);
     }
-    fn int(&mut self, key: &'static str, v: i64) {
+    fn int(&mut self, key: Name, v: i64) {
         self.put(key, &v);
     }
-    fn yes(&mut self, key: &'static str) {
+    fn yes(&mut self, key: Name) {
         self.put(key, &true);
     }
-    fn ip(&mut self, key: &'static str, v: Option<IpAddr>) {
+    fn ip(&mut self, key: Name, v: Option<IpAddr>) {
         self.put(key, &v);
     }
-    fn prefix(&mut self, key: &'static str, v: IpAddr, len: Option<u8>) {
+    fn prefix(&mut self, key: Name, v: IpAddr, len: Option<u8>) {
         match len {
             Some(len) => self.put(key, &Shown(format_args!("{v}/{len}"))),
             None => self.put(key, &v),
         }
     }
-    fn hw(&mut self, key: &'static str, v: &HwAddr) {
+    fn hw(&mut self, key: Name, v: &HwAddr) {
         self.put(key, v);
     }
-    fn time(&mut self, key: &'static str, v: SystemTime) {
+    fn time(&mut self, key: Name, v: SystemTime) {
         self.put(key, &Shown(Rfc3339(v)));
     }
-    fn words(&mut self, key: &'static str, v: &mut dyn Iterator<Item = &'static str>) {
+    fn words(&mut self, key: Name, v: &mut dyn Iterator<Item = &'static str>) {
         self.put(key, &Words(std::cell::RefCell::new(v)));
     }
-    fn strs(&mut self, key: &'static str, v: &[CompactStr]) {
+    fn strs(&mut self, key: Name, v: &[CompactStr]) {
         self.put(key, v);
     }
-    fn hops(&mut self, key: &'static str, v: &[NextHop]) {
+    fn hops(&mut self, key: Name, v: &[NextHop]) {
         let hops: Vec<Hop<'_>> = v.iter().map(Hop).collect();
         self.put(key, &hops);
     }
@@ -327,6 +347,8 @@ pub(crate) struct Writer<'a> {
 impl<'a> Writer<'a> {
     /// Opens an object at the end of `out`.
     pub(crate) fn new(out: &'a mut Vec<u8>) -> Self {
+        // Most lines fit: one capacity check instead of many growths.
+        out.reserve(1024);
         out.push(b'{');
         Writer { out, first: true }
     }
@@ -336,14 +358,14 @@ impl<'a> Writer<'a> {
         self.out.push(b'}');
     }
 
-    fn key(&mut self, key: &'static str) {
-        if !self.first {
-            self.out.push(b',');
+    fn key(&mut self, key: Name) {
+        let json = key.json.as_bytes();
+        if self.first {
+            self.first = false;
+            self.out.extend_from_slice(&json[1..]);
+        } else {
+            self.out.extend_from_slice(json);
         }
-        self.first = false;
-        self.out.push(b'"');
-        self.out.extend_from_slice(key.as_bytes());
-        self.out.extend_from_slice(b"\":");
     }
 
     fn quoted(&mut self, bytes: &[u8]) {
@@ -354,29 +376,29 @@ impl<'a> Writer<'a> {
 }
 
 impl Fields for Writer<'_> {
-    fn str(&mut self, key: &'static str, v: &str) {
+    fn str(&mut self, key: Name, v: &str) {
         self.key(key);
         escaped(self.out, v);
     }
-    fn word(&mut self, key: &'static str, v: &'static str) {
+    fn word(&mut self, key: Name, v: &'static str) {
         self.key(key);
         self.quoted(v.as_bytes());
     }
-    fn num(&mut self, key: &'static str, v: u64) {
+    fn num(&mut self, key: Name, v: u64) {
         self.key(key);
         self.out
             .extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
     }
-    fn int(&mut self, key: &'static str, v: i64) {
+    fn int(&mut self, key: Name, v: i64) {
         self.key(key);
         self.out
             .extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
     }
-    fn yes(&mut self, key: &'static str) {
+    fn yes(&mut self, key: Name) {
         self.key(key);
         self.out.extend_from_slice(b"true");
     }
-    fn ip(&mut self, key: &'static str, v: Option<IpAddr>) {
+    fn ip(&mut self, key: Name, v: Option<IpAddr>) {
         self.key(key);
         match v {
             Some(v) => {
@@ -387,7 +409,7 @@ impl Fields for Writer<'_> {
             None => self.out.extend_from_slice(b"null"),
         }
     }
-    fn prefix(&mut self, key: &'static str, v: IpAddr, len: Option<u8>) {
+    fn prefix(&mut self, key: Name, v: IpAddr, len: Option<u8>) {
         self.key(key);
         let mut buf = [0u8; IP_MAX + 4];
         let mut n = format_ip(v, &mut buf);
@@ -401,7 +423,7 @@ impl Fields for Writer<'_> {
         }
         self.quoted(&buf[..n]);
     }
-    fn hw(&mut self, key: &'static str, v: &HwAddr) {
+    fn hw(&mut self, key: Name, v: &HwAddr) {
         self.key(key);
         self.out.push(b'"');
         for (i, b) in v.as_bytes().iter().enumerate() {
@@ -413,11 +435,26 @@ impl Fields for Writer<'_> {
         }
         self.out.push(b'"');
     }
-    fn time(&mut self, key: &'static str, v: SystemTime) {
+    fn time(&mut self, key: Name, v: SystemTime) {
         self.key(key);
-        self.quoted(&Rfc3339(v).to_bytes());
+        // Events read together share their time: format it once.
+        thread_local! {
+            static LAST: std::cell::Cell<(SystemTime, [u8; 27])> =
+                std::cell::Cell::new((SystemTime::UNIX_EPOCH, Rfc3339(SystemTime::UNIX_EPOCH).to_bytes()));
+        }
+        let text = LAST.with(|last| {
+            let (t, text) = last.get();
+            if t == v {
+                text
+            } else {
+                let text = Rfc3339(v).to_bytes();
+                last.set((v, text));
+                text
+            }
+        });
+        self.quoted(&text);
     }
-    fn words(&mut self, key: &'static str, v: &mut dyn Iterator<Item = &'static str>) {
+    fn words(&mut self, key: Name, v: &mut dyn Iterator<Item = &'static str>) {
         self.key(key);
         self.out.push(b'[');
         for (i, w) in v.enumerate() {
@@ -428,7 +465,7 @@ impl Fields for Writer<'_> {
         }
         self.out.push(b']');
     }
-    fn strs(&mut self, key: &'static str, v: &[CompactStr]) {
+    fn strs(&mut self, key: Name, v: &[CompactStr]) {
         self.key(key);
         self.out.push(b'[');
         for (i, s) in v.iter().enumerate() {
@@ -439,7 +476,7 @@ impl Fields for Writer<'_> {
         }
         self.out.push(b']');
     }
-    fn hops(&mut self, key: &'static str, v: &[NextHop]) {
+    fn hops(&mut self, key: Name, v: &[NextHop]) {
         self.key(key);
         self.out.push(b'[');
         for (i, h) in v.iter().enumerate() {

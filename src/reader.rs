@@ -322,13 +322,15 @@ pub(crate) fn run(shared: &Arc<Shared>, index: usize) {
 /// `Err(errno)` when the socket failed for good.
 fn drain(entry: &mut Entry, shared: &Shared) -> Result<Drained, i32> {
     let mut found = Drained::default();
+    // One receive time for what one look reads: the datagrams were all waiting,
+    // and events sharing a time share its formatting too.
+    let now = SystemTime::now();
     for _ in 0..BATCH {
         match entry.socket.recv() {
             Ok(received) => {
                 found.read = true;
                 match received {
                     Received::Kernel(bytes) => {
-                        let now = SystemTime::now();
                         // The bytes borrow the socket's buffer; the rest of the entry
                         // is borrowed apart from it.
                         let Entry {
@@ -502,7 +504,7 @@ fn handle_message(msg: &NlMsg<'_>, out: &mut Out<'_>, sync: &mut Sync) -> Option
         match Object::decode(msg) {
             Ok(Some((_, object))) => {
                 let key = Key::of(&object)?;
-                d.seen.insert(key.clone());
+                d.seen.insert(key);
                 if out.state.apply_keyed(key, Action::New, &object) == Applied::Changed {
                     let origin = match sync.purpose {
                         Some(Purpose::Initial) => Origin::Dump,
@@ -554,7 +556,7 @@ fn live(action: Action, object: Object, out: &mut Out<'_>, sync: &mut Sync) {
         if d.kind == k.kind() {
             match action {
                 Action::New => {
-                    d.seen.insert(k.clone());
+                    d.seen.insert(*k);
                 }
                 Action::Del => {
                     d.seen.remove(k);

@@ -14,6 +14,7 @@
 use crate::compact::{CompactStr, HwAddr};
 use crate::event::{Action, Address, Link, Neighbour, NetnsTag, Object, ObjectKind, Route};
 use crate::wire::consts::{AF_BRIDGE, AF_INET, AF_INET6, AF_UNSPEC};
+use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::IpAddr;
 
@@ -53,22 +54,54 @@ impl Snapshot {
 /// `RTN_LOCAL`: a route to one of the host's own addresses.
 const RTN_LOCAL: u8 = 2;
 
-type AddrKey = (u8, u32, Option<IpAddr>, u8);
-type RouteKey = (
-    u8,
-    u32,
-    Option<IpAddr>,
-    u8,
-    Option<IpAddr>,
-    u8,
-    u8,
-    u32,
-    u32,
-);
-type NeighKey = (u8, u32, Option<IpAddr>, Option<HwAddr>);
+/// An address as a number, for keys: IPv4 in the low 32 bits, absent as 0. Keys
+/// hold no family-less addresses (the family is part of every key), and the only
+/// absent address the kernel sends is a default route's destination, which is
+/// the zero address anyway.
+fn ip_bits(ip: Option<IpAddr>) -> u128 {
+    match ip {
+        None => 0,
+        Some(IpAddr::V4(v4)) => u32::from(v4).into(),
+        Some(IpAddr::V6(v6)) => v6.into(),
+    }
+}
+
+/// An address's identity. Plain integers, so comparing keys (the maps compare
+/// them at every lookup) is a handful of machine compares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) struct AddrKey {
+    family: u8,
+    ifindex: u32,
+    local: u128,
+    prefix_len: u8,
+}
+
+/// A route's identity: the kernel's own (table, destination, source, TOS,
+/// metric), plus the output device for IPv6.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) struct RouteKey {
+    family: u8,
+    table: u32,
+    dst: u128,
+    dst_len: u8,
+    src: u128,
+    src_len: u8,
+    tos: u8,
+    priority: u32,
+    oif: u32,
+}
+
+/// A neighbour's identity; bridge FDB entries are told apart by link-layer address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) struct NeighKey {
+    family: u8,
+    ifindex: u32,
+    dst: u128,
+    lladdr: Option<HwAddr>,
+}
 
 /// The identity of a kept object.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(crate) enum Key {
     Link(u32),
     Address(AddrKey),
@@ -82,35 +115,43 @@ impl Key {
         Some(match obj {
             Object::Link(l) if l.family == AF_UNSPEC => Key::Link(l.ifindex),
             Object::Link(_) => return None,
-            Object::Address(a) => Key::Address((a.family, a.ifindex, a.primary(), a.prefix_len)),
-            Object::Route(r) if r.family == AF_INET || r.family == AF_INET6 => Key::Route((
-                r.family,
-                r.table,
-                r.dst,
-                r.dst_len,
-                r.src,
-                r.src_len,
-                r.tos,
-                r.priority.unwrap_or(0),
-                // IPv6 keeps routes to one prefix with one metric apart per device
-                // (multicast and local routes of every link, say); IPv4 does not.
-                if r.family == AF_INET6 {
-                    r.oif.unwrap_or(0)
-                } else {
-                    0
-                },
-            )),
+            Object::Address(a) => Key::Address(AddrKey {
+                family: a.family,
+                ifindex: a.ifindex,
+                local: ip_bits(a.primary()),
+                prefix_len: a.prefix_len,
+            }),
+            Object::Route(r) if r.family == AF_INET || r.family == AF_INET6 => {
+                Key::Route(RouteKey {
+                    family: r.family,
+                    table: r.table,
+                    dst: ip_bits(r.dst),
+                    dst_len: r.dst_len,
+                    src: ip_bits(r.src),
+                    src_len: r.src_len,
+                    tos: r.tos,
+                    priority: r.priority.unwrap_or(0),
+                    // IPv6 keeps routes to one prefix with one metric apart per
+                    // device (multicast and local routes of every link, say); IPv4
+                    // does not.
+                    oif: if r.family == AF_INET6 {
+                        r.oif.unwrap_or(0)
+                    } else {
+                        0
+                    },
+                })
+            }
             Object::Route(_) => return None,
-            Object::Neighbour(n) => Key::Neighbour((
-                n.family,
-                n.ifindex,
-                n.dst,
-                if n.family == AF_BRIDGE {
+            Object::Neighbour(n) => Key::Neighbour(NeighKey {
+                family: n.family,
+                ifindex: n.ifindex,
+                dst: ip_bits(n.dst),
+                lladdr: if n.family == AF_BRIDGE {
                     n.lladdr
                 } else {
                     None
                 },
-            )),
+            }),
         })
     }
 
@@ -225,9 +266,10 @@ pub(crate) struct NsState {
     addresses: BTreeMap<AddrKey, Address>,
     routes: BTreeMap<RouteKey, Route>,
     neighbours: BTreeMap<NeighKey, Neighbour>,
-    /// ifindex -> the addresses, routes and neighbours that use it, so a link's
-    /// deletion finds its dependents without scanning everything.
-    users: HashMap<u32, BTreeSet<Key>>,
+    /// (ifindex, key) for every address, route and neighbour that uses the link,
+    /// so a link's deletion finds its dependents with one range query. One set
+    /// for the namespace rather than one per link: no allocation per link.
+    users: BTreeSet<(u32, Key)>,
     /// Preferred source address -> the IPv4 routes that name it, so an address's
     /// removal finds the routes the kernel flushes with it without a scan.
     by_prefsrc: HashMap<IpAddr, BTreeSet<RouteKey>>,
@@ -242,6 +284,24 @@ fn indexed_prefsrc(r: &Route) -> Option<IpAddr> {
     }
 }
 
+/// Inserts `obj` under `key` unless the same (by `same`) is there; returns
+/// `None` when it was, else `Some(the replaced value)`.
+fn upsert<K: Ord, V: Clone>(
+    map: &mut BTreeMap<K, V>,
+    key: K,
+    obj: &V,
+    same: impl Fn(&V, &V) -> bool,
+) -> Option<Option<V>> {
+    match map.entry(key) {
+        Entry::Occupied(mut e) if !same(e.get(), obj) => Some(Some(e.insert(obj.clone()))),
+        Entry::Occupied(_) => None,
+        Entry::Vacant(e) => {
+            e.insert(obj.clone());
+            Some(None)
+        }
+    }
+}
+
 impl NsState {
     /// The name of link `ifindex`, if it exists.
     pub(crate) fn name(&self, ifindex: u32) -> Option<CompactStr> {
@@ -253,97 +313,52 @@ impl NsState {
         self.links.get(&ifindex).map(|l| l.flags)
     }
 
-    /// Whether the object kept under `key` is `obj`, in what matters for state.
-    fn holds_same(&self, key: &Key, obj: &Object) -> bool {
-        match (key, obj) {
-            (Key::Link(k), Object::Link(o)) => self.links.get(k).is_some_and(|x| same_link(x, o)),
-            (Key::Address(k), Object::Address(o)) => {
-                self.addresses.get(k).is_some_and(|x| same_address(x, o))
-            }
-            (Key::Route(k), Object::Route(o)) => self.routes.get(k) == Some(o),
-            (Key::Neighbour(k), Object::Neighbour(o)) => self.neighbours.get(k) == Some(o),
-            _ => false,
+    /// Keeps the indexes right after the object under `key` went from `old` to
+    /// `new` (either absent).
+    fn reindex(&mut self, key: Key, old: Option<&Object>, new: Option<&Object>) {
+        fn links(o: Option<&Object>) -> impl Iterator<Item = u32> + '_ {
+            o.into_iter().flat_map(used_links)
         }
-    }
-
-    fn insert(&mut self, key: Key, obj: Object) {
-        // A replaced object may have used other links.
-        self.unlink(&key);
-        for ifindex in used_links(&obj) {
-            self.users.entry(ifindex).or_default().insert(key.clone());
+        if !links(old).eq(links(new)) {
+            for ifindex in links(old) {
+                self.users.remove(&(ifindex, key));
+            }
+            for ifindex in links(new) {
+                self.users.insert((ifindex, key));
+            }
         }
-        match (key, obj) {
-            (Key::Link(k), Object::Link(o)) => {
-                self.links.insert(k, o);
-            }
-            (Key::Address(k), Object::Address(o)) => {
-                self.addresses.insert(k, o);
-            }
-            (Key::Route(k), Object::Route(o)) => {
-                if let Some(src) = indexed_prefsrc(&o) {
-                    self.by_prefsrc.entry(src).or_default().insert(k);
-                }
-                self.routes.insert(k, o);
-            }
-            (Key::Neighbour(k), Object::Neighbour(o)) => {
-                self.neighbours.insert(k, o);
-            }
-            _ => {}
-        }
-    }
-
-    /// Forgets which links (and, for a route, which preferred source) the object
-    /// kept under `key` uses.
-    fn unlink(&mut self, key: &Key) {
-        let users = &mut self.users;
-        let mut forget = |ifindex: u32| {
-            if let Some(set) = users.get_mut(&ifindex) {
-                set.remove(key);
-                if set.is_empty() {
-                    users.remove(&ifindex);
-                }
-            }
+        let Key::Route(rk) = key else { return };
+        let src = |o: Option<&Object>| match o {
+            Some(Object::Route(r)) => indexed_prefsrc(r),
+            _ => None,
         };
-        match key {
-            Key::Link(_) => {}
-            Key::Address(k) => {
-                if let Some(a) = self.addresses.get(k) {
-                    forget(a.ifindex);
+        let (before, after) = (src(old), src(new));
+        if before == after {
+            return;
+        }
+        if let Some(ip) = before {
+            if let Some(set) = self.by_prefsrc.get_mut(&ip) {
+                set.remove(&rk);
+                if set.is_empty() {
+                    self.by_prefsrc.remove(&ip);
                 }
             }
-            Key::Route(k) => {
-                if let Some(r) = self.routes.get(k) {
-                    r.oif
-                        .into_iter()
-                        .chain(r.nexthops.iter().map(|h| h.ifindex))
-                        .for_each(&mut forget);
-                    if let Some(src) = indexed_prefsrc(r) {
-                        if let Some(set) = self.by_prefsrc.get_mut(&src) {
-                            set.remove(k);
-                            if set.is_empty() {
-                                self.by_prefsrc.remove(&src);
-                            }
-                        }
-                    }
-                }
-            }
-            Key::Neighbour(k) => {
-                if let Some(n) = self.neighbours.get(k) {
-                    forget(n.ifindex);
-                }
-            }
+        }
+        if let Some(ip) = after {
+            self.by_prefsrc.entry(ip).or_default().insert(rk);
         }
     }
 
     /// Removes the object with `key`, returning it.
     pub(crate) fn remove(&mut self, key: &Key) -> Option<Object> {
-        self.unlink(key);
-        match key {
+        let old = match key {
             Key::Link(k) => self.links.remove(k).map(Object::Link),
             Key::Address(k) => self.addresses.remove(k).map(Object::Address),
             Key::Route(k) => self.routes.remove(k).map(Object::Route),
             Key::Neighbour(k) => self.neighbours.remove(k).map(Object::Neighbour),
-        }
+        }?;
+        self.reindex(*key, Some(&old), None);
+        Some(old)
     }
 
     /// Applies one change.
@@ -357,16 +372,35 @@ impl NsState {
 
     /// Applies one change to the object kept under `key` (`obj`'s [`Key::of`]).
     pub(crate) fn apply_keyed(&mut self, key: Key, action: Action, obj: &Object) -> Applied {
-        match action {
-            Action::New if self.holds_same(&key, obj) => Applied::Unchanged,
-            Action::New => {
-                self.insert(key, obj.clone());
-                Applied::Changed
-            }
-            Action::Del => match self.remove(&key) {
+        if action == Action::Del {
+            return match self.remove(&key) {
                 Some(_) => Applied::Removed,
                 None => Applied::Absent,
-            },
+            };
+        }
+        let replaced = match (key, obj) {
+            (Key::Link(k), Object::Link(o)) => {
+                upsert(&mut self.links, k, o, same_link).map(|r| r.map(Object::Link))
+            }
+            (Key::Address(k), Object::Address(o)) => {
+                upsert(&mut self.addresses, k, o, same_address).map(|r| r.map(Object::Address))
+            }
+            (Key::Route(k), Object::Route(o)) => {
+                upsert(&mut self.routes, k, o, Route::eq).map(|r| r.map(Object::Route))
+            }
+            (Key::Neighbour(k), Object::Neighbour(o)) => {
+                upsert(&mut self.neighbours, k, o, Neighbour::eq).map(|r| r.map(Object::Neighbour))
+            }
+            _ => None,
+        };
+        match replaced {
+            None => Applied::Unchanged,
+            Some(old) => {
+                if !matches!(key, Key::Link(_)) {
+                    self.reindex(key, old.as_ref(), Some(obj));
+                }
+                Applied::Changed
+            }
         }
     }
 
@@ -383,10 +417,12 @@ impl NsState {
     /// The keys of the addresses, routes and neighbours that use link `ifindex`
     /// (a route uses it when its output interface or any of its next hops does).
     pub(crate) fn dependents(&self, ifindex: u32) -> Vec<Key> {
+        // Link keys are never indexed and sort first: the smallest key.
         self.users
-            .get(&ifindex)
-            .map(|set| set.iter().cloned().collect())
-            .unwrap_or_default()
+            .range((ifindex, Key::Link(0))..)
+            .take_while(|(i, _)| *i == ifindex)
+            .map(|(_, k)| *k)
+            .collect()
     }
 
     /// The IPv4 routes whose every next hop is on link `ifindex`: what the kernel
