@@ -216,6 +216,20 @@ fn bad_object_name_is_a_one_line_error() {
     assert!(out.stdout.is_empty());
 }
 
+#[test]
+fn bad_batch_window_is_a_usage_error() {
+    for bad in ["-1", "1001", "soon"] {
+        let out = Command::new(BIN)
+            .arg(format!("--batch-window={bad}"))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "--batch-window {bad}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("milliseconds from 0 to 1000"), "{err}");
+        assert!(out.stdout.is_empty());
+    }
+}
+
 sandboxed_test! {
     /// `--netns` and `--all-netns`: every line names its namespace, namespaces that
     /// appear under /run/netns are followed, and ones deleted are announced gone.

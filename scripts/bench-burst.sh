@@ -35,6 +35,9 @@
 #                           (one batched unregister: a true burst)
 #   --no-build              use target/release/nlwatch as it is
 #
+# NLWATCH_BENCH_EXTRA="..." adds options to nlwatch's command line (e.g.
+# "--batch-window 0" to read every message as it comes).
+#
 # Everything runs in scripts/sandbox.sh (fresh network, mount and PID namespaces,
 # private /run): the host's network is never touched. Inside,
 # net.ipv6.conf.default.addr_gen_mode=1 (no link-local addresses) and the peers vB*

@@ -55,8 +55,9 @@ struct Args {
     /// While changes keep coming, let them gather for up to MS milliseconds
     /// before reading them (0 reads each at once; a lone change is never
     /// delayed). Fewer wake-ups: much less CPU during bursts.
-    #[arg(long, value_name = "MS", default_value = "2", value_parser = parse_window)]
-    batch_window: std::time::Duration,
+    #[arg(long, value_name = "MS", value_parser = parse_window,
+          default_value_t = nlwatch::DEFAULT_BATCH_WINDOW.as_secs_f64() * 1000.0)]
+    batch_window: f64,
     /// Watch the namespace NAME under /run/netns (repeatable). Without any
     /// namespace option the current namespace is watched.
     #[arg(long = "netns", value_name = "NAME")]
@@ -113,11 +114,10 @@ impl Args {
     }
 }
 
-fn parse_window(s: &str) -> Result<std::time::Duration, String> {
+/// A batch window in milliseconds, 0 to 1000.
+fn parse_window(s: &str) -> Result<f64, String> {
     match s.parse::<f64>() {
-        Ok(ms) if (0.0..=1000.0).contains(&ms) => {
-            Ok(std::time::Duration::from_secs_f64(ms / 1000.0))
-        }
+        Ok(ms) if (0.0..=1000.0).contains(&ms) => Ok(ms),
         _ => Err(format!(
             "{s:?} is not a number of milliseconds from 0 to 1000"
         )),
@@ -318,7 +318,9 @@ fn build(args: &Args) -> Result<Monitor, String> {
     Monitor::builder()
         .objects(args.objects())
         .rcvbuf(args.rcvbuf)
-        .batch_window(args.batch_window)
+        .batch_window(std::time::Duration::from_secs_f64(
+            args.batch_window / 1000.0,
+        ))
         .list_existing(args.dump)
         .build()
         .map_err(|e| e.to_string())

@@ -13,6 +13,11 @@
 //! Deletions the kernel does not announce (what used a deleted link; IPv4 routes
 //! flushed when a link goes down or an address goes away) are inferred.
 //!
+//! While notifications keep coming a reader reads them in batches: after a
+//! wake-up that found some, it sleeps the monitor's batch window before looking
+//! again (`Builder::batch_window`), because on a busy machine each wake-up costs
+//! more than handling several messages.
+//!
 //! Foreign datagrams, truncations, overruns and decode errors are counted and
 //! skipped; a socket error ends that namespace only. A reader waits for a
 //! subscriber only when that subscriber chose `Overflow::Block` (see the bus).
