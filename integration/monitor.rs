@@ -312,3 +312,51 @@ sandboxed_test! {
         assert!(matches!(rest[1], Item::SyncDone { .. }));
     }
 }
+
+sandboxed_test! {
+    /// The batch window changes when events are read, never what is read: a
+    /// monitor reading each message at once and one letting a burst gather for
+    /// 300 ms report the same events in the same order.
+    fn batching_changes_nothing_in_what_is_reported() {
+        let watch = |window: Duration| {
+            let monitor = Monitor::builder().batch_window(window).build().expect("monitor");
+            let sub = monitor.subscribe();
+            monitor.add_namespace(Netns::Current).expect("watch this namespace");
+            loop {
+                match sub.recv_timeout(HANG_GUARD) {
+                    Ok(Item::SyncDone { .. }) => break,
+                    Ok(_) => {}
+                    Err(e) => panic!("no SyncDone: {e}"),
+                }
+            }
+            (monitor, sub)
+        };
+        let (_at_once, sub_at_once) = watch(Duration::ZERO);
+        let (_batched, sub_batched) = watch(Duration::from_millis(300));
+        for i in 0..20 {
+            ip(&format!("link add bw{i} type veth peer name bwp{i}"));
+            ip(&format!("link set bw{i} up"));
+            ip(&format!("addr add 10.9.{i}.1/24 dev bw{i}"));
+            ip(&format!("addr add fd09:{i}::1/64 dev bw{i} nodad"));
+        }
+        ip("link add bwend type veth peer name bwendp");
+        let last = ifindex("bwendp");
+        let is_last = |ev: &Event| {
+            ev.action == Action::New && matches!(&ev.object, Object::Link(l) if l.ifindex == last)
+        };
+        let what = |events: Vec<Arc<Event>>| -> Vec<(Action, nlwatch::Origin, Object)> {
+            events
+                .iter()
+                .map(|ev| (ev.action, ev.origin, ev.object.clone()))
+                .collect()
+        };
+        let at_once = what(collect_until(&sub_at_once, is_last));
+        let batched = what(collect_until(&sub_batched, is_last));
+        // 20 pairs: at least 2 links, 2 addresses and their routes each.
+        assert!(at_once.len() > 20 * 6, "{} events", at_once.len());
+        assert_eq!(at_once.len(), batched.len());
+        for (i, (a, b)) in at_once.iter().zip(&batched).enumerate() {
+            assert_eq!(a, b, "event {i} differs");
+        }
+    }
+}

@@ -30,11 +30,11 @@ pub struct Snapshot {
     pub synced: bool,
     /// Links, by ifindex.
     pub links: Vec<Link>,
-    /// Addresses, by family, interface, address and prefix length.
+    /// Addresses, by interface, family, address and prefix length.
     pub addresses: Vec<Address>,
     /// IPv4 and IPv6 routes, by family, table, destination and metric.
     pub routes: Vec<Route>,
-    /// Neighbours, by family, interface and destination.
+    /// Neighbours, by interface, family and destination.
     pub neighbours: Vec<Neighbour>,
 }
 
@@ -70,8 +70,9 @@ fn ip_bits(ip: Option<IpAddr>) -> u128 {
 /// them at every lookup) is a handful of machine compares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(crate) struct AddrKey {
-    family: u8,
+    // The interface first: a link's addresses are one range of the map.
     ifindex: u32,
+    family: u8,
     local: u128,
     prefix_len: u8,
 }
@@ -91,11 +92,27 @@ pub(crate) struct RouteKey {
     oif: u32,
 }
 
+impl RouteKey {
+    /// The smallest key.
+    const MIN: RouteKey = RouteKey {
+        family: 0,
+        table: 0,
+        dst: 0,
+        dst_len: 0,
+        src: 0,
+        src_len: 0,
+        tos: 0,
+        priority: 0,
+        oif: 0,
+    };
+}
+
 /// A neighbour's identity; bridge FDB entries are told apart by link-layer address.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(crate) struct NeighKey {
-    family: u8,
+    // The interface first: a link's neighbours are one range of the map.
     ifindex: u32,
+    family: u8,
     dst: u128,
     lladdr: Option<HwAddr>,
 }
@@ -247,14 +264,12 @@ pub(crate) enum Applied {
     Ignored,
 }
 
-/// The links an object uses: an address's or neighbour's interface, a route's
-/// output interface and next hops.
+/// The links a route uses: its output interface and next hops. (Addresses and
+/// neighbours are keyed by their interface, so they need no index.)
 fn used_links(obj: &Object) -> impl Iterator<Item = u32> + '_ {
     let (first, hops): (Option<u32>, &[crate::event::NextHop]) = match obj {
-        Object::Link(_) => (None, &[]),
-        Object::Address(a) => (Some(a.ifindex), &[]),
         Object::Route(r) => (r.oif, &r.nexthops),
-        Object::Neighbour(n) => (Some(n.ifindex), &[]),
+        _ => (None, &[]),
     };
     first.into_iter().chain(hops.iter().map(|h| h.ifindex))
 }
@@ -266,10 +281,10 @@ pub(crate) struct NsState {
     addresses: BTreeMap<AddrKey, Address>,
     routes: BTreeMap<RouteKey, Route>,
     neighbours: BTreeMap<NeighKey, Neighbour>,
-    /// (ifindex, key) for every address, route and neighbour that uses the link,
-    /// so a link's deletion finds its dependents with one range query. One set
-    /// for the namespace rather than one per link: no allocation per link.
-    users: BTreeSet<(u32, Key)>,
+    /// (ifindex, key) for every route that uses the link, so a link's deletion
+    /// finds its routes with one range query. One set for the namespace rather
+    /// than one per link: no allocation per link.
+    users: BTreeSet<(u32, RouteKey)>,
     /// Preferred source address -> the IPv4 routes that name it, so an address's
     /// removal finds the routes the kernel flushes with it without a scan.
     by_prefsrc: HashMap<IpAddr, BTreeSet<RouteKey>>,
@@ -319,15 +334,15 @@ impl NsState {
         fn links(o: Option<&Object>) -> impl Iterator<Item = u32> + '_ {
             o.into_iter().flat_map(used_links)
         }
+        let Key::Route(rk) = key else { return };
         if !links(old).eq(links(new)) {
             for ifindex in links(old) {
-                self.users.remove(&(ifindex, key));
+                self.users.remove(&(ifindex, rk));
             }
             for ifindex in links(new) {
-                self.users.insert((ifindex, key));
+                self.users.insert((ifindex, rk));
             }
         }
-        let Key::Route(rk) = key else { return };
         let src = |o: Option<&Object>| match o {
             Some(Object::Route(r)) => indexed_prefsrc(r),
             _ => None,
@@ -396,9 +411,7 @@ impl NsState {
         match replaced {
             None => Applied::Unchanged,
             Some(old) => {
-                if !matches!(key, Key::Link(_)) {
-                    self.reindex(key, old.as_ref(), Some(obj));
-                }
+                self.reindex(key, old.as_ref(), Some(obj));
                 Applied::Changed
             }
         }
@@ -417,12 +430,36 @@ impl NsState {
     /// The keys of the addresses, routes and neighbours that use link `ifindex`
     /// (a route uses it when its output interface or any of its next hops does).
     pub(crate) fn dependents(&self, ifindex: u32) -> Vec<Key> {
-        // Link keys are never indexed and sort first: the smallest key.
-        self.users
-            .range((ifindex, Key::Link(0))..)
+        let addresses = self
+            .addresses
+            .range(
+                AddrKey {
+                    ifindex,
+                    family: 0,
+                    local: 0,
+                    prefix_len: 0,
+                }..,
+            )
+            .take_while(|(k, _)| k.ifindex == ifindex)
+            .map(|(k, _)| Key::Address(*k));
+        let routes = self
+            .users
+            .range((ifindex, RouteKey::MIN)..)
             .take_while(|(i, _)| *i == ifindex)
-            .map(|(_, k)| *k)
-            .collect()
+            .map(|(_, k)| Key::Route(*k));
+        let neighbours = self
+            .neighbours
+            .range(
+                NeighKey {
+                    ifindex,
+                    family: 0,
+                    dst: 0,
+                    lladdr: None,
+                }..,
+            )
+            .take_while(|(k, _)| k.ifindex == ifindex)
+            .map(|(k, _)| Key::Neighbour(*k));
+        addresses.chain(routes).chain(neighbours).collect()
     }
 
     /// The IPv4 routes whose every next hop is on link `ifindex`: what the kernel
