@@ -2,11 +2,13 @@
 //! events, and copied out as a [`Snapshot`].
 //!
 //! Objects are kept by the identity the kernel gives them: a link by ifindex; an
-//! address by family, interface, address and prefix length; a route by family,
+//! address by interface, family, address and prefix length; a route by family,
 //! table, destination, source, TOS and metric, plus the output device for IPv6
-//! (the kernel's own keys, so a replaced route replaces); a neighbour by family, interface, destination and,
-//! for bridge FDB entries, link-layer address. Only links of family `AF_UNSPEC`
-//! (not a bridge's per-port messages) and routes of IPv4 and IPv6 are kept.
+//! (the kernel's own keys, so a replaced route replaces); a neighbour by
+//! interface, family, destination and, for bridge FDB entries, link-layer address.
+//! Only links of family `AF_UNSPEC` (not a bridge's per-port messages) and routes
+//! of IPv4 and IPv6 are kept. Keys are plain integers and the maps are ordered, so
+//! snapshots come out sorted and a link's addresses and neighbours are one range.
 //!
 //! This module never touches a socket and never publishes: the reader decides what
 //! to announce from what [`NsState::apply`] reports.
