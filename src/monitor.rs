@@ -203,13 +203,15 @@ impl Builder {
     /// [`DEFAULT_BATCH_WINDOW`], 5 ms; `Duration::ZERO` turns it off; at most 1 s).
     ///
     /// A reader with nothing to read blocks until the kernel sends something, and
-    /// the first notification after a quiet spell is read at once. Only after a
-    /// wake-up that found notifications does the reader pause for `window` before
-    /// looking again, and it stops pausing as soon as a look finds nothing, or
-    /// finds more than it reads in one go. So a lone change is delivered without
-    /// delay, and during a burst each change waits at most `window`, while the
-    /// reader wakes once per window instead of once per message: each wake-up
-    /// costs far more CPU than decoding a message (see BENCHMARKS.md, "Burst").
+    /// the first notification after a quiet spell is read at once. After a look
+    /// that found notifications, the reader pauses for `window` before each next
+    /// look, and goes back to blocking once four looks in a row have found
+    /// nothing (it looks again at once when it found more than it reads in one
+    /// go). So a lone change is delivered without delay, and during a burst each
+    /// change waits at most `window`, while the reader wakes once per window
+    /// instead of once per message: each wake-up costs far more CPU than decoding
+    /// a message (see BENCHMARKS.md, "Burst"). `Monitor::shutdown` may wait one
+    /// window.
     /// Notifications pile up in the socket meanwhile: keep `window` times the
     /// kernel's notification rate (at most about 100,000 per second, each taking
     /// about 1 KiB of the receive buffer) well inside [`Builder::rcvbuf`].

@@ -13,10 +13,10 @@
 //! Deletions the kernel does not announce (what used a deleted link; IPv4 routes
 //! flushed when a link goes down or an address goes away) are inferred.
 //!
-//! While notifications keep coming a reader reads them in batches: after a
-//! wake-up that found some, it sleeps the monitor's batch window before looking
-//! again (`Builder::batch_window`), because on a busy machine each wake-up costs
-//! more than handling several messages.
+//! While notifications keep coming a reader reads them in batches: after a look
+//! that found some, it sleeps the monitor's batch window before each next look
+//! until a few looks in a row find nothing (`Builder::batch_window`), because on
+//! a busy machine each wake-up costs more than handling several messages.
 //!
 //! Foreign datagrams, truncations, overruns and decode errors are counted and
 //! skipped; a socket error ends that namespace only. A reader waits for a
@@ -38,6 +38,11 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::SystemTime;
 
+/// After a look that found datagrams, the reader keeps looking once per batch
+/// window until this many looks in a row have found nothing, and only then
+/// blocks: a burst whose messages come a few milliseconds apart is read once per
+/// window rather than waking the reader for each cluster.
+const LINGER_LOOKS: u32 = 4;
 /// Datagrams read from one socket per wake-up before looking at the others.
 const BATCH: usize = 64;
 const WAKE_TOKEN: u64 = u64::MAX;
@@ -264,11 +269,11 @@ struct Drained {
 
 /// The body of reader thread `index`.
 ///
-/// Waits in `epoll_wait` while nothing is readable. After a wake-up that found
+/// Waits in `epoll_wait` while nothing is readable. After a look that found
 /// notifications (and read every socket empty), it sleeps the batch window
-/// before looking again without blocking, so that a burst is read in batches
-/// rather than one wake-up per message; the first look that finds nothing sends
-/// it back to blocking. See `Builder::batch_window`.
+/// before each next look without blocking, so that a burst is read in batches
+/// rather than one wake-up per message; [`LINGER_LOOKS`] looks in a row that find
+/// nothing send it back to blocking. See `Builder::batch_window`.
 pub(crate) fn run(shared: &Arc<Shared>, index: usize) {
     let reader = &shared.readers[index];
     let window = shared.batch_window;
@@ -277,12 +282,14 @@ pub(crate) fn run(shared: &Arc<Shared>, index: usize) {
     // What the last look found: `read` makes the next one linger first, `more`
     // makes it come at once.
     let mut last = Drained::default();
+    // Looks in a row that found nothing since the last one that found something.
+    let mut empty_looks = LINGER_LOOKS;
     loop {
         // Nothing more is readable for now: let sinks flush before waiting.
         shared.bus.idle();
         let timeout = if last.more {
             EpollTimeout::ZERO
-        } else if last.read && !window.is_zero() {
+        } else if empty_looks < LINGER_LOOKS && !window.is_zero() {
             std::thread::sleep(window);
             EpollTimeout::ZERO
         } else {
@@ -316,6 +323,11 @@ pub(crate) fn run(shared: &Arc<Shared>, index: usize) {
                 }
             }
         }
+        empty_looks = if last.read {
+            0
+        } else {
+            empty_looks.saturating_add(1)
+        };
         // Outside the entries lock: the registry is locked before entries elsewhere.
         for (token, errno) in failed.drain(..) {
             shared.forget(token, GoneReason::SocketError(errno));
