@@ -267,6 +267,71 @@ sandboxed_test! {
 }
 
 sandboxed_test! {
+    /// `recv_batch` takes several queued datagrams per call, as many as it has
+    /// slots, and yields the same datagrams in the same order as `recv` one by one.
+    fn batched_receive_yields_what_single_receives_do() {
+        use nlwatch::socket::{Received, RecvBatch, RtSocket};
+        use nlwatch::wire::{consts::RTNLGRP_LINK, Messages};
+        let mut single = RtSocket::open(&[RTNLGRP_LINK], None).unwrap();
+        let mut batched = RtSocket::open(&[RTNLGRP_LINK], None).unwrap();
+        // Notifications are queued before `ip` returns: all of them are waiting.
+        for i in 0..5 {
+            ip(&format!("link add rb{i} type veth peer name rbp{i}"));
+        }
+        // (type, bytes after the header) of each message of a datagram.
+        fn messages(bytes: &[u8]) -> Vec<(u16, Vec<u8>)> {
+            Messages::new(bytes)
+                .map(|m| {
+                    let m = m.expect("well-formed");
+                    (m.kind(), m.payload().to_vec())
+                })
+                .collect()
+        }
+        let mut one_by_one = Vec::new();
+        loop {
+            match single.recv() {
+                Ok(Received::Kernel(bytes)) => one_by_one.push(messages(bytes)),
+                Ok(other) => panic!("unexpected {other:?}"),
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+                Err(e) => panic!("recv: {e}"),
+            }
+        }
+        // Two RTM_NEWLINK per pair at least.
+        assert!(one_by_one.len() >= 10, "{} datagrams", one_by_one.len());
+        let mut batch = RecvBatch::new(4);
+        let mut in_batches = Vec::new();
+        let mut calls = Vec::new();
+        loop {
+            match batched.recv_batch(&mut batch) {
+                Ok(n) => {
+                    calls.push(n);
+                    for i in 0..n {
+                        match batch.get(i) {
+                            Some(Received::Kernel(bytes)) => in_batches.push(messages(bytes)),
+                            other => panic!("unexpected {other:?}"),
+                        }
+                    }
+                    assert!(batch.get(n).is_none());
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+                Err(e) => panic!("recv_batch: {e}"),
+            }
+        }
+        assert_eq!(in_batches, one_by_one);
+        // Full batches while at least 4 were waiting, then the rest.
+        let total = one_by_one.len();
+        let mut want = vec![4; total / 4];
+        if total % 4 != 0 {
+            want.push(total % 4);
+        }
+        assert_eq!(calls, want);
+        for i in 0..5 {
+            ip(&format!("link del rb{i}"));
+        }
+    }
+}
+
+sandboxed_test! {
     /// A subscriber with `Overflow::Block` that never reads stalls the reader, but
     /// shutting the monitor down still returns: the bus stops waiting before the
     /// reader is joined, and the blocked publish gives up.

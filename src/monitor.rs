@@ -113,7 +113,7 @@ pub struct Builder {
 
 /// How long a reader lets notifications gather by default while they keep coming
 /// (see [`Builder::batch_window`]).
-pub const DEFAULT_BATCH_WINDOW: Duration = Duration::from_millis(5);
+pub const DEFAULT_BATCH_WINDOW: Duration = Duration::from_millis(10);
 
 /// Receive buffer requested by default: 4 MiB, enough for bursts of tens of
 /// thousands of notifications (the kernel's default is about 208 KiB).
@@ -200,7 +200,7 @@ impl Builder {
 
     /// While notifications keep coming, let them gather for up to `window` before
     /// reading them, instead of waking the reader for each one (default:
-    /// [`DEFAULT_BATCH_WINDOW`], 5 ms; `Duration::ZERO` turns it off; at most 1 s).
+    /// [`DEFAULT_BATCH_WINDOW`], 10 ms; `Duration::ZERO` turns it off; at most 1 s).
     ///
     /// A reader with nothing to read blocks until the kernel sends something, and
     /// the first notification after a quiet spell is read at once. After a look

@@ -25,7 +25,7 @@
 use crate::bus::{GoneReason, Item};
 use crate::event::{Action, Event, NetnsTag, Object, ObjectKind, Origin};
 use crate::monitor::Shared;
-use crate::socket::{Received, RtSocket};
+use crate::socket::{Received, RecvBatch, RtSocket};
 use crate::state::{Applied, Key, NsState, Snapshot};
 use crate::wire::{consts::*, Message, Messages, NlMsg};
 use nix::sys::epoll::{Epoll, EpollCreateFlags, EpollEvent, EpollFlags, EpollTimeout};
@@ -43,6 +43,8 @@ use std::time::SystemTime;
 /// blocks: a burst whose messages come a few milliseconds apart is read once per
 /// window rather than waking the reader for each cluster.
 const LINGER_LOOKS: u32 = 4;
+/// Datagrams taken per `recvmmsg` call (each slot is a 32 KiB buffer).
+const RECV_SLOTS: usize = 16;
 /// Datagrams read from one socket per wake-up before looking at the others.
 const BATCH: usize = 64;
 const WAKE_TOKEN: u64 = u64::MAX;
@@ -278,6 +280,8 @@ pub(crate) fn run(shared: &Arc<Shared>, index: usize) {
     let reader = &shared.readers[index];
     let window = shared.batch_window;
     let mut events = [EpollEvent::empty(); 64];
+    // Receive buffers, shared by this reader's sockets (one is read at a time).
+    let mut batch = RecvBatch::new(RECV_SLOTS);
     let mut failed: Vec<(u64, i32)> = Vec::new();
     // What the last look found: `read` makes the next one linger first, `more`
     // makes it come at once.
@@ -314,7 +318,7 @@ pub(crate) fn run(shared: &Arc<Shared>, index: usize) {
             }
             let mut entries = reader.entries.lock();
             if let Some(entry) = entries.get_mut(&ev.data()) {
-                match drain(entry, shared) {
+                match drain(entry, shared, &mut batch) {
                     Ok(d) => {
                         last.read |= d.read;
                         last.more |= d.more;
@@ -335,72 +339,34 @@ pub(crate) fn run(shared: &Arc<Shared>, index: usize) {
     }
 }
 
-/// Reads up to [`BATCH`] datagrams from one socket and publishes what they carry.
-/// `Err(errno)` when the socket failed for good.
-fn drain(entry: &mut Entry, shared: &Shared) -> Result<Drained, i32> {
+/// Reads up to [`BATCH`] datagrams from one socket, [`RECV_SLOTS`] per system
+/// call, and publishes what they carry. `Err(errno)` when the socket failed for
+/// good.
+fn drain(entry: &mut Entry, shared: &Shared, batch: &mut RecvBatch) -> Result<Drained, i32> {
     let mut found = Drained::default();
     // One receive time for what one look reads: the datagrams were all waiting,
     // and events sharing a time share its formatting too.
     let now = SystemTime::now();
-    for _ in 0..BATCH {
-        match entry.socket.recv() {
-            Ok(received) => {
+    let mut taken = 0;
+    while taken < BATCH {
+        match entry.socket.recv_batch(batch) {
+            Ok(n) => {
                 found.read = true;
-                match received {
-                    Received::Kernel(bytes) => {
-                        // The bytes borrow the socket's buffer; the rest of the entry
-                        // is borrowed apart from it.
-                        let Entry {
-                            ns,
-                            policy,
-                            seq,
-                            state,
-                            sync,
-                            ..
-                        } = entry;
-                        let mut out = Out {
-                            ns,
-                            policy,
-                            seq,
-                            state,
-                            now,
-                            shared,
-                        };
-                        let mut next = None;
-                        for msg in Messages::new(bytes) {
-                            let Ok(msg) = msg else {
-                                out.ns
-                                    .counters
-                                    .decode_errors
-                                    .fetch_add(1, Ordering::Relaxed);
-                                break;
-                            };
-                            if let Some(step) = handle_message(&msg, &mut out, sync) {
-                                next = Some(step);
-                            }
-                        }
-                        if let Some(step) = next {
-                            advance(entry, step, now, shared);
-                        }
+                taken += n;
+                for i in 0..n {
+                    if let Some(received) = batch.get(i) {
+                        handle_datagram(entry, shared, received, now);
                     }
-                    Received::Foreign { .. } => {
-                        let c = &entry.ns.counters;
-                        c.foreign_dropped.fetch_add(1, Ordering::Relaxed);
-                    }
-                    Received::Truncated { .. } => {
-                        let c = &entry.ns.counters;
-                        c.truncated.fetch_add(1, Ordering::Relaxed);
-                        overrun(entry, shared);
-                    }
+                }
+                if n < batch.capacity() {
+                    // The queue held fewer than a batch: it is empty now, or all
+                    // but. (If more came meanwhile, epoll reports it.)
+                    quiet(entry);
+                    return Ok(found);
                 }
             }
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                // A round that could not be started earlier is tried again now.
-                if entry.sync.current.is_none() && entry.sync.resync_wanted {
-                    entry.sync.resync_wanted = false;
-                    entry.ns.counters.resyncs.fetch_add(1, Ordering::Relaxed);
-                    let _ = entry.begin(Purpose::Resync);
-                }
+                quiet(entry);
                 return Ok(found);
             }
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
@@ -413,6 +379,65 @@ fn drain(entry: &mut Entry, shared: &Shared) -> Result<Drained, i32> {
     }
     found.more = true;
     Ok(found)
+}
+
+/// The socket has nothing more queued: a round of dumps that could not be started
+/// earlier is tried again now.
+fn quiet(entry: &mut Entry) {
+    if entry.sync.current.is_none() && entry.sync.resync_wanted {
+        entry.sync.resync_wanted = false;
+        entry.ns.counters.resyncs.fetch_add(1, Ordering::Relaxed);
+        let _ = entry.begin(Purpose::Resync);
+    }
+}
+
+/// Handles one received datagram of `entry`'s socket.
+fn handle_datagram(entry: &mut Entry, shared: &Shared, received: Received<'_>, now: SystemTime) {
+    match received {
+        Received::Kernel(bytes) => {
+            let Entry {
+                ns,
+                policy,
+                seq,
+                state,
+                sync,
+                ..
+            } = entry;
+            let mut out = Out {
+                ns,
+                policy,
+                seq,
+                state,
+                now,
+                shared,
+            };
+            let mut next = None;
+            for msg in Messages::new(bytes) {
+                let Ok(msg) = msg else {
+                    out.ns
+                        .counters
+                        .decode_errors
+                        .fetch_add(1, Ordering::Relaxed);
+                    break;
+                };
+                if let Some(step) = handle_message(&msg, &mut out, sync) {
+                    next = Some(step);
+                }
+            }
+            if let Some(step) = next {
+                advance(entry, step, now, shared);
+            }
+        }
+        Received::Foreign { .. } => {
+            let c = &entry.ns.counters;
+            c.foreign_dropped.fetch_add(1, Ordering::Relaxed);
+        }
+        Received::Truncated { .. } => {
+            let c = &entry.ns.counters;
+            c.truncated.fetch_add(1, Ordering::Relaxed);
+            overrun(entry, shared);
+        }
+    }
 }
 
 /// Notifications were lost: say so, and re-dump everything once the dump in

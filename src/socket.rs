@@ -49,6 +49,63 @@ pub enum Received<'a> {
     },
 }
 
+/// Buffers for [`RtSocket::recv_batch`]: several datagrams per system call.
+/// One batch serves any number of sockets, one receive at a time.
+pub struct RecvBatch {
+    bufs: Vec<Vec<u8>>,
+    from: Vec<libc::sockaddr_nl>,
+    lens: Vec<usize>,
+    count: usize,
+}
+
+impl std::fmt::Debug for RecvBatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RecvBatch")
+            .field("capacity", &self.bufs.len())
+            .field("count", &self.count)
+            .finish()
+    }
+}
+
+impl RecvBatch {
+    /// Room for `slots` datagrams (at least 1) of up to [`DEFAULT_BUFFER`] bytes.
+    pub fn new(slots: usize) -> Self {
+        let slots = slots.max(1);
+        RecvBatch {
+            bufs: vec![vec![0; DEFAULT_BUFFER]; slots],
+            // SAFETY: an all-zero sockaddr_nl is valid.
+            from: vec![unsafe { zeroed() }; slots],
+            lens: vec![0; slots],
+            count: 0,
+        }
+    }
+
+    /// How many datagrams one receive can take.
+    pub fn capacity(&self) -> usize {
+        self.bufs.len()
+    }
+
+    /// Datagram `i` of the last receive (`i` below what it returned), checked as
+    /// [`RtSocket::recv`] checks: its sender, and whether it fitted. A slot that
+    /// was too small is grown for next time.
+    pub fn get(&mut self, i: usize) -> Option<Received<'_>> {
+        if i >= self.count {
+            return None;
+        }
+        let len = self.lens[i];
+        let portid = self.from[i].nl_pid;
+        if portid != 0 {
+            return Some(Received::Foreign { portid });
+        }
+        let buf = &mut self.bufs[i];
+        if len > buf.len() {
+            buf.resize(len.next_power_of_two(), 0);
+            return Some(Received::Truncated { len });
+        }
+        Some(Received::Kernel(&self.bufs[i][..len]))
+    }
+}
+
 /// An open `NETLINK_ROUTE` socket.
 #[derive(Debug)]
 pub struct RtSocket {
@@ -120,7 +177,9 @@ impl RtSocket {
             fd,
             portid: addr.nl_pid,
             rcvbuf: applied.max(0) as usize,
-            buf: vec![0; DEFAULT_BUFFER],
+            // Allocated by the first `recv`: readers receive through a shared
+            // `RecvBatch` instead.
+            buf: Vec::new(),
         })
     }
 
@@ -137,7 +196,12 @@ impl RtSocket {
 
     /// The size of the user-space receive buffer; it grows after a truncation.
     pub fn buffer_len(&self) -> usize {
-        self.buf.len()
+        // Allocated at the first `recv`, at this size unless set.
+        if self.buf.is_empty() {
+            DEFAULT_BUFFER
+        } else {
+            self.buf.len()
+        }
     }
 
     /// Sets the size of the user-space receive buffer (at least 64 bytes; default
@@ -168,6 +232,9 @@ impl RtSocket {
     /// `ENOBUFS` (raw OS error) when the kernel dropped notifications because the
     /// receive buffer was full: an overrun.
     pub fn recv(&mut self) -> io::Result<Received<'_>> {
+        if self.buf.is_empty() {
+            self.buf.resize(DEFAULT_BUFFER, 0);
+        }
         // SAFETY: all-zero sockaddr_nl / msghdr are valid.
         let mut from: libc::sockaddr_nl = unsafe { zeroed() };
         let mut iov = libc::iovec {
@@ -191,6 +258,48 @@ impl RtSocket {
             return Ok(Received::Truncated { len: n });
         }
         Ok(Received::Kernel(&self.buf[..n]))
+    }
+
+    /// Receives up to [`RecvBatch::capacity`] datagrams without blocking, in one
+    /// `recvmmsg` call; returns how many (at least 1), to be read with
+    /// [`RecvBatch::get`].
+    ///
+    /// Errors are those of [`RtSocket::recv`]. When the kernel reports an error
+    /// after some datagrams were received, those are returned and the error comes
+    /// with the next call.
+    pub fn recv_batch(&mut self, batch: &mut RecvBatch) -> io::Result<usize> {
+        let slots = batch.bufs.len();
+        // SAFETY: all-zero iovec / mmsghdr are valid; every pointer set below
+        // points into `batch`, which outlives the call, with the lengths given.
+        let mut iovs: Vec<libc::iovec> = Vec::with_capacity(slots);
+        for buf in &mut batch.bufs {
+            iovs.push(libc::iovec {
+                iov_base: buf.as_mut_ptr() as *mut libc::c_void,
+                iov_len: buf.len(),
+            });
+        }
+        let mut msgs: Vec<libc::mmsghdr> = Vec::with_capacity(slots);
+        for (iov, from) in iovs.iter_mut().zip(batch.from.iter_mut()) {
+            let mut m: libc::mmsghdr = unsafe { zeroed() };
+            m.msg_hdr.msg_name = from as *mut _ as *mut libc::c_void;
+            m.msg_hdr.msg_namelen = size_of::<libc::sockaddr_nl>() as libc::socklen_t;
+            m.msg_hdr.msg_iov = iov;
+            m.msg_hdr.msg_iovlen = 1;
+            msgs.push(m);
+        }
+        // MSG_TRUNC makes netlink report each datagram's real length.
+        let n = syscall!(recvmmsg(
+            self.fd.as_raw_fd(),
+            msgs.as_mut_ptr(),
+            slots as libc::c_uint,
+            libc::MSG_TRUNC | libc::MSG_DONTWAIT,
+            std::ptr::null_mut()
+        ))? as usize;
+        for (len, m) in batch.lens.iter_mut().zip(&msgs[..n]) {
+            *len = m.msg_len as usize;
+        }
+        batch.count = n;
+        Ok(n)
     }
 
     /// Asks the kernel to dump every object of `kind` (`RTM_GETLINK`, `RTM_GETADDR`,
