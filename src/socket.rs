@@ -9,7 +9,8 @@
 //! the legacy `nl_groups` bitmask of `bind`, which cannot name groups above 31.
 //!
 //! Receiving never sleeps: the socket is non-blocking and the reader waits for it
-//! with epoll. Every datagram's sender address is checked: only the kernel
+//! with epoll, then takes what is queued several datagrams per `recvmmsg`
+//! ([`RtSocket::recv_batch`]). Every datagram's sender address is checked: only the kernel
 //! (`nl_pid == 0`) may speak; anything else is dropped and reported as foreign.
 //! Any process with `CAP_NET_ADMIN` can unicast to our port id, and with
 //! `NETLINK_ROUTE`'s multicast-send permission to our groups, so this matters.
