@@ -83,7 +83,18 @@ sandboxed_test! {
         ip("-n c link set cb up");
         ip("-n b link set bc mtu 1400");
         ip("-n a link del ab");
-        let items = items_until(&sub, |i| link_event(i, "b", "ba", Action::Del));
+        // Each namespace's last change. Namespaces served by different readers
+        // are not ordered among themselves (and a reader may be waiting out its
+        // batch window), so wait for all three.
+        let (mut a_done, mut b_done, mut c_done) = (false, false, false);
+        let items = items_until(&sub, |i| {
+            a_done |= link_event(i, "a", "ab", Action::Del);
+            b_done |= link_event(i, "b", "ba", Action::Del);
+            c_done |= matches!(i, Item::Event(ev) if &*ev.netns.name == "c"
+                && is_link(ev, "cb", Action::New)
+                && matches!(&ev.object, Object::Link(l) if l.flags & 1 != 0));
+            a_done && b_done && c_done
+        });
 
         let added: Vec<_> = items
             .iter()
