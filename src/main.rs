@@ -53,8 +53,8 @@ struct Args {
     #[arg(long, value_name = "BYTES", default_value_t = nlwatch::DEFAULT_RCVBUF)]
     rcvbuf: usize,
     /// While changes keep coming, let them gather for up to MS milliseconds
-    /// before reading them (0 reads each at once; a lone change is never
-    /// delayed). Fewer wake-ups: much less CPU during bursts.
+    /// before reading them (0 reads each at once; the first change after a quiet
+    /// spell is never delayed). Fewer wake-ups: much less CPU during bursts.
     #[arg(long, value_name = "MS", value_parser = parse_window,
           default_value_t = nlwatch::DEFAULT_BATCH_WINDOW.as_secs_f64() * 1000.0)]
     batch_window: f64,

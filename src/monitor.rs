@@ -207,7 +207,7 @@ impl Builder {
     /// that found notifications, the reader pauses for `window` before each next
     /// look, and goes back to blocking once four looks in a row have found
     /// nothing (it looks again at once when it found more than it reads in one
-    /// go). So a lone change is delivered without delay, and during a burst each
+    /// go). So a change after a quiet spell is delivered without delay, and during a burst each
     /// change waits at most `window`, while the reader wakes once per window
     /// instead of once per message: each wake-up costs far more CPU than decoding
     /// a message (see BENCHMARKS.md, "Burst"). `Monitor::shutdown` may wait one

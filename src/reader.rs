@@ -283,8 +283,8 @@ pub(crate) fn run(shared: &Arc<Shared>, index: usize) {
     // Receive buffers, shared by this reader's sockets (one is read at a time).
     let mut batch = RecvBatch::new(RECV_SLOTS);
     let mut failed: Vec<(u64, i32)> = Vec::new();
-    // What the last look found: `read` makes the next one linger first, `more`
-    // makes it come at once.
+    // What the last look found: `more` (a socket had more than a look takes)
+    // makes the next look come at once.
     let mut last = Drained::default();
     // Looks in a row that found nothing since the last one that found something.
     let mut empty_looks = LINGER_LOOKS;
