@@ -207,11 +207,12 @@ impl Builder {
     /// that found notifications, the reader pauses for `window` before each next
     /// look, and goes back to blocking once four looks in a row have found
     /// nothing (it looks again at once when it found more than it reads in one
-    /// go). So a change after a quiet spell is delivered without delay, and during a burst each
-    /// change waits at most `window`, while the reader wakes once per window
-    /// instead of once per message: each wake-up costs far more CPU than decoding
-    /// a message (see BENCHMARKS.md, "Burst"). `Monitor::shutdown` may wait one
-    /// window.
+    /// go). So a change after a quiet spell is delivered without delay, and
+    /// during a burst each change waits at most `window`, while the reader wakes
+    /// once per window instead of once per message: each wake-up costs far more
+    /// CPU than decoding a message (see BENCHMARKS.md, "Burst").
+    /// `Monitor::shutdown` may wait one window.
+    ///
     /// Notifications pile up in the socket meanwhile: keep `window` times the
     /// kernel's notification rate (at most about 100,000 per second, each taking
     /// about 1 KiB of the receive buffer) well inside [`Builder::rcvbuf`].
