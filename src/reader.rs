@@ -265,7 +265,8 @@ impl Reader {
 struct Drained {
     /// At least one datagram was read.
     read: bool,
-    /// [`BATCH`] datagrams were read and more may be waiting.
+    /// More may be waiting right now: a socket gave [`BATCH`] datagrams, or
+    /// epoll filled the whole array of ready sockets.
     more: bool,
 }
 
@@ -310,7 +311,12 @@ pub(crate) fn run(shared: &Arc<Shared>, index: usize) {
         if shared.stopping() {
             return;
         }
-        last = Drained::default();
+        // A full array of ready sockets may have left others ready: look again
+        // at once rather than after a window.
+        last = Drained {
+            read: false,
+            more: n == events.len(),
+        };
         for ev in &events[..n] {
             if ev.data() == WAKE_TOKEN {
                 let _ = reader.wake.read();
