@@ -664,3 +664,66 @@ sandboxed_test! {
         assert_ne!(h0.tag(), h1.tag());
     }
 }
+
+sandboxed_test! {
+    /// A dump the kernel marks `NLM_F_DUMP_INTR` is redone, and the initial
+    /// picture still names each object once. The reader is held mid-dump by a
+    /// full `Overflow::Block` subscriber while an address is added: the dump's
+    /// later parts (the kernel makes each one as the previous is read) are then
+    /// marked interrupted.
+    fn interrupted_dump_is_redone_and_announced_once() {
+        use nlwatch::{Filter, ObjectKind, Overflow};
+        quiet_ipv6();
+        ip("link add i0 type veth peer name i1");
+        // About 90 bytes per address message, 32 KiB per dump part: 12,000
+        // addresses make some 30 parts, more than the reader takes in one go.
+        let batch: String = (0..12_000)
+            .map(|i| format!("addr add 10.{}.{}.{}/32 dev i0\n", 100 + i / 65536, i / 256 % 256, i % 256))
+            .collect();
+        std::fs::write("/run/interrupted.batch", batch).unwrap();
+        ip("-batch /run/interrupted.batch");
+
+        let monitor = Monitor::builder()
+            .objects([ObjectKind::Link, ObjectKind::Address])
+            .list_existing(true)
+            .build()
+            .unwrap();
+        let held = monitor.subscribe_with_queue(Filter::new(), 64, Overflow::Block);
+        monitor.add_namespace(Netns::Current).unwrap();
+        // The queue fills during the address dump (the links come first, a few).
+        let t = std::time::Instant::now();
+        while held.receiver().len() < 64 {
+            assert!(t.elapsed() < HANG_GUARD, "the reader never filled the queue");
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        ip("addr add 10.99.0.1/32 dev i0");
+        let items = items_until(&held, |i| matches!(i, Item::SyncDone { .. }));
+
+        let stats = &monitor.namespaces()[0];
+        assert!(stats.dumps_interrupted >= 1, "no interrupted dump: {stats:#?}");
+        // Every address once in the initial picture, whatever the retries.
+        let mut dumped = BTreeMap::new();
+        for i in &items {
+            if let Item::Event(e) = i {
+                if let Object::Address(a) = &e.object {
+                    if e.origin == Origin::Dump {
+                        *dumped.entry((a.ifindex, a.local, a.prefix_len)).or_insert(0) += 1;
+                    }
+                }
+            }
+        }
+        let twice: Vec<_> = dumped.iter().filter(|(_, n)| **n > 1).collect();
+        assert!(twice.is_empty(), "announced more than once: {} addresses, e.g. {:?}", twice.len(), &twice[..twice.len().min(3)]);
+        // And the picture (dump plus live events) is the kernel's.
+        let kernel: BTreeSet<Line> = kernel_view("").into_iter().filter(|l| l.starts_with("addr ")).collect();
+        let mut pictured = BTreeSet::new();
+        for i in &items {
+            if let Item::Event(e) = i {
+                if matches!(e.object, Object::Address(_)) {
+                    pictured.extend(lines_of(std::iter::once(e.object.clone())));
+                }
+            }
+        }
+        assert_eq!(pictured, kernel, "{}", diff(&pictured, &kernel));
+    }
+}

@@ -102,6 +102,10 @@ struct Dumping {
     seq: u32,
     /// Keys the dump (or a live event during it) showed to exist.
     seen: HashSet<Key>,
+    /// Keys published as `Origin::Dump` by this kind's dump in the initial round,
+    /// kept across retries: a redone dump shows everything again, and each
+    /// object is announced once (again only if it changed).
+    announced: HashSet<Key>,
     interrupted: bool,
     retries: u32,
 }
@@ -168,11 +172,11 @@ impl Entry {
     }
 
     fn next_dump(&mut self, retries: u32) -> io::Result<()> {
-        let kind = match self.sync.current.take() {
+        let (kind, announced) = match self.sync.current.take() {
             // Retrying an interrupted dump of the same kind.
-            Some(d) if retries > 0 => d.kind,
+            Some(d) if retries > 0 => (d.kind, d.announced),
             _ => match self.sync.queue.pop_front() {
-                Some(k) => k,
+                Some(k) => (k, HashSet::new()),
                 None => return Ok(()),
             },
         };
@@ -183,6 +187,7 @@ impl Entry {
             kind,
             seq,
             seen: HashSet::new(),
+            announced,
             interrupted: false,
             retries,
         });
@@ -553,18 +558,16 @@ fn handle_message(msg: &NlMsg<'_>, out: &mut Out<'_>, sync: &mut Sync) -> Option
             Ok(Some((_, object))) => {
                 let key = Key::of(&object)?;
                 d.seen.insert(key);
-                if out.state.apply_keyed(key, Action::New, &object) == Applied::Changed {
-                    let origin = match sync.purpose {
-                        Some(Purpose::Initial) => Origin::Dump,
-                        _ => Origin::Resync,
-                    };
-                    if origin != Origin::Dump || out.policy.list_existing {
-                        out.publish(Action::New, origin, object);
+                let changed = out.state.apply_keyed(key, Action::New, &object) == Applied::Changed;
+                if sync.purpose == Some(Purpose::Initial) {
+                    // Each object once in the initial picture: also one already
+                    // learned from a live event during the dump, but not again when
+                    // a redone dump shows it unchanged.
+                    if out.policy.list_existing && (d.announced.insert(key) || changed) {
+                        out.publish(Action::New, Origin::Dump, object);
                     }
-                } else if sync.purpose == Some(Purpose::Initial) && out.policy.list_existing {
-                    // Already learned from a live event during the dump: still part
-                    // of the initial picture the subscriber asked for.
-                    out.publish(Action::New, Origin::Dump, object);
+                } else if changed {
+                    out.publish(Action::New, Origin::Resync, object);
                 }
             }
             Ok(None) => {}
