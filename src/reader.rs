@@ -360,6 +360,7 @@ fn drain(entry: &mut Entry, shared: &Shared, batch: &mut RecvBatch) -> Result<Dr
     let now = SystemTime::now();
     let mut taken = 0;
     while taken < BATCH {
+        let dumps_asked = entry.sync.next_seq;
         match entry.socket.recv_batch(batch) {
             Ok(n) => {
                 found.read = true;
@@ -368,6 +369,12 @@ fn drain(entry: &mut Entry, shared: &Shared, batch: &mut RecvBatch) -> Result<Dr
                     if let Some(received) = batch.get(i) {
                         handle_datagram(entry, shared, received, now);
                     }
+                }
+                if entry.sync.next_seq != dumps_asked {
+                    // A dump was asked for meanwhile (the next kind of a round, a
+                    // retry): its first part is queued already, read it now
+                    // rather than after a batch window.
+                    continue;
                 }
                 if n < batch.capacity() {
                     // The queue held fewer than a batch: it is empty now, or all
