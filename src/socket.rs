@@ -50,6 +50,8 @@ pub enum Received<'a> {
     },
 }
 
+const MAX_SLOTS: usize = 64;
+
 /// Buffers for [`RtSocket::recv_batch`]: several datagrams per system call.
 /// One batch serves any number of sockets, one receive at a time.
 pub struct RecvBatch {
@@ -69,9 +71,13 @@ impl std::fmt::Debug for RecvBatch {
 }
 
 impl RecvBatch {
-    /// Room for `slots` datagrams (at least 1) of up to [`DEFAULT_BUFFER`] bytes.
+    /// The most datagrams one receive can take.
+    pub const MAX_SLOTS: usize = MAX_SLOTS;
+
+    /// Room for `slots` datagrams (1 to [`RecvBatch::MAX_SLOTS`]) of up to
+    /// [`DEFAULT_BUFFER`] bytes each.
     pub fn new(slots: usize) -> Self {
-        let slots = slots.max(1);
+        let slots = slots.clamp(1, MAX_SLOTS);
         RecvBatch {
             bufs: vec![vec![0; DEFAULT_BUFFER]; slots],
             // SAFETY: an all-zero sockaddr_nl is valid.
@@ -93,18 +99,26 @@ impl RecvBatch {
         if i >= self.count {
             return None;
         }
-        let len = self.lens[i];
-        let portid = self.from[i].nl_pid;
-        if portid != 0 {
-            return Some(Received::Foreign { portid });
-        }
-        let buf = &mut self.bufs[i];
-        if len > buf.len() {
-            buf.resize(len.next_power_of_two(), 0);
-            return Some(Received::Truncated { len });
-        }
-        Some(Received::Kernel(&self.bufs[i][..len]))
+        Some(checked(
+            &mut self.bufs[i],
+            self.from[i].nl_pid,
+            self.lens[i],
+        ))
     }
+}
+
+/// A datagram of real length `len` from port `portid`, received into `buf`: only
+/// the kernel's (port 0) are handed out, and only whole; a buffer that was too
+/// small is grown so the next datagram of that size fits.
+fn checked(buf: &mut Vec<u8>, portid: u32, len: usize) -> Received<'_> {
+    if portid != 0 {
+        return Received::Foreign { portid };
+    }
+    if len > buf.len() {
+        buf.resize(len.next_power_of_two(), 0);
+        return Received::Truncated { len };
+    }
+    Received::Kernel(&buf[..len])
 }
 
 /// An open `NETLINK_ROUTE` socket.
@@ -249,16 +263,7 @@ impl RtSocket {
         hdr.msg_iovlen = 1;
         // MSG_TRUNC makes netlink return the datagram's real length.
         let n = syscall!(recvmsg(self.fd.as_raw_fd(), &mut hdr, libc::MSG_TRUNC))? as usize;
-        if from.nl_pid != 0 {
-            return Ok(Received::Foreign {
-                portid: from.nl_pid,
-            });
-        }
-        if n > self.buf.len() {
-            self.buf.resize(n.next_power_of_two(), 0);
-            return Ok(Received::Truncated { len: n });
-        }
-        Ok(Received::Kernel(&self.buf[..n]))
+        Ok(checked(&mut self.buf, from.nl_pid, n))
     }
 
     /// Receives up to [`RecvBatch::capacity`] datagrams without blocking, in one
@@ -270,23 +275,26 @@ impl RtSocket {
     /// with the next call.
     pub fn recv_batch(&mut self, batch: &mut RecvBatch) -> io::Result<usize> {
         let slots = batch.bufs.len();
-        // SAFETY: all-zero iovec / mmsghdr are valid; every pointer set below
-        // points into `batch`, which outlives the call, with the lengths given.
-        let mut iovs: Vec<libc::iovec> = Vec::with_capacity(slots);
-        for buf in &mut batch.bufs {
-            iovs.push(libc::iovec {
+        // On the stack, not allocated per call: the headers point into `batch`,
+        // which outlives the call, with the lengths given.
+        // SAFETY: all-zero iovec / mmsghdr are valid.
+        let mut iovs: [libc::iovec; MAX_SLOTS] = unsafe { zeroed() };
+        let mut msgs: [libc::mmsghdr; MAX_SLOTS] = unsafe { zeroed() };
+        for (((buf, from), iov), m) in batch
+            .bufs
+            .iter_mut()
+            .zip(batch.from.iter_mut())
+            .zip(iovs.iter_mut())
+            .zip(msgs.iter_mut())
+        {
+            *iov = libc::iovec {
                 iov_base: buf.as_mut_ptr() as *mut libc::c_void,
                 iov_len: buf.len(),
-            });
-        }
-        let mut msgs: Vec<libc::mmsghdr> = Vec::with_capacity(slots);
-        for (iov, from) in iovs.iter_mut().zip(batch.from.iter_mut()) {
-            let mut m: libc::mmsghdr = unsafe { zeroed() };
+            };
             m.msg_hdr.msg_name = from as *mut _ as *mut libc::c_void;
             m.msg_hdr.msg_namelen = size_of::<libc::sockaddr_nl>() as libc::socklen_t;
             m.msg_hdr.msg_iov = iov;
             m.msg_hdr.msg_iovlen = 1;
-            msgs.push(m);
         }
         // MSG_TRUNC makes netlink report each datagram's real length.
         let n = syscall!(recvmmsg(

@@ -444,11 +444,7 @@ impl NsState {
             )
             .take_while(|(k, _)| k.ifindex == ifindex)
             .map(|(k, _)| Key::Address(*k));
-        let routes = self
-            .users
-            .range((ifindex, RouteKey::MIN)..)
-            .take_while(|(i, _)| *i == ifindex)
-            .map(|(_, k)| Key::Route(*k));
+        let routes = self.routes_via(ifindex).map(Key::Route);
         let neighbours = self
             .neighbours
             .range(
@@ -468,10 +464,9 @@ impl NsState {
     /// flushes, unannounced, when the link goes down. Local routes (the link's own
     /// addresses, table local) stay.
     pub(crate) fn ipv4_routes_only_via(&self, ifindex: u32) -> Vec<Key> {
-        self.dependents(ifindex)
-            .into_iter()
-            .filter(|k| match k {
-                Key::Route(rk) => self.routes.get(rk).is_some_and(|r| {
+        self.routes_via(ifindex)
+            .filter(|rk| {
+                self.routes.get(rk).is_some_and(|r| {
                     r.family == AF_INET
                         && r.route_type != RTN_LOCAL
                         && (if r.nexthops.is_empty() {
@@ -479,10 +474,19 @@ impl NsState {
                         } else {
                             r.nexthops.iter().all(|h| h.ifindex == ifindex)
                         })
-                }),
-                _ => false,
+                })
             })
+            .map(Key::Route)
             .collect()
+    }
+
+    /// The keys of the routes that use link `ifindex` (output interface or a
+    /// next hop), from the link index.
+    fn routes_via(&self, ifindex: u32) -> impl Iterator<Item = RouteKey> + '_ {
+        self.users
+            .range((ifindex, RouteKey::MIN)..)
+            .take_while(move |(i, _)| *i == ifindex)
+            .map(|(_, k)| *k)
     }
 
     /// The IPv4 routes whose preferred source is `local`: what the kernel flushes,
