@@ -464,12 +464,22 @@ impl Route {
     /// The destination as `ip route` prints it: `default`, `10.0.0.0/24`, or a bare
     /// address for a host route.
     pub fn dst_string(&self) -> String {
+        match self.dst_parts() {
+            (None, None) => "default".to_string(),
+            (None, Some(len)) => format!("default/{len}"),
+            (Some(dst), None) => dst.to_string(),
+            (Some(dst), Some(len)) => format!("{dst}/{len}"),
+        }
+    }
+
+    /// What [`Route::dst_string`] shows: the address (`None`: `default`) and the
+    /// prefix length when it is shown (not for a host route or a plain default).
+    pub(crate) fn dst_parts(&self) -> (Option<IpAddr>, Option<u8>) {
         let full = if self.family == AF_INET6 { 128 } else { 32 };
         match self.dst {
-            None if self.dst_len == 0 => "default".to_string(),
-            None => format!("default/{}", self.dst_len),
-            Some(dst) if self.dst_len == full => dst.to_string(),
-            Some(dst) => format!("{dst}/{}", self.dst_len),
+            None if self.dst_len == 0 => (None, None),
+            Some(_) if self.dst_len == full => (self.dst, None),
+            _ => (self.dst, Some(self.dst_len)),
         }
     }
 }

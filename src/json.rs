@@ -186,16 +186,10 @@ fn object_fields(obj: &Object, f: &mut impl Fields) {
         }
         Object::Route(r) => {
             f.word(k!("family"), names::family(r.family));
-            let full = if r.family == crate::wire::consts::AF_INET6 {
-                128
-            } else {
-                32
-            };
-            match r.dst {
-                None if r.dst_len == 0 => f.word(k!("dst"), "default"),
-                None => f.str(k!("dst"), &format!("default/{}", r.dst_len)),
-                Some(dst) if r.dst_len == full => f.prefix(k!("dst"), dst, None),
-                Some(dst) => f.prefix(k!("dst"), dst, Some(r.dst_len)),
+            match r.dst_parts() {
+                (None, None) => f.word(k!("dst"), "default"),
+                (None, Some(_)) => f.str(k!("dst"), &r.dst_string()),
+                (Some(dst), len) => f.prefix(k!("dst"), dst, len),
             }
             if let Some(src) = r.src {
                 f.prefix(k!("src"), src, Some(r.src_len));
