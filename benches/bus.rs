@@ -34,9 +34,8 @@
 //! (`scripts/bench-bus-instructions.sh`).
 
 use criterion::{BenchmarkId, Criterion, Throughput};
-use nlwatch::event::Link;
 use nlwatch::{
-    Action, Bus, CompactStr, Event, Filter, Item, NetnsTag, Object, Overflow, Subscription,
+    Action, Bus, CompactStr, Event, Filter, Item, Link, NetnsTag, Object, Overflow, Subscription,
 };
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -48,28 +47,24 @@ const SUBSCRIBERS: [usize; 3] = [1, 8, 64];
 
 /// A link event as the monitor publishes it, about ifindex 1 in namespace 0.
 fn link_event() -> Arc<Event> {
-    Arc::new(Event {
-        netns: NetnsTag {
-            name: Arc::from("ns0"),
-            id: 0,
-        },
-        seq: 1,
-        timestamp: SystemTime::now(),
-        action: Action::New,
-        origin: Default::default(),
-        ifname: Some(CompactStr::new("veth0")),
-        object: Object::Link(Link {
-            ifindex: 1,
-            ifname: Some(CompactStr::new("veth0")),
-            flags: 0x1003,
-            link_type: 1,
-            mtu: Some(1500),
-            operstate: Some(6),
-            kind: Some(CompactStr::new("veth")),
-            txqlen: Some(1000),
-            ..Default::default()
-        }),
-    })
+    let mut link = Link::default();
+    link.ifindex = 1;
+    link.ifname = Some(CompactStr::new("veth0"));
+    link.flags = 0x1003;
+    link.link_type = 1;
+    link.mtu = Some(1500);
+    link.operstate = Some(6);
+    link.kind = Some(CompactStr::new("veth"));
+    link.txqlen = Some(1000);
+    let netns = NetnsTag {
+        name: Arc::from("ns0"),
+        id: 0,
+    };
+    let mut event = Event::new(netns, Action::New, Object::Link(link));
+    event.seq = 1;
+    event.timestamp = SystemTime::now();
+    event.ifname = Some(CompactStr::new("veth0"));
+    Arc::new(event)
 }
 
 /// Publishes `iters` events in batches, timing only the publishing, and checks

@@ -135,19 +135,16 @@ fn nlwatch_decode(bytes: &[u8]) -> (Action, Object) {
 fn nlwatch_event(bytes: &[u8], tag: &NetnsTag) -> Arc<Event> {
     let msg = NlMsg::new_checked(bytes).unwrap();
     let (action, object) = Object::decode(&msg).unwrap().unwrap();
-    Arc::new(Event {
-        netns: tag.clone(),
-        seq: 1,
-        timestamp: SystemTime::now(),
-        action,
-        origin: Default::default(),
-        // As the reader does for a link; other objects get the name from its map.
-        ifname: match &object {
-            Object::Link(l) => l.ifname.clone(),
-            _ => None,
-        },
-        object,
-    })
+    // As the reader does for a link; other objects get the name from its map.
+    let ifname = match &object {
+        Object::Link(l) => l.ifname.clone(),
+        _ => None,
+    };
+    let mut event = Event::new(tag.clone(), action, object);
+    event.seq = 1;
+    event.timestamp = SystemTime::now();
+    event.ifname = ifname;
+    Arc::new(event)
 }
 
 /// rust-netlink: `NetlinkMessage::<RouteNetlinkMessage>::deserialize`.
@@ -440,15 +437,9 @@ fn bench_decode(c: &mut Criterion) {
     let (action, object) = nlwatch_decode(LINK_NEW_VETH);
     g.bench_function("Arc::new(Event) of a decoded link", |b| {
         b.iter(|| {
-            Arc::new(Event {
-                netns: tag.clone(),
-                seq: 1,
-                timestamp: SystemTime::UNIX_EPOCH,
-                action,
-                origin: Default::default(),
-                ifname: None,
-                object: black_box(&object).clone(),
-            })
+            let mut event = Event::new(tag.clone(), action, black_box(&object).clone());
+            event.seq = 1;
+            Arc::new(event)
         })
     });
     g.finish();

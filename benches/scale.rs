@@ -8,7 +8,8 @@
 //!
 //!   cargo bench --bench scale [-- N]
 
-use nlwatch::wire::consts::{IFLA_MTU, NLM_F_ACK, NLM_F_REQUEST, RTM_NEWLINK};
+use nlwatch::wire::consts::{IFINFOMSG_LEN, IFLA_MTU, NLM_F_ACK, NLM_F_REQUEST, RTM_NEWLINK};
+use nlwatch::wire::Request;
 use nlwatch::{Item, Monitor, Netns, Object};
 use std::collections::HashSet;
 use std::io::Write;
@@ -30,17 +31,36 @@ fn threads() -> usize {
 }
 
 /// RTM_NEWLINK for ifindex 1 (lo) with IFLA_MTU = mtu.
-fn set_lo_mtu(mtu: u32) -> Vec<u8> {
-    let mut m = vec![0u8; 16 + 16 + 8];
-    let len = m.len() as u32;
-    m[0..4].copy_from_slice(&len.to_ne_bytes());
-    m[4..6].copy_from_slice(&RTM_NEWLINK.to_ne_bytes());
-    m[6..8].copy_from_slice(&(NLM_F_REQUEST | NLM_F_ACK).to_ne_bytes());
-    m[16 + 4..16 + 8].copy_from_slice(&1i32.to_ne_bytes());
-    m[32..34].copy_from_slice(&8u16.to_ne_bytes());
-    m[34..36].copy_from_slice(&IFLA_MTU.to_ne_bytes());
-    m[36..40].copy_from_slice(&mtu.to_ne_bytes());
-    m
+fn set_lo_mtu(mtu: u32) -> Request {
+    let mut ifinfomsg = [0u8; IFINFOMSG_LEN];
+    ifinfomsg[4..8].copy_from_slice(&1i32.to_ne_bytes()); // ifi_index
+    Request::new(RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK, 0)
+        .family_header(&ifinfomsg)
+        .attr(IFLA_MTU, &mtu.to_ne_bytes())
+}
+
+/// Sends `request` to the kernel on a fresh NETLINK_ROUTE socket of the calling
+/// thread's namespace.
+fn send_to_kernel(request: &Request) {
+    use nix::sys::socket::{
+        sendto, socket, AddressFamily, MsgFlags, NetlinkAddr, SockFlag, SockProtocol, SockType,
+    };
+    use std::os::fd::AsRawFd;
+    let fd = socket(
+        AddressFamily::Netlink,
+        SockType::Raw,
+        SockFlag::SOCK_CLOEXEC,
+        SockProtocol::NetlinkRoute,
+    )
+    .unwrap();
+    let kernel = NetlinkAddr::new(0, 0);
+    sendto(
+        fd.as_raw_fd(),
+        request.as_bytes(),
+        &kernel,
+        MsgFlags::empty(),
+    )
+    .unwrap();
 }
 
 fn main() {
@@ -91,8 +111,7 @@ fn main() {
         for i in 0..n {
             let f = std::fs::File::open(format!("/run/netns/ns{i}")).unwrap();
             nix::sched::setns(f, nix::sched::CloneFlags::CLONE_NEWNET).unwrap();
-            let s = nlwatch::socket::RtSocket::open(&[], None).unwrap();
-            s.send_to_kernel(&set_lo_mtu(20_000 + i as u32)).unwrap();
+            send_to_kernel(&set_lo_mtu(20_000 + i as u32));
         }
     })
     .join()

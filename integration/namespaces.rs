@@ -403,7 +403,13 @@ sandboxed_test! {
         let mut forged = include_bytes!("../src/wire/fixtures/link_new_veth.bin").to_vec();
         let at = forged.windows(6).position(|w| w == b"veth0\0").unwrap();
         forged[at..at + 6].copy_from_slice(b"forgd\0");
-        let spoofer = nlwatch::socket::RtSocket::open(&[], None).unwrap();
+        let spoofer = nix::sys::socket::socket(
+            nix::sys::socket::AddressFamily::Netlink,
+            nix::sys::socket::SockType::Raw,
+            nix::sys::socket::SockFlag::SOCK_CLOEXEC,
+            nix::sys::socket::SockProtocol::NetlinkRoute,
+        )
+        .unwrap();
         for (pid, groups) in [(portid, 0u32), (0, 1 << (nlwatch::wire::consts::RTNLGRP_LINK - 1))] {
             let mut to: libc::sockaddr_nl = unsafe { std::mem::zeroed() };
             to.nl_family = libc::AF_NETLINK as libc::sa_family_t;

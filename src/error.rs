@@ -5,6 +5,7 @@ use std::io;
 
 /// An error from setting up or running a monitor.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum Error {
     /// A system call failed.
     Io {

@@ -1,12 +1,33 @@
-//! nlwatch: watch Linux networking state through rtnetlink.
+//! nlwatch: watch Linux networking state through rtnetlink, in many network
+//! namespaces at once.
 //!
-//! - [`wire`]: zero-copy, allocation-free views over netlink bytes.
-//! - [`event`]: the owned, typed events subscribers receive.
-//! - [`socket`]: the rtnetlink socket (autobind, groups, receive buffer, sender check).
-//! - [`Monitor`]: opens the socket, runs the reader thread, fans events out to
-//!   [`Subscription`]s.
-//! - [`Bus`], [`Filter`], [`Overflow`]: how items reach subscribers: each with a
-//!   filter, a bounded queue and a policy for when that queue is full.
+//! # How data flows
+//!
+//! ```text
+//!  namespaces (netns)   explicit (current, name, path, pid, fd) + directory discovery
+//!        |
+//!  sockets (watch)      one NETLINK_ROUTE socket per namespace, opened inside it
+//!        |
+//!  readers (watch)      a small pool of threads, epoll over many sockets;
+//!        |              bytes -> zero-copy views (wire) -> typed objects (object);
+//!        |              each namespace's state view kept from dumps and events
+//!  bus                  per-subscriber filter -> bounded queue, and sinks
+//!        |
+//!  consumers            Subscription (pull), Sink (push), snapshots;
+//!                       output: text and JSON lines for programs that print
+//! ```
+//!
+//! The modules, in that order: [`wire`] (bytes, depends on nothing), `object`
+//! (one module per kind and the one registry of kinds; its types are re-exported
+//! here), `netns`, `watch` ([`Monitor`] and its readers), `bus` ([`Bus`],
+//! [`Filter`], [`Subscription`], [`Sink`]) and [`output`]. Dependencies point one
+//! way: `wire` <- `object` <- `bus` <- `watch`, `netns` <- `watch`, and `object`
+//! <- `output`.
+//!
+//! # The API, one example each
+//!
+//! **[`Monitor`]** (built by [`Builder`]): watches namespaces and publishes what
+//! they report. Subscribe first, then add namespaces, so nothing slips by.
 //!
 //! ```no_run
 //! use nlwatch::{Item, Monitor, Netns};
@@ -20,34 +41,133 @@
 //! }
 //! # Ok::<(), nlwatch::Error>(())
 //! ```
+//!
+//! **[`Netns`]**: which namespace to watch; [`Monitor::watch_dir`] follows a
+//! directory of namespace files. [`NamespaceHandle`] removes one again.
+//!
+//! ```no_run
+//! # let monitor = nlwatch::Monitor::builder().build()?;
+//! use nlwatch::Netns;
+//! let blue = monitor.add_namespace(Netns::Named("blue".into()))?; // /run/netns/blue
+//! monitor.watch_dir("/var/run/docker/netns")?;
+//! monitor.remove_namespace(&blue)?;
+//! # Ok::<(), nlwatch::Error>(())
+//! ```
+//!
+//! **[`Filter`]** and **[`Subscription`]**: what a subscriber receives, and how
+//! it takes it (`recv`, `try_recv`, `recv_timeout`, iteration).
+//!
+//! ```no_run
+//! # let monitor = nlwatch::Monitor::builder().build()?;
+//! use nlwatch::{Action, Filter, ObjectKind};
+//! let gone = monitor.subscribe_with(Filter::new().object(ObjectKind::Link).action(Action::Del));
+//! while let Ok(item) = gone.recv_timeout(std::time::Duration::from_secs(1)) {
+//!     println!("{item:?}");
+//! }
+//! # Ok::<(), nlwatch::Error>(())
+//! ```
+//!
+//! **[`Item`]**: events ([`Event`], holding an [`Object`]: [`Link`], [`Address`],
+//! [`Route`], [`Neighbour`]) and the control items that travel with them.
+//!
+//! ```
+//! use nlwatch::{Item, Object};
+//! fn describe(item: &Item) -> String {
+//!     match item {
+//!         Item::Event(ev) => match &ev.object {
+//!             Object::Link(link) => format!("link {} {}", link.ifindex, ev.action.as_str()),
+//!             other => format!("{} {}", other.kind().as_str(), ev.action.as_str()),
+//!         },
+//!         Item::Overrun { netns } => format!("lost notifications in {:?}", netns.name),
+//!         Item::Lagged { missed } => format!("missed {missed}"),
+//!         _ => "control".into(),
+//!     }
+//! }
+//! # let _ = describe;
+//! ```
+//!
+//! **[`Sink`]**: a push-model consumer on the reader thread, which may stop or
+//! fail ([`Flow`], [`Item::SinkStopped`]).
+//!
+//! ```no_run
+//! # let monitor = nlwatch::Monitor::builder().build()?;
+//! use nlwatch::{Filter, Flow, Item, Sink, SinkError};
+//! struct Count(u64);
+//! impl Sink for Count {
+//!     fn item(&mut self, item: &Item) -> Result<Flow, SinkError> {
+//!         self.0 += matches!(item, Item::Event(_)) as u64;
+//!         Ok(Flow::Continue)
+//!     }
+//! }
+//! let id = monitor.add_sink(Filter::new(), Box::new(Count(0)));
+//! # let _ = id;
+//! # Ok::<(), nlwatch::Error>(())
+//! ```
+//!
+//! **[`Snapshot`]**: a consistent copy of what a namespace holds.
+//!
+//! ```no_run
+//! # let monitor = nlwatch::Monitor::builder().build()?;
+//! for snap in monitor.snapshots(&nlwatch::Filter::new()) {
+//!     println!("{}: {} links, {} routes", snap.netns.name, snap.links.len(), snap.routes.len());
+//! }
+//! # Ok::<(), nlwatch::Error>(())
+//! ```
+//!
+//! **[`NamespaceStats`]**: per-namespace counters (events, overruns, drops).
+//!
+//! ```no_run
+//! # let monitor = nlwatch::Monitor::builder().build()?;
+//! for ns in monitor.namespaces() {
+//!     println!("{:?}: {} events, {} overruns", ns.netns.name, ns.events, ns.overruns);
+//! }
+//! # Ok::<(), nlwatch::Error>(())
+//! ```
+//!
+//! **[`Bus`]**: the fan-out on its own, to test consumers or feed them from
+//! elsewhere (see its example). **[`output`]**: text and JSON lines.
+//! **[`wire`]**: zero-copy views over netlink bytes and the request builder.
+//! **[`Error`]**: what went wrong, in which namespace, with the errno.
+//!
+//! # Features
+//!
+//! - `cli` (default): the `nlwatch` program. Library users can leave it out
+//!   (`default-features = false`) and with it the argument parser.
+//! - `serde`: `Serialize` for [`Event`] (the JSON line's fields) and
+//!   [`output::JsonEvent`].
 #![warn(missing_docs)]
 
-mod bus;
-mod compact;
-#[cfg(test)]
-mod decode_tests;
-mod discover;
-mod error;
-pub mod event;
-mod filter;
-mod json;
-mod monitor;
-pub mod names;
-mod netns;
-mod reader;
-pub mod socket;
-mod state;
-mod sys;
 pub mod wire;
 
-pub use bus::{Bus, GoneReason, Item, Overflow, Sink, Subscription};
-pub use compact::{CompactStr, HwAddr, MAX_ADDR_LEN};
-pub use error::Error;
-pub use event::{Action, Event, NetnsTag, Object, ObjectKind, Origin};
-pub use filter::Filter;
-pub use monitor::{
-    Builder, Monitor, NamespaceHandle, NamespaceStats, DEFAULT_BATCH_WINDOW, DEFAULT_CAPACITY,
-    DEFAULT_RCVBUF,
+mod object;
+
+mod netns;
+
+mod bus;
+
+mod watch;
+
+pub mod output;
+
+mod error;
+mod sys;
+
+#[cfg(test)]
+#[allow(dead_code)]
+#[path = "../integration/sandbox.rs"]
+mod sandbox;
+
+pub use bus::{
+    Bus, Filter, Flow, GoneReason, Item, Iter, Overflow, RecvTimeoutError, Sink, SinkError, SinkId,
+    Subscription, TryRecvError,
 };
+pub use error::Error;
 pub use netns::{Netns, NETNS_RUN_DIR};
-pub use state::Snapshot;
+pub use object::{
+    Action, Address, CompactStr, Event, HwAddr, Link, Neighbour, NetnsTag, NextHop, Object,
+    ObjectKind, Origin, Route, MAX_ADDR_LEN,
+};
+pub use watch::{
+    Builder, Monitor, NamespaceHandle, NamespaceStats, Snapshot, DEFAULT_BATCH_WINDOW,
+    DEFAULT_CAPACITY, DEFAULT_RCVBUF,
+};

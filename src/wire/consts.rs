@@ -1,6 +1,8 @@
 //! Numeric constants of the netlink and rtnetlink ABI (`linux/netlink.h`,
-//! `linux/rtnetlink.h`, `linux/if_link.h`, `linux/if_addr.h`, `linux/neighbour.h`).
-//! Only the ones this crate reads or writes are listed.
+//! `linux/rtnetlink.h`, `linux/if_link.h`, `linux/if_addr.h`, `linux/neighbour.h`,
+//! `linux/if.h`, `linux/if_arp.h`): the one place where the crate spells a kernel
+//! number. Only the ones this crate reads or writes are listed; socket-level
+//! constants (`SOL_NETLINK`, `SO_NETNS_COOKIE`, `NSFS_MAGIC`, ...) come from `libc`.
 #![allow(missing_docs)]
 
 // nlmsg_type values of the netlink core.
@@ -18,8 +20,16 @@ pub const NLM_F_ROOT: u16 = 0x100;
 pub const NLM_F_MATCH: u16 = 0x200;
 pub const NLM_F_DUMP: u16 = NLM_F_ROOT | NLM_F_MATCH;
 
-// ifi_flags.
+// ifi_flags (IFF_*, linux/if.h).
 pub const IFF_UP: u32 = 0x1;
+pub const IFF_RUNNING: u32 = 0x40;
+
+// ifi_type (ARPHRD_*, linux/if_arp.h).
+pub const ARPHRD_ETHER: u16 = 1;
+
+// rtm_type (RTN_*).
+pub const RTN_UNICAST: u8 = 1;
+pub const RTN_LOCAL: u8 = 2;
 
 // rtnetlink message types.
 pub const RTM_NEWLINK: u16 = 16;
@@ -86,6 +96,9 @@ pub const RTA_VIA: u16 = 18;
 pub const RTA_PREF: u16 = 20;
 pub const RTA_NH_ID: u16 = 30;
 
+// struct rtvia, the payload of RTA_VIA: a 16-bit family, then the address.
+pub const RTVIA_FAMILY_LEN: usize = 2;
+
 // RTA_METRICS nested attributes (RTAX_*).
 pub const RTAX_MTU: u16 = 2;
 
@@ -99,6 +112,8 @@ pub const AF_UNSPEC: u8 = 0;
 pub const AF_INET: u8 = 2;
 pub const AF_BRIDGE: u8 = 7;
 pub const AF_INET6: u8 = 10;
+pub const AF_PACKET: u8 = 17;
+pub const AF_MPLS: u8 = 28;
 
 /// `sizeof(struct ifinfomsg)`.
 pub const IFINFOMSG_LEN: usize = 16;

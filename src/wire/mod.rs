@@ -1,11 +1,15 @@
 //! Zero-copy views over rtnetlink bytes.
 //!
 //! This module owns the byte layout of netlink: the message header walk
-//! ([`Messages`]), the attribute walk ([`Attrs`], nested attributes included) and one
+//! ([`Messages`]), the attribute walk ([`Attrs`], nested attributes included), one
 //! view per rtnetlink family ([`LinkMessage`], [`AddressMessage`], [`RouteMessage`],
-//! [`NeighbourMessage`]). It never allocates and never panics: every length is
-//! checked once, when a view is made, and any byte sequence yields values or a
-//! typed [`Error`].
+//! [`NeighbourMessage`]), the requests the crate sends ([`Request`], [`Dump`]) and
+//! the kernel's numbers ([`consts`]). Reading never allocates and never panics:
+//! every length is checked once, when a view is made, and any byte sequence yields
+//! values or a typed [`Error`].
+//!
+//! It depends on nothing else in the crate: it knows bytes, not objects, sockets
+//! or namespaces.
 //!
 //! The family views are the only way to reach a message's attributes, and each one
 //! starts its attribute walk after its *own* fixed header, bounded by the message's
@@ -28,13 +32,15 @@ mod attr;
 pub mod consts;
 mod link;
 mod neigh;
+mod request;
 mod route;
 
 pub use addr::AddressMessage;
 pub use attr::{Attr, Attrs};
 pub use link::LinkMessage;
 pub use neigh::NeighbourMessage;
-pub use route::{NextHop, NextHops, RouteMessage};
+pub use request::{Dump, Request};
+pub use route::{MultipathHop, MultipathHops, RouteMessage};
 
 use std::fmt;
 
@@ -46,6 +52,7 @@ pub const fn align(len: usize) -> usize {
 
 /// Why a run of bytes could not be read as netlink.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Error {
     /// The bytes end before a structure that must be there: `need` bytes were
     /// required, only `have` were left.
@@ -106,7 +113,7 @@ impl std::error::Error for Error {}
 pub type Result<T> = std::result::Result<T, Error>;
 
 mod field {
-    //! Offsets inside `struct nlmsghdr`.
+    //! Offsets inside `struct nlmsghdr` (read here, written by `request`).
     use std::ops::Range;
     pub const LEN: Range<usize> = 0..4;
     pub const TYPE: Range<usize> = 4..6;
@@ -116,7 +123,7 @@ mod field {
     pub const HEADER_LEN: usize = 16;
 }
 
-/// Reads a native-endian `u16` at `range`; the caller has checked the bounds.
+/// Reads a native-endian `u16` at `at`; the caller has checked the bounds.
 #[inline]
 pub(crate) fn ne_u16(b: &[u8], at: usize) -> u16 {
     u16::from_ne_bytes([b[at], b[at + 1]])
@@ -264,6 +271,7 @@ impl fmt::Debug for NlMsg<'_> {
 
 /// A netlink message interpreted by its type.
 #[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
 pub enum Message<'a> {
     /// `NLMSG_NOOP`: to be ignored.
     Noop,

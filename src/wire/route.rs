@@ -17,6 +17,14 @@ mod field {
     pub const FLAGS: usize = 8;
 }
 
+mod hop_field {
+    //! Offsets inside `struct rtnexthop`.
+    pub const LEN: usize = 0;
+    pub const FLAGS: usize = 2;
+    pub const HOPS: usize = 3;
+    pub const IFINDEX: usize = 4;
+}
+
 /// View of a route message: `struct rtmsg` and the attributes that follow it.
 #[derive(Debug, Clone, Copy)]
 pub struct RouteMessage<'a> {
@@ -109,28 +117,28 @@ impl<'a> RouteMessage<'a> {
 /// One `struct rtnexthop` of an `RTA_MULTIPATH` attribute, with its own attributes
 /// (`RTA_GATEWAY`, ...) bounded by `rtnh_len`.
 #[derive(Debug, Clone, Copy)]
-pub struct NextHop<'a> {
+pub struct MultipathHop<'a> {
     header: &'a [u8],
     attrs: &'a [u8],
 }
 
-impl<'a> NextHop<'a> {
+impl<'a> MultipathHop<'a> {
     /// `rtnh_flags`: RTNH_F_* flags.
     #[inline]
     pub fn flags(&self) -> u8 {
-        self.header[2]
+        self.header[hop_field::FLAGS]
     }
 
     /// `rtnh_hops`: the weight minus one.
     #[inline]
     pub fn hops(&self) -> u8 {
-        self.header[3]
+        self.header[hop_field::HOPS]
     }
 
     /// `rtnh_ifindex`.
     #[inline]
     pub fn ifindex(&self) -> u32 {
-        ne_u32(self.header, 4)
+        ne_u32(self.header, hop_field::IFINDEX)
     }
 
     /// The next hop's own `RTA_*` attributes.
@@ -142,20 +150,20 @@ impl<'a> NextHop<'a> {
 
 /// Iterator over the `struct rtnexthop` entries of an `RTA_MULTIPATH` payload.
 #[derive(Debug, Clone)]
-pub struct NextHops<'a> {
+pub struct MultipathHops<'a> {
     rest: &'a [u8],
 }
 
-impl<'a> NextHops<'a> {
+impl<'a> MultipathHops<'a> {
     /// Walks an `RTA_MULTIPATH` payload.
     #[inline]
     pub fn new(payload: &'a [u8]) -> Self {
-        NextHops { rest: payload }
+        MultipathHops { rest: payload }
     }
 }
 
-impl<'a> Iterator for NextHops<'a> {
-    type Item = Result<NextHop<'a>>;
+impl<'a> Iterator for MultipathHops<'a> {
+    type Item = Result<MultipathHop<'a>>;
 
     #[inline]
     fn next(&mut self) -> Option<Self::Item> {
@@ -163,7 +171,7 @@ impl<'a> Iterator for NextHops<'a> {
             return None;
         }
         let checked = check_len("rtnexthop", self.rest, RTNEXTHOP_LEN).and_then(|()| {
-            let len = ne_u16(self.rest, 0) as usize;
+            let len = ne_u16(self.rest, hop_field::LEN) as usize;
             if len < RTNEXTHOP_LEN {
                 return Err(Error::BadLength {
                     what: "rtnexthop",
@@ -175,7 +183,7 @@ impl<'a> Iterator for NextHops<'a> {
         });
         match checked {
             Ok(len) => {
-                let hop = NextHop {
+                let hop = MultipathHop {
                     header: &self.rest[..RTNEXTHOP_LEN],
                     attrs: &self.rest[RTNEXTHOP_LEN..len],
                 };
@@ -190,4 +198,4 @@ impl<'a> Iterator for NextHops<'a> {
     }
 }
 
-impl std::iter::FusedIterator for NextHops<'_> {}
+impl std::iter::FusedIterator for MultipathHops<'_> {}

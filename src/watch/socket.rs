@@ -15,9 +15,11 @@
 //! Any process with `CAP_NET_ADMIN` can unicast to our port id, and with
 //! `NETLINK_ROUTE`'s multicast-send permission to our groups, so this matters.
 //!
-//! This module must never decode: it hands out bytes.
+//! This module must never decode: it hands out bytes. It writes none either:
+//! requests come built from `wire::Request`.
 
 use crate::sys::syscall;
+use crate::wire::Dump;
 use nix::libc;
 use std::io;
 use std::mem::{size_of, zeroed};
@@ -25,27 +27,26 @@ use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 
 /// Receive buffer size in user space: the kernel's dumps use up to 32 KiB per
 /// datagram, notifications far less.
-pub const DEFAULT_BUFFER: usize = 32 * 1024;
-
-const SOL_NETLINK: libc::c_int = 270;
-const NETLINK_ADD_MEMBERSHIP: libc::c_int = 1;
-const SO_NETNS_COOKIE: libc::c_int = 71;
+pub(crate) const DEFAULT_BUFFER: usize = 32 * 1024;
 
 /// What one receive produced.
 #[derive(Debug)]
-pub enum Received<'a> {
+pub(crate) enum Received<'a> {
     /// A datagram from the kernel: one or more netlink messages.
     Kernel(&'a [u8]),
     /// A datagram from another socket (`nl_pid` != 0); dropped unread.
     Foreign {
-        /// The sender's port id.
+        /// The sender's port id (for `Debug`: the reader only counts these).
+        #[allow(dead_code)]
         portid: u32,
     },
     /// A datagram larger than the buffer: its tail was lost. The buffer has been
     /// grown so the next one of that size fits; the state it carried must be
     /// recovered by other means.
     Truncated {
-        /// The datagram's real length.
+        /// The datagram's real length (for `Debug` and tests: the reader only
+        /// counts these).
+        #[cfg_attr(not(test), allow(dead_code))]
         len: usize,
     },
 }
@@ -54,7 +55,7 @@ const MAX_SLOTS: usize = 64;
 
 /// Buffers for [`RtSocket::recv_batch`]: several datagrams per system call.
 /// One batch serves any number of sockets, one receive at a time.
-pub struct RecvBatch {
+pub(crate) struct RecvBatch {
     bufs: Vec<Vec<u8>>,
     from: Vec<libc::sockaddr_nl>,
     lens: Vec<usize>,
@@ -71,12 +72,9 @@ impl std::fmt::Debug for RecvBatch {
 }
 
 impl RecvBatch {
-    /// The most datagrams one receive can take.
-    pub const MAX_SLOTS: usize = MAX_SLOTS;
-
-    /// Room for `slots` datagrams (1 to [`RecvBatch::MAX_SLOTS`]) of up to
+    /// Room for `slots` datagrams (1 to 64) of up to
     /// [`DEFAULT_BUFFER`] bytes each.
-    pub fn new(slots: usize) -> Self {
+    pub(crate) fn new(slots: usize) -> Self {
         let slots = slots.clamp(1, MAX_SLOTS);
         RecvBatch {
             bufs: vec![vec![0; DEFAULT_BUFFER]; slots],
@@ -88,14 +86,14 @@ impl RecvBatch {
     }
 
     /// How many datagrams one receive can take.
-    pub fn capacity(&self) -> usize {
+    pub(crate) fn capacity(&self) -> usize {
         self.bufs.len()
     }
 
     /// Datagram `i` of the last receive (`i` below what it returned), checked as
     /// [`RtSocket::recv`] checks: its sender, and whether it fitted. A slot that
     /// was too small is grown for next time.
-    pub fn get(&mut self, i: usize) -> Option<Received<'_>> {
+    pub(crate) fn get(&mut self, i: usize) -> Option<Received<'_>> {
         if i >= self.count {
             return None;
         }
@@ -123,10 +121,13 @@ fn checked(buf: &mut Vec<u8>, portid: u32, len: usize) -> Received<'_> {
 
 /// An open `NETLINK_ROUTE` socket.
 #[derive(Debug)]
-pub struct RtSocket {
+pub(crate) struct RtSocket {
     fd: OwnedFd,
     portid: u32,
     rcvbuf: usize,
+    /// The buffer of single receives ([`RtSocket::recv`], the reference the
+    /// tests check `recv_batch` against; readers use a shared `RecvBatch`).
+    #[cfg(test)]
     buf: Vec<u8>,
 }
 
@@ -141,7 +142,7 @@ impl RtSocket {
     /// code binds that id explicitly, and would fail with `EADDRINUSE` if nlwatch
     /// held it. When autobind hands it out (it tries the process id first), a second
     /// socket is opened, which autobind must give another id, and the first is closed.
-    pub fn open(groups: &[u32], rcvbuf: Option<usize>) -> io::Result<Self> {
+    pub(crate) fn open(groups: &[u32], rcvbuf: Option<usize>) -> io::Result<Self> {
         let first = Self::open_once(groups, rcvbuf)?;
         if first.portid != std::process::id() {
             return Ok(first);
@@ -176,8 +177,8 @@ impl RtSocket {
         for &group in groups {
             setsockopt_int(
                 raw,
-                SOL_NETLINK,
-                NETLINK_ADD_MEMBERSHIP,
+                libc::SOL_NETLINK,
+                libc::NETLINK_ADD_MEMBERSHIP,
                 group as libc::c_int,
             )?;
         }
@@ -192,25 +193,26 @@ impl RtSocket {
             fd,
             portid: addr.nl_pid,
             rcvbuf: applied.max(0) as usize,
-            // Allocated by the first `recv`: readers receive through a shared
-            // `RecvBatch` instead.
+            // Allocated by the first `recv`.
+            #[cfg(test)]
             buf: Vec::new(),
         })
     }
 
     /// The port id the kernel gave this socket (its `nl_pid`).
-    pub fn portid(&self) -> u32 {
+    pub(crate) fn portid(&self) -> u32 {
         self.portid
     }
 
     /// The receive buffer the kernel applied, in bytes, as `getsockopt(SO_RCVBUF)`
     /// reports it (the kernel doubles the requested value for its bookkeeping).
-    pub fn rcvbuf(&self) -> usize {
+    pub(crate) fn rcvbuf(&self) -> usize {
         self.rcvbuf
     }
 
     /// The size of the user-space receive buffer; it grows after a truncation.
-    pub fn buffer_len(&self) -> usize {
+    #[cfg(test)]
+    pub(crate) fn buffer_len(&self) -> usize {
         // Allocated at the first `recv`, at this size unless set.
         if self.buf.is_empty() {
             DEFAULT_BUFFER
@@ -221,20 +223,21 @@ impl RtSocket {
 
     /// Sets the size of the user-space receive buffer (at least 64 bytes; default
     /// [`DEFAULT_BUFFER`]). Smaller buffers only make truncations likelier.
-    pub fn set_buffer_len(&mut self, bytes: usize) {
+    #[cfg(test)]
+    pub(crate) fn set_buffer_len(&mut self, bytes: usize) {
         self.buf.resize(bytes.max(64), 0);
         self.buf.shrink_to_fit();
     }
 
     /// The network namespace cookie (`SO_NETNS_COOKIE`, Linux 5.14+), a 64-bit id
     /// that is never reused while the system runs.
-    pub fn netns_cookie(&self) -> io::Result<u64> {
+    pub(crate) fn netns_cookie(&self) -> io::Result<u64> {
         let mut cookie: u64 = 0;
         let mut len = size_of::<u64>() as libc::socklen_t;
         syscall!(getsockopt(
             self.fd.as_raw_fd(),
             libc::SOL_SOCKET,
-            SO_NETNS_COOKIE,
+            libc::SO_NETNS_COOKIE,
             &mut cookie as *mut u64 as *mut libc::c_void,
             &mut len
         ))?;
@@ -246,7 +249,8 @@ impl RtSocket {
     /// Errors are the socket's: `WouldBlock` when nothing is queued, and
     /// `ENOBUFS` (raw OS error) when the kernel dropped notifications because the
     /// receive buffer was full: an overrun.
-    pub fn recv(&mut self) -> io::Result<Received<'_>> {
+    #[cfg(test)]
+    pub(crate) fn recv(&mut self) -> io::Result<Received<'_>> {
         if self.buf.is_empty() {
             self.buf.resize(DEFAULT_BUFFER, 0);
         }
@@ -273,7 +277,7 @@ impl RtSocket {
     /// Errors are those of [`RtSocket::recv`]. When the kernel reports an error
     /// after some datagrams were received, those are returned and the error comes
     /// with the next call.
-    pub fn recv_batch(&mut self, batch: &mut RecvBatch) -> io::Result<usize> {
+    pub(crate) fn recv_batch(&mut self, batch: &mut RecvBatch) -> io::Result<usize> {
         let slots = batch.bufs.len();
         // On the stack, not allocated per call: the headers point into `batch`,
         // which outlives the call, with the lengths given.
@@ -311,36 +315,15 @@ impl RtSocket {
         Ok(n)
     }
 
-    /// Asks the kernel to dump every object of `kind` (`RTM_GETLINK`, `RTM_GETADDR`,
-    /// `RTM_GETROUTE`, `RTM_GETNEIGH`) of all families. The answer arrives on this
-    /// socket as messages with this socket's port id and `seq`, ended by `NLMSG_DONE`.
-    pub fn request_dump(&self, kind: u16, seq: u32) -> io::Result<()> {
-        use crate::wire::consts::*;
-        // nlmsghdr + the family header the request type expects, zeroed: family
-        // AF_UNSPEC means every family.
-        let header_len = match kind {
-            RTM_GETLINK => IFINFOMSG_LEN,
-            RTM_GETADDR => IFADDRMSG_LEN,
-            RTM_GETROUTE => RTMSG_LEN,
-            RTM_GETNEIGH => NDMSG_LEN,
-            other => {
-                return Err(io::Error::new(
-                    io::ErrorKind::InvalidInput,
-                    format!("no dump request for message type {other}"),
-                ))
-            }
-        };
-        let len = 16 + header_len;
-        let mut msg = [0u8; 16 + IFINFOMSG_LEN];
-        msg[0..4].copy_from_slice(&(len as u32).to_ne_bytes());
-        msg[4..6].copy_from_slice(&kind.to_ne_bytes());
-        msg[6..8].copy_from_slice(&(NLM_F_REQUEST | NLM_F_DUMP).to_ne_bytes());
-        msg[8..12].copy_from_slice(&seq.to_ne_bytes());
-        self.send_to_kernel(&msg[..len])
+    /// Asks the kernel for `dump` (every object of a kind, of all families). The
+    /// answer arrives on this socket as messages with this socket's port id and
+    /// `seq`, ended by `NLMSG_DONE`.
+    pub(crate) fn request_dump(&self, dump: Dump, seq: u32) -> io::Result<()> {
+        self.send_to_kernel(dump.request(seq).as_bytes())
     }
 
     /// Sends `bytes` (one or more netlink messages) to the kernel.
-    pub fn send_to_kernel(&self, bytes: &[u8]) -> io::Result<()> {
+    fn send_to_kernel(&self, bytes: &[u8]) -> io::Result<()> {
         // SAFETY: an all-zero sockaddr_nl is valid; nl_pid 0 addresses the kernel.
         let mut to: libc::sockaddr_nl = unsafe { zeroed() };
         to.nl_family = libc::AF_NETLINK as libc::sa_family_t;
@@ -412,5 +395,107 @@ mod tests {
         assert_ne!(a.portid(), std::process::id());
         assert!(a.rcvbuf() > 0);
         assert_eq!(a.buffer_len(), DEFAULT_BUFFER);
+    }
+
+    // Moved from the integration tests when this module became private: they
+    // make changes, so they run in the sandbox the integration tests use.
+    use crate::sandbox::ip;
+
+    crate::sandboxed_test! {
+        /// A datagram larger than the receive buffer is reported as truncated (never
+        /// decoded from a partial copy), the buffer grows, and the next one arrives whole.
+        fn truncated_datagram_is_reported_and_the_buffer_grows() {
+            use crate::wire::{consts::RTNLGRP_LINK, Messages};
+            let mut socket = RtSocket::open(&[RTNLGRP_LINK], None).unwrap();
+            socket.set_buffer_len(256);
+            let next = |socket: &mut RtSocket| -> Option<usize> {
+                let mut fds = [nix::poll::PollFd::new(
+                    std::os::fd::AsFd::as_fd(&*socket),
+                    nix::poll::PollFlags::POLLIN,
+                )];
+                let n = nix::poll::poll(&mut fds, nix::poll::PollTimeout::from(20_000u16)).unwrap();
+                assert_eq!(n, 1, "no notification within the hang guard");
+                match socket.recv().unwrap() {
+                    Received::Truncated { len } => Some(len),
+                    Received::Kernel(bytes) => {
+                        assert!(Messages::new(bytes).all(|m| m.is_ok()));
+                        None
+                    }
+                    Received::Foreign { portid } => panic!("foreign datagram from {portid}"),
+                }
+            };
+            ip("link add trunc0 type veth peer name trunc1");
+            // A veth RTM_NEWLINK is about 1.5 KB: the first one cannot fit in 256 bytes.
+            let len = next(&mut socket).expect("first datagram is truncated");
+            assert!(len > 256, "{len}");
+            assert!(socket.buffer_len() >= len);
+            // Every following datagram of that size now fits.
+            assert_eq!(next(&mut socket), None);
+            ip("link del trunc0");
+        }
+    }
+
+    crate::sandboxed_test! {
+        /// `recv_batch` takes several queued datagrams per call, as many as it has
+        /// slots, and yields the same datagrams in the same order as `recv` one by one.
+        fn batched_receive_yields_what_single_receives_do() {
+            use crate::wire::{consts::RTNLGRP_LINK, Messages};
+            let mut single = RtSocket::open(&[RTNLGRP_LINK], None).unwrap();
+            let mut batched = RtSocket::open(&[RTNLGRP_LINK], None).unwrap();
+            // Notifications are queued before `ip` returns: all of them are waiting.
+            for i in 0..5 {
+                ip(&format!("link add rb{i} type veth peer name rbp{i}"));
+            }
+            // (type, bytes after the header) of each message of a datagram.
+            fn messages(bytes: &[u8]) -> Vec<(u16, Vec<u8>)> {
+                Messages::new(bytes)
+                    .map(|m| {
+                        let m = m.expect("well-formed");
+                        (m.kind(), m.payload().to_vec())
+                    })
+                    .collect()
+            }
+            let mut one_by_one = Vec::new();
+            loop {
+                match single.recv() {
+                    Ok(Received::Kernel(bytes)) => one_by_one.push(messages(bytes)),
+                    Ok(other) => panic!("unexpected {other:?}"),
+                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+                    Err(e) => panic!("recv: {e}"),
+                }
+            }
+            // Two RTM_NEWLINK per pair at least.
+            assert!(one_by_one.len() >= 10, "{} datagrams", one_by_one.len());
+            let mut batch = RecvBatch::new(4);
+            let mut in_batches = Vec::new();
+            let mut calls = Vec::new();
+            loop {
+                match batched.recv_batch(&mut batch) {
+                    Ok(n) => {
+                        calls.push(n);
+                        for i in 0..n {
+                            match batch.get(i) {
+                                Some(Received::Kernel(bytes)) => in_batches.push(messages(bytes)),
+                                other => panic!("unexpected {other:?}"),
+                            }
+                        }
+                        assert!(batch.get(n).is_none());
+                    }
+                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+                    Err(e) => panic!("recv_batch: {e}"),
+                }
+            }
+            assert_eq!(in_batches, one_by_one);
+            // Full batches while at least 4 were waiting, then the rest.
+            let total = one_by_one.len();
+            let mut want = vec![4; total / 4];
+            if total % 4 != 0 {
+                want.push(total % 4);
+            }
+            assert_eq!(calls, want);
+            for i in 0..5 {
+                ip(&format!("link del rb{i}"));
+            }
+        }
     }
 }

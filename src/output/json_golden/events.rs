@@ -1,7 +1,7 @@
 // Events covering every field and every naming branch of the JSON line; shared by
 // the JSON tests (and used once to record `lines.txt` with the serde path).
 {
-    use crate_root::event::*;
+    use crate_root::object::*;
     use crate_root::{CompactStr, HwAddr};
     use std::net::IpAddr;
     use std::sync::Arc;

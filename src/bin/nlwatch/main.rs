@@ -1,13 +1,18 @@
 //! `nlwatch`: print the networking changes of one or many network namespaces, in
 //! the spirit of `ip monitor`, as text or as JSON lines.
+//!
+//! The program is a consumer of the library like any other: a printing sink on
+//! the reader thread (`Printer`), a control subscription that tells the main
+//! thread when the printer stopped, and the library's `output` module for every
+//! line it writes.
 
 use clap::Parser;
 use crossbeam_channel::select;
 use nix::sys::signal::{SigSet, Signal};
-use nlwatch::event::{rfc3339, write_text, JsonEvent};
+use nlwatch::output::{rfc3339, write_text, JsonEvent, JsonLine};
 use nlwatch::{
-    Action, CompactStr, Event, GoneReason, Item, Monitor, Netns, Object, ObjectKind, Origin,
-    NETNS_RUN_DIR,
+    Action, CompactStr, Event, Filter, Flow, GoneReason, Item, Monitor, Netns, Object, ObjectKind,
+    Origin, Sink, SinkError, NETNS_RUN_DIR,
 };
 use std::collections::HashMap;
 use std::io::{self, Write};
@@ -131,11 +136,11 @@ fn parse_object(s: &str) -> Result<ObjectKind, String> {
 /// Names of other interfaces (a link's master and peer), learned from link events
 /// per namespace.
 #[derive(Default)]
-struct IfNames {
+struct NameCache {
     known: HashMap<(u64, u32), CompactStr>,
 }
 
-impl IfNames {
+impl NameCache {
     fn learn(&mut self, ev: &Event) {
         if let Object::Link(l) = &ev.object {
             if let Some(name) = &l.ifname {
@@ -156,38 +161,50 @@ impl IfNames {
     }
 }
 
+/// A field a control line adds after `object` and `action`.
+enum Extra<'a> {
+    Num(&'a str, u64),
+    Str(&'a str, &'a str),
+}
+
+/// The JSON line of a control item: `ts`, `netns`, `object`, `action`, extras.
 fn control_line(
+    out: &mut Vec<u8>,
     object: &str,
     action: Option<&str>,
     netns: Option<&str>,
-    extra: &[(&str, serde_json::Value)],
-) -> String {
-    let mut m = serde_json::Map::new();
-    m.insert("ts".into(), rfc3339(SystemTime::now()).into());
+    extra: &[Extra<'_>],
+) {
+    let mut line = JsonLine::new(out).time("ts", SystemTime::now());
     if let Some(ns) = netns {
-        m.insert("netns".into(), ns.into());
+        line = line.str("netns", ns);
     }
-    m.insert("object".into(), object.into());
+    line = line.str("object", object);
     if let Some(a) = action {
-        m.insert("action".into(), a.into());
+        line = line.str("action", a);
     }
-    for (k, v) in extra {
-        m.insert((*k).into(), v.clone());
+    for e in extra {
+        line = match *e {
+            Extra::Num(k, v) => line.num(k, v),
+            Extra::Str(k, v) => line.str(k, v),
+        };
     }
-    serde_json::Value::Object(m).to_string()
+    line.end();
+    out.push(b'\n');
 }
 
 /// Writes a control item: a JSON line, or `[object] text` after its namespace.
 fn control(
-    out: &mut impl Write,
+    out: &mut Vec<u8>,
     args: &Args,
     (object, action): (&str, Option<&str>),
     netns: Option<&str>,
-    extra: &[(&str, serde_json::Value)],
+    extra: &[Extra<'_>],
     text: &str,
 ) -> io::Result<()> {
     if args.json {
-        writeln!(out, "{}", control_line(object, action, netns, extra))
+        control_line(out, object, action, netns, extra);
+        Ok(())
     } else {
         let prefix = netns.map(|n| ns_prefix(args, n)).unwrap_or_default();
         writeln!(out, "{prefix}[{object}] {text}")
@@ -216,7 +233,12 @@ fn ns_prefix(args: &Args, name: &str) -> String {
 }
 
 /// Appends the line of `ev` to `out`.
-fn print_event(out: &mut Vec<u8>, ev: &Event, args: &Args, names: &mut IfNames) -> io::Result<()> {
+fn print_event(
+    out: &mut Vec<u8>,
+    ev: &Event,
+    args: &Args,
+    names: &mut NameCache,
+) -> io::Result<()> {
     names.learn(ev);
     if args.json {
         let lookup = |i: u32| names.get(ev, i);
@@ -244,7 +266,7 @@ fn print_event(out: &mut Vec<u8>, ev: &Event, args: &Args, names: &mut IfNames) 
 }
 
 /// Appends the line of `item`, if it has one, to `out`.
-fn print(out: &mut Vec<u8>, item: &Item, args: &Args, names: &mut IfNames) -> io::Result<()> {
+fn print(out: &mut Vec<u8>, item: &Item, args: &Args, names: &mut NameCache) -> io::Result<()> {
     match item {
         Item::Event(ev) => {
             print_event(out, ev, args, names)?;
@@ -283,7 +305,7 @@ fn print(out: &mut Vec<u8>, item: &Item, args: &Args, names: &mut IfNames) -> io
             args,
             ("lagged", None),
             None,
-            &[("missed", (*missed).into())],
+            &[Extra::Num("missed", *missed)],
             &format!("{missed} items dropped: output too slow"),
         )?,
         Item::NamespaceAdded { netns } if args.multi() => control(
@@ -291,7 +313,7 @@ fn print(out: &mut Vec<u8>, item: &Item, args: &Args, names: &mut IfNames) -> io
             args,
             ("netns", Some("new")),
             Some(&netns.name),
-            &[("netns_id", netns.id.into())],
+            &[Extra::Num("netns_id", netns.id)],
             &format!("new id {}", netns.id),
         )?,
         Item::NamespaceGone { netns, reason } if args.multi() => {
@@ -302,8 +324,8 @@ fn print(out: &mut Vec<u8>, item: &Item, args: &Args, names: &mut IfNames) -> io
                 ("netns", Some("del")),
                 Some(&netns.name),
                 &[
-                    ("netns_id", netns.id.into()),
-                    ("reason", reason.clone().into()),
+                    Extra::Num("netns_id", netns.id),
+                    Extra::Str("reason", &reason),
                 ],
                 &format!("del ({reason})"),
             )?
@@ -345,18 +367,18 @@ fn watch(args: Args) -> Result<(), String> {
         .map_err(|e| format!("cannot start the signal thread: {e}"))?;
 
     let monitor = build(&args)?;
+    // Told when the printer stops (a closed stdout) or fails (another write
+    // error); events never reach it.
+    let control = monitor.subscribe_with(Filter::new().events(false));
     // The printer runs on the reader thread: no queue and no thread switch per
-    // event. It reports the first write error (a closed stdout ends the program
-    // quietly) on `failed`.
-    let (failed_tx, failed_rx) = crossbeam_channel::bounded::<io::Error>(1);
-    monitor.add_sink(
-        nlwatch::Filter::new(),
+    // event.
+    let printer = monitor.add_sink(
+        Filter::new(),
         Box::new(Printer {
             out: Vec::with_capacity(OUT_BUFFER),
             stdout: io::stdout(),
             args: args.clone(),
-            names: IfNames::default(),
-            failed: Some(failed_tx),
+            names: NameCache::default(),
         }),
     );
     for target in args.targets(false)? {
@@ -367,12 +389,23 @@ fn watch(args: Args) -> Result<(), String> {
             .watch_dir(NETNS_RUN_DIR)
             .map_err(|e| e.to_string())?;
     }
-    let result = select! {
-        recv(failed_rx) -> e => match e {
-            Ok(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(format!("cannot write output: {e}")),
-            _ => Ok(()),
-        },
-        recv(sig_rx) -> _ => Ok(()),
+    let printer_stopped = |item: &Item| match item {
+        Item::SinkStopped { sink, error } if *sink == printer => Some(error.clone()),
+        _ => None,
+    };
+    let result = loop {
+        // The escape hatch: this program waits on its own signal channel too.
+        select! {
+            recv(control.as_crossbeam_receiver()) -> item => match item {
+                Ok(item) => match printer_stopped(&item) {
+                    Some(None) => break Ok(()),
+                    Some(Some(error)) => break Err(error),
+                    None => {}
+                },
+                Err(_) => break Ok(()),
+            },
+            recv(sig_rx) -> _ => break Ok(()),
+        }
     };
     // Joins the reader; the printer gets a last flush and is dropped. A reader
     // stuck writing to a stdout nobody reads (a paused pager) would never return:
@@ -390,48 +423,48 @@ fn watch(args: Args) -> Result<(), String> {
 /// has nothing more to read.
 const OUT_BUFFER: usize = 64 * 1024;
 
-/// Prints items as the reader publishes them.
+/// Prints items as the reader publishes them. The first write error ends it:
+/// a closed stdout (`nlwatch | head`) as a stop, anything else as a failure.
 struct Printer {
     /// Lines not yet written.
     out: Vec<u8>,
     stdout: io::Stdout,
     args: Args,
-    names: IfNames,
-    /// Taken at the first write error, which ends printing.
-    failed: Option<crossbeam_channel::Sender<io::Error>>,
+    names: NameCache,
 }
 
 impl Printer {
-    fn flush(&mut self) {
+    fn flush(&mut self) -> Result<Flow, SinkError> {
         let result = self.stdout.lock().write_all(&self.out);
         self.out.clear();
-        self.check(result);
-    }
-
-    fn check(&mut self, result: io::Result<()>) {
-        if let Err(e) = result {
-            if let Some(tx) = self.failed.take() {
-                let _ = tx.send(e);
-            }
-        }
+        flow(result)
     }
 }
 
-impl nlwatch::Sink for Printer {
-    fn item(&mut self, item: &Item) {
-        if self.failed.is_some() {
-            let result = print(&mut self.out, item, &self.args, &mut self.names);
-            self.check(result);
-            if self.out.len() >= OUT_BUFFER {
-                self.flush();
-            }
+/// What a write's result means for the printer.
+fn flow(result: io::Result<()>) -> Result<Flow, SinkError> {
+    match result {
+        Ok(()) => Ok(Flow::Continue),
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(Flow::Stop),
+        Err(e) => Err(format!("cannot write output: {e}").into()),
+    }
+}
+
+impl Sink for Printer {
+    fn item(&mut self, item: &Item) -> Result<Flow, SinkError> {
+        let printed = print(&mut self.out, item, &self.args, &mut self.names);
+        if printed.is_err() || self.out.len() >= OUT_BUFFER {
+            flow(printed)?;
+            return self.flush();
         }
+        Ok(Flow::Continue)
     }
 
-    fn idle(&mut self) {
-        if self.failed.is_some() && !self.out.is_empty() {
-            self.flush();
+    fn idle(&mut self) -> Result<Flow, SinkError> {
+        if self.out.is_empty() {
+            return Ok(Flow::Continue);
         }
+        self.flush()
     }
 }
 
@@ -462,25 +495,21 @@ fn snapshot(args: Args) -> Result<(), String> {
     }
     let mut stdout = io::stdout().lock();
     let mut out = Vec::with_capacity(OUT_BUFFER);
-    let mut names = IfNames::default();
+    let mut names = NameCache::default();
     let now = SystemTime::now();
     let mut result = Ok(());
-    'all: for snap in monitor.snapshots(&nlwatch::Filter::new()) {
+    'all: for snap in monitor.snapshots(&Filter::new()) {
         for object in snap.objects().filter(|o| wanted.contains(&o.kind())) {
-            let ev = Event {
-                netns: snap.netns.clone(),
-                seq: snap.seq,
-                timestamp: now,
-                action: Action::New,
-                origin: Origin::Live,
-                ifname: object.ifindex().and_then(|i| {
-                    snap.links
-                        .iter()
-                        .find(|l| l.ifindex == i)
-                        .and_then(|l| l.ifname.clone())
-                }),
-                object,
-            };
+            let ifname = object.ifindex().and_then(|i| {
+                snap.links
+                    .iter()
+                    .find(|l| l.ifindex == i)
+                    .and_then(|l| l.ifname.clone())
+            });
+            let mut ev = Event::new(snap.netns.clone(), Action::New, object);
+            ev.seq = snap.seq;
+            ev.timestamp = now;
+            ev.ifname = ifname;
             let printed = print_event(&mut out, &ev, &args, &mut names);
             if let Err(e) = printed.and_then(|()| {
                 if out.len() >= OUT_BUFFER {

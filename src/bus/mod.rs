@@ -1,4 +1,12 @@
-//! The event bus: fans items out to filtered subscribers through bounded queues.
+//! The event bus: fans items out to filtered subscribers through bounded queues,
+//! and to sinks on the publishing thread.
+//!
+//! - `item`: what travels ([`Item`], events and control items);
+//! - `filter` and `glob`: which items a subscriber wants ([`Filter`]);
+//! - `queue`: a subscriber's bounded queue and its [`Overflow`] policy;
+//! - `subscription`: the subscriber's end ([`Subscription`]);
+//! - `sink`: push-model consumers ([`Sink`]);
+//! - this file: the set of subscribers and sinks, and publishing ([`Bus`]).
 //!
 //! Each subscriber has a [`Filter`], its own bounded crossbeam queue and an
 //! [`Overflow`] policy saying what happens when that queue is full: drop the oldest
@@ -23,314 +31,56 @@
 //! A publisher holds the index lock only to clone the snapshot's `Arc`, never while
 //! it sends, so a subscriber with [`Overflow::Block`] that waits for room does not
 //! stop subscribe, unsubscribe or other publishers from reaching other subscribers.
-//! Sending to a queue that has room and no loss to report takes no lock either; a
-//! per-subscriber lock is taken only to report a loss before the next item or to
-//! evict the oldest item, so that two publishers cannot interleave those steps.
+//! Sending to a queue that has room and no loss to report takes no lock either
+//! (see `queue`).
 //!
 //! This module must never decode or touch a socket, and must never block a
 //! publisher except for a subscriber that asked for [`Overflow::Block`].
 
-use crate::event::{Event, NetnsTag, ObjectKind};
-use crate::filter::{kind_index, Filter};
-use crossbeam_channel::{
-    Receiver, RecvTimeoutError, SendTimeoutError, Sender, TryRecvError, TrySendError,
-};
+mod filter;
+mod glob;
+mod item;
+mod queue;
+mod sink;
+mod subscription;
+
+pub use filter::Filter;
+pub use item::{GoneReason, Item};
+pub use queue::Overflow;
+pub use sink::{Flow, Sink, SinkError, SinkId};
+pub use subscription::{Iter, RecvTimeoutError, Subscription, TryRecvError};
+
+use crate::object::{NetnsTag, ObjectKind};
 use parking_lot::{Mutex, RwLock};
+use queue::{Meta, Slot};
 use std::collections::HashMap;
 use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Weak};
-use std::time::Duration;
-
-/// A push-model consumer of the bus: it runs on the thread that publishes (a
-/// monitor's reader), so it sees items with no queue, no copy and no thread switch
-/// in between: what a printer or exporter that must keep up with bursts wants.
-///
-/// Its methods must return quickly: while one runs, the reader reads nothing, as
-/// with [`Overflow::Block`] (a sink that stalls lets the kernel's socket buffers
-/// overrun, which nlwatch then repairs by resync). They must not call back into the
-/// [`Monitor`](crate::Monitor) (adding or removing namespaces, subscribing).
-pub trait Sink: Send {
-    /// One item the sink's filter accepts, in order for its namespace.
-    fn item(&mut self, item: &Item);
-
-    /// A reader has handled everything it could read and is about to wait: the
-    /// moment to flush what the sink buffers. Called again when the bus closes,
-    /// just before the sink is dropped.
-    fn idle(&mut self) {}
-}
-
-/// What a subscriber receives: events and the control items that travel with them.
-/// More control items will be added (initial dump done, resync), hence
-/// `#[non_exhaustive]`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Item {
-    /// A change in a namespace.
-    Event(Arc<Event>),
-    /// The namespace's socket lost notifications (`ENOBUFS`) or received a truncated
-    /// datagram: changes were missed and the subscriber's picture may be stale.
-    Overrun {
-        /// The namespace concerned.
-        netns: NetnsTag,
-    },
-    /// This subscriber's queue was full and `missed` items were dropped for it
-    /// (see [`Overflow`] for where in the stream the report appears).
-    Lagged {
-        /// How many items were dropped since the last `Lagged`.
-        missed: u64,
-    },
-    /// The initial dump of a namespace is complete: the `Origin::Dump` events before
-    /// this (with `list_existing`) were its whole state, and what follows is live.
-    SyncDone {
-        /// The namespace.
-        netns: NetnsTag,
-    },
-    /// The re-dump after an [`Item::Overrun`] is complete: the `Origin::Resync`
-    /// events before this brought the picture back in line with the kernel.
-    ResyncDone {
-        /// The namespace.
-        netns: NetnsTag,
-    },
-    /// A namespace is now watched: every later change in it is reported.
-    NamespaceAdded {
-        /// The namespace.
-        netns: NetnsTag,
-    },
-    /// A namespace is no longer watched; its socket is closed.
-    NamespaceGone {
-        /// The namespace.
-        netns: NetnsTag,
-        /// Why.
-        reason: GoneReason,
-    },
-}
-
-/// Why a namespace stopped being watched.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum GoneReason {
-    /// `Monitor::remove_namespace` was called.
-    Removed,
-    /// Its file vanished from a watched directory (e.g. `ip netns del`).
-    Vanished,
-    /// Its socket failed with this OS error.
-    SocketError(i32),
-    /// The monitor is shutting down.
-    Shutdown,
-}
-
-/// What to do when a subscriber's queue is full.
-///
-/// ```
-/// use nlwatch::{Bus, Filter, Item, NetnsTag, Overflow};
-/// // Items told apart by the id they carry.
-/// let item = |id| Item::Overrun { netns: NetnsTag { name: "".into(), id } };
-/// let bus = Bus::new();
-/// let sub = bus.subscribe(Filter::new(), 2, Overflow::DropOldest);
-/// for id in 1..=5 {
-///     bus.publish(item(id));
-/// }
-/// // The two newest were kept; three were dropped.
-/// assert_eq!(sub.try_recv(), Ok(item(4)));
-/// assert_eq!(sub.try_recv(), Ok(item(5)));
-/// assert_eq!(sub.dropped(), 3);
-/// // The loss is reported before the next item.
-/// bus.publish(item(6));
-/// assert_eq!(sub.try_recv(), Ok(Item::Lagged { missed: 3 }));
-/// assert_eq!(sub.try_recv(), Ok(item(6)));
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum Overflow {
-    /// Remove the oldest queued item to make room for the new one: a subscriber
-    /// that falls behind sees the most recent state. The default.
-    ///
-    /// Every removed item is counted in [`Subscription::dropped`] and reported as
-    /// [`Item::Lagged`] as soon as the queue has room for the report, ahead of the
-    /// next item delivered to this subscriber. The lost items are older than the ones that were
-    /// queued when the report was made, so the report follows the survivors: read
-    /// it as "before the items you just received, `missed` were lost". The queue
-    /// needs room for one report and one item, so its capacity is at least 2.
-    #[default]
-    DropOldest,
-    /// Drop the new item and keep the queue as it is: a subscriber that falls
-    /// behind sees an unbroken prefix, then a gap. Every dropped item is counted in
-    /// [`Subscription::dropped`] and reported as [`Item::Lagged`] exactly where the
-    /// gap is, as soon as the queue has room for it, ahead of the next item
-    /// delivered to this subscriber.
-    DropNewest,
-    /// Make the publisher wait until the queue has room: nothing is ever dropped
-    /// while the bus is open.
-    ///
-    /// **A blocked subscriber stalls the reader thread that publishes to it, and
-    /// thereby every other subscriber of every namespace that thread reads**, and
-    /// while the reader stalls the kernel keeps queueing on its sockets until they
-    /// overrun (`ENOBUFS`, reported as [`Item::Overrun`]). Use it only for a
-    /// consumer that is known to keep up, or when losing nothing matters more than
-    /// everyone else's latency. The wait gives up, and later publishes no longer
-    /// wait, once [`Bus::stop_waiting`] or [`Bus::close`] is called (the monitor
-    /// calls the first when it starts shutting down); an item given up on is
-    /// counted in [`Subscription::dropped`].
-    Block,
-}
-
-/// How long a blocked publisher waits before it checks again whether it should
-/// stop waiting: bounds how long [`Bus::stop_waiting`] takes to free it.
-const BLOCK_SLICE: Duration = Duration::from_millis(50);
-
-/// What a subscription and its slot share.
-struct Meta {
-    filter: Filter,
-    overflow: Overflow,
-    /// Total dropped over the subscriber's life.
-    dropped: AtomicU64,
-    /// Set when the subscription is dropped: a blocked publisher stops waiting
-    /// even if a clone of the receiver keeps the channel open.
-    unsubscribed: AtomicBool,
-}
-
-/// The bus's end of one subscription.
-struct Slot {
-    id: u64,
-    /// A copy of `meta.filter`, one pointer hop closer for the publish loop.
-    filter: Filter,
-    meta: Arc<Meta>,
-    tx: Sender<Item>,
-    /// A clone of the subscriber's receiver, to remove the oldest item
-    /// ([`Overflow::DropOldest`] only).
-    oldest: Option<Receiver<Item>>,
-    /// Items dropped and not yet reported; changed only under `lock`. While it
-    /// is 0 a publisher sends without taking the lock.
-    unreported: AtomicU64,
-    /// Makes "report, then send" (and "evict, then send") one step when several
-    /// publishers offer to this slot at once.
-    lock: Mutex<()>,
-}
-
-impl Slot {
-    fn offer(&self, item: Item, no_wait: &AtomicBool) {
-        match self.meta.overflow {
-            Overflow::DropNewest => self.offer_drop_newest(item),
-            Overflow::DropOldest => self.offer_drop_oldest(item),
-            Overflow::Block => self.offer_block(item, no_wait),
-        }
-    }
-
-    /// The common case, with no loss to report: sends without taking the lock.
-    /// Gives the item back when the queue is full or a report is pending.
-    fn try_fast(&self, item: Item) -> Option<Item> {
-        if self.unreported.load(Ordering::Acquire) != 0 {
-            return Some(item);
-        }
-        match self.tx.try_send(item) {
-            Err(TrySendError::Full(item)) => Some(item),
-            // Sent, or the subscriber is gone and being removed.
-            _ => None,
-        }
-    }
-
-    fn note_drops(&self, unreported: &mut u64, n: u64) {
-        *unreported += n;
-        self.meta.dropped.fetch_add(n, Ordering::Relaxed);
-    }
-
-    /// Sends the pending loss report if there is room; true when nothing is left
-    /// to report. A send to a subscriber that is gone fails quietly: it is being
-    /// removed.
-    fn report(&self, unreported: &mut u64) -> bool {
-        if *unreported == 0 {
-            return true;
-        }
-        let sent = self
-            .tx
-            .try_send(Item::Lagged {
-                missed: *unreported,
-            })
-            .is_ok();
-        if sent {
-            *unreported = 0;
-        }
-        sent
-    }
-
-    fn offer_drop_newest(&self, item: Item) {
-        let Some(item) = self.try_fast(item) else {
-            return;
-        };
-        let _guard = self.lock.lock();
-        let mut unreported = self.unreported.load(Ordering::Acquire);
-        if !self.report(&mut unreported) {
-            // No room for the report, so none for the item either.
-            self.note_drops(&mut unreported, 1);
-        } else if let Err(TrySendError::Full(_)) = self.tx.try_send(item) {
-            self.note_drops(&mut unreported, 1);
-        }
-        self.unreported.store(unreported, Ordering::Release);
-    }
-
-    fn offer_drop_oldest(&self, item: Item) {
-        let Some(item) = self.try_fast(item) else {
-            return;
-        };
-        let _guard = self.lock.lock();
-        let mut unreported = self.unreported.load(Ordering::Acquire);
-        // Without room the report waits for a later offer: this policy always
-        // queues the new item.
-        self.report(&mut unreported);
-        if let Err(TrySendError::Full(item)) = self.tx.try_send(item) {
-            if let Some(oldest) = &self.oldest {
-                match oldest.try_recv() {
-                    // A report removed from the queue is not a lost item, but what
-                    // it reported is lost again: carry its count over.
-                    Ok(Item::Lagged { missed }) => unreported += missed,
-                    Ok(_) => self.note_drops(&mut unreported, 1),
-                    // The subscriber emptied the queue meanwhile.
-                    Err(_) => {}
-                }
-            }
-            // There is room now, unless another publisher's lock-free send took it
-            // meanwhile: then the new item is the one dropped, and counted.
-            if let Err(TrySendError::Full(_)) = self.tx.try_send(item) {
-                self.note_drops(&mut unreported, 1);
-            }
-        }
-        self.unreported.store(unreported, Ordering::Release);
-    }
-
-    fn offer_block(&self, item: Item, no_wait: &AtomicBool) {
-        // `send_timeout` reads the clock; most sends find room without it.
-        let mut item = match self.tx.try_send(item) {
-            Err(TrySendError::Full(item)) => item,
-            _ => return,
-        };
-        loop {
-            if no_wait.load(Ordering::Acquire) || self.meta.unsubscribed.load(Ordering::Acquire) {
-                self.meta.dropped.fetch_add(1, Ordering::Relaxed);
-                return;
-            }
-            match self.tx.send_timeout(item, BLOCK_SLICE) {
-                Ok(()) | Err(SendTimeoutError::Disconnected(_)) => return,
-                Err(SendTimeoutError::Timeout(back)) => item = back,
-            }
-        }
-    }
-}
+use std::sync::Arc;
 
 /// The subscribers of one namespace selector.
-#[derive(Default)]
 struct Group {
-    /// Subscribers whose filter accepts each object kind, by [`kind_index`].
-    by_kind: [Vec<Arc<Slot>>; 4],
+    /// Subscribers whose filter accepts each object kind, by `ObjectKind::index`.
+    by_kind: [Vec<Arc<Slot>>; ObjectKind::COUNT],
     /// Every subscriber of the group: for control items, which ignore the kind.
     all: Vec<Arc<Slot>>,
+}
+
+impl Default for Group {
+    fn default() -> Self {
+        Group {
+            by_kind: std::array::from_fn(|_| Vec::new()),
+            all: Vec::new(),
+        }
+    }
 }
 
 impl Group {
     fn add(&mut self, slot: &Arc<Slot>) {
         for kind in ObjectKind::ALL {
             if slot.filter.accepts_kind(kind) {
-                self.by_kind[kind_index(kind)].push(slot.clone());
+                self.by_kind[kind.index()].push(slot.clone());
             }
         }
         self.all.push(slot.clone());
@@ -339,7 +89,7 @@ impl Group {
     /// The subscribers that may want an event of `kind`, or a control item (`None`).
     fn pick(&self, kind: Option<ObjectKind>) -> &[Arc<Slot>] {
         match kind {
-            Some(k) => &self.by_kind[kind_index(k)],
+            Some(k) => &self.by_kind[k.index()],
             None => &self.all,
         }
     }
@@ -426,7 +176,7 @@ impl Index {
     }
 }
 
-struct Shared {
+pub(crate) struct BusInner {
     closed: AtomicBool,
     /// Set by `stop_waiting` and `close`: `Block` subscribers are then treated as
     /// full queues that drop.
@@ -435,24 +185,40 @@ struct Shared {
     registry: Mutex<(Vec<Arc<Slot>>, u64)>,
     /// Rebuilt from `registry` under its lock; read by publishers.
     index: RwLock<Arc<Index>>,
-    /// Push-model consumers, run by the publisher itself.
-    sinks: Mutex<Vec<(Filter, Box<dyn Sink>)>>,
+    /// Push-model consumers, run by the publisher itself, and the next sink id.
+    sinks: Mutex<(Vec<SinkSlot>, u64)>,
     /// Whether `sinks` is non-empty, so publishing without sinks takes no lock.
     has_sinks: AtomicBool,
 }
 
-impl Shared {
+impl BusInner {
     fn rebuild(&self, slots: &[Arc<Slot>]) {
         *self.index.write() = Arc::new(Index::build(slots));
     }
 
-    fn unsubscribe(&self, id: u64) {
+    pub(super) fn unsubscribe(&self, id: u64) {
         let mut registry = self.registry.lock();
         let before = registry.0.len();
         registry.0.retain(|s| s.id != id);
         if registry.0.len() != before {
             self.rebuild(&registry.0);
         }
+    }
+}
+
+/// A sink and what it was added with.
+struct SinkSlot {
+    id: SinkId,
+    filter: Filter,
+    sink: Box<dyn Sink>,
+}
+
+/// Hands `item` to the sink of `slot` when its filter accepts it.
+fn filter_then(slot: &mut SinkSlot, item: &Item) -> Result<Flow, SinkError> {
+    if slot.filter.matches(item) {
+        slot.sink.item(item)
+    } else {
+        Ok(Flow::Continue)
     }
 }
 
@@ -495,18 +261,18 @@ impl<'s> Fanout<'_, 's> {
 /// assert_eq!(sub.collect::<Vec<_>>(), vec![Item::Overrun { netns: blue }]);
 /// ```
 pub struct Bus {
-    shared: Arc<Shared>,
+    shared: Arc<BusInner>,
 }
 
 impl Default for Bus {
     fn default() -> Self {
         Bus {
-            shared: Arc::new(Shared {
+            shared: Arc::new(BusInner {
                 closed: AtomicBool::new(false),
                 no_wait: AtomicBool::new(false),
                 registry: Mutex::new((Vec::new(), 0)),
                 index: RwLock::new(Arc::new(Index::default())),
-                sinks: Mutex::new(Vec::new()),
+                sinks: Mutex::new((Vec::new(), 0)),
                 has_sinks: AtomicBool::new(false),
             }),
         }
@@ -583,11 +349,7 @@ impl Bus {
             return;
         }
         if self.shared.has_sinks.load(Ordering::Acquire) {
-            for (filter, sink) in self.shared.sinks.lock().iter_mut() {
-                if filter.matches(&item) {
-                    sink.item(&item);
-                }
-            }
+            self.run_sinks(|sink| filter_then(sink, &item));
         }
         let no_wait = &self.shared.no_wait;
         let index = self.shared.index.read().clone();
@@ -615,7 +377,9 @@ impl Bus {
                     }
                 });
             }
-            Item::Lagged { .. } => index.all.iter().for_each(|slot| fanout.to(slot)),
+            Item::Lagged { .. } | Item::SinkStopped { .. } => {
+                index.all.iter().for_each(|slot| fanout.to(slot))
+            }
         }
         if let Some(slot) = fanout.last.take() {
             slot.offer(item, no_wait);
@@ -624,20 +388,48 @@ impl Bus {
 
     /// Adds a push-model consumer: from now on, every published item `filter`
     /// accepts is handed to `sink` on the publishing thread, before the queued
-    /// subscribers get it. See [`Sink`] for what that thread may and may not do.
-    pub fn add_sink(&self, filter: Filter, sink: Box<dyn Sink>) {
+    /// subscribers get it. See [`Sink`] for what that thread may and may not do,
+    /// and how it stops. The id returned is the one [`Item::SinkStopped`] names.
+    pub fn add_sink(&self, filter: Filter, sink: Box<dyn Sink>) -> SinkId {
         let mut sinks = self.shared.sinks.lock();
-        sinks.push((filter, sink));
+        let id = SinkId(sinks.1);
+        sinks.1 += 1;
+        sinks.0.push(SinkSlot { id, filter, sink });
         self.shared.has_sinks.store(true, Ordering::Release);
+        id
     }
 
     /// Tells every sink that a publisher has nothing more for now (see
     /// [`Sink::idle`]).
-    pub fn idle(&self) {
+    pub(crate) fn idle(&self) {
         if self.shared.has_sinks.load(Ordering::Acquire) {
-            for (_, sink) in self.shared.sinks.lock().iter_mut() {
-                sink.idle();
+            self.run_sinks(|slot| slot.sink.idle());
+        }
+    }
+
+    /// Calls `call` on every sink; removes those that stop or fail, and then
+    /// tells everyone (outside the sinks' lock: the report is published too).
+    fn run_sinks(&self, mut call: impl FnMut(&mut SinkSlot) -> Result<Flow, SinkError>) {
+        let mut stopped = Vec::new();
+        {
+            let mut sinks = self.shared.sinks.lock();
+            sinks.0.retain_mut(|slot| match call(slot) {
+                Ok(Flow::Continue) => true,
+                Ok(Flow::Stop) => {
+                    stopped.push((slot.id, None));
+                    false
+                }
+                Err(e) => {
+                    stopped.push((slot.id, Some(e.to_string())));
+                    false
+                }
+            });
+            if sinks.0.is_empty() {
+                self.shared.has_sinks.store(false, Ordering::Release);
             }
+        }
+        for (sink, error) in stopped {
+            self.publish(Item::SinkStopped { sink, error });
         }
     }
 
@@ -648,14 +440,13 @@ impl Bus {
     /// this before joining the threads that publish, so none of them can be
     /// stuck on a subscriber that no longer reads, and may still publish final
     /// items (such as [`Item::NamespaceGone`]) before [`close`](Self::close).
-    pub fn stop_waiting(&self) {
+    pub(crate) fn stop_waiting(&self) {
         self.shared.no_wait.store(true, Ordering::Release);
     }
 
     /// Closes the bus: every subscription's iteration ends once its queue is
     /// drained, later publishes do nothing, and publishers waiting for a
-    /// [`Overflow::Block`] subscriber give up within 50 ms (it implies
-    /// [`stop_waiting`](Self::stop_waiting)).
+    /// [`Overflow::Block`] subscriber give up within 50 ms.
     pub fn close(&self) {
         self.shared.no_wait.store(true, Ordering::Release);
         self.shared.closed.store(true, Ordering::Release);
@@ -663,10 +454,13 @@ impl Bus {
         registry.0.clear();
         self.shared.rebuild(&registry.0);
         drop(registry);
-        // Sinks get a last idle (to flush) and are dropped.
-        self.idle();
+        // Sinks get a last idle (to flush) and are dropped; what they answer
+        // cannot be reported any more.
+        let sinks = std::mem::take(&mut self.shared.sinks.lock().0);
         self.shared.has_sinks.store(false, Ordering::Release);
-        self.shared.sinks.lock().clear();
+        for mut slot in sinks {
+            let _ = slot.sink.idle();
+        }
     }
 
     /// Whether [`close`](Self::close) was called.
@@ -680,106 +474,10 @@ impl Bus {
     }
 }
 
-/// A subscriber's end of the bus.
-///
-/// Iterate it to block for items; the iteration ends when the monitor shuts down
-/// (the bus closes). [`Subscription::receiver`] gives the crossbeam `Receiver` for
-/// `select!`. Dropping the subscription unsubscribes it, even if clones of its
-/// receiver are still alive (they then end once drained).
-pub struct Subscription {
-    rx: Receiver<Item>,
-    meta: Arc<Meta>,
-    bus: Weak<Shared>,
-    id: u64,
-}
-
-impl fmt::Debug for Subscription {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Subscription")
-            .field("filter", &self.meta.filter)
-            .field("overflow", &self.meta.overflow)
-            .field("queued", &self.rx.len())
-            .field("dropped", &self.dropped())
-            .finish()
-    }
-}
-
-impl Subscription {
-    /// Blocks for the next item; `None` once the monitor has shut down and the
-    /// queue is drained.
-    pub fn recv(&self) -> Option<Item> {
-        self.rx.recv().ok()
-    }
-
-    /// The next item if one is queued.
-    pub fn try_recv(&self) -> Result<Item, TryRecvError> {
-        self.rx.try_recv()
-    }
-
-    /// Waits up to `timeout` for the next item.
-    pub fn recv_timeout(&self, timeout: Duration) -> Result<Item, RecvTimeoutError> {
-        self.rx.recv_timeout(timeout)
-    }
-
-    /// The underlying receiver, for `crossbeam_channel::select!`.
-    pub fn receiver(&self) -> &Receiver<Item> {
-        &self.rx
-    }
-
-    /// How many items were dropped for this subscriber because its queue was full
-    /// (or, with [`Overflow::Block`], because the bus stopped waiting).
-    pub fn dropped(&self) -> u64 {
-        self.meta.dropped.load(Ordering::Relaxed)
-    }
-
-    /// The filter this subscription was made with. (Not `filter()`: `Subscription`
-    /// is an [`Iterator`], whose `filter` method syntax would pick first.)
-    ///
-    /// ```
-    /// use nlwatch::{Bus, Filter, ObjectKind, Overflow};
-    /// let bus = Bus::new();
-    /// let routes = Filter::new().object(ObjectKind::Route);
-    /// let sub = bus.subscribe(routes.clone(), 16, Overflow::DropOldest);
-    /// assert_eq!(sub.subscribed_filter(), &routes);
-    /// ```
-    pub fn subscribed_filter(&self) -> &Filter {
-        &self.meta.filter
-    }
-
-    /// The overflow policy this subscription was made with.
-    pub fn overflow(&self) -> Overflow {
-        self.meta.overflow
-    }
-}
-
-impl Drop for Subscription {
-    fn drop(&mut self) {
-        self.meta.unsubscribed.store(true, Ordering::Release);
-        if let Some(bus) = self.bus.upgrade() {
-            bus.unsubscribe(self.id);
-        }
-    }
-}
-
-impl Iterator for Subscription {
-    type Item = Item;
-    fn next(&mut self) -> Option<Item> {
-        self.recv()
-    }
-}
-
-impl<'a> IntoIterator for &'a Subscription {
-    type Item = Item;
-    type IntoIter = crossbeam_channel::Iter<'a, Item>;
-    fn into_iter(self) -> Self::IntoIter {
-        self.rx.iter()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::{Action, Address, Link, Neighbour, Object, Route};
+    use crate::object::{Action, Address, Event, Link, Neighbour, Object, Route};
     use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
     use std::time::SystemTime;
 
@@ -893,6 +591,7 @@ mod tests {
                 Item::NamespaceGone { netns, .. } => format!("gone:{}", netns.name),
                 Item::SyncDone { netns } => format!("sync:{}", netns.name),
                 Item::ResyncDone { netns } => format!("resync:{}", netns.name),
+                Item::SinkStopped { sink, .. } => format!("stopped:{}", sink.0),
             })
             .collect()
     }
@@ -1142,7 +841,7 @@ mod tests {
     fn drop_oldest_needs_room_for_a_report_and_an_item() {
         let bus = Bus::new();
         let sub = bus.subscribe(Filter::new(), 1, Overflow::DropOldest);
-        assert_eq!(sub.receiver().capacity(), Some(2));
+        assert_eq!(sub.rx.capacity(), Some(2));
         links(1, 3).for_each(|i| bus.publish(i));
         assert_eq!(drain(&sub), labels("2 3"));
         links(4, 4).for_each(|i| bus.publish(i));
@@ -1227,7 +926,7 @@ mod tests {
         let sub = bus.subscribe(Filter::new(), 1, Overflow::Block);
         // A clone of the receiver keeps the channel open: only the drop of the
         // subscription says the subscriber is gone.
-        let keep = sub.receiver().clone();
+        let keep = sub.rx.clone();
         links(1, 1).for_each(|i| bus.publish(i));
         let publisher = publish_on_thread(&bus, 2, 2);
         drop(sub);

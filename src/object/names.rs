@@ -1,5 +1,10 @@
 //! Names of the kernel's numeric codes, spelled as `ip` (iproute2) prints them, so
-//! text and JSON output read like `ip monitor` and `ip -j`.
+//! text and JSON output read like `ip monitor` and `ip -j`. Each table here is the
+//! definition of those spellings; the kernel's own numbers for the values the
+//! crate acts on are in [`wire::consts`](crate::wire::consts).
+
+use crate::wire::consts::{AF_BRIDGE, AF_INET, AF_INET6, AF_MPLS, AF_PACKET, AF_UNSPEC};
+use crate::wire::consts::{IFF_RUNNING, IFF_UP};
 
 /// `IFF_*` link flags in the order `ip link` prints them, with their names.
 const LINK_FLAGS: &[(u32, &str)] = &[
@@ -23,15 +28,12 @@ const LINK_FLAGS: &[(u32, &str)] = &[
     (0x40000, "ECHO"),
 ];
 
-const IFF_UP: u32 = 0x1;
-const IFF_RUNNING: u32 = 0x40;
-
 /// The names `ip link` prints between `<` and `>` for `flags`: `NO-CARRIER` first when
 /// the link is up but not running, then the set flags in iproute2's order. `RUNNING`
 /// itself is not printed, as in `ip`.
 ///
 /// ```
-/// let names: Vec<_> = nlwatch::names::link_flags(0x1003).collect();
+/// let names: Vec<_> = nlwatch::output::names::link_flags(0x1003).collect();
 /// assert_eq!(names, ["NO-CARRIER", "BROADCAST", "MULTICAST", "UP"]);
 /// ```
 pub fn link_flags(flags: u32) -> impl Iterator<Item = &'static str> + Clone {
@@ -67,12 +69,12 @@ pub fn operstate(state: u8) -> &'static str {
 /// Address family as `ip -j` prints it.
 pub fn family(family: u8) -> &'static str {
     match family {
-        0 => "unspec",
-        2 => "inet",
-        7 => "bridge",
-        10 => "inet6",
-        17 => "packet",
-        28 => "mpls",
+        AF_UNSPEC => "unspec",
+        AF_INET => "inet",
+        AF_BRIDGE => "bridge",
+        AF_INET6 => "inet6",
+        AF_PACKET => "packet",
+        AF_MPLS => "mpls",
         _ => "unknown",
     }
 }

@@ -1,19 +1,23 @@
-//! Network namespace handles: what the caller names, how it is opened and identified,
-//! and how a socket is created inside it.
+//! Network namespaces: what the caller names ([`Netns`]), how a namespace file is
+//! opened and identified, how work is done inside one (`enter`), and how
+//! namespaces are found as they appear in directories (`discover`).
 //!
-//! A namespace is named by the caller ([`Netns`]) and opened as an nsfs file on the
-//! caller's thread, which is never moved. Its identity is the nsfs file's device and
-//! inode, known before any socket exists, so the same namespace reached by two
-//! names (a `/run/netns` name and a `/proc/PID/ns/net` path, say) is recognised and
-//! opened once. Sockets are created by [`open_socket_in`] on a short-lived thread
-//! that enters the namespace (`setns` through netns-rs), opens and binds the socket,
-//! and exits: the socket stays bound to the namespace it was created in, and a panic
-//! in that thread can only end the thread.
+//! A namespace is named by the caller and opened as an nsfs file on the caller's
+//! thread, which is never moved. Its identity is the nsfs file's device and inode,
+//! known before any socket exists, so the same namespace reached by two names (a
+//! `/run/netns` name and a `/proc/PID/ns/net` path, say) is recognised and opened
+//! once.
 //!
-//! This module never reads from a socket.
+//! This module knows nothing of sockets or events: it opens files and runs what it
+//! is given inside a namespace.
+
+pub(crate) mod discover;
+mod enter;
+
+pub(crate) use enter::run_inside;
 
 use crate::error::Error;
-use crate::socket::RtSocket;
+use nix::libc;
 use nix::sys::stat::fstat;
 use nix::sys::statfs::fstatfs;
 use std::fs::File;
@@ -23,11 +27,6 @@ use std::path::{Path, PathBuf};
 
 /// The directory `ip netns` keeps its named namespaces in.
 pub const NETNS_RUN_DIR: &str = "/run/netns";
-
-/// `NSFS_MAGIC` from `linux/magic.h`: the file system of namespace files.
-const NSFS_MAGIC: i64 = 0x6e73_6673;
-/// `NS_GET_NSTYPE` from `linux/nsfs.h`: `_IO(0xb7, 0x3)`.
-const NS_GET_NSTYPE: nix::libc::Ioctl = 0xb703;
 
 /// A network namespace to watch.
 #[derive(Debug)]
@@ -106,13 +105,13 @@ pub(crate) fn open(netns: Netns) -> Result<NsFile, Error> {
     };
     let fs =
         fstatfs(file.as_fd()).map_err(|e| Error::io("stat the namespace file", &name, e.into()))?;
-    if fs.filesystem_type().0 as i64 != NSFS_MAGIC {
+    if fs.filesystem_type() != nix::sys::statfs::NSFS_MAGIC {
         return Err(Error::NotANamespace { netns: name });
     }
     // nsfs also holds the other kinds of namespace (uts, mnt, ...): ask which.
     // SAFETY: NS_GET_NSTYPE takes no argument and only reads the descriptor.
-    let nstype = unsafe { nix::libc::ioctl(file.as_raw_fd(), NS_GET_NSTYPE) };
-    if nstype != nix::libc::CLONE_NEWNET {
+    let nstype = unsafe { libc::ioctl(file.as_raw_fd(), libc::NS_GET_NSTYPE) };
+    if nstype != libc::CLONE_NEWNET {
         return Err(Error::NotANamespace { netns: name });
     }
     let st = fstat(file.as_raw_fd())
@@ -121,54 +120,5 @@ pub(crate) fn open(netns: Netns) -> Result<NsFile, Error> {
         file,
         key: (st.st_dev, st.st_ino),
         name,
-    })
-}
-
-/// Creates an rtnetlink socket inside the namespace of `ns` on a short-lived thread.
-/// `current` skips the thread: the caller's own namespace needs no `setns`.
-pub(crate) fn open_socket_in(
-    ns: &NsFile,
-    current: bool,
-    groups: &[u32],
-    rcvbuf: Option<usize>,
-) -> Result<RtSocket, Error> {
-    if current {
-        return RtSocket::open(groups, rcvbuf)
-            .map_err(|e| Error::io("open the rtnetlink socket", &ns.name, e));
-    }
-    let path = PathBuf::from(format!("/proc/self/fd/{}", ns.file.as_raw_fd()));
-    let groups = groups.to_vec();
-    let name = ns.name.clone();
-    let opener = std::thread::Builder::new()
-        .name("nlwatch-opener".into())
-        .spawn(move || -> Result<RtSocket, Error> {
-            let target = netns_rs::get_from_path(&path).map_err(|e| {
-                Error::io(
-                    "open the namespace file",
-                    &name,
-                    io::Error::other(e.to_string()),
-                )
-            })?;
-            target.enter().map_err(|e| match e {
-                netns_rs::Error::SetnsError(errno) => {
-                    Error::io("enter the namespace (setns)", &name, io::Error::from(errno))
-                }
-                other => Error::io(
-                    "enter the namespace (setns)",
-                    &name,
-                    io::Error::other(other.to_string()),
-                ),
-            })?;
-            // This thread now lives in the target namespace and ends right after.
-            RtSocket::open(&groups, rcvbuf)
-                .map_err(|e| Error::io("open the rtnetlink socket", &name, e))
-        })
-        .map_err(|e| Error::io("start the opener thread", &ns.name, e))?;
-    opener.join().unwrap_or_else(|_| {
-        Err(Error::io(
-            "open the rtnetlink socket",
-            &ns.name,
-            io::Error::other("the opener thread panicked"),
-        ))
     })
 }

@@ -3,16 +3,17 @@
 //! A [`Filter`] is a conjunction of criteria, each a set of accepted values: an
 //! event passes when, for every criterion that is set, it carries one of that
 //! criterion's values. An unset criterion accepts anything. Interface-name criteria
-//! are shell-style globs matched by the small hand-written matcher at the end of this
-//! module (`*`, `?`, `[...]`), compiled once when the filter is built.
+//! are shell-style globs (`glob.rs`), compiled once when the filter is built. What
+//! an object offers to filter on (its interface, family, table) is its kind's to
+//! say (`Object::ifindex`, `Object::family`, `Object::table`).
 //!
 //! This module owns the matching rules only. It must never queue, send or drop
-//! items (that is [`crate::bus`], which also decides which subscribers a filter is
-//! even asked about), and matching must never allocate.
+//! items (that is the bus, which also decides which subscribers a filter is even
+//! asked about), and matching must never allocate.
 
-use crate::bus::Item;
-use crate::event::{Action, Event, NetnsTag, Object, ObjectKind};
-use std::fmt;
+use super::glob::Glob;
+use super::item::Item;
+use crate::object::{Action, Event, NetnsTag, ObjectKind};
 use std::sync::Arc;
 
 /// Which items a subscription receives.
@@ -27,10 +28,11 @@ use std::sync::Arc;
 /// | namespace | [`namespace_id`](Self::namespace_id), [`namespace_name`](Self::namespace_name), [`namespace`](Self::namespace) | its `netns.id` is one of the ids **or** its `netns.name` is one of the names |
 /// | object kind | [`object`](Self::object), [`objects`](Self::objects) | `object.kind()` is one of them |
 /// | action | [`action`](Self::action) | `action` is one of them |
-/// | interface index | [`ifindex`](Self::ifindex) | [`Object::ifindex`] is one of them (a route without output interface has none and does not match) |
+/// | interface index | [`ifindex`](Self::ifindex) | [`Object::ifindex`](crate::Object::ifindex) is one of them (a route without output interface has none and does not match) |
 /// | interface name | [`ifname`](Self::ifname) | `Event::ifname` is known and matches one of the globs |
-/// | address family | [`family`](Self::family) | the object is an address, route or neighbour whose `family` is one of them; **links never match**, they have no family |
-/// | route table | [`table`](Self::table) | the object is a route whose `table` is one of them; other objects never match |
+/// | address family | [`family`](Self::family) | [`Object::family`](crate::Object::family) is one of them (addresses, routes and neighbours have one); **links never match**, they have no family |
+/// | route table | [`table`](Self::table) | [`Object::table`](crate::Object::table) is one of them (routes have one); other objects never match |
+/// | events at all | [`events`](Self::events) | `events(false)` accepts no event: control items only |
 ///
 /// Control items are not events and are filtered differently:
 ///
@@ -39,7 +41,8 @@ use std::sync::Arc;
 ///   delivered when the namespace criterion (if set) matches their `netns`; the
 ///   other criteria do not apply to them, so a subscriber that filters on routes in
 ///   namespace `a` still learns that `a` overran or went away.
-/// - [`Item::Lagged`] is made by the bus for one subscriber and always reaches it.
+/// - [`Item::Lagged`] is made by the bus for one subscriber and always reaches it;
+///   [`Item::SinkStopped`] reaches every subscriber.
 ///
 /// # Examples
 ///
@@ -85,27 +88,23 @@ pub struct Filter {
     pub(crate) netns_ids: Vec<u64>,
     pub(crate) netns_names: Vec<Arc<str>>,
     /// Bit `kind_bit(k)` set for each accepted kind; 0 = any.
-    kinds: u8,
+    kinds: KindSet,
     /// Bit 0 = `Action::New`, bit 1 = `Action::Del`; 0 = any.
     actions: u8,
+    /// Set by `events(false)`: control items only.
+    no_events: bool,
     ifindexes: Vec<u32>,
     ifnames: Vec<Glob>,
     families: Vec<u8>,
     tables: Vec<u32>,
 }
 
-/// Position of `kind` in per-kind tables and bit sets.
-pub(crate) fn kind_index(kind: ObjectKind) -> usize {
-    match kind {
-        ObjectKind::Link => 0,
-        ObjectKind::Address => 1,
-        ObjectKind::Route => 2,
-        ObjectKind::Neighbour => 3,
-    }
-}
+/// A set of object kinds, one bit each.
+type KindSet = u32;
+const _: () = assert!(ObjectKind::COUNT <= KindSet::BITS as usize);
 
-fn kind_bit(kind: ObjectKind) -> u8 {
-    1 << kind_index(kind)
+fn kind_bit(kind: ObjectKind) -> KindSet {
+    1 << kind.index()
 }
 
 fn action_bit(action: Action) -> u8 {
@@ -202,7 +201,7 @@ impl Filter {
     }
 
     /// Accepts events whose object belongs to interface `ifindex`
-    /// (see [`Object::ifindex`]: a link's own index, an address's or neighbour's
+    /// (see [`Object::ifindex`](crate::Object::ifindex): a link's own index, an address's or neighbour's
     /// interface, a route's output interface or its first next hop's).
     ///
     /// ```
@@ -269,6 +268,21 @@ impl Filter {
         self
     }
 
+    /// With `false`, accepts no event at all, only control items (namespaces added
+    /// and gone, overruns, sync and resync done, sink stops, this subscriber's
+    /// losses): for a consumer that supervises rather than follows changes. The
+    /// bus then never offers it an event, so it costs publishing nothing.
+    ///
+    /// ```
+    /// use nlwatch::{Filter, Item, NetnsTag};
+    /// let control = Filter::new().events(false);
+    /// assert!(control.matches(&Item::Overrun { netns: NetnsTag::default() }));
+    /// ```
+    pub fn events(mut self, wanted: bool) -> Self {
+        self.no_events = !wanted;
+        self
+    }
+
     /// The namespace ids accepted, in the order given; empty when only names (or
     /// nothing) restrict the namespace.
     pub fn namespace_ids(&self) -> &[u64] {
@@ -295,7 +309,7 @@ impl Filter {
 
     /// Whether events about objects of `kind` can match.
     pub(crate) fn accepts_kind(&self, kind: ObjectKind) -> bool {
-        self.kinds == 0 || self.kinds & kind_bit(kind) != 0
+        !self.no_events && (self.kinds == 0 || self.kinds & kind_bit(kind) != 0)
     }
 
     /// Whether `netns` satisfies the namespace criterion.
@@ -308,18 +322,16 @@ impl Filter {
     /// Whether `event` satisfies every criterion.
     ///
     /// ```
-    /// use nlwatch::{Action, CompactStr, Event, Filter, NetnsTag, Object};
-    /// use nlwatch::event::Neighbour;
+    /// use nlwatch::{Action, CompactStr, Event, Filter, Neighbour, NetnsTag, Object};
     /// use std::sync::Arc;
-    /// let event = Event {
-    ///     netns: NetnsTag { name: Arc::from(""), id: 1 },
-    ///     seq: 1,
-    ///     timestamp: std::time::SystemTime::UNIX_EPOCH,
-    ///     action: Action::New,
-    ///     origin: Default::default(),
-    ///     ifname: Some(CompactStr::new("eth0")),
-    ///     object: Object::Neighbour(Neighbour { family: 2, ifindex: 2, ..Default::default() }),
-    /// };
+    /// let mut neighbour = Neighbour::default();
+    /// (neighbour.family, neighbour.ifindex) = (2, 2);
+    /// let mut event = Event::new(
+    ///     NetnsTag { name: Arc::from(""), id: 1 },
+    ///     Action::New,
+    ///     Object::Neighbour(neighbour),
+    /// );
+    /// event.ifname = Some(CompactStr::new("eth0"));
     /// assert!(Filter::new().ifname("eth*").family(2).matches_event(&event));
     /// assert!(!Filter::new().ifname("eth*").family(10).matches_event(&event));
     /// ```
@@ -338,9 +350,9 @@ impl Filter {
                     .as_deref()
                     .is_some_and(|name| self.ifnames.iter().any(|g| g.matches(name))))
             && (self.families.is_empty()
-                || family(&event.object).is_some_and(|f| self.families.contains(&f)))
+                || (event.object.family()).is_some_and(|f| self.families.contains(&f)))
             && (self.tables.is_empty()
-                || matches!(&event.object, Object::Route(r) if self.tables.contains(&r.table)))
+                || (event.object.table()).is_some_and(|t| self.tables.contains(&t)))
     }
 
     /// Whether `item` would be delivered to a subscriber with this filter (see the
@@ -353,280 +365,14 @@ impl Filter {
             | Item::ResyncDone { netns }
             | Item::NamespaceAdded { netns }
             | Item::NamespaceGone { netns, .. } => self.matches_netns(netns),
-            Item::Lagged { .. } => true,
+            Item::Lagged { .. } | Item::SinkStopped { .. } => true,
         }
     }
-}
-
-fn family(object: &Object) -> Option<u8> {
-    match object {
-        Object::Link(_) => None,
-        Object::Address(a) => Some(a.family),
-        Object::Route(r) => Some(r.family),
-        Object::Neighbour(n) => Some(n.family),
-    }
-}
-
-/// A compiled glob. Every token but `Star` matches exactly one character, so the
-/// matcher needs to remember only the last `*` to backtrack to: on a mismatch it
-/// lets that star swallow one more character and retries. That is the classic
-/// linear-space wildcard algorithm, O(pattern × name) in the worst case, with no
-/// recursion and no allocation.
-#[derive(Clone, PartialEq, Eq)]
-pub(crate) struct Glob {
-    pattern: Box<str>,
-    tokens: Box<[Token]>,
-}
-
-#[derive(Clone, PartialEq, Eq)]
-enum Token {
-    Literal(char),
-    AnyOne,
-    Star,
-    Class {
-        negated: bool,
-        /// Inclusive ranges; a single character `c` is `(c, c)`.
-        ranges: Box<[(char, char)]>,
-    },
-}
-
-impl Token {
-    fn matches(&self, c: char) -> bool {
-        match self {
-            Token::Literal(l) => *l == c,
-            Token::AnyOne => true,
-            Token::Star => false,
-            Token::Class { negated, ranges } => {
-                ranges.iter().any(|&(lo, hi)| lo <= c && c <= hi) != *negated
-            }
-        }
-    }
-}
-
-impl fmt::Debug for Glob {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&*self.pattern, f)
-    }
-}
-
-impl Glob {
-    pub(crate) fn new(pattern: &str) -> Self {
-        let chars: Vec<char> = pattern.chars().collect();
-        let mut tokens = Vec::new();
-        let mut i = 0;
-        while i < chars.len() {
-            let c = chars[i];
-            i += 1;
-            match c {
-                '*' => {
-                    // `**` is `*`; keeping one star keeps the backtracking simple.
-                    if tokens.last() != Some(&Token::Star) {
-                        tokens.push(Token::Star);
-                    }
-                }
-                '?' => tokens.push(Token::AnyOne),
-                '\\' => match chars.get(i) {
-                    Some(&next) => {
-                        tokens.push(Token::Literal(next));
-                        i += 1;
-                    }
-                    None => tokens.push(Token::Literal('\\')),
-                },
-                '[' => match parse_class(&chars[i..]) {
-                    Some((token, used)) => {
-                        tokens.push(token);
-                        i += used;
-                    }
-                    None => tokens.push(Token::Literal('[')),
-                },
-                c => tokens.push(Token::Literal(c)),
-            }
-        }
-        Glob {
-            pattern: pattern.into(),
-            tokens: tokens.into(),
-        }
-    }
-
-    pub(crate) fn matches(&self, name: &str) -> bool {
-        let tokens = &self.tokens;
-        let (mut p, mut t) = (0, 0);
-        // Where to resume after the last star: (token after it, name position).
-        let mut resume: Option<(usize, usize)> = None;
-        loop {
-            let next = name[t..].chars().next();
-            match tokens.get(p) {
-                Some(Token::Star) => {
-                    p += 1;
-                    resume = Some((p, t));
-                    continue;
-                }
-                Some(token) => {
-                    if let Some(c) = next.filter(|&c| token.matches(c)) {
-                        p += 1;
-                        t += c.len_utf8();
-                        continue;
-                    }
-                }
-                None if next.is_none() => return true,
-                None => {}
-            }
-            // Mismatch: let the last star take one more character, if any is left.
-            match resume {
-                Some((after_star, from)) => match name[from..].chars().next() {
-                    Some(c) => {
-                        let from = from + c.len_utf8();
-                        resume = Some((after_star, from));
-                        p = after_star;
-                        t = from;
-                    }
-                    None => return false,
-                },
-                None => return false,
-            }
-        }
-    }
-}
-
-/// Parses a class after its `[`; returns the token and the characters used
-/// including the closing `]`, or `None` if there is no closing `]`.
-fn parse_class(chars: &[char]) -> Option<(Token, usize)> {
-    let mut i = 0;
-    let negated = matches!(chars.first(), Some('!' | '^'));
-    if negated {
-        i += 1;
-    }
-    let mut members: Vec<char> = Vec::new();
-    // Whether members[k] came from an escape or a leading `]` (never a range dash).
-    let mut literal: Vec<bool> = Vec::new();
-    let first = i;
-    loop {
-        let c = *chars.get(i)?;
-        i += 1;
-        match c {
-            ']' if i - 1 > first => break,
-            '\\' => {
-                let e = *chars.get(i)?;
-                i += 1;
-                members.push(e);
-                literal.push(true);
-            }
-            c => {
-                members.push(c);
-                literal.push(c == ']');
-            }
-        }
-    }
-    let mut ranges = Vec::new();
-    let mut k = 0;
-    while k < members.len() {
-        let lo = members[k];
-        let dash = members.get(k + 1) == Some(&'-') && !literal.get(k + 1).copied().unwrap_or(true);
-        match members.get(k + 2) {
-            Some(&hi) if dash => {
-                ranges.push((lo, hi));
-                k += 3;
-            }
-            _ => {
-                ranges.push((lo, lo));
-                k += 1;
-            }
-        }
-    }
-    Some((
-        Token::Class {
-            negated,
-            ranges: ranges.into(),
-        },
-        i,
-    ))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn glob(p: &str, name: &str) -> bool {
-        Glob::new(p).matches(name)
-    }
-
-    #[test]
-    fn glob_literals_question_marks_and_stars() {
-        let cases = [
-            ("eth0", "eth0", true),
-            ("eth0", "eth1", false),
-            ("eth0", "eth00", false),
-            ("eth0", "eth", false),
-            ("", "", true),
-            ("", "x", false),
-            ("eth?", "eth0", true),
-            ("eth?", "eth", false),
-            ("eth?", "eth10", false),
-            ("*", "", true),
-            ("*", "anything", true),
-            ("veth*", "veth", true),
-            ("veth*", "veth0abc", true),
-            ("veth*", "xveth0", false),
-            ("*0", "veth0", true),
-            ("*0", "veth01", false),
-            ("*eth*", "veth0", true),
-            ("*eth*", "vet0", false),
-            ("a*b*c", "aXbYc", true),
-            ("a*b*c", "abcbc", true),
-            ("a*b*c", "acb", false),
-            ("a**b", "ab", true),
-            ("*a*a*a", "aaaa", true),
-            ("*a*a*a*", "aa", false),
-            ("br-?*", "br-", false),
-            ("br-?*", "br-1234", true),
-            ("??", "é1", true), // one character, two bytes
-            ("é*", "é", true),
-        ];
-        for (p, name, want) in cases {
-            assert_eq!(glob(p, name), want, "pattern {p:?} on {name:?}");
-        }
-    }
-
-    #[test]
-    fn glob_classes_ranges_negation_and_escapes() {
-        let cases = [
-            ("eth[0-3]", "eth2", true),
-            ("eth[0-3]", "eth4", false),
-            ("eth[0-3]", "eth", false),
-            ("[ab]x", "bx", true),
-            ("[ab]x", "cx", false),
-            ("[a-cx-z]", "y", true),
-            ("[a-cx-z]", "d", false),
-            ("eth[!0-3]", "eth4", true),
-            ("eth[!0-3]", "eth2", false),
-            ("eth[^0-3]", "ethx", true),
-            ("[]]", "]", true),
-            ("[]a]", "a", true),
-            ("[!]]", "]", false),
-            ("[!]]", "x", true),
-            ("[-a]", "-", true),
-            ("[a-]", "-", true),
-            ("[a-]", "b", false),
-            ("[a\\-z]", "-", true),
-            ("[a\\-z]", "m", false),
-            ("[\\]]", "]", true),
-            ("\\*", "*", true),
-            ("\\*", "x", false),
-            ("a\\?", "a?", true),
-            ("a\\?", "ab", false),
-            ("x\\", "x\\", true),
-            // No closing bracket: the `[` is literal.
-            ("eth[0", "eth[0", true),
-            ("eth[0", "eth0", false),
-            ("[", "[", true),
-            ("[!", "[!", true),
-            ("*[0-9][0-9]", "veth42", true),
-            ("*[0-9][0-9]", "veth4x", false),
-        ];
-        for (p, name, want) in cases {
-            assert_eq!(glob(p, name), want, "pattern {p:?} on {name:?}");
-        }
-    }
 
     #[test]
     fn builder_deduplicates_and_reports_its_values() {

@@ -83,6 +83,7 @@ impl fmt::Display for CompactStr {
     }
 }
 
+#[cfg(feature = "serde")]
 impl serde::Serialize for CompactStr {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
@@ -144,6 +145,7 @@ impl fmt::Debug for HwAddr {
     }
 }
 
+#[cfg(feature = "serde")]
 impl serde::Serialize for HwAddr {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_str(self)

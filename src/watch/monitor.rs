@@ -3,24 +3,28 @@
 //!
 //! Adding a namespace opens its nsfs file on the caller's thread, recognises a
 //! namespace already watched under another name (same nsfs device and inode), and
-//! otherwise creates its socket on a short-lived thread inside it
-//! ([`crate::netns`]), starts its initial dump (the state view, [`crate::state`])
-//! and hands the socket to the least loaded reader. Removing a namespace closes its
-//! socket at once: a netlink socket holds a reference on its namespace, and keeping
-//! it would keep a deleted namespace alive.
+//! otherwise creates its socket on a short-lived thread inside it (`netns`),
+//! starts its initial dump (`sync`) and hands the socket to the least loaded
+//! reader. Removing a namespace closes its socket at once: a netlink socket holds
+//! a reference on its namespace, and keeping it would keep a deleted namespace
+//! alive.
+//!
+//! Readers and discovery see the monitor only through the narrow traits they
+//! define (`ReaderHost`, `Namespaces`), which [`Core`] implements.
 //!
 //! Locks are always taken registry first, then a reader's entries; readers never
 //! hold their entries while taking the registry. There is no global state: two
 //! monitors in one process share nothing.
 
-use crate::bus::{Bus, GoneReason, Item, Overflow, Sink, Subscription};
-use crate::discover::Discovery;
+use super::namespace::{Counters, Entry, Namespace, Policy};
+use super::reader::{self, Reader, ReaderHost};
+use super::socket::RtSocket;
+use super::state::Snapshot;
+use crate::bus::{Bus, Filter, GoneReason, Item, Overflow, Sink, SinkId, Subscription};
 use crate::error::Error;
-use crate::event::{NetnsTag, ObjectKind};
-use crate::filter::Filter;
+use crate::netns::discover::{Discovery, Namespaces};
 use crate::netns::{self, Netns};
-use crate::reader::{self, Counters, Entry, Namespace, Policy, Reader};
-use crate::state::Snapshot;
+use crate::object::{NetnsTag, ObjectKind};
 use parking_lot::Mutex;
 use std::collections::HashMap;
 use std::path::Path;
@@ -31,6 +35,7 @@ use std::time::Duration;
 
 /// Counters of one watched namespace.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct NamespaceStats {
     /// The namespace, tagged with the name it was first added by.
     pub netns: NetnsTag,
@@ -54,9 +59,9 @@ pub struct NamespaceStats {
     pub resyncs: u64,
     /// Dumps the kernel marked inconsistent (`NLM_F_DUMP_INTR`), redone.
     pub dumps_interrupted: u64,
-    /// Whether a round of dumps (initial, resync, or the re-dump of routes after a
-    /// link went down) is running or due. When it is false and the socket has been
-    /// read, the state view holds everything the kernel reported.
+    /// Whether a round of dumps (initial or resync) is running or due. When it is
+    /// false and the socket has been read, the state view holds everything the
+    /// kernel reported.
     pub syncing: bool,
 }
 
@@ -226,9 +231,10 @@ impl Builder {
     /// so that no event can slip out between a socket opening and a subscription.
     pub fn build(self) -> Result<Monitor, Error> {
         if self.objects.is_empty() {
-            return Err(Error::InvalidArgument(
-                "no object kinds to watch: name at least one of link, addr, route, neigh".into(),
-            ));
+            return Err(Error::InvalidArgument(format!(
+                "no object kinds to watch: name at least one of {}",
+                ObjectKind::list(", ")
+            )));
         }
         let groups: Vec<u32> = self
             .objects
@@ -238,7 +244,7 @@ impl Builder {
         let readers = (0..self.readers)
             .map(|_| Reader::new().map_err(|e| Error::io("create a reader's epoll", "", e)))
             .collect::<Result<Vec<_>, _>>()?;
-        let shared = Arc::new(Shared {
+        let shared = Arc::new(Core {
             bus: Bus::new(),
             stop: AtomicBool::new(false),
             registry: Mutex::new(Registry::default()),
@@ -260,7 +266,7 @@ impl Builder {
             let s = shared.clone();
             let spawned = std::thread::Builder::new()
                 .name(format!("nlwatch-reader-{index}"))
-                .spawn(move || reader::run(&s, index));
+                .spawn(move || reader::run(&s.readers[index], &*s));
             match spawned {
                 Ok(handle) => threads.push(handle),
                 Err(e) => {
@@ -281,7 +287,8 @@ impl Builder {
     }
 }
 
-struct Watched {
+/// A namespace in the registry.
+struct Registered {
     ns: Arc<Namespace>,
     /// (st_dev, st_ino) of its nsfs file.
     key: (u64, u64),
@@ -292,38 +299,72 @@ struct Watched {
 
 #[derive(Default)]
 struct Registry {
-    by_token: HashMap<u64, Watched>,
+    by_token: HashMap<u64, Registered>,
     next_token: u64,
 }
 
 /// What the monitor's threads share.
-pub(crate) struct Shared {
-    pub(crate) bus: Bus,
+struct Core {
+    bus: Bus,
     stop: AtomicBool,
     registry: Mutex<Registry>,
-    pub(crate) readers: Vec<Reader>,
+    readers: Vec<Reader>,
     groups: Vec<u32>,
     policy: Policy,
     rcvbuf: Option<usize>,
     capacity: usize,
     overflow: Overflow,
-    pub(crate) batch_window: Duration,
+    batch_window: Duration,
     discovery: Mutex<Option<(Arc<Discovery>, JoinHandle<()>)>>,
 }
 
-impl Shared {
-    pub(crate) fn stopping(&self) -> bool {
+impl ReaderHost for Core {
+    fn bus(&self) -> &Bus {
+        &self.bus
+    }
+
+    fn batch_window(&self) -> Duration {
+        self.batch_window
+    }
+
+    fn stopping(&self) -> bool {
+        Core::stopping(self)
+    }
+
+    fn socket_failed(&self, token: u64, errno: i32) {
+        self.forget(token, GoneReason::SocketError(errno));
+    }
+}
+
+impl Namespaces for Core {
+    fn stopping(&self) -> bool {
+        Core::stopping(self)
+    }
+
+    fn found(&self, path: &Path, name: String) -> Result<(), Error> {
+        self.add_named(Netns::Path(path.to_path_buf()), name)
+            .map(|_| ())
+    }
+
+    fn vanished(&self, name: &str) {
+        let _ = self.remove_by_name(name, GoneReason::Vanished);
+    }
+}
+
+impl Core {
+    /// Whether the monitor is shutting down.
+    fn stopping(&self) -> bool {
         self.stop.load(Ordering::Acquire)
     }
 
     /// See [`Monitor::add_namespace`].
-    pub(crate) fn add(&self, netns: Netns) -> Result<NamespaceHandle, Error> {
+    fn add(&self, netns: Netns) -> Result<NamespaceHandle, Error> {
         let name = netns.display_name();
         self.add_named(netns, name)
     }
 
     /// Adds `netns` under `name` (discovery names `/run/netns` entries by file name).
-    pub(crate) fn add_named(&self, netns: Netns, name: String) -> Result<NamespaceHandle, Error> {
+    fn add_named(&self, netns: Netns, name: String) -> Result<NamespaceHandle, Error> {
         let current = matches!(netns, Netns::Current);
         let file = netns::open(netns)?;
         let name: Arc<str> = Arc::from(name);
@@ -340,7 +381,10 @@ impl Shared {
                 tag: watched.ns.tag.clone(),
             });
         }
-        let socket = netns::open_socket_in(&file, current, &self.groups, self.rcvbuf)?;
+        let (groups, rcvbuf) = (self.groups.clone(), self.rcvbuf);
+        let socket = netns::run_inside(&file, current, "open the rtnetlink socket", move || {
+            RtSocket::open(&groups, rcvbuf)
+        })?;
         let id = socket.netns_cookie().unwrap_or(file.key.1);
         let tag = NetnsTag {
             name: name.clone(),
@@ -371,7 +415,7 @@ impl Shared {
             .map_err(|e| Error::io("register the socket with epoll", &name, e))?;
         registry.by_token.insert(
             token,
-            Watched {
+            Registered {
                 ns,
                 key: file.key,
                 names: vec![name.clone()],
@@ -383,12 +427,7 @@ impl Shared {
 
     /// Drops the name `name` of namespace `token`; when no name remains, closes
     /// its socket and announces it gone.
-    pub(crate) fn remove_name(
-        &self,
-        token: u64,
-        name: &str,
-        reason: GoneReason,
-    ) -> Result<(), Error> {
+    fn remove_name(&self, token: u64, name: &str, reason: GoneReason) -> Result<(), Error> {
         let mut registry = self.registry.lock();
         let watched = registry
             .by_token
@@ -417,7 +456,7 @@ impl Shared {
     }
 
     /// Removes namespace `name` (any namespace added by that name).
-    pub(crate) fn remove_by_name(&self, name: &str, reason: GoneReason) -> Result<(), Error> {
+    fn remove_by_name(&self, name: &str, reason: GoneReason) -> Result<(), Error> {
         let token = self
             .registry
             .lock()
@@ -432,7 +471,7 @@ impl Shared {
     }
 
     /// Forgets namespace `token` whatever its names (its socket failed).
-    pub(crate) fn forget(&self, token: u64, reason: GoneReason) {
+    fn forget(&self, token: u64, reason: GoneReason) {
         let watched = self.registry.lock().by_token.remove(&token);
         if let Some(watched) = watched {
             self.readers[watched.reader].remove(token);
@@ -450,7 +489,7 @@ impl Shared {
 /// Dropping the monitor shuts it down: every thread is joined, every socket
 /// closed, and every subscription's iteration ends.
 pub struct Monitor {
-    shared: Arc<Shared>,
+    shared: Arc<Core>,
     threads: Mutex<Vec<JoinHandle<()>>>,
 }
 
@@ -486,10 +525,12 @@ impl Monitor {
 
     /// Hands every item `filter` accepts to `sink` on the reader thread that
     /// publishes it, with no queue and no thread switch (see [`Sink`] for the
-    /// rules a sink must keep). Add sinks before namespaces so they see
-    /// everything. The sink is dropped when the monitor shuts down.
-    pub fn add_sink(&self, filter: Filter, sink: Box<dyn Sink>) {
-        self.shared.bus.add_sink(filter, sink);
+    /// rules a sink must keep, and how it stops or fails). Add sinks before
+    /// namespaces so they see everything. The sink is dropped when it stops or
+    /// fails ([`Item::SinkStopped`] names the id returned here) or when the
+    /// monitor shuts down.
+    pub fn add_sink(&self, filter: Filter, sink: Box<dyn Sink>) -> SinkId {
+        self.shared.bus.add_sink(filter, sink)
     }
 
     /// A new subscription with its own queue capacity and overflow policy.
@@ -540,7 +581,7 @@ impl Monitor {
             let (s, d2) = (self.shared.clone(), d.clone());
             let handle = std::thread::Builder::new()
                 .name("nlwatch-discovery".into())
-                .spawn(move || d2.run(&s))
+                .spawn(move || d2.run(&*s))
                 .map_err(|e| Error::io("start the discovery thread", "", e))?;
             *discovery = Some((d, handle));
         }
@@ -576,7 +617,7 @@ impl Monitor {
             .filter(|k| wanted.is_empty() || wanted.contains(k))
             .collect();
         let registry = self.shared.registry.lock();
-        let mut tokens: Vec<(&u64, &Watched)> = registry
+        let mut tokens: Vec<(&u64, &Registered)> = registry
             .by_token
             .iter()
             .filter(|(_, w)| filter.matches_netns(&w.ns.tag))

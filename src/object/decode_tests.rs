@@ -2,14 +2,14 @@
 //! `src/wire/fixtures/README.md` for how each was made), and a bounded fuzz loop
 //! that feeds random and mutated messages through every decoder.
 
-use crate::event::{Action, Object};
-use crate::wire::{consts::*, Attrs, Message, Messages, NextHops, NlMsg};
+use crate::object::{Action, Object};
+use crate::wire::{consts::*, Attrs, Message, Messages, MultipathHops, NlMsg};
 use crate::HwAddr;
 use std::net::IpAddr;
 
 macro_rules! fixture {
     ($name:literal) => {
-        include_bytes!(concat!("wire/fixtures/", $name, ".bin")).as_slice()
+        include_bytes!(concat!("../wire/fixtures/", $name, ".bin")).as_slice()
     };
 }
 
@@ -85,7 +85,7 @@ fn link_up_altname_bridge_enslaved_and_del() {
     };
     assert_eq!(up.flags, 0x11043); // UP | BROADCAST | RUNNING | MULTICAST | LOWER_UP
     assert_eq!(up.operstate, Some(6));
-    let names: Vec<_> = crate::names::link_flags(up.flags).collect();
+    let names: Vec<_> = crate::object::names::link_flags(up.flags).collect();
     assert_eq!(names, ["BROADCAST", "MULTICAST", "UP", "LOWER_UP"]);
 
     let (_, Object::Link(alt)) = decode(fixture!("link_new_altname")) else {
@@ -362,7 +362,7 @@ fn exercise(bytes: &[u8]) {
             Ok(Message::Neighbour(m)) => walk(m.attrs()),
             Ok(Message::Route(m)) => {
                 for a in m.attrs().flatten() {
-                    for hop in NextHops::new(a.payload()).flatten() {
+                    for hop in MultipathHops::new(a.payload()).flatten() {
                         walk(hop.attrs());
                     }
                 }

@@ -1,111 +1,27 @@
-//! The JSON line of an event (design.md, "JSON lines"): its fields described once,
-//! in [`event_fields`], and written two ways.
+//! JSON lines (design.md, "JSON lines"): an event's line ([`JsonEvent`]) and any
+//! other line a program wants in the same style ([`JsonLine`]), written straight
+//! into a byte buffer.
 //!
-//! - Through serde ([`SerdeFields`]), so `Event` and `JsonEvent` are `Serialize`
-//!   for any serde format a user embeds them in.
-//! - Straight into a byte buffer ([`Writer`]), which the CLI uses: field names and
-//!   the names taken from the kernel's tables are known not to need escaping and
-//!   are copied as they are; numbers, addresses and the timestamp are formatted
-//!   without `core::fmt`. Measured on the burst benchmark, serde_json spent about
-//!   11,000 instructions per event here (a third of it escaping constant strings
-//!   byte by byte, another third in `fmt` machinery for the timestamp and
-//!   addresses); see BENCHMARKS.md.
-//!
-//! Both produce the same text for every event (tested against `serde_json`), so
-//! the fast path is an implementation detail, never a second format.
+//! An event's fields are described once: the framing here (`ts`, `netns`,
+//! `netns_id`, `seq`, `object`, `action`, origin), then the object's own fields,
+//! listed by its kind's module. With the `serde` feature the same description is
+//! also `Serialize` (`serde.rs`) and gives the same text. Field names and the names
+//! taken from the kernel's tables are known not to need escaping and are copied as
+//! they are; numbers, addresses and the timestamp are formatted without
+//! `core::fmt`. Measured on the burst benchmark, serde_json spent about 11,000
+//! instructions per event (a third of it escaping constant strings byte by byte,
+//! another third in `fmt` machinery for the timestamp and addresses); see
+//! BENCHMARKS.md.
 //!
 //! This module never decides what an event contains; it only writes it.
 
-use crate::compact::{CompactStr, HwAddr};
-use crate::event::{Event, IfNames, NextHop, Object, Origin, Rfc3339};
-use crate::names;
-use crate::wire::consts::AF_UNSPEC;
-use serde::ser::SerializeMap;
+use super::time::Rfc3339;
+use crate::object::fields::{k, Fields, IfNames, Name};
+use crate::object::{CompactStr, Event, HwAddr, NextHop, Origin};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::SystemTime;
 
-/// A field name: plain ASCII, and the same as it is written between fields.
-#[derive(Clone, Copy)]
-pub(crate) struct Name {
-    bare: &'static str,
-    /// `,"bare":`
-    json: &'static str,
-}
-
-/// The [`Name`] of a field, from a string literal.
-macro_rules! k {
-    ($name:literal) => {
-        Name {
-            bare: $name,
-            json: concat!(",\"", $name, "\":"),
-        }
-    };
-}
-
-/// Receives the fields of an event, in order.
-pub(crate) trait Fields {
-    /// A string from the kernel or the caller: may need escaping.
-    fn str(&mut self, key: Name, v: &str);
-    /// A name from nlwatch's own tables (`names`): plain ASCII, never escaped.
-    fn word(&mut self, key: Name, v: &'static str);
-    /// An unsigned number.
-    fn num(&mut self, key: Name, v: u64);
-    /// A signed number.
-    fn int(&mut self, key: Name, v: i64);
-    /// `true`.
-    fn yes(&mut self, key: Name);
-    /// An IP address, as a string.
-    fn ip(&mut self, key: Name, v: Option<IpAddr>);
-    /// `"ADDR/LEN"`, or `"ADDR"` alone when `len` is `None`.
-    fn prefix(&mut self, key: Name, v: IpAddr, len: Option<u8>);
-    /// A link-layer address, as a string.
-    fn hw(&mut self, key: Name, v: &HwAddr);
-    /// An RFC 3339 time, as a string.
-    fn time(&mut self, key: Name, v: SystemTime);
-    /// A list of names from nlwatch's tables.
-    fn words(&mut self, key: Name, v: &mut dyn Iterator<Item = &'static str>);
-    /// A list of strings from the kernel.
-    fn strs(&mut self, key: Name, v: &[CompactStr]);
-    /// The next hops of a multipath route: a list of objects of [`hop_fields`].
-    fn hops(&mut self, key: Name, v: &[NextHop]);
-}
-
-/// The fields of one next hop, in the order of the JSON line.
-fn hop_fields(h: &NextHop, f: &mut impl Fields) {
-    // Absent gateways are `null` here (a hop's shape does not change).
-    f.ip(k!("gateway"), h.gateway);
-    f.num(k!("oif"), h.ifindex.into());
-    f.num(k!("weight"), h.weight.into());
-    f.words(k!("flags"), &mut names::nexthop_flags(h.flags));
-}
-
-fn opt_num(f: &mut impl Fields, key: Name, v: Option<impl Into<u64>>) {
-    if let Some(v) = v {
-        f.num(key, v.into());
-    }
-}
-
-fn opt_ip(f: &mut impl Fields, key: Name, v: Option<IpAddr>) {
-    if v.is_some() {
-        f.ip(key, v);
-    }
-}
-
-fn opt_str(f: &mut impl Fields, key: Name, v: &Option<CompactStr>) {
-    if let Some(v) = v {
-        f.str(key, v);
-    }
-}
-
-/// A name from a table, or the number when the table has none.
-fn word_or_num(f: &mut impl Fields, key: Name, name: Option<&'static str>, n: u8) {
-    match name {
-        Some(name) => f.word(key, name),
-        None => f.num(key, n.into()),
-    }
-}
-
-/// The JSON line of design.md: `ts`, `netns`, `netns_id`, `seq`, `object`, `action`,
+/// The line of an event: `ts`, `netns`, `netns_id`, `seq`, `object`, `action`,
 /// `dump`/`resync`/`synthesized` when not live, then the object's fields named as
 /// `ip -j` names them, then the names of the interfaces it refers to.
 pub(crate) fn event_fields(ev: &Event, names: &dyn IfNames, f: &mut impl Fields) {
@@ -121,216 +37,89 @@ pub(crate) fn event_fields(ev: &Event, names: &dyn IfNames, f: &mut impl Fields)
         Origin::Resync => f.yes(k!("resync")),
         Origin::Synthesized => f.yes(k!("synthesized")),
     }
-    object_fields(&ev.object, f);
-    match &ev.object {
-        Object::Link(l) => {
-            if let Some(name) = l.master.and_then(|i| names.name(i)) {
-                f.str(k!("master"), &name);
-            }
-            if l.link_netnsid.is_none() {
-                if let Some(name) = l.link.and_then(|i| names.name(i)) {
-                    f.str(k!("link"), &name);
-                }
-            }
-        }
-        Object::Address(_) => opt_str(f, k!("ifname"), &ev.ifname),
-        Object::Route(_) | Object::Neighbour(_) => opt_str(f, k!("dev"), &ev.ifname),
+    ev.object.fields(ev.ifname.as_ref(), names, f);
+}
+
+/// An event as a JSON line. Interface references are indexes (`ifindex`, `oif`,
+/// `master_index`, `link_index`) plus the name of the object's own interface
+/// (`ifname` for links and addresses, `dev` for routes and neighbours) when known,
+/// and the names of the other interfaces it refers to (a link's `master` and
+/// `link`) that `names` knows.
+///
+/// ```
+/// # use nlwatch::Event;
+/// # use nlwatch::output::JsonEvent;
+/// # fn show(event: &Event) {
+/// let names = |ifindex: u32| (ifindex == 4).then(|| "br0".to_string());
+/// let mut line = Vec::new();
+/// JsonEvent { event, names: &names }.write_line(&mut line);
+/// # }
+/// ```
+pub struct JsonEvent<'a> {
+    /// The event.
+    pub event: &'a Event,
+    /// Names of other interfaces of the event's namespace.
+    pub names: &'a dyn IfNames,
+}
+
+impl JsonEvent<'_> {
+    /// Appends the JSON line (without the newline) to `out`.
+    pub fn write_line(&self, out: &mut Vec<u8>) {
+        let mut w = Writer::new(out);
+        event_fields(self.event, self.names, &mut w);
+        w.end();
     }
 }
 
-fn object_fields(obj: &Object, f: &mut impl Fields) {
-    match obj {
-        Object::Link(l) => {
-            f.num(k!("ifindex"), l.ifindex.into());
-            opt_str(f, k!("ifname"), &l.ifname);
-            if l.family != AF_UNSPEC {
-                f.word(k!("family"), names::family(l.family));
-            }
-            f.words(k!("flags"), &mut names::link_flags(l.flags));
-            f.words(k!("change"), &mut names::link_flag_bits(l.change));
-            opt_num(f, k!("mtu"), l.mtu);
-            if let Some(s) = l.operstate {
-                f.word(k!("operstate"), names::operstate(s));
-            }
-            f.num(k!("link_type_id"), l.link_type.into());
-            if let Some(a) = &l.address {
-                f.hw(k!("address"), a);
-            }
-            if let Some(a) = &l.broadcast {
-                f.hw(k!("broadcast"), a);
-            }
-            opt_num(f, k!("master_index"), l.master);
-            opt_num(f, k!("link_index"), l.link);
-            if let Some(id) = l.link_netnsid {
-                f.int(k!("link_netnsid"), id.into());
-            }
-            opt_str(f, k!("kind"), &l.kind);
-            opt_str(f, k!("slave_kind"), &l.slave_kind);
-            opt_num(f, k!("txqlen"), l.txqlen);
-            if !l.alt_names.is_empty() {
-                f.strs(k!("altnames"), &l.alt_names);
-            }
-        }
-        Object::Address(a) => {
-            f.num(k!("ifindex"), a.ifindex.into());
-            f.word(k!("family"), names::family(a.family));
-            opt_ip(f, k!("local"), a.primary());
-            opt_ip(f, k!("address"), a.peer());
-            f.num(k!("prefixlen"), a.prefix_len.into());
-            opt_ip(f, k!("broadcast"), a.broadcast);
-            word_or_num(f, k!("scope"), names::scope(a.scope), a.scope);
-            opt_str(f, k!("label"), &a.label);
-            f.words(k!("flags"), &mut names::addr_flags(a.flags));
-            opt_num(f, k!("valid_life_time"), a.valid_lft);
-            opt_num(f, k!("preferred_life_time"), a.preferred_lft);
-        }
-        Object::Route(r) => {
-            f.word(k!("family"), names::family(r.family));
-            match r.dst_parts() {
-                (None, None) => f.word(k!("dst"), "default"),
-                (None, Some(_)) => f.str(k!("dst"), &r.dst_string()),
-                (Some(dst), len) => f.prefix(k!("dst"), dst, len),
-            }
-            if let Some(src) = r.src {
-                f.prefix(k!("src"), src, Some(r.src_len));
-            }
-            opt_ip(f, k!("gateway"), r.gateway);
-            opt_num(f, k!("oif"), r.oif);
-            opt_num(f, k!("iif"), r.iif);
-            match names::table(r.table) {
-                Some(name) => f.word(k!("table"), name),
-                None => f.str(k!("table"), itoa::Buffer::new().format(r.table)),
-            }
-            word_or_num(f, k!("protocol"), names::protocol(r.protocol), r.protocol);
-            match names::scope(r.scope) {
-                Some("global") => f.word(k!("scope"), "universe"),
-                name => word_or_num(f, k!("scope"), name, r.scope),
-            }
-            word_or_num(f, k!("type"), names::route_type(r.route_type), r.route_type);
-            opt_num(f, k!("metric"), r.priority);
-            opt_ip(f, k!("prefsrc"), r.prefsrc);
-            opt_num(f, k!("mtu"), r.mtu);
-            opt_num(f, k!("nhid"), r.nh_id);
-            f.words(k!("flags"), &mut names::nexthop_flags(r.flags as u8));
-            if !r.nexthops.is_empty() {
-                f.hops(k!("nexthops"), &r.nexthops);
-            }
-        }
-        Object::Neighbour(n) => {
-            f.num(k!("ifindex"), n.ifindex.into());
-            f.word(k!("family"), names::family(n.family));
-            opt_ip(f, k!("dst"), n.dst);
-            if let Some(a) = &n.lladdr {
-                f.hw(k!("lladdr"), a);
-            }
-            f.words(k!("state"), &mut names::nud_states(n.state));
-            f.words(k!("flags"), &mut names::neigh_flags(n.flags));
-            opt_num(f, k!("master_index"), n.master);
-        }
-    }
+/// Any other line in the style of the event lines (a program's own control lines,
+/// say): fields in the order written, strings escaped as JSON requires.
+///
+/// ```
+/// use nlwatch::output::JsonLine;
+/// let mut out = Vec::new();
+/// JsonLine::new(&mut out).str("object", "lagged").num("missed", 3).end();
+/// assert_eq!(out, br#"{"object":"lagged","missed":3}"#);
+/// ```
+pub struct JsonLine<'a> {
+    writer: Writer<'a>,
 }
 
-// ---- through serde ----
-
-/// [`Fields`] into a serde map; the first error is kept and ends the writing.
-pub(crate) struct SerdeFields<M: SerializeMap> {
-    map: M,
-    error: Option<M::Error>,
-}
-
-/// `Display` values as serde strings.
-struct Shown<T>(T);
-
-impl<T: std::fmt::Display> serde::Serialize for Shown<T> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(&self.0)
-    }
-}
-
-struct Words<'a>(std::cell::RefCell<&'a mut dyn Iterator<Item = &'static str>>);
-
-impl serde::Serialize for Words<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(&mut **self.0.borrow_mut())
-    }
-}
-
-struct Hop<'a>(&'a NextHop);
-
-impl serde::Serialize for Hop<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut f = SerdeFields::new(s.serialize_map(None)?);
-        hop_fields(self.0, &mut f);
-        f.end()
-    }
-}
-
-impl<M: SerializeMap> SerdeFields<M> {
-    pub(crate) fn new(map: M) -> Self {
-        SerdeFields { map, error: None }
-    }
-
-    fn put<T: serde::Serialize + ?Sized>(&mut self, key: Name, v: &T) {
-        if self.error.is_none() {
-            if let Err(e) = self.map.serialize_entry(key.bare, v) {
-                self.error = Some(e);
-            }
+impl<'a> JsonLine<'a> {
+    /// Opens a line at the end of `out`.
+    pub fn new(out: &'a mut Vec<u8>) -> Self {
+        JsonLine {
+            writer: Writer::new(out),
         }
     }
 
-    /// Ends the map, or returns the first error.
-    pub(crate) fn end(self) -> Result<M::Ok, M::Error> {
-        match self.error {
-            Some(e) => Err(e),
-            None => self.map.end(),
-        }
+    /// A string field.
+    pub fn str(mut self, key: &str, value: &str) -> Self {
+        self.writer.any_key(key);
+        escaped(self.writer.out, value);
+        self
+    }
+
+    /// A number field.
+    pub fn num(mut self, key: &str, value: u64) -> Self {
+        self.writer.any_key(key);
+        self.writer
+            .out
+            .extend_from_slice(itoa::Buffer::new().format(value).as_bytes());
+        self
+    }
+
+    /// A time field, RFC 3339 in UTC with microseconds.
+    pub fn time(mut self, key: &str, value: SystemTime) -> Self {
+        self.writer.any_key(key);
+        self.writer.quoted(&Rfc3339(value).to_bytes());
+        self
+    }
+
+    /// Closes the line (without a newline).
+    pub fn end(self) {
+        self.writer.end();
     }
 }
-
-impl<M: SerializeMap> Fields for SerdeFields<M> {
-    fn str(&mut self, key: Name, v: &str) {
-        self.put(key, v);
-    }
-    fn word(&mut self, key: Name, v: &'static str) {
-        self.put(key, v);
-    }
-    fn num(&mut self, key: Name, v: u64) {
-        self.put(key, &v);
-    }
-    fn int(&mut self, key: Name, v: i64) {
-        self.put(key, &v);
-    }
-    fn yes(&mut self, key: Name) {
-        self.put(key, &true);
-    }
-    fn ip(&mut self, key: Name, v: Option<IpAddr>) {
-        self.put(key, &v);
-    }
-    fn prefix(&mut self, key: Name, v: IpAddr, len: Option<u8>) {
-        match len {
-            Some(len) => self.put(key, &Shown(format_args!("{v}/{len}"))),
-            None => self.put(key, &v),
-        }
-    }
-    fn hw(&mut self, key: Name, v: &HwAddr) {
-        self.put(key, v);
-    }
-    fn time(&mut self, key: Name, v: SystemTime) {
-        self.put(key, &Shown(Rfc3339(v)));
-    }
-    fn words(&mut self, key: Name, v: &mut dyn Iterator<Item = &'static str>) {
-        self.put(key, &Words(std::cell::RefCell::new(v)));
-    }
-    fn strs(&mut self, key: Name, v: &[CompactStr]) {
-        self.put(key, v);
-    }
-    fn hops(&mut self, key: Name, v: &[NextHop]) {
-        let hops: Vec<Hop<'_>> = v.iter().map(Hop).collect();
-        self.put(key, &hops);
-    }
-}
-
-// ---- straight to bytes ----
 
 /// [`Fields`] written as one JSON object into a byte buffer.
 pub(crate) struct Writer<'a> {
@@ -360,6 +149,17 @@ impl<'a> Writer<'a> {
         } else {
             self.out.extend_from_slice(json);
         }
+    }
+
+    /// A key that may need escaping.
+    fn any_key(&mut self, key: &str) {
+        if self.first {
+            self.first = false;
+        } else {
+            self.out.push(b',');
+        }
+        escaped(self.out, key);
+        self.out.push(b':');
     }
 
     fn quoted(&mut self, bytes: &[u8]) {
@@ -478,7 +278,7 @@ impl Fields for Writer<'_> {
                 self.out.push(b',');
             }
             let mut w = Writer::new(self.out);
-            hop_fields(h, &mut w);
+            h.fields(&mut w);
             w.end();
         }
         self.out.push(b']');
@@ -489,7 +289,7 @@ const HEX: &[u8; 16] = b"0123456789abcdef";
 
 /// `s` as a JSON string, escaped as serde_json escapes it: `"` and `\`, and the
 /// control characters (`\b \t \n \f \r` by name, the rest as `\u00XX`).
-fn escaped(out: &mut Vec<u8>, s: &str) {
+pub(crate) fn escaped(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
     let bytes = s.as_bytes();
     let mut start = 0;
@@ -691,23 +491,16 @@ mod tests {
             _ => None,
         };
         for (ev, want) in events.iter().zip(golden) {
-            let line = crate::event::JsonEvent {
+            let line = JsonEvent {
                 event: ev,
                 names: &names,
             };
+            #[cfg(feature = "serde")]
             assert_eq!(serde_json::to_string(&line).unwrap(), want);
             let mut fast = Vec::new();
             line.write_line(&mut fast);
             assert_eq!(String::from_utf8(fast).unwrap(), want);
         }
-    }
-
-    #[test]
-    fn times_past_year_9999_are_written_as_its_last_second() {
-        let t = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(400_000_000_000);
-        assert_eq!(Rfc3339(t).to_string(), "9999-12-31T23:59:59.999999Z");
-        let before = SystemTime::UNIX_EPOCH - std::time::Duration::from_secs(1);
-        assert_eq!(Rfc3339(before).to_string(), "1970-01-01T00:00:00.000000Z");
     }
 
     #[test]

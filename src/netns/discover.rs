@@ -9,12 +9,11 @@
 //! also watched under another name. A directory that does not exist yet is waited
 //! for through an inotify watch on its parent.
 //!
-//! This module never opens sockets itself; it calls the monitor's add and remove.
+//! This module never opens sockets itself: what it finds it hands to the
+//! [`Namespaces`] it was started for (the monitor), which adds and removes.
 
-use crate::bus::GoneReason;
+use super::NETNS_RUN_DIR;
 use crate::error::Error;
-use crate::monitor::Shared;
-use crate::netns::{Netns, NETNS_RUN_DIR};
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 use nix::sys::eventfd::{EfdFlags, EventFd};
 use nix::sys::inotify::{AddWatchFlags, InitFlags, Inotify, WatchDescriptor};
@@ -22,8 +21,17 @@ use parking_lot::Mutex;
 use std::collections::{BTreeMap, HashMap};
 use std::os::fd::AsFd;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+/// What discovery needs of the monitor it serves, and no more.
+pub(crate) trait Namespaces {
+    /// Whether the monitor is shutting down (discovery then returns).
+    fn stopping(&self) -> bool;
+    /// Adds the namespace file found at `path` under `name`.
+    fn found(&self, path: &Path, name: String) -> Result<(), Error>;
+    /// The namespace added under `name` vanished from its directory.
+    fn vanished(&self, name: &str);
+}
 
 const RETRY_EVERY: Duration = Duration::from_millis(10);
 const RETRY_FOR: Duration = Duration::from_secs(5);
@@ -123,7 +131,7 @@ impl Discovery {
         Ok(())
     }
 
-    pub(crate) fn run(&self, shared: &Arc<Shared>) {
+    pub(crate) fn run(&self, shared: &dyn Namespaces) {
         loop {
             if shared.stopping() {
                 return;
@@ -150,7 +158,7 @@ impl Discovery {
         }
     }
 
-    fn read_events(&self, shared: &Shared) {
+    fn read_events(&self, shared: &dyn Namespaces) {
         let Ok(events) = self.inotify.read_events() else {
             return;
         };
@@ -192,20 +200,18 @@ impl Discovery {
                 .intersects(AddWatchFlags::IN_DELETE | AddWatchFlags::IN_MOVED_FROM)
             {
                 self.pending.lock().remove(&path);
-                let _ = shared.remove_by_name(&name_for(&path), GoneReason::Vanished);
+                shared.vanished(&name_for(&path));
             }
         }
     }
 
-    fn retry_pending(&self, shared: &Shared) {
+    fn retry_pending(&self, shared: &dyn Namespaces) {
         let due: Vec<(PathBuf, Instant)> = std::mem::take(&mut *self.pending.lock())
             .into_iter()
             .collect();
         let now = Instant::now();
         for (path, give_up) in due {
-            let netns = Netns::Path(path.clone());
-            let result = shared.add_named(netns, name_for(&path));
-            match result {
+            match shared.found(&path, name_for(&path)) {
                 Ok(_) | Err(Error::NoSuchNamespace { .. }) => {}
                 // Not bind-mounted yet (or never will be): retry until give_up.
                 Err(Error::NotANamespace { .. }) if now < give_up => {

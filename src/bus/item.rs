@@ -1,0 +1,74 @@
+//! What travels on the bus: events and the control items that go with them, on
+//! the same stream and in the same order.
+//!
+//! This module only defines the values.
+
+use super::sink::SinkId;
+use crate::object::{Event, NetnsTag};
+use std::sync::Arc;
+
+/// What a subscriber receives: events and the control items that travel with them.
+/// New kinds of control item may be added, hence `#[non_exhaustive]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Item {
+    /// A change in a namespace.
+    Event(Arc<Event>),
+    /// The namespace's socket lost notifications (`ENOBUFS`) or received a truncated
+    /// datagram: changes were missed and the subscriber's picture may be stale.
+    Overrun {
+        /// The namespace concerned.
+        netns: NetnsTag,
+    },
+    /// This subscriber's queue was full and `missed` items were dropped for it
+    /// (see [`Overflow`](super::Overflow) for where in the stream the report appears).
+    Lagged {
+        /// How many items were dropped since the last `Lagged`.
+        missed: u64,
+    },
+    /// The initial dump of a namespace is complete: the `Origin::Dump` events before
+    /// this (with `list_existing`) were its whole state, and what follows is live.
+    SyncDone {
+        /// The namespace.
+        netns: NetnsTag,
+    },
+    /// The re-dump after an [`Item::Overrun`] is complete: the `Origin::Resync`
+    /// events before this brought the picture back in line with the kernel.
+    ResyncDone {
+        /// The namespace.
+        netns: NetnsTag,
+    },
+    /// A namespace is now watched: every later change in it is reported.
+    NamespaceAdded {
+        /// The namespace.
+        netns: NetnsTag,
+    },
+    /// A [`Sink`](super::Sink) asked to stop, or failed, and was removed.
+    SinkStopped {
+        /// The sink, as [`Bus::add_sink`](super::Bus::add_sink) returned it.
+        sink: SinkId,
+        /// Why it failed (its error's text), or `None` when it asked to stop.
+        error: Option<String>,
+    },
+    /// A namespace is no longer watched; its socket is closed.
+    NamespaceGone {
+        /// The namespace.
+        netns: NetnsTag,
+        /// Why.
+        reason: GoneReason,
+    },
+}
+
+/// Why a namespace stopped being watched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum GoneReason {
+    /// `Monitor::remove_namespace` was called.
+    Removed,
+    /// Its file vanished from a watched directory (e.g. `ip netns del`).
+    Vanished,
+    /// Its socket failed with this OS error.
+    SocketError(i32),
+    /// The monitor is shutting down.
+    Shutdown,
+}

@@ -1,0 +1,226 @@
+//! Addresses: `RTM_NEWADDR` / `RTM_DELADDR`, `struct ifaddrmsg` and its `IFA_*`
+//! attributes, IPv4 and IPv6. The owned type, its decoding, its identity in the
+//! state view, its dump, its groups, its JSON fields, its text line and the
+//! fields filters look at.
+
+use super::compact::CompactStr;
+use super::fields::{k, opt_ip, opt_num, opt_str, word_or_num, Fields, IfNames};
+use super::{compact, ip_bits, names, Kind};
+use crate::wire::consts::*;
+use crate::wire::{self, AddressMessage, Dump, NlMsg};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::net::IpAddr;
+
+/// An IPv4 or IPv6 address, from `RTM_NEWADDR` / `RTM_DELADDR`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Address {
+    /// `ifa_family`: `AF_INET` (2) or `AF_INET6` (10).
+    pub family: u8,
+    /// `ifa_prefixlen`.
+    pub prefix_len: u8,
+    /// IFA_F_* flags: `IFA_FLAGS` when present (all 32 bits), else `ifa_flags`.
+    pub flags: u32,
+    /// `ifa_scope`: RT_SCOPE_*.
+    pub scope: u8,
+    /// `ifa_index`.
+    pub ifindex: u32,
+    /// `IFA_LOCAL`: the interface's own address (IPv4; IPv6 only for point-to-point).
+    pub local: Option<IpAddr>,
+    /// `IFA_ADDRESS`: the prefix address, or the peer of a point-to-point link.
+    pub address: Option<IpAddr>,
+    /// `IFA_BROADCAST`.
+    pub broadcast: Option<IpAddr>,
+    /// `IFA_LABEL` (IPv4 only).
+    pub label: Option<CompactStr>,
+    /// Valid lifetime in seconds from `IFA_CACHEINFO`; `u32::MAX` means forever.
+    pub valid_lft: Option<u32>,
+    /// Preferred lifetime in seconds from `IFA_CACHEINFO`; `u32::MAX` means forever.
+    pub preferred_lft: Option<u32>,
+}
+
+impl Address {
+    /// The interface's own address: `IFA_LOCAL` if present, else `IFA_ADDRESS`
+    /// (as `ip` does).
+    pub fn primary(&self) -> Option<IpAddr> {
+        self.local.or(self.address)
+    }
+
+    /// The peer address of a point-to-point link, when it differs from the local one.
+    pub fn peer(&self) -> Option<IpAddr> {
+        match (self.local, self.address) {
+            (Some(l), Some(a)) if l != a => Some(a),
+            _ => None,
+        }
+    }
+
+    /// Decodes an address message (see `Link::from_view` for the error rules).
+    #[inline]
+    fn from_view(msg: &AddressMessage<'_>) -> wire::Result<Self> {
+        let mut addr = Address {
+            family: msg.family(),
+            prefix_len: msg.prefix_len(),
+            flags: msg.flags() as u32,
+            scope: msg.scope(),
+            ifindex: msg.index(),
+            ..Address::default()
+        };
+        for attr in msg.attrs() {
+            let attr = attr?;
+            match attr.kind() {
+                IFA_LOCAL => addr.local = Some(attr.ip()?),
+                IFA_ADDRESS => addr.address = Some(attr.ip()?),
+                IFA_BROADCAST => addr.broadcast = Some(attr.ip()?),
+                IFA_LABEL => addr.label = Some(compact(&attr)?),
+                IFA_FLAGS => addr.flags = attr.u32()?,
+                IFA_CACHEINFO => {
+                    let p = attr.payload();
+                    if p.len() < IFA_CACHEINFO_LEN {
+                        return Err(wire::Error::BadAttribute {
+                            kind: attr.kind(),
+                            len: p.len(),
+                        });
+                    }
+                    // struct ifa_cacheinfo { ifa_prefered, ifa_valid, cstamp, tstamp }
+                    addr.preferred_lft = Some(u32::from_ne_bytes([p[0], p[1], p[2], p[3]]));
+                    addr.valid_lft = Some(u32::from_ne_bytes([p[4], p[5], p[6], p[7]]));
+                }
+                _ => {}
+            }
+        }
+        Ok(addr)
+    }
+}
+
+/// An address's identity. Plain integers, so comparing keys (the maps compare
+/// them at every lookup) is a handful of machine compares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) struct AddrKey {
+    // The interface first: a link's addresses are one range of the map.
+    ifindex: u32,
+    family: u8,
+    local: u128,
+    prefix_len: u8,
+}
+
+impl Kind for Address {
+    const MESSAGES: [u16; 2] = [RTM_NEWADDR, RTM_DELADDR];
+    const GROUPS: &'static [u32] = &[RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR];
+    const DUMP: Dump = Dump {
+        msg_type: RTM_GETADDR,
+        header_len: IFADDRMSG_LEN,
+    };
+    type Key = AddrKey;
+
+    fn decode(msg: &NlMsg<'_>) -> wire::Result<Self> {
+        Address::from_view(&AddressMessage::new_checked(*msg)?)
+    }
+
+    /// Interface, family, address and prefix length, as the kernel keys them.
+    fn key(&self) -> Option<AddrKey> {
+        Some(AddrKey {
+            family: self.family,
+            ifindex: self.ifindex,
+            local: ip_bits(self.primary()),
+            prefix_len: self.prefix_len,
+        })
+    }
+
+    /// All but the lifetimes, which tick by themselves.
+    fn same_state(&self, b: &Self) -> bool {
+        let Address {
+            family,
+            prefix_len,
+            flags,
+            scope,
+            ifindex,
+            local,
+            address,
+            broadcast,
+            label,
+            valid_lft: _,
+            preferred_lft: _,
+        } = self;
+        (family, prefix_len, flags, scope, ifindex)
+            == (&b.family, &b.prefix_len, &b.flags, &b.scope, &b.ifindex)
+            && (local, address, broadcast, label) == (&b.local, &b.address, &b.broadcast, &b.label)
+    }
+
+    /// A link's addresses are one range of the map: its ifindex leads the key.
+    fn keys_on_link(map: &BTreeMap<AddrKey, Self>, ifindex: u32) -> Vec<AddrKey> {
+        let first = AddrKey {
+            ifindex,
+            family: 0,
+            local: 0,
+            prefix_len: 0,
+        };
+        map.range(first..)
+            .take_while(|(k, _)| k.ifindex == ifindex)
+            .map(|(k, _)| *k)
+            .collect()
+    }
+
+    fn ifindex(&self) -> Option<u32> {
+        Some(self.ifindex)
+    }
+
+    fn family(&self) -> Option<u8> {
+        Some(self.family)
+    }
+
+    fn fields(&self, f: &mut impl Fields) {
+        f.num(k!("ifindex"), self.ifindex.into());
+        f.word(k!("family"), names::family(self.family));
+        opt_ip(f, k!("local"), self.primary());
+        opt_ip(f, k!("address"), self.peer());
+        f.num(k!("prefixlen"), self.prefix_len.into());
+        opt_ip(f, k!("broadcast"), self.broadcast);
+        word_or_num(f, k!("scope"), names::scope(self.scope), self.scope);
+        opt_str(f, k!("label"), &self.label);
+        f.words(k!("flags"), &mut names::addr_flags(self.flags));
+        opt_num(f, k!("valid_life_time"), self.valid_lft);
+        opt_num(f, k!("preferred_life_time"), self.preferred_lft);
+    }
+
+    /// The interface's name, as `ifname`.
+    fn name_fields(&self, own: Option<&CompactStr>, _names: &dyn IfNames, f: &mut impl Fields) {
+        if let Some(name) = own {
+            f.str(k!("ifname"), name);
+        }
+    }
+
+    /// `7: veth0 inet 10.0.0.1/24 brd 10.0.0.255 scope global veth0:a`
+    fn write_text(&self, out: &mut dyn fmt::Write, names: &dyn IfNames) -> fmt::Result {
+        let dev = names
+            .name(self.ifindex)
+            .unwrap_or_else(|| format!("if{}", self.ifindex));
+        let fam = if self.family == AF_INET6 {
+            "inet6"
+        } else {
+            "inet"
+        };
+        write!(out, " {}: {dev} {fam}", self.ifindex)?;
+        if let Some(p) = self.primary() {
+            write!(out, " {p}")?;
+        }
+        if let Some(peer) = self.peer() {
+            write!(out, " peer {peer}")?;
+        }
+        write!(out, "/{}", self.prefix_len)?;
+        if let Some(b) = self.broadcast {
+            write!(out, " brd {b}")?;
+        }
+        match names::scope(self.scope) {
+            Some(s) => write!(out, " scope {s}")?,
+            None => write!(out, " scope {}", self.scope)?,
+        }
+        for f in names::addr_flags(self.flags) {
+            write!(out, " {}", f.to_ascii_lowercase())?;
+        }
+        if let Some(l) = &self.label {
+            write!(out, " {l}")?;
+        }
+        Ok(())
+    }
+}

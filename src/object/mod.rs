@@ -1,0 +1,336 @@
+//! Owned, typed objects: what the kernel's messages mean, one module per kind, and
+//! the one registry of kinds ([`for_each_kind!`]).
+//!
+//! The `wire` views borrow the receive buffer; the types here own their values and
+//! outlive it. [`Object::decode`] turns one rtnetlink message into a typed object
+//! (IPv4 and IPv6 alike) with at most the allocations its variable-length parts
+//! need: interface names, kinds and labels are stored inline ([`CompactStr`]), so a
+//! link, address or neighbour decodes without touching the heap; only alternative
+//! names and multipath next hops allocate.
+//!
+//! # One place per kind
+//!
+//! Each kind is one module (`link`, `addr`, `route`, `neigh`) holding its owned
+//! type and its [`Kind`] implementation: how it decodes, the messages and groups
+//! that carry it, the dump that lists it, its identity in the state view, its
+//! JSON fields, its text line and the fields filters look at. The registry below
+//! lists the kinds once; every per-kind enum, array, mask, group list and lookup
+//! in the crate ([`ObjectKind`], [`Object`], the state view's tables and keys,
+//! the bus's per-kind index) is generated from it.
+//!
+//! This module never touches a socket, never keeps state and never publishes.
+
+mod compact;
+mod event;
+pub(crate) mod fields;
+pub mod names;
+
+mod addr;
+mod link;
+mod neigh;
+mod route;
+
+#[cfg(test)]
+mod decode_tests;
+
+pub use addr::Address;
+pub use compact::{CompactStr, HwAddr, MAX_ADDR_LEN};
+pub use event::{Event, NetnsTag, Origin};
+pub use link::Link;
+pub use neigh::Neighbour;
+pub(crate) use route::RouteKey;
+pub use route::{NextHop, Route};
+
+use crate::wire::{self, Dump, NlMsg};
+use fields::{Fields, IfNames};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::net::IpAddr;
+
+/// The registry of object kinds: one line per kind, in the order `ip monitor`
+/// lists them (which is also the order of dumps: links first, since every other
+/// kind is named after its link).
+///
+/// `for_each_kind!(callback)` calls `callback!` with every line, as
+/// `Variant(Type) snapshot_field "cli-name" [aliases] "doc";`. A module that
+/// needs something per kind writes a callback macro that turns the lines into
+/// that thing, so nothing per kind is ever listed twice.
+macro_rules! for_each_kind {
+    ($callback:ident) => {
+        $callback! {
+            Link(Link) links "link" [] "Network interfaces (`RTNLGRP_LINK`).";
+            Address(Address) addresses "addr" ["address"]
+                "IPv4 and IPv6 addresses (`RTNLGRP_IPV4_IFADDR`, `RTNLGRP_IPV6_IFADDR`).";
+            Route(Route) routes "route" []
+                "IPv4 and IPv6 routes (`RTNLGRP_IPV4_ROUTE`, `RTNLGRP_IPV6_ROUTE`).";
+            Neighbour(Neighbour) neighbours "neigh" ["neighbour", "neighbor"]
+                "Neighbour (ARP / NDP / bridge FDB) entries (`RTNLGRP_NEIGH`).";
+        }
+    };
+}
+pub(crate) use for_each_kind;
+
+/// What a kind of object is and does: implemented once per kind, in its module.
+pub(crate) trait Kind: Clone + PartialEq + fmt::Debug + Sized {
+    /// The message types that announce it: `[RTM_NEW*, RTM_DEL*]`.
+    const MESSAGES: [u16; 2];
+    /// The multicast groups that carry its notifications.
+    const GROUPS: &'static [u32];
+    /// The request that lists every object of the kind.
+    const DUMP: Dump;
+    /// Its identity in the state view: what the kernel keys it by, as plain
+    /// integers so that lookups compare machine words.
+    type Key: Copy + Ord + std::hash::Hash + fmt::Debug;
+
+    /// Decodes a message of one of [`Kind::MESSAGES`]. Unknown attributes are
+    /// skipped; a known attribute with a malformed payload, or a broken attribute
+    /// walk, is an error.
+    fn decode(msg: &NlMsg<'_>) -> wire::Result<Self>;
+    /// Its identity, or `None` when the state view does not keep it.
+    fn key(&self) -> Option<Self::Key>;
+    /// Whether two versions describe the same state (fields that change by
+    /// themselves, such as lifetimes, do not count).
+    fn same_state(&self, other: &Self) -> bool;
+    /// The keys of the kept objects that belong to link `ifindex` and vanish with
+    /// it, when the key finds them (ifindex first); others are found otherwise.
+    fn keys_on_link(_map: &BTreeMap<Self::Key, Self>, _ifindex: u32) -> Vec<Self::Key> {
+        Vec::new()
+    }
+    /// The interface it belongs to, for filters and names.
+    fn ifindex(&self) -> Option<u32>;
+    /// Its address family, for [`Filter::family`](crate::Filter::family).
+    fn family(&self) -> Option<u8> {
+        None
+    }
+    /// Its routing table, for [`Filter::table`](crate::Filter::table).
+    fn table(&self) -> Option<u32> {
+        None
+    }
+    /// Its JSON fields, named as `ip -j` names them, in order.
+    fn fields(&self, f: &mut impl Fields);
+    /// The names of the interfaces it refers to, after its fields: `own` is the
+    /// name of its own interface ([`Event::ifname`]), `names` resolves the others.
+    fn name_fields(&self, own: Option<&CompactStr>, names: &dyn IfNames, f: &mut impl Fields);
+    /// Its `ip monitor`-style text, after `[kind] action`.
+    fn write_text(&self, out: &mut dyn fmt::Write, names: &dyn IfNames) -> fmt::Result;
+}
+
+/// What happened to the object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    /// `RTM_NEW*`: the object was created or changed.
+    New,
+    /// `RTM_DEL*`: the object was removed.
+    Del,
+}
+
+impl Action {
+    /// `"new"` or `"del"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::New => "new",
+            Action::Del => "del",
+        }
+    }
+}
+
+/// Generates [`ObjectKind`] and [`Object`] from the registry.
+macro_rules! define_object {
+    ($($variant:ident($ty:ident) $field:ident $name:literal [$($alias:literal),*] $doc:literal;)*) => {
+        /// The kinds of object nlwatch reports.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[non_exhaustive]
+        pub enum ObjectKind {
+            $(#[doc = $doc] $variant,)*
+        }
+
+        impl ObjectKind {
+            /// How many kinds there are.
+            pub const COUNT: usize = [$(ObjectKind::$variant),*].len();
+
+            /// Every kind, in the order `ip monitor` lists them.
+            pub const ALL: [ObjectKind; ObjectKind::COUNT] = [$(ObjectKind::$variant),*];
+
+            /// The name used by the CLI and in JSON's `"object"`: `link`, `addr`,
+            /// `route`, `neigh`.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(ObjectKind::$variant => $name,)*
+                }
+            }
+
+            /// The kind named `name` or one of its aliases (`address`, `neighbour`).
+            fn from_name(name: &str) -> Option<ObjectKind> {
+                match name {
+                    $($name $(| $alias)* => Some(ObjectKind::$variant),)*
+                    _ => None,
+                }
+            }
+
+            /// The rtnetlink multicast groups that carry this kind.
+            pub(crate) fn groups(self) -> &'static [u32] {
+                match self {
+                    $(ObjectKind::$variant => <$ty as Kind>::GROUPS,)*
+                }
+            }
+
+            /// The request that dumps every object of this kind.
+            pub(crate) fn dump(self) -> Dump {
+                match self {
+                    $(ObjectKind::$variant => <$ty as Kind>::DUMP,)*
+                }
+            }
+        }
+
+        /// A decoded kernel object.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[non_exhaustive]
+        pub enum Object {
+            $(#[doc = $doc] $variant($ty),)*
+        }
+
+        $(impl From<$ty> for Object {
+            fn from(object: $ty) -> Object {
+                Object::$variant(object)
+            }
+        })*
+
+        impl Object {
+            /// Decodes one netlink message into an action and an object. Messages
+            /// that carry no object nlwatch reports (`NLMSG_DONE`, errors, other
+            /// types) give `Ok(None)`.
+            ///
+            /// ```
+            /// use nlwatch::wire::NlMsg;
+            /// use nlwatch::{Action, Object};
+            /// // RTM_NEWLINK, ifindex 7, flags UP, one attribute IFLA_IFNAME "eth7".
+            /// let mut b = vec![0u8; 16 + 16 + 12];
+            /// b[0] = b.len() as u8; b[4] = 16;               // nlmsg_len, RTM_NEWLINK
+            /// b[16 + 4] = 7; b[16 + 8] = 1;                  // ifi_index, ifi_flags
+            /// b[32..36].copy_from_slice(&[9, 0, 3, 0]);      // nla_len 9, IFLA_IFNAME
+            /// b[36..41].copy_from_slice(b"eth7\0");
+            /// let msg = NlMsg::new_checked(&b).unwrap();
+            /// let (action, obj) = Object::decode(&msg).unwrap().unwrap();
+            /// assert_eq!(action, Action::New);
+            /// let Object::Link(link) = obj else { panic!() };
+            /// assert_eq!((link.ifindex, link.ifname.unwrap().as_str()), (7, "eth7"));
+            /// ```
+            #[inline]
+            pub fn decode(msg: &NlMsg<'_>) -> wire::Result<Option<(Action, Object)>> {
+                let t = msg.kind();
+                $(
+                    let [new, del] = <$ty as Kind>::MESSAGES;
+                    if t == new || t == del {
+                        let action = if t == del { Action::Del } else { Action::New };
+                        return Ok(Some((action, Object::$variant(<$ty as Kind>::decode(msg)?))));
+                    }
+                )*
+                Ok(None)
+            }
+
+            /// The kind of this object.
+            pub fn kind(&self) -> ObjectKind {
+                match self {
+                    $(Object::$variant(_) => ObjectKind::$variant,)*
+                }
+            }
+
+            /// The interface the object belongs to: a link's own index, an
+            /// address's or neighbour's interface, a route's output interface (or
+            /// its first next hop's).
+            pub fn ifindex(&self) -> Option<u32> {
+                match self {
+                    $(Object::$variant(o) => Kind::ifindex(o),)*
+                }
+            }
+
+            /// The object's address family, when its kind has one (links do not).
+            pub fn family(&self) -> Option<u8> {
+                match self {
+                    $(Object::$variant(o) => Kind::family(o),)*
+                }
+            }
+
+            /// The object's routing table, when its kind has one (routes only).
+            pub fn table(&self) -> Option<u32> {
+                match self {
+                    $(Object::$variant(o) => Kind::table(o),)*
+                }
+            }
+
+            /// See [`Kind::fields`] and [`Kind::name_fields`].
+            pub(crate) fn fields(&self, own: Option<&CompactStr>, names: &dyn IfNames, f: &mut impl Fields) {
+                match self {
+                    $(Object::$variant(o) => {
+                        o.fields(f);
+                        o.name_fields(own, names, f);
+                    })*
+                }
+            }
+
+            /// See [`Kind::write_text`].
+            pub(crate) fn write_text(&self, out: &mut dyn fmt::Write, names: &dyn IfNames) -> fmt::Result {
+                match self {
+                    $(Object::$variant(o) => o.write_text(out, names),)*
+                }
+            }
+        }
+    };
+}
+
+for_each_kind!(define_object);
+
+impl std::str::FromStr for ObjectKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        ObjectKind::from_name(s).ok_or_else(|| {
+            format!(
+                "unknown object {s:?}: expected {}",
+                ObjectKind::list(" or ")
+            )
+        })
+    }
+}
+
+impl ObjectKind {
+    /// Where this kind stands in per-kind tables: 0 to [`ObjectKind::COUNT`] - 1.
+    pub(crate) fn index(self) -> usize {
+        self as usize
+    }
+
+    /// Every kind's name, joined by `, ` and `last` before the last one:
+    /// `link, addr, route or neigh`.
+    pub(crate) fn list(last: &str) -> String {
+        let names: Vec<&str> = ObjectKind::ALL.iter().map(|k| k.as_str()).collect();
+        match names.split_last() {
+            Some((tail, [])) => tail.to_string(),
+            Some((tail, rest)) => format!("{}{last}{tail}", rest.join(", ")),
+            None => String::new(),
+        }
+    }
+}
+
+/// A link-layer address attribute.
+fn hwaddr(a: &wire::Attr<'_>) -> wire::Result<HwAddr> {
+    HwAddr::new(a.payload()).ok_or(wire::Error::BadAttribute {
+        kind: a.kind(),
+        len: a.payload().len(),
+    })
+}
+
+/// A string attribute, kept inline when short.
+fn compact(a: &wire::Attr<'_>) -> wire::Result<CompactStr> {
+    a.str().map(CompactStr::new)
+}
+
+/// An address as a number, for keys: IPv4 in the low 32 bits, absent as 0. Keys
+/// hold no family-less addresses (the family is part of every key), and the only
+/// absent address the kernel sends is a default route's destination, which is
+/// the zero address anyway.
+fn ip_bits(ip: Option<IpAddr>) -> u128 {
+    match ip {
+        None => 0,
+        Some(IpAddr::V4(v4)) => u32::from(v4).into(),
+        Some(IpAddr::V6(v6)) => v6.into(),
+    }
+}

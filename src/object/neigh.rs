@@ -1,0 +1,166 @@
+//! Neighbours (ARP, NDP and bridge FDB entries): `RTM_NEWNEIGH` / `RTM_DELNEIGH`,
+//! `struct ndmsg` and its `NDA_*` attributes. The owned type, its decoding, its
+//! identity in the state view, its dump, its groups, its JSON fields, its text
+//! line and the fields filters look at.
+
+use super::compact::{CompactStr, HwAddr};
+use super::fields::{k, opt_ip, opt_num, Fields, IfNames};
+use super::{hwaddr, ip_bits, names, Kind};
+use crate::wire::consts::*;
+use crate::wire::{self, Dump, NeighbourMessage, NlMsg};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::net::IpAddr;
+
+/// A neighbour (ARP / NDP / FDB) entry, from `RTM_NEWNEIGH` / `RTM_DELNEIGH`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Neighbour {
+    /// `ndm_family`.
+    pub family: u8,
+    /// `ndm_ifindex`.
+    pub ifindex: u32,
+    /// `NDA_DST`: the neighbour's network address.
+    pub dst: Option<IpAddr>,
+    /// `NDA_LLADDR`: its link-layer address.
+    pub lladdr: Option<HwAddr>,
+    /// `ndm_state`: NUD_* bits (see [`names::nud_states`]).
+    pub state: u16,
+    /// `ndm_flags`: NTF_* bits.
+    pub flags: u8,
+    /// `ndm_type`.
+    pub neigh_type: u8,
+    /// `NDA_MASTER`.
+    pub master: Option<u32>,
+}
+
+impl Neighbour {
+    /// Decodes a neighbour message (see `Link::from_view` for the error rules).
+    #[inline]
+    fn from_view(msg: &NeighbourMessage<'_>) -> wire::Result<Self> {
+        let mut n = Neighbour {
+            family: msg.family(),
+            ifindex: msg.ifindex(),
+            state: msg.state(),
+            flags: msg.flags(),
+            neigh_type: msg.neigh_type(),
+            ..Neighbour::default()
+        };
+        for attr in msg.attrs() {
+            let attr = attr?;
+            match attr.kind() {
+                NDA_DST => n.dst = Some(attr.ip()?),
+                NDA_LLADDR => n.lladdr = Some(hwaddr(&attr)?),
+                NDA_MASTER => n.master = Some(attr.u32()?),
+                _ => {}
+            }
+        }
+        Ok(n)
+    }
+}
+
+/// A neighbour's identity; bridge FDB entries are told apart by link-layer address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) struct NeighKey {
+    // The interface first: a link's neighbours are one range of the map.
+    ifindex: u32,
+    family: u8,
+    dst: u128,
+    lladdr: Option<HwAddr>,
+}
+
+impl Kind for Neighbour {
+    const MESSAGES: [u16; 2] = [RTM_NEWNEIGH, RTM_DELNEIGH];
+    const GROUPS: &'static [u32] = &[RTNLGRP_NEIGH];
+    const DUMP: Dump = Dump {
+        msg_type: RTM_GETNEIGH,
+        header_len: NDMSG_LEN,
+    };
+    type Key = NeighKey;
+
+    fn decode(msg: &NlMsg<'_>) -> wire::Result<Self> {
+        Neighbour::from_view(&NeighbourMessage::new_checked(*msg)?)
+    }
+
+    /// Interface, family and destination; for bridge FDB entries (no destination)
+    /// the link-layer address too.
+    fn key(&self) -> Option<NeighKey> {
+        Some(NeighKey {
+            family: self.family,
+            ifindex: self.ifindex,
+            dst: ip_bits(self.dst),
+            lladdr: if self.family == AF_BRIDGE {
+                self.lladdr
+            } else {
+                None
+            },
+        })
+    }
+
+    fn same_state(&self, other: &Self) -> bool {
+        self == other
+    }
+
+    /// A link's neighbours are one range of the map: its ifindex leads the key.
+    fn keys_on_link(map: &BTreeMap<NeighKey, Self>, ifindex: u32) -> Vec<NeighKey> {
+        let first = NeighKey {
+            ifindex,
+            family: 0,
+            dst: 0,
+            lladdr: None,
+        };
+        map.range(first..)
+            .take_while(|(k, _)| k.ifindex == ifindex)
+            .map(|(k, _)| *k)
+            .collect()
+    }
+
+    fn ifindex(&self) -> Option<u32> {
+        Some(self.ifindex)
+    }
+
+    fn family(&self) -> Option<u8> {
+        Some(self.family)
+    }
+
+    fn fields(&self, f: &mut impl Fields) {
+        f.num(k!("ifindex"), self.ifindex.into());
+        f.word(k!("family"), names::family(self.family));
+        opt_ip(f, k!("dst"), self.dst);
+        if let Some(a) = &self.lladdr {
+            f.hw(k!("lladdr"), a);
+        }
+        f.words(k!("state"), &mut names::nud_states(self.state));
+        f.words(k!("flags"), &mut names::neigh_flags(self.flags));
+        opt_num(f, k!("master_index"), self.master);
+    }
+
+    /// The interface's name, as `dev`.
+    fn name_fields(&self, own: Option<&CompactStr>, _names: &dyn IfNames, f: &mut impl Fields) {
+        if let Some(name) = own {
+            f.str(k!("dev"), name);
+        }
+    }
+
+    /// `10.0.0.2 dev veth0 lladdr 02:00:00:00:00:02 PERMANENT`
+    fn write_text(&self, out: &mut dyn fmt::Write, names: &dyn IfNames) -> fmt::Result {
+        match self.dst {
+            Some(d) => write!(out, " {d}")?,
+            None => out.write_str(" ?")?,
+        }
+        let dev = names
+            .name(self.ifindex)
+            .unwrap_or_else(|| format!("if{}", self.ifindex));
+        write!(out, " dev {dev}")?;
+        if let Some(l) = &self.lladdr {
+            write!(out, " lladdr {l}")?;
+        }
+        for f in names::neigh_flags(self.flags) {
+            write!(out, " {}", f.to_ascii_lowercase())?;
+        }
+        for s in names::nud_states(self.state) {
+            write!(out, " {s}")?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,132 @@
+//! With the `serde` feature: events as `Serialize`, for any serde format an
+//! embedder uses, through the same field description as the JSON lines (so
+//! `serde_json` writes the very same text; a test pins both to recorded lines).
+//!
+//! This module never decides what an event contains; it only hands it to serde.
+
+use super::json::{event_fields, JsonEvent};
+use super::time::Rfc3339;
+use crate::object::fields::{Fields, Name};
+use crate::object::{CompactStr, Event, HwAddr, NextHop};
+use serde::ser::{SerializeMap, Serializer};
+use std::net::IpAddr;
+use std::time::SystemTime;
+
+/// The JSON line's fields (see [`JsonEvent`]), without the names of other
+/// interfaces.
+impl serde::Serialize for Event {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        JsonEvent {
+            event: self,
+            names: &|_| None,
+        }
+        .serialize(s)
+    }
+}
+
+/// The JSON line's fields.
+impl serde::Serialize for JsonEvent<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut f = SerdeFields::new(s.serialize_map(None)?);
+        event_fields(self.event, self.names, &mut f);
+        f.end()
+    }
+}
+
+/// [`Fields`] into a serde map; the first error is kept and ends the writing.
+pub(crate) struct SerdeFields<M: SerializeMap> {
+    map: M,
+    error: Option<M::Error>,
+}
+
+/// `Display` values as serde strings.
+struct Shown<T>(T);
+
+impl<T: std::fmt::Display> serde::Serialize for Shown<T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&self.0)
+    }
+}
+
+struct Words<'a>(std::cell::RefCell<&'a mut dyn Iterator<Item = &'static str>>);
+
+impl serde::Serialize for Words<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(&mut **self.0.borrow_mut())
+    }
+}
+
+struct Hop<'a>(&'a NextHop);
+
+impl serde::Serialize for Hop<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut f = SerdeFields::new(s.serialize_map(None)?);
+        self.0.fields(&mut f);
+        f.end()
+    }
+}
+
+impl<M: SerializeMap> SerdeFields<M> {
+    pub(crate) fn new(map: M) -> Self {
+        SerdeFields { map, error: None }
+    }
+
+    fn put<T: serde::Serialize + ?Sized>(&mut self, key: Name, v: &T) {
+        if self.error.is_none() {
+            if let Err(e) = self.map.serialize_entry(key.bare, v) {
+                self.error = Some(e);
+            }
+        }
+    }
+
+    /// Ends the map, or returns the first error.
+    pub(crate) fn end(self) -> Result<M::Ok, M::Error> {
+        match self.error {
+            Some(e) => Err(e),
+            None => self.map.end(),
+        }
+    }
+}
+
+impl<M: SerializeMap> Fields for SerdeFields<M> {
+    fn str(&mut self, key: Name, v: &str) {
+        self.put(key, v);
+    }
+    fn word(&mut self, key: Name, v: &'static str) {
+        self.put(key, v);
+    }
+    fn num(&mut self, key: Name, v: u64) {
+        self.put(key, &v);
+    }
+    fn int(&mut self, key: Name, v: i64) {
+        self.put(key, &v);
+    }
+    fn yes(&mut self, key: Name) {
+        self.put(key, &true);
+    }
+    fn ip(&mut self, key: Name, v: Option<IpAddr>) {
+        self.put(key, &v);
+    }
+    fn prefix(&mut self, key: Name, v: IpAddr, len: Option<u8>) {
+        match len {
+            Some(len) => self.put(key, &Shown(format_args!("{v}/{len}"))),
+            None => self.put(key, &v),
+        }
+    }
+    fn hw(&mut self, key: Name, v: &HwAddr) {
+        self.put(key, v);
+    }
+    fn time(&mut self, key: Name, v: SystemTime) {
+        self.put(key, &Shown(Rfc3339(v)));
+    }
+    fn words(&mut self, key: Name, v: &mut dyn Iterator<Item = &'static str>) {
+        self.put(key, &Words(std::cell::RefCell::new(v)));
+    }
+    fn strs(&mut self, key: Name, v: &[CompactStr]) {
+        self.put(key, v);
+    }
+    fn hops(&mut self, key: Name, v: &[NextHop]) {
+        let hops: Vec<Hop<'_>> = v.iter().map(Hop).collect();
+        self.put(key, &hops);
+    }
+}

@@ -1,0 +1,37 @@
+//! Text lines in the style of `ip monitor`: `[kind] action`, then what the
+//! object's kind writes of itself.
+//!
+//! This module never decides what an object contains; it only writes it.
+
+use crate::object::fields::IfNames;
+use crate::object::{Action, Object};
+use std::fmt;
+
+/// Writes an object as one `ip monitor`-style line (without the trailing newline),
+/// naming interfaces with `names` where it can and as `if<N>` where it cannot.
+///
+/// ```text
+/// [link] new 7: veth0 <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 state UP link/ether 02:00:00:00:00:01 kind veth
+/// [addr] new 7: veth0 inet 10.0.0.1/24 brd 10.0.0.255 scope global veth0:a
+/// [route] new 10.1.0.0/24 via 10.0.0.2 dev veth0 table 100 proto static metric 50
+/// [neigh] new 10.0.0.2 dev veth0 lladdr 02:00:00:00:00:02 PERMANENT
+/// ```
+///
+/// ```
+/// use nlwatch::{Action, Neighbour, Object};
+/// let mut n = Neighbour::default();
+/// (n.family, n.ifindex, n.dst, n.state) = (2, 3, "10.0.0.2".parse().ok(), 0x80);
+/// let mut line = String::new();
+/// nlwatch::output::write_text(&mut line, &Object::Neighbour(n), Action::New, &|_| None)?;
+/// assert_eq!(line, "[neigh] new 10.0.0.2 dev if3 PERMANENT");
+/// # Ok::<(), std::fmt::Error>(())
+/// ```
+pub fn write_text(
+    out: &mut impl fmt::Write,
+    obj: &Object,
+    action: Action,
+    names: &dyn IfNames,
+) -> fmt::Result {
+    write!(out, "[{}] {}", obj.kind().as_str(), action.as_str())?;
+    obj.write_text(out, names)
+}

@@ -1,0 +1,29 @@
+//! Watching: one rtnetlink socket per namespace, read by a small pool of reader
+//! threads, each namespace's state view kept from dumps and notifications, and
+//! the [`Monitor`] that ties them together.
+//!
+//! In the order data flows:
+//!
+//! - `socket`: the rtnetlink socket (autobind, groups, receive buffer, sender
+//!   check, `recvmmsg`); hands out bytes.
+//! - `reader`: the reader threads; hands each message to `sync` or `infer`.
+//! - `sync`: dump rounds (initial picture, resync after lost notifications).
+//! - `infer`: notifications, and the deletions the kernel makes silently.
+//! - `namespace`: a watched namespace as its reader holds it, and `Out`, the one
+//!   way its events reach the bus.
+//! - `state`: the state view and [`Snapshot`].
+//! - `monitor`: the registry of namespaces, the threads, the public handle.
+
+mod infer;
+mod monitor;
+mod namespace;
+mod reader;
+mod socket;
+mod state;
+mod sync;
+
+pub use monitor::{
+    Builder, Monitor, NamespaceHandle, NamespaceStats, DEFAULT_BATCH_WINDOW, DEFAULT_CAPACITY,
+    DEFAULT_RCVBUF,
+};
+pub use state::Snapshot;

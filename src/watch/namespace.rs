@@ -1,0 +1,161 @@
+//! A watched namespace as its reader holds it ([`Entry`]): the socket, the
+//! identity and counters the monitor also sees ([`Namespace`]), the state view,
+//! the dump rounds and the event sequence; and the one way its events are
+//! published ([`Out`]), which keeps the sequence, the view's names and the
+//! counters right.
+//!
+//! This module never reads a socket and never decides what an event means.
+
+use super::socket::RtSocket;
+use super::state::{Key, NsState, Snapshot};
+use super::sync::DumpRounds;
+use crate::bus::{Bus, Item};
+use crate::object::{Action, Event, NetnsTag, Object, ObjectKind, Origin};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::SystemTime;
+
+/// Counters of one namespace, shared between its reader and `Monitor::namespaces`.
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    pub(crate) events: AtomicU64,
+    pub(crate) foreign_dropped: AtomicU64,
+    pub(crate) decode_errors: AtomicU64,
+    pub(crate) overruns: AtomicU64,
+    pub(crate) truncated: AtomicU64,
+    pub(crate) resyncs: AtomicU64,
+    pub(crate) dumps_interrupted: AtomicU64,
+    /// A round of dumps is running or waiting to run.
+    pub(crate) syncing: AtomicBool,
+}
+
+impl Counters {
+    /// Adds one to `counter`.
+    pub(crate) fn count(counter: &AtomicU64) {
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// What the reader and the monitor both know of a watched namespace.
+#[derive(Debug)]
+pub(crate) struct Namespace {
+    pub(crate) tag: NetnsTag,
+    pub(crate) portid: u32,
+    pub(crate) rcvbuf: usize,
+    pub(crate) counters: Counters,
+}
+
+/// What the reader announces for a namespace, fixed when it is added.
+#[derive(Debug, Clone)]
+pub(crate) struct Policy {
+    /// The kinds of object watched (and dumped).
+    pub(crate) kinds: Vec<ObjectKind>,
+    /// Publish the initial dump's objects as `Origin::Dump` events.
+    pub(crate) list_existing: bool,
+    /// Publish deletions the kernel does not announce as `Origin::Synthesized`.
+    pub(crate) synthesize: bool,
+}
+
+/// A watched socket, owned by its reader.
+pub(crate) struct Entry {
+    pub(crate) socket: RtSocket,
+    pub(crate) ns: Arc<Namespace>,
+    pub(crate) policy: Policy,
+    /// Sequence number of the last event published for this namespace.
+    pub(crate) seq: u64,
+    pub(crate) state: NsState,
+    pub(crate) rounds: DumpRounds,
+}
+
+impl Entry {
+    pub(crate) fn new(socket: RtSocket, ns: Arc<Namespace>, policy: Policy) -> Self {
+        Entry {
+            socket,
+            ns,
+            policy,
+            seq: 0,
+            state: NsState::default(),
+            rounds: DumpRounds::default(),
+        }
+    }
+
+    /// A consistent copy of the state view.
+    pub(crate) fn snapshot(&self, kinds: &[ObjectKind]) -> Snapshot {
+        self.state
+            .snapshot(self.ns.tag.clone(), self.seq, self.rounds.synced(), kinds)
+    }
+
+    /// The publisher of this namespace's events for what was read at `now`, and
+    /// the dump rounds beside it (the two are changed together).
+    pub(crate) fn out<'a>(
+        &'a mut self,
+        bus: &'a Bus,
+        now: SystemTime,
+    ) -> (Out<'a>, &'a mut DumpRounds) {
+        let Entry {
+            ns,
+            policy,
+            seq,
+            state,
+            rounds,
+            ..
+        } = self;
+        let out = Out {
+            ns,
+            policy,
+            seq,
+            state,
+            now,
+            bus,
+        };
+        (out, rounds)
+    }
+}
+
+/// Publishes events of one namespace, keeping its state view and sequence.
+pub(crate) struct Out<'a> {
+    pub(crate) ns: &'a Arc<Namespace>,
+    pub(crate) policy: &'a Policy,
+    pub(crate) seq: &'a mut u64,
+    pub(crate) state: &'a mut NsState,
+    pub(crate) now: SystemTime,
+    pub(crate) bus: &'a Bus,
+}
+
+impl Out<'_> {
+    /// Publishes one event, named after its interface as the view knows it now.
+    pub(crate) fn publish(&mut self, action: Action, origin: Origin, object: Object) {
+        let ifname = match &object {
+            Object::Link(l) => l.ifname.clone(),
+            other => other.ifindex().and_then(|i| self.state.name(i)),
+        };
+        *self.seq += 1;
+        Counters::count(&self.ns.counters.events);
+        self.bus.publish(Item::Event(Arc::new(Event {
+            netns: self.ns.tag.clone(),
+            seq: *self.seq,
+            timestamp: self.now,
+            action,
+            origin,
+            ifname,
+            object,
+        })));
+    }
+
+    /// Publishes a control item about this namespace.
+    pub(crate) fn control(&self, item: impl FnOnce(NetnsTag) -> Item) {
+        self.bus.publish(item(self.ns.tag.clone()));
+    }
+
+    /// Removes `keys` from the view, announcing each as a `del` of `origin` when
+    /// `announce`.
+    pub(crate) fn remove_all(&mut self, keys: Vec<Key>, origin: Origin, announce: bool) {
+        for key in keys {
+            if let Some(obj) = self.state.remove(&key) {
+                if announce {
+                    self.publish(Action::Del, origin, obj);
+                }
+            }
+        }
+    }
+}

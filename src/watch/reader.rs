@@ -1,0 +1,287 @@
+//! Reader threads: a small fixed pool, each waiting with epoll on the sockets of
+//! the namespaces assigned to it.
+//!
+//! A namespace belongs to exactly one reader for its whole life, so its events are
+//! published in the kernel's order. When a socket is readable the reader drains a
+//! bounded number of datagrams (so one busy namespace cannot starve the others),
+//! drops datagrams not sent by the kernel, and hands each message to the dump
+//! rounds (`sync`) when it answers the dump in progress, or to `infer` when it is
+//! a notification; both keep the namespace's state view and publish through its
+//! `Out`.
+//!
+//! While notifications keep coming a reader reads them in batches: after a look
+//! that found some, it sleeps the monitor's batch window before each next look
+//! until a few looks in a row find nothing (`Builder::batch_window`), because on
+//! a busy machine each wake-up costs more than handling several messages.
+//!
+//! Foreign datagrams, truncations, overruns and decode errors are counted and
+//! skipped; a socket error ends that namespace only. A reader waits for a
+//! subscriber only when that subscriber chose `Overflow::Block` (see the bus).
+//! It sees the monitor only through [`ReaderHost`].
+
+use super::infer;
+use super::namespace::{Counters, Entry};
+use super::socket::{Received, RecvBatch};
+use super::sync::{self, DumpEnded};
+use crate::bus::Bus;
+use crate::wire::{Messages, NlMsg};
+use nix::sys::epoll::{Epoll, EpollCreateFlags, EpollEvent, EpollFlags, EpollTimeout};
+use nix::sys::eventfd::{EfdFlags, EventFd};
+use parking_lot::Mutex;
+use std::collections::HashMap;
+use std::io;
+use std::os::fd::AsFd;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, SystemTime};
+
+/// After a look that found datagrams, the reader keeps looking once per batch
+/// window until this many looks in a row have found nothing, and only then
+/// blocks: a burst whose messages come a few milliseconds apart is read once per
+/// window rather than waking the reader for each cluster.
+const LINGER_LOOKS: u32 = 4;
+/// Datagrams taken per `recvmmsg` call (each slot is a 32 KiB buffer).
+const RECV_SLOTS: usize = 16;
+/// Datagrams read from one socket per wake-up before looking at the others.
+const BATCH: usize = 64;
+const WAKE_TOKEN: u64 = u64::MAX;
+
+/// What a reader needs of the monitor it serves, and no more.
+pub(crate) trait ReaderHost {
+    /// Where events and control items go.
+    fn bus(&self) -> &Bus;
+    /// How long notifications may gather while they keep coming.
+    fn batch_window(&self) -> Duration;
+    /// Whether the monitor is shutting down (the reader then returns).
+    fn stopping(&self) -> bool;
+    /// The socket of namespace `token` failed for good with `errno`; called
+    /// without any of the reader's locks held.
+    fn socket_failed(&self, token: u64, errno: i32);
+}
+
+/// One reader: its epoll instance, its wake-up eventfd and its sockets by token.
+pub(crate) struct Reader {
+    epoll: Epoll,
+    wake: EventFd,
+    pub(crate) entries: Mutex<HashMap<u64, Entry>>,
+    /// Number of namespaces assigned, for placing new ones on the least loaded.
+    pub(crate) load: AtomicUsize,
+}
+
+impl Reader {
+    pub(crate) fn new() -> io::Result<Self> {
+        let epoll = Epoll::new(EpollCreateFlags::EPOLL_CLOEXEC)?;
+        let wake = EventFd::from_flags(EfdFlags::EFD_CLOEXEC | EfdFlags::EFD_NONBLOCK)?;
+        epoll.add(
+            wake.as_fd(),
+            EpollEvent::new(EpollFlags::EPOLLIN, WAKE_TOKEN),
+        )?;
+        Ok(Reader {
+            epoll,
+            wake,
+            entries: Mutex::new(HashMap::new()),
+            load: AtomicUsize::new(0),
+        })
+    }
+
+    /// Starts watching `entry` under `token`.
+    pub(crate) fn insert(&self, token: u64, entry: Entry) -> io::Result<()> {
+        let mut entries = self.entries.lock();
+        self.epoll.add(
+            entry.socket.as_fd(),
+            EpollEvent::new(EpollFlags::EPOLLIN, token),
+        )?;
+        entries.insert(token, entry);
+        self.load.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Stops watching `token` and closes its socket, at once.
+    pub(crate) fn remove(&self, token: u64) {
+        let Some(entry) = self.entries.lock().remove(&token) else {
+            return;
+        };
+        // Closing the socket also takes it out of the epoll set.
+        let _ = self.epoll.delete(entry.socket.as_fd());
+        self.load.fetch_sub(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn wake(&self) {
+        // Cannot fail short of the counter overflowing, which one write cannot do.
+        let _ = self.wake.write(1);
+    }
+}
+
+/// What one look at a socket found.
+#[derive(Debug, Clone, Copy, Default)]
+struct Drained {
+    /// At least one datagram was read.
+    read: bool,
+    /// More may be waiting right now: a socket gave [`BATCH`] datagrams, or
+    /// epoll filled the whole array of ready sockets.
+    more: bool,
+}
+
+/// The body of a reader thread.
+///
+/// Waits in `epoll_wait` while nothing is readable. After a look that found
+/// notifications (and read every socket empty), it sleeps the batch window
+/// before each next look without blocking, so that a burst is read in batches
+/// rather than one wake-up per message; [`LINGER_LOOKS`] looks in a row that find
+/// nothing send it back to blocking. See `Builder::batch_window`.
+pub(crate) fn run(reader: &Reader, host: &dyn ReaderHost) {
+    let window = host.batch_window();
+    let bus = host.bus();
+    let mut events = [EpollEvent::empty(); 64];
+    // Receive buffers, shared by this reader's sockets (one is read at a time).
+    let mut batch = RecvBatch::new(RECV_SLOTS);
+    let mut failed: Vec<(u64, i32)> = Vec::new();
+    // What the last look found: `more` (a socket had more than a look takes)
+    // makes the next look come at once.
+    let mut last = Drained::default();
+    // Looks in a row that found nothing since the last one that found something.
+    let mut empty_looks = LINGER_LOOKS;
+    loop {
+        // Nothing more is readable for now: let sinks flush before waiting.
+        bus.idle();
+        let timeout = if last.more {
+            EpollTimeout::ZERO
+        } else if empty_looks < LINGER_LOOKS && !window.is_zero() {
+            std::thread::sleep(window);
+            EpollTimeout::ZERO
+        } else {
+            EpollTimeout::NONE
+        };
+        if host.stopping() {
+            return;
+        }
+        let n = match reader.epoll.wait(&mut events, timeout) {
+            Ok(n) => n,
+            Err(nix::errno::Errno::EINTR) => continue,
+            Err(_) => return,
+        };
+        if host.stopping() {
+            return;
+        }
+        // A full array of ready sockets may have left others ready: look again
+        // at once rather than after a window.
+        last = Drained {
+            read: false,
+            more: n == events.len(),
+        };
+        for ev in &events[..n] {
+            if ev.data() == WAKE_TOKEN {
+                let _ = reader.wake.read();
+                continue;
+            }
+            let mut entries = reader.entries.lock();
+            if let Some(entry) = entries.get_mut(&ev.data()) {
+                match drain(entry, bus, &mut batch) {
+                    Ok(d) => {
+                        last.read |= d.read;
+                        last.more |= d.more;
+                    }
+                    Err(errno) => failed.push((ev.data(), errno)),
+                }
+            }
+        }
+        empty_looks = if last.read {
+            0
+        } else {
+            empty_looks.saturating_add(1)
+        };
+        // Outside the entries lock: the registry is locked before entries elsewhere.
+        for (token, errno) in failed.drain(..) {
+            host.socket_failed(token, errno);
+        }
+    }
+}
+
+/// Reads up to [`BATCH`] datagrams from one socket, [`RECV_SLOTS`] per system
+/// call, and publishes what they carry. `Err(errno)` when the socket failed for
+/// good.
+fn drain(entry: &mut Entry, bus: &Bus, batch: &mut RecvBatch) -> Result<Drained, i32> {
+    let mut found = Drained::default();
+    // One receive time for what one look reads: the datagrams were all waiting,
+    // and events sharing a time share its formatting too.
+    let now = SystemTime::now();
+    let mut taken = 0;
+    while taken < BATCH {
+        let dumps_asked = entry.rounds.dumps_asked();
+        match entry.socket.recv_batch(batch) {
+            Ok(n) => {
+                found.read = true;
+                taken += n;
+                for i in 0..n {
+                    if let Some(received) = batch.get(i) {
+                        handle_datagram(entry, bus, received, now);
+                    }
+                }
+                if entry.rounds.dumps_asked() != dumps_asked {
+                    // A dump was asked for meanwhile (the next kind of a round, a
+                    // retry): its first part is queued already, read it now
+                    // rather than after a batch window.
+                    continue;
+                }
+                if n < batch.capacity() {
+                    // The queue held fewer than a batch: it is empty now, or all
+                    // but. (If more came meanwhile, epoll reports it.)
+                    entry.quiet();
+                    return Ok(found);
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                entry.quiet();
+                return Ok(found);
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) if e.raw_os_error() == Some(nix::libc::ENOBUFS) => {
+                Counters::count(&entry.ns.counters.overruns);
+                entry.overrun(bus);
+            }
+            Err(e) => return Err(e.raw_os_error().unwrap_or(0)),
+        }
+    }
+    found.more = true;
+    Ok(found)
+}
+
+/// Handles one received datagram of `entry`'s socket.
+fn handle_datagram(entry: &mut Entry, bus: &Bus, received: Received<'_>, now: SystemTime) {
+    match received {
+        Received::Kernel(bytes) => {
+            let (mut out, rounds) = entry.out(bus, now);
+            let mut ended = None;
+            for msg in Messages::new(bytes) {
+                let Ok(msg) = msg else {
+                    // After a bad length nothing that follows can be trusted.
+                    Counters::count(&out.ns.counters.decode_errors);
+                    break;
+                };
+                if let Some(e) = handle_message(&msg, &mut out, rounds) {
+                    ended = Some(e);
+                }
+            }
+            if let Some(ended) = ended {
+                entry.dump_ended(ended, bus);
+            }
+        }
+        Received::Foreign { .. } => Counters::count(&entry.ns.counters.foreign_dropped),
+        Received::Truncated { .. } => {
+            Counters::count(&entry.ns.counters.truncated);
+            entry.overrun(bus);
+        }
+    }
+}
+
+/// One message: an answer to the dump in progress, or a notification.
+fn handle_message(
+    msg: &NlMsg<'_>,
+    out: &mut super::namespace::Out<'_>,
+    rounds: &mut sync::DumpRounds,
+) -> Option<DumpEnded> {
+    if rounds.answers(msg, out.ns.portid) {
+        return sync::dump_message(msg, out, rounds);
+    }
+    infer::notification(msg, out, rounds);
+    None
+}

@@ -1,0 +1,310 @@
+//! Dump rounds: how a namespace's state view is filled when it is added
+//! (`Purpose::Initial`) and repaired after lost notifications (`Purpose::Resync`).
+//!
+//! A round dumps the watched kinds one at a time (the kernel allows one dump per
+//! socket), links first since every other kind is named after its link. Dump
+//! answers are told from notifications by port id and sequence number. A dump the
+//! kernel marks `NLM_F_DUMP_INTR`, or that failed, is redone (up to
+//! [`DUMP_RETRIES`] times); what arrives meanwhile is applied in order. When a
+//! kind's dump is complete, what the view held and the dump did not show is gone.
+//! The initial round may announce what it found (`Origin::Dump`, then
+//! `Item::SyncDone`); a resync announces the differences (`Origin::Resync`, then
+//! `Item::ResyncDone`).
+//!
+//! This module never reads the socket (the reader hands it messages) and never
+//! infers what the kernel deleted silently (that is `infer`).
+
+use super::namespace::{Counters, Entry, Out};
+use super::state::{Applied, Key};
+use crate::bus::{Bus, Item};
+use crate::object::{Action, Object, ObjectKind, Origin};
+use crate::wire::consts::{NLMSG_DONE, NLMSG_ERROR};
+use crate::wire::{Message, NlMsg};
+use std::collections::{HashSet, VecDeque};
+use std::io;
+use std::sync::atomic::Ordering;
+
+/// Times an interrupted dump (`NLM_F_DUMP_INTR`) is retried before its result is
+/// taken as it is.
+pub(crate) const DUMP_RETRIES: u32 = 8;
+
+/// Why a round of dumps runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Purpose {
+    /// The first picture of the namespace; ends with `SyncDone`.
+    Initial,
+    /// After lost notifications; differences are `Origin::Resync`; ends with
+    /// `ResyncDone`.
+    Resync,
+}
+
+/// The dump in progress.
+#[derive(Debug)]
+struct Dumping {
+    kind: ObjectKind,
+    seq: u32,
+    /// Keys the dump (or a live event during it) showed to exist.
+    seen: HashSet<Key>,
+    /// Keys published as `Origin::Dump` by this kind's dump in the initial round,
+    /// kept across retries: a redone dump shows everything again, and each
+    /// object is announced once (again only if it changed).
+    announced: HashSet<Key>,
+    interrupted: bool,
+    retries: u32,
+}
+
+/// The dump state machine of one socket: one dump at a time, a queue of kinds for
+/// the current round, and rounds asked for meanwhile.
+#[derive(Debug, Default)]
+pub(crate) struct DumpRounds {
+    purpose: Option<Purpose>,
+    queue: VecDeque<ObjectKind>,
+    current: Option<Dumping>,
+    resync_wanted: bool,
+    synced: bool,
+    next_seq: u32,
+}
+
+/// A dump ended with this datagram; `retry` when it must be redone.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct DumpEnded {
+    retry: bool,
+}
+
+impl DumpRounds {
+    /// Whether the initial round has completed.
+    pub(crate) fn synced(&self) -> bool {
+        self.synced
+    }
+
+    /// How many dumps were asked for so far (changes when one more is).
+    pub(crate) fn dumps_asked(&self) -> u32 {
+        self.next_seq
+    }
+
+    /// Whether `msg` answers the dump in progress of the socket with `portid`.
+    pub(crate) fn answers(&self, msg: &NlMsg<'_>, portid: u32) -> bool {
+        self.current
+            .as_ref()
+            .is_some_and(|d| msg.seq() == d.seq && msg.portid() == portid)
+    }
+
+    /// Asks for a full resync once the current round is over.
+    pub(crate) fn want_resync(&mut self) {
+        self.resync_wanted = true;
+    }
+
+    /// A notification during a dump of its kind: the object exists (`new`) or is
+    /// already gone (`del`), whatever the dump says about it.
+    pub(crate) fn note_live(&mut self, key: &Key, action: Action) {
+        if let Some(d) = self.current.as_mut().filter(|d| d.kind == key.kind()) {
+            match action {
+                Action::New => {
+                    d.seen.insert(*key);
+                }
+                Action::Del => {
+                    d.seen.remove(key);
+                }
+            }
+        }
+    }
+}
+
+/// A message that answers the dump in progress (see [`DumpRounds::answers`]):
+/// keep the view and announce what the round's purpose asks for. Returns when the
+/// dump ended with it.
+pub(crate) fn dump_message(
+    msg: &NlMsg<'_>,
+    out: &mut Out<'_>,
+    rounds: &mut DumpRounds,
+) -> Option<DumpEnded> {
+    let c = &out.ns.counters;
+    let initial = rounds.purpose == Some(Purpose::Initial);
+    let d = rounds.current.as_mut()?;
+    if msg.is_dump_interrupted() {
+        d.interrupted = true;
+    }
+    match msg.kind() {
+        NLMSG_DONE => {
+            let retry = d.interrupted && d.retries < DUMP_RETRIES;
+            if d.interrupted {
+                Counters::count(&c.dumps_interrupted);
+            }
+            if !retry {
+                finish_dump(out, rounds);
+            }
+            return Some(DumpEnded { retry });
+        }
+        NLMSG_ERROR => {
+            let errno = match msg.parse() {
+                Ok(Message::Error(e)) => e.errno(),
+                _ => None,
+            };
+            if errno == Some(nix::libc::ENOBUFS) {
+                // The receive queue was full when the dump began: the kernel
+                // keeps the dump running and resumes it as we read, under the
+                // same sequence number. Notifications may have been lost too.
+                rounds.resync_wanted = true;
+                return None;
+            }
+            // The dump failed (an errno instead of answers): redo it; if it
+            // keeps failing, move on without concluding anything is gone.
+            return Some(DumpEnded {
+                retry: d.retries < DUMP_RETRIES,
+            });
+        }
+        _ => {}
+    }
+    match Object::decode(msg) {
+        Ok(Some((_, object))) => {
+            let key = Key::of(&object)?;
+            d.seen.insert(key);
+            let changed = out.state.apply_keyed(key, Action::New, &object) == Applied::Changed;
+            if initial {
+                // Each object once in the initial picture: also one already
+                // learned from a live event during the dump, but not again when
+                // a redone dump shows it unchanged.
+                if out.policy.list_existing && (d.announced.insert(key) || changed) {
+                    out.publish(Action::New, Origin::Dump, object);
+                }
+            } else if changed {
+                out.publish(Action::New, Origin::Resync, object);
+            }
+        }
+        Ok(None) => {}
+        Err(_) => Counters::count(&c.decode_errors),
+    }
+    None
+}
+
+/// The current dump's kind is complete: what the view held and the dump did not
+/// show is gone.
+fn finish_dump(out: &mut Out<'_>, rounds: &DumpRounds) {
+    let Some(d) = rounds.current.as_ref() else {
+        return;
+    };
+    let gone: Vec<Key> = out
+        .state
+        .keys(d.kind)
+        .into_iter()
+        .filter(|k| !d.seen.contains(k))
+        .collect();
+    out.remove_all(gone, Origin::Resync, true);
+}
+
+impl Entry {
+    /// Starts the initial round of dumps. Called before the reader sees the socket,
+    /// after the groups were joined, so no change falls between dump and events.
+    pub(crate) fn start(&mut self) -> io::Result<()> {
+        self.begin(Purpose::Initial)
+    }
+
+    /// Starts a round: every watched kind, links first (the names of everything
+    /// else come from them, so links are dumped even when not watched).
+    fn begin(&mut self, purpose: Purpose) -> io::Result<()> {
+        let kinds: VecDeque<ObjectKind> = ObjectKind::ALL
+            .into_iter()
+            .filter(|k| *k == ObjectKind::Link || self.policy.kinds.contains(k))
+            .collect();
+        self.rounds.purpose = Some(purpose);
+        self.rounds.queue = kinds;
+        self.ns.counters.syncing.store(true, Ordering::Release);
+        self.next_dump(0)
+    }
+
+    /// Starts a full resync now, counted.
+    fn resync(&mut self) {
+        Counters::count(&self.ns.counters.resyncs);
+        let _ = self.begin(Purpose::Resync);
+    }
+
+    /// Asks for the next dump of the round, or again for the current one when
+    /// `retries` > 0.
+    fn next_dump(&mut self, retries: u32) -> io::Result<()> {
+        let rounds = &mut self.rounds;
+        let (kind, announced) = match rounds.current.take() {
+            // Retrying an interrupted dump of the same kind.
+            Some(d) if retries > 0 => (d.kind, d.announced),
+            _ => match rounds.queue.pop_front() {
+                Some(k) => (k, HashSet::new()),
+                None => return Ok(()),
+            },
+        };
+        // Sequence numbers from 1; 0 is what notifications carry.
+        rounds.next_seq = rounds.next_seq.wrapping_add(1).max(1);
+        let seq = rounds.next_seq;
+        rounds.current = Some(Dumping {
+            kind,
+            seq,
+            seen: HashSet::new(),
+            announced,
+            interrupted: false,
+            retries,
+        });
+        let sent = self.socket.request_dump(kind.dump(), seq);
+        if sent.is_err() {
+            // No answer will come: drop the round and ask for a full one once the
+            // socket is quiet, rather than wait forever.
+            let rounds = &mut self.rounds;
+            rounds.current = None;
+            rounds.queue.clear();
+            rounds.purpose = None;
+            rounds.resync_wanted = true;
+        }
+        sent
+    }
+
+    /// The socket has nothing more queued: a round of dumps that could not be
+    /// started earlier is tried again now.
+    pub(crate) fn quiet(&mut self) {
+        if self.rounds.current.is_none() && self.rounds.resync_wanted {
+            self.rounds.resync_wanted = false;
+            self.resync();
+        }
+    }
+
+    /// Notifications were lost: say so, and re-dump everything once the dump in
+    /// progress (if any) has ended.
+    pub(crate) fn overrun(&mut self, bus: &Bus) {
+        bus.publish(Item::Overrun {
+            netns: self.ns.tag.clone(),
+        });
+        if self.rounds.current.is_some() {
+            self.rounds.resync_wanted = true;
+        } else {
+            self.resync();
+        }
+    }
+
+    /// Moves the rounds on after a dump ended: redo it, ask for the next kind, or
+    /// end the round (announcing it) and start a resync that was asked for
+    /// meanwhile.
+    pub(crate) fn dump_ended(&mut self, ended: DumpEnded, bus: &Bus) {
+        if ended.retry {
+            let retries = self.rounds.current.as_ref().map_or(1, |d| d.retries + 1);
+            let _ = self.next_dump(retries);
+            return;
+        }
+        self.rounds.current = None;
+        if !self.rounds.queue.is_empty() {
+            let _ = self.next_dump(0);
+            return;
+        }
+        // The round is over.
+        let netns = self.ns.tag.clone();
+        match self.rounds.purpose.take() {
+            Some(Purpose::Initial) => {
+                self.rounds.synced = true;
+                bus.publish(Item::SyncDone { netns });
+            }
+            Some(Purpose::Resync) => bus.publish(Item::ResyncDone { netns }),
+            None => {}
+        }
+        if self.rounds.resync_wanted {
+            self.rounds.resync_wanted = false;
+            self.resync();
+        } else {
+            self.ns.counters.syncing.store(false, Ordering::Release);
+        }
+    }
+}
