@@ -685,7 +685,7 @@ impl Monitor {
             // A panic in a reader is a bug; it has already been printed.
             let _ = handle.join();
         }
-        let tokens: Vec<u64> = self
+        let mut tokens: Vec<u64> = self
             .shared
             .registry
             .lock()
@@ -693,6 +693,9 @@ impl Monitor {
             .keys()
             .copied()
             .collect();
+        // In the order they were added, not the map's: the same run prints the
+        // same lines.
+        tokens.sort_unstable();
         for token in tokens {
             self.shared.forget(token, GoneReason::Shutdown);
         }
