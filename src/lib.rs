@@ -171,3 +171,95 @@ pub use watch::{
     Builder, Monitor, NamespaceHandle, NamespaceStats, Snapshot, DEFAULT_BATCH_WINDOW,
     DEFAULT_CAPACITY, DEFAULT_RCVBUF,
 };
+
+#[cfg(test)]
+mod architecture {
+    //! The dependencies between the top-level modules point one way (see the
+    //! crate docs and the README's "Architecture"): checked on the sources, so
+    //! that a new `use` that bends them fails here rather than in a review.
+
+    use std::collections::BTreeSet;
+    use std::path::Path;
+
+    /// What each top-level module may name with `crate::` (besides itself).
+    const ALLOWED: &[(&str, &[&str])] = &[
+        ("wire", &[]),
+        ("object", &["wire"]),
+        ("netns", &["error"]),
+        ("bus", &["object"]),
+        ("output", &["object"]),
+        (
+            "watch",
+            &[
+                "wire",
+                "object",
+                "netns",
+                "bus",
+                "error",
+                "sys",
+                "sandbox",
+                "sandboxed_test",
+            ],
+        ),
+    ];
+
+    fn sources(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                sources(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+
+    /// What the code of `text` names as `crate::NAME` (or `$crate::NAME`): a
+    /// top-level module, or an item re-exported at the root (which counts as a
+    /// dependency on the crate's front, and is not allowed below it). Comments
+    /// are not code: a doc link may point anywhere.
+    fn named(text: &str) -> BTreeSet<String> {
+        text.lines()
+            .filter(|line| !line.trim_start().starts_with("//"))
+            .flat_map(|line| {
+                line.match_indices("crate::").map(move |(at, _)| {
+                    line[at + "crate::".len()..]
+                        .chars()
+                        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                        .collect()
+                })
+            })
+            .collect()
+    }
+
+    #[test]
+    fn dependencies_point_one_way() {
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut checked = 0;
+        for (module, allowed) in ALLOWED {
+            let mut files = Vec::new();
+            sources(&src.join(module), &mut files);
+            assert!(!files.is_empty(), "no sources under src/{module}");
+            for file in files {
+                let text = std::fs::read_to_string(&file).unwrap();
+                for name in named(&text) {
+                    assert!(
+                        name == *module || allowed.contains(&name.as_str()),
+                        "{} names crate::{name}, which src/{module} must not depend on",
+                        file.display()
+                    );
+                }
+                checked += 1;
+            }
+        }
+        assert!(checked >= 30, "only {checked} files checked");
+    }
+
+    #[test]
+    fn the_check_sees_a_bent_dependency() {
+        assert_eq!(
+            named("use crate::watch::Monitor; $crate::object::k!"),
+            ["object", "watch"].map(String::from).into()
+        );
+    }
+}

@@ -348,9 +348,11 @@ impl Bus {
         if self.shared.closed.load(Ordering::Acquire) {
             return;
         }
-        if self.shared.has_sinks.load(Ordering::Acquire) {
-            self.run_sinks(|sink| filter_then(sink, &item));
-        }
+        let stopped = if self.shared.has_sinks.load(Ordering::Acquire) {
+            self.run_sinks(|sink| filter_then(sink, &item))
+        } else {
+            Vec::new()
+        };
         let no_wait = &self.shared.no_wait;
         let index = self.shared.index.read().clone();
         let mut fanout = Fanout {
@@ -384,6 +386,8 @@ impl Bus {
         if let Some(slot) = fanout.last.take() {
             slot.offer(item, no_wait);
         }
+        // After the item that made them stop.
+        self.report_stopped(stopped);
     }
 
     /// Adds a push-model consumer: from now on, every published item `filter`
@@ -403,33 +407,41 @@ impl Bus {
     /// [`Sink::idle`]).
     pub(crate) fn idle(&self) {
         if self.shared.has_sinks.load(Ordering::Acquire) {
-            self.run_sinks(|slot| slot.sink.idle());
+            let stopped = self.run_sinks(|slot| slot.sink.idle());
+            self.report_stopped(stopped);
         }
     }
 
-    /// Calls `call` on every sink; removes those that stop or fail, and then
-    /// tells everyone (outside the sinks' lock: the report is published too).
-    fn run_sinks(&self, mut call: impl FnMut(&mut SinkSlot) -> Result<Flow, SinkError>) {
+    /// Calls `call` on every sink and removes those that stop or fail; returns
+    /// their reports, to be published once the sinks' lock is released.
+    fn run_sinks(
+        &self,
+        mut call: impl FnMut(&mut SinkSlot) -> Result<Flow, SinkError>,
+    ) -> Vec<Item> {
         let mut stopped = Vec::new();
-        {
-            let mut sinks = self.shared.sinks.lock();
-            sinks.0.retain_mut(|slot| match call(slot) {
-                Ok(Flow::Continue) => true,
-                Ok(Flow::Stop) => {
-                    stopped.push((slot.id, None));
-                    false
-                }
-                Err(e) => {
-                    stopped.push((slot.id, Some(e.to_string())));
-                    false
-                }
+        let mut sinks = self.shared.sinks.lock();
+        sinks.0.retain_mut(|slot| {
+            let error = match call(slot) {
+                Ok(Flow::Continue) => return true,
+                Ok(Flow::Stop) => None,
+                Err(e) => Some(e.to_string()),
+            };
+            stopped.push(Item::SinkStopped {
+                sink: slot.id,
+                error,
             });
-            if sinks.0.is_empty() {
-                self.shared.has_sinks.store(false, Ordering::Release);
-            }
+            false
+        });
+        if sinks.0.is_empty() {
+            self.shared.has_sinks.store(false, Ordering::Release);
         }
-        for (sink, error) in stopped {
-            self.publish(Item::SinkStopped { sink, error });
+        stopped
+    }
+
+    /// Publishes the reports of sinks that stopped.
+    fn report_stopped(&self, stopped: Vec<Item>) {
+        for item in stopped {
+            self.publish(item);
         }
     }
 
@@ -491,7 +503,7 @@ mod tests {
     fn link(ifindex: u32, name: &str) -> Object {
         Object::Link(Link {
             ifindex,
-            ifname: Some(crate::CompactStr::new(name)),
+            ifname: Some(crate::object::CompactStr::new(name)),
             flags: 0x1003,
             link_type: 1,
             mtu: Some(1500),
@@ -555,7 +567,7 @@ mod tests {
             timestamp: SystemTime::UNIX_EPOCH,
             action,
             origin: Default::default(),
-            ifname: ifname.map(crate::CompactStr::new),
+            ifname: ifname.map(crate::object::CompactStr::new),
             object,
         }))
     }
@@ -1023,6 +1035,85 @@ mod tests {
         assert_eq!(bus.subscriber_count(), 0);
         assert_eq!(before.map(|_| ()).count(), 1);
         assert_eq!(after.recv(), None);
+    }
+
+    /// A sink that counts what it is given and answers `answers` in turn
+    /// (continue once they run out).
+    struct Scripted {
+        seen: Arc<AtomicU64>,
+        answers: Vec<Result<Flow, &'static str>>,
+    }
+
+    impl Sink for Scripted {
+        fn item(&mut self, _item: &Item) -> Result<Flow, SinkError> {
+            self.seen.fetch_add(1, Ordering::Relaxed);
+            if self.answers.is_empty() {
+                return Ok(Flow::Continue);
+            }
+            self.answers.remove(0).map_err(SinkError::from)
+        }
+    }
+
+    #[test]
+    fn a_sink_that_stops_or_fails_is_removed_and_reported_to_everyone() {
+        let bus = Bus::new();
+        let all = bus.subscribe(Filter::new(), 64, Overflow::DropNewest);
+        let control = bus.subscribe(Filter::new().events(false), 64, Overflow::DropNewest);
+        let counts: Vec<Arc<AtomicU64>> = (0..3).map(|_| Arc::default()).collect();
+        let sink = |i: usize, answers| {
+            bus.add_sink(
+                Filter::new(),
+                Box::new(Scripted {
+                    seen: counts[i].clone(),
+                    answers,
+                }),
+            )
+        };
+        let stops = sink(0, vec![Ok(Flow::Continue), Ok(Flow::Stop)]);
+        let fails = sink(1, vec![Err("disk full")]);
+        let keeps = sink(2, vec![]);
+        assert_ne!(stops, fails);
+        links(1, 4).for_each(|i| bus.publish(i));
+        // Each was called until it answered otherwise, never after: the first
+        // stops at the report of the second's failure. The one that keeps going
+        // also saw both reports.
+        let seen: Vec<u64> = counts.iter().map(|c| c.load(Ordering::Relaxed)).collect();
+        assert_eq!(seen, [2, 1, 6]);
+        // Each report follows the item that made its sink stop.
+        let label = |sink: SinkId| {
+            if sink == stops {
+                "stopped:stops"
+            } else if sink == fails {
+                "stopped:fails"
+            } else {
+                "stopped:?"
+            }
+        };
+        let labelled = |sub: &Subscription| -> Vec<String> {
+            sub.try_iter()
+                .map(|item| match item {
+                    Item::Event(e) => e.seq.to_string(),
+                    Item::SinkStopped { sink, error } => {
+                        format!("{}:{}", label(sink), error.unwrap_or_default())
+                    }
+                    other => format!("{other:?}"),
+                })
+                .collect()
+        };
+        assert_eq!(
+            labelled(&all),
+            labels("1 stopped:fails:disk-full stopped:stops: 2 3 4")
+                .iter()
+                .map(|l| l.replace("disk-full", "disk full"))
+                .collect::<Vec<_>>()
+        );
+        // The control subscriber received the reports and no event.
+        assert_eq!(
+            labelled(&control),
+            ["stopped:fails:disk full", "stopped:stops:"]
+        );
+        assert_ne!(keeps, stops);
+        assert_eq!(bus.shared.sinks.lock().0.len(), 1);
     }
 
     #[test]

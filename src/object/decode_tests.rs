@@ -2,9 +2,9 @@
 //! `src/wire/fixtures/README.md` for how each was made), and a bounded fuzz loop
 //! that feeds random and mutated messages through every decoder.
 
+use crate::object::HwAddr;
 use crate::object::{Action, Object};
 use crate::wire::{consts::*, Attrs, Message, Messages, MultipathHops, NlMsg};
-use crate::HwAddr;
 use std::net::IpAddr;
 
 macro_rules! fixture {

@@ -111,15 +111,13 @@ impl DumpRounds {
 }
 
 /// A message that answers the dump in progress (see [`DumpRounds::answers`]):
-/// keep the view and announce what the round's purpose asks for. Returns when the
-/// dump ended with it.
+/// its end, its failure, or one of its objects. Returns when the dump ended with
+/// it.
 pub(crate) fn dump_message(
     msg: &NlMsg<'_>,
     out: &mut Out<'_>,
     rounds: &mut DumpRounds,
 ) -> Option<DumpEnded> {
-    let c = &out.ns.counters;
-    let initial = rounds.purpose == Some(Purpose::Initial);
     let d = rounds.current.as_mut()?;
     if msg.is_dump_interrupted() {
         d.interrupted = true;
@@ -128,12 +126,12 @@ pub(crate) fn dump_message(
         NLMSG_DONE => {
             let retry = d.interrupted && d.retries < DUMP_RETRIES;
             if d.interrupted {
-                Counters::count(&c.dumps_interrupted);
+                Counters::count(&out.ns.counters.dumps_interrupted);
             }
             if !retry {
                 finish_dump(out, rounds);
             }
-            return Some(DumpEnded { retry });
+            Some(DumpEnded { retry })
         }
         NLMSG_ERROR => {
             let errno = match msg.parse() {
@@ -149,32 +147,40 @@ pub(crate) fn dump_message(
             }
             // The dump failed (an errno instead of answers): redo it; if it
             // keeps failing, move on without concluding anything is gone.
-            return Some(DumpEnded {
+            Some(DumpEnded {
                 retry: d.retries < DUMP_RETRIES,
-            });
+            })
         }
-        _ => {}
-    }
-    match Object::decode(msg) {
-        Ok(Some((_, object))) => {
-            let key = Key::of(&object)?;
-            d.seen.insert(key);
-            let changed = out.state.apply_keyed(key, Action::New, &object) == Applied::Changed;
-            if initial {
-                // Each object once in the initial picture: also one already
-                // learned from a live event during the dump, but not again when
-                // a redone dump shows it unchanged.
-                if out.policy.list_existing && (d.announced.insert(key) || changed) {
-                    out.publish(Action::New, Origin::Dump, object);
-                }
-            } else if changed {
-                out.publish(Action::New, Origin::Resync, object);
+        _ => {
+            let initial = rounds.purpose == Some(Purpose::Initial);
+            match Object::decode(msg) {
+                Ok(Some((_, object))) => dumped(object, initial, out, rounds.current.as_mut()?),
+                Ok(None) => {}
+                Err(_) => Counters::count(&out.ns.counters.decode_errors),
             }
+            None
         }
-        Ok(None) => {}
-        Err(_) => Counters::count(&c.decode_errors),
     }
-    None
+}
+
+/// One object of the dump in progress: keep it, and announce it as the round's
+/// purpose asks.
+fn dumped(object: Object, initial: bool, out: &mut Out<'_>, d: &mut Dumping) {
+    let Some(key) = Key::of(&object) else {
+        return;
+    };
+    d.seen.insert(key);
+    let changed = out.state.apply_keyed(key, Action::New, &object) == Applied::Changed;
+    if initial {
+        // Each object once in the initial picture: also one already learned from
+        // a live event during the dump, but not again when a redone dump shows it
+        // unchanged.
+        if out.policy.list_existing && (d.announced.insert(key) || changed) {
+            out.publish(Action::New, Origin::Dump, object);
+        }
+    } else if changed {
+        out.publish(Action::New, Origin::Resync, object);
+    }
 }
 
 /// The current dump's kind is complete: what the view held and the dump did not

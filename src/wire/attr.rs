@@ -4,12 +4,10 @@
 //! payload bytes, padded to 4. The top two bits of the type are flags
 //! (`NLA_F_NESTED`, `NLA_F_NET_BYTEORDER`); [`Attr::kind`] masks them off.
 
+use super::consts::{NLA_F_NESTED, NLA_F_NET_BYTEORDER, NLA_HDRLEN};
 use super::{align, ne_u16, Error, Result};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-const NLA_HDRLEN: usize = 4;
-const NLA_F_NESTED: u16 = 1 << 15;
-const NLA_F_NET_BYTEORDER: u16 = 1 << 14;
 const NLA_TYPE_MASK: u16 = !(NLA_F_NESTED | NLA_F_NET_BYTEORDER);
 
 /// One attribute: its type and its payload, bounded by its own length.

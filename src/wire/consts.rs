@@ -20,6 +20,11 @@ pub const NLM_F_ROOT: u16 = 0x100;
 pub const NLM_F_MATCH: u16 = 0x200;
 pub const NLM_F_DUMP: u16 = NLM_F_ROOT | NLM_F_MATCH;
 
+// struct nlattr: header length and the flag bits of nla_type.
+pub const NLA_HDRLEN: usize = 4;
+pub const NLA_F_NESTED: u16 = 1 << 15;
+pub const NLA_F_NET_BYTEORDER: u16 = 1 << 14;
+
 // ifi_flags (IFF_*, linux/if.h).
 pub const IFF_UP: u32 = 0x1;
 pub const IFF_RUNNING: u32 = 0x40;

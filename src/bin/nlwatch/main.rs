@@ -2,339 +2,26 @@
 //! the spirit of `ip monitor`, as text or as JSON lines.
 //!
 //! The program is a consumer of the library like any other: a printing sink on
-//! the reader thread (`Printer`), a control subscription that tells the main
-//! thread when the printer stopped, and the library's `output` module for every
-//! line it writes.
+//! the reader thread (`print::Printer`), a control subscription that tells the
+//! main thread when the printer stopped, and the library's `output` module for
+//! every line it writes.
+//!
+//! - `args`: the command line;
+//! - `print`: the lines, and the printing sink;
+//! - this file: watching (signals, the monitor, waiting) and `snapshot`.
 
+mod args;
+mod print;
+
+use args::{Args, Cli, Command};
 use clap::Parser;
 use crossbeam_channel::select;
 use nix::sys::signal::{SigSet, Signal};
-use nlwatch::output::{rfc3339, write_text, JsonEvent, JsonLine};
-use nlwatch::{
-    Action, CompactStr, Event, Filter, Flow, GoneReason, Item, Monitor, Netns, Object, ObjectKind,
-    Origin, Sink, SinkError, NETNS_RUN_DIR,
-};
-use std::collections::HashMap;
+use nlwatch::{Action, Event, Filter, Item, Monitor, ObjectKind, NETNS_RUN_DIR};
+use print::{print_event, NameCache, Printer, OUT_BUFFER};
 use std::io::{self, Write};
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::SystemTime;
-
-/// Watch rtnetlink: links, addresses, routes and neighbours, printed as they
-/// change, in the current network namespace or in the ones named.
-#[derive(Parser, Debug)]
-#[command(
-    name = "nlwatch",
-    version,
-    about,
-    args_conflicts_with_subcommands = true
-)]
-struct Cli {
-    #[command(subcommand)]
-    command: Option<Command>,
-    #[command(flatten)]
-    watch: Args,
-}
-
-#[derive(clap::Subcommand, Debug)]
-enum Command {
-    /// Print what the namespaces hold now, one line per object, and exit.
-    Snapshot(Args),
-}
-
-#[derive(clap::Args, Debug, Clone)]
-struct Args {
-    /// Print one JSON object per line instead of text.
-    #[arg(long)]
-    json: bool,
-    /// Prefix text lines with the receive time (RFC 3339, UTC, microseconds).
-    #[arg(short = 't', long)]
-    timestamp: bool,
-    /// First print every existing object of each namespace (marked as dump), then
-    /// a sync line, then the changes.
-    #[arg(long)]
-    dump: bool,
-    /// Receive buffer to request per namespace, in bytes.
-    #[arg(long, value_name = "BYTES", default_value_t = nlwatch::DEFAULT_RCVBUF)]
-    rcvbuf: usize,
-    /// While changes keep coming, let them gather for up to MS milliseconds
-    /// before reading them (0 reads each at once; the first change after a quiet
-    /// spell is never delayed). Fewer wake-ups: much less CPU during bursts.
-    #[arg(long, value_name = "MS", value_parser = parse_window,
-          default_value_t = nlwatch::DEFAULT_BATCH_WINDOW.as_secs_f64() * 1000.0)]
-    batch_window: f64,
-    /// Watch the namespace NAME under /run/netns (repeatable). Without any
-    /// namespace option the current namespace is watched.
-    #[arg(long = "netns", value_name = "NAME")]
-    netns: Vec<String>,
-    /// Watch the namespace file PATH, e.g. /var/run/docker/netns/ID or
-    /// /proc/PID/ns/net (repeatable).
-    #[arg(long = "netns-path", value_name = "PATH")]
-    netns_path: Vec<PathBuf>,
-    /// Watch the current namespace and every namespace under /run/netns, following
-    /// additions and removals.
-    #[arg(long)]
-    all_netns: bool,
-    /// Objects to watch: link, addr, route, neigh (default: all).
-    #[arg(value_name = "OBJECT", value_parser = parse_object)]
-    objects: Vec<ObjectKind>,
-}
-
-impl Args {
-    /// More than the current namespace may be watched: lines name their namespace.
-    fn multi(&self) -> bool {
-        self.all_netns || !self.netns.is_empty() || !self.netns_path.is_empty()
-    }
-
-    fn objects(&self) -> Vec<ObjectKind> {
-        if self.objects.is_empty() {
-            ObjectKind::ALL.to_vec()
-        } else {
-            self.objects.clone()
-        }
-    }
-
-    /// The namespaces named on the command line (for `--all-netns`, the current one
-    /// and, when `list_dir`, those under /run/netns now).
-    fn targets(&self, list_dir: bool) -> Result<Vec<Netns>, String> {
-        let mut targets = Vec::new();
-        if !self.multi() || self.all_netns {
-            targets.push(Netns::Current);
-        }
-        if self.all_netns && list_dir {
-            let mut names: Vec<String> = match std::fs::read_dir(NETNS_RUN_DIR) {
-                Ok(dir) => dir
-                    .flatten()
-                    .map(|e| e.file_name().to_string_lossy().into_owned())
-                    .collect(),
-                Err(e) if e.kind() == io::ErrorKind::NotFound => Vec::new(),
-                Err(e) => return Err(format!("cannot list {NETNS_RUN_DIR}: {e}")),
-            };
-            names.sort();
-            targets.extend(names.into_iter().map(Netns::Named));
-        }
-        targets.extend(self.netns.iter().cloned().map(Netns::Named));
-        targets.extend(self.netns_path.iter().cloned().map(Netns::Path));
-        Ok(targets)
-    }
-}
-
-/// A batch window in milliseconds, 0 to 1000.
-fn parse_window(s: &str) -> Result<f64, String> {
-    match s.parse::<f64>() {
-        Ok(ms) if (0.0..=1000.0).contains(&ms) => Ok(ms),
-        _ => Err(format!(
-            "{s:?} is not a number of milliseconds from 0 to 1000"
-        )),
-    }
-}
-
-fn parse_object(s: &str) -> Result<ObjectKind, String> {
-    s.parse()
-}
-
-/// Names of other interfaces (a link's master and peer), learned from link events
-/// per namespace.
-#[derive(Default)]
-struct NameCache {
-    known: HashMap<(u64, u32), CompactStr>,
-}
-
-impl NameCache {
-    fn learn(&mut self, ev: &Event) {
-        if let Object::Link(l) = &ev.object {
-            if let Some(name) = &l.ifname {
-                self.known.insert((ev.netns.id, l.ifindex), name.clone());
-            }
-        }
-    }
-
-    fn get(&self, ev: &Event, ifindex: u32) -> Option<String> {
-        if ev.object.ifindex() == Some(ifindex) {
-            if let Some(name) = &ev.ifname {
-                return Some(name.to_string());
-            }
-        }
-        self.known
-            .get(&(ev.netns.id, ifindex))
-            .map(|n| n.to_string())
-    }
-}
-
-/// A field a control line adds after `object` and `action`.
-enum Extra<'a> {
-    Num(&'a str, u64),
-    Str(&'a str, &'a str),
-}
-
-/// The JSON line of a control item: `ts`, `netns`, `object`, `action`, extras.
-fn control_line(
-    out: &mut Vec<u8>,
-    object: &str,
-    action: Option<&str>,
-    netns: Option<&str>,
-    extra: &[Extra<'_>],
-) {
-    let mut line = JsonLine::new(out).time("ts", SystemTime::now());
-    if let Some(ns) = netns {
-        line = line.str("netns", ns);
-    }
-    line = line.str("object", object);
-    if let Some(a) = action {
-        line = line.str("action", a);
-    }
-    for e in extra {
-        line = match *e {
-            Extra::Num(k, v) => line.num(k, v),
-            Extra::Str(k, v) => line.str(k, v),
-        };
-    }
-    line.end();
-    out.push(b'\n');
-}
-
-/// Writes a control item: a JSON line, or `[object] text` after its namespace.
-fn control(
-    out: &mut Vec<u8>,
-    args: &Args,
-    (object, action): (&str, Option<&str>),
-    netns: Option<&str>,
-    extra: &[Extra<'_>],
-    text: &str,
-) -> io::Result<()> {
-    if args.json {
-        control_line(out, object, action, netns, extra);
-        Ok(())
-    } else {
-        let prefix = netns.map(|n| ns_prefix(args, n)).unwrap_or_default();
-        writeln!(out, "{prefix}[{object}] {text}")
-    }
-}
-
-fn reason_str(reason: &GoneReason) -> String {
-    match reason {
-        GoneReason::Removed => "removed".into(),
-        GoneReason::Vanished => "vanished".into(),
-        GoneReason::SocketError(errno) => {
-            format!("socket error: {}", io::Error::from_raw_os_error(*errno))
-        }
-        GoneReason::Shutdown => "shutdown".into(),
-        other => format!("{other:?}").to_lowercase(),
-    }
-}
-
-/// The text prefix naming a namespace: `[ns:NAME] `, `[ns:] ` for the current one.
-fn ns_prefix(args: &Args, name: &str) -> String {
-    if args.multi() {
-        format!("[ns:{name}] ")
-    } else {
-        String::new()
-    }
-}
-
-/// Appends the line of `ev` to `out`.
-fn print_event(
-    out: &mut Vec<u8>,
-    ev: &Event,
-    args: &Args,
-    names: &mut NameCache,
-) -> io::Result<()> {
-    names.learn(ev);
-    if args.json {
-        let lookup = |i: u32| names.get(ev, i);
-        JsonEvent {
-            event: ev,
-            names: &lookup,
-        }
-        .write_line(out);
-        out.push(b'\n');
-        Ok(())
-    } else {
-        let mut line = String::with_capacity(128);
-        if args.timestamp {
-            line.push_str(&format!("[{}] ", rfc3339(ev.timestamp)));
-        }
-        line.push_str(&ns_prefix(args, &ev.netns.name));
-        let lookup = |i: u32| names.get(ev, i);
-        write_text(&mut line, &ev.object, ev.action, &lookup).map_err(io::Error::other)?;
-        if ev.origin != Origin::Live {
-            line.push_str(&format!(" ({})", ev.origin.as_str()));
-        }
-        line.push('\n');
-        out.write_all(line.as_bytes())
-    }
-}
-
-/// Appends the line of `item`, if it has one, to `out`.
-fn print(out: &mut Vec<u8>, item: &Item, args: &Args, names: &mut NameCache) -> io::Result<()> {
-    match item {
-        Item::Event(ev) => {
-            print_event(out, ev, args, names)?;
-            if ev.action == Action::Del {
-                if let Object::Link(l) = &ev.object {
-                    names.known.remove(&(ev.netns.id, l.ifindex));
-                }
-            }
-        }
-        Item::Overrun { netns } => control(
-            out,
-            args,
-            ("overrun", None),
-            Some(&netns.name),
-            &[],
-            "notifications were lost (receive buffer full)",
-        )?,
-        Item::SyncDone { netns } if args.dump => control(
-            out,
-            args,
-            ("sync", Some("done")),
-            Some(&netns.name),
-            &[],
-            "done: live changes follow",
-        )?,
-        Item::ResyncDone { netns } => control(
-            out,
-            args,
-            ("resync", Some("done")),
-            Some(&netns.name),
-            &[],
-            "done: the changes above repaired the loss",
-        )?,
-        Item::Lagged { missed } => control(
-            out,
-            args,
-            ("lagged", None),
-            None,
-            &[Extra::Num("missed", *missed)],
-            &format!("{missed} items dropped: output too slow"),
-        )?,
-        Item::NamespaceAdded { netns } if args.multi() => control(
-            out,
-            args,
-            ("netns", Some("new")),
-            Some(&netns.name),
-            &[Extra::Num("netns_id", netns.id)],
-            &format!("new id {}", netns.id),
-        )?,
-        Item::NamespaceGone { netns, reason } if args.multi() => {
-            let reason = reason_str(reason);
-            control(
-                out,
-                args,
-                ("netns", Some("del")),
-                Some(&netns.name),
-                &[
-                    Extra::Num("netns_id", netns.id),
-                    Extra::Str("reason", &reason),
-                ],
-                &format!("del ({reason})"),
-            )?
-        }
-        // Control items this version does not print.
-        _ => {}
-    }
-    Ok(())
-}
 
 fn build(args: &Args) -> Result<Monitor, String> {
     Monitor::builder()
@@ -348,9 +35,10 @@ fn build(args: &Args) -> Result<Monitor, String> {
         .map_err(|e| e.to_string())
 }
 
-fn watch(args: Args) -> Result<(), String> {
-    // Block SIGINT and SIGTERM before any thread starts so that every thread inherits
-    // the mask and one thread can take them synchronously with sigwait.
+/// SIGINT and SIGTERM, taken synchronously by a thread of their own: a message
+/// on the channel returned. Blocked before any other thread starts, so that
+/// every thread inherits the mask.
+fn signals() -> Result<crossbeam_channel::Receiver<()>, String> {
     let mut sigs = SigSet::empty();
     sigs.add(Signal::SIGINT);
     sigs.add(Signal::SIGTERM);
@@ -365,7 +53,13 @@ fn watch(args: Args) -> Result<(), String> {
             }
         })
         .map_err(|e| format!("cannot start the signal thread: {e}"))?;
+    Ok(sig_rx)
+}
 
+/// `nlwatch [OPTIONS] [OBJECT ...]`: prints changes until a signal, a closed
+/// stdout or a write error.
+fn watch(args: Args) -> Result<(), String> {
+    let sig_rx = signals()?;
     let monitor = build(&args)?;
     // Told when the printer stops (a closed stdout) or fails (another write
     // error); events never reach it.
@@ -389,19 +83,15 @@ fn watch(args: Args) -> Result<(), String> {
             .watch_dir(NETNS_RUN_DIR)
             .map_err(|e| e.to_string())?;
     }
-    let printer_stopped = |item: &Item| match item {
-        Item::SinkStopped { sink, error } if *sink == printer => Some(error.clone()),
-        _ => None,
-    };
     let result = loop {
         // The escape hatch: this program waits on its own signal channel too.
         select! {
             recv(control.as_crossbeam_receiver()) -> item => match item {
-                Ok(item) => match printer_stopped(&item) {
-                    Some(None) => break Ok(()),
-                    Some(Some(error)) => break Err(error),
-                    None => {}
+                Ok(Item::SinkStopped { sink, error }) if sink == printer => match error {
+                    None => break Ok(()),
+                    Some(error) => break Err(error),
                 },
+                Ok(_) => {}
                 Err(_) => break Ok(()),
             },
             recv(sig_rx) -> _ => break Ok(()),
@@ -417,55 +107,6 @@ fn watch(args: Args) -> Result<(), String> {
     });
     let _ = done_rx.recv_timeout(std::time::Duration::from_secs(2));
     result
-}
-
-/// Output is written to stdout when this much is pending, and whenever the reader
-/// has nothing more to read.
-const OUT_BUFFER: usize = 64 * 1024;
-
-/// Prints items as the reader publishes them. The first write error ends it:
-/// a closed stdout (`nlwatch | head`) as a stop, anything else as a failure.
-struct Printer {
-    /// Lines not yet written.
-    out: Vec<u8>,
-    stdout: io::Stdout,
-    args: Args,
-    names: NameCache,
-}
-
-impl Printer {
-    fn flush(&mut self) -> Result<Flow, SinkError> {
-        let result = self.stdout.lock().write_all(&self.out);
-        self.out.clear();
-        flow(result)
-    }
-}
-
-/// What a write's result means for the printer.
-fn flow(result: io::Result<()>) -> Result<Flow, SinkError> {
-    match result {
-        Ok(()) => Ok(Flow::Continue),
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(Flow::Stop),
-        Err(e) => Err(format!("cannot write output: {e}").into()),
-    }
-}
-
-impl Sink for Printer {
-    fn item(&mut self, item: &Item) -> Result<Flow, SinkError> {
-        let printed = print(&mut self.out, item, &self.args, &mut self.names);
-        if printed.is_err() || self.out.len() >= OUT_BUFFER {
-            flow(printed)?;
-            return self.flush();
-        }
-        Ok(Flow::Continue)
-    }
-
-    fn idle(&mut self) -> Result<Flow, SinkError> {
-        if self.out.is_empty() {
-            return Ok(Flow::Continue);
-        }
-        self.flush()
-    }
 }
 
 /// `nlwatch snapshot`: waits for each namespace's initial dump, prints its state

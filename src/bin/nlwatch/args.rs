@@ -1,0 +1,119 @@
+//! The command line: what `nlwatch` and `nlwatch snapshot` accept.
+
+use clap::Parser;
+use nlwatch::{Netns, ObjectKind, NETNS_RUN_DIR};
+use std::io;
+use std::path::PathBuf;
+
+/// Watch rtnetlink: links, addresses, routes and neighbours, printed as they
+/// change, in the current network namespace or in the ones named.
+#[derive(Parser, Debug)]
+#[command(
+    name = "nlwatch",
+    version,
+    about,
+    args_conflicts_with_subcommands = true
+)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Option<Command>,
+    #[command(flatten)]
+    pub(crate) watch: Args,
+}
+
+#[derive(clap::Subcommand, Debug)]
+pub(crate) enum Command {
+    /// Print what the namespaces hold now, one line per object, and exit.
+    Snapshot(Args),
+}
+
+#[derive(clap::Args, Debug, Clone)]
+pub(crate) struct Args {
+    /// Print one JSON object per line instead of text.
+    #[arg(long)]
+    pub(crate) json: bool,
+    /// Prefix text lines with the receive time (RFC 3339, UTC, microseconds).
+    #[arg(short = 't', long)]
+    pub(crate) timestamp: bool,
+    /// First print every existing object of each namespace (marked as dump), then
+    /// a sync line, then the changes.
+    #[arg(long)]
+    pub(crate) dump: bool,
+    /// Receive buffer to request per namespace, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = nlwatch::DEFAULT_RCVBUF)]
+    pub(crate) rcvbuf: usize,
+    /// While changes keep coming, let them gather for up to MS milliseconds
+    /// before reading them (0 reads each at once; the first change after a quiet
+    /// spell is never delayed). Fewer wake-ups: much less CPU during bursts.
+    #[arg(long, value_name = "MS", value_parser = parse_window,
+          default_value_t = nlwatch::DEFAULT_BATCH_WINDOW.as_secs_f64() * 1000.0)]
+    pub(crate) batch_window: f64,
+    /// Watch the namespace NAME under /run/netns (repeatable). Without any
+    /// namespace option the current namespace is watched.
+    #[arg(long = "netns", value_name = "NAME")]
+    pub(crate) netns: Vec<String>,
+    /// Watch the namespace file PATH, e.g. /var/run/docker/netns/ID or
+    /// /proc/PID/ns/net (repeatable).
+    #[arg(long = "netns-path", value_name = "PATH")]
+    pub(crate) netns_path: Vec<PathBuf>,
+    /// Watch the current namespace and every namespace under /run/netns, following
+    /// additions and removals.
+    #[arg(long)]
+    pub(crate) all_netns: bool,
+    /// Objects to watch: link, addr, route, neigh (default: all).
+    #[arg(value_name = "OBJECT", value_parser = parse_object)]
+    pub(crate) objects: Vec<ObjectKind>,
+}
+
+impl Args {
+    /// More than the current namespace may be watched: lines name their namespace.
+    pub(crate) fn multi(&self) -> bool {
+        self.all_netns || !self.netns.is_empty() || !self.netns_path.is_empty()
+    }
+
+    pub(crate) fn objects(&self) -> Vec<ObjectKind> {
+        if self.objects.is_empty() {
+            ObjectKind::ALL.to_vec()
+        } else {
+            self.objects.clone()
+        }
+    }
+
+    /// The namespaces named on the command line (for `--all-netns`, the current one
+    /// and, when `list_dir`, those under /run/netns now).
+    pub(crate) fn targets(&self, list_dir: bool) -> Result<Vec<Netns>, String> {
+        let mut targets = Vec::new();
+        if !self.multi() || self.all_netns {
+            targets.push(Netns::Current);
+        }
+        if self.all_netns && list_dir {
+            let mut names: Vec<String> = match std::fs::read_dir(NETNS_RUN_DIR) {
+                Ok(dir) => dir
+                    .flatten()
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect(),
+                Err(e) if e.kind() == io::ErrorKind::NotFound => Vec::new(),
+                Err(e) => return Err(format!("cannot list {NETNS_RUN_DIR}: {e}")),
+            };
+            names.sort();
+            targets.extend(names.into_iter().map(Netns::Named));
+        }
+        targets.extend(self.netns.iter().cloned().map(Netns::Named));
+        targets.extend(self.netns_path.iter().cloned().map(Netns::Path));
+        Ok(targets)
+    }
+}
+
+/// A batch window in milliseconds, 0 to 1000.
+fn parse_window(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(ms) if (0.0..=1000.0).contains(&ms) => Ok(ms),
+        _ => Err(format!(
+            "{s:?} is not a number of milliseconds from 0 to 1000"
+        )),
+    }
+}
+
+fn parse_object(s: &str) -> Result<ObjectKind, String> {
+    s.parse()
+}

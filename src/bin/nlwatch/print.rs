@@ -1,0 +1,262 @@
+//! The lines `nlwatch` prints: events and control items, as text in the style of
+//! `ip monitor` or as JSON lines, all written with the library's `output` module;
+//! and `Printer`, the sink that prints them on the reader thread.
+
+use crate::args::Args;
+use nlwatch::output::{rfc3339, write_text, JsonEvent, JsonLine};
+use nlwatch::{Action, CompactStr, Event, Flow, GoneReason, Item, Object, Origin, Sink, SinkError};
+use std::collections::HashMap;
+use std::io::{self, Write};
+use std::time::SystemTime;
+
+/// Names of other interfaces (a link's master and peer), learned from link events
+/// per namespace.
+#[derive(Default)]
+pub(crate) struct NameCache {
+    known: HashMap<(u64, u32), CompactStr>,
+}
+
+impl NameCache {
+    fn learn(&mut self, ev: &Event) {
+        if let Object::Link(l) = &ev.object {
+            if let Some(name) = &l.ifname {
+                self.known.insert((ev.netns.id, l.ifindex), name.clone());
+            }
+        }
+    }
+
+    fn get(&self, ev: &Event, ifindex: u32) -> Option<String> {
+        if ev.object.ifindex() == Some(ifindex) {
+            if let Some(name) = &ev.ifname {
+                return Some(name.to_string());
+            }
+        }
+        self.known
+            .get(&(ev.netns.id, ifindex))
+            .map(|n| n.to_string())
+    }
+}
+
+/// A field a control line adds after `object` and `action`.
+enum Extra<'a> {
+    Num(&'a str, u64),
+    Str(&'a str, &'a str),
+}
+
+/// The JSON line of a control item: `ts`, `netns`, `object`, `action`, extras.
+fn control_line(
+    out: &mut Vec<u8>,
+    object: &str,
+    action: Option<&str>,
+    netns: Option<&str>,
+    extra: &[Extra<'_>],
+) {
+    let mut line = JsonLine::new(out).time("ts", SystemTime::now());
+    if let Some(ns) = netns {
+        line = line.str("netns", ns);
+    }
+    line = line.str("object", object);
+    if let Some(a) = action {
+        line = line.str("action", a);
+    }
+    for e in extra {
+        line = match *e {
+            Extra::Num(k, v) => line.num(k, v),
+            Extra::Str(k, v) => line.str(k, v),
+        };
+    }
+    line.end();
+    out.push(b'\n');
+}
+
+/// Writes a control item: a JSON line, or `[object] text` after its namespace.
+fn control(
+    out: &mut Vec<u8>,
+    args: &Args,
+    (object, action): (&str, Option<&str>),
+    netns: Option<&str>,
+    extra: &[Extra<'_>],
+    text: &str,
+) -> io::Result<()> {
+    if args.json {
+        control_line(out, object, action, netns, extra);
+        Ok(())
+    } else {
+        let prefix = netns.map(|n| ns_prefix(args, n)).unwrap_or_default();
+        writeln!(out, "{prefix}[{object}] {text}")
+    }
+}
+
+fn reason_str(reason: &GoneReason) -> String {
+    match reason {
+        GoneReason::Removed => "removed".into(),
+        GoneReason::Vanished => "vanished".into(),
+        GoneReason::SocketError(errno) => {
+            format!("socket error: {}", io::Error::from_raw_os_error(*errno))
+        }
+        GoneReason::Shutdown => "shutdown".into(),
+        other => format!("{other:?}").to_lowercase(),
+    }
+}
+
+/// The text prefix naming a namespace: `[ns:NAME] `, `[ns:] ` for the current one.
+fn ns_prefix(args: &Args, name: &str) -> String {
+    if args.multi() {
+        format!("[ns:{name}] ")
+    } else {
+        String::new()
+    }
+}
+
+/// Appends the line of `ev` to `out`.
+pub(crate) fn print_event(
+    out: &mut Vec<u8>,
+    ev: &Event,
+    args: &Args,
+    names: &mut NameCache,
+) -> io::Result<()> {
+    names.learn(ev);
+    if args.json {
+        let lookup = |i: u32| names.get(ev, i);
+        JsonEvent {
+            event: ev,
+            names: &lookup,
+        }
+        .write_line(out);
+        out.push(b'\n');
+        Ok(())
+    } else {
+        let mut line = String::with_capacity(128);
+        if args.timestamp {
+            line.push_str(&format!("[{}] ", rfc3339(ev.timestamp)));
+        }
+        line.push_str(&ns_prefix(args, &ev.netns.name));
+        let lookup = |i: u32| names.get(ev, i);
+        write_text(&mut line, &ev.object, ev.action, &lookup).map_err(io::Error::other)?;
+        if ev.origin != Origin::Live {
+            line.push_str(&format!(" ({})", ev.origin.as_str()));
+        }
+        line.push('\n');
+        out.write_all(line.as_bytes())
+    }
+}
+
+/// Appends the line of `item`, if it has one, to `out`.
+fn print(out: &mut Vec<u8>, item: &Item, args: &Args, names: &mut NameCache) -> io::Result<()> {
+    match item {
+        Item::Event(ev) => {
+            print_event(out, ev, args, names)?;
+            if ev.action == Action::Del {
+                if let Object::Link(l) = &ev.object {
+                    names.known.remove(&(ev.netns.id, l.ifindex));
+                }
+            }
+        }
+        Item::Overrun { netns } => control(
+            out,
+            args,
+            ("overrun", None),
+            Some(&netns.name),
+            &[],
+            "notifications were lost (receive buffer full)",
+        )?,
+        Item::SyncDone { netns } if args.dump => control(
+            out,
+            args,
+            ("sync", Some("done")),
+            Some(&netns.name),
+            &[],
+            "done: live changes follow",
+        )?,
+        Item::ResyncDone { netns } => control(
+            out,
+            args,
+            ("resync", Some("done")),
+            Some(&netns.name),
+            &[],
+            "done: the changes above repaired the loss",
+        )?,
+        Item::Lagged { missed } => control(
+            out,
+            args,
+            ("lagged", None),
+            None,
+            &[Extra::Num("missed", *missed)],
+            &format!("{missed} items dropped: output too slow"),
+        )?,
+        Item::NamespaceAdded { netns } if args.multi() => control(
+            out,
+            args,
+            ("netns", Some("new")),
+            Some(&netns.name),
+            &[Extra::Num("netns_id", netns.id)],
+            &format!("new id {}", netns.id),
+        )?,
+        Item::NamespaceGone { netns, reason } if args.multi() => {
+            let reason = reason_str(reason);
+            control(
+                out,
+                args,
+                ("netns", Some("del")),
+                Some(&netns.name),
+                &[
+                    Extra::Num("netns_id", netns.id),
+                    Extra::Str("reason", &reason),
+                ],
+                &format!("del ({reason})"),
+            )?
+        }
+        // Control items this version does not print.
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Output is written to stdout when this much is pending, and whenever the reader
+/// has nothing more to read.
+pub(crate) const OUT_BUFFER: usize = 64 * 1024;
+
+/// Prints items as the reader publishes them. The first write error ends it:
+/// a closed stdout (`nlwatch | head`) as a stop, anything else as a failure.
+pub(crate) struct Printer {
+    /// Lines not yet written.
+    pub(crate) out: Vec<u8>,
+    pub(crate) stdout: io::Stdout,
+    pub(crate) args: Args,
+    pub(crate) names: NameCache,
+}
+
+impl Printer {
+    fn flush(&mut self) -> Result<Flow, SinkError> {
+        let result = self.stdout.lock().write_all(&self.out);
+        self.out.clear();
+        flow(result)
+    }
+}
+
+/// What a write's result means for the printer.
+fn flow(result: io::Result<()>) -> Result<Flow, SinkError> {
+    match result {
+        Ok(()) => Ok(Flow::Continue),
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(Flow::Stop),
+        Err(e) => Err(format!("cannot write output: {e}").into()),
+    }
+}
+
+impl Sink for Printer {
+    fn item(&mut self, item: &Item) -> Result<Flow, SinkError> {
+        let printed = print(&mut self.out, item, &self.args, &mut self.names);
+        if printed.is_err() || self.out.len() >= OUT_BUFFER {
+            flow(printed)?;
+            return self.flush();
+        }
+        Ok(Flow::Continue)
+    }
+
+    fn idle(&mut self) -> Result<Flow, SinkError> {
+        if self.out.is_empty() {
+            return Ok(Flow::Continue);
+        }
+        self.flush()
+    }
+}
