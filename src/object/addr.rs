@@ -5,7 +5,7 @@
 
 use super::compact::CompactStr;
 use super::fields::{k, opt_ip, opt_num, opt_str, word_or_num, Fields, IfNames};
-use super::{compact, ip_bits, names, Kind};
+use super::{compact, ip_bits, keys_while, names, Kind};
 use crate::wire::consts::*;
 use crate::wire::{self, AddressMessage, Dump, NlMsg};
 use std::collections::BTreeMap;
@@ -113,6 +113,7 @@ impl Kind for Address {
     };
     type Key = AddrKey;
 
+    #[inline]
     fn decode(msg: &NlMsg<'_>) -> wire::Result<Self> {
         Address::from_view(&AddressMessage::new_checked(*msg)?)
     }
@@ -155,10 +156,7 @@ impl Kind for Address {
             local: 0,
             prefix_len: 0,
         };
-        map.range(first..)
-            .take_while(|(k, _)| k.ifindex == ifindex)
-            .map(|(k, _)| *k)
-            .collect()
+        keys_while(map, first, |k| k.ifindex == ifindex)
     }
 
     fn ifindex(&self) -> Option<u32> {

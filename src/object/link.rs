@@ -126,6 +126,7 @@ impl Kind for Link {
     /// The ifindex.
     type Key = u32;
 
+    #[inline]
     fn decode(msg: &NlMsg<'_>) -> wire::Result<Self> {
         Link::from_view(&LinkMessage::new_checked(*msg)?)
     }

@@ -310,6 +310,19 @@ impl ObjectKind {
     }
 }
 
+/// The keys of `map` from `first` on, as long as `within` holds: the objects of
+/// one link, for kinds whose key starts with its ifindex.
+fn keys_while<K: Ord + Copy, V>(
+    map: &BTreeMap<K, V>,
+    first: K,
+    within: impl Fn(&K) -> bool,
+) -> Vec<K> {
+    map.range(first..)
+        .map(|(k, _)| *k)
+        .take_while(within)
+        .collect()
+}
+
 /// A link-layer address attribute.
 fn hwaddr(a: &wire::Attr<'_>) -> wire::Result<HwAddr> {
     HwAddr::new(a.payload()).ok_or(wire::Error::BadAttribute {

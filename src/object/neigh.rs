@@ -5,7 +5,7 @@
 
 use super::compact::{CompactStr, HwAddr};
 use super::fields::{k, opt_ip, opt_num, Fields, IfNames};
-use super::{hwaddr, ip_bits, names, Kind};
+use super::{hwaddr, ip_bits, keys_while, names, Kind};
 use crate::wire::consts::*;
 use crate::wire::{self, Dump, NeighbourMessage, NlMsg};
 use std::collections::BTreeMap;
@@ -78,6 +78,7 @@ impl Kind for Neighbour {
     };
     type Key = NeighKey;
 
+    #[inline]
     fn decode(msg: &NlMsg<'_>) -> wire::Result<Self> {
         Neighbour::from_view(&NeighbourMessage::new_checked(*msg)?)
     }
@@ -109,10 +110,7 @@ impl Kind for Neighbour {
             dst: 0,
             lladdr: None,
         };
-        map.range(first..)
-            .take_while(|(k, _)| k.ifindex == ifindex)
-            .map(|(k, _)| *k)
-            .collect()
+        keys_while(map, first, |k| k.ifindex == ifindex)
     }
 
     fn ifindex(&self) -> Option<u32> {

@@ -236,6 +236,7 @@ impl Kind for Route {
     };
     type Key = RouteKey;
 
+    #[inline]
     fn decode(msg: &NlMsg<'_>) -> wire::Result<Self> {
         Route::from_view(&RouteMessage::new_checked(*msg)?)
     }

@@ -17,7 +17,7 @@ use args::{Args, Cli, Command};
 use clap::Parser;
 use crossbeam_channel::select;
 use nix::sys::signal::{SigSet, Signal};
-use nlwatch::{Action, Event, Filter, Item, Monitor, ObjectKind, NETNS_RUN_DIR};
+use nlwatch::{Action, Event, Filter, Item, Monitor, ObjectKind, Overflow, NETNS_RUN_DIR};
 use print::{print_event, NameCache, Printer, OUT_BUFFER};
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -34,6 +34,9 @@ fn build(args: &Args) -> Result<Monitor, String> {
         .build()
         .map_err(|e| e.to_string())
 }
+
+/// Queue length of the CLI's own control subscription.
+const CONTROL_QUEUE: usize = 64;
 
 /// SIGINT and SIGTERM, taken synchronously by a thread of their own: a message
 /// on the channel returned. Blocked before any other thread starts, so that
@@ -62,8 +65,14 @@ fn watch(args: Args) -> Result<(), String> {
     let sig_rx = signals()?;
     let monitor = build(&args)?;
     // Told when the printer stops (a closed stdout) or fails (another write
-    // error); events never reach it.
-    let control = monitor.subscribe_with(Filter::new().events(false));
+    // error); events never reach it. A short queue: this thread reads it as it
+    // fills, and a bounded queue's slots are allocated up front (the default
+    // 65,536 would be 3 MiB).
+    let control = monitor.subscribe_with_queue(
+        Filter::new().events(false),
+        CONTROL_QUEUE,
+        Overflow::DropOldest,
+    );
     // The printer runs on the reader thread: no queue and no thread switch per
     // event.
     let printer = monitor.add_sink(
