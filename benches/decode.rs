@@ -140,11 +140,14 @@ fn nlwatch_event(bytes: &[u8], tag: &NetnsTag) -> Arc<Event> {
         Object::Link(l) => l.ifname.clone(),
         _ => None,
     };
-    let mut event = Event::new(tag.clone(), action, object);
-    event.seq = 1;
-    event.timestamp = SystemTime::now();
-    event.ifname = ifname;
-    Arc::new(event)
+    // Made in its allocation and filled in there (as one struct literal was
+    // before `Event` became `#[non_exhaustive]`): one copy of the object, not two.
+    let mut event = Arc::new(Event::new(tag.clone(), action, object));
+    let fill = Arc::get_mut(&mut event).expect("not shared yet");
+    fill.seq = 1;
+    fill.timestamp = SystemTime::now();
+    fill.ifname = ifname;
+    event
 }
 
 /// rust-netlink: `NetlinkMessage::<RouteNetlinkMessage>::deserialize`.

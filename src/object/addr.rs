@@ -57,15 +57,12 @@ impl Address {
 
     /// Decodes an address message (see `Link::from_view` for the error rules).
     #[inline]
-    fn from_view(msg: &AddressMessage<'_>) -> wire::Result<Self> {
-        let mut addr = Address {
-            family: msg.family(),
-            prefix_len: msg.prefix_len(),
-            flags: msg.flags() as u32,
-            scope: msg.scope(),
-            ifindex: msg.index(),
-            ..Address::default()
-        };
+    fn from_view(msg: &AddressMessage<'_>, addr: &mut Address) -> wire::Result<()> {
+        addr.family = msg.family();
+        addr.prefix_len = msg.prefix_len();
+        addr.flags = msg.flags() as u32;
+        addr.scope = msg.scope();
+        addr.ifindex = msg.index();
         for attr in msg.attrs() {
             let attr = attr?;
             match attr.kind() {
@@ -89,7 +86,7 @@ impl Address {
                 _ => {}
             }
         }
-        Ok(addr)
+        Ok(())
     }
 }
 
@@ -114,8 +111,8 @@ impl Kind for Address {
     type Key = AddrKey;
 
     #[inline]
-    fn decode(msg: &NlMsg<'_>) -> wire::Result<Self> {
-        Address::from_view(&AddressMessage::new_checked(*msg)?)
+    fn decode(msg: &NlMsg<'_>, into: &mut Self) -> wire::Result<()> {
+        Address::from_view(&AddressMessage::new_checked(*msg)?, into)
     }
 
     /// Interface, family, address and prefix length, as the kernel keys them.

@@ -89,6 +89,7 @@ impl Event {
     /// ev.seq = 1;
     /// assert_eq!((ev.seq, ev.origin, ev.object.ifindex()), (1, Origin::Live, Some(7)));
     /// ```
+    #[inline]
     pub fn new(netns: NetnsTag, action: Action, object: Object) -> Self {
         Event {
             netns,

@@ -58,15 +58,12 @@ impl Link {
     /// Decodes a link message. Unknown attributes are skipped; a known attribute with
     /// a malformed payload, or a broken attribute walk, is an error.
     #[inline]
-    fn from_view(msg: &LinkMessage<'_>) -> wire::Result<Self> {
-        let mut link = Link {
-            family: msg.family(),
-            ifindex: msg.index(),
-            flags: msg.flags(),
-            change: msg.change(),
-            link_type: msg.link_type(),
-            ..Link::default()
-        };
+    fn from_view(msg: &LinkMessage<'_>, link: &mut Link) -> wire::Result<()> {
+        link.family = msg.family();
+        link.ifindex = msg.index();
+        link.flags = msg.flags();
+        link.change = msg.change();
+        link.link_type = msg.link_type();
         for attr in msg.attrs() {
             let attr = attr?;
             match attr.kind() {
@@ -101,7 +98,7 @@ impl Link {
                 _ => {}
             }
         }
-        Ok(link)
+        Ok(())
     }
 
     /// Whether this is the link itself (`AF_UNSPEC`), not a bridge's view of one
@@ -127,8 +124,8 @@ impl Kind for Link {
     type Key = u32;
 
     #[inline]
-    fn decode(msg: &NlMsg<'_>) -> wire::Result<Self> {
-        Link::from_view(&LinkMessage::new_checked(*msg)?)
+    fn decode(msg: &NlMsg<'_>, into: &mut Self) -> wire::Result<()> {
+        Link::from_view(&LinkMessage::new_checked(*msg)?, into)
     }
 
     /// Only the link itself is kept, not a bridge's per-port messages.

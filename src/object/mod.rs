@@ -71,7 +71,7 @@ macro_rules! for_each_kind {
 pub(crate) use for_each_kind;
 
 /// What a kind of object is and does: implemented once per kind, in its module.
-pub(crate) trait Kind: Clone + PartialEq + fmt::Debug + Sized {
+pub(crate) trait Kind: Clone + Default + PartialEq + fmt::Debug + Sized {
     /// The message types that announce it: `[RTM_NEW*, RTM_DEL*]`.
     const MESSAGES: [u16; 2];
     /// The multicast groups that carry its notifications.
@@ -82,10 +82,15 @@ pub(crate) trait Kind: Clone + PartialEq + fmt::Debug + Sized {
     /// integers so that lookups compare machine words.
     type Key: Copy + Ord + std::hash::Hash + fmt::Debug;
 
-    /// Decodes a message of one of [`Kind::MESSAGES`]. Unknown attributes are
-    /// skipped; a known attribute with a malformed payload, or a broken attribute
-    /// walk, is an error.
-    fn decode(msg: &NlMsg<'_>) -> wire::Result<Self>;
+    /// Decodes a message of one of [`Kind::MESSAGES`] into `into`, which is
+    /// `Default`. Unknown attributes are skipped; a known attribute with a
+    /// malformed payload, or a broken attribute walk, is an error.
+    ///
+    /// It fills an object in place rather than returning one: `Object::decode`
+    /// makes the object inside its `Object` and fills it there, so that a link
+    /// (248 bytes) is not returned and copied twice on the way (measured: about
+    /// 100 more instructions per link).
+    fn decode(msg: &NlMsg<'_>, into: &mut Self) -> wire::Result<()>;
     /// Its identity, or `None` when the state view does not keep it.
     fn key(&self) -> Option<Self::Key>;
     /// Whether two versions describe the same state (fields that change by
@@ -218,14 +223,19 @@ macro_rules! define_object {
             #[inline]
             pub fn decode(msg: &NlMsg<'_>) -> wire::Result<Option<(Action, Object)>> {
                 let t = msg.kind();
+                let mut found = None;
                 $(
                     let [new, del] = <$ty as Kind>::MESSAGES;
                     if t == new || t == del {
                         let action = if t == del { Action::Del } else { Action::New };
-                        return Ok(Some((action, Object::$variant(<$ty as Kind>::decode(msg)?))));
+                        found = Some((action, Object::$variant(<$ty>::default())));
                     }
                 )*
-                Ok(None)
+                match &mut found {
+                    $(Some((_, Object::$variant(into))) => <$ty as Kind>::decode(msg, into)?,)*
+                    None => {}
+                }
+                Ok(found)
             }
 
             /// The kind of this object.

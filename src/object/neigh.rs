@@ -37,15 +37,12 @@ pub struct Neighbour {
 impl Neighbour {
     /// Decodes a neighbour message (see `Link::from_view` for the error rules).
     #[inline]
-    fn from_view(msg: &NeighbourMessage<'_>) -> wire::Result<Self> {
-        let mut n = Neighbour {
-            family: msg.family(),
-            ifindex: msg.ifindex(),
-            state: msg.state(),
-            flags: msg.flags(),
-            neigh_type: msg.neigh_type(),
-            ..Neighbour::default()
-        };
+    fn from_view(msg: &NeighbourMessage<'_>, n: &mut Neighbour) -> wire::Result<()> {
+        n.family = msg.family();
+        n.ifindex = msg.ifindex();
+        n.state = msg.state();
+        n.flags = msg.flags();
+        n.neigh_type = msg.neigh_type();
         for attr in msg.attrs() {
             let attr = attr?;
             match attr.kind() {
@@ -55,7 +52,7 @@ impl Neighbour {
                 _ => {}
             }
         }
-        Ok(n)
+        Ok(())
     }
 }
 
@@ -79,8 +76,8 @@ impl Kind for Neighbour {
     type Key = NeighKey;
 
     #[inline]
-    fn decode(msg: &NlMsg<'_>) -> wire::Result<Self> {
-        Neighbour::from_view(&NeighbourMessage::new_checked(*msg)?)
+    fn decode(msg: &NlMsg<'_>, into: &mut Self) -> wire::Result<()> {
+        Neighbour::from_view(&NeighbourMessage::new_checked(*msg)?, into)
     }
 
     /// Interface, family and destination; for bridge FDB entries (no destination)

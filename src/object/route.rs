@@ -108,19 +108,16 @@ fn via(a: &wire::Attr<'_>) -> wire::Result<IpAddr> {
 impl Route {
     /// Decodes a route message (see `Link::from_view` for the error rules).
     #[inline]
-    fn from_view(msg: &RouteMessage<'_>) -> wire::Result<Self> {
-        let mut route = Route {
-            family: msg.family(),
-            dst_len: msg.dst_len(),
-            src_len: msg.src_len(),
-            table: msg.table() as u32,
-            protocol: msg.protocol(),
-            scope: msg.scope(),
-            route_type: msg.route_type(),
-            tos: msg.tos(),
-            flags: msg.flags(),
-            ..Route::default()
-        };
+    fn from_view(msg: &RouteMessage<'_>, route: &mut Route) -> wire::Result<()> {
+        route.family = msg.family();
+        route.dst_len = msg.dst_len();
+        route.src_len = msg.src_len();
+        route.table = msg.table() as u32;
+        route.protocol = msg.protocol();
+        route.scope = msg.scope();
+        route.route_type = msg.route_type();
+        route.tos = msg.tos();
+        route.flags = msg.flags();
         for attr in msg.attrs() {
             let attr = attr?;
             match attr.kind() {
@@ -166,7 +163,7 @@ impl Route {
                 _ => {}
             }
         }
-        Ok(route)
+        Ok(())
     }
 
     /// The destination as `ip route` prints it: `default`, `10.0.0.0/24`, or a bare
@@ -237,8 +234,8 @@ impl Kind for Route {
     type Key = RouteKey;
 
     #[inline]
-    fn decode(msg: &NlMsg<'_>) -> wire::Result<Self> {
-        Route::from_view(&RouteMessage::new_checked(*msg)?)
+    fn decode(msg: &NlMsg<'_>, into: &mut Self) -> wire::Result<()> {
+        Route::from_view(&RouteMessage::new_checked(*msg)?, into)
     }
 
     /// The kernel's keys; only IPv4 and IPv6 routes are kept.
