@@ -48,7 +48,9 @@ pub enum Item {
         /// The sink, as [`Bus::add_sink`](super::Bus::add_sink) returned it.
         sink: SinkId,
         /// Why it failed (its error's text), or `None` when it asked to stop.
-        error: Option<String>,
+        /// (An `Arc<str>`, not a `String`, keeps `Item` at 32 bytes: every slot
+        /// of a subscriber's bounded queue is allocated when it subscribes.)
+        error: Option<Arc<str>>,
     },
     /// A namespace is no longer watched; its socket is closed.
     NamespaceGone {

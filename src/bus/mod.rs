@@ -424,7 +424,7 @@ impl Bus {
             let error = match call(slot) {
                 Ok(Flow::Continue) => return true,
                 Ok(Flow::Stop) => None,
-                Err(e) => Some(e.to_string()),
+                Err(e) => Some(Arc::from(e.to_string())),
             };
             stopped.push(Item::SinkStopped {
                 sink: slot.id,
@@ -1094,7 +1094,7 @@ mod tests {
                 .map(|item| match item {
                     Item::Event(e) => e.seq.to_string(),
                     Item::SinkStopped { sink, error } => {
-                        format!("{}:{}", label(sink), error.unwrap_or_default())
+                        format!("{}:{}", label(sink), error.as_deref().unwrap_or_default())
                     }
                     other => format!("{other:?}"),
                 })
@@ -1114,6 +1114,14 @@ mod tests {
         );
         assert_ne!(keeps, stops);
         assert_eq!(bus.shared.sinks.lock().0.len(), 1);
+    }
+
+    /// A subscriber's bounded queue allocates all its slots when it subscribes
+    /// (65,536 by default), so every byte of `Item` counts 64 KiB per
+    /// subscriber: a new variant must not make it grow.
+    #[test]
+    fn an_item_stays_32_bytes() {
+        assert_eq!(std::mem::size_of::<Item>(), 32);
     }
 
     #[test]

@@ -37,7 +37,7 @@ pub struct SinkId(pub(crate) u64);
 ///   limit was reached): it is removed and dropped at once, and every subscriber
 ///   receives [`Item::SinkStopped`] with `error: None`;
 /// - `Err(e)`: the sink failed (it cannot write, say): the same, with
-///   `error: Some(e.to_string())`. A failing sink never stops the monitor, the
+///   `error: Some(e.to_string().into())`. A failing sink never stops the monitor, the
 ///   other sinks or the subscribers.
 ///
 /// Its methods must return quickly: while one runs, the reader reads nothing, as

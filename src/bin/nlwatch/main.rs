@@ -98,7 +98,7 @@ fn watch(args: Args) -> Result<(), String> {
             recv(control.as_crossbeam_receiver()) -> item => match item {
                 Ok(Item::SinkStopped { sink, error }) if sink == printer => match error {
                     None => break Ok(()),
-                    Some(error) => break Err(error),
+                    Some(error) => break Err(error.to_string()),
                 },
                 Ok(_) => {}
                 Err(_) => break Ok(()),
