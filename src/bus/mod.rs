@@ -349,9 +349,9 @@ impl Bus {
             return;
         }
         let stopped = if self.shared.has_sinks.load(Ordering::Acquire) {
-            self.run_sinks(|sink| filter_then(sink, &item))
+            Some(self.run_sinks(|sink| filter_then(sink, &item)))
         } else {
-            Vec::new()
+            None
         };
         let no_wait = &self.shared.no_wait;
         let index = self.shared.index.read().clone();
@@ -387,7 +387,9 @@ impl Bus {
             slot.offer(item, no_wait);
         }
         // After the item that made them stop.
-        self.report_stopped(stopped);
+        if let Some(stopped) = stopped {
+            self.report_stopped(stopped);
+        }
     }
 
     /// Adds a push-model consumer: from now on, every published item `filter`
