@@ -207,6 +207,57 @@ sandboxed_test! {
     }
 }
 
+sandboxed_test! {
+    /// With many namespaces, a stdout closed while they are still being added
+    /// still ends nlwatch: the printer's stop must not be pushed out of the main
+    /// thread's queue by the namespaces' own items (100 namespaces, each with its
+    /// arrival and its sync, before the main thread reads).
+    fn closed_stdout_ends_nlwatch_watching_many_namespaces() {
+        let batch: String = (0..100).map(|i| format!("netns add many{i}\n")).collect();
+        let mut ipb = Command::new("ip")
+            .args(["-batch", "-"])
+            .stdin(Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::io::Write::write_all(&mut ipb.stdin.take().unwrap(), batch.as_bytes()).unwrap();
+        assert!(ipb.wait().unwrap().success());
+        let mut args = vec!["--dump".to_string()];
+        for i in 0..100 {
+            args.extend(["--netns".to_string(), format!("many{i}")]);
+        }
+        let mut child = Command::new(BIN)
+            .args(&args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Read one line, then go away, as `head -1` does.
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        assert!(first.contains("[ns:many"), "{first}");
+        let mut status = None;
+        for _ in 0..2000 {
+            if let Some(s) = child.try_wait().unwrap() {
+                status = Some(s);
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let status = status.unwrap_or_else(|| {
+            let _ = child.kill();
+            panic!("nlwatch kept running with a closed stdout")
+        });
+        let mut err = String::new();
+        std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+        assert!(status.success(), "exit {status}, stderr {err}");
+        for i in 0..100 {
+            ip(&format!("netns del many{i}"));
+        }
+    }
+}
+
 #[test]
 fn bad_object_name_is_a_one_line_error() {
     let out = Command::new(BIN).arg("linx").output().unwrap();

@@ -158,8 +158,8 @@ mod sys;
 mod sandbox;
 
 pub use bus::{
-    Bus, Filter, Flow, GoneReason, Item, Iter, Overflow, RecvTimeoutError, Sink, SinkError, SinkId,
-    Subscription, TryRecvError,
+    Bus, Filter, Flow, GoneReason, Item, Overflow, RecvTimeoutError, Sink, SinkError, SinkId,
+    Subscription, SubscriptionIter, TryRecvError,
 };
 pub use error::Error;
 pub use netns::{Netns, NETNS_RUN_DIR};

@@ -33,6 +33,7 @@ use std::sync::Arc;
 /// | address family | [`family`](Self::family) | [`Object::family`](crate::Object::family) is one of them (addresses, routes and neighbours have one); **links never match**, they have no family |
 /// | route table | [`table`](Self::table) | [`Object::table`](crate::Object::table) is one of them (routes have one); other objects never match |
 /// | events at all | [`events`](Self::events) | `events(false)` accepts no event: control items only |
+/// | no namespace at all | [`no_namespace`](Self::no_namespace) | never: neither events nor control items of any namespace |
 ///
 /// Control items are not events and are filtered differently:
 ///
@@ -93,6 +94,8 @@ pub struct Filter {
     actions: u8,
     /// Set by `events(false)`: control items only.
     no_events: bool,
+    /// Set by `no_namespace()`: nothing of any namespace.
+    no_netns: bool,
     ifindexes: Vec<u32>,
     ifnames: Vec<Glob>,
     families: Vec<u8>,
@@ -283,6 +286,22 @@ impl Filter {
         self
     }
 
+    /// Accepts nothing of any namespace, neither events nor control items: only
+    /// what concerns the subscriber or the bus itself ([`Item::Lagged`],
+    /// [`Item::SinkStopped`]). For a supervisor that must learn that a sink
+    /// stopped, with a queue that namespaces' items can never fill.
+    ///
+    /// ```
+    /// use nlwatch::{Filter, Item, NetnsTag};
+    /// let bus_only = Filter::new().no_namespace();
+    /// assert!(!bus_only.matches(&Item::NamespaceAdded { netns: NetnsTag::default() }));
+    /// assert!(bus_only.matches(&Item::Lagged { missed: 1 }));
+    /// ```
+    pub fn no_namespace(mut self) -> Self {
+        self.no_netns = true;
+        self
+    }
+
     /// The namespace ids accepted, in the order given; empty when only names (or
     /// nothing) restrict the namespace.
     pub fn namespace_ids(&self) -> &[u64] {
@@ -304,7 +323,7 @@ impl Filter {
 
     /// Whether the namespace criterion is set.
     pub(crate) fn has_namespace(&self) -> bool {
-        !self.netns_ids.is_empty() || !self.netns_names.is_empty()
+        !self.netns_ids.is_empty() || !self.netns_names.is_empty() || self.no_netns
     }
 
     /// Whether events about objects of `kind` can match.
@@ -314,6 +333,9 @@ impl Filter {
 
     /// Whether `netns` satisfies the namespace criterion.
     pub fn matches_netns(&self, netns: &NetnsTag) -> bool {
+        if self.no_netns {
+            return false;
+        }
         !self.has_namespace()
             || self.netns_ids.contains(&netns.id)
             || self.netns_names.iter().any(|n| **n == *netns.name)

@@ -48,7 +48,7 @@ pub use filter::Filter;
 pub use item::{GoneReason, Item};
 pub use queue::Overflow;
 pub use sink::{Flow, Sink, SinkError, SinkId};
-pub use subscription::{Iter, RecvTimeoutError, Subscription, TryRecvError};
+pub use subscription::{RecvTimeoutError, Subscription, SubscriptionIter, TryRecvError};
 
 use crate::object::{NetnsTag, ObjectKind};
 use parking_lot::{Mutex, RwLock};

@@ -38,6 +38,7 @@ use std::time::Duration;
 /// assert_eq!(sub.try_recv(), Ok(item(6)));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
 pub enum Overflow {
     /// Remove the oldest queued item to make room for the new one: a subscriber
     /// that falls behind sees the most recent state. The default.

@@ -8,6 +8,7 @@ use super::item::Item;
 
 /// What a sink wants after a call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Flow {
     /// Keep calling this sink.
     Continue,
@@ -71,9 +72,10 @@ pub trait Sink: Send {
     /// One item the sink's filter accepts, in order for its namespace.
     fn item(&mut self, item: &Item) -> Result<Flow, SinkError>;
 
-    /// A reader has handled everything it could read and is about to wait: the
-    /// moment to flush what the sink buffers. Called again when the bus closes,
-    /// just before the sink is dropped (what it answers then is not acted on).
+    /// A monitor's reader has handled everything it could read and is about to
+    /// wait: the moment to flush what the sink buffers. Called again when the
+    /// bus closes, just before the sink is dropped (what it answers then is not
+    /// acted on); on a standalone [`Bus`](super::Bus), only then.
     fn idle(&mut self) -> Result<Flow, SinkError> {
         Ok(Flow::Continue)
     }

@@ -176,11 +176,11 @@ impl Iterator for Subscription {
 }
 
 /// Blocks for each item in turn until the bus closes.
-pub struct Iter<'a> {
+pub struct SubscriptionIter<'a> {
     rx: crossbeam_channel::Iter<'a, Item>,
 }
 
-impl Iterator for Iter<'_> {
+impl Iterator for SubscriptionIter<'_> {
     type Item = Item;
     fn next(&mut self) -> Option<Item> {
         self.rx.next()
@@ -189,8 +189,8 @@ impl Iterator for Iter<'_> {
 
 impl<'a> IntoIterator for &'a Subscription {
     type Item = Item;
-    type IntoIter = Iter<'a>;
-    fn into_iter(self) -> Iter<'a> {
-        Iter { rx: self.rx.iter() }
+    type IntoIter = SubscriptionIter<'a>;
+    fn into_iter(self) -> SubscriptionIter<'a> {
+        SubscriptionIter { rx: self.rx.iter() }
     }
 }

@@ -350,7 +350,7 @@ impl Kind for Route {
             Some(p) => write!(out, " proto {p}")?,
             None => write!(out, " proto {}", self.protocol)?,
         }
-        if let Some(s) = names::scope(self.scope).filter(|_| self.scope != 0) {
+        if let Some(s) = names::scope(self.scope).filter(|_| self.scope != RT_SCOPE_UNIVERSE) {
             write!(out, " scope {s}")?;
         }
         if let Some(p) = self.prefsrc {

@@ -1,4 +1,4 @@
-//! JSON lines (design.md, "JSON lines"): an event's line ([`JsonEvent`]) and any
+//! JSON lines (the README's "JSON lines" contract): an event's line ([`JsonEvent`]) and any
 //! other line a program wants in the same style ([`JsonLine`]), written straight
 //! into a byte buffer.
 //!

@@ -9,7 +9,9 @@
 //! and, unless the builder said otherwise, publishes them as
 //! `Origin::Synthesized`.
 //!
-//! This module never asks for a dump; it tells the dump rounds what it saw.
+//! This module never sends a dump request; it tells the dump rounds what it saw
+//! (a change during a dump of its kind, or an `NLMSG_OVERRUN`, after which they
+//! resync).
 
 use super::namespace::{Counters, Out};
 use super::state::Key;

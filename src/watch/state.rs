@@ -293,10 +293,9 @@ impl NsState {
     /// whose key starts with it (addresses, neighbours), and the routes whose
     /// output interface or any next hop is on it.
     pub(crate) fn dependents(&self, ifindex: u32) -> Vec<Key> {
+        // In registry order (deletions are announced in it): the routes go after
+        // the addresses and before the neighbours.
         let mut keys = self.tables.keys_on_link(ifindex);
-        // Registry order puts routes after addresses and before neighbours: keep
-        // that order (deletions are announced in it).
-        keys.sort_by_key(Key::kind);
         let at = keys.partition_point(|k| k.kind() <= ObjectKind::Route);
         keys.splice(at..at, self.routes_via(ifindex).map(Key::Route));
         keys

@@ -32,6 +32,9 @@ pub const IFF_RUNNING: u32 = 0x40;
 // ifi_type (ARPHRD_*, linux/if_arp.h).
 pub const ARPHRD_ETHER: u16 = 1;
 
+// rtm_scope (RT_SCOPE_*).
+pub const RT_SCOPE_UNIVERSE: u8 = 0;
+
 // rtm_type (RTN_*).
 pub const RTN_UNICAST: u8 = 1;
 pub const RTN_LOCAL: u8 = 2;

@@ -22,7 +22,7 @@
 //! ```
 
 use super::align;
-use super::consts::{NLM_F_DUMP, NLM_F_REQUEST};
+use super::consts::{NLA_HDRLEN, NLM_F_DUMP, NLM_F_REQUEST};
 use super::field;
 
 /// A dump request: the message type that asks for every object of a kind, and the
@@ -40,7 +40,7 @@ impl Dump {
     /// The request asking for this dump, answered with sequence number `seq`.
     pub fn request(&self, seq: u32) -> Request {
         Request::new(self.msg_type, NLM_F_REQUEST | NLM_F_DUMP, seq)
-            .family_header(&[0u8; 64][..self.header_len.min(64)])
+            .family_header(&vec![0u8; self.header_len])
     }
 }
 
@@ -72,8 +72,8 @@ impl Request {
     /// Appends one attribute of type `kind` with `payload`, padded to 4. Payloads
     /// longer than an attribute can carry (65,531 bytes) are cut there.
     pub fn attr(mut self, kind: u16, payload: &[u8]) -> Self {
-        let payload = &payload[..payload.len().min(usize::from(u16::MAX) - 4)];
-        let len = (payload.len() + 4) as u16;
+        let payload = &payload[..payload.len().min(usize::from(u16::MAX) - NLA_HDRLEN)];
+        let len = (payload.len() + NLA_HDRLEN) as u16;
         self.bytes.extend_from_slice(&len.to_ne_bytes());
         self.bytes.extend_from_slice(&kind.to_ne_bytes());
         self.put(payload);

@@ -65,11 +65,11 @@ fn watch(args: Args) -> Result<(), String> {
     let sig_rx = signals()?;
     let monitor = build(&args)?;
     // Told when the printer stops (a closed stdout) or fails (another write
-    // error); events never reach it. A short queue: this thread reads it as it
-    // fills, and a bounded queue's slots are allocated up front (the default
-    // 65,536 would be 3 MiB).
+    // error). Nothing of the namespaces reaches it, so its short queue cannot
+    // fill while this thread is still adding them (a bounded queue allocates its
+    // slots up front: the default 65,536 would be 3 MiB).
     let control = monitor.subscribe_with_queue(
-        Filter::new().events(false),
+        Filter::new().no_namespace(),
         CONTROL_QUEUE,
         Overflow::DropOldest,
     );

@@ -245,9 +245,10 @@ fn flow(result: io::Result<()>) -> Result<Flow, SinkError> {
 
 impl Sink for Printer {
     fn item(&mut self, item: &Item) -> Result<Flow, SinkError> {
-        let printed = print(&mut self.out, item, &self.args, &mut self.names);
-        if printed.is_err() || self.out.len() >= OUT_BUFFER {
-            flow(printed)?;
+        if let Err(e) = print(&mut self.out, item, &self.args, &mut self.names) {
+            return flow(Err(e));
+        }
+        if self.out.len() >= OUT_BUFFER {
             return self.flush();
         }
         Ok(Flow::Continue)
