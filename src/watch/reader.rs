@@ -51,6 +51,8 @@ pub(crate) trait ReaderHost {
     fn bus(&self) -> &Bus;
     /// How long notifications may gather while they keep coming.
     fn batch_window(&self) -> Duration;
+    /// The size each receive slot starts with (it grows to fit what comes).
+    fn recv_buffer(&self) -> usize;
     /// Whether the monitor is shutting down (the reader then returns).
     fn stopping(&self) -> bool;
     /// The socket of namespace `token` failed for good with `errno`; called
@@ -133,7 +135,7 @@ pub(crate) fn run(reader: &Reader, host: &dyn ReaderHost) {
     let bus = host.bus();
     let mut events = [EpollEvent::empty(); 64];
     // Receive buffers, shared by this reader's sockets (one is read at a time).
-    let mut batch = RecvBatch::new(RECV_SLOTS);
+    let mut batch = RecvBatch::with_size(RECV_SLOTS, host.recv_buffer());
     let mut failed: Vec<(u64, i32)> = Vec::new();
     // What the last look found: `more` (a socket had more than a look takes)
     // makes the next look come at once.
@@ -225,12 +227,12 @@ fn drain(entry: &mut Entry, bus: &Bus, batch: &mut RecvBatch) -> Result<Drained,
                 if n < batch.capacity() {
                     // The queue held fewer than a batch: it is empty now, or all
                     // but. (If more came meanwhile, epoll reports it.)
-                    entry.quiet();
+                    entry.quiet(bus);
                     return Ok(found);
                 }
             }
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                entry.quiet();
+                entry.quiet(bus);
                 return Ok(found);
             }
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
@@ -266,9 +268,18 @@ fn handle_datagram(entry: &mut Entry, bus: &Bus, received: Received<'_>, now: Sy
             }
         }
         Received::Foreign { .. } => Counters::count(&entry.ns.counters.foreign_dropped),
-        Received::Truncated { .. } => {
+        Received::Truncated { first, .. } => {
             Counters::count(&entry.ns.counters.truncated);
-            entry.overrun(bus);
+            let portid = entry.ns.portid;
+            let dump_part =
+                first.is_some_and(|h| entry.rounds.answers_header(h.seq, h.portid, portid));
+            if dump_part {
+                // Redone, not taken for lost notifications: no resync, and no
+                // false deletions of what the lost part held.
+                entry.rounds.part_lost();
+            } else {
+                entry.overrun(bus);
+            }
         }
     }
 }

@@ -19,7 +19,7 @@
 //! requests come built from `wire::Request`.
 
 use crate::sys::syscall;
-use crate::wire::Dump;
+use crate::wire::{Dump, Header};
 use nix::libc;
 use std::io;
 use std::mem::{size_of, zeroed};
@@ -40,14 +40,16 @@ pub(crate) enum Received<'a> {
         #[allow(dead_code)]
         portid: u32,
     },
-    /// A datagram larger than the buffer: its tail was lost. The buffer has been
-    /// grown so the next one of that size fits; the state it carried must be
-    /// recovered by other means.
+    /// A datagram larger than the buffer: its tail was lost. The buffers have
+    /// been grown so the next one of that size fits; the state it carried must
+    /// be recovered by other means.
     Truncated {
-        /// The datagram's real length (for `Debug` and tests: the reader only
-        /// counts these).
+        /// The datagram's real length (for `Debug` and tests).
         #[cfg_attr(not(test), allow(dead_code))]
         len: usize,
+        /// The header of its first message, which did arrive: whether it was part
+        /// of a dump (its sequence number and port id) or a notification.
+        first: Option<Header>,
     },
 }
 
@@ -59,6 +61,9 @@ pub(crate) struct RecvBatch {
     bufs: Vec<Vec<u8>>,
     from: Vec<libc::sockaddr_nl>,
     lens: Vec<usize>,
+    /// Each slot's size when the last receive filled it (a truncation grows
+    /// every slot, also those of the same receive not read yet).
+    sizes: Vec<usize>,
     count: usize,
 }
 
@@ -72,15 +77,23 @@ impl std::fmt::Debug for RecvBatch {
 }
 
 impl RecvBatch {
-    /// Room for `slots` datagrams (1 to 64) of up to
-    /// [`DEFAULT_BUFFER`] bytes each.
+    /// Room for `slots` datagrams (1 to 64) of up to [`DEFAULT_BUFFER`] bytes
+    /// each.
+    #[cfg(test)]
     pub(crate) fn new(slots: usize) -> Self {
+        RecvBatch::with_size(slots, DEFAULT_BUFFER)
+    }
+
+    /// Room for `slots` datagrams (1 to 64) of up to `bytes` each (at least 64).
+    pub(crate) fn with_size(slots: usize, bytes: usize) -> Self {
         let slots = slots.clamp(1, MAX_SLOTS);
+        let bytes = bytes.max(64);
         RecvBatch {
-            bufs: vec![vec![0; DEFAULT_BUFFER]; slots],
+            bufs: vec![vec![0; bytes]; slots],
             // SAFETY: an all-zero sockaddr_nl is valid.
             from: vec![unsafe { zeroed() }; slots],
             lens: vec![0; slots],
+            sizes: vec![bytes; slots],
             count: 0,
         }
     }
@@ -91,32 +104,50 @@ impl RecvBatch {
     }
 
     /// Datagram `i` of the last receive (`i` below what it returned), checked as
-    /// [`RtSocket::recv`] checks: its sender, and whether it fitted. A slot that
-    /// was too small is grown for next time.
+    /// [`RtSocket::recv`] checks: its sender, and whether it fitted. After a
+    /// truncation every slot is grown at once to fit a datagram of that size:
+    /// the rest of a dump comes in datagrams of that size, into any slot, and
+    /// growing one slot at a time could lose up to one datagram per slot.
     pub(crate) fn get(&mut self, i: usize) -> Option<Received<'_>> {
         if i >= self.count {
             return None;
         }
-        Some(checked(
-            &mut self.bufs[i],
-            self.from[i].nl_pid,
-            self.lens[i],
-        ))
+        match checked(self.from[i].nl_pid, self.lens[i], self.sizes[i]) {
+            Fits::Kernel(len) => Some(Received::Kernel(&self.bufs[i][..len])),
+            Fits::Foreign(portid) => Some(Received::Foreign { portid }),
+            Fits::Truncated(len) => {
+                let first = Header::peek(&self.bufs[i]);
+                let size = len.next_power_of_two();
+                for buf in self.bufs.iter_mut().filter(|b| b.len() < size) {
+                    buf.resize(size, 0);
+                }
+                Some(Received::Truncated { len, first })
+            }
+        }
     }
 }
 
-/// A datagram of real length `len` from port `portid`, received into `buf`: only
-/// the kernel's (port 0) are handed out, and only whole; a buffer that was too
-/// small is grown so the next datagram of that size fits.
-fn checked(buf: &mut Vec<u8>, portid: u32, len: usize) -> Received<'_> {
+/// What a datagram's sender and length say about it.
+enum Fits {
+    /// From the kernel, whole: this many bytes.
+    Kernel(usize),
+    /// From this other port.
+    Foreign(u32),
+    /// From the kernel, but this long: more than the buffer it came into.
+    Truncated(usize),
+}
+
+/// Checks a datagram of real length `len` from port `portid`, received into a
+/// buffer of `size` bytes: only the kernel's (port 0) are handed out, and only
+/// whole.
+fn checked(portid: u32, len: usize, size: usize) -> Fits {
     if portid != 0 {
-        return Received::Foreign { portid };
+        Fits::Foreign(portid)
+    } else if len > size {
+        Fits::Truncated(len)
+    } else {
+        Fits::Kernel(len)
     }
-    if len > buf.len() {
-        buf.resize(len.next_power_of_two(), 0);
-        return Received::Truncated { len };
-    }
-    Received::Kernel(&buf[..len])
 }
 
 /// An open `NETLINK_ROUTE` socket.
@@ -267,7 +298,15 @@ impl RtSocket {
         hdr.msg_iovlen = 1;
         // MSG_TRUNC makes netlink return the datagram's real length.
         let n = syscall!(recvmsg(self.fd.as_raw_fd(), &mut hdr, libc::MSG_TRUNC))? as usize;
-        Ok(checked(&mut self.buf, from.nl_pid, n))
+        Ok(match checked(from.nl_pid, n, self.buf.len()) {
+            Fits::Kernel(len) => Received::Kernel(&self.buf[..len]),
+            Fits::Foreign(portid) => Received::Foreign { portid },
+            Fits::Truncated(len) => {
+                let first = Header::peek(&self.buf);
+                self.buf.resize(len.next_power_of_two(), 0);
+                Received::Truncated { len, first }
+            }
+        })
     }
 
     /// Receives up to [`RecvBatch::capacity`] datagrams without blocking, in one
@@ -310,6 +349,9 @@ impl RtSocket {
         ))? as usize;
         for (len, m) in batch.lens.iter_mut().zip(&msgs[..n]) {
             *len = m.msg_len as usize;
+        }
+        for (size, buf) in batch.sizes.iter_mut().zip(&batch.bufs) {
+            *size = buf.len();
         }
         batch.count = n;
         Ok(n)
@@ -416,7 +458,7 @@ mod tests {
                 let n = nix::poll::poll(&mut fds, nix::poll::PollTimeout::from(20_000u16)).unwrap();
                 assert_eq!(n, 1, "no notification within the hang guard");
                 match socket.recv().unwrap() {
-                    Received::Truncated { len } => Some(len),
+                    Received::Truncated { len, .. } => Some(len),
                     Received::Kernel(bytes) => {
                         assert!(Messages::new(bytes).all(|m| m.is_ok()));
                         None

@@ -4,9 +4,11 @@
 //! A round dumps the watched kinds one at a time (the kernel allows one dump per
 //! socket), links first since every other kind is named after its link. Dump
 //! answers are told from notifications by port id and sequence number. A dump the
-//! kernel marks `NLM_F_DUMP_INTR`, or that failed, is redone (up to
+//! kernel marks `NLM_F_DUMP_INTR`, that failed, or that lost a part (a datagram
+//! truncated by a receive buffer too small for it) is redone (up to
 //! [`DUMP_RETRIES`] times); what arrives meanwhile is applied in order. When a
-//! kind's dump is complete, what the view held and the dump did not show is gone.
+//! kind's dump is complete and whole, what the view held and the dump did not
+//! show is gone; a dump that stays incomplete concludes nothing is gone.
 //! The initial round may announce what it found (`Origin::Dump`, then
 //! `Item::SyncDone`); a resync announces the differences (`Origin::Resync`, then
 //! `Item::ResyncDone`).
@@ -26,7 +28,7 @@ use std::sync::atomic::Ordering;
 
 /// Times an interrupted dump (`NLM_F_DUMP_INTR`) is retried before its result is
 /// taken as it is.
-pub(crate) const DUMP_RETRIES: u32 = 8;
+const DUMP_RETRIES: u32 = 8;
 
 /// Why a round of dumps runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,6 +52,9 @@ struct Dumping {
     /// object is announced once (again only if it changed).
     announced: HashSet<Key>,
     interrupted: bool,
+    /// A part of it was lost (truncated): it must be redone, and never
+    /// compared with the view as it is.
+    lost: bool,
     retries: u32,
 }
 
@@ -84,9 +89,23 @@ impl DumpRounds {
 
     /// Whether `msg` answers the dump in progress of the socket with `portid`.
     pub(crate) fn answers(&self, msg: &NlMsg<'_>, portid: u32) -> bool {
+        self.answers_header(msg.seq(), msg.portid(), portid)
+    }
+
+    /// Whether a message with `seq` and `msg_portid` answers the dump in progress
+    /// of the socket with `portid`.
+    pub(crate) fn answers_header(&self, seq: u32, msg_portid: u32, portid: u32) -> bool {
         self.current
             .as_ref()
-            .is_some_and(|d| msg.seq() == d.seq && msg.portid() == portid)
+            .is_some_and(|d| seq == d.seq && msg_portid == portid)
+    }
+
+    /// A datagram of the dump in progress was lost (truncated): the dump will be
+    /// redone instead of compared with the view.
+    pub(crate) fn part_lost(&mut self) {
+        if let Some(d) = self.current.as_mut() {
+            d.lost = true;
+        }
     }
 
     /// Asks for a full resync once the current round is over.
@@ -124,11 +143,14 @@ pub(crate) fn dump_message(
     }
     match msg.kind() {
         NLMSG_DONE => {
-            let retry = d.interrupted && d.retries < DUMP_RETRIES;
+            let retry = (d.interrupted || d.lost) && d.retries < DUMP_RETRIES;
             if d.interrupted {
                 Counters::count(&out.ns.counters.dumps_interrupted);
             }
-            if !retry {
+            // An interrupted dump that keeps being interrupted is taken as it is;
+            // one that lost a part never is: what the part held would be
+            // announced as gone.
+            if !retry && !d.lost {
                 finish_dump(out, rounds);
             }
             Some(DumpEnded { retry })
@@ -245,6 +267,7 @@ impl Entry {
             seen: HashSet::new(),
             announced,
             interrupted: false,
+            lost: false,
             retries,
         });
         let sent = self.socket.request_dump(kind.dump(), seq);
@@ -260,9 +283,16 @@ impl Entry {
         sent
     }
 
-    /// The socket has nothing more queued: a round of dumps that could not be
-    /// started earlier is tried again now.
-    pub(crate) fn quiet(&mut self) {
+    /// The socket has nothing more queued: a dump that lost a part and has not
+    /// ended is over (the kernel queues a dump's next part as the previous one
+    /// is read, so an empty socket means its end was in what was lost) and is
+    /// redone; a round of dumps that could not be started earlier is tried
+    /// again now.
+    pub(crate) fn quiet(&mut self, bus: &Bus) {
+        if let Some(d) = self.rounds.current.as_ref().filter(|d| d.lost) {
+            let retry = d.retries < DUMP_RETRIES;
+            self.dump_ended(DumpEnded { retry }, bus);
+        }
         if self.rounds.current.is_none() && self.rounds.resync_wanted {
             self.rounds.resync_wanted = false;
             self.resync();

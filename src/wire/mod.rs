@@ -149,6 +149,43 @@ pub(crate) fn check_len(what: &'static str, bytes: &[u8], need: usize) -> Result
     }
 }
 
+/// The header of the first message of a datagram, read without its payload:
+/// all that is left of a datagram the receive buffer truncated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Header {
+    /// `nlmsg_len`, as claimed (more than the bytes at hand when truncated).
+    pub len: u32,
+    /// `nlmsg_type`.
+    pub kind: u16,
+    /// `nlmsg_flags`.
+    pub flags: u16,
+    /// `nlmsg_seq`.
+    pub seq: u32,
+    /// `nlmsg_pid`.
+    pub portid: u32,
+}
+
+impl Header {
+    /// The first 16 bytes of `bytes` as a header; `None` when fewer are there.
+    /// Unlike [`NlMsg::new_checked`], the length it claims is not checked.
+    ///
+    /// ```
+    /// let bytes = [200u8, 0, 0, 0, 16, 0, 2, 0, 7, 0, 0, 0, 9, 0, 0, 0];
+    /// let h = nlwatch::wire::Header::peek(&bytes).unwrap();
+    /// assert_eq!((h.len, h.kind, h.seq, h.portid), (200, 16, 7, 9));
+    /// ```
+    pub fn peek(bytes: &[u8]) -> Option<Header> {
+        check_len("nlmsghdr", bytes, field::HEADER_LEN).ok()?;
+        Some(Header {
+            len: ne_u32(bytes, field::LEN.start),
+            kind: ne_u16(bytes, field::TYPE.start),
+            flags: ne_u16(bytes, field::FLAGS.start),
+            seq: ne_u32(bytes, field::SEQ.start),
+            portid: ne_u32(bytes, field::PID.start),
+        })
+    }
+}
+
 /// One netlink message: its header fields and its payload, bounded by `nlmsg_len`.
 #[derive(Clone, Copy)]
 pub struct NlMsg<'a> {
