@@ -5,9 +5,12 @@
 //! namespace already watched under another name (same nsfs device and inode), and
 //! otherwise creates its socket on a short-lived thread inside it (`netns`),
 //! starts its initial dump (`sync`) and hands the socket to the least loaded
-//! reader. Removing a namespace closes its socket at once: a netlink socket holds
-//! a reference on its namespace, and keeping it would keep a deleted namespace
-//! alive.
+//! reader. Removing a namespace hands it back to its reader, which reads what
+//! the kernel had queued on its socket (the last changes before the removal),
+//! publishes it, and closes the socket within that pass: a netlink socket holds a
+//! reference on its namespace, and keeping it would keep a deleted namespace
+//! alive. At shutdown the thread that stops the readers does the same for every
+//! namespace once they are joined.
 //!
 //! Readers and discovery see the monitor only through the narrow traits they
 //! define (`ReaderHost`, `Namespaces`), which [`Core`] implements.
@@ -462,12 +465,8 @@ impl Core {
         watched.names.remove(at);
         if watched.names.is_empty() {
             let watched = registry.by_token.remove(&token).expect("just found");
-            self.readers[watched.reader].remove(token);
-            drop(registry);
-            self.bus.publish(Item::NamespaceGone {
-                netns: watched.ns.tag.clone(),
-                reason,
-            });
+            // Its reader reads what the socket holds, closes it and announces it.
+            self.readers[watched.reader].retire(token, reason);
         }
         Ok(())
     }
@@ -579,8 +578,11 @@ impl Monitor {
         self.shared.add(netns)
     }
 
-    /// Stops watching under `handle`'s name. When it was the namespace's last name,
-    /// its socket is closed at once and subscribers receive [`Item::NamespaceGone`].
+    /// Stops watching under `handle`'s name. When it was the namespace's last
+    /// name, its reader reads what the kernel had already queued on its socket
+    /// (changes made before the removal), publishes it, closes the socket and
+    /// then publishes [`Item::NamespaceGone`]: within one pass of the reader, so
+    /// the socket does not keep a deleted namespace alive.
     pub fn remove_namespace(&self, handle: &NamespaceHandle) -> Result<(), Error> {
         self.shared
             .remove_name(handle.token, &handle.name, GoneReason::Removed)
@@ -702,21 +704,27 @@ impl Monitor {
             // A panic in a reader is a bug; it has already been printed.
             let _ = handle.join();
         }
-        let mut tokens: Vec<u64> = self
-            .shared
+        // The readers have stopped: this thread reads what each socket still
+        // holds, closes it and announces the namespace gone; first those whose
+        // removal was asked for, then the rest, in the order they were added
+        // (the same run prints the same lines).
+        let core = &*self.shared;
+        let mut batch = reader::recv_batch(core);
+        for r in &core.readers {
+            r.retire_asked(&core.bus, &mut batch);
+        }
+        let mut left: Vec<(u64, usize)> = core
             .registry
             .lock()
             .by_token
-            .keys()
-            .copied()
+            .drain()
+            .map(|(token, w)| (token, w.reader))
             .collect();
-        // In the order they were added, not the map's: the same run prints the
-        // same lines.
-        tokens.sort_unstable();
-        for token in tokens {
-            self.shared.forget(token, GoneReason::Shutdown);
+        left.sort_unstable();
+        for (token, r) in left {
+            core.readers[r].retire_now(token, GoneReason::Shutdown, &core.bus, &mut batch);
         }
-        self.shared.bus.close();
+        core.bus.close();
     }
 }
 

@@ -23,7 +23,7 @@ use super::infer;
 use super::namespace::{Counters, Entry};
 use super::socket::{Received, RecvBatch};
 use super::sync::{self, DumpEnded};
-use crate::bus::Bus;
+use crate::bus::{Bus, GoneReason, Item};
 use crate::wire::{Messages, NlMsg};
 use nix::sys::epoll::{Epoll, EpollCreateFlags, EpollEvent, EpollFlags, EpollTimeout};
 use nix::sys::eventfd::{EfdFlags, EventFd};
@@ -67,6 +67,8 @@ pub(crate) struct Reader {
     pub(crate) entries: Mutex<HashMap<u64, Entry>>,
     /// Number of namespaces assigned, for placing new ones on the least loaded.
     pub(crate) load: AtomicUsize,
+    /// Namespaces to stop watching once what their socket holds is read.
+    retiring: Mutex<Vec<(u64, GoneReason)>>,
 }
 
 impl Reader {
@@ -82,6 +84,7 @@ impl Reader {
             wake,
             entries: Mutex::new(HashMap::new()),
             load: AtomicUsize::new(0),
+            retiring: Mutex::new(Vec::new()),
         })
     }
 
@@ -97,14 +100,56 @@ impl Reader {
         Ok(())
     }
 
-    /// Stops watching `token` and closes its socket, at once.
+    /// Stops watching `token` and closes its socket, at once, unread (its
+    /// socket failed: nothing more can be read from it).
     pub(crate) fn remove(&self, token: u64) {
-        let Some(entry) = self.entries.lock().remove(&token) else {
-            return;
-        };
-        // Closing the socket also takes it out of the epoll set.
+        drop(self.take(token));
+    }
+
+    /// Takes `token`'s entry out of the epoll set and this reader's care.
+    fn take(&self, token: u64) -> Option<Entry> {
+        let entry = self.entries.lock().remove(&token)?;
         let _ = self.epoll.delete(entry.socket.as_fd());
         self.load.fetch_sub(1, Ordering::Relaxed);
+        Some(entry)
+    }
+
+    /// Asks this reader to stop watching `token`: it reads and publishes what
+    /// the socket holds, closes it, then publishes `NamespaceGone` with `reason`.
+    /// Done by the reader so that nothing races its reading of the socket.
+    pub(crate) fn retire(&self, token: u64, reason: GoneReason) {
+        self.retiring.lock().push((token, reason));
+        self.wake();
+    }
+
+    /// Carries out the retirements asked for, in order (see [`Reader::retire`]).
+    /// Run by the reader, or once it has stopped by the thread that stopped it.
+    pub(crate) fn retire_asked(&self, bus: &Bus, batch: &mut RecvBatch) {
+        let asked = std::mem::take(&mut *self.retiring.lock());
+        for (token, reason) in asked {
+            self.retire_now(token, reason, bus, batch);
+        }
+    }
+
+    /// Reads and publishes what `token`'s socket holds (the kernel queued it
+    /// before the namespace went), closes the socket and announces the
+    /// namespace gone. Nothing when it is not watched here any more (its socket
+    /// failed meanwhile, which was announced then).
+    pub(crate) fn retire_now(
+        &self,
+        token: u64,
+        reason: GoneReason,
+        bus: &Bus,
+        batch: &mut RecvBatch,
+    ) {
+        let Some(mut entry) = self.take(token) else {
+            return;
+        };
+        while let Ok(Drained { more: true, .. }) = drain(&mut entry, bus, batch) {}
+        let netns = entry.ns.tag.clone();
+        // Closes the socket: a netlink socket holds its namespace alive.
+        drop(entry);
+        bus.publish(Item::NamespaceGone { netns, reason });
     }
 
     pub(crate) fn wake(&self) {
@@ -123,6 +168,12 @@ struct Drained {
     more: bool,
 }
 
+/// Receive buffers for one reader (or for the thread that retires what a
+/// stopped reader left).
+pub(crate) fn recv_batch(host: &dyn ReaderHost) -> RecvBatch {
+    RecvBatch::with_size(RECV_SLOTS, host.recv_buffer())
+}
+
 /// The body of a reader thread.
 ///
 /// Waits in `epoll_wait` while nothing is readable. After a look that found
@@ -135,7 +186,7 @@ pub(crate) fn run(reader: &Reader, host: &dyn ReaderHost) {
     let bus = host.bus();
     let mut events = [EpollEvent::empty(); 64];
     // Receive buffers, shared by this reader's sockets (one is read at a time).
-    let mut batch = RecvBatch::with_size(RECV_SLOTS, host.recv_buffer());
+    let mut batch = recv_batch(host);
     let mut failed: Vec<(u64, i32)> = Vec::new();
     // What the last look found: `more` (a socket had more than a look takes)
     // makes the next look come at once.
@@ -195,6 +246,7 @@ pub(crate) fn run(reader: &Reader, host: &dyn ReaderHost) {
         for (token, errno) in failed.drain(..) {
             host.socket_failed(token, errno);
         }
+        reader.retire_asked(bus, &mut batch);
     }
 }
 
