@@ -731,3 +731,60 @@ sandboxed_test! {
         assert_eq!(pictured, kernel, "{}", diff(&pictured, &kernel));
     }
 }
+
+sandboxed_test! {
+    /// The initial-dump contract holds when changes happen during the dump: the
+    /// existing objects (marked dump), then `SyncDone`, then the changes; no live
+    /// event before `SyncDone`. The reader is held mid-dump by a full
+    /// `Overflow::Block` subscriber while a link is added and another deleted;
+    /// their notifications wait on the socket between the dump's parts.
+    fn no_live_event_comes_before_sync_done() {
+        use nlwatch::{Action, Filter, ObjectKind, Overflow};
+        quiet_ipv6();
+        ip("link add d0 type veth peer name d1");
+        ip("link add gone0 type veth peer name gone1");
+        let batch: String = (0..12_000)
+            .map(|i| format!("addr add 10.{}.{}.{}/32 dev d0\n", 100 + i / 65536, i / 256 % 256, i % 256))
+            .collect();
+        std::fs::write("/run/contract.batch", batch).unwrap();
+        ip("-batch /run/contract.batch");
+
+        let monitor = Monitor::builder()
+            .objects([ObjectKind::Link, ObjectKind::Address])
+            .list_existing(true)
+            .build()
+            .unwrap();
+        let held = monitor.subscribe_with_queue(Filter::new(), 64, Overflow::Block);
+        monitor.add_namespace(Netns::Current).unwrap();
+        let t = std::time::Instant::now();
+        while held.len() < 64 {
+            assert!(t.elapsed() < HANG_GUARD, "the reader never filled the queue");
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        ip("link add late0 type veth peer name late1");
+        ip("link del gone0");
+        let before = items_until(&held, |i| matches!(i, Item::SyncDone { .. }));
+        let live: Vec<&Item> = before
+            .iter()
+            .filter(|i| matches!(i, Item::Event(e) if e.origin != Origin::Dump))
+            .collect();
+        assert!(live.is_empty(), "changes before SyncDone: {live:#?}");
+        // The changes follow, in order, numbered after the dump's events.
+        let is_link = |i: &Item, name: &str, action: Action| {
+            matches!(i, Item::Event(e) if e.action == action
+                && matches!(&e.object, Object::Link(l) if l.ifname.as_deref() == Some(name)))
+        };
+        let after = items_until(&held, |i| is_link(i, "gone0", Action::Del));
+        assert!(after.iter().any(|i| is_link(i, "late0", Action::New)), "{after:#?}");
+        let last_dump_seq = before.iter().filter_map(|i| match i {
+            Item::Event(e) => Some(e.seq),
+            _ => None,
+        }).max().unwrap();
+        let seqs: Vec<u64> = after.iter().filter_map(|i| match i {
+            Item::Event(e) => Some(e.seq),
+            _ => None,
+        }).collect();
+        assert!(seqs.windows(2).all(|w| w[1] == w[0] + 1), "{seqs:?}");
+        assert_eq!(seqs[0], last_dump_seq + 1);
+    }
+}

@@ -4,6 +4,11 @@
 //! published ([`Out`]), which keeps the sequence, the view's names and the
 //! counters right.
 //!
+//! Until the initial dump is complete (`SyncDone`), every event but the dump's
+//! own is held back, in order, and published right after `SyncDone`: a subscriber
+//! sees the namespace's existing objects, then `SyncDone`, then the changes,
+//! whatever happened during the dump (the view is kept up to date meanwhile).
+//!
 //! This module never reads a socket and never decides what an event means.
 
 use super::socket::RtSocket;
@@ -65,6 +70,8 @@ pub(crate) struct Entry {
     pub(crate) seq: u64,
     pub(crate) state: NsState,
     pub(crate) rounds: DumpRounds,
+    /// Events held back until `SyncDone` (numbered when they are published).
+    pub(crate) held: Vec<Event>,
 }
 
 impl Entry {
@@ -76,6 +83,7 @@ impl Entry {
             seq: 0,
             state: NsState::default(),
             rounds: DumpRounds::default(),
+            held: Vec::new(),
         }
     }
 
@@ -98,8 +106,10 @@ impl Entry {
             seq,
             state,
             rounds,
+            held,
             ..
         } = self;
+        let hold = !rounds.synced();
         let out = Out {
             ns,
             policy,
@@ -107,8 +117,23 @@ impl Entry {
             state,
             now,
             bus,
+            held: hold.then_some(held),
         };
         (out, rounds)
+    }
+
+    /// The initial picture is complete: publishes `SyncDone`, then the events
+    /// held back meanwhile, in order.
+    pub(crate) fn sync_done(&mut self, bus: &Bus) {
+        bus.publish(Item::SyncDone {
+            netns: self.ns.tag.clone(),
+        });
+        for mut event in std::mem::take(&mut self.held) {
+            self.seq += 1;
+            event.seq = self.seq;
+            Counters::count(&self.ns.counters.events);
+            bus.publish(Item::Event(Arc::new(event)));
+        }
     }
 }
 
@@ -120,26 +145,38 @@ pub(crate) struct Out<'a> {
     pub(crate) state: &'a mut NsState,
     pub(crate) now: SystemTime,
     pub(crate) bus: &'a Bus,
+    /// Where events other than the dump's wait while the initial dump runs.
+    held: Option<&'a mut Vec<Event>>,
 }
 
 impl Out<'_> {
     /// Publishes one event, named after its interface as the view knows it now.
+    /// (Held back while the initial dump runs, unless it is part of the dump.)
     pub(crate) fn publish(&mut self, action: Action, origin: Origin, object: Object) {
         let ifname = match &object {
             Object::Link(l) => l.ifname.clone(),
             other => other.ifindex().and_then(|i| self.state.name(i)),
         };
-        *self.seq += 1;
-        Counters::count(&self.ns.counters.events);
-        self.bus.publish(Item::Event(Arc::new(Event {
+        let mut event = Event {
             netns: self.ns.tag.clone(),
-            seq: *self.seq,
+            seq: 0,
             timestamp: self.now,
             action,
             origin,
             ifname,
             object,
-        })));
+        };
+        // Only the dump's own events belong before `SyncDone`; every change
+        // (live, synthesized, or a deletion the first dump of a kind found)
+        // follows it, in order.
+        if let Some(held) = self.held.as_mut().filter(|_| origin != Origin::Dump) {
+            held.push(event);
+            return;
+        }
+        *self.seq += 1;
+        event.seq = *self.seq;
+        Counters::count(&self.ns.counters.events);
+        self.bus.publish(Item::Event(Arc::new(event)));
     }
 
     /// Publishes a control item about this namespace.

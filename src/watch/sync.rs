@@ -326,12 +326,18 @@ impl Entry {
             let _ = self.next_dump(0);
             return;
         }
-        // The round is over.
+        // The round is over. The first one that completes is the initial
+        // picture, even when it is a resync (the initial round could not be sent).
         let netns = self.ns.tag.clone();
         match self.rounds.purpose.take() {
             Some(Purpose::Initial) => {
                 self.rounds.synced = true;
-                bus.publish(Item::SyncDone { netns });
+                self.sync_done(bus);
+            }
+            Some(Purpose::Resync) if !self.rounds.synced => {
+                self.rounds.synced = true;
+                bus.publish(Item::ResyncDone { netns });
+                self.sync_done(bus);
             }
             Some(Purpose::Resync) => bus.publish(Item::ResyncDone { netns }),
             None => {}
