@@ -550,3 +550,62 @@ sandboxed_test! {
         }
     }
 }
+
+sandboxed_test! {
+    /// Discovery loses nothing and hides nothing: a namespace file it cannot
+    /// watch is reported with its path and errno (a socket file: `ENXIO`), a FIFO
+    /// does not block it, and when its inotify queue overflows (the discovery
+    /// thread held by a full `Overflow::Block` subscriber while 20,000 files come
+    /// and go) it lists the directory again: a namespace added and one deleted
+    /// meanwhile are found.
+    fn discovery_reports_failures_and_recovers_from_an_inotify_overflow() {
+        ip("netns add keep");
+        ip("netns add doomed");
+        let monitor = Monitor::builder().build().unwrap();
+        let sub = monitor.subscribe();
+        monitor.watch_dir("/run/netns").unwrap();
+        let added = |name: &'static str| {
+            move |i: &Item| matches!(i, Item::NamespaceAdded { netns } if &*netns.name == name)
+        };
+        items_until(&sub, added("keep"));
+        run("mkfifo", &["/run/netns/fifo"]);
+        let _listener = std::os::unix::net::UnixListener::bind("/run/netns/sock").unwrap();
+        ip("netns add after");
+        let items = items_until(&sub, added("after"));
+        let failed: Vec<&Item> = items
+            .iter()
+            .filter(|i| matches!(i, Item::DiscoveryFailed { .. }))
+            .collect();
+        let want = Item::DiscoveryFailed {
+            path: Arc::from(std::path::Path::new("/run/netns/sock")),
+            errno: Some(nix::libc::ENXIO),
+        };
+        assert!(failed.contains(&&want), "no report of the socket file: {items:#?}");
+        // Hold the discovery thread: it publishes NamespaceAdded, and the only
+        // other subscriber blocks when its one place is taken.
+        let blocker = monitor.subscribe_with_queue(Filter::new(), 1, Overflow::Block);
+        ip("netns add filler");
+        let t = std::time::Instant::now();
+        while blocker.is_empty() {
+            assert!(t.elapsed() < HANG_GUARD, "nothing reached the blocking subscriber");
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        ip("netns add filler2");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        for i in 0..20_000 {
+            let path = format!("/run/netns/junk{i}");
+            std::fs::File::create(&path).unwrap();
+            std::fs::remove_file(&path).unwrap();
+        }
+        ip("netns add late");
+        ip("netns del doomed");
+        drop(blocker);
+        let items = items_until(&sub, |i| {
+            matches!(i, Item::NamespaceGone { netns, .. } if &*netns.name == "doomed")
+        });
+        let late = |i: &Item| matches!(i, Item::NamespaceAdded { netns } if &*netns.name == "late");
+        if !items.iter().any(late) {
+            items_until(&sub, late);
+        }
+    }
+}

@@ -43,7 +43,7 @@ use std::sync::Arc;
 ///   other criteria do not apply to them, so a subscriber that filters on routes in
 ///   namespace `a` still learns that `a` overran or went away.
 /// - [`Item::Lagged`] is made by the bus for one subscriber and always reaches it;
-///   [`Item::SinkStopped`] reaches every subscriber.
+///   [`Item::SinkStopped`] and [`Item::DiscoveryFailed`] reach every subscriber.
 ///
 /// # Examples
 ///
@@ -387,7 +387,7 @@ impl Filter {
             | Item::ResyncDone { netns }
             | Item::NamespaceAdded { netns }
             | Item::NamespaceGone { netns, .. } => self.matches_netns(netns),
-            Item::Lagged { .. } | Item::SinkStopped { .. } => true,
+            Item::Lagged { .. } | Item::SinkStopped { .. } | Item::DiscoveryFailed { .. } => true,
         }
     }
 }

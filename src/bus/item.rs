@@ -52,6 +52,15 @@ pub enum Item {
         /// of a subscriber's bounded queue is allocated when it subscribes.)
         error: Option<Arc<str>>,
     },
+    /// A namespace file that a watched directory holds could not be watched
+    /// (for a reason other than not being a namespace): the other namespaces
+    /// are unaffected.
+    DiscoveryFailed {
+        /// The namespace file.
+        path: Arc<std::path::Path>,
+        /// The OS error, when there was one (`EPERM` from `setns`, say).
+        errno: Option<i32>,
+    },
     /// A namespace is no longer watched; its socket is closed.
     NamespaceGone {
         /// The namespace.

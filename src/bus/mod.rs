@@ -379,7 +379,7 @@ impl Bus {
                     }
                 });
             }
-            Item::Lagged { .. } | Item::SinkStopped { .. } => {
+            Item::Lagged { .. } | Item::SinkStopped { .. } | Item::DiscoveryFailed { .. } => {
                 index.all.iter().for_each(|slot| fanout.to(slot))
             }
         }
@@ -606,6 +606,7 @@ mod tests {
                 Item::SyncDone { netns } => format!("sync:{}", netns.name),
                 Item::ResyncDone { netns } => format!("resync:{}", netns.name),
                 Item::SinkStopped { sink, .. } => format!("stopped:{}", sink.0),
+                Item::DiscoveryFailed { path, .. } => format!("failed:{}", path.display()),
             })
             .collect()
     }

@@ -7,7 +7,11 @@
 //! namespace is retried every 10 ms for up to 5 s. A file that vanishes is removed
 //! by the name it was added by, which closes its socket unless the namespace is
 //! also watched under another name. A directory that does not exist yet is waited
-//! for through an inotify watch on its parent.
+//! for through an inotify watch on its parent. When the kernel's inotify queue
+//! overflows (`IN_Q_OVERFLOW`: events were lost), every watched directory is
+//! listed again and reconciled with what discovery added: new entries are
+//! added, vanished ones removed. An entry that cannot be added for any reason
+//! but "not a namespace (yet)" is reported (`Namespaces::failed`).
 //!
 //! This module never opens sockets itself: what it finds it hands to the
 //! [`Namespaces`] it was started for (the monitor), which adds and removes.
@@ -18,7 +22,7 @@ use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 use nix::sys::eventfd::{EfdFlags, EventFd};
 use nix::sys::inotify::{AddWatchFlags, InitFlags, Inotify, WatchDescriptor};
 use parking_lot::Mutex;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::os::fd::AsFd;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -31,6 +35,8 @@ pub(crate) trait Namespaces {
     fn found(&self, path: &Path, name: String) -> Result<(), Error>;
     /// The namespace added under `name` vanished from its directory.
     fn vanished(&self, name: &str);
+    /// The namespace file at `path` could not be added.
+    fn failed(&self, path: &Path, error: &Error);
 }
 
 const RETRY_EVERY: Duration = Duration::from_millis(10);
@@ -49,6 +55,8 @@ pub(crate) struct Discovery {
     watches: Mutex<HashMap<WatchDescriptor, Watch>>,
     /// Entries waiting to become namespaces: path -> give-up time.
     pending: Mutex<BTreeMap<PathBuf, Instant>>,
+    /// The entries added, by path: what a rescan reconciles with.
+    added: Mutex<BTreeMap<PathBuf, String>>,
 }
 
 /// The name a discovered namespace is tagged with: the file name under
@@ -80,6 +88,7 @@ impl Discovery {
                 .map_err(|e| Error::io("create an eventfd", "", e.into()))?,
             watches: Mutex::new(HashMap::new()),
             pending: Mutex::new(BTreeMap::new()),
+            added: Mutex::new(BTreeMap::new()),
         })
     }
 
@@ -162,7 +171,12 @@ impl Discovery {
         let Ok(events) = self.inotify.read_events() else {
             return;
         };
+        let mut overflowed = false;
         for ev in events {
+            if ev.mask.contains(AddWatchFlags::IN_Q_OVERFLOW) {
+                overflowed = true;
+                continue;
+            }
             let watch = {
                 let watches = self.watches.lock();
                 match watches.get(&ev.wd) {
@@ -200,7 +214,47 @@ impl Discovery {
                 .intersects(AddWatchFlags::IN_DELETE | AddWatchFlags::IN_MOVED_FROM)
             {
                 self.pending.lock().remove(&path);
+                self.added.lock().remove(&path);
                 shared.vanished(&name_for(&path));
+            }
+        }
+        if overflowed {
+            self.rescan(shared);
+        }
+    }
+
+    /// Events were lost: lists every watched directory again, adds what is new
+    /// and removes what discovery added and is gone.
+    fn rescan(&self, shared: &dyn Namespaces) {
+        let dirs: Vec<PathBuf> = self
+            .watches
+            .lock()
+            .values()
+            .filter_map(|w| match w {
+                Watch::Dir(d) => Some(d.clone()),
+                Watch::Parent(..) => None,
+            })
+            .collect();
+        for dir in dirs {
+            let present: BTreeSet<PathBuf> = match std::fs::read_dir(&dir) {
+                Ok(entries) => entries.flatten().map(|e| e.path()).collect(),
+                Err(_) => BTreeSet::new(),
+            };
+            let gone: Vec<(PathBuf, String)> = self
+                .added
+                .lock()
+                .iter()
+                .filter(|(p, _)| p.parent() == Some(dir.as_path()) && !present.contains(*p))
+                .map(|(p, n)| (p.clone(), n.clone()))
+                .collect();
+            for (path, name) in gone {
+                self.added.lock().remove(&path);
+                shared.vanished(&name);
+            }
+            let added = self.added.lock();
+            let mut pending = self.pending.lock();
+            for path in present.into_iter().filter(|p| !added.contains_key(p)) {
+                pending.entry(path).or_insert(Instant::now() + RETRY_FOR);
             }
         }
     }
@@ -211,13 +265,20 @@ impl Discovery {
             .collect();
         let now = Instant::now();
         for (path, give_up) in due {
-            match shared.found(&path, name_for(&path)) {
-                Ok(_) | Err(Error::NoSuchNamespace { .. }) => {}
+            let name = name_for(&path);
+            match shared.found(&path, name.clone()) {
+                Ok(()) => {
+                    self.added.lock().insert(path, name);
+                }
+                // Gone again before it could be added: nothing to report.
+                Err(Error::NoSuchNamespace { .. }) => {}
                 // Not bind-mounted yet (or never will be): retry until give_up.
                 Err(Error::NotANamespace { .. }) if now < give_up => {
                     self.pending.lock().insert(path, give_up);
                 }
-                Err(_) => {}
+                // A plain file in the directory: not ours to report.
+                Err(Error::NotANamespace { .. }) => {}
+                Err(e) => shared.failed(&path, &e),
             }
         }
     }

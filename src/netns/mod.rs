@@ -20,9 +20,9 @@ use crate::error::Error;
 use nix::libc;
 use nix::sys::stat::fstat;
 use nix::sys::statfs::fstatfs;
-use std::fs::File;
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 /// The directory `ip netns` keeps its named namespaces in.
@@ -93,7 +93,12 @@ pub(crate) fn open(netns: Netns) -> Result<NsFile, Error> {
         (Netns::Fd(fd), _) => fd
             .try_clone()
             .map_err(|e| Error::io("duplicate the namespace descriptor", &name, e))?,
-        (_, Some(path)) => File::open(&path)
+        // Non-blocking: a FIFO in a watched directory would otherwise block the
+        // open until some writer came (it is then "not a namespace").
+        (_, Some(path)) => std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(&path)
             .map_err(|e| match e.kind() {
                 io::ErrorKind::NotFound => Error::NoSuchNamespace {
                     netns: name.clone(),

@@ -369,6 +369,13 @@ impl Namespaces for Core {
     fn vanished(&self, name: &str) {
         let _ = self.remove_by_name(name, GoneReason::Vanished);
     }
+
+    fn failed(&self, path: &Path, error: &Error) {
+        self.bus.publish(Item::DiscoveryFailed {
+            path: Arc::from(path),
+            errno: error.errno(),
+        });
+    }
 }
 
 impl Core {
@@ -422,17 +429,24 @@ impl Core {
             .min_by_key(|&i| self.readers[i].load.load(Ordering::Relaxed))
             .unwrap_or(0);
         let mut entry = Entry::new(socket, ns.clone(), self.policy.clone());
-        // Announce before the reader can publish the namespace's first event.
-        self.bus
-            .publish(Item::NamespaceAdded { netns: tag.clone() });
         // The groups are joined: dump now, before the reader sees the socket, so
         // the answers are recognised as the dump's and no change falls in between.
         entry
             .start()
             .map_err(|e| Error::io("request the initial dump", &name, e))?;
-        self.readers[reader]
-            .insert(token, entry)
-            .map_err(|e| Error::io("register the socket with epoll", &name, e))?;
+        // Announced once nothing but the reader's registration can fail, and
+        // before the reader can publish the namespace's first event; a failed
+        // registration is announced as its departure, so no arrival is left
+        // without one.
+        self.bus
+            .publish(Item::NamespaceAdded { netns: tag.clone() });
+        if let Err(e) = self.readers[reader].insert(token, entry) {
+            self.bus.publish(Item::NamespaceGone {
+                netns: tag,
+                reason: GoneReason::SocketError(e.raw_os_error().unwrap_or(0)),
+            });
+            return Err(Error::io("register the socket with epoll", &name, e));
+        }
         registry.by_token.insert(
             token,
             Registered {

@@ -206,6 +206,21 @@ fn print(out: &mut Vec<u8>, item: &Item, args: &Args, names: &mut NameCache) -> 
                 &format!("del ({reason})"),
             )?
         }
+        Item::DiscoveryFailed { path, errno } => {
+            let path = path.display().to_string();
+            let error = match errno {
+                Some(errno) => io::Error::from_raw_os_error(*errno).to_string(),
+                None => "cannot be watched".to_string(),
+            };
+            control(
+                out,
+                args,
+                ("netns", Some("error")),
+                None,
+                &[Extra::Str("path", &path), Extra::Str("error", &error)],
+                &format!("error {path}: {error}"),
+            )?
+        }
         // Control items this version does not print.
         _ => {}
     }
