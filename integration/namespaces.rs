@@ -609,3 +609,44 @@ sandboxed_test! {
         }
     }
 }
+
+sandboxed_test! {
+    /// No monitor method hangs because a subscriber is full: a consumer with an
+    /// `Overflow::Block` queue that is full (the reader waits on it) calls the
+    /// monitor from its receive loop: `snapshot`, `snapshots`, `namespaces`,
+    /// `add_namespace` and `remove_namespace` all return. (The reader used to
+    /// hold its namespaces' lock while it waited, and `add_namespace` published
+    /// on the caller's thread.)
+    fn a_full_block_subscriber_does_not_hang_the_monitor_s_methods() {
+        ip("netns add other");
+        let monitor = Arc::new(Monitor::builder().build().unwrap());
+        let full = monitor.subscribe_with_queue(Filter::new(), 2, Overflow::Block);
+        let here = monitor.add_namespace(Netns::Current).unwrap();
+        for i in 0..5 {
+            ip(&format!("link add blk{i} type veth peer name blq{i}"));
+        }
+        let t = std::time::Instant::now();
+        while full.len() < 2 {
+            assert!(t.elapsed() < HANG_GUARD, "the queue never filled");
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        // The reader is now waiting for room. Call the monitor as the consumer
+        // would, from another thread so that a hang fails the test.
+        let (done_tx, done_rx) = std::sync::mpsc::channel();
+        let m = monitor.clone();
+        let tag = here.tag().clone();
+        std::thread::spawn(move || {
+            let snap = m.snapshot(&tag).map(|s| s.links.len());
+            let all = m.snapshots(&Filter::new()).len();
+            let count = m.namespaces().len();
+            let other = m.add_namespace(Netns::Named("other".into())).unwrap();
+            m.remove_namespace(&other).unwrap();
+            let _ = done_tx.send((snap.is_some(), all, count));
+        });
+        let got = done_rx.recv_timeout(HANG_GUARD).expect("a monitor method hung");
+        assert_eq!(got, (true, 1, 1));
+        // Reading again lets everything through, in order.
+        let items = items_until(&full, |i| link_event(i, "", "blq4", Action::New));
+        assert!(items.iter().any(|i| link_event(i, "", "blk0", Action::New)));
+    }
+}

@@ -65,7 +65,11 @@ pub enum Overflow {
     /// while the reader stalls the kernel keeps queueing on its sockets until they
     /// overrun (`ENOBUFS`, reported as [`Item::Overrun`]). Use it only for a
     /// consumer that is known to keep up, or when losing nothing matters more than
-    /// everyone else's latency. The wait gives up, and later publishes no longer
+    /// everyone else's latency. No method of the [`Monitor`](crate::Monitor)
+    /// waits for such a subscriber (the readers publish what they read only
+    /// once they have let go of their namespaces, and announcements are made by
+    /// the readers), so a consumer may call the monitor from its receive loop.
+    /// The wait gives up, and later publishes no longer
     /// wait, once the monitor starts shutting down or [`Bus::close`] is called; an
     /// item given up on is counted in [`Subscription::dropped`].
     Block,

@@ -434,19 +434,12 @@ impl Core {
         entry
             .start()
             .map_err(|e| Error::io("request the initial dump", &name, e))?;
-        // Announced once nothing but the reader's registration can fail, and
-        // before the reader can publish the namespace's first event; a failed
-        // registration is announced as its departure, so no arrival is left
-        // without one.
-        self.bus
-            .publish(Item::NamespaceAdded { netns: tag.clone() });
-        if let Err(e) = self.readers[reader].insert(token, entry) {
-            self.bus.publish(Item::NamespaceGone {
-                netns: tag,
-                reason: GoneReason::SocketError(e.raw_os_error().unwrap_or(0)),
-            });
-            return Err(Error::io("register the socket with epoll", &name, e));
-        }
+        // The reader announces it (`NamespaceAdded`) before anything of it, on
+        // its own thread: this call never waits for a subscriber, and a failed
+        // registration announces nothing.
+        self.readers[reader]
+            .insert(token, entry)
+            .map_err(|e| Error::io("register the socket with epoll", &name, e))?;
         registry.by_token.insert(
             token,
             Registered {
@@ -579,7 +572,8 @@ impl Monitor {
     /// the socket is created on a short-lived thread that enters the namespace.
     /// A namespace already watched (under any name) is not opened twice: the new
     /// name is added to it and its handle returned. Subscribers receive
-    /// [`Item::NamespaceAdded`] and then every change from that point.
+    /// [`Item::NamespaceAdded`] (published by the namespace's reader, so this
+    /// call never waits for a subscriber) and then every change from that point.
     ///
     /// Errors name the namespace: [`Error::NoSuchNamespace`],
     /// [`Error::NotANamespace`], or [`Error::Io`] with the errno (e.g. `EPERM`

@@ -16,9 +16,41 @@ use super::state::{Key, NsState, Snapshot};
 use super::sync::DumpRounds;
 use crate::bus::{Bus, Item};
 use crate::object::{Action, Event, NetnsTag, Object, ObjectKind, Origin};
+use std::cell::RefCell;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::SystemTime;
+
+/// What a reader publishes while it holds its namespaces' entries, published
+/// once it has let go of them: a subscriber that blocks the reader
+/// (`Overflow::Block`) then never holds an entry's lock, so `Monitor::snapshot`
+/// and the other calls that read entries cannot hang behind it. Kept in order,
+/// and reused (its capacity stays).
+#[derive(Debug, Default)]
+pub(crate) struct Outbox {
+    items: RefCell<Vec<Item>>,
+}
+
+impl Outbox {
+    /// Queues `item` for publishing.
+    pub(crate) fn publish(&self, item: Item) {
+        self.items.borrow_mut().push(item);
+    }
+
+    /// How many items are queued.
+    pub(crate) fn len(&self) -> usize {
+        self.items.borrow().len()
+    }
+
+    /// Publishes what was queued, in order.
+    pub(crate) fn flush(&self, bus: &Bus) {
+        let mut items = std::mem::take(&mut *self.items.borrow_mut());
+        for item in items.drain(..) {
+            bus.publish(item);
+        }
+        *self.items.borrow_mut() = items;
+    }
+}
 
 /// Counters of one namespace, shared between its reader and `Monitor::namespaces`.
 #[derive(Debug, Default)]
@@ -97,7 +129,7 @@ impl Entry {
     /// the dump rounds beside it (the two are changed together).
     pub(crate) fn out<'a>(
         &'a mut self,
-        bus: &'a Bus,
+        outbox: &'a Outbox,
         now: SystemTime,
     ) -> (Out<'a>, &'a mut DumpRounds) {
         let Entry {
@@ -116,7 +148,7 @@ impl Entry {
             seq,
             state,
             now,
-            bus,
+            outbox,
             held: hold.then_some(held),
         };
         (out, rounds)
@@ -124,15 +156,15 @@ impl Entry {
 
     /// The initial picture is complete: publishes `SyncDone`, then the events
     /// held back meanwhile, in order.
-    pub(crate) fn sync_done(&mut self, bus: &Bus) {
-        bus.publish(Item::SyncDone {
+    pub(crate) fn sync_done(&mut self, outbox: &Outbox) {
+        outbox.publish(Item::SyncDone {
             netns: self.ns.tag.clone(),
         });
         for mut event in std::mem::take(&mut self.held) {
             self.seq += 1;
             event.seq = self.seq;
             Counters::count(&self.ns.counters.events);
-            bus.publish(Item::Event(Arc::new(event)));
+            outbox.publish(Item::Event(Arc::new(event)));
         }
     }
 }
@@ -144,7 +176,7 @@ pub(crate) struct Out<'a> {
     pub(crate) seq: &'a mut u64,
     pub(crate) state: &'a mut NsState,
     pub(crate) now: SystemTime,
-    pub(crate) bus: &'a Bus,
+    pub(crate) outbox: &'a Outbox,
     /// Where events other than the dump's wait while the initial dump runs.
     held: Option<&'a mut Vec<Event>>,
 }
@@ -176,12 +208,12 @@ impl Out<'_> {
         *self.seq += 1;
         event.seq = *self.seq;
         Counters::count(&self.ns.counters.events);
-        self.bus.publish(Item::Event(Arc::new(event)));
+        self.outbox.publish(Item::Event(Arc::new(event)));
     }
 
     /// Publishes a control item about this namespace.
     pub(crate) fn control(&self, item: impl FnOnce(NetnsTag) -> Item) {
-        self.bus.publish(item(self.ns.tag.clone()));
+        self.outbox.publish(item(self.ns.tag.clone()));
     }
 
     /// Removes `keys` from the view, announcing each as a `del` of `origin` when

@@ -20,10 +20,11 @@
 //! It sees the monitor only through [`ReaderHost`].
 
 use super::infer;
-use super::namespace::{Counters, Entry};
+use super::namespace::{Counters, Entry, Outbox};
 use super::socket::{Received, RecvBatch};
 use super::sync::{self, DumpEnded};
 use crate::bus::{Bus, GoneReason, Item};
+use crate::object::NetnsTag;
 use crate::wire::{Messages, NlMsg};
 use nix::sys::epoll::{Epoll, EpollCreateFlags, EpollEvent, EpollFlags, EpollTimeout};
 use nix::sys::eventfd::{EfdFlags, EventFd};
@@ -43,6 +44,10 @@ const LINGER_LOOKS: u32 = 4;
 const RECV_SLOTS: usize = 16;
 /// Datagrams read from one socket per wake-up before looking at the others.
 const BATCH: usize = 64;
+/// Items read ahead of publishing: past this many, the reader lets go of its
+/// entries and publishes before it reads on (a dump part holds hundreds of
+/// objects; notifications come one per datagram and never reach it).
+const READ_AHEAD: usize = 256;
 const WAKE_TOKEN: u64 = u64::MAX;
 
 /// What a reader needs of the monitor it serves, and no more.
@@ -69,6 +74,8 @@ pub(crate) struct Reader {
     pub(crate) load: AtomicUsize,
     /// Namespaces to stop watching once what their socket holds is read.
     retiring: Mutex<Vec<(u64, GoneReason)>>,
+    /// Namespaces added and not yet announced, in the order they were added.
+    arriving: Mutex<Vec<NetnsTag>>,
 }
 
 impl Reader {
@@ -85,19 +92,38 @@ impl Reader {
             entries: Mutex::new(HashMap::new()),
             load: AtomicUsize::new(0),
             retiring: Mutex::new(Vec::new()),
+            arriving: Mutex::new(Vec::new()),
         })
     }
 
-    /// Starts watching `entry` under `token`.
+    /// Starts watching `entry` under `token`. The reader announces it
+    /// (`NamespaceAdded`) before anything of it, on its own thread: the caller
+    /// never waits for a subscriber.
     pub(crate) fn insert(&self, token: u64, entry: Entry) -> io::Result<()> {
         let mut entries = self.entries.lock();
-        self.epoll.add(
+        // Queued before the socket can be seen ready, so that the reader, which
+        // announces what is queued before it reads, cannot read it first.
+        self.arriving.lock().push(entry.ns.tag.clone());
+        if let Err(e) = self.epoll.add(
             entry.socket.as_fd(),
             EpollEvent::new(EpollFlags::EPOLLIN, token),
-        )?;
+        ) {
+            self.arriving.lock().pop();
+            return Err(e.into());
+        }
         entries.insert(token, entry);
         self.load.fetch_add(1, Ordering::Relaxed);
+        drop(entries);
+        self.wake();
         Ok(())
+    }
+
+    /// Announces the namespaces added since the last call, in order.
+    pub(crate) fn announce_arrivals(&self, bus: &Bus) {
+        let arriving = std::mem::take(&mut *self.arriving.lock());
+        for netns in arriving {
+            bus.publish(Item::NamespaceAdded { netns });
+        }
     }
 
     /// Stops watching `token` and closes its socket, at once, unread (its
@@ -125,6 +151,8 @@ impl Reader {
     /// Carries out the retirements asked for, in order (see [`Reader::retire`]).
     /// Run by the reader, or once it has stopped by the thread that stopped it.
     pub(crate) fn retire_asked(&self, bus: &Bus, batch: &mut RecvBatch) {
+        // A namespace removed right after it was added is announced first.
+        self.announce_arrivals(bus);
         let asked = std::mem::take(&mut *self.retiring.lock());
         for (token, reason) in asked {
             self.retire_now(token, reason, bus, batch);
@@ -145,7 +173,14 @@ impl Reader {
         let Some(mut entry) = self.take(token) else {
             return;
         };
-        while let Ok(Drained { more: true, .. }) = drain(&mut entry, bus, batch) {}
+        let outbox = Outbox::default();
+        loop {
+            let drained = drain(&mut entry, &outbox, batch);
+            outbox.flush(bus);
+            if !matches!(drained, Ok(Drained { more: true, .. })) {
+                break;
+            }
+        }
         let netns = entry.ns.tag.clone();
         // Closes the socket: a netlink socket holds its namespace alive.
         drop(entry);
@@ -185,6 +220,8 @@ pub(crate) fn run(reader: &Reader, host: &dyn ReaderHost) {
     let window = host.batch_window();
     let bus = host.bus();
     let mut events = [EpollEvent::empty(); 64];
+    // What is read under the entries' lock is published once it is let go.
+    let outbox = Outbox::default();
     // Receive buffers, shared by this reader's sockets (one is read at a time).
     let mut batch = recv_batch(host);
     let mut failed: Vec<(u64, i32)> = Vec::new();
@@ -221,6 +258,8 @@ pub(crate) fn run(reader: &Reader, host: &dyn ReaderHost) {
             read: false,
             more: n == events.len(),
         };
+        // Before anything of them is published.
+        reader.announce_arrivals(bus);
         for ev in &events[..n] {
             if ev.data() == WAKE_TOKEN {
                 let _ = reader.wake.read();
@@ -228,7 +267,7 @@ pub(crate) fn run(reader: &Reader, host: &dyn ReaderHost) {
             }
             let mut entries = reader.entries.lock();
             if let Some(entry) = entries.get_mut(&ev.data()) {
-                match drain(entry, bus, &mut batch) {
+                match drain(entry, &outbox, &mut batch) {
                     Ok(d) => {
                         last.read |= d.read;
                         last.more |= d.more;
@@ -236,6 +275,8 @@ pub(crate) fn run(reader: &Reader, host: &dyn ReaderHost) {
                     Err(errno) => failed.push((ev.data(), errno)),
                 }
             }
+            drop(entries);
+            outbox.flush(bus);
         }
         empty_looks = if last.read {
             0
@@ -253,7 +294,7 @@ pub(crate) fn run(reader: &Reader, host: &dyn ReaderHost) {
 /// Reads up to [`BATCH`] datagrams from one socket, [`RECV_SLOTS`] per system
 /// call, and publishes what they carry. `Err(errno)` when the socket failed for
 /// good.
-fn drain(entry: &mut Entry, bus: &Bus, batch: &mut RecvBatch) -> Result<Drained, i32> {
+fn drain(entry: &mut Entry, outbox: &Outbox, batch: &mut RecvBatch) -> Result<Drained, i32> {
     let mut found = Drained::default();
     // One receive time for what one look reads: the datagrams were all waiting,
     // and events sharing a time share its formatting too.
@@ -267,8 +308,14 @@ fn drain(entry: &mut Entry, bus: &Bus, batch: &mut RecvBatch) -> Result<Drained,
                 taken += n;
                 for i in 0..n {
                     if let Some(received) = batch.get(i) {
-                        handle_datagram(entry, bus, received, now);
+                        handle_datagram(entry, outbox, received, now);
                     }
+                }
+                if outbox.len() >= READ_AHEAD {
+                    // Publish before reading on: a subscriber that blocks the
+                    // reader then holds it close to where the kernel is.
+                    found.more = true;
+                    return Ok(found);
                 }
                 if entry.rounds.dumps_asked() != dumps_asked {
                     // A dump was asked for meanwhile (the next kind of a round, a
@@ -279,18 +326,18 @@ fn drain(entry: &mut Entry, bus: &Bus, batch: &mut RecvBatch) -> Result<Drained,
                 if n < batch.capacity() {
                     // The queue held fewer than a batch: it is empty now, or all
                     // but. (If more came meanwhile, epoll reports it.)
-                    entry.quiet(bus);
+                    entry.quiet(outbox);
                     return Ok(found);
                 }
             }
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                entry.quiet(bus);
+                entry.quiet(outbox);
                 return Ok(found);
             }
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(e) if e.raw_os_error() == Some(nix::libc::ENOBUFS) => {
                 Counters::count(&entry.ns.counters.overruns);
-                entry.overrun(bus);
+                entry.overrun(outbox);
             }
             Err(e) => return Err(e.raw_os_error().unwrap_or(0)),
         }
@@ -300,10 +347,10 @@ fn drain(entry: &mut Entry, bus: &Bus, batch: &mut RecvBatch) -> Result<Drained,
 }
 
 /// Handles one received datagram of `entry`'s socket.
-fn handle_datagram(entry: &mut Entry, bus: &Bus, received: Received<'_>, now: SystemTime) {
+fn handle_datagram(entry: &mut Entry, outbox: &Outbox, received: Received<'_>, now: SystemTime) {
     match received {
         Received::Kernel(bytes) => {
-            let (mut out, rounds) = entry.out(bus, now);
+            let (mut out, rounds) = entry.out(outbox, now);
             let mut ended = None;
             for msg in Messages::new(bytes) {
                 let Ok(msg) = msg else {
@@ -316,7 +363,7 @@ fn handle_datagram(entry: &mut Entry, bus: &Bus, received: Received<'_>, now: Sy
                 }
             }
             if let Some(ended) = ended {
-                entry.dump_ended(ended, bus);
+                entry.dump_ended(ended, outbox);
             }
         }
         Received::Foreign { .. } => Counters::count(&entry.ns.counters.foreign_dropped),
@@ -330,7 +377,7 @@ fn handle_datagram(entry: &mut Entry, bus: &Bus, received: Received<'_>, now: Sy
                 // false deletions of what the lost part held.
                 entry.rounds.part_lost();
             } else {
-                entry.overrun(bus);
+                entry.overrun(outbox);
             }
         }
     }

@@ -16,9 +16,9 @@
 //! This module never reads the socket (the reader hands it messages) and never
 //! infers what the kernel deleted silently (that is `infer`).
 
-use super::namespace::{Counters, Entry, Out};
+use super::namespace::{Counters, Entry, Out, Outbox};
 use super::state::{Applied, Key};
-use crate::bus::{Bus, Item};
+use crate::bus::Item;
 use crate::object::{Action, Object, ObjectKind, Origin};
 use crate::wire::consts::{NLMSG_DONE, NLMSG_ERROR};
 use crate::wire::{Message, NlMsg};
@@ -288,10 +288,10 @@ impl Entry {
     /// is read, so an empty socket means its end was in what was lost) and is
     /// redone; a round of dumps that could not be started earlier is tried
     /// again now.
-    pub(crate) fn quiet(&mut self, bus: &Bus) {
+    pub(crate) fn quiet(&mut self, outbox: &Outbox) {
         if let Some(d) = self.rounds.current.as_ref().filter(|d| d.lost) {
             let retry = d.retries < DUMP_RETRIES;
-            self.dump_ended(DumpEnded { retry }, bus);
+            self.dump_ended(DumpEnded { retry }, outbox);
         }
         if self.rounds.current.is_none() && self.rounds.resync_wanted {
             self.rounds.resync_wanted = false;
@@ -301,8 +301,8 @@ impl Entry {
 
     /// Notifications were lost: say so, and re-dump everything once the dump in
     /// progress (if any) has ended.
-    pub(crate) fn overrun(&mut self, bus: &Bus) {
-        bus.publish(Item::Overrun {
+    pub(crate) fn overrun(&mut self, outbox: &Outbox) {
+        outbox.publish(Item::Overrun {
             netns: self.ns.tag.clone(),
         });
         if self.rounds.current.is_some() {
@@ -315,7 +315,7 @@ impl Entry {
     /// Moves the rounds on after a dump ended: redo it, ask for the next kind, or
     /// end the round (announcing it) and start a resync that was asked for
     /// meanwhile.
-    pub(crate) fn dump_ended(&mut self, ended: DumpEnded, bus: &Bus) {
+    pub(crate) fn dump_ended(&mut self, ended: DumpEnded, outbox: &Outbox) {
         if ended.retry {
             let retries = self.rounds.current.as_ref().map_or(1, |d| d.retries + 1);
             let _ = self.next_dump(retries);
@@ -332,14 +332,14 @@ impl Entry {
         match self.rounds.purpose.take() {
             Some(Purpose::Initial) => {
                 self.rounds.synced = true;
-                self.sync_done(bus);
+                self.sync_done(outbox);
             }
             Some(Purpose::Resync) if !self.rounds.synced => {
                 self.rounds.synced = true;
-                bus.publish(Item::ResyncDone { netns });
-                self.sync_done(bus);
+                outbox.publish(Item::ResyncDone { netns });
+                self.sync_done(outbox);
             }
-            Some(Purpose::Resync) => bus.publish(Item::ResyncDone { netns }),
+            Some(Purpose::Resync) => outbox.publish(Item::ResyncDone { netns }),
             None => {}
         }
         if self.rounds.resync_wanted {
