@@ -176,6 +176,29 @@ sandboxed_test! {
     }
 }
 
+/// Waits (calling `each` before every look, up to `looks` times, 10 ms apart)
+/// until `child`, whose stdout is closed, has exited, and checks that it ended
+/// quietly: exit 0, no panic on stderr.
+fn ends_quietly(child: &mut Child, looks: usize, mut each: impl FnMut(usize)) {
+    let mut status = None;
+    for i in 0..looks {
+        each(i);
+        if let Some(s) = child.try_wait().unwrap() {
+            status = Some(s);
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let status = status.unwrap_or_else(|| {
+        let _ = child.kill();
+        panic!("nlwatch kept running with a closed stdout")
+    });
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+    assert!(status.success(), "exit {status}, stderr {err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
 sandboxed_test! {
     /// `nlwatch | head -1`: when the reader goes away, nlwatch ends quietly.
     fn closed_stdout_ends_without_panic() {
@@ -187,23 +210,9 @@ sandboxed_test! {
         wait_for_listener(&mut child);
         drop(child.stdout.take());
         // Keep changing things until nlwatch notices the closed pipe and exits.
-        let mut status = None;
-        for i in 0..200 {
-            ip(&format!("link add t{i} type veth peer name u{i}"));
-            if let Some(s) = child.try_wait().unwrap() {
-                status = Some(s);
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        let status = status.unwrap_or_else(|| {
-            let _ = child.kill();
-            panic!("nlwatch kept running with a closed stdout")
+        ends_quietly(&mut child, 200, |i| {
+            ip(&format!("link add t{i} type veth peer name u{i}"))
         });
-        let mut err = String::new();
-        std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
-        assert!(status.success(), "exit {status}, stderr {err}");
-        assert!(!err.contains("panicked"), "{err}");
     }
 }
 
@@ -237,21 +246,7 @@ sandboxed_test! {
             .read_line(&mut first)
             .unwrap();
         assert!(first.contains("[ns:many"), "{first}");
-        let mut status = None;
-        for _ in 0..2000 {
-            if let Some(s) = child.try_wait().unwrap() {
-                status = Some(s);
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        let status = status.unwrap_or_else(|| {
-            let _ = child.kill();
-            panic!("nlwatch kept running with a closed stdout")
-        });
-        let mut err = String::new();
-        std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
-        assert!(status.success(), "exit {status}, stderr {err}");
+        ends_quietly(&mut child, 2000, |_| {});
         for i in 0..100 {
             ip(&format!("netns del many{i}"));
         }

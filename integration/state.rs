@@ -669,6 +669,44 @@ sandboxed_test! {
     }
 }
 
+/// A monitor of links and addresses (listing the existing ones) on this
+/// namespace, whose reader is held in the middle of its initial address dump by
+/// its only subscriber: a full `Overflow::Block` queue of 64, returned unread.
+/// `dev` gets 12,000 addresses first: about 90 bytes each, 32 KiB per dump part,
+/// some 30 parts, more than the reader takes in one go.
+fn held_mid_dump(dev: &str) -> (Monitor, Subscription) {
+    use nlwatch::{Filter, ObjectKind, Overflow};
+    let batch: String = (0..12_000)
+        .map(|i| {
+            format!(
+                "addr add 10.{}.{}.{}/32 dev {dev}\n",
+                100 + i / 65536,
+                i / 256 % 256,
+                i % 256
+            )
+        })
+        .collect();
+    std::fs::write("/run/held.batch", batch).unwrap();
+    ip("-batch /run/held.batch");
+    let monitor = Monitor::builder()
+        .objects([ObjectKind::Link, ObjectKind::Address])
+        .list_existing(true)
+        .build()
+        .unwrap();
+    let held = monitor.subscribe_with_queue(Filter::new(), 64, Overflow::Block);
+    monitor.add_namespace(Netns::Current).unwrap();
+    // The queue fills during the address dump (the links come first, a few).
+    let t = std::time::Instant::now();
+    while held.len() < 64 {
+        assert!(
+            t.elapsed() < HANG_GUARD,
+            "the reader never filled the queue"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    (monitor, held)
+}
+
 sandboxed_test! {
     /// A dump the kernel marks `NLM_F_DUMP_INTR` is redone, and the initial
     /// picture still names each object once. The reader is held mid-dump by a
@@ -676,30 +714,9 @@ sandboxed_test! {
     /// later parts (the kernel makes each one as the previous is read) are then
     /// marked interrupted.
     fn interrupted_dump_is_redone_and_announced_once() {
-        use nlwatch::{Filter, ObjectKind, Overflow};
         quiet_ipv6();
         ip("link add i0 type veth peer name i1");
-        // About 90 bytes per address message, 32 KiB per dump part: 12,000
-        // addresses make some 30 parts, more than the reader takes in one go.
-        let batch: String = (0..12_000)
-            .map(|i| format!("addr add 10.{}.{}.{}/32 dev i0\n", 100 + i / 65536, i / 256 % 256, i % 256))
-            .collect();
-        std::fs::write("/run/interrupted.batch", batch).unwrap();
-        ip("-batch /run/interrupted.batch");
-
-        let monitor = Monitor::builder()
-            .objects([ObjectKind::Link, ObjectKind::Address])
-            .list_existing(true)
-            .build()
-            .unwrap();
-        let held = monitor.subscribe_with_queue(Filter::new(), 64, Overflow::Block);
-        monitor.add_namespace(Netns::Current).unwrap();
-        // The queue fills during the address dump (the links come first, a few).
-        let t = std::time::Instant::now();
-        while held.len() < 64 {
-            assert!(t.elapsed() < HANG_GUARD, "the reader never filled the queue");
-            std::thread::sleep(std::time::Duration::from_millis(5));
-        }
+        let (monitor, held) = held_mid_dump("i0");
         ip("addr add 10.99.0.1/32 dev i0");
         let items = items_until(&held, |i| matches!(i, Item::SyncDone { .. }));
 
@@ -739,28 +756,11 @@ sandboxed_test! {
     /// `Overflow::Block` subscriber while a link is added and another deleted;
     /// their notifications wait on the socket between the dump's parts.
     fn no_live_event_comes_before_sync_done() {
-        use nlwatch::{Action, Filter, ObjectKind, Overflow};
+        use nlwatch::Action;
         quiet_ipv6();
         ip("link add d0 type veth peer name d1");
         ip("link add gone0 type veth peer name gone1");
-        let batch: String = (0..12_000)
-            .map(|i| format!("addr add 10.{}.{}.{}/32 dev d0\n", 100 + i / 65536, i / 256 % 256, i % 256))
-            .collect();
-        std::fs::write("/run/contract.batch", batch).unwrap();
-        ip("-batch /run/contract.batch");
-
-        let monitor = Monitor::builder()
-            .objects([ObjectKind::Link, ObjectKind::Address])
-            .list_existing(true)
-            .build()
-            .unwrap();
-        let held = monitor.subscribe_with_queue(Filter::new(), 64, Overflow::Block);
-        monitor.add_namespace(Netns::Current).unwrap();
-        let t = std::time::Instant::now();
-        while held.len() < 64 {
-            assert!(t.elapsed() < HANG_GUARD, "the reader never filled the queue");
-            std::thread::sleep(std::time::Duration::from_millis(5));
-        }
+        let (_monitor, held) = held_mid_dump("d0");
         ip("link add late0 type veth peer name late1");
         ip("link del gone0");
         let before = items_until(&held, |i| matches!(i, Item::SyncDone { .. }));
