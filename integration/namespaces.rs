@@ -96,14 +96,28 @@ sandboxed_test! {
             a_done && b_done && c_done
         });
 
-        let added: Vec<_> = items
+        let mut added: Vec<_> = items
             .iter()
             .filter_map(|i| match i {
                 Item::NamespaceAdded { netns } => Some(netns.name.to_string()),
                 _ => None,
             })
             .collect();
+        // Each namespace's reader announces it (so that `add_namespace` never
+        // waits for a subscriber): in the order added on one reader, in no
+        // particular order across the two. Each comes before anything of its
+        // namespace.
+        added.sort();
         assert_eq!(added, ["a", "b", "c"]);
+        for ns in ["a", "b", "c"] {
+            let arrival = items.iter().position(
+                |i| matches!(i, Item::NamespaceAdded { netns } if &*netns.name == ns),
+            );
+            let first = items.iter().position(
+                |i| matches!(i, Item::Event(e) if &*e.netns.name == ns),
+            );
+            assert!(arrival < first, "{ns}: {arrival:?} {first:?}");
+        }
         let evs = events(&items);
         let mut by_ns: HashMap<String, Vec<Arc<Event>>> = HashMap::new();
         for ev in &evs {
@@ -648,5 +662,34 @@ sandboxed_test! {
         // Reading again lets everything through, in order.
         let items = items_until(&full, |i| link_event(i, "", "blq4", Action::New));
         assert!(items.iter().any(|i| link_event(i, "", "blk0", Action::New)));
+    }
+}
+
+sandboxed_test! {
+    /// A namespace removed and added again right away is announced gone before
+    /// it is announced again, and nothing of it comes between (several readers:
+    /// a namespace always goes to the same one).
+    fn removed_and_added_again_is_announced_in_order() {
+        ip("netns add again");
+        let monitor = Monitor::builder().readers(3).build().unwrap();
+        let sub = monitor.subscribe();
+        for round in 0..20 {
+            let h = monitor.add_namespace(Netns::Named("again".into())).unwrap();
+            monitor.remove_namespace(&h).unwrap();
+            let h2 = monitor.add_namespace(Netns::Named("again".into())).unwrap();
+            let mut control = Vec::new();
+            items_until(&sub, |i| {
+                match i {
+                    Item::NamespaceAdded { .. } => control.push("added"),
+                    Item::NamespaceGone { .. } => control.push("gone"),
+                    Item::Event(_) if control.last() == Some(&"gone") => control.push("event"),
+                    _ => {}
+                }
+                control.len() == 3
+            });
+            assert_eq!(control, ["added", "gone", "added"], "round {round}");
+            monitor.remove_namespace(&h2).unwrap();
+            items_until(&sub, |i| matches!(i, Item::NamespaceGone { .. }));
+        }
     }
 }

@@ -214,8 +214,11 @@ impl Discovery {
                 .intersects(AddWatchFlags::IN_DELETE | AddWatchFlags::IN_MOVED_FROM)
             {
                 self.pending.lock().remove(&path);
-                self.added.lock().remove(&path);
-                shared.vanished(&name_for(&path));
+                // Only what discovery added: a namespace added by hand under
+                // the same name stays.
+                if let Some(name) = self.added.lock().remove(&path) {
+                    shared.vanished(&name);
+                }
             }
         }
         if overflowed {
@@ -236,10 +239,12 @@ impl Discovery {
             })
             .collect();
         for dir in dirs {
-            let present: BTreeSet<PathBuf> = match std::fs::read_dir(&dir) {
-                Ok(entries) => entries.flatten().map(|e| e.path()).collect(),
-                Err(_) => BTreeSet::new(),
+            // A directory that cannot be listed is left as it was (not taken
+            // for empty).
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
             };
+            let present: BTreeSet<PathBuf> = entries.flatten().map(|e| e.path()).collect();
             let gone: Vec<(PathBuf, String)> = self
                 .added
                 .lock()

@@ -4,8 +4,9 @@
 //! Adding a namespace opens its nsfs file on the caller's thread, recognises a
 //! namespace already watched under another name (same nsfs device and inode), and
 //! otherwise creates its socket on a short-lived thread inside it (`netns`),
-//! starts its initial dump (`sync`) and hands the socket to the least loaded
-//! reader. Removing a namespace hands it back to its reader, which reads what
+//! starts its initial dump (`sync`) and hands the socket to its reader (picked
+//! by the namespace's identity, so a namespace removed and added again stays on
+//! one reader, which announces the departure before the new arrival). Removing a namespace hands it back to its reader, which reads what
 //! the kernel had queued on its socket (the last changes before the removal),
 //! publishes it, and closes the socket within that pass: a netlink socket holds a
 //! reference on its namespace, and keeping it would keep a deleted namespace
@@ -425,9 +426,10 @@ impl Core {
         });
         let token = registry.next_token;
         registry.next_token += 1;
-        let reader = (0..self.readers.len())
-            .min_by_key(|&i| self.readers[i].load.load(Ordering::Relaxed))
-            .unwrap_or(0);
+        // The namespace's own reader, whatever the name it comes by: when it is
+        // removed and added again, the reader announces the one departure
+        // before the new arrival (nsfs inode numbers spread evenly).
+        let reader = (file.key.1 % self.readers.len() as u64) as usize;
         let mut entry = Entry::new(socket, ns.clone(), self.policy.clone());
         // The groups are joined: dump now, before the reader sees the socket, so
         // the answers are recognised as the dump's and no change falls in between.
@@ -497,7 +499,7 @@ impl Core {
     fn forget(&self, token: u64, reason: GoneReason) {
         let watched = self.registry.lock().by_token.remove(&token);
         if let Some(watched) = watched {
-            self.readers[watched.reader].remove(token);
+            self.readers[watched.reader].remove(token, &self.bus);
             self.bus.publish(Item::NamespaceGone {
                 netns: watched.ns.tag.clone(),
                 reason,
@@ -719,7 +721,7 @@ impl Monitor {
         let core = &*self.shared;
         let mut batch = reader::recv_batch(core);
         for r in &core.readers {
-            r.retire_asked(&core.bus, &mut batch);
+            r.apply_changes(&core.bus, &mut batch);
         }
         let mut left: Vec<(u64, usize)> = core
             .registry

@@ -104,6 +104,9 @@ pub(crate) struct Entry {
     pub(crate) rounds: DumpRounds,
     /// Events held back until `SyncDone` (numbered when they are published).
     pub(crate) held: Vec<Event>,
+    /// Whether its `NamespaceAdded` was published: its socket is not read
+    /// before.
+    pub(crate) announced: bool,
 }
 
 impl Entry {
@@ -116,6 +119,7 @@ impl Entry {
             state: NsState::default(),
             rounds: DumpRounds::default(),
             held: Vec::new(),
+            announced: false,
         }
     }
 
@@ -160,6 +164,13 @@ impl Entry {
         outbox.publish(Item::SyncDone {
             netns: self.ns.tag.clone(),
         });
+        self.release_held(outbox);
+    }
+
+    /// Publishes the events held back, in order. Also what a namespace that goes
+    /// away before its initial picture completed does with them, just before its
+    /// `NamespaceGone`: they happened, and are not lost with it.
+    pub(crate) fn release_held(&mut self, outbox: &Outbox) {
         for mut event in std::mem::take(&mut self.held) {
             self.seq += 1;
             event.seq = self.seq;

@@ -30,9 +30,9 @@ use nix::sys::epoll::{Epoll, EpollCreateFlags, EpollEvent, EpollFlags, EpollTime
 use nix::sys::eventfd::{EfdFlags, EventFd};
 use parking_lot::Mutex;
 use std::collections::HashMap;
+use std::collections::VecDeque;
 use std::io;
 use std::os::fd::AsFd;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime};
 
 /// After a look that found datagrams, the reader keeps looking once per batch
@@ -70,12 +70,20 @@ pub(crate) struct Reader {
     epoll: Epoll,
     wake: EventFd,
     pub(crate) entries: Mutex<HashMap<u64, Entry>>,
-    /// Number of namespaces assigned, for placing new ones on the least loaded.
-    pub(crate) load: AtomicUsize,
-    /// Namespaces to stop watching once what their socket holds is read.
-    retiring: Mutex<Vec<(u64, GoneReason)>>,
-    /// Namespaces added and not yet announced, in the order they were added.
-    arriving: Mutex<Vec<NetnsTag>>,
+    /// Arrivals to announce and removals to carry out, in the order they were
+    /// asked for: one queue, so that a namespace removed and added again is
+    /// announced gone before it is announced again.
+    changes: Mutex<VecDeque<Change>>,
+}
+
+/// A change in the set of namespaces a reader watches, carried out by the
+/// reader in order.
+#[derive(Debug)]
+enum Change {
+    /// Announce `NamespaceAdded` for this token, then let its socket be read.
+    Arrive(u64, NetnsTag),
+    /// Read what the socket holds, close it, announce `NamespaceGone`.
+    Retire(u64, GoneReason),
 }
 
 impl Reader {
@@ -90,9 +98,7 @@ impl Reader {
             epoll,
             wake,
             entries: Mutex::new(HashMap::new()),
-            load: AtomicUsize::new(0),
-            retiring: Mutex::new(Vec::new()),
-            arriving: Mutex::new(Vec::new()),
+            changes: Mutex::new(VecDeque::new()),
         })
     }
 
@@ -101,42 +107,55 @@ impl Reader {
     /// never waits for a subscriber.
     pub(crate) fn insert(&self, token: u64, entry: Entry) -> io::Result<()> {
         let mut entries = self.entries.lock();
-        // Queued before the socket can be seen ready, so that the reader, which
-        // announces what is queued before it reads, cannot read it first.
-        self.arriving.lock().push(entry.ns.tag.clone());
-        if let Err(e) = self.epoll.add(
+        // The socket is not read before its arrival is announced (`announced`).
+        self.epoll.add(
             entry.socket.as_fd(),
             EpollEvent::new(EpollFlags::EPOLLIN, token),
-        ) {
-            self.arriving.lock().pop();
-            return Err(e.into());
-        }
+        )?;
+        self.changes
+            .lock()
+            .push_back(Change::Arrive(token, entry.ns.tag.clone()));
         entries.insert(token, entry);
-        self.load.fetch_add(1, Ordering::Relaxed);
         drop(entries);
         self.wake();
         Ok(())
     }
 
-    /// Announces the namespaces added since the last call, in order.
-    pub(crate) fn announce_arrivals(&self, bus: &Bus) {
-        let arriving = std::mem::take(&mut *self.arriving.lock());
-        for netns in arriving {
-            bus.publish(Item::NamespaceAdded { netns });
+    /// Carries out the arrivals and removals asked for, in order. Run by the
+    /// reader before it reads, or once it has stopped by the thread that
+    /// stopped it.
+    pub(crate) fn apply_changes(&self, bus: &Bus, batch: &mut RecvBatch) {
+        loop {
+            let Some(change) = self.changes.lock().pop_front() else {
+                return;
+            };
+            match change {
+                Change::Arrive(token, netns) => {
+                    bus.publish(Item::NamespaceAdded { netns });
+                    if let Some(entry) = self.entries.lock().get_mut(&token) {
+                        entry.announced = true;
+                    }
+                }
+                Change::Retire(token, reason) => self.retire_now(token, reason, bus, batch),
+            }
         }
     }
 
     /// Stops watching `token` and closes its socket, at once, unread (its
-    /// socket failed: nothing more can be read from it).
-    pub(crate) fn remove(&self, token: u64) {
-        drop(self.take(token));
+    /// socket failed: nothing more can be read from it); what was read and held
+    /// back until `SyncDone` is published.
+    pub(crate) fn remove(&self, token: u64, bus: &Bus) {
+        if let Some(mut entry) = self.take(token) {
+            let outbox = Outbox::default();
+            entry.release_held(&outbox);
+            outbox.flush(bus);
+        }
     }
 
     /// Takes `token`'s entry out of the epoll set and this reader's care.
     fn take(&self, token: u64) -> Option<Entry> {
         let entry = self.entries.lock().remove(&token)?;
         let _ = self.epoll.delete(entry.socket.as_fd());
-        self.load.fetch_sub(1, Ordering::Relaxed);
         Some(entry)
     }
 
@@ -144,19 +163,8 @@ impl Reader {
     /// the socket holds, closes it, then publishes `NamespaceGone` with `reason`.
     /// Done by the reader so that nothing races its reading of the socket.
     pub(crate) fn retire(&self, token: u64, reason: GoneReason) {
-        self.retiring.lock().push((token, reason));
+        self.changes.lock().push_back(Change::Retire(token, reason));
         self.wake();
-    }
-
-    /// Carries out the retirements asked for, in order (see [`Reader::retire`]).
-    /// Run by the reader, or once it has stopped by the thread that stopped it.
-    pub(crate) fn retire_asked(&self, bus: &Bus, batch: &mut RecvBatch) {
-        // A namespace removed right after it was added is announced first.
-        self.announce_arrivals(bus);
-        let asked = std::mem::take(&mut *self.retiring.lock());
-        for (token, reason) in asked {
-            self.retire_now(token, reason, bus, batch);
-        }
     }
 
     /// Reads and publishes what `token`'s socket holds (the kernel queued it
@@ -173,6 +181,8 @@ impl Reader {
         let Some(mut entry) = self.take(token) else {
             return;
         };
+        // What is queued, and the rest of a dump in progress; no new dump.
+        entry.rounds.close();
         let outbox = Outbox::default();
         loop {
             let drained = drain(&mut entry, &outbox, batch);
@@ -181,6 +191,8 @@ impl Reader {
                 break;
             }
         }
+        entry.release_held(&outbox);
+        outbox.flush(bus);
         let netns = entry.ns.tag.clone();
         // Closes the socket: a netlink socket holds its namespace alive.
         drop(entry);
@@ -258,8 +270,8 @@ pub(crate) fn run(reader: &Reader, host: &dyn ReaderHost) {
             read: false,
             more: n == events.len(),
         };
-        // Before anything of them is published.
-        reader.announce_arrivals(bus);
+        // Arrivals announced before anything of them, removals in order.
+        reader.apply_changes(bus, &mut batch);
         for ev in &events[..n] {
             if ev.data() == WAKE_TOKEN {
                 let _ = reader.wake.read();
@@ -267,6 +279,11 @@ pub(crate) fn run(reader: &Reader, host: &dyn ReaderHost) {
             }
             let mut entries = reader.entries.lock();
             if let Some(entry) = entries.get_mut(&ev.data()) {
+                if !entry.announced {
+                    // Added after this look's changes were applied: next look.
+                    last.more = true;
+                    continue;
+                }
                 match drain(entry, &outbox, &mut batch) {
                     Ok(d) => {
                         last.read |= d.read;
@@ -287,7 +304,7 @@ pub(crate) fn run(reader: &Reader, host: &dyn ReaderHost) {
         for (token, errno) in failed.drain(..) {
             host.socket_failed(token, errno);
         }
-        reader.retire_asked(bus, &mut batch);
+        reader.apply_changes(bus, &mut batch);
     }
 }
 
@@ -325,13 +342,14 @@ fn drain(entry: &mut Entry, outbox: &Outbox, batch: &mut RecvBatch) -> Result<Dr
                 }
                 if n < batch.capacity() {
                     // The queue held fewer than a batch: it is empty now, or all
-                    // but. (If more came meanwhile, epoll reports it.)
-                    entry.quiet(outbox);
+                    // but (an error such as an overrun may be pending: it comes
+                    // with the next call). If more came meanwhile, epoll says so.
+                    entry.quiet(outbox, false);
                     return Ok(found);
                 }
             }
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                entry.quiet(outbox);
+                entry.quiet(outbox, true);
                 return Ok(found);
             }
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
@@ -391,6 +409,11 @@ fn handle_message(
 ) -> Option<DumpEnded> {
     if rounds.answers(msg, out.ns.portid) {
         return sync::dump_message(msg, out, rounds);
+    }
+    if msg.portid() == out.ns.portid {
+        // Addressed to this socket but not the dump in progress: the rest of a
+        // dump given up on (redone after a lost part). Not a notification.
+        return None;
     }
     infer::notification(msg, out, rounds);
     None

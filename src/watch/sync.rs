@@ -68,6 +68,9 @@ pub(crate) struct DumpRounds {
     resync_wanted: bool,
     synced: bool,
     next_seq: u32,
+    /// The namespace is being removed: the dump in progress is read to its
+    /// end, but no new one is asked for.
+    closing: bool,
 }
 
 /// A dump ended with this datagram; `retry` when it must be redone.
@@ -80,6 +83,13 @@ impl DumpRounds {
     /// Whether the initial round has completed.
     pub(crate) fn synced(&self) -> bool {
         self.synced
+    }
+
+    /// No more dumps: the namespace is being removed.
+    pub(crate) fn close(&mut self) {
+        self.closing = true;
+        self.queue.clear();
+        self.resync_wanted = false;
     }
 
     /// How many dumps were asked for so far (changes when one more is).
@@ -230,6 +240,16 @@ impl Entry {
     /// Starts a round: every watched kind, links first (the names of everything
     /// else come from them, so links are dumped even when not watched).
     fn begin(&mut self, purpose: Purpose) -> io::Result<()> {
+        if self.rounds.closing {
+            return Ok(());
+        }
+        // Until a first round completes, any round is the initial picture
+        // (one could not be sent): its objects are dump events before SyncDone.
+        let purpose = if self.rounds.synced {
+            purpose
+        } else {
+            Purpose::Initial
+        };
         let kinds: VecDeque<ObjectKind> = ObjectKind::ALL
             .into_iter()
             .filter(|k| *k == ObjectKind::Link || self.policy.kinds.contains(k))
@@ -249,6 +269,10 @@ impl Entry {
     /// Asks for the next dump of the round, or again for the current one when
     /// `retries` > 0.
     fn next_dump(&mut self, retries: u32) -> io::Result<()> {
+        if self.rounds.closing {
+            self.rounds.current = None;
+            return Ok(());
+        }
         let rounds = &mut self.rounds;
         let (kind, announced) = match rounds.current.take() {
             // Retrying an interrupted dump of the same kind.
@@ -288,8 +312,8 @@ impl Entry {
     /// is read, so an empty socket means its end was in what was lost) and is
     /// redone; a round of dumps that could not be started earlier is tried
     /// again now.
-    pub(crate) fn quiet(&mut self, outbox: &Outbox) {
-        if let Some(d) = self.rounds.current.as_ref().filter(|d| d.lost) {
+    pub(crate) fn quiet(&mut self, outbox: &Outbox, empty: bool) {
+        if let Some(d) = self.rounds.current.as_ref().filter(|d| d.lost && empty) {
             let retry = d.retries < DUMP_RETRIES;
             self.dump_ended(DumpEnded { retry }, outbox);
         }
@@ -326,17 +350,11 @@ impl Entry {
             let _ = self.next_dump(0);
             return;
         }
-        // The round is over. The first one that completes is the initial
-        // picture, even when it is a resync (the initial round could not be sent).
+        // The round is over.
         let netns = self.ns.tag.clone();
         match self.rounds.purpose.take() {
             Some(Purpose::Initial) => {
                 self.rounds.synced = true;
-                self.sync_done(outbox);
-            }
-            Some(Purpose::Resync) if !self.rounds.synced => {
-                self.rounds.synced = true;
-                outbox.publish(Item::ResyncDone { netns });
                 self.sync_done(outbox);
             }
             Some(Purpose::Resync) => outbox.publish(Item::ResyncDone { netns }),
