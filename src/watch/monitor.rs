@@ -316,7 +316,36 @@ struct Registered {
 #[derive(Default)]
 struct Registry {
     by_token: HashMap<u64, Registered>,
+    /// The token of each namespace by its nsfs (device, inode): one lookup to
+    /// know whether a namespace is watched already.
+    by_key: HashMap<(u64, u64), u64>,
     next_token: u64,
+}
+
+impl Registry {
+    /// When the namespace of `key` is watched, adds `name` to it and returns the
+    /// handle for that name.
+    fn join(&mut self, key: (u64, u64), name: &Arc<str>) -> Option<NamespaceHandle> {
+        let token = *self.by_key.get(&key)?;
+        let watched = self.by_token.get_mut(&token)?;
+        watched.names.push(name.clone());
+        Some(NamespaceHandle {
+            token,
+            name: name.clone(),
+            tag: watched.ns.tag.clone(),
+        })
+    }
+
+    fn insert(&mut self, token: u64, registered: Registered) {
+        self.by_key.insert(registered.key, token);
+        self.by_token.insert(token, registered);
+    }
+
+    fn remove(&mut self, token: u64) -> Option<Registered> {
+        let registered = self.by_token.remove(&token)?;
+        self.by_key.remove(&registered.key);
+        Some(registered)
+    }
 }
 
 /// What the monitor's threads share.
@@ -396,23 +425,22 @@ impl Core {
         let current = matches!(netns, Netns::Current);
         let file = netns::open(netns)?;
         let name: Arc<str> = Arc::from(name);
-        let mut registry = self.registry.lock();
-        if let Some((&token, watched)) = registry
-            .by_token
-            .iter_mut()
-            .find(|(_, w)| w.key == file.key)
-        {
-            watched.names.push(name.clone());
-            return Ok(NamespaceHandle {
-                token,
-                name,
-                tag: watched.ns.tag.clone(),
-            });
+        if let Some(handle) = self.registry.lock().join(file.key, &name) {
+            return Ok(handle);
         }
+        // The slow part (a thread that enters the namespace, the socket's set-up)
+        // without the registry's lock: other namespaces are added, removed and
+        // listed meanwhile.
         let (groups, rcvbuf) = (self.groups.clone(), self.rcvbuf);
         let socket = netns::run_inside(&file, current, "open the rtnetlink socket", move || {
             RtSocket::open(&groups, rcvbuf)
         })?;
+        let mut registry = self.registry.lock();
+        // Added by another caller meanwhile: that one is watched, this socket
+        // is closed.
+        if let Some(handle) = registry.join(file.key, &name) {
+            return Ok(handle);
+        }
         let id = socket.netns_cookie().unwrap_or(file.key.1);
         let tag = NetnsTag {
             name: name.clone(),
@@ -442,7 +470,7 @@ impl Core {
         self.readers[reader]
             .insert(token, entry)
             .map_err(|e| Error::io("register the socket with epoll", &name, e))?;
-        registry.by_token.insert(
+        registry.insert(
             token,
             Registered {
                 ns,
@@ -473,7 +501,7 @@ impl Core {
             })?;
         watched.names.remove(at);
         if watched.names.is_empty() {
-            let watched = registry.by_token.remove(&token).expect("just found");
+            let watched = registry.remove(token).expect("just found");
             // Its reader reads what the socket holds, closes it and announces it.
             self.readers[watched.reader].retire(token, reason);
         }
@@ -497,7 +525,7 @@ impl Core {
 
     /// Forgets namespace `token` whatever its names (its socket failed).
     fn forget(&self, token: u64, reason: GoneReason) {
-        let watched = self.registry.lock().by_token.remove(&token);
+        let watched = self.registry.lock().remove(token);
         if let Some(watched) = watched {
             self.readers[watched.reader].remove(token, &self.bus);
             self.bus.publish(Item::NamespaceGone {
@@ -723,13 +751,15 @@ impl Monitor {
         for r in &core.readers {
             r.apply_changes(&core.bus, &mut batch);
         }
-        let mut left: Vec<(u64, usize)> = core
-            .registry
-            .lock()
-            .by_token
-            .drain()
-            .map(|(token, w)| (token, w.reader))
-            .collect();
+        let mut left: Vec<(u64, usize)> = {
+            let mut registry = core.registry.lock();
+            registry.by_key.clear();
+            registry
+                .by_token
+                .drain()
+                .map(|(token, w)| (token, w.reader))
+                .collect()
+        };
         left.sort_unstable();
         for (token, r) in left {
             core.readers[r].retire_now(token, GoneReason::Shutdown, &core.bus, &mut batch);
