@@ -40,9 +40,9 @@ pub(crate) enum Received<'a> {
         #[allow(dead_code)]
         portid: u32,
     },
-    /// A datagram larger than the buffer: its tail was lost. The buffers have
-    /// been grown so the next one of that size fits; the state it carried must
-    /// be recovered by other means.
+    /// A datagram larger than the buffer: its tail was lost. The buffers are
+    /// grown before the next receive so that one of that size fits; the state
+    /// it carried must be recovered by other means.
     Truncated {
         /// The datagram's real length (for `Debug` and tests).
         #[cfg_attr(not(test), allow(dead_code))]
@@ -61,9 +61,10 @@ pub(crate) struct RecvBatch {
     bufs: Vec<Vec<u8>>,
     from: Vec<libc::sockaddr_nl>,
     lens: Vec<usize>,
-    /// Each slot's size when the last receive filled it (a truncation grows
-    /// every slot, also those of the same receive not read yet).
-    sizes: Vec<usize>,
+    /// The size every slot is grown to before the next receive, after a
+    /// truncation (not at once: the slots of the last receive not read yet are
+    /// judged by the size they were filled with).
+    grow_to: usize,
     count: usize,
 }
 
@@ -93,7 +94,7 @@ impl RecvBatch {
             // SAFETY: an all-zero sockaddr_nl is valid.
             from: vec![unsafe { zeroed() }; slots],
             lens: vec![0; slots],
-            sizes: vec![bytes; slots],
+            grow_to: 0,
             count: 0,
         }
     }
@@ -105,24 +106,33 @@ impl RecvBatch {
 
     /// Datagram `i` of the last receive (`i` below what it returned), checked as
     /// [`RtSocket::recv`] checks: its sender, and whether it fitted. After a
-    /// truncation every slot is grown at once to fit a datagram of that size:
-    /// the rest of a dump comes in datagrams of that size, into any slot, and
-    /// growing one slot at a time could lose up to one datagram per slot.
+    /// truncation every slot is grown, before the next receive, to fit a
+    /// datagram of that size: the rest of a dump comes in datagrams of that
+    /// size, into any slot, and growing one slot at a time could lose up to one
+    /// datagram per slot.
     pub(crate) fn get(&mut self, i: usize) -> Option<Received<'_>> {
         if i >= self.count {
             return None;
         }
-        match checked(self.from[i].nl_pid, self.lens[i], self.sizes[i]) {
-            Fits::Kernel(len) => Some(Received::Kernel(&self.bufs[i][..len])),
+        let buf = &self.bufs[i];
+        match checked(self.from[i].nl_pid, self.lens[i], buf.len()) {
+            Fits::Kernel(len) => Some(Received::Kernel(&buf[..len])),
             Fits::Foreign(portid) => Some(Received::Foreign { portid }),
             Fits::Truncated(len) => {
-                let first = Header::peek(&self.bufs[i]);
-                let size = len.next_power_of_two();
-                for buf in self.bufs.iter_mut().filter(|b| b.len() < size) {
-                    buf.resize(size, 0);
-                }
-                Some(Received::Truncated { len, first })
+                self.grow_to = self.grow_to.max(len.next_power_of_two());
+                Some(Received::Truncated {
+                    len,
+                    first: Header::peek(buf),
+                })
             }
+        }
+    }
+
+    /// Grows every slot as the last truncation asked.
+    fn grow(&mut self) {
+        let size = std::mem::take(&mut self.grow_to);
+        for buf in self.bufs.iter_mut().filter(|b| b.len() < size) {
+            buf.resize(size, 0);
         }
     }
 }
@@ -317,6 +327,7 @@ impl RtSocket {
     /// after some datagrams were received, those are returned and the error comes
     /// with the next call.
     pub(crate) fn recv_batch(&mut self, batch: &mut RecvBatch) -> io::Result<usize> {
+        batch.grow();
         let slots = batch.bufs.len();
         // On the stack, not allocated per call: the headers point into `batch`,
         // which outlives the call, with the lengths given.
@@ -349,9 +360,6 @@ impl RtSocket {
         ))? as usize;
         for (len, m) in batch.lens.iter_mut().zip(&msgs[..n]) {
             *len = m.msg_len as usize;
-        }
-        for (size, buf) in batch.sizes.iter_mut().zip(&batch.bufs) {
-            *size = buf.len();
         }
         batch.count = n;
         Ok(n)
