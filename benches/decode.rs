@@ -200,8 +200,8 @@ fn check_link() {
     };
     assert_eq!(action, Action::New);
     assert_eq!(link.ifindex, 3);
-    assert_eq!(link.ifname.as_deref(), Some("veth0"));
-    assert_eq!(link.kind.as_deref(), Some("veth"));
+    assert_eq!(link.ifname.as_ref().and_then(|n| n.to_str()), Some("veth0"));
+    assert_eq!(link.kind.as_ref().and_then(|n| n.to_str()), Some("veth"));
     assert_eq!(link.mtu, Some(1500));
     assert_eq!(
         link.address.map(|a| a.as_bytes().to_vec()),
@@ -235,7 +235,7 @@ fn check_link() {
         }
     }
     assert_eq!(peer.header.index, link.ifindex);
-    assert_eq!(ifname, link.ifname.as_deref());
+    assert_eq!(ifname, link.ifname.as_ref().and_then(|n| n.to_str()));
     assert_eq!(kind, Some(InfoKind::Veth));
     assert_eq!(mtu, link.mtu);
     assert_eq!(
@@ -276,7 +276,7 @@ fn check_addr(bytes: &[u8], name: &str, want: IpAddr, prefix_len: u8) {
     assert_eq!(peer.header.prefix_len, addr.prefix_len);
     assert_eq!(peer.header.index, addr.ifindex);
     assert_eq!((local, address), (addr.local, addr.address));
-    assert_eq!(label, addr.label.as_deref());
+    assert_eq!(label, addr.label.as_ref().and_then(|n| n.to_str()));
     assert_eq!(broadcast, addr.broadcast);
 }
 

@@ -42,7 +42,7 @@ fn events(items: &[Item]) -> Vec<Arc<Event>> {
 
 fn is_link(ev: &Event, name: &str, action: Action) -> bool {
     ev.action == action
-        && matches!(&ev.object, Object::Link(l) if l.ifname.as_deref() == Some(name))
+        && matches!(&ev.object, Object::Link(l) if l.ifname.as_ref().and_then(|n| n.to_str()) == Some(name))
 }
 
 fn link_event(item: &Item, ns: &str, name: &str, action: Action) -> bool {
@@ -146,7 +146,7 @@ sandboxed_test! {
                 .iter()
                 .filter_map(|e| match &e.object {
                     Object::Address(a) if e.action == Action::New && a.family == 2 => {
-                        Some(format!("{}/{} {}", a.local.unwrap(), a.prefix_len, e.ifname.as_deref().unwrap_or("?")))
+                        Some(format!("{}/{} {}", a.local.unwrap(), a.prefix_len, e.ifname.as_ref().and_then(|n| n.to_str()).unwrap_or("?")))
                     }
                     _ => None,
                 })
@@ -161,7 +161,7 @@ sandboxed_test! {
         let pos = |f: &dyn Fn(&Event) -> bool| b.iter().position(|e| f(e)).unwrap_or_else(|| panic!("missing in {b:#?}"));
         let ba_new = pos(&|e| is_link(e, "ba", Action::New));
         let ba_addr = pos(&|e| matches!(&e.object, Object::Address(a) if a.local == Some(crate::monitor::addr("10.0.1.2"))));
-        let bc_mtu = pos(&|e| matches!(&e.object, Object::Link(l) if l.ifname.as_deref() == Some("bc") && l.mtu == Some(1400)));
+        let bc_mtu = pos(&|e| matches!(&e.object, Object::Link(l) if l.ifname.as_ref().and_then(|n| n.to_str()) == Some("bc") && l.mtu == Some(1400)));
         let ba_del = pos(&|e| is_link(e, "ba", Action::Del));
         assert!(ba_new < ba_addr && ba_addr < bc_mtu && bc_mtu < ba_del);
         // Filters select exactly what they name, in the same order: each filtered
@@ -184,7 +184,7 @@ sandboxed_test! {
         assert_eq!(read_upto(&v4_addrs, &want_v4), want_v4);
         let want_c: Vec<Key> = by_ns["c"]
             .iter()
-            .filter(|e| matches!(&e.object, Object::Link(_)) && e.ifname.as_deref().is_some_and(|n| n.starts_with('c')))
+            .filter(|e| matches!(&e.object, Object::Link(_)) && e.ifname.as_ref().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('c')))
             .map(key)
             .collect();
         assert_eq!(read_upto(&c_links, &want_c), want_c);
@@ -469,7 +469,7 @@ sandboxed_test! {
         }
         let mut news = 0;
         let items = items_until(&live, |i| {
-            if matches!(i, Item::Event(ev) if ev.action == Action::New && matches!(&ev.object, Object::Link(l) if l.ifname.as_deref().is_some_and(|n| n.starts_with('s')))) {
+            if matches!(i, Item::Event(ev) if ev.action == Action::New && matches!(&ev.object, Object::Link(l) if l.ifname.as_ref().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('s')))) {
                 news += 1;
             }
             news == 40

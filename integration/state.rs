@@ -99,7 +99,14 @@ fn lines_of(objects: impl Iterator<Item = Object>) -> BTreeSet<Line> {
     let name: BTreeMap<u32, String> = objects
         .iter()
         .filter_map(|o| match o {
-            Object::Link(l) => Some((l.ifindex, l.ifname.as_deref().unwrap_or("?").to_string())),
+            Object::Link(l) => Some((
+                l.ifindex,
+                l.ifname
+                    .as_ref()
+                    .and_then(|n| n.to_str())
+                    .unwrap_or("?")
+                    .to_string(),
+            )),
             _ => None,
         })
         .collect();
@@ -113,7 +120,7 @@ fn lines_of(objects: impl Iterator<Item = Object>) -> BTreeSet<Line> {
             Object::Link(l) => format!(
                 "link {} {} mtu {} up {}",
                 l.ifindex,
-                l.ifname.as_deref().unwrap_or("?"),
+                l.ifname.as_ref().and_then(|n| n.to_str()).unwrap_or("?"),
                 l.mtu.unwrap_or(0),
                 l.flags & 1 != 0
             ),
@@ -278,7 +285,7 @@ fn settle(
     loop {
         while let Ok(item) = sub.try_recv() {
             if matches!(&item, Item::Event(ev) if ev.netns == tag
-                && matches!(&ev.object, Object::Link(l) if l.ifname.as_deref() == Some(marker)))
+                && matches!(&ev.object, Object::Link(l) if l.ifname.as_ref().and_then(|n| n.to_str()) == Some(marker)))
             {
                 got_marker = true;
             }
@@ -339,10 +346,10 @@ sandboxed_test! {
         let snap = monitor.snapshot(handle.tag()).unwrap();
         assert!(snap.synced);
         assert_eq!(snapshot_lines(&snap), kernel);
-        assert!(dumped.iter().any(|e| matches!(&e.object, Object::Route(r) if r.table == 100) && e.ifname.as_deref() == Some("d0")));
+        assert!(dumped.iter().any(|e| matches!(&e.object, Object::Route(r) if r.table == 100) && e.ifname.as_ref().and_then(|n| n.to_str()) == Some("d0")));
 
         ip("addr add 10.23.0.1/24 dev d1");
-        let live = items_until(&sub, |i| matches!(i, Item::Event(e) if matches!(&e.object, Object::Address(a) if a.prefix_len == 24 && a.ifindex != 0 && e.ifname.as_deref() == Some("d1"))));
+        let live = items_until(&sub, |i| matches!(i, Item::Event(e) if matches!(&e.object, Object::Address(a) if a.prefix_len == 24 && a.ifindex != 0 && e.ifname.as_ref().and_then(|n| n.to_str()) == Some("d1"))));
         let Item::Event(ev) = live.last().unwrap() else { unreachable!() };
         assert_eq!(ev.origin, Origin::Live);
         assert_eq!(ev.seq, dumped.len() as u64 + live.len() as u64);
@@ -772,7 +779,7 @@ sandboxed_test! {
         // The changes follow, in order, numbered after the dump's events.
         let is_link = |i: &Item, name: &str, action: Action| {
             matches!(i, Item::Event(e) if e.action == action
-                && matches!(&e.object, Object::Link(l) if l.ifname.as_deref() == Some(name)))
+                && matches!(&e.object, Object::Link(l) if l.ifname.as_ref().and_then(|n| n.to_str()) == Some(name)))
         };
         let after = items_until(&held, |i| is_link(i, "gone0", Action::Del));
         assert!(after.iter().any(|i| is_link(i, "late0", Action::New)), "{after:#?}");

@@ -211,7 +211,11 @@ def attr(attrs, t):
 
 
 def cstr(v):
-    return v.split(b"\0", 1)[0].decode() if v is not None else None
+    # Names need not be UTF-8 (the kernel takes any byte but NUL, '/', ':' and
+    # white space): keep the odd bytes as surrogate escapes.
+    if v is None:
+        return None
+    return v.split(b"\0", 1)[0].decode("utf-8", errors="surrogateescape")
 
 
 def u32(v):
@@ -598,6 +602,17 @@ def main():
              prefer=lambda d: d["family"] == 0,
              note="Picked the last AF_UNSPEC RTM_DELLINK for veth0.")
 
+    # 12. names that are not UTF-8 (last, so the ifindexes above stay) --------
+    c = ["ip link add \"$(printf 'ev\\377il')\" type veth peer name \"$(printf 'ev\\134xffil')\"",
+         "ip addr add 10.8.0.1/24 dev \"$(printf 'ev\\377il')\" label \"$(printf 'ev\\377il:\\376')\""]
+    msgs = cap.step(c)
+    cap.save("link_new_not_utf8.bin", c, msgs, RTM_NEWLINK,
+             lambda d: d["ifname"] == "ev\udcffil" and d["family"] == 0,
+             note="Picked the last AF_UNSPEC RTM_NEWLINK for the link named "
+                  "b\"ev\\xffil\" (its peer is named b\"ev\\\\xffil\").")
+    cap.save("addr_new_not_utf8.bin", c, msgs, RTM_NEWADDR,
+             lambda d: d["family"] == AF_INET and d["local"] == "10.8.0.1")
+
     write_docs(cap, outdir)
     if cap.problems:
         print("PROBLEMS:\n  " + "\n  ".join(cap.problems))
@@ -637,7 +652,7 @@ def fmt_fields(r):
 
 
 def write_docs(cap, outdir):
-    with open(os.path.join(outdir, "manifest.txt"), "w") as f:
+    with open(os.path.join(outdir, "manifest.txt"), "w", errors="backslashreplace") as f:
         for r in cap.records:
             f.write(f"{r['file']}\t{r['type']}\t{r['len']}\t{' && '.join(r['cmds'])}\n")
 
@@ -730,7 +745,7 @@ def write_docs(cap, outdir):
              "position.")
     L.append("- `ip link del veth0` also removes veth1; only veth0's RTM_DELLINK is saved.")
     L.append("")
-    with open(os.path.join(outdir, "README.md"), "w") as f:
+    with open(os.path.join(outdir, "README.md"), "w", errors="backslashreplace") as f:
         f.write("\n".join(L))
 
 

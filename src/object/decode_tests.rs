@@ -32,6 +32,8 @@ const FIXTURES: &[(&str, &[u8])] = &[
     ("route_del_v6", fixture!("route_del_v6")),
     ("neigh_new", fixture!("neigh_new")),
     ("neigh_del", fixture!("neigh_del")),
+    ("link_new_not_utf8", fixture!("link_new_not_utf8")),
+    ("addr_new_not_utf8", fixture!("addr_new_not_utf8")),
 ];
 
 fn decode(bytes: &[u8]) -> (Action, Object) {
@@ -62,14 +64,14 @@ fn link_new_veth() {
         panic!("not a link: {obj:?}")
     };
     assert_eq!(l.ifindex, 3);
-    assert_eq!(l.ifname.as_deref(), Some("veth0"));
+    assert_eq!(l.ifname.as_ref().and_then(|n| n.to_str()), Some("veth0"));
     assert_eq!(l.flags, 0x1002); // BROADCAST | MULTICAST
     assert_eq!(l.change, 0xffff_ffff);
     assert_eq!(l.mtu, Some(1500));
     assert_eq!(l.operstate, Some(2)); // DOWN
     assert_eq!(l.address, Some(mac("02:00:00:00:00:01")));
     assert_eq!(l.broadcast, Some(mac("ff:ff:ff:ff:ff:ff")));
-    assert_eq!(l.kind.as_deref(), Some("veth"));
+    assert_eq!(l.kind.as_ref().and_then(|n| n.to_str()), Some("veth"));
     assert_eq!(l.slave_kind, None);
     assert_eq!(l.master, None);
     assert_eq!(l.link, Some(2), "peer veth1");
@@ -96,23 +98,32 @@ fn link_up_altname_bridge_enslaved_and_del() {
     let (_, Object::Link(br)) = decode(fixture!("link_new_bridge")) else {
         panic!()
     };
-    assert_eq!((br.ifindex, br.ifname.as_deref()), (4, Some("br0")));
-    assert_eq!(br.kind.as_deref(), Some("bridge"));
+    assert_eq!(
+        (br.ifindex, br.ifname.as_ref().and_then(|n| n.to_str())),
+        (4, Some("br0"))
+    );
+    assert_eq!(br.kind.as_ref().and_then(|n| n.to_str()), Some("bridge"));
 
     let (_, Object::Link(port)) = decode(fixture!("link_new_enslaved")) else {
         panic!()
     };
     assert_eq!(port.master, Some(4));
-    assert_eq!(port.slave_kind.as_deref(), Some("bridge"));
-    assert_eq!(port.kind.as_deref(), Some("veth"));
+    assert_eq!(
+        port.slave_kind.as_ref().and_then(|n| n.to_str()),
+        Some("bridge")
+    );
+    assert_eq!(port.kind.as_ref().and_then(|n| n.to_str()), Some("veth"));
     assert_eq!(port.change, 0x100); // IFF_SLAVE changed
 
     let (action, Object::Link(del)) = decode(fixture!("link_del_veth")) else {
         panic!()
     };
     assert_eq!(action, Action::Del);
-    assert_eq!((del.ifindex, del.ifname.as_deref()), (3, Some("veth0")));
-    assert_eq!(del.kind.as_deref(), Some("veth"));
+    assert_eq!(
+        (del.ifindex, del.ifname.as_ref().and_then(|n| n.to_str())),
+        (3, Some("veth0"))
+    );
+    assert_eq!(del.kind.as_ref().and_then(|n| n.to_str()), Some("veth"));
     assert_eq!(del.alt_names, ["veth0-alt-name"]);
 }
 
@@ -131,7 +142,7 @@ fn addresses_v4_and_v6() {
         assert_eq!(a.address, Some(ip("10.0.0.1")));
         assert_eq!(a.peer(), None);
         assert_eq!(a.broadcast, Some(ip("10.0.0.255")));
-        assert_eq!(a.label.as_deref(), Some("veth0:a"));
+        assert_eq!(a.label.as_ref().and_then(|n| n.to_str()), Some("veth0:a"));
         assert_eq!(a.flags & 0x80, 0x80, "IFA_F_PERMANENT");
         assert_eq!(a.valid_lft, Some(u32::MAX));
         assert_eq!(a.preferred_lft, Some(u32::MAX));
@@ -454,4 +465,91 @@ fn fuzz_random_and_mutated_messages_never_panic() {
         .filter(|m| matches!(m.map(|m| Object::decode(&m)), Ok(Ok(Some(_)))))
         .count();
     assert_eq!(decoded, FIXTURES.len());
+}
+
+/// A link named with a byte that is not UTF-8, as the kernel sent it: the link
+/// and its name's exact bytes are there (one such attribute used to fail the
+/// whole message, hiding the interface).
+#[test]
+fn link_new_not_utf8() {
+    let (action, obj) = decode(fixture!("link_new_not_utf8"));
+    assert_eq!(action, Action::New);
+    let Object::Link(l) = obj else {
+        panic!("not a link: {obj:?}")
+    };
+    assert_eq!(l.ifindex, 6);
+    assert_eq!(
+        l.ifname.as_ref().map(|n| n.as_bytes()),
+        Some(&b"ev\xffil"[..])
+    );
+    assert_eq!(l.ifname.as_ref().and_then(|n| n.to_str()), None);
+    assert_eq!(l.ifname.unwrap().to_string(), r"ev\xffil");
+    assert_eq!(l.kind.unwrap(), "veth");
+    assert_eq!(l.mtu, Some(1500));
+}
+
+#[test]
+fn addr_new_not_utf8() {
+    let (_, obj) = decode(fixture!("addr_new_not_utf8"));
+    let Object::Address(a) = obj else {
+        panic!("not an address: {obj:?}")
+    };
+    assert_eq!(a.local, Some(ip("10.8.0.1")));
+    assert_eq!(a.label.unwrap().as_bytes(), b"ev\xffil:\xfe");
+}
+
+/// `bytes` with the type of its first top-level attribute of type `from`
+/// changed to `to` (`header_len`: the family header after the netlink header).
+fn retagged(bytes: &[u8], header_len: usize, from: u16, to: u16) -> Vec<u8> {
+    let mut b = bytes.to_vec();
+    let mut at = 16 + header_len;
+    while at + 4 <= b.len() {
+        let len = u16::from_ne_bytes([b[at], b[at + 1]]) as usize;
+        if u16::from_ne_bytes([b[at + 2], b[at + 3]]) & 0x3fff == from {
+            b[at + 2..at + 4].copy_from_slice(&to.to_ne_bytes());
+            return b;
+        }
+        at += len.max(4).next_multiple_of(4);
+    }
+    panic!("no attribute {from}");
+}
+
+fn decode_counted(bytes: &[u8]) -> (crate::wire::Result<Option<(Action, Object)>>, u32) {
+    let mut skipped = 0;
+    let r = Object::decode_counted(&NlMsg::new_checked(bytes).unwrap(), &mut skipped);
+    (r, skipped)
+}
+
+/// A malformed attribute is skipped and counted; the object and its other
+/// attributes are still there. Only a malformed attribute of the object's key
+/// fails the message (it would be filed under another key).
+#[test]
+fn a_malformed_attribute_is_skipped_and_counted_not_the_object() {
+    // veth0's IFLA_IFNAME ("veth0\0", 6 bytes) read as IFLA_MTU (a u32).
+    let bad = retagged(fixture!("link_new_veth"), 16, IFLA_IFNAME, IFLA_MTU);
+    let (r, skipped) = decode_counted(&bad);
+    let Some((_, Object::Link(l))) = r.unwrap() else {
+        panic!("not a link")
+    };
+    assert_eq!(
+        (l.ifindex, l.ifname, l.mtu, skipped),
+        (3, None, Some(1500), 1)
+    );
+    assert_eq!(l.kind.unwrap(), "veth");
+
+    // The label (8 bytes) read as IFA_FLAGS (a u32): skipped.
+    let bad = retagged(fixture!("addr_new_v4"), 8, IFA_LABEL, IFA_FLAGS);
+    let (r, skipped) = decode_counted(&bad);
+    let Some((_, Object::Address(a))) = r.unwrap() else {
+        panic!("not an address")
+    };
+    assert_eq!((a.local, a.label, skipped), (Some(ip("10.0.0.1")), None, 1));
+
+    // The label read as IFA_LOCAL, part of the address's key: an error.
+    let bad = retagged(fixture!("addr_new_v4"), 8, IFA_LABEL, IFA_LOCAL);
+    assert!(decode_counted(&bad).0.is_err());
+
+    // The neighbour's link-layer address (6 bytes) read as NDA_DST (its key).
+    let bad = retagged(fixture!("neigh_new"), 12, NDA_LLADDR, NDA_DST);
+    assert!(decode_counted(&bad).0.is_err());
 }

@@ -4,7 +4,7 @@
 //!
 //! This module only defines the values; it never decodes, publishes or prints.
 
-use super::compact::CompactStr;
+use super::compact::Name;
 use super::{Action, Object};
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -71,7 +71,7 @@ pub struct Event {
     /// The name of the interface the object belongs to (see [`Object::ifindex`]),
     /// when the monitor knows it: a link's own name, or the name its index had
     /// when the event was received.
-    pub ifname: Option<CompactStr>,
+    pub ifname: Option<Name>,
     /// The object.
     pub object: Object,
 }

@@ -4,7 +4,7 @@
 //! The `wire` views borrow the receive buffer; the types here own their values and
 //! outlive it. [`Object::decode`] turns one rtnetlink message into a typed object
 //! (IPv4 and IPv6 alike) with at most the allocations its variable-length parts
-//! need: interface names, kinds and labels are stored inline ([`CompactStr`]), so a
+//! need: interface names, kinds and labels are stored inline ([`Name`]), so a
 //! link, address or neighbour decodes without touching the heap; only alternative
 //! names and multipath next hops allocate.
 //!
@@ -34,7 +34,7 @@ mod route;
 mod decode_tests;
 
 pub use addr::Address;
-pub use compact::{CompactStr, HwAddr, MAX_ADDR_LEN};
+pub use compact::{HwAddr, Name, MAX_ADDR_LEN};
 pub use event::{Event, NetnsTag, Origin};
 pub use link::Link;
 pub use neigh::Neighbour;
@@ -84,13 +84,15 @@ pub(crate) trait Kind: Clone + Default + PartialEq + fmt::Debug + Sized {
 
     /// Decodes a message of one of [`Kind::MESSAGES`] into `into`, which is
     /// `Default`. Unknown attributes are skipped; a known attribute with a
-    /// malformed payload, or a broken attribute walk, is an error.
+    /// malformed payload is skipped too and counted in `skipped` (see [`walk`]);
+    /// a fixed header too short, or a malformed attribute of the key, is an
+    /// error.
     ///
     /// It fills an object in place rather than returning one: `Object::decode`
     /// makes the object inside its `Object` and fills it there, so that a link
     /// (248 bytes) is not returned and copied twice on the way (measured: about
     /// 100 more instructions per link).
-    fn decode(msg: &NlMsg<'_>, into: &mut Self) -> wire::Result<()>;
+    fn decode(msg: &NlMsg<'_>, into: &mut Self, skipped: &mut u32) -> wire::Result<()>;
     /// Its identity, or `None` when the state view does not keep it.
     fn key(&self) -> Option<Self::Key>;
     /// Whether two versions describe the same state (fields that change by
@@ -115,7 +117,7 @@ pub(crate) trait Kind: Clone + Default + PartialEq + fmt::Debug + Sized {
     fn fields(&self, f: &mut impl Fields);
     /// The names of the interfaces it refers to, after its fields: `own` is the
     /// name of its own interface ([`Event::ifname`]), `names` resolves the others.
-    fn name_fields(&self, own: Option<&CompactStr>, names: &dyn IfNames, f: &mut impl Fields);
+    fn name_fields(&self, own: Option<&Name>, names: &dyn IfNames, f: &mut impl Fields);
     /// Its `ip monitor`-style text, after `[kind] action`.
     fn write_text(&self, out: &mut dyn fmt::Write, names: &dyn IfNames) -> fmt::Result;
 }
@@ -218,10 +220,38 @@ macro_rules! define_object {
             /// let (action, obj) = Object::decode(&msg).unwrap().unwrap();
             /// assert_eq!(action, Action::New);
             /// let Object::Link(link) = obj else { panic!() };
-            /// assert_eq!((link.ifindex, link.ifname.unwrap().as_str()), (7, "eth7"));
+            /// assert_eq!((link.ifindex, link.ifname.unwrap().to_str()), (7, Some("eth7")));
             /// ```
+            ///
+            /// A known attribute that does not decode is skipped (see
+            /// [`Object::decode_counted`] to count them); one the object's identity
+            /// is made of (a route's destination, an address's local address) is
+            /// an error, as is a fixed header too short.
             #[inline]
             pub fn decode(msg: &NlMsg<'_>) -> wire::Result<Option<(Action, Object)>> {
+                Self::decode_counted(msg, &mut 0)
+            }
+
+            /// [`Object::decode`], adding the number of malformed attributes it
+            /// skipped to `skipped`.
+            ///
+            /// ```
+            /// use nlwatch::wire::NlMsg;
+            /// use nlwatch::Object;
+            /// // RTM_NEWLINK, ifindex 7, IFLA_MTU with 2 bytes instead of 4.
+            /// let mut b = vec![0u8; 16 + 16 + 8];
+            /// b[0] = b.len() as u8; b[4] = 16;
+            /// b[16 + 4] = 7;
+            /// b[32..38].copy_from_slice(&[6, 0, 4, 0, 0xdc, 0x05]);
+            /// let mut skipped = 0;
+            /// let (_, obj) = Object::decode_counted(&NlMsg::new_checked(&b).unwrap(), &mut skipped)
+            ///     .unwrap()
+            ///     .unwrap();
+            /// let Object::Link(link) = obj else { panic!() };
+            /// assert_eq!((link.ifindex, link.mtu, skipped), (7, None, 1));
+            /// ```
+            #[inline]
+            pub fn decode_counted(msg: &NlMsg<'_>, skipped: &mut u32) -> wire::Result<Option<(Action, Object)>> {
                 let t = msg.kind();
                 let mut found = None;
                 $(
@@ -232,7 +262,7 @@ macro_rules! define_object {
                     }
                 )*
                 match &mut found {
-                    $(Some((_, Object::$variant(into))) => <$ty as Kind>::decode(msg, into)?,)*
+                    $(Some((_, Object::$variant(into))) => <$ty as Kind>::decode(msg, into, skipped)?,)*
                     None => {}
                 }
                 Ok(found)
@@ -269,7 +299,7 @@ macro_rules! define_object {
             }
 
             /// See [`Kind::fields`] and [`Kind::name_fields`].
-            pub(crate) fn fields(&self, own: Option<&CompactStr>, names: &dyn IfNames, f: &mut impl Fields) {
+            pub(crate) fn fields(&self, own: Option<&Name>, names: &dyn IfNames, f: &mut impl Fields) {
                 match self {
                     $(Object::$variant(o) => {
                         o.fields(f);
@@ -341,9 +371,55 @@ fn hwaddr(a: &wire::Attr<'_>) -> wire::Result<HwAddr> {
     })
 }
 
-/// A string attribute, kept inline when short.
-fn compact(a: &wire::Attr<'_>) -> wire::Result<CompactStr> {
-    a.str().map(CompactStr::new)
+/// Why an attribute was not taken (see [`walk`]).
+pub(crate) enum AttrError {
+    /// Malformed, but not part of the object's identity: skipped and counted.
+    Skip,
+    /// Part of the object's identity (its state-view key): without it the
+    /// object would be filed under another key, so the message is an error.
+    Fatal(wire::Error),
+}
+
+/// A malformed attribute is skipped unless marked with [`key`].
+impl From<wire::Error> for AttrError {
+    fn from(_: wire::Error) -> Self {
+        AttrError::Skip
+    }
+}
+
+/// Marks the decoding of an attribute the object's key is made of.
+fn key<T>(r: wire::Result<T>) -> Result<T, AttrError> {
+    r.map_err(AttrError::Fatal)
+}
+
+/// Walks a message's attributes, handing each to `each`. One whose payload does
+/// not decode is skipped and counted in `skipped`, and the rest are still read:
+/// a malformed attribute never hides its object (a name that is not what a
+/// decoder expected must not hide an interface from the monitor). Only an
+/// attribute of the object's identity ([`key`]) fails the message. A broken walk
+/// (a length past the end of the message) fails it too: past that point nothing
+/// is known, and an object missing what it had would replace it in the state
+/// view. (Inside an attribute, a broken nested walk only skips that attribute.)
+fn walk<'a>(
+    attrs: wire::Attrs<'a>,
+    skipped: &mut u32,
+    mut each: impl FnMut(wire::Attr<'a>) -> Result<(), AttrError>,
+) -> wire::Result<()> {
+    for attr in attrs {
+        match each(attr?) {
+            Ok(()) => {}
+            Err(AttrError::Skip) => *skipped += 1,
+            Err(AttrError::Fatal(e)) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+/// A name attribute (`NLA_STRING`), up to its first NUL, kept as raw bytes (the
+/// kernel does not check names are UTF-8) and inline when short. Never fails.
+fn name(a: &wire::Attr<'_>) -> Name {
+    let p = a.payload();
+    Name::new(&p[..p.iter().position(|&b| b == 0).unwrap_or(p.len())])
 }
 
 /// An address as a number, for keys: IPv4 in the low 32 bits, absent as 0. Keys

@@ -3,9 +3,9 @@
 //! identity in the state view, its dump, its groups, its JSON fields, its text
 //! line and the fields filters look at.
 
-use super::compact::{CompactStr, HwAddr};
-use super::fields::{k, opt_ip, opt_num, Fields, IfNames};
-use super::{hwaddr, ip_bits, keys_while, names, Kind};
+use super::compact::{HwAddr, Name};
+use super::fields::{dev_name, k, opt_ip, opt_num, Fields, IfNames};
+use super::{hwaddr, ip_bits, key, keys_while, names, walk, Kind};
 use crate::wire::consts::*;
 use crate::wire::{self, Dump, NeighbourMessage, NlMsg};
 use std::collections::BTreeMap;
@@ -37,22 +37,28 @@ pub struct Neighbour {
 impl Neighbour {
     /// Decodes a neighbour message (see `Link::from_view` for the error rules).
     #[inline]
-    fn from_view(msg: &NeighbourMessage<'_>, n: &mut Neighbour) -> wire::Result<()> {
+    fn from_view(
+        msg: &NeighbourMessage<'_>,
+        n: &mut Neighbour,
+        skipped: &mut u32,
+    ) -> wire::Result<()> {
         n.family = msg.family();
         n.ifindex = msg.ifindex();
         n.state = msg.state();
         n.flags = msg.flags();
         n.neigh_type = msg.neigh_type();
-        for attr in msg.attrs() {
-            let attr = attr?;
+        // A bridge FDB entry is keyed by its link-layer address too.
+        let bridge = n.family == AF_BRIDGE;
+        walk(msg.attrs(), skipped, |attr| {
             match attr.kind() {
-                NDA_DST => n.dst = Some(attr.ip()?),
+                NDA_DST => n.dst = Some(key(attr.ip())?),
+                NDA_LLADDR if bridge => n.lladdr = Some(key(hwaddr(&attr))?),
                 NDA_LLADDR => n.lladdr = Some(hwaddr(&attr)?),
                 NDA_MASTER => n.master = Some(attr.u32()?),
                 _ => {}
             }
-        }
-        Ok(())
+            Ok(())
+        })
     }
 }
 
@@ -76,8 +82,8 @@ impl Kind for Neighbour {
     type Key = NeighKey;
 
     #[inline]
-    fn decode(msg: &NlMsg<'_>, into: &mut Self) -> wire::Result<()> {
-        Neighbour::from_view(&NeighbourMessage::new_checked(*msg)?, into)
+    fn decode(msg: &NlMsg<'_>, into: &mut Self, skipped: &mut u32) -> wire::Result<()> {
+        Neighbour::from_view(&NeighbourMessage::new_checked(*msg)?, into, skipped)
     }
 
     /// Interface, family and destination; for bridge FDB entries (no destination)
@@ -131,9 +137,9 @@ impl Kind for Neighbour {
     }
 
     /// The interface's name, as `dev`.
-    fn name_fields(&self, own: Option<&CompactStr>, _names: &dyn IfNames, f: &mut impl Fields) {
+    fn name_fields(&self, own: Option<&Name>, _names: &dyn IfNames, f: &mut impl Fields) {
         if let Some(name) = own {
-            f.str(k!("dev"), name);
+            f.name(k!("dev"), name);
         }
     }
 
@@ -143,9 +149,7 @@ impl Kind for Neighbour {
             Some(d) => write!(out, " {d}")?,
             None => out.write_str(" ?")?,
         }
-        let dev = names
-            .name(self.ifindex)
-            .unwrap_or_else(|| format!("if{}", self.ifindex));
+        let dev = dev_name(names, self.ifindex);
         write!(out, " dev {dev}")?;
         if let Some(l) = &self.lladdr {
             write!(out, " lladdr {l}")?;

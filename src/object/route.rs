@@ -3,9 +3,9 @@
 //! decoding, its identity in the state view, its dump, its groups, its JSON
 //! fields, its text line and the fields filters look at.
 
-use super::compact::CompactStr;
-use super::fields::{k, opt_ip, opt_num, word_or_num, Fields, IfNames};
-use super::{ip_bits, names, Kind};
+use super::compact::Name;
+use super::fields::{dev_name, k, opt_ip, opt_num, word_or_num, Fields, IfNames};
+use super::{ip_bits, key, names, walk, Kind};
 use crate::wire::consts::*;
 use crate::wire::{self, Dump, MultipathHops, NlMsg, RouteMessage};
 use std::fmt;
@@ -108,7 +108,7 @@ fn via(a: &wire::Attr<'_>) -> wire::Result<IpAddr> {
 impl Route {
     /// Decodes a route message (see `Link::from_view` for the error rules).
     #[inline]
-    fn from_view(msg: &RouteMessage<'_>, route: &mut Route) -> wire::Result<()> {
+    fn from_view(msg: &RouteMessage<'_>, route: &mut Route, skipped: &mut u32) -> wire::Result<()> {
         route.family = msg.family();
         route.dst_len = msg.dst_len();
         route.src_len = msg.src_len();
@@ -118,18 +118,17 @@ impl Route {
         route.route_type = msg.route_type();
         route.tos = msg.tos();
         route.flags = msg.flags();
-        for attr in msg.attrs() {
-            let attr = attr?;
+        walk(msg.attrs(), skipped, |attr| {
             match attr.kind() {
-                RTA_DST => route.dst = Some(attr.ip()?),
-                RTA_SRC => route.src = Some(attr.ip()?),
+                RTA_DST => route.dst = Some(key(attr.ip())?),
+                RTA_SRC => route.src = Some(key(attr.ip())?),
                 RTA_GATEWAY => route.gateway = Some(attr.ip()?),
                 RTA_VIA => route.gateway = Some(via(&attr)?),
                 RTA_PREFSRC => route.prefsrc = Some(attr.ip()?),
-                RTA_OIF => route.oif = Some(attr.u32()?),
+                RTA_OIF => route.oif = Some(key(attr.u32())?),
                 RTA_IIF => route.iif = Some(attr.u32()?),
-                RTA_TABLE => route.table = attr.u32()?,
-                RTA_PRIORITY => route.priority = Some(attr.u32()?),
+                RTA_TABLE => route.table = key(attr.u32())?,
+                RTA_PRIORITY => route.priority = Some(key(attr.u32())?),
                 RTA_PREF => route.pref = Some(attr.u8()?),
                 RTA_NH_ID => route.nh_id = Some(attr.u32()?),
                 RTA_METRICS => {
@@ -162,8 +161,8 @@ impl Route {
                 }
                 _ => {}
             }
-        }
-        Ok(())
+            Ok(())
+        })
     }
 
     /// The destination as `ip route` prints it: `default`, `10.0.0.0/24`, or a bare
@@ -234,8 +233,8 @@ impl Kind for Route {
     type Key = RouteKey;
 
     #[inline]
-    fn decode(msg: &NlMsg<'_>, into: &mut Self) -> wire::Result<()> {
-        Route::from_view(&RouteMessage::new_checked(*msg)?, into)
+    fn decode(msg: &NlMsg<'_>, into: &mut Self, skipped: &mut u32) -> wire::Result<()> {
+        Route::from_view(&RouteMessage::new_checked(*msg)?, into, skipped)
     }
 
     /// The kernel's keys; only IPv4 and IPv6 routes are kept.
@@ -324,15 +323,15 @@ impl Kind for Route {
     }
 
     /// The output interface's name, as `dev`.
-    fn name_fields(&self, own: Option<&CompactStr>, _names: &dyn IfNames, f: &mut impl Fields) {
+    fn name_fields(&self, own: Option<&Name>, _names: &dyn IfNames, f: &mut impl Fields) {
         if let Some(name) = own {
-            f.str(k!("dev"), name);
+            f.name(k!("dev"), name);
         }
     }
 
     /// `10.1.0.0/24 via 10.0.0.2 dev veth0 table 100 proto static metric 50`
     fn write_text(&self, out: &mut dyn fmt::Write, names: &dyn IfNames) -> fmt::Result {
-        let dev = |i: u32| names.name(i).unwrap_or_else(|| format!("if{i}"));
+        let dev = |i: u32| dev_name(names, i);
         if self.route_type != RTN_UNICAST {
             if let Some(t) = names::route_type(self.route_type) {
                 write!(out, " {t}")?;

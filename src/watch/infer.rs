@@ -25,7 +25,7 @@ use std::net::IpAddr;
 /// A message that is not a dump answer: an object's notification, an overrun
 /// report, or something skipped.
 pub(crate) fn notification(msg: &NlMsg<'_>, out: &mut Out<'_>, rounds: &mut DumpRounds) {
-    match Object::decode(msg) {
+    match out.ns.counters.decode(msg) {
         Ok(Some((action, object))) => live(action, object, out, rounds),
         Ok(None) => {
             if matches!(msg.parse(), Ok(Message::Overrun)) {
@@ -34,7 +34,7 @@ pub(crate) fn notification(msg: &NlMsg<'_>, out: &mut Out<'_>, rounds: &mut Dump
                 out.control(|netns| Item::Overrun { netns });
             }
         }
-        Err(_) => Counters::count(&out.ns.counters.decode_errors),
+        Err(_) => {} // counted
     }
 }
 

@@ -55,6 +55,9 @@ pub struct NamespaceStats {
     pub foreign_dropped: u64,
     /// Messages that could not be decoded (counted and skipped).
     pub decode_errors: u64,
+    /// Malformed attributes skipped in objects that were still decoded and
+    /// published (a name is never one: names are kept as raw bytes).
+    pub attributes_skipped: u64,
     /// Times the kernel reported lost notifications (`ENOBUFS`).
     pub overruns: u64,
     /// Datagrams larger than the receive buffer (their tail was lost).
@@ -707,6 +710,7 @@ impl Monitor {
                         events: c.events.load(Ordering::Relaxed),
                         foreign_dropped: c.foreign_dropped.load(Ordering::Relaxed),
                         decode_errors: c.decode_errors.load(Ordering::Relaxed),
+                        attributes_skipped: c.attributes_skipped.load(Ordering::Relaxed),
                         overruns: c.overruns.load(Ordering::Relaxed),
                         truncated: c.truncated.load(Ordering::Relaxed),
                         resyncs: c.resyncs.load(Ordering::Relaxed),
@@ -821,7 +825,7 @@ mod tests {
                 .iter()
                 .filter_map(|i| match i {
                     Item::Event(e) if e.origin == Origin::Dump => match &e.object {
-                        Object::Link(l) => l.ifname.as_deref().map(str::to_string),
+                        Object::Link(l) => l.ifname.as_ref().and_then(|n| n.to_str()).map(str::to_string),
                         _ => None,
                     },
                     _ => None,

@@ -16,6 +16,7 @@ use super::state::{Key, NsState, Snapshot};
 use super::sync::DumpRounds;
 use crate::bus::{Bus, Item};
 use crate::object::{Action, Event, NetnsTag, Object, ObjectKind, Origin};
+use crate::wire::{self, NlMsg};
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -58,6 +59,7 @@ pub(crate) struct Counters {
     pub(crate) events: AtomicU64,
     pub(crate) foreign_dropped: AtomicU64,
     pub(crate) decode_errors: AtomicU64,
+    pub(crate) attributes_skipped: AtomicU64,
     pub(crate) overruns: AtomicU64,
     pub(crate) truncated: AtomicU64,
     pub(crate) resyncs: AtomicU64,
@@ -70,6 +72,22 @@ impl Counters {
     /// Adds one to `counter`.
     pub(crate) fn count(counter: &AtomicU64) {
         counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Decodes one message, counting what could not be decoded: a message
+    /// (`decode_errors`, then `Err`) or malformed attributes skipped in an object
+    /// that is still returned (`attributes_skipped`).
+    pub(crate) fn decode(&self, msg: &NlMsg<'_>) -> wire::Result<Option<(Action, Object)>> {
+        let mut skipped = 0;
+        let decoded = Object::decode_counted(msg, &mut skipped);
+        if skipped > 0 {
+            self.attributes_skipped
+                .fetch_add(skipped.into(), Ordering::Relaxed);
+        }
+        if decoded.is_err() {
+            Counters::count(&self.decode_errors);
+        }
+        decoded
     }
 }
 

@@ -19,8 +19,8 @@
 
 use crate::object::RouteKey;
 use crate::object::{
-    for_each_kind, Action, Address, CompactStr, Kind, Link, Neighbour, NetnsTag, Object,
-    ObjectKind, Route,
+    for_each_kind, Action, Address, Kind, Link, Name, Neighbour, NetnsTag, Object, ObjectKind,
+    Route,
 };
 use crate::wire::consts::{AF_INET, RTN_LOCAL};
 use std::collections::btree_map::Entry;
@@ -203,7 +203,7 @@ fn upsert<K: Ord, V: Kind>(map: &mut BTreeMap<K, V>, key: K, obj: &V) -> Option<
 
 impl NsState {
     /// The name of link `ifindex`, if it exists.
-    pub(crate) fn name(&self, ifindex: u32) -> Option<CompactStr> {
+    pub(crate) fn name(&self, ifindex: u32) -> Option<Name> {
         self.tables
             .links
             .get(&ifindex)
@@ -360,7 +360,7 @@ mod tests {
     fn link(ifindex: u32, name: &str) -> Object {
         Object::Link(Link {
             ifindex,
-            ifname: Some(CompactStr::new(name)),
+            ifname: Some(Name::new(name)),
             ..Link::default()
         })
     }
@@ -377,7 +377,7 @@ mod tests {
         }
         assert_eq!(s.apply(Action::New, &with_change), Applied::Unchanged);
         assert_eq!(s.apply(Action::New, &link(2, "b")), Applied::Changed);
-        assert_eq!(s.name(2).as_deref(), Some("b"));
+        assert_eq!(s.name(2).as_ref().and_then(|n| n.to_str()), Some("b"));
         // A bridge's per-port view does not replace the link.
         let port = Object::Link(Link {
             family: AF_BRIDGE,
@@ -385,7 +385,7 @@ mod tests {
             ..Link::default()
         });
         assert_eq!(s.apply(Action::Del, &port), Applied::Ignored);
-        assert_eq!(s.name(2).as_deref(), Some("b"));
+        assert_eq!(s.name(2).as_ref().and_then(|n| n.to_str()), Some("b"));
         assert_eq!(s.apply(Action::Del, &link(2, "b")), Applied::Removed);
         assert_eq!(s.apply(Action::Del, &link(2, "b")), Applied::Absent);
     }

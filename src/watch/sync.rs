@@ -185,10 +185,8 @@ pub(crate) fn dump_message(
         }
         _ => {
             let initial = rounds.purpose == Some(Purpose::Initial);
-            match Object::decode(msg) {
-                Ok(Some((_, object))) => dumped(object, initial, out, rounds.current.as_mut()?),
-                Ok(None) => {}
-                Err(_) => Counters::count(&out.ns.counters.decode_errors),
+            if let Ok(Some((_, object))) = out.ns.counters.decode(msg) {
+                dumped(object, initial, out, rounds.current.as_mut()?);
             }
             None
         }

@@ -4,7 +4,7 @@
 
 use crate::args::Args;
 use nlwatch::output::{rfc3339, write_text, JsonEvent, JsonLine};
-use nlwatch::{Action, CompactStr, Event, Flow, GoneReason, Item, Object, Origin, Sink, SinkError};
+use nlwatch::{Action, Event, Flow, GoneReason, Item, Name, Object, Origin, Sink, SinkError};
 use std::collections::HashMap;
 use std::io::{self, Write};
 use std::time::SystemTime;
@@ -13,7 +13,7 @@ use std::time::SystemTime;
 /// per namespace.
 #[derive(Default)]
 pub(crate) struct NameCache {
-    known: HashMap<(u64, u32), CompactStr>,
+    known: HashMap<(u64, u32), Name>,
 }
 
 impl NameCache {
@@ -25,15 +25,13 @@ impl NameCache {
         }
     }
 
-    fn get(&self, ev: &Event, ifindex: u32) -> Option<String> {
+    fn get(&self, ev: &Event, ifindex: u32) -> Option<Name> {
         if ev.object.ifindex() == Some(ifindex) {
             if let Some(name) = &ev.ifname {
-                return Some(name.to_string());
+                return Some(name.clone());
             }
         }
-        self.known
-            .get(&(ev.netns.id, ifindex))
-            .map(|n| n.to_string())
+        self.known.get(&(ev.netns.id, ifindex)).cloned()
     }
 }
 
