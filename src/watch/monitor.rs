@@ -23,7 +23,7 @@
 use super::namespace::{Counters, Entry, Namespace, Policy};
 use super::reader::{self, Reader, ReaderHost};
 use super::socket::{RtSocket, DEFAULT_BUFFER};
-use super::state::Snapshot;
+use super::state::{Snapshot, SnapshotCopy};
 use crate::bus::{Bus, Filter, GoneReason, Item, Overflow, Sink, SinkId, Subscription};
 use crate::error::Error;
 use crate::netns::discover::{Discovery, Namespaces};
@@ -123,6 +123,7 @@ pub struct Builder {
     batch_window: Duration,
     /// Receive slot size to start with (tests shrink it to provoke truncations).
     recv_buffer: usize,
+    snapshot_step: usize,
 }
 
 /// How long a reader lets notifications gather by default while they keep coming
@@ -134,6 +135,11 @@ pub const DEFAULT_BATCH_WINDOW: Duration = Duration::from_millis(10);
 pub const DEFAULT_RCVBUF: usize = 4 << 20;
 /// Queue length of a subscriber by default.
 pub const DEFAULT_CAPACITY: usize = 65_536;
+
+/// Objects a snapshot copies per hold of its namespace's reader lock (see
+/// `SnapshotCopy`): small enough that the reader, and every namespace it reads,
+/// waits well under a millisecond for one step (see BENCHMARKS.md).
+const SNAPSHOT_STEP: usize = 2048;
 
 impl Default for Builder {
     fn default() -> Self {
@@ -147,6 +153,7 @@ impl Default for Builder {
             synthesize: true,
             batch_window: DEFAULT_BATCH_WINDOW,
             recv_buffer: DEFAULT_BUFFER,
+            snapshot_step: SNAPSHOT_STEP,
         }
     }
 }
@@ -244,6 +251,15 @@ impl Builder {
         self
     }
 
+    /// Objects a snapshot copies per hold of a reader's lock (default 2048;
+    /// `usize::MAX` copies a namespace in one hold). For benchmarks comparing
+    /// the two; not part of the stable API.
+    #[doc(hidden)]
+    pub fn snapshot_step(mut self, objects: usize) -> Self {
+        self.snapshot_step = objects.max(1);
+        self
+    }
+
     /// Starts the reader threads. No namespace is watched yet: subscribe first,
     /// then add namespaces with [`Monitor::add_namespace`] or [`Monitor::watch_dir`],
     /// so that no event can slip out between a socket opening and a subscription.
@@ -278,6 +294,7 @@ impl Builder {
             overflow: self.overflow,
             batch_window: self.batch_window,
             recv_buffer: self.recv_buffer,
+            snapshot_step: self.snapshot_step,
             discovery: Mutex::new(None),
         });
         let mut threads = Vec::with_capacity(self.readers);
@@ -364,6 +381,7 @@ struct Core {
     overflow: Overflow,
     batch_window: Duration,
     recv_buffer: usize,
+    snapshot_step: usize,
     discovery: Mutex<Option<(Arc<Discovery>, JoinHandle<()>)>>,
 }
 
@@ -652,15 +670,39 @@ impl Monitor {
     /// A consistent copy of what namespace `netns` holds now, or `None` when it is
     /// not watched. [`Snapshot::seq`] tells which of its events the copy reflects.
     pub fn snapshot(&self, netns: &NetnsTag) -> Option<Snapshot> {
-        let registry = self.shared.registry.lock();
-        let (token, w) = registry
-            .by_token
-            .iter()
-            .find(|(_, w)| w.ns.tag.id == netns.id)?;
-        let entries = self.shared.readers[w.reader].entries.lock();
-        entries
-            .get(token)
-            .map(|e| e.snapshot(&self.shared.policy.kinds))
+        let (token, reader, tag) = {
+            let registry = self.shared.registry.lock();
+            let (token, w) = registry
+                .by_token
+                .iter()
+                .find(|(_, w)| w.ns.tag.id == netns.id)?;
+            (*token, w.reader, w.ns.tag.clone())
+        };
+        self.copy_namespace(token, reader, tag, &self.shared.policy.kinds)
+    }
+
+    /// Copies one namespace's view a bounded step at a time (see
+    /// `SnapshotCopy`): its reader, which every namespace on it waits for, is
+    /// never held up by more than one step. `None` when it stopped being watched.
+    fn copy_namespace(
+        &self,
+        token: u64,
+        reader: usize,
+        tag: NetnsTag,
+        kinds: &[ObjectKind],
+    ) -> Option<Snapshot> {
+        let mut copy = SnapshotCopy::new(kinds);
+        loop {
+            let mut entries = self.shared.readers[reader].entries.lock();
+            let entry = entries.get_mut(&token)?;
+            if let Some((seq, synced)) = entry.copy_step(&mut copy, self.shared.snapshot_step) {
+                drop(entries);
+                return Some(copy.into_snapshot(tag, seq, synced));
+            }
+            // A reader waiting for the lock gets it before the next step.
+            parking_lot::MutexGuard::unlock_fair(entries);
+            copy.drop_stale();
+        }
     }
 
     /// Copies of every watched namespace that `filter`'s namespace criterion
@@ -683,13 +725,31 @@ impl Monitor {
             .filter(|(_, w)| filter.matches_netns(&w.ns.tag))
             .collect();
         tokens.sort_by_key(|(t, _)| **t);
+        let tokens: Vec<(u64, usize, NetnsTag)> = tokens
+            .into_iter()
+            .map(|(token, w)| (*token, w.reader, w.ns.tag.clone()))
+            .collect();
+        drop(registry);
         tokens
             .into_iter()
-            .filter_map(|(token, w)| {
-                let entries = self.shared.readers[w.reader].entries.lock();
-                entries.get(token).map(|e| e.snapshot(&kinds))
-            })
+            .filter_map(|(token, reader, tag)| self.copy_namespace(token, reader, tag, &kinds))
             .collect()
+    }
+
+    /// The longest any reader thread has waited, since the monitor was built,
+    /// for the lock that guards its namespaces before reading a socket: how
+    /// long a [`snapshot`](Monitor::snapshot) step, or another method call, held
+    /// up every namespace on that reader. Snapshots copy a bounded number of
+    /// objects per hold, so this stays short however large a namespace is.
+    pub fn longest_reader_wait(&self) -> Duration {
+        let ns = self
+            .shared
+            .readers
+            .iter()
+            .map(|r| r.longest_wait_ns.load(Ordering::Relaxed))
+            .max()
+            .unwrap_or(0);
+        Duration::from_nanos(ns)
     }
 
     /// The watched namespaces with their counters.

@@ -12,7 +12,7 @@
 //! This module never reads a socket and never decides what an event means.
 
 use super::socket::RtSocket;
-use super::state::{Key, NsState, Snapshot};
+use super::state::{Key, NsState, SnapshotCopy};
 use super::sync::DumpRounds;
 use crate::bus::{Bus, Item};
 use crate::object::{Action, Event, NetnsTag, Object, ObjectKind, Origin};
@@ -141,10 +141,12 @@ impl Entry {
         }
     }
 
-    /// A consistent copy of the state view.
-    pub(crate) fn snapshot(&self, kinds: &[ObjectKind]) -> Snapshot {
+    /// One step of a copy of the state view (see [`SnapshotCopy`]): when it
+    /// completes, the `seq` and `synced` the copy reflects.
+    pub(crate) fn copy_step(&mut self, c: &mut SnapshotCopy, budget: usize) -> Option<(u64, bool)> {
         self.state
-            .snapshot(self.ns.tag.clone(), self.seq, self.rounds.synced(), kinds)
+            .copy_step(c, budget)
+            .then(|| (self.seq, self.rounds.synced()))
     }
 
     /// The publisher of this namespace's events for what was read at `now`, and

@@ -26,6 +26,7 @@ use crate::wire::consts::{AF_INET, RTN_LOCAL};
 use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::IpAddr;
+use std::ops::Bound;
 
 /// Generates [`Snapshot`], [`Key`] and the per-kind maps from the registry.
 macro_rules! define_tables {
@@ -121,17 +122,52 @@ macro_rules! define_tables {
                 keys
             }
 
-            fn snapshot(&self, netns: NetnsTag, seq: u64, synced: bool, kinds: &[ObjectKind]) -> Snapshot {
-                let want = |k| kinds.contains(&k);
+            /// Copies into `into` up to `budget` objects of `kind` whose keys come
+            /// after `after`; returns how many, and the last key copied.
+            fn copy_range(&self, into: &mut Copied, kind: ObjectKind, after: Option<Key>, budget: usize) -> (usize, Option<Key>) {
+                match kind {
+                    $(ObjectKind::$variant => {
+                        let from = match after {
+                            Some(Key::$variant(k)) => Bound::Excluded(k),
+                            _ => Bound::Unbounded,
+                        };
+                        let before = into.$field.0.len();
+                        into.$field.0.extend(
+                            self.$field
+                                .range((from, Bound::Unbounded))
+                                .take(budget)
+                                .map(|(k, v)| (*k, v.clone())),
+                        );
+                        let last = into.$field.0.last().map(|(k, _)| Key::$variant(*k));
+                        (into.$field.0.len() - before, last)
+                    })*
+                }
+            }
+
+            /// Records in `into` what this holds under `key` now, or nothing.
+            fn copy_key(&self, into: &mut Copied, key: &Key) {
+                match key {
+                    $(Key::$variant(k) => {
+                        into.$field.1.insert(*k, self.$field.get(k).cloned());
+                    })*
+                }
+            }
+        }
+
+        /// A copy in the making: per kind, the objects copied in key order, and
+        /// what changed under some keys since (`None`: removed), which wins.
+        #[derive(Debug, Default)]
+        struct Copied {
+            $($field: (Vec<(<$ty as Kind>::Key, $ty)>, BTreeMap<<$ty as Kind>::Key, Option<$ty>>),)*
+        }
+
+        impl Copied {
+            fn into_snapshot(self, netns: NetnsTag, seq: u64, synced: bool) -> Snapshot {
                 Snapshot {
                     netns,
                     seq,
                     synced,
-                    $($field: if want(ObjectKind::$variant) {
-                        self.$field.values().cloned().collect()
-                    } else {
-                        Vec::new()
-                    },)*
+                    $($field: merge(self.$field.0, self.$field.1),)*
                 }
             }
         }
@@ -177,6 +213,96 @@ pub(crate) struct NsState {
     /// Preferred source address -> the IPv4 routes that name it, so an address's
     /// removal finds the routes the kernel flushes with it without a scan.
     by_prefsrc: HashMap<IpAddr, BTreeSet<RouteKey>>,
+    /// The keys changed while snapshots are being copied (see [`SnapshotCopy`]).
+    log: ChangeLog,
+}
+
+/// Most changes kept for the snapshots being copied: past it the log is
+/// dropped and those copies start again (at most [`RESTARTS`] times).
+const LOG_CAP: usize = 1 << 16;
+
+/// Times a copy starts again (changes outran it) before it copies what remains
+/// in one go, stalling the reader as long as that takes but always ending.
+const RESTARTS: u32 = 2;
+
+/// The keys changed since the oldest snapshot copy in progress began.
+#[derive(Debug, Default)]
+struct ChangeLog {
+    keys: Vec<Key>,
+    /// The position of `keys[0]` since the namespace was first watched.
+    start: u64,
+    /// Copies in progress.
+    copies: usize,
+    /// Bumped when the log is dropped: copies of an older epoch start again.
+    epoch: u64,
+}
+
+impl ChangeLog {
+    fn end(&self) -> u64 {
+        self.start + self.keys.len() as u64
+    }
+
+    fn record(&mut self, key: Key) {
+        if self.copies == 0 {
+            return;
+        }
+        if self.keys.len() >= LOG_CAP {
+            // The copies in progress are outrun (or abandoned): they restart.
+            self.start = self.end();
+            self.keys = Vec::new();
+            self.copies = 0;
+            self.epoch += 1;
+            return;
+        }
+        self.keys.push(key);
+    }
+}
+
+/// A snapshot being copied a bounded number of objects at a time, so that the
+/// lock its namespace's reader needs is never held for a whole copy: between
+/// steps the reader goes on, and what it changes meanwhile is logged and copied
+/// again before the last step. The result is the view exactly as it was at the
+/// end of the last step.
+#[derive(Debug)]
+pub(crate) struct SnapshotCopy {
+    kinds: Vec<ObjectKind>,
+    /// The kind being copied (an index into `kinds`), and the last key copied.
+    kind_at: usize,
+    after: Option<Key>,
+    copy: Copied,
+    /// A copy given up (outrun by changes), to drop outside the lock.
+    stale: Option<Copied>,
+    /// How far the change log has been applied to `copy`.
+    pos: u64,
+    /// The log's epoch when this copy began; `None` before it has.
+    epoch: Option<u64>,
+    restarts: u32,
+}
+
+impl SnapshotCopy {
+    /// A copy of the `kinds` given, to be made by [`NsState::copy_step`].
+    pub(crate) fn new(kinds: &[ObjectKind]) -> Self {
+        SnapshotCopy {
+            kinds: kinds.to_vec(),
+            kind_at: 0,
+            after: None,
+            copy: Copied::default(),
+            stale: None,
+            pos: 0,
+            epoch: None,
+            restarts: 0,
+        }
+    }
+
+    /// Drops a copy given up by the last step (call it with the lock let go).
+    pub(crate) fn drop_stale(&mut self) {
+        self.stale = None;
+    }
+
+    /// The copy, once [`NsState::copy_step`] said it is complete.
+    pub(crate) fn into_snapshot(self, netns: NetnsTag, seq: u64, synced: bool) -> Snapshot {
+        self.copy.into_snapshot(netns, seq, synced)
+    }
 }
 
 /// The preferred source of `r` when the view indexes it (IPv4 routes only).
@@ -199,6 +325,30 @@ fn upsert<K: Ord, V: Kind>(map: &mut BTreeMap<K, V>, key: K, obj: &V) -> Option<
             Some(None)
         }
     }
+}
+
+/// The objects of `copied` (in key order) with `changed` applied: what was
+/// changed since replaces what was copied, `None` removes it, and keys copied
+/// only in `changed` come in their place.
+fn merge<K: Ord, V>(copied: Vec<(K, V)>, changed: BTreeMap<K, Option<V>>) -> Vec<V> {
+    if changed.is_empty() {
+        return copied.into_iter().map(|(_, v)| v).collect();
+    }
+    let mut out = Vec::with_capacity(copied.len() + changed.len());
+    let mut changed = changed.into_iter().peekable();
+    for (k, v) in copied {
+        // Keys before this one that came since the copy.
+        while let Some((_, now)) = changed.next_if(|(c, _)| *c < k) {
+            out.extend(now);
+        }
+        match changed.next_if(|(c, _)| *c == k) {
+            // The change is newer than the copy.
+            Some((_, now)) => out.extend(now),
+            None => out.push(v),
+        }
+    }
+    out.extend(changed.filter_map(|(_, now)| now));
+    out
 }
 
 impl NsState {
@@ -254,6 +404,7 @@ impl NsState {
     /// Removes the object with `key`, returning it.
     pub(crate) fn remove(&mut self, key: &Key) -> Option<Object> {
         let old = self.tables.remove(key)?;
+        self.log.record(*key);
         self.reindex(*key, Some(&old), None);
         Some(old)
     }
@@ -278,6 +429,7 @@ impl NsState {
         match self.tables.upsert(key, obj) {
             None => Applied::Unchanged,
             Some(old) => {
+                self.log.record(key);
                 self.reindex(key, old.as_ref(), Some(obj));
                 Applied::Changed
             }
@@ -339,15 +491,63 @@ impl NsState {
             .unwrap_or_default()
     }
 
-    /// A copy of the objects of the `kinds` given.
-    pub(crate) fn snapshot(
-        &self,
-        netns: NetnsTag,
-        seq: u64,
-        synced: bool,
-        kinds: &[ObjectKind],
-    ) -> Snapshot {
-        self.tables.snapshot(netns, seq, synced, kinds)
+    /// Copies up to about `budget` objects into `c` (objects first, then the
+    /// changes made since `c` began); `true` when `c` is complete: it then holds
+    /// exactly what this view holds now.
+    pub(crate) fn copy_step(&mut self, c: &mut SnapshotCopy, budget: usize) -> bool {
+        if c.epoch != Some(self.log.epoch) {
+            if c.epoch.is_some() {
+                c.restarts += 1;
+            }
+            c.kind_at = 0;
+            c.after = None;
+            // Dropped by the caller, after letting the lock go.
+            c.stale = Some(std::mem::take(&mut c.copy));
+            c.pos = self.log.end();
+            c.epoch = Some(self.log.epoch);
+            self.log.copies += 1;
+        }
+        let mut left = if c.restarts >= RESTARTS {
+            usize::MAX
+        } else {
+            budget.max(1)
+        };
+        while left > 0 && c.kind_at < c.kinds.len() {
+            let kind = c.kinds[c.kind_at];
+            let (n, last) = self.tables.copy_range(&mut c.copy, kind, c.after, left);
+            if n < left {
+                c.kind_at += 1;
+                c.after = None;
+            } else {
+                c.after = last;
+            }
+            left -= n;
+        }
+        if c.kind_at < c.kinds.len() {
+            return false;
+        }
+        let from = (c.pos - self.log.start) as usize;
+        let pending = self.log.keys.len() - from;
+        let take = pending.min(left.max(1));
+        for key in &self.log.keys[from..from + take] {
+            if c.kinds.contains(&key.kind()) {
+                self.tables.copy_key(&mut c.copy, key);
+            }
+        }
+        c.pos += take as u64;
+        if take < pending {
+            return false;
+        }
+        // Complete: this copy no longer needs the log.
+        self.log.copies -= 1;
+        if self.log.copies == 0 {
+            self.log.start = self.log.end();
+            self.log.keys.clear();
+            if self.log.keys.capacity() > LOG_CAP / 16 {
+                self.log.keys = Vec::new();
+            }
+        }
+        true
     }
 }
 
@@ -500,5 +700,82 @@ mod tests {
         assert!(s
             .ipv4_routes_with_prefsrc(ip("2001:db8::1").unwrap())
             .is_empty());
+    }
+
+    /// A copy taken a few objects at a time while the view keeps changing ends
+    /// equal to the view at the moment it completes, for every step size, and
+    /// leaves no change log behind; one outrun by its log starts again and
+    /// still ends exact.
+    #[test]
+    fn a_copy_in_steps_equals_the_view_when_it_completes() {
+        let mut rng = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = move |n: u64| {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            rng % n
+        };
+        let all = [ObjectKind::Link, ObjectKind::Address, ObjectKind::Route];
+        for step in [1, 3, 64, usize::MAX] {
+            let mut s = NsState::default();
+            let change = |s: &mut NsState, r: u64| {
+                let i = (r % 97) as u32;
+                let obj = match r % 3 {
+                    0 => link(i, &format!("l{}", r % 5)),
+                    1 => addr4(i % 7, &format!("10.0.{i}.1")),
+                    _ => route4(&format!("10.{}.{i}.0", r % 4), Some(i % 5), &[]),
+                };
+                let action = if (r >> 8) % 3 == 0 {
+                    Action::Del
+                } else {
+                    Action::New
+                };
+                s.apply(action, &obj);
+            };
+            for _ in 0..400 {
+                let r = next(1 << 20);
+                change(&mut s, r);
+            }
+            for kinds in [&all[..], &[ObjectKind::Route, ObjectKind::Link][..]] {
+                let mut c = SnapshotCopy::new(kinds);
+                let mut steps = 0;
+                while !s.copy_step(&mut c, step) {
+                    for _ in 0..next(4) {
+                        let r = next(1 << 20);
+                        change(&mut s, r);
+                    }
+                    steps += 1;
+                    assert!(steps < 100_000, "never completes");
+                }
+                let got = c.into_snapshot(NetnsTag::default(), 0, true);
+                let mut whole = SnapshotCopy::new(kinds);
+                assert!(s.copy_step(&mut whole, usize::MAX));
+                let want = whole.into_snapshot(NetnsTag::default(), 0, true);
+                assert_eq!(got, want, "step {step}, kinds {kinds:?}");
+                assert!(!want.routes.is_empty() && !want.links.is_empty());
+                assert_eq!(
+                    want.addresses.is_empty(),
+                    !kinds.contains(&ObjectKind::Address)
+                );
+                assert_eq!((s.log.copies, s.log.keys.len()), (0, 0));
+            }
+        }
+        // Outrun: more changes between two steps than the log keeps.
+        let mut s = NsState::default();
+        for i in 0..10 {
+            s.apply(Action::New, &link(i, "x"));
+        }
+        let mut c = SnapshotCopy::new(&[ObjectKind::Link]);
+        assert!(!s.copy_step(&mut c, 2));
+        for i in 0..=LOG_CAP as u32 {
+            s.apply(Action::New, &link(100 + i % 50, &format!("n{i}")));
+        }
+        s.apply(Action::Del, &link(3, "x"));
+        while !s.copy_step(&mut c, 2) {}
+        assert_eq!(c.restarts, 1);
+        let got = c.into_snapshot(NetnsTag::default(), 0, true);
+        let mut whole = SnapshotCopy::new(&[ObjectKind::Link]);
+        assert!(s.copy_step(&mut whole, usize::MAX));
+        assert_eq!(got, whole.into_snapshot(NetnsTag::default(), 0, true));
     }
 }
