@@ -568,10 +568,12 @@ sandboxed_test! {
 sandboxed_test! {
     /// Discovery loses nothing and hides nothing: a namespace file it cannot
     /// watch is reported with its path and errno (a socket file: `ENXIO`), a FIFO
-    /// does not block it, and when its inotify queue overflows (the discovery
-    /// thread held by a full `Overflow::Block` subscriber while 20,000 files come
-    /// and go) it lists the directory again: a namespace added and one deleted
-    /// meanwhile are found.
+    /// does not block it, and while the reader is held by a full
+    /// `Overflow::Block` subscriber and 20,000 files come and go, a namespace
+    /// added and one deleted meanwhile are found. (Since readers announce
+    /// arrivals, this no longer holds the discovery thread itself; the inotify
+    /// overflow and its rescan are tested deterministically by
+    /// `netns::discover::tests::a_rescan_after_an_overflow_finds_every_change`.)
     fn discovery_reports_failures_and_recovers_from_an_inotify_overflow() {
         ip("netns add keep");
         ip("netns add doomed");
@@ -595,8 +597,8 @@ sandboxed_test! {
             errno: Some(nix::libc::ENXIO),
         };
         assert!(failed.contains(&&want), "no report of the socket file: {items:#?}");
-        // Hold the discovery thread: it publishes NamespaceAdded, and the only
-        // other subscriber blocks when its one place is taken.
+        // Hold the reader: it publishes NamespaceAdded, and the only other
+        // subscriber blocks when its one place is taken.
         let blocker = monitor.subscribe_with_queue(Filter::new(), 1, Overflow::Block);
         ip("netns add filler");
         let t = std::time::Instant::now();

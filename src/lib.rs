@@ -185,7 +185,7 @@ mod architecture {
     const ALLOWED: &[(&str, &[&str])] = &[
         ("wire", &[]),
         ("object", &["wire"]),
-        ("netns", &["error"]),
+        ("netns", &["error", "sandboxed_test"]),
         ("bus", &["object"]),
         ("output", &["object"]),
         (

@@ -339,6 +339,9 @@ struct Registry {
     /// The token of each namespace by its nsfs (device, inode): one lookup to
     /// know whether a namespace is watched already.
     by_key: HashMap<(u64, u64), u64>,
+    /// The token of each namespace by its tag's id (the netns cookie), for
+    /// `snapshot`.
+    by_id: HashMap<u64, u64>,
     next_token: u64,
 }
 
@@ -358,12 +361,14 @@ impl Registry {
 
     fn insert(&mut self, token: u64, registered: Registered) {
         self.by_key.insert(registered.key, token);
+        self.by_id.insert(registered.ns.tag.id, token);
         self.by_token.insert(token, registered);
     }
 
     fn remove(&mut self, token: u64) -> Option<Registered> {
         let registered = self.by_token.remove(&token)?;
         self.by_key.remove(&registered.key);
+        self.by_id.remove(&registered.ns.tag.id);
         Some(registered)
     }
 }
@@ -672,11 +677,9 @@ impl Monitor {
     pub fn snapshot(&self, netns: &NetnsTag) -> Option<Snapshot> {
         let (token, reader, tag) = {
             let registry = self.shared.registry.lock();
-            let (token, w) = registry
-                .by_token
-                .iter()
-                .find(|(_, w)| w.ns.tag.id == netns.id)?;
-            (*token, w.reader, w.ns.tag.clone())
+            let token = *registry.by_id.get(&netns.id)?;
+            let w = registry.by_token.get(&token)?;
+            (token, w.reader, w.ns.tag.clone())
         };
         self.copy_namespace(token, reader, tag, &self.shared.policy.kinds)
     }
@@ -818,6 +821,7 @@ impl Monitor {
         let mut left: Vec<(u64, usize)> = {
             let mut registry = core.registry.lock();
             registry.by_key.clear();
+            registry.by_id.clear();
             registry
                 .by_token
                 .drain()

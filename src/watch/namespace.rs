@@ -18,6 +18,7 @@ use crate::bus::{Bus, Item};
 use crate::object::{Action, Event, NetnsTag, Object, ObjectKind, Origin};
 use crate::wire::{self, NlMsg};
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -200,6 +201,31 @@ impl Entry {
     }
 }
 
+/// Events held back before `SyncDone` past which they are coalesced (see
+/// [`coalesce`]), or twice the view's size if that is more: a namespace whose
+/// initial dump runs long under a storm of changes holds memory in proportion to
+/// what it holds, not to how long the dump runs.
+const HELD_CAP: usize = 1 << 16;
+
+/// Keeps, of the events held back, only the last one of each object (in the
+/// order of those last events), and those of objects the view does not keep.
+/// What a subscriber rebuilds from them after `SyncDone` is the same picture;
+/// the states an object went through on the way are not told.
+fn coalesce(held: &mut Vec<Event>) {
+    let mut last: HashMap<Key, usize> = HashMap::with_capacity(held.len());
+    for (i, ev) in held.iter().enumerate() {
+        if let Some(key) = Key::of(&ev.object) {
+            last.insert(key, i);
+        }
+    }
+    let mut i = 0;
+    held.retain(|ev| {
+        let keep = Key::of(&ev.object).map_or(true, |key| last.get(&key) == Some(&i));
+        i += 1;
+        keep
+    });
+}
+
 /// Publishes events of one namespace, keeping its state view and sequence.
 pub(crate) struct Out<'a> {
     pub(crate) ns: &'a Arc<Namespace>,
@@ -233,6 +259,9 @@ impl Out<'_> {
         // (live, synthesized, or a deletion the first dump of a kind found)
         // follows it, in order.
         if let Some(held) = self.held.as_mut().filter(|_| origin != Origin::Dump) {
+            if held.len() >= HELD_CAP.max(2 * self.state.len()) {
+                coalesce(held);
+            }
             held.push(event);
             return;
         }
@@ -257,5 +286,45 @@ impl Out<'_> {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::object::{Action, Link};
+    use crate::wire::consts::AF_BRIDGE;
+
+    fn ev(ifindex: u32, mtu: u32, family: u8) -> Event {
+        let link = Link {
+            ifindex,
+            mtu: Some(mtu),
+            family,
+            ..Link::default()
+        };
+        Event::new(NetnsTag::default(), Action::New, Object::Link(link))
+    }
+
+    /// Coalescing keeps the last event of each kept object, in the order of
+    /// those last events, and every event of an object the view does not keep.
+    #[test]
+    fn held_events_coalesce_to_the_last_of_each_object() {
+        let mut held = vec![
+            ev(1, 1, 0),
+            ev(2, 2, 0),
+            ev(1, 3, 0),
+            ev(3, 4, AF_BRIDGE),
+            ev(2, 5, 0),
+            ev(3, 6, AF_BRIDGE),
+        ];
+        coalesce(&mut held);
+        let mtus: Vec<u32> = held
+            .iter()
+            .map(|e| match &e.object {
+                Object::Link(l) => l.mtu.unwrap(),
+                _ => unreachable!(),
+            })
+            .collect();
+        assert_eq!(mtus, [3, 4, 5, 6]);
     }
 }

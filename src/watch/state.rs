@@ -122,6 +122,10 @@ macro_rules! define_tables {
                 keys
             }
 
+            fn len(&self) -> usize {
+                0 $(+ self.$field.len())*
+            }
+
             /// Copies into `into` up to `budget` objects of `kind` whose keys come
             /// after `after`; returns how many, and the last key copied.
             fn copy_range(&self, into: &mut Copied, kind: ObjectKind, after: Option<Key>, budget: usize) -> (usize, Option<Key>) {
@@ -358,6 +362,11 @@ impl NsState {
             .links
             .get(&ifindex)
             .and_then(|l| l.ifname.clone())
+    }
+
+    /// How many objects the view holds.
+    pub(crate) fn len(&self) -> usize {
+        self.tables.len()
     }
 
     /// The flags of link `ifindex`, if it exists.
