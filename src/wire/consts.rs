@@ -101,6 +101,7 @@ pub const RTA_METRICS: u16 = 8;
 pub const RTA_MULTIPATH: u16 = 9;
 pub const RTA_TABLE: u16 = 15;
 pub const RTA_VIA: u16 = 18;
+pub const RTA_NEWDST: u16 = 19;
 pub const RTA_PREF: u16 = 20;
 pub const RTA_NH_ID: u16 = 30;
 
@@ -122,6 +123,18 @@ pub const AF_BRIDGE: u8 = 7;
 pub const AF_INET6: u8 = 10;
 pub const AF_PACKET: u8 = 17;
 pub const AF_MPLS: u8 = 28;
+/// `rtm_family` of IPv4 multicast routing (`ip mroute`) routes: their addresses are IPv4.
+pub const RTNL_FAMILY_IPMR: u8 = 128;
+/// `rtm_family` of IPv6 multicast routing routes: their addresses are IPv6.
+pub const RTNL_FAMILY_IP6MR: u8 = 129;
+
+// An MPLS label stack entry (`struct mpls_label`, big-endian):
+// label << 12 | traffic class << 9 | bottom of stack << 8 | TTL.
+pub const MPLS_LS_LABEL_SHIFT: u32 = 12;
+pub const MPLS_LS_TC_SHIFT: u32 = 9;
+pub const MPLS_LS_S_SHIFT: u32 = 8;
+/// `sizeof(struct mpls_label)`.
+pub const MPLS_LABEL_LEN: usize = 4;
 
 /// `sizeof(struct ifinfomsg)`.
 pub const IFINFOMSG_LEN: usize = 16;
