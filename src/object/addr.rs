@@ -62,16 +62,18 @@ impl Address {
         addr: &mut Address,
         skipped: &mut u32,
     ) -> wire::Result<()> {
-        addr.family = msg.family();
+        let family = msg.family();
+        addr.family = family;
         addr.prefix_len = msg.prefix_len();
         addr.flags = msg.flags() as u32;
         addr.scope = msg.scope();
         addr.ifindex = msg.index();
         walk(msg.attrs(), skipped, |attr| {
             match attr.kind() {
-                IFA_LOCAL => addr.local = Some(key(attr.ip())?),
-                IFA_ADDRESS => addr.address = Some(key(attr.ip())?),
-                IFA_BROADCAST => addr.broadcast = Some(attr.ip()?),
+                // Addresses of the message's family (not told apart by length).
+                IFA_LOCAL => addr.local = Some(key(attr.ip_of(family))?),
+                IFA_ADDRESS => addr.address = Some(key(attr.ip_of(family))?),
+                IFA_BROADCAST => addr.broadcast = Some(attr.ip_of(family)?),
                 IFA_LABEL => addr.label = Some(name(&attr)),
                 IFA_FLAGS => addr.flags = attr.u32()?,
                 IFA_CACHEINFO => {

@@ -32,6 +32,8 @@ mod route;
 
 #[cfg(test)]
 mod decode_tests;
+#[cfg(test)]
+pub(crate) mod family_tests;
 
 pub use addr::Address;
 pub use compact::{HwAddr, Name, MAX_ADDR_LEN};
@@ -39,7 +41,7 @@ pub use event::{Event, NetnsTag, Origin};
 pub use link::Link;
 pub use neigh::Neighbour;
 pub(crate) use route::RouteKey;
-pub use route::{NextHop, Route};
+pub use route::{MplsLabel, NextHop, Route};
 
 use crate::wire::{self, Dump, NlMsg};
 use fields::{Fields, IfNames};

@@ -51,7 +51,10 @@ impl Neighbour {
         let bridge = n.family == AF_BRIDGE;
         walk(msg.attrs(), skipped, |attr| {
             match attr.kind() {
-                NDA_DST => n.dst = Some(key(attr.ip())?),
+                // A bridge FDB entry's (a VXLAN remote) is IPv4 or IPv6, told
+                // by its length; otherwise an address of the message's family.
+                NDA_DST if bridge => n.dst = Some(key(attr.ip())?),
+                NDA_DST => n.dst = Some(key(attr.ip_of(n.family))?),
                 NDA_LLADDR if bridge => n.lladdr = Some(key(hwaddr(&attr))?),
                 NDA_LLADDR => n.lladdr = Some(hwaddr(&attr)?),
                 NDA_MASTER => n.master = Some(attr.u32()?),

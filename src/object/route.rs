@@ -1,15 +1,74 @@
 //! Routes: `RTM_NEWROUTE` / `RTM_DELROUTE`, `struct rtmsg`, its `RTA_*` attributes
-//! and the next hops of `RTA_MULTIPATH`, IPv4 and IPv6. The owned type, its
+//! and the next hops of `RTA_MULTIPATH`: IPv4 and IPv6, and the other families
+//! the all-family dump returns (`AF_MPLS`, IPv4 and IPv6 multicast routing),
+//! every address decoded by its message's family. The owned type, its
 //! decoding, its identity in the state view, its dump, its groups, its JSON
 //! fields, its text line and the fields filters look at.
 
 use super::compact::Name;
 use super::fields::{dev_name, k, opt_ip, opt_num, word_or_num, Fields, IfNames};
-use super::{ip_bits, key, names, walk, Kind};
+use super::{ip_bits, key, names, walk, AttrError, Kind};
 use crate::wire::consts::*;
 use crate::wire::{self, Dump, MultipathHops, NlMsg, RouteMessage};
 use std::fmt;
 use std::net::IpAddr;
+
+/// One entry of an MPLS label stack (`struct mpls_label`): what `AF_MPLS` routes
+/// have for addresses.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct MplsLabel {
+    /// The 20-bit label.
+    pub label: u32,
+    /// The 3-bit traffic class.
+    pub tc: u8,
+    /// Bottom of stack: the last entry of its stack.
+    pub bos: bool,
+    /// Time to live.
+    pub ttl: u8,
+}
+
+impl MplsLabel {
+    /// An entry from its 32-bit value (host order):
+    /// `label << 12 | tc << 9 | bos << 8 | ttl`.
+    pub fn from_entry(entry: u32) -> MplsLabel {
+        MplsLabel {
+            label: entry >> MPLS_LS_LABEL_SHIFT,
+            tc: ((entry >> MPLS_LS_TC_SHIFT) & 0x7) as u8,
+            bos: (entry >> MPLS_LS_S_SHIFT) & 1 == 1,
+            ttl: entry as u8,
+        }
+    }
+
+    /// The entry's 32-bit value (host order).
+    pub fn entry(self) -> u32 {
+        (self.label & 0xf_ffff) << MPLS_LS_LABEL_SHIFT
+            | u32::from(self.tc & 0x7) << MPLS_LS_TC_SHIFT
+            | u32::from(self.bos) << MPLS_LS_S_SHIFT
+            | u32::from(self.ttl)
+    }
+}
+
+/// A label stack as `ip route` prints it: the labels joined by `/`, up to the
+/// bottom of stack (`300`, `300/400`).
+pub(crate) fn mpls_stack(labels: &[MplsLabel]) -> String {
+    let mut s = String::new();
+    for l in labels {
+        if !s.is_empty() {
+            s.push('/');
+        }
+        s.push_str(itoa::Buffer::new().format(l.label));
+        if l.bos {
+            break;
+        }
+    }
+    s
+}
+
+/// A label stack attribute (`RTA_DST` and `RTA_NEWDST` of `AF_MPLS`).
+fn labels(a: &wire::Attr<'_>) -> wire::Result<Vec<MplsLabel>> {
+    Ok(a.mpls_entries()?.map(MplsLabel::from_entry).collect())
+}
 
 /// One next hop of a multipath route (`struct rtnexthop` in `RTA_MULTIPATH`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -19,6 +78,8 @@ pub struct NextHop {
     pub ifindex: u32,
     /// `RTA_GATEWAY` (or `RTA_VIA`) of this hop.
     pub gateway: Option<IpAddr>,
+    /// `RTA_NEWDST` of this hop (`AF_MPLS`): the labels it sends with.
+    pub newdst: Vec<MplsLabel>,
     /// Weight: `rtnh_hops + 1`, as `ip route` prints it.
     pub weight: u16,
     /// `rtnh_flags`: RTNH_F_*.
@@ -28,6 +89,9 @@ pub struct NextHop {
 impl NextHop {
     /// The fields of one next hop, in the order of the JSON line.
     pub(crate) fn fields(&self, f: &mut impl Fields) {
+        if !self.newdst.is_empty() {
+            f.str(k!("to"), &mpls_stack(&self.newdst));
+        }
         // Absent gateways are `null` here (a hop's shape does not change).
         f.ip(k!("gateway"), self.gateway);
         f.num(k!("oif"), self.ifindex.into());
@@ -36,14 +100,25 @@ impl NextHop {
     }
 }
 
-/// An IPv4 or IPv6 route, from `RTM_NEWROUTE` / `RTM_DELROUTE`.
+/// A route, from `RTM_NEWROUTE` / `RTM_DELROUTE`: IPv4 or IPv6, or `AF_MPLS`,
+/// or IPv4 or IPv6 multicast routing (`RTNL_FAMILY_IPMR`, `RTNL_FAMILY_IP6MR`).
+/// Its addresses are decoded by its family; one whose length does not fit the
+/// family is left out and counted (see [`Object::decode_counted`](crate::Object::decode_counted)),
+/// unless the state view keys the route by it (the destination and source of
+/// an IPv4 or IPv6 route), which makes the message an error.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Route {
     /// `rtm_family`.
     pub family: u8,
-    /// `RTA_DST`; `None` for a default route.
+    /// `RTA_DST`; `None` for a default route, and for `AF_MPLS` (see
+    /// [`Route::dst_labels`]).
     pub dst: Option<IpAddr>,
+    /// `RTA_DST` of an `AF_MPLS` route: the incoming label.
+    pub dst_labels: Vec<MplsLabel>,
+    /// `RTA_NEWDST` (`AF_MPLS`): the labels the route sends with, `ip route`'s
+    /// `as to`.
+    pub newdst: Vec<MplsLabel>,
     /// `rtm_dst_len`.
     pub dst_len: u8,
     /// `RTA_SRC`: source selector.
@@ -82,8 +157,10 @@ pub struct Route {
     pub nexthops: Vec<NextHop>,
 }
 
-/// `RTA_VIA` payload: `struct rtvia { __kernel_sa_family_t rtvia_family; __u8 rtvia_addr[]; }`.
-fn via(a: &wire::Attr<'_>) -> wire::Result<IpAddr> {
+/// `RTA_VIA` payload: `struct rtvia { __kernel_sa_family_t rtvia_family; __u8 rtvia_addr[]; }`,
+/// an address of its own family. `Ok(None)` for a family other than IPv4 and
+/// IPv6 (`AF_PACKET`: a link-layer address), which is not kept.
+fn via(a: &wire::Attr<'_>) -> wire::Result<Option<IpAddr>> {
     let p = a.payload();
     let bad = wire::Error::BadAttribute {
         kind: a.kind(),
@@ -94,22 +171,48 @@ fn via(a: &wire::Attr<'_>) -> wire::Result<IpAddr> {
     }
     let (fam, addr) = p.split_at(RTVIA_FAMILY_LEN);
     let fam = u16::from_ne_bytes([fam[0], fam[1]]);
-    match (fam, addr.len()) {
-        (f, 4) if f == u16::from(AF_INET) => {
-            Ok(IpAddr::from(<[u8; 4]>::try_from(addr).map_err(|_| bad)?))
-        }
-        (f, 16) if f == u16::from(AF_INET6) => {
-            Ok(IpAddr::from(<[u8; 16]>::try_from(addr).map_err(|_| bad)?))
-        }
-        _ => Err(bad),
+    let v4 = <[u8; 4]>::try_from(addr).map(IpAddr::from);
+    let v6 = <[u8; 16]>::try_from(addr).map(IpAddr::from);
+    match fam {
+        f if f == u16::from(AF_INET) => v4.map(Some).map_err(|_| bad),
+        f if f == u16::from(AF_INET6) => v6.map(Some).map_err(|_| bad),
+        _ => Ok(None),
+    }
+}
+
+/// The prefix length of a whole address of `family` (a host route's), which
+/// `ip route` does not print; `None` for families without addresses.
+fn host_len(family: u8) -> Option<u8> {
+    match family {
+        AF_INET | RTNL_FAMILY_IPMR => Some(32),
+        AF_INET6 | RTNL_FAMILY_IP6MR => Some(128),
+        AF_MPLS => Some(20),
+        _ => None,
+    }
+}
+
+/// A route's family as the JSON line names it: `names::family`'s names, and
+/// `ipmr` / `ip6mr` for the multicast routing families (which only routes have).
+fn family_name(family: u8) -> &'static str {
+    match family {
+        RTNL_FAMILY_IPMR => "ipmr",
+        RTNL_FAMILY_IP6MR => "ip6mr",
+        f => names::family(f),
     }
 }
 
 impl Route {
-    /// Decodes a route message (see `Link::from_view` for the error rules).
+    /// Decodes a route message (see `Link::from_view` for the error rules), every
+    /// address by the message's family.
     #[inline]
     fn from_view(msg: &RouteMessage<'_>, route: &mut Route, skipped: &mut u32) -> wire::Result<()> {
-        route.family = msg.family();
+        let family = msg.family();
+        // The state view keys IPv4 and IPv6 routes by destination and source: a
+        // malformed one fails the message. Other families are not kept, and
+        // theirs are skipped like any attribute.
+        let kept = family == AF_INET || family == AF_INET6;
+        let ident = |r: wire::Result<IpAddr>| if kept { key(r) } else { Ok(r?) };
+        route.family = family;
         route.dst_len = msg.dst_len();
         route.src_len = msg.src_len();
         route.table = msg.table() as u32;
@@ -120,11 +223,14 @@ impl Route {
         route.flags = msg.flags();
         walk(msg.attrs(), skipped, |attr| {
             match attr.kind() {
-                RTA_DST => route.dst = Some(key(attr.ip())?),
-                RTA_SRC => route.src = Some(key(attr.ip())?),
-                RTA_GATEWAY => route.gateway = Some(attr.ip()?),
-                RTA_VIA => route.gateway = Some(via(&attr)?),
-                RTA_PREFSRC => route.prefsrc = Some(attr.ip()?),
+                RTA_DST if family == AF_MPLS => route.dst_labels = labels(&attr)?,
+                RTA_NEWDST if family == AF_MPLS => route.newdst = labels(&attr)?,
+                RTA_NEWDST => return Err(AttrError::Skip),
+                RTA_DST => route.dst = Some(ident(attr.ip_of(family))?),
+                RTA_SRC => route.src = Some(ident(attr.ip_of(family))?),
+                RTA_GATEWAY => route.gateway = Some(attr.ip_of(family)?),
+                RTA_VIA => route.gateway = via(&attr)?,
+                RTA_PREFSRC => route.prefsrc = Some(attr.ip_of(family)?),
                 RTA_OIF => route.oif = Some(key(attr.u32())?),
                 RTA_IIF => route.iif = Some(attr.u32()?),
                 RTA_TABLE => route.table = key(attr.u32())?,
@@ -143,17 +249,21 @@ impl Route {
                     for hop in MultipathHops::new(attr.payload()) {
                         let hop = hop?;
                         let mut gateway = None;
+                        let mut newdst = Vec::new();
                         for a in hop.attrs() {
                             let a = a?;
                             match a.kind() {
-                                RTA_GATEWAY => gateway = Some(a.ip()?),
-                                RTA_VIA => gateway = Some(via(&a)?),
+                                RTA_GATEWAY => gateway = Some(a.ip_of(family)?),
+                                RTA_VIA => gateway = via(&a)?,
+                                RTA_NEWDST if family == AF_MPLS => newdst = labels(&a)?,
+                                RTA_NEWDST => return Err(AttrError::Skip),
                                 _ => {}
                             }
                         }
                         route.nexthops.push(NextHop {
                             ifindex: hop.ifindex(),
                             gateway,
+                            newdst,
                             weight: hop.hops() as u16 + 1,
                             flags: hop.flags(),
                         });
@@ -166,8 +276,11 @@ impl Route {
     }
 
     /// The destination as `ip route` prints it: `default`, `10.0.0.0/24`, or a bare
-    /// address for a host route.
+    /// address for a host route; an `AF_MPLS` route's label (`300`).
     pub fn dst_string(&self) -> String {
+        if let Some(labels) = self.mpls_dst() {
+            return labels;
+        }
         match self.dst_parts() {
             (None, None) => "default".to_string(),
             (None, Some(len)) => format!("default/{len}"),
@@ -179,12 +292,25 @@ impl Route {
     /// What [`Route::dst_string`] shows: the address (`None`: `default`) and the
     /// prefix length when it is shown (not for a host route or a plain default).
     pub(crate) fn dst_parts(&self) -> (Option<IpAddr>, Option<u8>) {
-        let full = if self.family == AF_INET6 { 128 } else { 32 };
         match self.dst {
             None if self.dst_len == 0 => (None, None),
-            Some(_) if self.dst_len == full => (self.dst, None),
+            Some(_) if Some(self.dst_len) == host_len(self.family) => (self.dst, None),
             _ => (self.dst, Some(self.dst_len)),
         }
+    }
+
+    /// An `AF_MPLS` route's destination as `ip route` prints it: its label
+    /// stack (`300`), with the length when it is not a whole label's.
+    fn mpls_dst(&self) -> Option<String> {
+        if self.dst_labels.is_empty() {
+            return None;
+        }
+        let mut s = mpls_stack(&self.dst_labels);
+        if Some(self.dst_len) != host_len(self.family) {
+            s.push('/');
+            s.push_str(itoa::Buffer::new().format(self.dst_len));
+        }
+        Some(s)
     }
 
     /// The table as `ip route` names it: `main`, `local`, or the number.
@@ -280,14 +406,18 @@ impl Kind for Route {
     }
 
     fn fields(&self, f: &mut impl Fields) {
-        f.word(k!("family"), names::family(self.family));
-        match self.dst_parts() {
-            (None, None) => f.word(k!("dst"), "default"),
-            (None, Some(_)) => f.str(k!("dst"), &self.dst_string()),
-            (Some(dst), len) => f.prefix(k!("dst"), dst, len),
+        f.word(k!("family"), family_name(self.family));
+        match (self.mpls_dst(), self.dst_parts()) {
+            (Some(labels), _) => f.str(k!("dst"), &labels),
+            (None, (None, None)) => f.word(k!("dst"), "default"),
+            (None, (None, Some(_))) => f.str(k!("dst"), &self.dst_string()),
+            (None, (Some(dst), len)) => f.prefix(k!("dst"), dst, len),
         }
         if let Some(src) = self.src {
             f.prefix(k!("src"), src, Some(self.src_len));
+        }
+        if !self.newdst.is_empty() {
+            f.str(k!("to"), &mpls_stack(&self.newdst));
         }
         opt_ip(f, k!("gateway"), self.gateway);
         opt_num(f, k!("oif"), self.oif);
@@ -338,6 +468,9 @@ impl Kind for Route {
             }
         }
         write!(out, " {}", self.dst_string())?;
+        if !self.newdst.is_empty() {
+            write!(out, " as to {}", mpls_stack(&self.newdst))?;
+        }
         if let Some(g) = self.gateway {
             write!(out, " via {g}")?;
         }
@@ -363,6 +496,9 @@ impl Kind for Route {
         }
         for h in &self.nexthops {
             out.write_str(" nexthop")?;
+            if !h.newdst.is_empty() {
+                write!(out, " as to {}", mpls_stack(&h.newdst))?;
+            }
             if let Some(g) = h.gateway {
                 write!(out, " via {g}")?;
             }

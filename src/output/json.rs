@@ -491,6 +491,50 @@ mod tests {
         }
     }
 
+    /// Routes of every family print their addresses as `ip -j` does: `AF_MPLS`
+    /// label stacks as `300/400`, the multicast routing families' as IPv4 and
+    /// IPv6 (finding 8 of issue 9; the routes are decoded in
+    /// `object::family_tests`), the same through serde.
+    #[test]
+    fn routes_print_their_addresses_by_family() {
+        use crate::object::{Action, NetnsTag, Origin};
+        for (object, json, text) in crate::object::family_tests::printed() {
+            let names = |i: u32| Some(Name::from(format!("dummy{i}").as_str()));
+            let mut line = String::new();
+            crate::output::write_text(&mut line, &object, Action::New, &names).unwrap();
+            assert!(line.contains(text), "{line}");
+            let event = Event {
+                netns: NetnsTag {
+                    name: "".into(),
+                    id: 1,
+                },
+                seq: 1,
+                timestamp: SystemTime::UNIX_EPOCH,
+                action: Action::New,
+                origin: Origin::Dump,
+                ifname: None,
+                object,
+            };
+            let mut out = Vec::new();
+            JsonEvent {
+                event: &event,
+                names: &names,
+            }
+            .write_line(&mut out);
+            let out = String::from_utf8(out).unwrap();
+            assert!(out.contains(json), "{out}");
+            #[cfg(feature = "serde")]
+            assert_eq!(
+                serde_json::to_string(&JsonEvent {
+                    event: &event,
+                    names: &names,
+                })
+                .unwrap(),
+                out
+            );
+        }
+    }
+
     /// Every field and naming branch, against `json_golden/lines.txt`: lines
     /// recorded with the serde_json code this module replaced, so neither path may
     /// drift from the published format. (Written by hand since: the first line's

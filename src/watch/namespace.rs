@@ -293,7 +293,7 @@ impl Out<'_> {
 mod tests {
     use super::*;
     use crate::object::{Action, Link};
-    use crate::wire::consts::AF_BRIDGE;
+    use crate::wire::consts::{AF_BRIDGE, AF_INET, RTA_DST, RTA_GATEWAY, RTA_OIF, RTM_NEWROUTE};
 
     fn ev(ifindex: u32, mtu: u32, family: u8) -> Event {
         let link = Link {
@@ -326,5 +326,43 @@ mod tests {
             })
             .collect();
         assert_eq!(mtus, [3, 4, 5, 6]);
+    }
+
+    /// An IPv4 route: RTA_DST 10.0.0.0, RTA_GATEWAY `gateway`, RTA_OIF 7.
+    fn route(dst: &[u8], gateway: &[u8]) -> Vec<u8> {
+        let mut b = vec![0u8; 16];
+        b[4..6].copy_from_slice(&RTM_NEWROUTE.to_ne_bytes());
+        b.extend_from_slice(&[AF_INET, 24, 0, 0, 254, 3, 0, 1, 0, 0, 0, 0]);
+        for (kind, payload) in [(RTA_DST, dst), (RTA_GATEWAY, gateway)] {
+            b.extend_from_slice(&(4 + payload.len() as u16).to_ne_bytes());
+            b.extend_from_slice(&kind.to_ne_bytes());
+            b.extend_from_slice(payload);
+            b.resize(b.len().next_multiple_of(4), 0);
+        }
+        b.extend_from_slice(&8u16.to_ne_bytes());
+        b.extend_from_slice(&RTA_OIF.to_ne_bytes());
+        b.extend_from_slice(&7u32.to_ne_bytes());
+        let len = b.len() as u32;
+        b[0..4].copy_from_slice(&len.to_ne_bytes());
+        b
+    }
+
+    /// Finding 8 of issue 9: an address that does not fit its family is
+    /// counted, as a skipped attribute (its route still published) or, when the
+    /// route is keyed by it, as a decode error.
+    #[test]
+    fn addresses_that_do_not_fit_their_family_are_counted() {
+        let v6 = [0x20, 1, 0xd, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
+        let c = Counters::default();
+        let b = route(&[10, 0, 0, 0], &v6);
+        let Ok(Some((Action::New, Object::Route(r)))) = c.decode(&NlMsg::new_checked(&b).unwrap())
+        else {
+            panic!("the route is hidden")
+        };
+        assert_eq!((r.gateway, r.oif), (None, Some(7)));
+        let b = route(&v6, &[10, 0, 0, 1]);
+        assert!(c.decode(&NlMsg::new_checked(&b).unwrap()).is_err());
+        assert_eq!(c.attributes_skipped.load(Ordering::Relaxed), 1);
+        assert_eq!(c.decode_errors.load(Ordering::Relaxed), 1);
     }
 }

@@ -95,9 +95,10 @@
             pref: None,
             nh_id: Some(12),
             nexthops: vec![
-                NextHop { ifindex: 7, gateway: ip("fe80::1"), weight: 1, flags: 1 },
-                NextHop { ifindex: 8, gateway: None, weight: 256, flags: 0 },
+                NextHop { ifindex: 7, gateway: ip("fe80::1"), newdst: Vec::new(), weight: 1, flags: 1 },
+                NextHop { ifindex: 8, gateway: None, newdst: Vec::new(), weight: 256, flags: 0 },
             ],
+            ..Route::default()
         })),
         ev(6, Origin::Live, Action::New, None, Object::Route(Route {
             family: 2,
