@@ -34,6 +34,8 @@ mod route;
 mod decode_tests;
 #[cfg(test)]
 pub(crate) mod family_tests;
+#[cfg(test)]
+mod npr_tests;
 
 pub use addr::Address;
 pub use compact::{HwAddr, Name, MAX_ADDR_LEN};
