@@ -69,13 +69,13 @@ pub(crate) fn printed() -> Vec<(Object, &'static str, &'static str)> {
     vec![
         (
             Object::Route(route(&with_header(RTM_NEWROUTE, MPLS_300_VIA_INET6))),
-            r#""family":"mpls","dst":"300","gateway":"2001:db8:1::2","oif":7,"#,
-            " 300 via 2001:db8:1::2 dev dummy7 ",
+            r#""family":"mpls","dst":"300","via":{"family":"inet6","host":"2001:db8:1::2"},"oif":7,"#,
+            " 300 via inet6 2001:db8:1::2 dev dummy7 ",
         ),
         (
             Object::Route(route(&with_header(RTM_NEWROUTE, MPLS_100_AS_200))),
-            r#""dst":"100","to":"200","gateway":"2001:db8:1::2","#,
-            " 100 as to 200 via 2001:db8:1::2 dev dummy9 ",
+            r#""dst":"100","to":"200","via":{"family":"inet6","host":"2001:db8:1::2"},"oif":9,"#,
+            " 100 as to 200 via inet6 2001:db8:1::2 dev dummy9 ",
         ),
         (
             Object::Route(mpls_stacks()),
@@ -135,13 +135,13 @@ fn mpls_routes_carry_labels_not_ipv4_addresses() {
     assert_eq!(r.dst_labels, [label(300)]);
     assert_eq!(r.dst_string(), "300");
     assert!(r.newdst.is_empty());
-    assert_eq!(r.gateway, Some(ip("2001:db8:1::2")));
+    assert_eq!((r.gateway, r.via), (None, Some(ip("2001:db8:1::2"))));
     assert_eq!(r.oif, Some(7));
 
     let r = route(&with_header(RTM_NEWROUTE, MPLS_100_AS_200));
     assert_eq!(r.dst_labels, [label(100)]);
     assert_eq!(r.newdst, [label(200)]);
-    assert_eq!((r.gateway, r.oif), (Some(ip("2001:db8:1::2")), Some(9)));
+    assert_eq!((r.via, r.oif), (Some(ip("2001:db8:1::2")), Some(9)));
 }
 
 /// An `AF_MPLS` route from label 16 (TTL 64) to the stack 300/400/500 (bottom of
@@ -277,7 +277,7 @@ fn an_address_that_does_not_fit_its_family_is_malformed() {
     let (Object::Route(r), skipped) = decode_counting(&bytes) else {
         panic!()
     };
-    assert_eq!((skipped, r.dst_labels.len(), r.gateway), (2, 0, None));
+    assert_eq!((skipped, r.dst_labels.len(), r.via), (2, 0, None));
     assert_eq!(r.oif, Some(7));
     // A multicast routing (IPMR) route whose RTA_DST is 16 bytes, and
     // RTA_NEWDST outside AF_MPLS.

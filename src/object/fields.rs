@@ -59,6 +59,9 @@ pub(crate) trait Fields {
     fn words(&mut self, key: FieldName, v: &mut dyn Iterator<Item = &'static str>);
     /// A list of names from the kernel.
     fn names(&mut self, key: FieldName, v: &[Name]);
+    /// An `RTA_VIA` gateway, as `ip -j` writes it:
+    /// `{"family":"inet6","host":"2001:db8::1"}`.
+    fn via(&mut self, key: FieldName, v: IpAddr);
     /// The next hops of a multipath route: a list of objects of
     /// [`NextHop::fields`](super::route::NextHop).
     fn hops(&mut self, key: FieldName, v: &[NextHop]);
@@ -100,6 +103,15 @@ pub(crate) fn dev_name(names: &dyn IfNames, ifindex: u32) -> String {
         Some(name) => name.to_string(),
         None => format!("if{ifindex}"),
     }
+}
+
+/// The family of an `RTA_VIA` address (IPv4 or IPv6 only are kept), as `ip`
+/// names it.
+pub(crate) fn via_family(v: IpAddr) -> &'static str {
+    super::names::family(match v {
+        IpAddr::V4(_) => crate::wire::consts::AF_INET,
+        IpAddr::V6(_) => crate::wire::consts::AF_INET6,
+    })
 }
 
 /// A resolver of interface names for display: `ifindex -> name`. Any

@@ -70,7 +70,7 @@ fn fields(object: &Object) -> String {
             o(a.preferred_lft),
         ),
         Object::Route(r) => format!(
-            "family={} dst={} dst_labels={} dst_len={} src={} src_len={} gateway={} newdst={} \
+            "family={} dst={} dst_labels={} dst_len={} src={} src_len={} gateway={} via={} newdst={} \
              prefsrc={} oif={} iif={} table={} protocol={} scope={} route_type={} tos={} \
              flags={:#x} priority={} mtu={} pref={} nh_id={} nexthops={}",
             r.family,
@@ -80,6 +80,7 @@ fn fields(object: &Object) -> String {
             o(r.src),
             r.src_len,
             o(r.gateway),
+            o(r.via),
             list(&r.newdst, label),
             o(r.prefsrc),
             o(r.oif),
@@ -95,9 +96,10 @@ fn fields(object: &Object) -> String {
             o(r.pref),
             o(r.nh_id),
             list(&r.nexthops, |h| format!(
-                "{}/{}/{}/{:#x}",
+                "{}/{}/{}/{}/{:#x}",
                 h.ifindex,
                 o(h.gateway),
+                o(h.via),
                 h.weight,
                 h.flags
             )),
@@ -837,30 +839,31 @@ const VECTORS: &[(&str, u16, &str)] = &[
         "route_cache_info_ipv6_route_cache_info",
         RTM_NEWROUTE,
         "family=10 dst=- dst_labels=[] dst_len=0 src=- src_len=0 \
-         gateway=fe80::d638:9cff:fe01:e852 newdst=[] prefsrc=- oif=2 iif=- table=254 protocol=9 \
-         scope=0 route_type=1 tos=0 flags=0x0 priority=1024 mtu=1432 pref=1 nh_id=- nexthops=[]",
+         gateway=fe80::d638:9cff:fe01:e852 via=- newdst=[] prefsrc=- oif=2 iif=- table=254 \
+         protocol=9 scope=0 route_type=1 tos=0 flags=0x0 priority=1024 mtu=1432 pref=1 nh_id=- \
+         nexthops=[]",
     ),
     // src/route/tests/expires.rs `test_ipv6_route_expires`
     (
         "route_expires_ipv6_route_expires",
         RTM_NEWROUTE,
-        "family=10 dst=2001:db8:1:: dst_labels=[] dst_len=64 src=- src_len=0 gateway=- newdst=[] \
-         prefsrc=- oif=2 iif=- table=254 protocol=3 scope=0 route_type=1 tos=0 flags=0x0 \
-         priority=- mtu=- pref=- nh_id=- nexthops=[]",
+        "family=10 dst=2001:db8:1:: dst_labels=[] dst_len=64 src=- src_len=0 gateway=- via=- \
+         newdst=[] prefsrc=- oif=2 iif=- table=254 protocol=3 scope=0 route_type=1 tos=0 \
+         flags=0x0 priority=- mtu=- pref=- nh_id=- nexthops=[]",
     ),
     // src/route/tests/ip6_tunnel.rs `test_ip6_tunnel`
     (
         "route_ip6_tunnel_ip6_tunnel",
         RTM_NEWROUTE,
-        "family=2 dst=192.0.2.0 dst_labels=[] dst_len=24 src=- src_len=0 gateway=- newdst=[] \
-         prefsrc=- oif=8 iif=- table=254 protocol=3 scope=253 route_type=1 tos=0 flags=0x0 \
-         priority=- mtu=- pref=- nh_id=- nexthops=[]",
+        "family=2 dst=192.0.2.0 dst_labels=[] dst_len=24 src=- src_len=0 gateway=- via=- \
+         newdst=[] prefsrc=- oif=8 iif=- table=254 protocol=3 scope=253 route_type=1 tos=0 \
+         flags=0x0 priority=- mtu=- pref=- nh_id=- nexthops=[]",
     ),
     // src/route/tests/loopback.rs `test_ipv4_route_loopback`
     (
         "route_loopback_ipv4_route_loopback",
         RTM_NEWROUTE,
-        "family=2 dst=127.0.0.0 dst_labels=[] dst_len=8 src=- src_len=0 gateway=- newdst=[] \
+        "family=2 dst=127.0.0.0 dst_labels=[] dst_len=8 src=- src_len=0 gateway=- via=- newdst=[] \
          prefsrc=127.0.0.1 oif=1 iif=- table=255 protocol=2 scope=254 route_type=2 tos=0 \
          flags=0x0 priority=- mtu=- pref=- nh_id=- nexthops=[]",
     ),
@@ -868,7 +871,7 @@ const VECTORS: &[(&str, u16, &str)] = &[
     (
         "route_loopback_ipv4_route_loopback_broadcast",
         RTM_NEWROUTE,
-        "family=2 dst=127.255.255.255 dst_labels=[] dst_len=32 src=- src_len=0 gateway=- \
+        "family=2 dst=127.255.255.255 dst_labels=[] dst_len=32 src=- src_len=0 gateway=- via=- \
          newdst=[] prefsrc=127.0.0.1 oif=1 iif=- table=255 protocol=2 scope=253 route_type=3 \
          tos=0 flags=0x0 priority=- mtu=- pref=- nh_id=- nexthops=[]",
     ),
@@ -876,7 +879,7 @@ const VECTORS: &[(&str, u16, &str)] = &[
     (
         "route_loopback_ipv6_route_loopback",
         RTM_NEWROUTE,
-        "family=10 dst=::1 dst_labels=[] dst_len=128 src=- src_len=0 gateway=- newdst=[] \
+        "family=10 dst=::1 dst_labels=[] dst_len=128 src=- src_len=0 gateway=- via=- newdst=[] \
          prefsrc=- oif=1 iif=- table=255 protocol=2 scope=0 route_type=2 tos=0 flags=0x0 \
          priority=0 mtu=- pref=0 nh_id=- nexthops=[]",
     ),
@@ -885,7 +888,7 @@ const VECTORS: &[(&str, u16, &str)] = &[
         "route_metrics_route_metrics_mtu_window_rtt_hoplimit",
         RTM_NEWROUTE,
         "family=2 dst=10.103.0.0 dst_labels=[] dst_len=16 src=- src_len=0 gateway=10.0.0.254 \
-         newdst=[] prefsrc=- oif=17 iif=- table=254 protocol=3 scope=0 route_type=1 tos=0 \
+         via=- newdst=[] prefsrc=- oif=17 iif=- table=254 protocol=3 scope=0 route_type=1 tos=0 \
          flags=0x0 priority=- mtu=1500 pref=- nh_id=- nexthops=[]",
     ),
     // src/route/tests/metrics.rs `test_route_metrics_advmss_ssthresh_cwnd_initcwnd_initrwnd`
@@ -893,7 +896,7 @@ const VECTORS: &[(&str, u16, &str)] = &[
         "route_metrics_route_metrics_advmss_ssthresh_cwnd_initcwnd_initrwnd",
         RTM_NEWROUTE,
         "family=2 dst=10.106.0.0 dst_labels=[] dst_len=16 src=- src_len=0 gateway=10.0.0.254 \
-         newdst=[] prefsrc=- oif=17 iif=- table=254 protocol=3 scope=0 route_type=1 tos=0 \
+         via=- newdst=[] prefsrc=- oif=17 iif=- table=254 protocol=3 scope=0 route_type=1 tos=0 \
          flags=0x0 priority=- mtu=- pref=- nh_id=- nexthops=[]",
     ),
     // src/route/tests/metrics.rs `test_route_metrics_reordering_rto_min_quickack_fastopen`
@@ -901,7 +904,7 @@ const VECTORS: &[(&str, u16, &str)] = &[
         "route_metrics_route_metrics_reordering_rto_min_quickack_fastopen",
         RTM_NEWROUTE,
         "family=2 dst=10.107.0.0 dst_labels=[] dst_len=16 src=- src_len=0 gateway=10.0.0.254 \
-         newdst=[] prefsrc=- oif=17 iif=- table=254 protocol=3 scope=0 route_type=1 tos=0 \
+         via=- newdst=[] prefsrc=- oif=17 iif=- table=254 protocol=3 scope=0 route_type=1 tos=0 \
          flags=0x0 priority=- mtu=- pref=- nh_id=- nexthops=[]",
     ),
     // src/route/tests/metrics.rs `test_route_metrics_features_ecn`
@@ -909,7 +912,7 @@ const VECTORS: &[(&str, u16, &str)] = &[
         "route_metrics_route_metrics_features_ecn",
         RTM_NEWROUTE,
         "family=2 dst=10.108.0.0 dst_labels=[] dst_len=16 src=- src_len=0 gateway=10.0.0.254 \
-         newdst=[] prefsrc=- oif=17 iif=- table=254 protocol=3 scope=0 route_type=1 tos=0 \
+         via=- newdst=[] prefsrc=- oif=17 iif=- table=254 protocol=3 scope=0 route_type=1 tos=0 \
          flags=0x0 priority=- mtu=- pref=- nh_id=- nexthops=[]",
     ),
     // src/route/tests/mpls.rs `test_mpls_route_to_ipv4`
@@ -917,7 +920,7 @@ const VECTORS: &[(&str, u16, &str)] = &[
         "route_mpls_mpls_route_to_ipv4",
         RTM_NEWROUTE,
         "family=2 dst=198.51.100.1 dst_labels=[] dst_len=32 src=- src_len=0 gateway=192.0.2.1 \
-         newdst=[] prefsrc=- oif=10 iif=- table=254 protocol=3 scope=0 route_type=1 tos=0 \
+         via=- newdst=[] prefsrc=- oif=10 iif=- table=254 protocol=3 scope=0 route_type=1 tos=0 \
          flags=0x0 priority=- mtu=- pref=- nh_id=- nexthops=[]",
     ),
     // src/route/tests/mpls.rs `test_ipv6_to_mpls_route`
@@ -925,62 +928,63 @@ const VECTORS: &[(&str, u16, &str)] = &[
         "route_mpls_ipv6_to_mpls_route",
         RTM_NEWROUTE,
         "family=10 dst=2001:db8:2:: dst_labels=[] dst_len=64 src=- src_len=0 \
-         gateway=2001:db8:1::2 newdst=[] prefsrc=- oif=7 iif=- table=254 protocol=3 scope=0 \
+         gateway=2001:db8:1::2 via=- newdst=[] prefsrc=- oif=7 iif=- table=254 protocol=3 scope=0 \
          route_type=1 tos=0 flags=0x0 priority=1024 mtu=- pref=0 nh_id=- nexthops=[]",
     ),
     // src/route/tests/mpls.rs `test_mpls_route_to_ipv6`
     (
         "route_mpls_mpls_route_to_ipv6",
         RTM_NEWROUTE,
-        "family=28 dst=- dst_labels=[300:0:true:0] dst_len=20 src=- src_len=0 \
-         gateway=2001:db8:1::2 newdst=[] prefsrc=- oif=7 iif=- table=254 protocol=3 scope=0 \
+        "family=28 dst=- dst_labels=[300:0:true:0] dst_len=20 src=- src_len=0 gateway=- \
+         via=2001:db8:1::2 newdst=[] prefsrc=- oif=7 iif=- table=254 protocol=3 scope=0 \
          route_type=1 tos=0 flags=0x0 priority=- mtu=- pref=- nh_id=- nexthops=[]",
     ),
     // src/route/tests/mpls.rs `test_mpls_route_relable_new_dst`
     (
         "route_mpls_mpls_route_relable_new_dst",
         RTM_NEWROUTE,
-        "family=28 dst=- dst_labels=[100:0:true:0] dst_len=20 src=- src_len=0 \
-         gateway=2001:db8:1::2 newdst=[200:0:true:0] prefsrc=- oif=9 iif=- table=254 protocol=3 \
+        "family=28 dst=- dst_labels=[100:0:true:0] dst_len=20 src=- src_len=0 gateway=- \
+         via=2001:db8:1::2 newdst=[200:0:true:0] prefsrc=- oif=9 iif=- table=254 protocol=3 \
          scope=0 route_type=1 tos=0 flags=0x0 priority=- mtu=- pref=- nh_id=- nexthops=[]",
     ),
     // src/route/tests/mpls.rs `test_mpls_ttl_propagate`
     (
         "route_mpls_mpls_ttl_propagate",
         RTM_NEWROUTE,
-        "family=28 dst=- dst_labels=[100:0:true:0] dst_len=20 src=- src_len=0 \
-         gateway=2001:db8:1::2 newdst=[200:0:true:0] prefsrc=- oif=8 iif=- table=254 protocol=3 \
+        "family=28 dst=- dst_labels=[100:0:true:0] dst_len=20 src=- src_len=0 gateway=- \
+         via=2001:db8:1::2 newdst=[200:0:true:0] prefsrc=- oif=8 iif=- table=254 protocol=3 \
          scope=0 route_type=1 tos=0 flags=0x0 priority=- mtu=- pref=- nh_id=- nexthops=[]",
     ),
     // src/route/tests/multipath.rs `test_route_multipath_two_nexthops`
     (
         "route_multipath_route_multipath_two_nexthops",
         RTM_NEWROUTE,
-        "family=2 dst=10.109.0.0 dst_labels=[] dst_len=16 src=- src_len=0 gateway=- newdst=[] \
-         prefsrc=- oif=- iif=- table=254 protocol=3 scope=0 route_type=1 tos=0 flags=0x0 \
-         priority=- mtu=- pref=- nh_id=- nexthops=[17/10.0.0.254/1/0x0,17/10.0.0.253/2/0x0]",
+        "family=2 dst=10.109.0.0 dst_labels=[] dst_len=16 src=- src_len=0 gateway=- via=- \
+         newdst=[] prefsrc=- oif=- iif=- table=254 protocol=3 scope=0 route_type=1 tos=0 \
+         flags=0x0 priority=- mtu=- pref=- nh_id=- \
+         nexthops=[17/10.0.0.254/-/1/0x0,17/10.0.0.253/-/2/0x0]",
     ),
     // src/route/tests/realm.rs `test_ipv4_route_realm`
     (
         "route_realm_ipv4_route_realm",
         RTM_NEWROUTE,
-        "family=2 dst=192.0.2.1 dst_labels=[] dst_len=32 src=- src_len=0 gateway=- newdst=[] \
-         prefsrc=172.17.2.12 oif=1 iif=- table=254 protocol=0 scope=0 route_type=1 tos=0 \
-         flags=0x80000200 priority=- mtu=- pref=- nh_id=- nexthops=[]",
+        "family=2 dst=192.0.2.1 dst_labels=[] dst_len=32 src=- src_len=0 gateway=- via=- \
+         newdst=[] prefsrc=172.17.2.12 oif=1 iif=- table=254 protocol=0 scope=0 route_type=1 \
+         tos=0 flags=0x80000200 priority=- mtu=- pref=- nh_id=- nexthops=[]",
     ),
     // src/route/tests/route_flags.rs `test_ipv6_add_route_onlink`
     (
         "route_route_flags_ipv6_add_route_onlink",
         RTM_NEWROUTE,
-        "family=10 dst=2001:db8:1:: dst_labels=[] dst_len=64 src=- src_len=0 gateway=- newdst=[] \
-         prefsrc=- oif=1 iif=- table=254 protocol=3 scope=0 route_type=1 tos=0 flags=0x4 \
-         priority=- mtu=- pref=- nh_id=- nexthops=[]",
+        "family=10 dst=2001:db8:1:: dst_labels=[] dst_len=64 src=- src_len=0 gateway=- via=- \
+         newdst=[] prefsrc=- oif=1 iif=- table=254 protocol=3 scope=0 route_type=1 tos=0 \
+         flags=0x4 priority=- mtu=- pref=- nh_id=- nexthops=[]",
     ),
     // src/route/tests/seg6.rs `test_encap`
     (
         "route_seg6_encap",
         RTM_NEWROUTE,
-        "family=10 dst=fe80:: dst_labels=[] dst_len=32 src=- src_len=0 gateway=- newdst=[] \
+        "family=10 dst=fe80:: dst_labels=[] dst_len=32 src=- src_len=0 gateway=- via=- newdst=[] \
          prefsrc=- oif=2 iif=- table=254 protocol=3 scope=0 route_type=1 tos=0 flags=0x0 \
          priority=- mtu=- pref=- nh_id=- nexthops=[]",
     ),
@@ -988,7 +992,7 @@ const VECTORS: &[(&str, u16, &str)] = &[
     (
         "route_seg6_inline",
         RTM_NEWROUTE,
-        "family=10 dst=fe80:: dst_labels=[] dst_len=32 src=- src_len=0 gateway=- newdst=[] \
+        "family=10 dst=fe80:: dst_labels=[] dst_len=32 src=- src_len=0 gateway=- via=- newdst=[] \
          prefsrc=- oif=2 iif=- table=254 protocol=3 scope=0 route_type=1 tos=0 flags=0x0 \
          priority=- mtu=- pref=- nh_id=- nexthops=[]",
     ),
@@ -996,17 +1000,17 @@ const VECTORS: &[(&str, u16, &str)] = &[
     (
         "route_uid_ipv4_route_uid",
         RTM_NEWROUTE,
-        "family=2 dst=127.0.0.1 dst_labels=[] dst_len=32 src=- src_len=0 gateway=- newdst=[] \
-         prefsrc=127.0.0.1 oif=1 iif=- table=254 protocol=0 scope=0 route_type=2 tos=0 \
+        "family=2 dst=127.0.0.1 dst_labels=[] dst_len=32 src=- src_len=0 gateway=- via=- \
+         newdst=[] prefsrc=127.0.0.1 oif=1 iif=- table=254 protocol=0 scope=0 route_type=2 tos=0 \
          flags=0x80000200 priority=- mtu=- pref=- nh_id=- nexthops=[]",
     ),
     // src/route/tests/via.rs `test_ipv4_route_via`
     (
         "route_via_ipv4_route_via",
         RTM_NEWROUTE,
-        "family=2 dst=192.0.2.1 dst_labels=[] dst_len=32 src=- src_len=0 gateway=2001:db8:1:: \
-         newdst=[] prefsrc=- oif=1 iif=- table=254 protocol=3 scope=0 route_type=1 tos=0 \
-         flags=0x0 priority=- mtu=- pref=- nh_id=- nexthops=[]",
+        "family=2 dst=192.0.2.1 dst_labels=[] dst_len=32 src=- src_len=0 gateway=- \
+         via=2001:db8:1:: newdst=[] prefsrc=- oif=1 iif=- table=254 protocol=3 scope=0 \
+         route_type=1 tos=0 flags=0x0 priority=- mtu=- pref=- nh_id=- nexthops=[]",
     ),
     // src/neighbour/tests/bridge.rs `test_bridge_neighbour_show`
     (

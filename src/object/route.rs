@@ -6,7 +6,7 @@
 //! fields, its text line and the fields filters look at.
 
 use super::compact::Name;
-use super::fields::{dev_name, k, opt_ip, opt_num, word_or_num, Fields, IfNames};
+use super::fields::{dev_name, k, opt_ip, opt_num, via_family, word_or_num, Fields, IfNames};
 use super::{ip_bits, key, names, walk, AttrError, Kind};
 use crate::wire::consts::*;
 use crate::wire::{self, Dump, MultipathHops, NlMsg, RouteMessage};
@@ -76,8 +76,11 @@ fn labels(a: &wire::Attr<'_>) -> wire::Result<Vec<MplsLabel>> {
 pub struct NextHop {
     /// `rtnh_ifindex`.
     pub ifindex: u32,
-    /// `RTA_GATEWAY` (or `RTA_VIA`) of this hop.
+    /// `RTA_GATEWAY` of this hop.
     pub gateway: Option<IpAddr>,
+    /// `RTA_VIA` of this hop: a gateway of its own family (`AF_MPLS` routes,
+    /// IPv4 routes through an IPv6 gateway).
+    pub via: Option<IpAddr>,
     /// `RTA_NEWDST` of this hop (`AF_MPLS`): the labels it sends with.
     pub newdst: Vec<MplsLabel>,
     /// Weight: `rtnh_hops + 1`, as `ip route` prints it.
@@ -94,6 +97,9 @@ impl NextHop {
         }
         // Absent gateways are `null` here (a hop's shape does not change).
         f.ip(k!("gateway"), self.gateway);
+        if let Some(via) = self.via {
+            f.via(k!("via"), via);
+        }
         f.num(k!("oif"), self.ifindex.into());
         f.num(k!("weight"), self.weight.into());
         f.words(k!("flags"), &mut names::nexthop_flags(self.flags));
@@ -125,8 +131,12 @@ pub struct Route {
     pub src: Option<IpAddr>,
     /// `rtm_src_len`.
     pub src_len: u8,
-    /// `RTA_GATEWAY`, or the address of `RTA_VIA`.
+    /// `RTA_GATEWAY`: a gateway of the route's family.
     pub gateway: Option<IpAddr>,
+    /// `RTA_VIA`: a gateway of its own family (`AF_MPLS` routes, IPv4 routes
+    /// through an IPv6 gateway), printed as `ip -j` prints it:
+    /// `"via":{"family":"inet6","host":"2001:db8::1"}`.
+    pub via: Option<IpAddr>,
     /// `RTA_PREFSRC`.
     pub prefsrc: Option<IpAddr>,
     /// `RTA_OIF`: output interface.
@@ -229,7 +239,7 @@ impl Route {
                 RTA_DST => route.dst = Some(ident(attr.ip_of(family))?),
                 RTA_SRC => route.src = Some(ident(attr.ip_of(family))?),
                 RTA_GATEWAY => route.gateway = Some(attr.ip_of(family)?),
-                RTA_VIA => route.gateway = via(&attr)?,
+                RTA_VIA => route.via = via(&attr)?,
                 RTA_PREFSRC => route.prefsrc = Some(attr.ip_of(family)?),
                 RTA_OIF => route.oif = Some(key(attr.u32())?),
                 RTA_IIF => route.iif = Some(attr.u32()?),
@@ -248,13 +258,13 @@ impl Route {
                 RTA_MULTIPATH => {
                     for hop in MultipathHops::new(attr.payload()) {
                         let hop = hop?;
-                        let mut gateway = None;
+                        let (mut gateway, mut via_addr) = (None, None);
                         let mut newdst = Vec::new();
                         for a in hop.attrs() {
                             let a = a?;
                             match a.kind() {
                                 RTA_GATEWAY => gateway = Some(a.ip_of(family)?),
-                                RTA_VIA => gateway = via(&a)?,
+                                RTA_VIA => via_addr = via(&a)?,
                                 RTA_NEWDST if family == AF_MPLS => newdst = labels(&a)?,
                                 RTA_NEWDST => return Err(AttrError::Skip),
                                 _ => {}
@@ -263,6 +273,7 @@ impl Route {
                         route.nexthops.push(NextHop {
                             ifindex: hop.ifindex(),
                             gateway,
+                            via: via_addr,
                             newdst,
                             weight: hop.hops() as u16 + 1,
                             flags: hop.flags(),
@@ -420,6 +431,9 @@ impl Kind for Route {
             f.str(k!("to"), &mpls_stack(&self.newdst));
         }
         opt_ip(f, k!("gateway"), self.gateway);
+        if let Some(via) = self.via {
+            f.via(k!("via"), via);
+        }
         opt_num(f, k!("oif"), self.oif);
         opt_num(f, k!("iif"), self.iif);
         match names::table(self.table) {
@@ -474,6 +488,9 @@ impl Kind for Route {
         if let Some(g) = self.gateway {
             write!(out, " via {g}")?;
         }
+        if let Some(v) = self.via {
+            write!(out, " via {} {v}", via_family(v))?;
+        }
         if let Some(o) = self.oif {
             write!(out, " dev {}", dev(o))?;
         }
@@ -501,6 +518,9 @@ impl Kind for Route {
             }
             if let Some(g) = h.gateway {
                 write!(out, " via {g}")?;
+            }
+            if let Some(v) = h.via {
+                write!(out, " via {} {v}", via_family(v))?;
             }
             write!(out, " dev {} weight {}", dev(h.ifindex), h.weight)?;
         }

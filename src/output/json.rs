@@ -16,7 +16,7 @@
 //! This module never decides what an event contains; it only writes it.
 
 use super::time::Rfc3339;
-use crate::object::fields::{k, FieldName, Fields, IfNames};
+use crate::object::fields::{k, via_family, FieldName, Fields, IfNames};
 use crate::object::{Event, HwAddr, Name, NextHop, Origin};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::SystemTime;
@@ -273,6 +273,13 @@ impl Fields for Writer<'_> {
             name(self.out, s);
         }
         self.out.push(b']');
+    }
+    fn via(&mut self, key: FieldName, v: IpAddr) {
+        self.key(key);
+        let mut w = Writer::new(self.out);
+        w.word(k!("family"), via_family(v));
+        w.ip(k!("host"), Some(v));
+        w.end();
     }
     fn hops(&mut self, key: FieldName, v: &[NextHop]) {
         self.key(key);

@@ -6,7 +6,7 @@
 
 use super::json::{event_fields, JsonEvent};
 use super::time::Rfc3339;
-use crate::object::fields::{FieldName, Fields};
+use crate::object::fields::{k, via_family, FieldName, Fields};
 use crate::object::{Event, HwAddr, Name, NextHop};
 use serde::ser::{SerializeMap, Serializer};
 use std::net::IpAddr;
@@ -53,6 +53,18 @@ struct Words<'a>(std::cell::RefCell<&'a mut dyn Iterator<Item = &'static str>>);
 impl serde::Serialize for Words<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_seq(&mut **self.0.borrow_mut())
+    }
+}
+
+/// An `RTA_VIA` gateway: `{"family":"inet6","host":"2001:db8::1"}`.
+struct Via(IpAddr);
+
+impl serde::Serialize for Via {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut f = SerdeFields::new(s.serialize_map(Some(2))?);
+        f.put(k!("family"), via_family(self.0));
+        f.put(k!("host"), &self.0);
+        f.end()
     }
 }
 
@@ -127,6 +139,9 @@ impl<M: SerializeMap> Fields for SerdeFields<M> {
     }
     fn names(&mut self, key: FieldName, v: &[Name]) {
         self.put(key, v);
+    }
+    fn via(&mut self, key: FieldName, v: IpAddr) {
+        self.put(key, &Via(v));
     }
     fn hops(&mut self, key: FieldName, v: &[NextHop]) {
         let hops: Vec<Hop<'_>> = v.iter().map(Hop).collect();

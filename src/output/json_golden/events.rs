@@ -95,8 +95,8 @@
             pref: None,
             nh_id: Some(12),
             nexthops: vec![
-                NextHop { ifindex: 7, gateway: ip("fe80::1"), newdst: Vec::new(), weight: 1, flags: 1 },
-                NextHop { ifindex: 8, gateway: None, newdst: Vec::new(), weight: 256, flags: 0 },
+                NextHop { ifindex: 7, gateway: ip("fe80::1"), via: None, newdst: Vec::new(), weight: 1, flags: 1 },
+                NextHop { ifindex: 8, gateway: None, via: None, newdst: Vec::new(), weight: 256, flags: 0 },
             ],
             ..Route::default()
         })),
