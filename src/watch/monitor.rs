@@ -674,6 +674,12 @@ impl Monitor {
 
     /// A consistent copy of what namespace `netns` holds now, or `None` when it is
     /// not watched. [`Snapshot::seq`] tells which of its events the copy reflects.
+    ///
+    /// The copy is made a bounded number of objects at a time (the changes its
+    /// reader makes meanwhile are copied again at the end), so however large
+    /// the namespace, its reader and the other namespaces it reads are held up
+    /// for one step at a time, not for the whole copy (see
+    /// [`Monitor::longest_reader_wait`]).
     pub fn snapshot(&self, netns: &NetnsTag) -> Option<Snapshot> {
         let (token, reader, tag) = {
             let registry = self.shared.registry.lock();
