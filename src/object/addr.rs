@@ -109,6 +109,7 @@ impl Kind for Address {
     const DUMP: Dump = Dump {
         msg_type: RTM_GETADDR,
         header_len: IFADDRMSG_LEN,
+        family: AF_UNSPEC,
     };
     type Key = AddrKey;
 

@@ -119,6 +119,7 @@ impl Kind for Link {
     const DUMP: Dump = Dump {
         msg_type: RTM_GETLINK,
         header_len: IFINFOMSG_LEN,
+        family: AF_UNSPEC,
     };
     /// The ifindex.
     type Key = u32;

@@ -81,6 +81,7 @@ impl Kind for Neighbour {
     const DUMP: Dump = Dump {
         msg_type: RTM_GETNEIGH,
         header_len: NDMSG_LEN,
+        family: AF_UNSPEC,
     };
     type Key = NeighKey;
 

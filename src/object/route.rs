@@ -366,6 +366,7 @@ impl Kind for Route {
     const DUMP: Dump = Dump {
         msg_type: RTM_GETROUTE,
         header_len: RTMSG_LEN,
+        family: AF_UNSPEC,
     };
     type Key = RouteKey;
 

@@ -196,6 +196,11 @@ pub(crate) fn dump_message(
 /// One object of the dump in progress: keep it, and announce it as the round's
 /// purpose asks.
 fn dumped(object: Object, initial: bool, out: &mut Out<'_>, d: &mut Dumping) {
+    // A dump of all families may answer with another kind's objects too (the
+    // neighbour dump returns the bridge FDB): that kind's own dump covers them.
+    if object.kind() != d.kind {
+        return;
+    }
     let Some(key) = Key::of(&object) else {
         return;
     };
