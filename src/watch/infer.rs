@@ -26,6 +26,9 @@ use std::net::IpAddr;
 /// report, or something skipped.
 pub(crate) fn notification(msg: &NlMsg<'_>, out: &mut Out<'_>, rounds: &mut DumpRounds) {
     match out.ns.counters.decode(msg) {
+        // A kind not asked for can share a group with one that is (the bridge
+        // FDB and IP neighbours both come on RTNLGRP_NEIGH).
+        Ok(Some((_, object))) if !out.policy.kinds.contains(&object.kind()) => {}
         Ok(Some((action, object))) => live(action, object, out, rounds),
         Ok(None) => {
             if matches!(msg.parse(), Ok(Message::Overrun)) {

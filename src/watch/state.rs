@@ -19,8 +19,8 @@
 
 use crate::object::RouteKey;
 use crate::object::{
-    for_each_kind, Action, Address, Kind, Link, Name, Neighbour, NetnsTag, Object, ObjectKind,
-    Route,
+    for_each_kind, Action, Address, FdbEntry, Kind, Link, Name, Neighbour, NetnsTag, Object,
+    ObjectKind, Route,
 };
 use crate::wire::consts::{AF_INET, RTN_LOCAL};
 use std::collections::btree_map::Entry;
