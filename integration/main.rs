@@ -5,6 +5,7 @@
 pub mod sandbox;
 
 mod cli;
+mod fdb;
 mod monitor;
 mod namespaces;
 mod state;

@@ -149,6 +149,7 @@ fn snapshot(args: Args) -> Result<(), String> {
     let now = SystemTime::now();
     let mut result = Ok(());
     'all: for snap in monitor.snapshots(&Filter::new()) {
+        names.know(snap.netns.id, &snap.links);
         for object in snap.objects().filter(|o| wanted.contains(&o.kind())) {
             let ifname = object.ifindex().and_then(|i| {
                 snap.links
