@@ -5,7 +5,7 @@
 use crate::monitor::{collect_until, HANG_GUARD};
 use crate::sandbox::{ifindex, run};
 use crate::sandboxed_test;
-use nlwatch::{Action, Event, Filter, Item, Monitor, Netns, Object, ObjectKind, Origin};
+use nlwatch::{Event, Filter, Item, Monitor, Netns, Object, ObjectKind, Origin};
 use std::collections::BTreeSet;
 
 fn bridge(args: &str) {
