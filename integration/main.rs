@@ -8,5 +8,6 @@ mod cli;
 mod fdb;
 mod monitor;
 mod namespaces;
+mod routes;
 mod state;
 mod unprivileged;

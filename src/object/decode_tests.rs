@@ -579,14 +579,13 @@ fn fdb_vxlan_remote_new_and_del() {
         assert_eq!(e.state_name(), Some("permanent"));
         assert!(crate::object::Kind::key(e).is_some(), "a remote is kept");
         let mut text = String::new();
-        crate::output::write_text(&mut text, &obj, action, &|i: u32| {
-            (i == 7).then(|| crate::Name::from("vx0"))
+        obj.write_text(&mut text, &|i: u32| {
+            (i == 7).then(|| crate::object::Name::from("vx0"))
         })
         .unwrap();
-        let verb = if want == Action::New { "new" } else { "del" };
         assert_eq!(
             text,
-            format!("[fdb] {verb} 00:00:00:00:00:00 dev vx0 dst 10.0.0.3 port 4790 vni 200 self permanent")
+            " 00:00:00:00:00:00 dev vx0 dst 10.0.0.3 port 4790 vni 200 self permanent"
         );
     }
 }

@@ -18,7 +18,7 @@ use super::state::Key;
 use super::sync::DumpRounds;
 use crate::bus::Item;
 use crate::object::{Action, Object, Origin};
-use crate::wire::consts::{AF_INET, IFF_UP};
+use crate::wire::consts::{AF_INET, IFF_UP, NLM_F_REPLACE};
 use crate::wire::{Message, NlMsg};
 use std::net::IpAddr;
 
@@ -29,7 +29,10 @@ pub(crate) fn notification(msg: &NlMsg<'_>, out: &mut Out<'_>, rounds: &mut Dump
         // A kind not asked for can share a group with one that is (the bridge
         // FDB and IP neighbours both come on RTNLGRP_NEIGH).
         Ok(Some((_, object))) if !out.policy.kinds.contains(&object.kind()) => {}
-        Ok(Some((action, object))) => live(action, object, out, rounds),
+        Ok(Some((action, object))) => {
+            let replace = msg.flags() & NLM_F_REPLACE != 0;
+            live(action, object, replace, out, rounds)
+        }
         Ok(None) => {
             if matches!(msg.parse(), Ok(Message::Overrun)) {
                 Counters::count(&out.ns.counters.overruns);
@@ -76,9 +79,25 @@ fn silent(action: Action, object: &Object, out: &Out<'_>) -> Silent {
 }
 
 /// A notification: keep the view, publish, and infer what the kernel will not say.
-fn live(action: Action, object: Object, out: &mut Out<'_>, rounds: &mut DumpRounds) {
+/// `replace`: the kernel's notification says `NLM_F_REPLACE`.
+fn live(action: Action, object: Object, replace: bool, out: &mut Out<'_>, rounds: &mut DumpRounds) {
     let key = Key::of(&object);
     let silent = silent(action, &object, out);
+    // `ip route replace` of an IPv4 route replaces one route of its prefix (of
+    // those that differ only in device or next hop) in place, and the kernel
+    // announces only the new one. When the new one was not there and one other
+    // was, that one went; when several were, which one is not said: the view
+    // is repaired by a resync.
+    let replaced = match key {
+        Some(Key::Route(rk)) if replace && action == Action::New && rk.is_ipv4() => {
+            if out.state.has(&Key::Route(rk)) {
+                Vec::new()
+            } else {
+                out.state.route_aliases(&rk)
+            }
+        }
+        _ => Vec::new(),
+    };
     if let Some(key) = key {
         // A change during a dump of its kind counts as seen (new) or is already
         // gone (del).
@@ -86,6 +105,15 @@ fn live(action: Action, object: Object, out: &mut Out<'_>, rounds: &mut DumpRoun
         out.state.apply_keyed(key, action, &object);
     }
     out.publish(action, Origin::Live, object);
+    match replaced.len() {
+        0 => {}
+        1 => {
+            let announce = out.policy.synthesize;
+            let gone = replaced.into_iter().map(Key::Route).collect();
+            out.remove_all(gone, Origin::Synthesized, announce);
+        }
+        _ => rounds.want_resync(),
+    }
     let gone = match silent {
         Silent::Nothing => return,
         // The kernel announces some of it (before the link's own deletion) but

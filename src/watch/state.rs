@@ -126,6 +126,12 @@ macro_rules! define_tables {
                 0 $(+ self.$field.len())*
             }
 
+            fn contains(&self, key: &Key) -> bool {
+                match key {
+                    $(Key::$variant(k) => self.$field.contains_key(k),)*
+                }
+            }
+
             /// Copies into `into` up to `budget` objects of `kind` whose keys come
             /// after `after`; returns how many, and the last key copied.
             fn copy_range(&self, into: &mut Copied, kind: ObjectKind, after: Option<Key>, budget: usize) -> (usize, Option<Key>) {
@@ -482,6 +488,22 @@ impl NsState {
             .collect()
     }
 
+    /// Whether the view holds an object under `key`.
+    pub(crate) fn has(&self, key: &Key) -> bool {
+        self.tables.contains(key)
+    }
+
+    /// The keys of the other routes to `key`'s prefix, table, TOS and metric
+    /// (see [`RouteKey::aliases`]).
+    pub(crate) fn route_aliases(&self, key: &RouteKey) -> Vec<RouteKey> {
+        self.tables
+            .routes
+            .range(key.aliases())
+            .map(|(k, _)| *k)
+            .filter(|k| k != key)
+            .collect()
+    }
+
     /// The keys of the routes that use link `ifindex` (output interface or a
     /// next hop), from the link index.
     fn routes_via(&self, ifindex: u32) -> impl Iterator<Item = RouteKey> + '_ {
@@ -662,13 +684,22 @@ mod tests {
                 ObjectKind::Neighbour
             ]
         );
-        // The same key replaces: 10.3.0.0/24 moves from link 4 to link 3.
+        // IPv4 keeps routes to one prefix on two links apart (as the kernel
+        // does): 10.3.0.0/24 on link 3 is another route...
         assert_eq!(s.keys(ObjectKind::Route).len(), 3);
         s.apply(Action::New, &route4("10.3.0.0", Some(3), &[]));
-        assert_eq!(s.keys(ObjectKind::Route).len(), 3);
+        assert_eq!(s.keys(ObjectKind::Route).len(), 4);
         assert_eq!(s.dependents(3).len(), 5);
-        // And link 4 no longer counts it among its users.
+        assert_eq!(s.dependents(4).len(), 3);
+        // ...and once the one on link 4 is gone, link 4 no longer counts it
+        // among its users.
+        s.apply(Action::Del, &route4("10.3.0.0", Some(4), &[]));
         assert_eq!(s.dependents(4).len(), 2);
+        // A route whose next hops change is another route too (a replace
+        // removes the old one: see `infer`); the users index follows each.
+        s.apply(Action::Del, &route4("10.2.0.0", None, &[4, 3]));
+        s.apply(Action::New, &route4("10.2.0.0", None, &[3]));
+        assert_eq!(s.dependents(4).len(), 1);
     }
 
     #[test]
