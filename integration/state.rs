@@ -13,11 +13,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 /// One object, as both sides can describe it.
-type Line = String;
+pub(crate) type Line = String;
 
 /// What `ip -j` says namespace `ns` ("" for the sandbox's own) holds, one canonical
 /// line per link, address, route and neighbour.
-fn kernel_view(ns: &str) -> BTreeSet<Line> {
+pub(crate) fn kernel_view(ns: &str) -> BTreeSet<Line> {
     let ipj = |args: &str| -> serde_json::Value {
         let mut all = vec!["-j"];
         if !ns.is_empty() {
@@ -168,13 +168,13 @@ fn lines_of(objects: impl Iterator<Item = Object>) -> BTreeSet<Line> {
     view
 }
 
-fn snapshot_lines(s: &Snapshot) -> BTreeSet<Line> {
+pub(crate) fn snapshot_lines(s: &Snapshot) -> BTreeSet<Line> {
     lines_of(s.objects())
 }
 
 /// A subscriber's own picture, rebuilt from the events it received.
 #[derive(Default)]
-struct Rebuilt {
+pub(crate) struct Rebuilt {
     objects: BTreeMap<String, Object>,
 }
 
@@ -216,7 +216,7 @@ impl Rebuilt {
         })
     }
 
-    fn apply(&mut self, ev: &Event) {
+    pub(crate) fn apply(&mut self, ev: &Event) {
         let Some(key) = Self::key(&ev.object) else {
             return;
         };
@@ -230,12 +230,12 @@ impl Rebuilt {
         }
     }
 
-    fn lines(&self) -> BTreeSet<Line> {
+    pub(crate) fn lines(&self) -> BTreeSet<Line> {
         lines_of(self.objects.values().cloned())
     }
 }
 
-fn diff(a: &BTreeSet<Line>, b: &BTreeSet<Line>) -> String {
+pub(crate) fn diff(a: &BTreeSet<Line>, b: &BTreeSet<Line>) -> String {
     format!(
         "only in nlwatch: {:#?}\nonly in the kernel: {:#?}",
         a.difference(b).collect::<Vec<_>>(),
@@ -250,7 +250,7 @@ fn quiet_ipv6() {
 }
 
 /// [`quiet_ipv6`] in namespace `ns` (`""`: the sandbox's own).
-fn quiet_ipv6_in(ns: &str) {
+pub(crate) fn quiet_ipv6_in(ns: &str) {
     for scope in ["default", "all"] {
         let setting = format!("net.ipv6.conf.{scope}.addr_gen_mode=1");
         if ns.is_empty() {
@@ -454,15 +454,15 @@ sandboxed_test! {
 }
 
 /// Deterministic xorshift64*, so a failing run can be replayed from its seed.
-struct Rng(u64);
+pub(crate) struct Rng(pub(crate) u64);
 impl Rng {
-    fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
         self.0 ^= self.0 >> 27;
         self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
     }
-    fn below(&mut self, n: usize) -> usize {
+    pub(crate) fn below(&mut self, n: usize) -> usize {
         (self.next() % n.max(1) as u64) as usize
     }
 }
@@ -475,11 +475,15 @@ struct End {
 }
 
 /// Runs `ip -n NS args`, tolerating refusals (a route on a link that is down...):
-/// the kernel decides, and the comparison is with what it holds.
-fn try_ip(ns: &str, args: &str) {
+/// the kernel decides, and the comparison is with what it holds. Says whether
+/// `ip` succeeded.
+pub(crate) fn try_ip(ns: &str, args: &str) -> bool {
     let mut all = vec!["-n", ns];
     all.extend(args.split_whitespace());
-    let _ = std::process::Command::new("ip").args(&all).output();
+    std::process::Command::new("ip")
+        .args(&all)
+        .output()
+        .is_ok_and(|o| o.status.success())
 }
 
 /// One randomized run: `ops` changes over three namespaces joined by veth pairs.
