@@ -4,6 +4,7 @@
 
 pub mod sandbox;
 
+mod chaos;
 mod cli;
 mod fdb;
 mod monitor;
