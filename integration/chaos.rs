@@ -15,6 +15,11 @@
 //! `Monitor::snapshots` on `Lagged`; `state::lagged_subscriber_rebuilds_from_snapshots`
 //! covers that.) A `Lagged` item here is a failure.
 //!
+//! Two links of one namespace never get the same IPv4 prefix: nlwatch keeps
+//! IPv4 routes that differ only in their next hop under one key, and the kernel
+//! makes such routes for a prefix on two links (RELIABILITY.md, "Chaos run";
+//! `NLWATCH_CHAOS_SAME_V4_PREFIX=1` lets them happen).
+//!
 //! `NLWATCH_CHAOS_SEEDS` (comma-separated, decimal or `0x` hex) replaces the
 //! suite's three seeds, `NLWATCH_CHAOS_OPS` the number of operations per seed;
 //! `scripts/chaos.sh` runs many seeds that way. A failure prints the seed, the
@@ -265,6 +270,7 @@ impl Chaos {
                 .extend([a, b].into_iter().filter(|e| e.ns != k));
         }
         self.vanishing.retain(|e| e.ns != k);
+        self.v4_prefixes.retain(|p| p.0 != k);
     }
 
     /// A change to links, addresses, routes or neighbours, as `(namespace,
@@ -600,6 +606,14 @@ fn chaos_run(seed: u64, ops: usize) -> String {
         chaos.fail(&tracker.problems.join("\n"));
     }
     let n = &tracker.counts;
+    // The run must have stressed what it claims to: overruns repaired by
+    // resyncs, and a consumer that stalled.
+    if n.overruns == 0 || n.resyncs_done == 0 || stalls.load(Ordering::Relaxed) == 0 {
+        chaos.fail(&format!(
+            "no stress: {n:?}, {} stalls",
+            stalls.load(Ordering::Relaxed)
+        ));
+    }
     format!(
         "chaos seed {seed:#x}: {ops} ops ({} bursts of {} changes, {} namespaces added, {} deleted), \
          {} quiet points, {} items ({} events), {} overruns, {} resyncs, {} namespaces announced, \

@@ -23,6 +23,7 @@ fi
 export NLWATCH_CHAOS_OPS=${NLWATCH_CHAOS_OPS:-400}
 logs=${CHAOS_LOGS:-target/chaos}
 mkdir -p "$logs"
+logs=$(realpath "$logs")
 report="$logs/figures.txt"
 : >"$report"
 cargo test --all-features --test integration --no-run 2>/dev/null
@@ -30,7 +31,7 @@ failed=()
 IFS=, read -ra list <<<"$seeds"
 for seed in "${list[@]}"; do
     log="$logs/seed-$seed.log"
-    if NLWATCH_CHAOS_SEEDS=$seed NLWATCH_CHAOS_REPORT="$PWD/$report" \
+    if NLWATCH_CHAOS_SEEDS=$seed NLWATCH_CHAOS_REPORT="$report" \
         cargo test -q --all-features --test integration chaos -- --nocapture >"$log" 2>&1; then
         tail -n 1 "$report"
         rm -f "$log"
