@@ -88,8 +88,8 @@ fn consume(shared: Arc<Mutex<Consumed>>, mut rng: Rng, stalls: Arc<AtomicU64>) {
 #[derive(Default)]
 struct Tracker {
     scanned: usize,
-    /// Namespaces announced and not gone, by name.
-    current: BTreeMap<String, NetnsTag>,
+    /// Namespaces announced and not gone, by tag id.
+    current: BTreeMap<u64, NetnsTag>,
     gone: HashSet<u64>,
     last_seq: HashMap<u64, u64>,
     rebuilt: HashMap<u64, Rebuilt>,
@@ -108,6 +108,9 @@ struct Counts {
     overruns: u64,
     resyncs_done: u64,
     added: u64,
+    /// Arrivals announced while a namespace of the same name was still
+    /// watched (its departure came after: see RELIABILITY.md, "Chaos run").
+    early_arrivals: u64,
     gone: u64,
 }
 
@@ -158,9 +161,11 @@ impl Tracker {
             Item::ResyncDone { .. } => self.counts.resyncs_done += 1,
             Item::NamespaceAdded { netns } => {
                 self.counts.added += 1;
-                if let Some(old) = self.current.insert(netns.name.to_string(), netns.clone()) {
-                    self.problems
-                        .push(format!("{netns:?} added while {old:?} was not gone"));
+                if self.current.values().any(|t| t.name == netns.name) {
+                    self.counts.early_arrivals += 1;
+                }
+                if self.current.insert(netns.id, netns.clone()).is_some() {
+                    self.problems.push(format!("{netns:?} announced twice"));
                 }
                 self.rebuilt.insert(netns.id, Rebuilt::default());
             }
@@ -174,9 +179,7 @@ impl Tracker {
                 if !expected {
                     self.problems.push(format!("{netns:?} gone for {reason:?}"));
                 }
-                if self.current.get(&*netns.name).map(|t| t.id) == Some(netns.id) {
-                    self.current.remove(&*netns.name);
-                } else {
+                if self.current.remove(&netns.id).is_none() {
                     self.problems
                         .push(format!("{netns:?} gone but not announced"));
                 }
@@ -493,11 +496,16 @@ impl Chaos {
                 POOL[k]
             ));
         }
-        let live: BTreeSet<String> = self.live.iter().map(|&k| POOL[k].to_string()).collect();
+        let live: Vec<String> = self.live.iter().map(|&k| POOL[k].to_string()).collect();
         self.wait("never quiet", || {
             let c = consumed.lock().unwrap();
             tracker.feed(&c.items);
-            let announced: BTreeSet<String> = tracker.current.keys().cloned().collect();
+            let mut announced: Vec<String> = tracker
+                .current
+                .values()
+                .map(|t| t.name.to_string())
+                .collect();
+            announced.sort();
             if announced != live {
                 return Err(format!("announced {announced:?}, live {live:?}"));
             }
@@ -505,7 +513,8 @@ impl Chaos {
                 return Err("items queued".into());
             }
             let stats = monitor.namespaces();
-            for (name, tag) in &tracker.current {
+            for tag in tracker.current.values() {
+                let name = &tag.name;
                 if !tracker.links.contains(&(tag.id, format!("{marker}a"))) {
                     return Err(format!("no marker from {name}"));
                 }
@@ -529,7 +538,8 @@ impl Chaos {
         if !tracker.problems.is_empty() {
             self.fail(&tracker.problems.join("\n"));
         }
-        for (name, tag) in &tracker.current {
+        for tag in tracker.current.values() {
+            let name = &*tag.name;
             let kernel = kernel_view(name);
             let view = snapshot_lines(&monitor.snapshot(tag).unwrap());
             if view != kernel {
@@ -593,8 +603,8 @@ fn chaos_run(seed: u64, ops: usize) -> String {
     chaos.wait("namespaces never gone", || {
         let c = consumed.lock().unwrap();
         tracker.feed(&c.items);
-        match tracker.current.keys().next() {
-            Some(name) => Err(format!("{name} not gone")),
+        match tracker.current.values().next() {
+            Some(tag) => Err(format!("{tag:?} not gone")),
             None => Ok(()),
         }
     });
@@ -616,8 +626,8 @@ fn chaos_run(seed: u64, ops: usize) -> String {
     }
     format!(
         "chaos seed {seed:#x}: {ops} ops ({} bursts of {} changes, {} namespaces added, {} deleted), \
-         {} quiet points, {} items ({} events), {} overruns, {} resyncs, {} namespaces announced, \
-         {} gone, {} consumer stalls, {:.1} s",
+         {} quiet points, {} items ({} events), {} overruns, {} resyncs, {} namespaces announced \
+         ({} before the departure of the last of their name), {} gone, {} consumer stalls, {:.1} s",
         chaos.bursts,
         chaos.burst_lines,
         chaos.ns_added,
@@ -628,6 +638,7 @@ fn chaos_run(seed: u64, ops: usize) -> String {
         n.overruns,
         n.resyncs_done,
         n.added,
+        n.early_arrivals,
         n.gone,
         stalls.load(Ordering::Relaxed),
         start.elapsed().as_secs_f64()
