@@ -28,7 +28,7 @@
 use crate::monitor::HANG_GUARD;
 use crate::sandbox::ip;
 use crate::sandboxed_test;
-use crate::state::{diff, kernel_view, quiet_ipv6_in, snapshot_lines, try_ip, Rebuilt, Rng};
+use crate::state::{diff, kernel_view, quiet_ipv6_in, snapshot_lines, try_ip, End, Rebuilt, Rng};
 use nlwatch::TryRecvError;
 use nlwatch::{Filter, GoneReason, Item, Monitor, NetnsTag, Object, Overflow, Subscription};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -46,13 +46,6 @@ const RCVBUF: usize = 4096;
 const QUEUE: usize = 64;
 /// Operations per seed in the suite.
 const OPS: usize = 250;
-
-/// An end of a veth pair in the generator's model; `ns` indexes [`POOL`].
-#[derive(Clone)]
-struct End {
-    name: String,
-    ns: usize,
-}
 
 /// What the consumer thread received, in order, with its subscription (locked
 /// together, so "the queue is empty" and "everything is in `items`" are one fact).
@@ -196,6 +189,7 @@ struct Chaos {
     rng: Rng,
     /// Live namespaces, as indexes into [`POOL`].
     live: BTreeSet<usize>,
+    /// Veth pairs; an end's `ns` indexes [`POOL`].
     pairs: Vec<(End, End)>,
     /// Veth ends whose peer was in a namespace deleted since the last quiet
     /// point: the kernel deletes them when it destroys that namespace, later.

@@ -467,11 +467,12 @@ impl Rng {
     }
 }
 
-/// An end of a veth pair in the generator's model.
+/// An end of a veth pair in the generator's model: its name, and its namespace
+/// as an index into the generator's list.
 #[derive(Clone)]
-struct End {
-    name: String,
-    ns: usize,
+pub(crate) struct End {
+    pub(crate) name: String,
+    pub(crate) ns: usize,
 }
 
 /// Runs `ip -n NS args`, tolerating refusals (a route on a link that is down...):
