@@ -15,10 +15,10 @@
 //! `Monitor::snapshots` on `Lagged`; `state::lagged_subscriber_rebuilds_from_snapshots`
 //! covers that.) A `Lagged` item here is a failure.
 //!
-//! Two links of one namespace never get the same IPv4 prefix: nlwatch keeps
-//! IPv4 routes that differ only in their next hop under one key, and the kernel
-//! makes such routes for a prefix on two links (RELIABILITY.md, "Chaos run";
-//! `NLWATCH_CHAOS_SAME_V4_PREFIX=1` lets them happen).
+//! Two links of one namespace may get the same IPv4 prefix (the kernel then
+//! keeps routes that differ only in their device; nlwatch used to key them as
+//! one: RELIABILITY.md, "Chaos run"). `NLWATCH_CHAOS_SAME_V4_PREFIX=0` gives
+//! each prefix to one link only, as the first runs did.
 //!
 //! `NLWATCH_CHAOS_SEEDS` (comma-separated, decimal or `0x` hex) replaces the
 //! suite's three seeds, `NLWATCH_CHAOS_OPS` the number of operations per seed;
@@ -194,11 +194,10 @@ struct Chaos {
     /// Veth ends whose peer was in a namespace deleted since the last quiet
     /// point: the kernel deletes them when it destroys that namespace, later.
     vanishing: Vec<End>,
-    /// IPv4 prefixes given to a link so far, by namespace: a prefix is given
-    /// once per namespace name, since nlwatch keeps IPv4 routes that differ only
-    /// in their device under one key (see RELIABILITY.md, "Chaos run"), and the
-    /// same prefix on two links makes such routes. `NLWATCH_CHAOS_SAME_V4_PREFIX=1`
-    /// lifts the restriction.
+    /// IPv4 prefixes given to a link so far, by namespace: with
+    /// `NLWATCH_CHAOS_SAME_V4_PREFIX=0`, a prefix is given once per namespace
+    /// name (the first runs did, while nlwatch kept routes that differ only in
+    /// their device under one key).
     v4_prefixes: BTreeSet<(usize, usize)>,
     same_v4_prefix: bool,
     counter: usize,
@@ -220,7 +219,7 @@ impl Chaos {
             pairs: Vec::new(),
             vanishing: Vec::new(),
             v4_prefixes: BTreeSet::new(),
-            same_v4_prefix: std::env::var("NLWATCH_CHAOS_SAME_V4_PREFIX").as_deref() == Ok("1"),
+            same_v4_prefix: std::env::var("NLWATCH_CHAOS_SAME_V4_PREFIX").as_deref() != Ok("0"),
             counter: 0,
             quiet_points: 0,
             bursts: 0,

@@ -80,9 +80,10 @@ sandboxed_test! {
     /// One prefix on two links (their connected, local and broadcast routes),
     /// routes appended to one prefix through each link and a gateway, and
     /// `ip route replace` of one route of a prefix (the one it replaced is
-    /// announced gone) and of a prefix with several (repaired by a resync): the
-    /// view lists every IPv4 route `ip -j route show table all` lists. (One key
-    /// per prefix and metric used to keep one of each such group.)
+    /// announced gone) and of a prefix with several (repaired by a resync), and
+    /// the address leaving one of its two links: the view lists every IPv4
+    /// route `ip -j route show table all` lists. (One key per prefix and metric
+    /// used to keep one of each such group.)
     fn ipv4_routes_that_differ_only_in_device_or_next_hop_are_kept_apart() {
         ip("link add x0 type veth peer name x1");
         ip("addr add 10.1.1.1/24 dev x0");
@@ -133,6 +134,14 @@ sandboxed_test! {
             })
             .collect();
         assert_eq!(gone, ["10.8.0.0/24 via Some(10.1.1.5)"]);
+
+        // The address leaves one of its two links: the routes with it as
+        // preferred source stay (the kernel flushes them only when its last
+        // link loses it), and so does the other link's local route.
+        ip("addr del 10.1.1.1/24 dev x0");
+        settle(&monitor, &sub, "mk2", &mut seen);
+        assert_eq!(only_x(view_routes(&monitor, dev)), only_x(kernel_routes()));
+        assert!(kernel_routes().iter().any(|l| l.starts_with("local 10.1.1.1 dev x1")));
         monitor.shutdown();
     }
 }

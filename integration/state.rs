@@ -201,8 +201,19 @@ impl Rebuilt {
                 r.src_len,
                 r.tos,
                 r.priority.unwrap_or(0),
-                // IPv6 keeps such routes apart per device.
-                if r.family == 10 { r.oif } else { None }
+                // Both keep such routes apart per device, IPv4 also by type
+                // and next hop(s), as the kernel does.
+                (
+                    r.oif,
+                    (r.family == 2).then(|| {
+                        let hops: Vec<_> = r
+                            .nexthops
+                            .iter()
+                            .map(|h| (h.ifindex, h.gateway, h.via))
+                            .collect();
+                        (r.route_type, r.gateway, r.via, r.nh_id, hops)
+                    })
+                )
             ),
             Object::Neighbour(n) => format!(
                 "neigh {} {} {:?} {:?}",

@@ -9,8 +9,8 @@
 #   scripts/chaos.sh [SEEDS]     # a count (seeds 1..N, default 20) or a list: 7,0x2a
 #
 # Environment: NLWATCH_CHAOS_OPS (operations per seed, default 400),
-# NLWATCH_CHAOS_SAME_V4_PREFIX=1 (let two links of a namespace share an IPv4
-# prefix: see RELIABILITY.md, "Chaos run"). Each seed runs on its own; the script
+# NLWATCH_CHAOS_SAME_V4_PREFIX=0 (never let two links of a namespace share an
+# IPv4 prefix, as the first runs did: see RELIABILITY.md, "Chaos run"). Each seed runs on its own; the script
 # goes on after a failure, prints the failing seeds at the end and exits 1 if any
 # failed. A failure's output (seed, operations, difference) is kept in
 # $CHAOS_LOGS (default target/chaos) as seed-N.log.

@@ -51,8 +51,14 @@ enum Silent {
     LinkGone(u32),
     /// A link went down: its IPv4 routes.
     LinkDown(u32),
-    /// An IPv4 address was removed: the IPv4 routes with it as preferred source.
-    SourceGone(IpAddr),
+    /// An IPv4 address was removed: the IPv4 routes with it as preferred
+    /// source when no link holds it any more, and the link's IPv4 routes when
+    /// it was the link's last IPv4 address (the kernel then disables IPv4 on
+    /// the link: `fib_disable_ip`).
+    AddressGone {
+        source: Option<IpAddr>,
+        last_of: Option<u32>,
+    },
 }
 
 /// Which silent removal `object`'s change implies, judged before the view is
@@ -72,7 +78,13 @@ fn silent(action: Action, object: &Object, out: &Out<'_>) -> Silent {
             }
         }
         (Object::Address(a), Action::Del) if a.family == AF_INET => {
-            a.local.map_or(Silent::Nothing, Silent::SourceGone)
+            // Only when its last link loses it (the kernel's fib_del_ifaddr):
+            // the same address on another link keeps them.
+            let source = a
+                .local
+                .filter(|&local| out.state.ipv4_address_links(local) <= 1);
+            let last_of = (out.state.ipv4_addresses_on(a.ifindex) <= 1).then_some(a.ifindex);
+            Silent::AddressGone { source, last_of }
         }
         _ => Silent::Nothing,
     }
@@ -120,7 +132,15 @@ fn live(action: Action, object: Object, replace: bool, out: &mut Out<'_>, rounds
         // not IPv4 routes.
         Silent::LinkGone(ifindex) => out.state.dependents(ifindex),
         Silent::LinkDown(ifindex) => out.state.ipv4_routes_only_via(ifindex),
-        Silent::SourceGone(local) => out.state.ipv4_routes_with_prefsrc(local),
+        Silent::AddressGone { source, last_of } => {
+            let mut gone = source.map_or_else(Vec::new, |l| out.state.ipv4_routes_with_prefsrc(l));
+            if let Some(ifindex) = last_of {
+                gone.extend(out.state.ipv4_routes_only_via(ifindex));
+                gone.sort_unstable();
+                gone.dedup();
+            }
+            gone
+        }
     };
     if !gone.is_empty() {
         let announce = out.policy.synthesize;

@@ -223,6 +223,9 @@ pub(crate) struct NsState {
     /// Preferred source address -> the IPv4 routes that name it, so an address's
     /// removal finds the routes the kernel flushes with it without a scan.
     by_prefsrc: HashMap<IpAddr, BTreeSet<RouteKey>>,
+    /// How many links hold each IPv4 address: the kernel flushes the routes
+    /// with an address as preferred source only when its last link loses it.
+    v4_locals: HashMap<IpAddr, u32>,
     /// The keys changed while snapshots are being copied (see [`SnapshotCopy`]).
     log: ChangeLog,
 }
@@ -386,6 +389,27 @@ impl NsState {
         fn links(o: Option<&Object>) -> impl Iterator<Item = u32> + '_ {
             o.into_iter().flat_map(used_links)
         }
+        if let Key::Address(_) = key {
+            let local = |o: Option<&Object>| match o {
+                Some(Object::Address(a)) if a.family == AF_INET => a.local,
+                _ => None,
+            };
+            let (before, after) = (local(old), local(new));
+            if before != after {
+                if let Some(ip) = before {
+                    if let Some(n) = self.v4_locals.get_mut(&ip) {
+                        *n -= 1;
+                        if *n == 0 {
+                            self.v4_locals.remove(&ip);
+                        }
+                    }
+                }
+                if let Some(ip) = after {
+                    *self.v4_locals.entry(ip).or_default() += 1;
+                }
+            }
+            return;
+        }
         let Key::Route(rk) = key else { return };
         if !links(old).eq(links(new)) {
             for ifindex in links(old) {
@@ -511,6 +535,24 @@ impl NsState {
             .range((ifindex, RouteKey::MIN)..)
             .take_while(move |(i, _)| *i == ifindex)
             .map(|(_, k)| *k)
+    }
+
+    /// How many IPv4 addresses link `ifindex` holds.
+    pub(crate) fn ipv4_addresses_on(&self, ifindex: u32) -> usize {
+        <Address as Kind>::keys_on_link(&self.tables.addresses, ifindex)
+            .iter()
+            .filter(|k| {
+                self.tables
+                    .addresses
+                    .get(k)
+                    .is_some_and(|a| a.family == AF_INET)
+            })
+            .count()
+    }
+
+    /// How many links hold IPv4 address `local`.
+    pub(crate) fn ipv4_address_links(&self, local: IpAddr) -> u32 {
+        self.v4_locals.get(&local).copied().unwrap_or(0)
     }
 
     /// The IPv4 routes whose preferred source is `local`: what the kernel flushes,
