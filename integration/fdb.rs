@@ -173,3 +173,86 @@ sandboxed_test! {
         assert!(kernel.len() >= 7, "{kernel:#?}");
     }
 }
+
+sandboxed_test! {
+    /// A port leaving its bridge: its local (permanent) entries are pointed,
+    /// without a notification, at another port with the same MAC or at the
+    /// bridge when it has that MAC; the view follows (the moved entries are
+    /// announced as synthesized) and still equals `bridge -j fdb show`.
+    fn local_entries_of_a_port_that_leaves_follow_its_mac() {
+        ip("link add br0 address 02:00:00:00:0b:01 type bridge");
+        for (port, peer, mac) in [
+            ("p1", "q1", "02:00:00:00:0a:01"),
+            ("p2", "q2", "02:00:00:00:0a:01"),
+            ("p3", "q3", "02:00:00:00:0b:01"),
+        ] {
+            ip(&format!("link add {port} address {mac} type veth peer name {peer}"));
+            ip(&format!("link set {port} master br0"));
+        }
+        let monitor = Monitor::builder().build().unwrap();
+        let sub = monitor.subscribe_with(Filter::new().object(ObjectKind::Fdb));
+        monitor.add_namespace(Netns::Current).unwrap();
+        loop {
+            match sub.recv_timeout(HANG_GUARD) {
+                Ok(Item::SyncDone { .. }) => break,
+                Ok(_) => {}
+                Err(e) => panic!("no SyncDone: {e}"),
+            }
+        }
+        // p1's MAC is p2's too: its local entry moves to p2. p3's is the
+        // bridge's, whose own entry it shared: nothing moves.
+        ip("link set p1 nomaster");
+        ip("link del p3");
+        bridge("fdb add 02:00:00:00:00:ff dev p2 master static");
+        let events = collect_until(&sub, |ev| {
+            matches!(&ev.object, Object::Fdb(e) if e.mac.is_some_and(|m| m.as_bytes()[5] == 0xff))
+        });
+        let moved: Vec<String> = events
+            .iter()
+            .filter(|e| e.origin == Origin::Synthesized)
+            .map(|e| line(e))
+            .collect();
+        assert_eq!(
+            moved,
+            [
+                "new synthesized 02:00:00:00:0a:01 dev p2 dst - vni - port - flags 0x0 master br0 state permanent",
+            ],
+            "{:#?}",
+            events.iter().map(|e| line(e)).collect::<Vec<_>>()
+        );
+        let snap = &monitor.snapshots(&Filter::new())[0];
+        let names: std::collections::HashMap<u32, String> = snap
+            .links
+            .iter()
+            .map(|l| (l.ifindex, l.ifname.as_ref().unwrap().to_string()))
+            .collect();
+        let mine: BTreeSet<String> = snap
+            .fdb
+            .iter()
+            .map(|e| {
+                let name = |i: u32| names.get(&i).cloned().unwrap_or_default();
+                format!(
+                    "mac={} dev={} master={} state={}",
+                    e.mac.unwrap(),
+                    name(e.ifindex),
+                    e.master.map(name).unwrap_or_default(),
+                    e.state_name().unwrap()
+                )
+            })
+            .collect();
+        let kernel: BTreeSet<String> = kernel_fdb()
+            .iter()
+            .map(|l| {
+                let v = |k: &str| {
+                    l.split_whitespace()
+                        .find_map(|w| w.strip_prefix(&format!("{k}=")))
+                        .unwrap_or("")
+                        .trim_matches('"')
+                        .to_string()
+                };
+                format!("mac={} dev={} master={} state={}", v("mac"), v("ifname"), v("master"), v("state"))
+            })
+            .collect();
+        assert_eq!(mine, kernel);
+    }
+}

@@ -5,12 +5,16 @@
 //! as `bridge -j fdb show` names them), its text line and the fields filters look
 //! at.
 //!
-//! What the kernel tells, found by test on this kernel (`integration/fdb.rs`):
-//! entries learned or added on a bridge port (`master`) and the remotes of a
-//! VXLAN device (`self`, with `dst`) are announced when they come and go,
-//! including when their port, bridge or VXLAN device is deleted, so nothing is
-//! synthesized for them (a deleted link's entries still in the view are removed
-//! with it, as for every kind keyed by ifindex). Entries that come from a
+//! What the kernel tells, found by test on this kernel (`integration/fdb.rs`,
+//! `state::randomized_changes_end_in_the_kernels_state`): entries learned or
+//! added on a bridge port (`master`) and the remotes of a VXLAN device (`self`,
+//! with `dst`) are announced when they come and go, including when their VXLAN
+//! device is deleted. But when a port leaves its bridge (`nomaster`, or
+//! deleted), its local entries (`permanent`: its own MAC, and those added
+//! `permanent`) are pointed, without a word, at another port of the bridge
+//! with the same MAC, or at the bridge itself when the bridge has it (the
+//! kernel's `fdb_delete_local`); only the others are announced gone. `infer`
+//! does the same to the view (announcing the moved entries as synthesized). Entries that come from a
 //! device's own unicast and multicast address lists (`self`, no `dst`: the
 //! `33:33:...` and `01:00:5e:...` groups every device joins) appear in dumps but
 //! change without a word (joining a group announces nothing), so the state view
@@ -61,13 +65,16 @@ pub struct FdbEntry {
     pub flags: u8,
 }
 
-/// A database entry's identity: its port or device, whether it is the
-/// bridge's (`master`) or the device's own (`self`), MAC, VLAN and, for VXLAN
-/// remotes (several per MAC), the remote.
+/// A database entry's identity, as the kernel's: a bridge's entry is one per
+/// (bridge, MAC, VLAN) whatever its port (a station that moves, or a local
+/// entry the kernel points at another port or at the bridge when its port
+/// leaves, stays the same entry); a device's own (`self`) entry is one per
+/// (device, MAC, VLAN) and, for VXLAN remotes (several per MAC), remote.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(crate) struct FdbKey {
-    // The port first: a link's entries are one range of the map.
-    ifindex: u32,
+    // The bridge (or the device of a `self` entry) first: its entries are one
+    // range of the map, gone with it.
+    owner: u32,
     master: bool,
     mac: Option<HwAddr>,
     vlan: u16,
@@ -168,9 +175,14 @@ impl Kind for FdbEntry {
         if self.flags & NTF_SELF != 0 && self.dst.is_none() {
             return None;
         }
+        let master = self.flags & NTF_SELF == 0;
         Some(FdbKey {
-            ifindex: self.ifindex,
-            master: self.flags & NTF_SELF == 0,
+            owner: if master {
+                self.master.unwrap_or(self.ifindex)
+            } else {
+                self.ifindex
+            },
+            master,
             mac: self.mac,
             vlan: self.vlan,
             dst: ip_bits(self.dst),
@@ -184,10 +196,12 @@ impl Kind for FdbEntry {
         self == other
     }
 
-    /// A port's entries are one range of the map: its ifindex leads the key.
+    /// A bridge's entries, and a device's own, are one range of the map: its
+    /// ifindex leads the key. (A port's entries are the kernel's to announce
+    /// gone, but for its local ones: see `infer`.)
     fn keys_on_link(map: &BTreeMap<FdbKey, Self>, ifindex: u32) -> Vec<FdbKey> {
         let first = FdbKey {
-            ifindex,
+            owner: ifindex,
             master: false,
             mac: None,
             vlan: 0,
@@ -196,7 +210,7 @@ impl Kind for FdbEntry {
             vni: 0,
             via: 0,
         };
-        keys_while(map, first, |k| k.ifindex == ifindex)
+        keys_while(map, first, |k| k.owner == ifindex)
     }
 
     fn ifindex(&self) -> Option<u32> {

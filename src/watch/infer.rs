@@ -61,6 +61,18 @@ enum Silent {
     },
 }
 
+/// The bridge port `object`'s change takes out of its bridge, judged before
+/// the view is updated: `(port, bridge)`.
+fn port_left(action: Action, object: &Object, out: &Out<'_>) -> Option<(u32, u32)> {
+    let Object::Link(l) = object else { return None };
+    if !l.is_interface() {
+        return None;
+    }
+    let bridge = out.state.link_master(l.ifindex)?;
+    let stays = action == Action::New && l.master == Some(bridge);
+    (!stays).then_some((l.ifindex, bridge))
+}
+
 /// Which silent removal `object`'s change implies, judged before the view is
 /// updated (a link going down is told by its flags before and after).
 fn silent(action: Action, object: &Object, out: &Out<'_>) -> Silent {
@@ -95,6 +107,7 @@ fn silent(action: Action, object: &Object, out: &Out<'_>) -> Silent {
 fn live(action: Action, object: Object, replace: bool, out: &mut Out<'_>, rounds: &mut DumpRounds) {
     let key = Key::of(&object);
     let silent = silent(action, &object, out);
+    let left = port_left(action, &object, out);
     // `ip route replace` of an IPv4 route replaces one route of its prefix (of
     // those that differ only in device or next hop) in place, and the kernel
     // announces only the new one. When the new one was not there and one other
@@ -117,6 +130,14 @@ fn live(action: Action, object: Object, replace: bool, out: &mut Out<'_>, rounds
         out.state.apply_keyed(key, action, &object);
     }
     out.publish(action, Origin::Live, object);
+    if let Some((port, bridge)) = left {
+        // Its local FDB entries now point elsewhere, unannounced.
+        for moved in out.state.fdb_repoint_local(port, bridge) {
+            if out.policy.synthesize {
+                out.publish(Action::New, Origin::Synthesized, moved);
+            }
+        }
+    }
     match replaced.len() {
         0 => {}
         1 => {

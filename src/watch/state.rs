@@ -373,6 +373,52 @@ impl NsState {
             .and_then(|l| l.ifname.clone())
     }
 
+    /// The bridge (or bond) link `ifindex` is a port of, if any.
+    pub(crate) fn link_master(&self, ifindex: u32) -> Option<u32> {
+        self.tables.links.get(&ifindex).and_then(|l| l.master)
+    }
+
+    /// Port `port` left bridge `bridge`: its local (permanent) entries in the
+    /// bridge's forwarding database now point at another port of the bridge
+    /// with the same MAC, or at the bridge itself when it has that MAC, as the
+    /// kernel does (`fdb_delete_local`) without a notification; the others the
+    /// kernel deletes and announces. Returns the entries moved, as they are now.
+    pub(crate) fn fdb_repoint_local(&mut self, port: u32, bridge: u32) -> Vec<Object> {
+        let mac_of = |l: &Link| l.address;
+        let others: Vec<(u32, Option<crate::object::HwAddr>)> = self
+            .tables
+            .links
+            .values()
+            .filter(|l| l.master == Some(bridge) && l.ifindex != port)
+            .map(|l| (l.ifindex, mac_of(l)))
+            .collect();
+        let bridge_mac = self.tables.links.get(&bridge).and_then(mac_of);
+        let keys = <FdbEntry as Kind>::keys_on_link(&self.tables.fdb, bridge);
+        let mut moved = Vec::new();
+        for k in keys {
+            let Some(e) = self.tables.fdb.get(&k) else {
+                continue;
+            };
+            let local = e.state & crate::wire::consts::NUD_PERMANENT != 0;
+            if e.ifindex != port || !local || e.mac.is_none() {
+                continue;
+            }
+            let target = others
+                .iter()
+                .find(|(_, mac)| *mac == e.mac)
+                .map(|(i, _)| *i)
+                .or_else(|| (bridge_mac == e.mac).then_some(bridge));
+            if let Some(target) = target {
+                let mut now = e.clone();
+                now.ifindex = target;
+                let obj = Object::Fdb(now);
+                self.apply_keyed(Key::Fdb(k), Action::New, &obj);
+                moved.push(obj);
+            }
+        }
+        moved
+    }
+
     /// How many objects the view holds.
     pub(crate) fn len(&self) -> usize {
         self.tables.len()
