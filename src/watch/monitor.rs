@@ -139,7 +139,7 @@ pub const DEFAULT_CAPACITY: usize = 65_536;
 /// Objects a snapshot copies per hold of its namespace's reader lock (see
 /// `SnapshotCopy`): small enough that the reader, and every namespace it reads,
 /// waits well under a millisecond for one step (see BENCHMARKS.md).
-const SNAPSHOT_STEP: usize = 2048;
+const SNAPSHOT_STEP: usize = 1024;
 
 impl Default for Builder {
     fn default() -> Self {
@@ -251,7 +251,7 @@ impl Builder {
         self
     }
 
-    /// Objects a snapshot copies per hold of a reader's lock (default 2048;
+    /// Objects a snapshot copies per hold of a reader's lock (default 1024;
     /// `usize::MAX` copies a namespace in one hold). For benchmarks comparing
     /// the two; not part of the stable API.
     #[doc(hidden)]

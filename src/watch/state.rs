@@ -141,6 +141,13 @@ macro_rules! define_tables {
                             Some(Key::$variant(k)) => Bound::Excluded(k),
                             _ => Bound::Unbounded,
                         };
+                        if after.is_none() {
+                            // Room for the whole table at once: growing by
+                            // doubling would copy it under the lock (measured:
+                            // 5-11 ms at 32 Ki and 64 Ki routes). Reserving
+                            // touches no memory yet.
+                            into.$field.0.reserve(self.$field.len());
+                        }
                         let before = into.$field.0.len();
                         into.$field.0.extend(
                             self.$field
@@ -647,7 +654,9 @@ impl NsState {
         }
         let from = (c.pos - self.log.start) as usize;
         let pending = self.log.keys.len() - from;
-        let take = pending.min(left.max(1));
+        // A change copied again costs about four objects copied in order (a
+        // lookup and an insertion into an ordered map).
+        let take = pending.min((left / 4).max(1));
         for key in &self.log.keys[from..from + take] {
             if c.kinds.contains(&key.kind()) {
                 self.tables.copy_key(&mut c.copy, key);
