@@ -28,7 +28,9 @@
 use crate::monitor::HANG_GUARD;
 use crate::sandbox::ip;
 use crate::sandboxed_test;
-use crate::state::{diff, kernel_view, quiet_ipv6_in, snapshot_lines, try_ip, End, Rebuilt, Rng};
+use crate::state::{
+    diff, kernel_view, quiet_ipv6_in, snapshot_lines, try_ip, veth_ends, End, Rebuilt, Rng,
+};
 use nlwatch::TryRecvError;
 use nlwatch::{Filter, GoneReason, Item, Monitor, NetnsTag, Object, Overflow, Subscription};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -295,16 +297,7 @@ impl Chaos {
             let a = only.unwrap_or_else(|| self.live_ns());
             let b = self.live_ns();
             let (x, y) = (format!("v{c}"), format!("w{c}"));
-            self.pairs.push((
-                End {
-                    name: x.clone(),
-                    ns: a,
-                },
-                End {
-                    name: y.clone(),
-                    ns: b,
-                },
-            ));
+            self.pairs.push(veth_ends(&x, a, &y, b));
             return vec![(
                 a,
                 format!("link add {x} type veth peer name {y} netns {}", POOL[b]),

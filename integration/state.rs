@@ -558,6 +558,15 @@ pub(crate) struct End {
     pub(crate) ns: usize,
 }
 
+/// The two ends of a veth pair: `x` in namespace `a`, `y` in `b`.
+pub(crate) fn veth_ends(x: &str, a: usize, y: &str, b: usize) -> (End, End) {
+    let end = |name: &str, ns| End {
+        name: name.to_string(),
+        ns,
+    };
+    (end(x, a), end(y, b))
+}
+
 /// Runs `ip -n NS args`, tolerating refusals (a route on a link that is down...):
 /// the kernel decides, and the comparison is with what it holds. Says whether
 /// `ip` succeeded.
@@ -604,16 +613,7 @@ fn randomized_run(seed: u64, ops: usize) -> usize {
             0 => {
                 let (a, b) = (rng.below(3), rng.below(3));
                 let (x, y) = (format!("v{counter}"), format!("w{counter}"));
-                pairs.push((
-                    End {
-                        name: x.clone(),
-                        ns: a,
-                    },
-                    End {
-                        name: y.clone(),
-                        ns: b,
-                    },
-                ));
+                pairs.push(veth_ends(&x, a, &y, b));
                 (
                     a,
                     format!("link add {x} type veth peer name {y} netns {}", nss[b]),
