@@ -376,3 +376,30 @@ sandboxed_test! {
         monitor.shutdown();
     }
 }
+
+sandboxed_test! {
+    /// A monitor asked for addresses only publishes addresses (the links its
+    /// initial dump reads to name them are not announced), and still follows
+    /// the links: an address added after a rename is named by the new name.
+    fn only_the_kinds_asked_for_are_published_and_links_are_still_followed() {
+        use nlwatch::ObjectKind;
+        ip("link add ren0 type veth peer name ren1");
+        let monitor = Monitor::builder()
+            .objects([ObjectKind::Address])
+            .list_existing(true)
+            .build()
+            .unwrap();
+        let sub = monitor.subscribe();
+        monitor.add_namespace(Netns::Current).unwrap();
+        ip("link set ren0 name renamed0");
+        ip("addr add 10.7.0.1/24 dev renamed0");
+        let events = collect_until(&sub, |ev| {
+            matches!(&ev.object, Object::Address(a) if a.local == Some(addr("10.7.0.1")))
+        });
+        let kinds: Vec<ObjectKind> = events.iter().map(|e| e.object.kind()).collect();
+        assert!(kinds.iter().all(|k| *k == ObjectKind::Address), "{events:#?}");
+        let last = events.last().unwrap();
+        assert_eq!(last.ifname.as_ref().unwrap(), "renamed0");
+        monitor.shutdown();
+    }
+}

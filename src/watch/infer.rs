@@ -17,7 +17,7 @@ use super::namespace::{Counters, Out};
 use super::state::Key;
 use super::sync::DumpRounds;
 use crate::bus::Item;
-use crate::object::{Action, Object, Origin};
+use crate::object::{Action, Object, ObjectKind, Origin};
 use crate::wire::consts::{AF_INET, IFF_UP, NLM_F_REPLACE};
 use crate::wire::{Message, NlMsg};
 use std::net::IpAddr;
@@ -27,8 +27,10 @@ use std::net::IpAddr;
 pub(crate) fn notification(msg: &NlMsg<'_>, out: &mut Out<'_>, rounds: &mut DumpRounds) {
     match out.ns.counters.decode(msg) {
         // A kind not asked for can share a group with one that is (the bridge
-        // FDB and IP neighbours both come on RTNLGRP_NEIGH).
-        Ok(Some((_, object))) if !out.policy.kinds.contains(&object.kind()) => {}
+        // FDB and IP neighbours both come on RTNLGRP_NEIGH). Links are always
+        // kept: they name the rest (published only when asked for).
+        Ok(Some((_, object)))
+            if object.kind() != ObjectKind::Link && !out.policy.kinds.contains(&object.kind()) => {}
         Ok(Some((action, object))) => {
             let replace = msg.flags() & NLM_F_REPLACE != 0;
             live(action, object, replace, out, rounds)

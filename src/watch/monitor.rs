@@ -270,11 +270,13 @@ impl Builder {
                 ObjectKind::list(", ")
             )));
         }
-        let groups: Vec<u32> = self
-            .objects
-            .iter()
+        // Links are always followed (see `Out::publish`), and each group joined once.
+        let mut groups: Vec<u32> = std::iter::once(&ObjectKind::Link)
+            .chain(&self.objects)
             .flat_map(|k| k.groups().iter().copied())
             .collect();
+        groups.sort_unstable();
+        groups.dedup();
         let readers = (0..self.readers)
             .map(|_| Reader::new().map_err(|e| Error::io("create a reader's epoll", "", e)))
             .collect::<Result<Vec<_>, _>>()?;

@@ -124,6 +124,9 @@ pub(crate) fn print_event(
     names: &mut NameCache,
 ) -> io::Result<()> {
     names.learn(ev);
+    if !args.prints(ev.object.kind()) {
+        return Ok(());
+    }
     if args.json {
         let lookup = |i: u32| names.get(ev, i);
         JsonEvent {
