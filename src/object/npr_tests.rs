@@ -125,6 +125,8 @@ fn fields(object: &Object) -> String {
             e.flags,
             o(e.master),
         ),
+        // netlink-packet-route's vectors hold no netconf or MDB message.
+        other => format!("{other:?}"),
     }
 }
 

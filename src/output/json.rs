@@ -192,6 +192,11 @@ impl Fields for Writer<'_> {
         self.key(key);
         self.out.extend_from_slice(b"true");
     }
+    fn boolean(&mut self, key: FieldName, v: bool) {
+        self.key(key);
+        self.out
+            .extend_from_slice(if v { b"true" as &[u8] } else { b"false" });
+    }
     fn ip(&mut self, key: FieldName, v: Option<IpAddr>) {
         self.key(key);
         match v {

@@ -25,17 +25,21 @@ use std::net::IpAddr;
 /// A message that is not a dump answer: an object's notification, an overrun
 /// report, or something skipped.
 pub(crate) fn notification(msg: &NlMsg<'_>, out: &mut Out<'_>, rounds: &mut DumpRounds) {
-    match out.ns.counters.decode(msg) {
+    // Most messages carry one object; an MDB message may carry several.
+    let mut skipped = 0;
+    let replace = msg.flags() & NLM_F_REPLACE != 0;
+    let decoded = Object::decode_each(msg, &mut skipped, |action, object| {
         // A kind not asked for can share a group with one that is (the bridge
         // FDB and IP neighbours both come on RTNLGRP_NEIGH). Links are always
         // kept: they name the rest (published only when asked for).
-        Ok(Some((_, object)))
-            if object.kind() != ObjectKind::Link && !out.policy.kinds.contains(&object.kind()) => {}
-        Ok(Some((action, object))) => {
-            let replace = msg.flags() & NLM_F_REPLACE != 0;
+        let kind = object.kind();
+        if kind == ObjectKind::Link || out.policy.kinds.contains(&kind) {
             live(action, object, replace, out, rounds)
         }
-        Ok(None) => {
+    });
+    match out.ns.counters.counted(decoded, skipped) {
+        Ok(true) => {}
+        Ok(false) => {
             if matches!(msg.parse(), Ok(Message::Overrun)) {
                 Counters::count(&out.ns.counters.overruns);
                 rounds.want_resync();
@@ -106,7 +110,13 @@ fn silent(action: Action, object: &Object, out: &Out<'_>) -> Silent {
 
 /// A notification: keep the view, publish, and infer what the kernel will not say.
 /// `replace`: the kernel's notification says `NLM_F_REPLACE`.
-fn live(action: Action, object: Object, replace: bool, out: &mut Out<'_>, rounds: &mut DumpRounds) {
+fn live(
+    action: Action,
+    mut object: Object,
+    replace: bool,
+    out: &mut Out<'_>,
+    rounds: &mut DumpRounds,
+) {
     let key = Key::of(&object);
     let silent = silent(action, &object, out);
     let left = port_left(action, &object, out);
@@ -126,6 +136,11 @@ fn live(action: Action, object: Object, replace: bool, out: &mut Out<'_>, rounds
         _ => Vec::new(),
     };
     if let Some(key) = key {
+        if action == Action::New {
+            // What a partial notification leaves out keeps its kept value, in
+            // the view and in the event published.
+            out.state.complete(&key, &mut object);
+        }
         // A change during a dump of its kind counts as seen (new) or is already
         // gone (del).
         rounds.note_live(&key, action);

@@ -19,8 +19,8 @@
 
 use crate::object::RouteKey;
 use crate::object::{
-    for_each_kind, Action, Address, FdbEntry, Kind, Link, Name, Neighbour, NetnsTag, Object,
-    ObjectKind, Route,
+    for_each_kind, Action, Address, FdbEntry, Kind, Link, Mdb, Name, Neighbour, Netconf, NetnsTag,
+    Object, ObjectKind, Route,
 };
 use crate::wire::consts::{AF_INET, RTN_LOCAL};
 use std::collections::btree_map::Entry;
@@ -102,6 +102,21 @@ macro_rules! define_tables {
                     // A key is always made from its own kind's object.
                     #[allow(unreachable_patterns)]
                     _ => None,
+                }
+            }
+
+            /// Completes `obj` (a notification under `key`) from the object kept
+            /// under it, if any (see `Kind::complete`).
+            fn complete(&self, key: &Key, obj: &mut Object) {
+                match (key, obj) {
+                    $((Key::$variant(k), Object::$variant(o)) => {
+                        if let Some(kept) = self.$field.get(k) {
+                            o.complete(kept);
+                        }
+                    })*
+                    // A key is always made from its own kind's object.
+                    #[allow(unreachable_patterns)]
+                    _ => {}
                 }
             }
 
@@ -526,6 +541,13 @@ impl NsState {
                 Applied::Changed
             }
         }
+    }
+
+    /// Completes a notification of a new or changed object from the version
+    /// kept under `key` (a netconf notification carries only the setting
+    /// that changed): what it leaves out keeps its kept value.
+    pub(crate) fn complete(&self, key: &Key, obj: &mut Object) {
+        self.tables.complete(key, obj);
     }
 
     /// The keys of every kept object of `kind`.

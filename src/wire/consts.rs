@@ -169,3 +169,77 @@ pub const NDMSG_LEN: usize = 12;
 pub const RTNEXTHOP_LEN: usize = 8;
 /// `sizeof(struct ifa_cacheinfo)`.
 pub const IFA_CACHEINFO_LEN: usize = 16;
+
+// --- netconf (issue 10): linux/netconf.h -------------------------------------
+
+pub const RTM_NEWNETCONF: u16 = 80;
+pub const RTM_DELNETCONF: u16 = 81;
+pub const RTM_GETNETCONF: u16 = 82;
+pub const RTNLGRP_IPV4_NETCONF: u32 = 24;
+pub const RTNLGRP_IPV6_NETCONF: u32 = 25;
+/// `sizeof(struct netconfmsg)`: the family byte alone (its attributes start at 4).
+pub const NETCONFMSG_LEN: usize = 1;
+// struct netconfmsg attributes (NETCONFA_*).
+pub const NETCONFA_IFINDEX: u16 = 1;
+pub const NETCONFA_FORWARDING: u16 = 2;
+pub const NETCONFA_RP_FILTER: u16 = 3;
+pub const NETCONFA_MC_FORWARDING: u16 = 4;
+pub const NETCONFA_PROXY_NEIGH: u16 = 5;
+pub const NETCONFA_IGNORE_ROUTES_WITH_LINKDOWN: u16 = 6;
+pub const NETCONFA_INPUT: u16 = 7;
+/// `NETCONFA_IFINDEX` of the `all` settings.
+pub const NETCONFA_IFINDEX_ALL: i32 = -1;
+/// `NETCONFA_IFINDEX` of the `default` settings (those new devices start with).
+pub const NETCONFA_IFINDEX_DEFAULT: i32 = -2;
+
+// --- mdb (issue 10): linux/if_bridge.h ----------------------------------------
+
+pub const RTM_NEWMDB: u16 = 84;
+pub const RTM_DELMDB: u16 = 85;
+pub const RTM_GETMDB: u16 = 86;
+pub const RTNLGRP_MDB: u32 = 26;
+/// `sizeof(struct br_port_msg)`: family, 3 bytes of padding, the bridge's ifindex.
+pub const BR_PORT_MSG_LEN: usize = 8;
+/// `sizeof(struct br_mdb_entry)`: ifindex, state, flags, vid, a 16-byte address
+/// union, the 16-bit protocol, padded to 4.
+pub const BR_MDB_ENTRY_LEN: usize = 28;
+// struct br_port_msg attributes (MDBA_*).
+pub const MDBA_MDB: u16 = 1;
+pub const MDBA_ROUTER: u16 = 2;
+// MDBA_MDB nested attributes.
+pub const MDBA_MDB_ENTRY: u16 = 1;
+// MDBA_MDB_ENTRY nested attributes.
+pub const MDBA_MDB_ENTRY_INFO: u16 = 1;
+// Attributes after the struct br_mdb_entry of an MDBA_MDB_ENTRY_INFO (MDBA_MDB_EATTR_*).
+pub const MDBA_MDB_EATTR_TIMER: u16 = 1;
+pub const MDBA_MDB_EATTR_SRC_LIST: u16 = 2;
+pub const MDBA_MDB_EATTR_GROUP_MODE: u16 = 3;
+pub const MDBA_MDB_EATTR_SOURCE: u16 = 4;
+pub const MDBA_MDB_EATTR_RTPROT: u16 = 5;
+// MDBA_MDB_EATTR_SRC_LIST entries (MDBA_MDB_SRCLIST_ENTRY) and their attributes.
+pub const MDBA_MDB_SRCLIST_ENTRY: u16 = 1;
+pub const MDBA_MDB_SRCATTR_ADDRESS: u16 = 1;
+pub const MDBA_MDB_SRCATTR_TIMER: u16 = 2;
+// MDBA_ROUTER nested attributes: MDBA_ROUTER_PORT, a u32 port ifindex followed by
+// MDBA_ROUTER_PATTR_* attributes.
+pub const MDBA_ROUTER_PORT: u16 = 1;
+pub const MDBA_ROUTER_PATTR_TIMER: u16 = 1;
+pub const MDBA_ROUTER_PATTR_TYPE: u16 = 2;
+/// `br_mdb_entry.state`: `MDB_TEMPORARY` is 0.
+pub const MDB_PERMANENT: u8 = 1;
+// br_mdb_entry.flags (MDB_FLAGS_*).
+pub const MDB_FLAGS_OFFLOAD: u8 = 1 << 0;
+pub const MDB_FLAGS_FAST_LEAVE: u8 = 1 << 1;
+pub const MDB_FLAGS_STAR_EXCL: u8 = 1 << 2;
+pub const MDB_FLAGS_BLOCKED: u8 = 1 << 3;
+pub const MDB_FLAGS_OFFLOAD_FAILED: u8 = 1 << 4;
+// Multicast router types of a router port (MDB_RTR_TYPE_*): the temporary ones.
+pub const MDB_RTR_TYPE_TEMP_QUERY: u8 = 1;
+pub const MDB_RTR_TYPE_TEMP: u8 = 3;
+// br_mdb_entry.addr.proto (big-endian on the wire): ETH_P_IP, ETH_P_IPV6; 0 is
+// a layer-2 group (a MAC address).
+pub const ETH_P_IP: u16 = 0x0800;
+pub const ETH_P_IPV6: u16 = 0x86dd;
+// MDBA_MDB_EATTR_GROUP_MODE values (linux/in.h).
+pub const MCAST_EXCLUDE: u8 = 0;
+pub const MCAST_INCLUDE: u8 = 1;
