@@ -37,6 +37,19 @@ const FIXTURES: &[(&str, &[u8])] = &[
     ("fdb_new_vxlan", fixture!("fdb_new_vxlan")),
     ("fdb_del_vxlan", fixture!("fdb_del_vxlan")),
     ("fdb_new_master", fixture!("fdb_new_master")),
+    // netconf and MDB (issue 10).
+    ("netconf_new_dev", fixture!("netconf_new_dev")),
+    ("netconf_new_all", fixture!("netconf_new_all")),
+    ("netconf_dump_all_v6", fixture!("netconf_dump_all_v6")),
+    ("netconf_del", fixture!("netconf_del")),
+    ("mdb_new_v4", fixture!("mdb_new_v4")),
+    ("mdb_new_v6", fixture!("mdb_new_v6")),
+    ("mdb_new_src", fixture!("mdb_new_src")),
+    ("mdb_new_l2", fixture!("mdb_new_l2")),
+    ("mdb_new_host", fixture!("mdb_new_host")),
+    ("mdb_new_router", fixture!("mdb_new_router")),
+    ("mdb_dump", fixture!("mdb_dump")),
+    ("mdb_del_v4", fixture!("mdb_del_v4")),
 ];
 
 fn decode(bytes: &[u8]) -> (Action, Object) {
@@ -370,10 +383,15 @@ fn exercise(bytes: &[u8]) {
     for msg in Messages::new(bytes) {
         let Ok(msg) = msg else { continue };
         let _ = Object::decode(&msg);
+        let _ = Object::decode_each(&msg, &mut 0, |_, o| {
+            let _ = (o.ifindex(), o.family());
+        });
         match msg.parse() {
             Ok(Message::Link(m)) => walk(m.attrs()),
             Ok(Message::Address(m)) => walk(m.attrs()),
             Ok(Message::Neighbour(m)) => walk(m.attrs()),
+            Ok(Message::Netconf(m)) => walk(m.attrs()),
+            Ok(Message::Mdb(m)) => walk(m.attrs()),
             Ok(Message::Route(m)) => {
                 for a in m.attrs().flatten() {
                     for hop in MultipathHops::new(a.payload()).flatten() {
@@ -415,6 +433,9 @@ fn fuzz_random_and_mutated_messages_never_panic() {
         RTM_NEWADDR,
         RTM_NEWROUTE,
         RTM_NEWNEIGH,
+        RTM_NEWNETCONF,
+        RTM_NEWMDB,
+        RTM_GETMDB,
         NLMSG_ERROR,
         NLMSG_DONE,
     ];

@@ -431,8 +431,13 @@ impl Kind for Mdb {
 
     /// The bridge's name as `dev`, the port's as `port`.
     fn name_fields(&self, own: Option<&Name>, names: &dyn IfNames, f: &mut impl Fields) {
-        if let Some(name) = own {
-            f.name(k!("dev"), name);
+        match own {
+            Some(name) => f.name(k!("dev"), name),
+            None => {
+                if let Some(name) = names.name(self.bridge) {
+                    f.name(k!("dev"), &name);
+                }
+            }
         }
         if let Some(name) = names.name(self.port) {
             f.name(k!("port"), &name);
@@ -460,5 +465,213 @@ impl Kind for Mdb {
             write!(out, " vid {}", self.vid)?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::object::{Action, Object};
+
+    /// Every entry of a message, with its action.
+    fn decode_all(bytes: &[u8]) -> Vec<(Action, Mdb)> {
+        let msg = NlMsg::new_checked(bytes).unwrap();
+        let mut all = Vec::new();
+        let known = Object::decode_each(&msg, &mut 0, |action, o| match o {
+            Object::Mdb(m) => all.push((action, m)),
+            other => panic!("not mdb: {other:?}"),
+        });
+        assert_eq!(known, Ok(true));
+        all
+    }
+
+    /// The one entry of a notification.
+    fn decode(bytes: &[u8]) -> (Action, Mdb) {
+        let mut all = decode_all(bytes);
+        assert_eq!(all.len(), 1, "{all:?}");
+        // `Object::decode` gives the same.
+        let msg = NlMsg::new_checked(bytes).unwrap();
+        let first = Object::decode(&msg).unwrap().unwrap();
+        assert_eq!(first, (all[0].0, Object::Mdb(all[0].1.clone())));
+        all.remove(0)
+    }
+
+    const NEW_V4: &[u8] = include_bytes!("../wire/fixtures/mdb_new_v4.bin");
+    const NEW_V6: &[u8] = include_bytes!("../wire/fixtures/mdb_new_v6.bin");
+    const NEW_SRC: &[u8] = include_bytes!("../wire/fixtures/mdb_new_src.bin");
+    const NEW_L2: &[u8] = include_bytes!("../wire/fixtures/mdb_new_l2.bin");
+    const NEW_HOST: &[u8] = include_bytes!("../wire/fixtures/mdb_new_host.bin");
+    const NEW_ROUTER: &[u8] = include_bytes!("../wire/fixtures/mdb_new_router.bin");
+    const DUMP: &[u8] = include_bytes!("../wire/fixtures/mdb_dump.bin");
+    const DEL_V4: &[u8] = include_bytes!("../wire/fixtures/mdb_del_v4.bin");
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    /// A permanent group on port veth2 (8) of br0 (4), added by `bridge mdb add`.
+    fn on_port(grp: MdbGroup) -> Mdb {
+        Mdb {
+            bridge: 4,
+            port: 8,
+            group: Some(grp),
+            state: MDB_PERMANENT,
+            timer: Some(0),
+            protocol: Some(4), // static
+            ..Mdb::default()
+        }
+    }
+
+    #[test]
+    fn notifications_of_ipv4_ipv6_source_specific_and_layer2_groups() {
+        let v4 = on_port(MdbGroup::Ip(ip("239.1.1.1")));
+        assert_eq!(decode(NEW_V4), (Action::New, v4.clone()));
+        assert_eq!(
+            decode(NEW_V6),
+            (Action::New, on_port(MdbGroup::Ip(ip("ff0e::1"))))
+        );
+        assert_eq!(
+            decode(NEW_SRC),
+            (
+                Action::New,
+                Mdb {
+                    src: Some(ip("192.0.2.1")),
+                    ..on_port(MdbGroup::Ip(ip("239.1.1.2")))
+                }
+            )
+        );
+        assert_eq!(
+            decode(NEW_L2),
+            (
+                Action::New,
+                on_port(MdbGroup::L2([0x01, 0, 0x5e, 0, 0, 0x42]))
+            )
+        );
+        let (action, del) = decode(DEL_V4);
+        assert_eq!(action, Action::Del);
+        assert_eq!(del.key(), v4.key());
+        assert_eq!((v4.ifindex(), v4.family()), (Some(4), Some(AF_INET)));
+    }
+
+    /// `bridge mdb add dev br0 port br0`: a group the bridge itself joined is
+    /// an entry on the bridge's own ifindex, temporary, without a protocol.
+    #[test]
+    fn a_group_the_host_joined_is_on_the_bridge_itself() {
+        let (action, m) = decode(NEW_HOST);
+        assert_eq!(action, Action::New);
+        assert_eq!((m.bridge, m.port, m.state), (4, 4, 0));
+        assert_eq!(m.group, Some(MdbGroup::Ip(ip("239.1.1.4"))));
+        assert!(m.timer.is_some());
+    }
+
+    #[test]
+    fn a_router_port_has_no_group() {
+        let (action, m) = decode(NEW_ROUTER);
+        assert_eq!(action, Action::New);
+        assert_eq!(
+            m,
+            Mdb {
+                bridge: 4,
+                port: 8,
+                ..Mdb::default()
+            }
+        );
+        assert!(m.is_router_port());
+        assert_ne!(m.key(), on_port(MdbGroup::Ip(ip("239.1.1.1"))).key());
+    }
+
+    /// The dump answers with one `RTM_GETMDB` message per bridge: every group
+    /// and router port of br0, each its own object.
+    #[test]
+    fn a_dump_message_holds_every_entry_of_its_bridge() {
+        let all = decode_all(DUMP);
+        assert!(all.iter().all(|(a, m)| *a == Action::New && m.bridge == 4));
+        let groups: Vec<String> = all
+            .iter()
+            .map(|(_, m)| match m.group {
+                Some(g) => format!("{}/{}/{:?}", m.port, g, m.src),
+                None => format!("{}/router/{:?}", m.port, m.router_type),
+            })
+            .collect();
+        for want in [
+            "4/239.1.1.4/None",
+            "8/01:00:5e:00:00:42/None",
+            "8/239.1.1.2/Some(192.0.2.1)",
+            "8/ff0e::1/None",
+            "8/239.1.1.1/None",
+            "8/router/Some(2)",
+        ] {
+            assert!(groups.iter().any(|g| g == want), "{want} not in {groups:?}");
+        }
+        // The dump's copy of a notified entry is the same state (timers aside).
+        let (_, v4) = decode(NEW_V4);
+        let dumped = all.iter().find(|(_, m)| m.key() == v4.key()).unwrap();
+        assert!(dumped.1.same_state(&v4));
+        // Keys are distinct.
+        let mut keys: Vec<_> = all.iter().map(|(_, m)| m.key().unwrap()).collect();
+        keys.sort();
+        keys.dedup();
+        assert_eq!(keys.len(), all.len());
+    }
+
+    #[test]
+    fn a_bridge_entries_and_a_port_entries_are_found_by_link() {
+        let mut map = BTreeMap::new();
+        for (_, m) in decode_all(DUMP) {
+            map.insert(m.key().unwrap(), m);
+        }
+        assert_eq!(Mdb::keys_on_link(&map, 4).len(), map.len());
+        let on_port = Mdb::keys_on_link(&map, 8);
+        assert!(!on_port.is_empty() && on_port.iter().all(|k| k.port == 8));
+        assert!(Mdb::keys_on_link(&map, 9).is_empty());
+    }
+
+    #[test]
+    fn a_message_without_entries_holds_no_object() {
+        // RTM_NEWMDB for bridge 4 with an empty MDBA_MDB.
+        let mut b = vec![0u8; 16 + 8 + 4];
+        b[0] = b.len() as u8;
+        b[4] = RTM_NEWMDB as u8;
+        b[16] = AF_BRIDGE;
+        b[20] = 4;
+        b[24..28].copy_from_slice(&[4, 0, MDBA_MDB as u8, 0]);
+        assert!(decode_all(&b).is_empty());
+        assert!(Object::decode(&NlMsg::new_checked(&b).unwrap()).is_err());
+    }
+
+    #[test]
+    fn an_entry_too_short_is_an_error() {
+        let mut b = NEW_V4.to_vec();
+        // MDBA_MDB_ENTRY_INFO's length, at 16 + 8 + 4 + 4: cut to 4 + 20.
+        let at = 16 + 8 + 4 + 4;
+        assert_eq!(
+            u16::from_ne_bytes([b[at + 2], b[at + 3]]),
+            MDBA_MDB_ENTRY_INFO
+        );
+        b[at..at + 2].copy_from_slice(&24u16.to_ne_bytes());
+        let msg = NlMsg::new_checked(&b).unwrap();
+        assert!(Object::decode_each(&msg, &mut 0, |_, _| {}).is_err());
+    }
+
+    /// (object, a part of its JSON line, a part of its text line), for the
+    /// output tests.
+    pub(crate) fn printed() -> Vec<(Object, &'static str, &'static str)> {
+        vec![
+            (
+                decode(NEW_SRC).1.into(),
+                r#""dump":true,"index":4,"port_index":8,"grp":"239.1.1.2","src":"192.0.2.1","state":"permanent","protocol":"static","flags":[],"timer":"   0.00","dev":"dummy4","port":"dummy8"}"#,
+                "[mdb] new dev dummy4 port dummy8 grp 239.1.1.2 src 192.0.2.1 permanent",
+            ),
+            (
+                decode(NEW_L2).1.into(),
+                r#""grp":"01:00:5e:00:00:42","state":"permanent""#,
+                "grp 01:00:5e:00:00:42 permanent",
+            ),
+            (
+                decode(NEW_ROUTER).1.into(),
+                r#""index":4,"port_index":8,"router":true,"dev":"dummy4","port":"dummy8"}"#,
+                "[mdb] new router port dev dummy8 master dummy4",
+            ),
+        ]
     }
 }

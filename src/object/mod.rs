@@ -451,6 +451,15 @@ impl ObjectKind {
     }
 }
 
+/// What the netconf and MDB kinds print, for the output tests: (object, a
+/// part of its JSON line, a part of its text line).
+#[cfg(test)]
+pub(crate) fn netconf_mdb_printed() -> Vec<(Object, &'static str, &'static str)> {
+    let mut all = netconf::tests::printed();
+    all.extend(mdb::tests::printed());
+    all
+}
+
 /// The keys of `map` from `first` on, as long as `within` holds: the objects of
 /// one link, for kinds whose key starts with its ifindex.
 fn keys_while<K: Ord + Copy, V>(

@@ -224,11 +224,18 @@ impl Kind for Netconf {
         opt_bool(f, k!("input"), self.input);
     }
 
-    /// A device's name, as `interface` (`ip netconf`'s name for it).
-    fn name_fields(&self, own: Option<&Name>, _names: &dyn IfNames, f: &mut impl Fields) {
-        if self.special_name().is_none() {
-            if let Some(name) = own {
-                f.name(k!("interface"), name);
+    /// A device's name, as `interface` (`ip netconf`'s name for it): its
+    /// own ([`Event::ifname`](crate::Event::ifname)), else as `names` knows it.
+    fn name_fields(&self, own: Option<&Name>, names: &dyn IfNames, f: &mut impl Fields) {
+        let Some(ifindex) = Kind::ifindex(self) else {
+            return;
+        };
+        match own {
+            Some(name) => f.name(k!("interface"), name),
+            None => {
+                if let Some(name) = names.name(ifindex) {
+                    f.name(k!("interface"), &name);
+                }
             }
         }
     }
@@ -256,5 +263,158 @@ impl Kind for Netconf {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::object::{Action, Object};
+
+    fn decode(bytes: &[u8]) -> (Action, Netconf) {
+        let msg = NlMsg::new_checked(bytes).unwrap();
+        match Object::decode(&msg).unwrap().unwrap() {
+            (action, Object::Netconf(n)) => (action, n),
+            other => panic!("not netconf: {other:?}"),
+        }
+    }
+
+    const NEW_DEV: &[u8] = include_bytes!("../wire/fixtures/netconf_new_dev.bin");
+    const NEW_ALL: &[u8] = include_bytes!("../wire/fixtures/netconf_new_all.bin");
+    const DUMP_ALL_V6: &[u8] = include_bytes!("../wire/fixtures/netconf_dump_all_v6.bin");
+    const DEL: &[u8] = include_bytes!("../wire/fixtures/netconf_del.bin");
+
+    /// A new device's settings: every one, for its ifindex (veth2 was 8).
+    fn dev() -> Netconf {
+        Netconf {
+            family: AF_INET,
+            ifindex: 8,
+            forwarding: Some(false),
+            rp_filter: Some(0),
+            mc_forwarding: Some(false),
+            proxy_neigh: Some(false),
+            ignore_routes_with_linkdown: Some(false),
+            input: None,
+        }
+    }
+
+    #[test]
+    fn a_new_device_carries_every_setting() {
+        assert_eq!(decode(NEW_DEV), (Action::New, dev()));
+        assert_eq!(dev().ifindex(), Some(8));
+    }
+
+    /// `sysctl net.ipv4.conf.all.forwarding=1`: `all` (-1), forwarding alone.
+    #[test]
+    fn a_sysctl_change_carries_that_setting_alone() {
+        let (action, n) = decode(NEW_ALL);
+        assert_eq!(action, Action::New);
+        assert_eq!(
+            n,
+            Netconf {
+                family: AF_INET,
+                ifindex: NETCONFA_IFINDEX_ALL,
+                forwarding: Some(true),
+                ..Netconf::default()
+            }
+        );
+        assert_eq!((n.special_name(), n.ifindex()), (Some("all"), None));
+    }
+
+    #[test]
+    fn a_dump_answer_for_all_carries_every_setting_of_its_family() {
+        let (action, n) = decode(DUMP_ALL_V6);
+        assert_eq!(action, Action::New);
+        assert_eq!(
+            n,
+            Netconf {
+                family: AF_INET6,
+                ifindex: NETCONFA_IFINDEX_ALL,
+                forwarding: Some(false),
+                rp_filter: None,
+                mc_forwarding: Some(false),
+                proxy_neigh: Some(false),
+                ignore_routes_with_linkdown: Some(false),
+                input: None,
+            }
+        );
+    }
+
+    #[test]
+    fn a_deletion_carries_the_device_alone() {
+        let (action, n) = decode(DEL);
+        assert_eq!(action, Action::Del);
+        assert_eq!(
+            n,
+            Netconf {
+                family: AF_INET,
+                ifindex: 8,
+                ..Netconf::default()
+            }
+        );
+        assert_eq!(n.key(), dev().key());
+    }
+
+    /// A partial notification keeps what it does not carry from the kept
+    /// version, and changes what it carries.
+    #[test]
+    fn a_partial_notification_is_completed_from_the_kept_version() {
+        let kept = dev();
+        let mut change = Netconf {
+            family: AF_INET,
+            ifindex: 8,
+            forwarding: Some(true),
+            ..Netconf::default()
+        };
+        change.complete(&kept);
+        assert_eq!(
+            change,
+            Netconf {
+                forwarding: Some(true),
+                ..dev()
+            }
+        );
+        // A full one replaces every setting.
+        let mut full = Netconf {
+            rp_filter: Some(2),
+            ..dev()
+        };
+        full.complete(&change);
+        assert_eq!(full.rp_filter, Some(2));
+        assert_eq!(full.forwarding, Some(false));
+    }
+
+    #[test]
+    fn a_message_without_its_device_is_an_error() {
+        // RTM_NEWNETCONF, AF_INET, NETCONFA_FORWARDING only.
+        let mut b = vec![0u8; 16 + 4 + 8];
+        b[0] = b.len() as u8;
+        b[4] = RTM_NEWNETCONF as u8;
+        b[16] = AF_INET;
+        b[20..24].copy_from_slice(&[8, 0, NETCONFA_FORWARDING as u8, 0]);
+        b[24] = 1;
+        assert!(Object::decode(&NlMsg::new_checked(&b).unwrap()).is_err());
+    }
+
+    /// (object, a part of its JSON line, a part of its text line), for the
+    /// output tests.
+    pub(crate) fn printed() -> Vec<(Object, &'static str, &'static str)> {
+        vec![
+            (
+                decode(NEW_ALL).1.into(),
+                r#""dump":true,"family":"inet","ifindex":-1,"interface":"all","forwarding":true}"#,
+                "[netconf] new inet all forwarding on",
+            ),
+            (
+                decode(NEW_DEV).1.into(),
+                r#""family":"inet","ifindex":8,"forwarding":false,"rp_filter":"off","mc_forwarding":false,"proxy_neigh":false,"ignore_routes_with_linkdown":false,"interface":"dummy8"}"#,
+                "[netconf] new inet dummy8 forwarding off rp_filter off mc_forwarding off proxy_neigh off ignore_routes_with_linkdown off",
+            ),
+            (
+                decode(DUMP_ALL_V6).1.into(),
+                r#""family":"inet6","ifindex":-1,"interface":"all","forwarding":false,"mc_forwarding":false"#,
+                "[netconf] new inet6 all forwarding off mc_forwarding off",
+            ),
+        ]
     }
 }

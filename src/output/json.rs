@@ -506,11 +506,15 @@ mod tests {
     /// Routes of every family print their addresses as `ip -j` does: `AF_MPLS`
     /// label stacks as `300/400`, the multicast routing families' as IPv4 and
     /// IPv6 (finding 8 of issue 9; the routes are decoded in
-    /// `object::family_tests`), the same through serde.
+    /// `object::family_tests`), the same through serde; and netconf and MDB
+    /// entries with `ip -j netconf` / `bridge -j mdb`'s names.
     #[test]
     fn routes_print_their_addresses_by_family() {
         use crate::object::{Action, NetnsTag, Origin};
-        for (object, json, text) in crate::object::family_tests::printed() {
+        let printed = crate::object::family_tests::printed()
+            .into_iter()
+            .chain(crate::object::netconf_mdb_printed());
+        for (object, json, text) in printed {
             let names = |i: u32| Some(Name::from(format!("dummy{i}").as_str()));
             let mut line = String::new();
             crate::output::write_text(&mut line, &object, Action::New, &names).unwrap();
