@@ -9,6 +9,7 @@ mod cli;
 mod fdb;
 mod monitor;
 mod namespaces;
+mod netconf;
 mod routes;
 mod state;
 mod unprivileged;
