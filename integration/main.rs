@@ -7,6 +7,7 @@ pub mod sandbox;
 mod chaos;
 mod cli;
 mod fdb;
+mod mdb;
 mod monitor;
 mod namespaces;
 mod netconf;

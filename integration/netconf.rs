@@ -17,12 +17,15 @@ pub(crate) fn sysctl(path: &str, value: &str) {
         .unwrap_or_else(|e| panic!("cannot write {path}: {e}"));
 }
 
-/// Waits for the namespace's arrival and its initial dump.
-pub(crate) fn wait_synced(sub: &Subscription) {
+/// Waits for the namespace's arrival and its initial dump; returns the
+/// dump's events (with `list_existing`).
+pub(crate) fn wait_synced(sub: &Subscription) -> Vec<std::sync::Arc<Event>> {
+    let mut dumped = Vec::new();
     loop {
         match sub.recv_timeout(HANG_GUARD) {
-            Ok(Item::SyncDone { .. }) => return,
+            Ok(Item::SyncDone { .. }) => return dumped,
             Ok(Item::NamespaceAdded { .. }) => {}
+            Ok(Item::Event(ev)) if ev.origin == Origin::Dump => dumped.push(ev),
             other => panic!("expected NamespaceAdded and SyncDone, got {other:?}"),
         }
     }
