@@ -87,8 +87,8 @@ pub struct Mdb {
     /// `br_mdb_entry.flags`: `MDB_FLAGS_*`.
     pub flags: u8,
     /// `MDBA_MDB_EATTR_TIMER` (or, for a router port, `MDBA_ROUTER_PATTR_TIMER`):
-    /// time left, in hundredths of a second. Changes by itself: not part of
-    /// [`Kind::same_state`].
+    /// time left, in hundredths of a second. Changes by itself: two entries that
+    /// differ only in timers are the same state.
     pub timer: Option<u32>,
     /// `MDBA_MDB_EATTR_GROUP_MODE`: `MCAST_INCLUDE` or `MCAST_EXCLUDE`.
     pub filter_mode: Option<u8>,

@@ -5,9 +5,11 @@
 //! for everything): a deleted link takes its addresses, routes and neighbours; a
 //! link that goes down takes the IPv4 routes whose every next hop is on it; an
 //! IPv4 address that goes away takes the IPv4 routes that name it as preferred
-//! source. This module infers those deletions from the view, drops them from it
-//! and, unless the builder said otherwise, publishes them as
-//! `Origin::Synthesized`.
+//! source; a deleted bridge takes the multicast groups it joined itself (its
+//! ports' groups are announced). (A deleted device's netconf is announced: see
+//! the `netconf` and `mdb` modules for what was found, by test.) This module
+//! infers those deletions from the view, drops them from it and, unless the
+//! builder said otherwise, publishes them as `Origin::Synthesized`.
 //!
 //! This module never sends a dump request; it tells the dump rounds what it saw
 //! (a change during a dump of its kind, or an `NLMSG_OVERRUN`, after which they
@@ -109,7 +111,9 @@ fn silent(action: Action, object: &Object, out: &Out<'_>) -> Silent {
 }
 
 /// A notification: keep the view, publish, and infer what the kernel will not say.
-/// `replace`: the kernel's notification says `NLM_F_REPLACE`.
+/// `replace`: the kernel's notification says `NLM_F_REPLACE`. A partial
+/// notification (netconf) is first completed from the kept object, so that the
+/// view and the event published hold the whole object.
 fn live(
     action: Action,
     mut object: Object,
