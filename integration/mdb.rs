@@ -260,3 +260,19 @@ sandboxed_test! {
         );
     }
 }
+
+sandboxed_test! {
+    /// With IGMPv3 the kernel adds each entry's filter mode (and source list):
+    /// the snapshot still equals `bridge -d -j mdb show`.
+    fn snapshot_equals_bridge_mdb_show_with_igmpv3() {
+        bridge_with_port();
+        ip("link set mb0 type bridge mcast_igmp_version 3");
+        bridge("mdb add dev mb0 port mp0 grp 239.1.1.1 permanent");
+        bridge("mdb add dev mb0 port mp0 grp 239.1.1.2 src 192.0.2.1 permanent");
+        bridge("mdb add dev mb0 port mb0 grp 239.1.1.4");
+        let ours = snapshot_json("mdb");
+        assert!(ours.iter().any(|o| o["filter_mode"] == "exclude"), "{ours:#?}");
+        assert!(ours.iter().any(|o| o["filter_mode"] == "include"), "{ours:#?}");
+        snapshot_equals_bridge();
+    }
+}

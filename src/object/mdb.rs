@@ -65,6 +65,18 @@ pub struct MdbSource {
     pub timer: u32,
 }
 
+impl MdbSource {
+    /// Its fields, as `bridge -d -j mdb show` prints a source:
+    /// `{"address":"192.0.2.1","timer":"259.98"}`.
+    pub(crate) fn fields(&self, f: &mut impl Fields) {
+        f.ip(k!("address"), Some(self.address));
+        f.str(
+            k!("timer"),
+            &format!("{}.{:02}", self.timer / 100, self.timer % 100),
+        );
+    }
+}
+
 /// An entry of a bridge's multicast database, from `RTM_NEWMDB` /
 /// `RTM_DELMDB`: a group a port (or the bridge itself) receives, or, with no
 /// [`Mdb::group`], a multicast router port of the bridge (`MDBA_ROUTER`).
@@ -412,6 +424,9 @@ impl Kind for Mdb {
                 },
             );
         }
+        if !self.sources.is_empty() {
+            f.sources(k!("source_list"), &self.sources);
+        }
         if let Some(p) = self.protocol {
             match names::protocol(p) {
                 Some(name) => f.word(k!("protocol"), name),
@@ -653,10 +668,91 @@ pub(crate) mod tests {
         assert!(Object::decode_each(&msg, &mut 0, |_, _| {}).is_err());
     }
 
+    /// An attribute, padded.
+    fn nla(kind: u16, payload: &[u8]) -> Vec<u8> {
+        let mut v = ((4 + payload.len()) as u16).to_ne_bytes().to_vec();
+        v.extend_from_slice(&kind.to_ne_bytes());
+        v.extend_from_slice(payload);
+        v.resize(wire::align(v.len()), 0);
+        v
+    }
+
+    /// An IGMPv3 entry as the kernel sends one it learned: (*, 239.1.1.1) on
+    /// port 8 of bridge 4, include mode, two sources, protocol kernel. (No
+    /// fixture: only reports from the wire make a source list, and the tests
+    /// send no traffic.)
+    fn igmpv3_entry() -> Vec<u8> {
+        let mut entry = 8u32.to_ne_bytes().to_vec();
+        entry.extend_from_slice(&[0, 0, 0, 0]); // state temp, flags, vid 0
+        entry.extend_from_slice(&[239, 1, 1, 1]);
+        entry.extend_from_slice(&[0; 12]);
+        entry.extend_from_slice(&ETH_P_IP.to_be_bytes());
+        entry.extend_from_slice(&[0; 2]);
+        assert_eq!(entry.len(), BR_MDB_ENTRY_LEN);
+        let source = |ip: [u8; 4], timer: u32| {
+            let mut s = nla(MDBA_MDB_SRCATTR_ADDRESS, &ip);
+            s.extend(nla(MDBA_MDB_SRCATTR_TIMER, &timer.to_ne_bytes()));
+            nla(MDBA_MDB_SRCLIST_ENTRY, &s)
+        };
+        let mut list = source([192, 0, 2, 1], 25998);
+        list.extend(source([192, 0, 2, 2], 100));
+        entry.extend(nla(MDBA_MDB_EATTR_TIMER, &25998u32.to_ne_bytes()));
+        entry.extend(nla(MDBA_MDB_EATTR_RTPROT, &[2]));
+        entry.extend(nla(MDBA_MDB_EATTR_SRC_LIST, &list));
+        entry.extend(nla(MDBA_MDB_EATTR_GROUP_MODE, &[MCAST_INCLUDE]));
+        let mdb = nla(
+            MDBA_MDB,
+            &nla(MDBA_MDB_ENTRY, &nla(MDBA_MDB_ENTRY_INFO, &entry)),
+        );
+        let mut msg = vec![0u8; 16];
+        msg[4..6].copy_from_slice(&RTM_NEWMDB.to_ne_bytes());
+        msg.extend_from_slice(&[AF_BRIDGE, 0, 0, 0]);
+        msg.extend_from_slice(&4u32.to_ne_bytes());
+        msg.extend(mdb);
+        let len = msg.len() as u32;
+        msg[..4].copy_from_slice(&len.to_ne_bytes());
+        msg
+    }
+
+    #[test]
+    fn an_igmpv3_entry_has_a_filter_mode_and_a_source_list() {
+        let (_, m) = decode(&igmpv3_entry());
+        assert_eq!(m.group, Some(MdbGroup::Ip(ip("239.1.1.1"))));
+        assert_eq!(
+            (m.filter_mode, m.protocol, m.timer),
+            (Some(MCAST_INCLUDE), Some(2), Some(25998))
+        );
+        assert_eq!(
+            m.sources,
+            [
+                MdbSource {
+                    address: ip("192.0.2.1"),
+                    timer: 25998
+                },
+                MdbSource {
+                    address: ip("192.0.2.2"),
+                    timer: 100
+                },
+            ]
+        );
+        // Timers run by themselves: a copy with others is the same state.
+        let mut later = m.clone();
+        later.timer = Some(1);
+        later.sources[0].timer = 7;
+        assert!(m.same_state(&later));
+        later.sources.pop();
+        assert!(!m.same_state(&later));
+    }
+
     /// (object, a part of its JSON line, a part of its text line), for the
     /// output tests.
     pub(crate) fn printed() -> Vec<(Object, &'static str, &'static str)> {
         vec![
+            (
+                decode(&igmpv3_entry()).1.into(),
+                r#""grp":"239.1.1.1","state":"temp","filter_mode":"include","source_list":[{"address":"192.0.2.1","timer":"259.98"},{"address":"192.0.2.2","timer":"1.00"}],"protocol":"kernel","flags":[],"timer":" 259.98""#,
+                "grp 239.1.1.1 temp",
+            ),
             (
                 decode(NEW_SRC).1.into(),
                 r#""dump":true,"index":4,"port_index":8,"grp":"239.1.1.2","src":"192.0.2.1","state":"permanent","protocol":"static","flags":[],"timer":"   0.00","dev":"dummy4","port":"dummy8"}"#,

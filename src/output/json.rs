@@ -17,7 +17,7 @@
 
 use super::time::Rfc3339;
 use crate::object::fields::{k, via_family, FieldName, Fields, IfNames};
-use crate::object::{Event, HwAddr, Name, NextHop, Origin};
+use crate::object::{Event, HwAddr, MdbSource, Name, NextHop, Origin};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::SystemTime;
 
@@ -295,6 +295,19 @@ impl Fields for Writer<'_> {
             }
             let mut w = Writer::new(self.out);
             h.fields(&mut w);
+            w.end();
+        }
+        self.out.push(b']');
+    }
+    fn sources(&mut self, key: FieldName, v: &[MdbSource]) {
+        self.key(key);
+        self.out.push(b'[');
+        for (i, src) in v.iter().enumerate() {
+            if i > 0 {
+                self.out.push(b',');
+            }
+            let mut w = Writer::new(self.out);
+            src.fields(&mut w);
             w.end();
         }
         self.out.push(b']');
