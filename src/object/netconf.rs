@@ -15,7 +15,9 @@
 //! it keeps ([`Kind::complete`]: each absent setting keeps its kept value)
 //! before keeping it, so the view always holds every setting, and the event
 //! published is the completed object: the device's settings as they now are,
-//! as `ip netconf show dev` would print them.
+//! as `ip netconf show dev` would print them. (With nothing kept for it, during
+//! the initial dump before the dump has listed the device, a notification is
+//! kept as it came; the dump's full answer then replaces it.)
 //!
 //! # What the kernel announces (found by `integration/netconf.rs`)
 //!
