@@ -112,6 +112,42 @@ pub(crate) fn kernel_view(ns: &str) -> BTreeSet<Line> {
             s("state"),
         ));
     }
+    for c in ipj("netconf show").as_array().unwrap() {
+        let b = |k: &str| c.get(k).map_or("-".to_string(), |v| v.to_string());
+        view.insert(format!(
+            "netconf {} {} fwd {} rpf {} mcf {} pn {} irl {}",
+            c["family"].as_str().unwrap(),
+            c["interface"].as_str().unwrap(),
+            b("forwarding"),
+            c.get("rp_filter").and_then(|v| v.as_str()).unwrap_or("-"),
+            b("mc_forwarding"),
+            b("proxy_neigh"),
+            b("ignore_routes_with_linkdown"),
+        ));
+    }
+    let mdb = if ns.is_empty() {
+        run("bridge", &["-d", "-j", "mdb", "show"])
+    } else {
+        run(
+            "ip",
+            &["netns", "exec", ns, "bridge", "-d", "-j", "mdb", "show"],
+        )
+    };
+    let mdb: serde_json::Value =
+        serde_json::from_slice(&mdb.stdout).expect("bridge -j prints JSON");
+    for bridge in mdb.as_array().unwrap() {
+        for e in bridge["mdb"].as_array().into_iter().flatten() {
+            let s = |k: &str| e.get(k).and_then(|v| v.as_str()).unwrap_or("-").to_string();
+            view.insert(format!(
+                "mdb {} port {} grp {} src {} state {}",
+                s("dev"),
+                s("port"),
+                s("grp"),
+                s("src"),
+                s("state")
+            ));
+        }
+    }
     view
 }
 
@@ -222,6 +258,33 @@ fn lines_of(objects: impl Iterator<Item = Object>) -> BTreeSet<Line> {
                     e.state_name().unwrap_or("?"),
                 )
             }
+            Object::Netconf(c) => {
+                let b = |v: Option<bool>| v.map_or("-".to_string(), |v| v.to_string());
+                format!(
+                    "netconf {} {} fwd {} rpf {} mcf {} pn {} irl {}",
+                    names::family(c.family),
+                    c.special_name()
+                        .map_or_else(|| dev(u32::try_from(c.ifindex).ok()), str::to_string),
+                    b(c.forwarding),
+                    c.rp_filter
+                        .map_or("-".to_string(), |v| ["off", "strict", "loose"]
+                            .get(v as usize)
+                            .map_or(v.to_string(), |n| n.to_string())),
+                    b(c.mc_forwarding),
+                    b(c.proxy_neigh),
+                    b(c.ignore_routes_with_linkdown),
+                )
+            }
+            // Router ports are not compared (the run makes none).
+            Object::Mdb(m) if m.group.is_none() => continue,
+            Object::Mdb(m) => format!(
+                "mdb {} port {} grp {} src {} state {}",
+                dev(Some(m.bridge)),
+                dev(Some(m.port)),
+                m.group.map_or("-".into(), |g| g.to_string()),
+                m.src.map_or("-".into(), |s| s.to_string()),
+                if m.state == 1 { "permanent" } else { "temp" },
+            ),
             // Kinds added later are compared where they are tested.
             _ => continue,
         };
@@ -293,6 +356,15 @@ impl Rebuilt {
                 e.port,
                 e.vni,
                 e.via
+            ),
+            Object::Netconf(c) => format!("netconf {} {}", c.family, c.ifindex),
+            Object::Mdb(m) => format!(
+                "mdb {} {} {:?} {:?} {}",
+                m.bridge,
+                m.port,
+                m.group.map(|g| g.to_string()),
+                m.src,
+                m.vid
             ),
             // Kinds added later are not part of this picture.
             _ => return None,
@@ -580,14 +652,17 @@ pub(crate) fn try_ip(ns: &str, args: &str) -> bool {
 }
 
 /// One randomized run: `ops` changes over three namespaces joined by veth pairs.
-/// Returns how many bridge FDB entries were compared at the end.
-fn randomized_run(seed: u64, ops: usize) -> usize {
+/// Returns how many bridge FDB and MDB entries were compared at the end.
+fn randomized_run(seed: u64, ops: usize) -> (usize, usize) {
     let nss = ["r0", "r1", "r2"];
     for ns in nss {
         ip(&format!("netns add {ns}"));
         quiet_ipv6_in(ns);
-        // A bridge per namespace (left down: no traffic) for its ports' FDB.
+        // A bridge per namespace for its ports' FDB and MDB (up: the MDB takes
+        // groups only on a running bridge; with no IPv6 link-local address it
+        // sends nothing).
         ip(&format!("-n {ns} link add rbr type bridge"));
+        ip(&format!("-n {ns} link set rbr up"));
     }
     let monitor = Monitor::builder()
         .readers(2)
@@ -608,7 +683,7 @@ fn randomized_run(seed: u64, ops: usize) -> usize {
         let pick = |rng: &mut Rng, pairs: &[(End, End)]| -> Option<(usize, bool)> {
             (!pairs.is_empty()).then(|| (rng.below(pairs.len()), rng.below(2) == 0))
         };
-        let op = if pairs.is_empty() { 0 } else { rng.below(12) };
+        let op = if pairs.is_empty() { 0 } else { rng.below(15) };
         let cmd = match op {
             0 => {
                 let (a, b) = (rng.below(3), rng.below(3));
@@ -670,6 +745,25 @@ fn randomized_run(seed: u64, ops: usize) -> usize {
                         ns,
                         format!("bridge fdb add 02:00:00:0{ns}:00:{k:02x} dev {dev} master static"),
                     ),
+                    12 => (
+                        ns,
+                        format!("bridge mdb add dev rbr port {dev} grp 239.1.{ns}.{k} permanent"),
+                    ),
+                    13 => (
+                        ns,
+                        format!(
+                            "bridge mdb del dev rbr port {dev} grp 239.1.{ns}.{}",
+                            k - k % 2
+                        ),
+                    ),
+                    14 => (
+                        ns,
+                        format!(
+                            "sysctl -qw net.ipv4.conf.{dev}.{}={}",
+                            ["forwarding", "rp_filter", "proxy_arp"][k % 3],
+                            k % 2
+                        ),
+                    ),
                     _ if k % 2 == 0 => (ns, format!("link set {dev} nomaster")),
                     _ => (
                         ns,
@@ -682,13 +776,13 @@ fn randomized_run(seed: u64, ops: usize) -> usize {
             }
         };
         log.push(format!("{}: {}", nss[cmd.0], cmd.1));
-        match cmd.1.strip_prefix("bridge ") {
-            Some(args) => {
-                let mut all = vec!["netns", "exec", nss[cmd.0], "bridge"];
+        match cmd.1.split_once(' ') {
+            Some((tool @ ("bridge" | "sysctl"), args)) => {
+                let mut all = vec!["netns", "exec", nss[cmd.0], tool];
                 all.extend(args.split_whitespace());
                 let _ = std::process::Command::new("ip").args(&all).output();
             }
-            None => {
+            _ => {
                 try_ip(nss[cmd.0], &cmd.1);
             }
         }
@@ -711,10 +805,11 @@ fn randomized_run(seed: u64, ops: usize) -> usize {
                 .apply(ev);
         }
     }
-    let mut fdb = 0;
+    let (mut fdb, mut mdb) = (0, 0);
     for (i, ns) in nss.iter().enumerate() {
         let kernel = kernel_view(ns);
         fdb += kernel.iter().filter(|l| l.starts_with("fdb ")).count();
+        mdb += kernel.iter().filter(|l| l.starts_with("mdb ")).count();
         let view = snapshot_lines(&monitor.snapshot(handles[i].tag()).unwrap());
         assert_eq!(
             view,
@@ -736,14 +831,15 @@ fn randomized_run(seed: u64, ops: usize) -> usize {
     for ns in nss {
         ip(&format!("netns del {ns}"));
     }
-    fdb
+    (fdb, mdb)
 }
 
 sandboxed_test! {
     /// Seeded random changes over three namespaces (veth pairs between them, moves,
     /// renames, up/down, addresses, routes, deletions, bridge ports and their
-    /// FDB entries), several seeds: each ends with every namespace's view, and
-    /// the picture rebuilt from the events, equal to `ip -j` and `bridge -j`.
+    /// FDB and MDB entries, per-device sysctls), several seeds: each ends with
+    /// every namespace's view, and the picture rebuilt from the events, equal
+    /// to `ip -j` and `bridge -j` (netconf included).
     /// `NLWATCH_STATE_SEED` replays one seed.
     fn randomized_changes_end_in_the_kernels_state() {
         // Odd seeds: the generator starts from `seed | 1`.
@@ -752,12 +848,14 @@ sandboxed_test! {
             Some(s) => vec![u64::from_str_radix(s.trim_start_matches("0x"), 16).expect("hex seed")],
             None => vec![0x5eed_0001, 0x5eed_0003, 0x5eed_0005, 0x5eed_0007],
         };
-        let mut fdb = 0;
+        let (mut fdb, mut mdb) = (0, 0);
         for seed in seeds {
             eprintln!("randomized run, seed {seed:#x}");
-            fdb += randomized_run(seed, 60);
+            let (f, m) = randomized_run(seed, 60);
+            (fdb, mdb) = (fdb + f, mdb + m);
         }
         assert!(fdb > 0 || replay.is_some(), "no bridge FDB entry was compared");
+        assert!(mdb > 0 || replay.is_some(), "no bridge MDB entry was compared");
     }
 }
 
