@@ -557,11 +557,15 @@ sandboxed_test! {
 }
 
 sandboxed_test! {
-    /// A tiny receive buffer and a burst of more than 2,000 changes: the overrun is
-    /// reported, and once things are quiet both the view and the picture a
-    /// subscriber rebuilds from its events equal the kernel's.
+    /// A tiny receive buffer and a burst of more than 2,000 changes (links,
+    /// addresses, routes, bridge ports with FDB and MDB entries, per-device
+    /// sysctls): the overrun is reported, and once things are quiet both the
+    /// view and the picture a subscriber rebuilds from its events equal the
+    /// kernel's, every kind.
     fn overrun_is_repaired_by_resync() {
         quiet_ipv6();
+        ip("link add obr type bridge");
+        ip("link set obr up");
         let monitor = Monitor::builder().rcvbuf(4096).list_existing(true).build().unwrap();
         let sub = monitor.subscribe();
         let handle = monitor.add_namespace(Netns::Current).unwrap();
@@ -576,6 +580,11 @@ sandboxed_test! {
             batch += &format!("addr add fd40::{i:x}:1/112 dev b{i} nodad\n");
             batch += &format!("route add 172.{}.{}.0/24 via 10.{}.{}.2\n", 16 + i / 200, i % 200, 40 + i / 200, i % 200);
         }
+        // Bridge ports among the pairs that stay.
+        let ports: Vec<usize> = (0..pairs).filter(|i| i % 4 == 1 && i % 3 != 0).collect();
+        for i in &ports {
+            batch += &format!("link set c{i} master obr\n");
+        }
         for i in (0..pairs).step_by(3) {
             batch += &format!("link del b{i}\n");
         }
@@ -586,6 +595,21 @@ sandboxed_test! {
         let file = std::env::temp_dir().join("burst.batch");
         std::fs::write(&file, batch).unwrap();
         run("ip", &["-batch", file.to_str().unwrap()]);
+        // The bridge's databases, in a burst of their own.
+        let mut batch = String::new();
+        for i in &ports {
+            batch += &format!("fdb add 02:00:00:00:{:02x}:{:02x} dev c{i} master static\n", i / 256, i % 256);
+            batch += &format!("mdb add dev obr port c{i} grp 239.2.{}.{} permanent\n", i / 256, i % 256);
+        }
+        for i in ports.iter().step_by(2) {
+            batch += &format!("fdb del 02:00:00:00:{:02x}:{:02x} dev c{i} master\n", i / 256, i % 256);
+            batch += &format!("mdb del dev obr port c{i} grp 239.2.{}.{}\n", i / 256, i % 256);
+        }
+        std::fs::write(&file, batch).unwrap();
+        run("bridge", &["-batch", file.to_str().unwrap()]);
+        for i in (2..pairs).step_by(9) {
+            run("sysctl", &["-qw", &format!("net.ipv4.conf.c{i}.forwarding=1")]);
+        }
         settle(&monitor, &sub, &handle, "", "zz0", &mut seen);
         let stats = &monitor.namespaces()[0];
         assert!(stats.overruns + stats.truncated > 0, "no overrun with a 4 KiB buffer: {stats:?}");
@@ -594,6 +618,9 @@ sandboxed_test! {
         assert!(seen.iter().any(|i| matches!(i, Item::ResyncDone { .. })));
         assert!(!seen.iter().any(|i| matches!(i, Item::Lagged { .. })));
         let kernel = kernel_view("");
+        for kind in ["fdb ", "mdb ", "netconf "] {
+            assert!(kernel.iter().any(|l| l.starts_with(kind)), "no {kind}in {kernel:#?}");
+        }
         let view = snapshot_lines(&monitor.snapshot(handle.tag()).unwrap());
         assert_eq!(view, kernel, "{}", diff(&view, &kernel));
         // The subscriber's own picture: the dump, then every event in order.
