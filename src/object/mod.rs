@@ -10,7 +10,7 @@
 //!
 //! # One place per kind
 //!
-//! Each kind is one module (`link`, `addr`, `route`, `neigh`) holding its owned
+//! Each kind is one module (`link`, `addr`, `nexthop`, `route`, `neigh`) holding its owned
 //! type and its [`Kind`] implementation: how it decodes, the messages and groups
 //! that carry it, the dump that lists it, its identity in the state view, its
 //! JSON fields, its text line and the fields filters look at. The registry below
@@ -28,6 +28,7 @@ pub mod names;
 mod addr;
 mod link;
 mod neigh;
+mod nexthop;
 mod route;
 
 #[cfg(test)]
@@ -42,6 +43,7 @@ pub use compact::{HwAddr, Name, MAX_ADDR_LEN};
 pub use event::{Event, NetnsTag, Origin};
 pub use link::Link;
 pub use neigh::Neighbour;
+pub use nexthop::{NexthopEncap, NexthopGroupMember, NexthopObject, ResilientGroup};
 pub(crate) use route::RouteKey;
 pub use route::{MplsLabel, NextHop, Route};
 
@@ -65,6 +67,8 @@ macro_rules! for_each_kind {
             Link(Link) links "link" [] "Network interfaces (`RTNLGRP_LINK`).";
             Address(Address) addresses "addr" ["address"]
                 "IPv4 and IPv6 addresses (`RTNLGRP_IPV4_IFADDR`, `RTNLGRP_IPV6_IFADDR`).";
+            Nexthop(NexthopObject) nexthops "nexthop" []
+                "Nexthop objects: single, blackhole, groups, FDB (`RTNLGRP_NEXTHOP`).";
             Route(Route) routes "route" []
                 "IPv4 and IPv6 routes (`RTNLGRP_IPV4_ROUTE`, `RTNLGRP_IPV6_ROUTE`).";
             Neighbour(Neighbour) neighbours "neigh" ["neighbour", "neighbor"]

@@ -16,7 +16,7 @@
 //! This module never decides what an event contains; it only writes it.
 
 use super::time::Rfc3339;
-use crate::object::fields::{k, via_family, FieldName, Fields, IfNames};
+use crate::object::fields::{float_as_integer, k, via_family, FieldName, Fields, IfNames, Nested};
 use crate::object::{Event, HwAddr, Name, NextHop, Origin};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::SystemTime;
@@ -290,6 +290,47 @@ impl Fields for Writer<'_> {
             }
             let mut w = Writer::new(self.out);
             h.fields(&mut w);
+            w.end();
+        }
+        self.out.push(b']');
+    }
+    fn null(&mut self, key: FieldName) {
+        self.key(key);
+        self.out.extend_from_slice(b"null");
+    }
+    fn bool(&mut self, key: FieldName, v: bool) {
+        self.key(key);
+        self.out
+            .extend_from_slice(if v { b"true" as &[u8] } else { b"false" });
+    }
+    fn float(&mut self, key: FieldName, v: f64) {
+        self.key(key);
+        match float_as_integer(v) {
+            Some(n) => self
+                .out
+                .extend_from_slice(itoa::Buffer::new().format(n).as_bytes()),
+            // Shortest form, as serde_json's writes the values nlwatch has
+            // (hundredths of a second; no exponent below 1e16). JSON has no
+            // NaN: never made here, written as null all the same.
+            None if v.is_finite() => self.out.extend_from_slice(v.to_string().as_bytes()),
+            None => self.out.extend_from_slice(b"null"),
+        }
+    }
+    fn object(&mut self, key: FieldName, v: &dyn Nested) {
+        self.key(key);
+        let mut w = Writer::new(self.out);
+        v.fields(&mut w);
+        w.end();
+    }
+    fn objects(&mut self, key: FieldName, v: &mut dyn Iterator<Item = &dyn Nested>) {
+        self.key(key);
+        self.out.push(b'[');
+        for (i, o) in v.enumerate() {
+            if i > 0 {
+                self.out.push(b',');
+            }
+            let mut w = Writer::new(self.out);
+            o.fields(&mut w);
             w.end();
         }
         self.out.push(b']');

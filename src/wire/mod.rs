@@ -3,7 +3,7 @@
 //! This module owns the byte layout of netlink: the message header walk
 //! ([`Messages`]), the attribute walk ([`Attrs`], nested attributes included), one
 //! view per rtnetlink family ([`LinkMessage`], [`AddressMessage`], [`RouteMessage`],
-//! [`NeighbourMessage`]), the requests the crate sends ([`Request`], [`Dump`]) and
+//! [`NeighbourMessage`], [`NexthopMessage`]), the requests the crate sends ([`Request`], [`Dump`]) and
 //! the kernel's numbers ([`consts`]). Reading never allocates and never panics:
 //! every length is checked once, when a view is made, and any byte sequence yields
 //! values or a typed [`Error`].
@@ -32,6 +32,7 @@ mod attr;
 pub mod consts;
 mod link;
 mod neigh;
+mod nexthop;
 mod request;
 mod route;
 
@@ -39,6 +40,7 @@ pub use addr::AddressMessage;
 pub use attr::{Attr, Attrs};
 pub use link::LinkMessage;
 pub use neigh::NeighbourMessage;
+pub use nexthop::{nexthop_group, NexthopGroupEntry, NexthopMessage};
 pub use request::{Dump, Request};
 pub use route::{MultipathHop, MultipathHops, RouteMessage};
 
@@ -289,6 +291,9 @@ impl<'a> NlMsg<'a> {
             RTM_NEWNEIGH | RTM_DELNEIGH => {
                 Message::Neighbour(NeighbourMessage::new_checked(*self)?)
             }
+            RTM_NEWNEXTHOP | RTM_DELNEXTHOP => {
+                Message::Nexthop(NexthopMessage::new_checked(*self)?)
+            }
             _ => Message::Other(*self),
         })
     }
@@ -326,6 +331,8 @@ pub enum Message<'a> {
     Route(RouteMessage<'a>),
     /// `RTM_NEWNEIGH` / `RTM_DELNEIGH`.
     Neighbour(NeighbourMessage<'a>),
+    /// `RTM_NEWNEXTHOP` / `RTM_DELNEXTHOP`.
+    Nexthop(NexthopMessage<'a>),
     /// Any other type, passed through untouched.
     Other(NlMsg<'a>),
 }
