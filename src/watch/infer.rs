@@ -5,9 +5,14 @@
 //! for everything): a deleted link takes its addresses, routes and neighbours; a
 //! link that goes down takes the IPv4 routes whose every next hop is on it; an
 //! IPv4 address that goes away takes the IPv4 routes that name it as preferred
-//! source. This module infers those deletions from the view, drops them from it
+//! source. A link deleted, going down or losing its carrier takes the nexthop
+//! objects on it, empties or shrinks the groups they were in, and takes the
+//! IPv4 routes through what went; a nexthop deleted on purpose takes its IPv4
+//! routes (see `object::nexthop` for what the kernel was found to announce).
+//! This module infers those deletions from the view, drops them from it
 //! and, unless the builder said otherwise, publishes them as
-//! `Origin::Synthesized`.
+//! `Origin::Synthesized`: deletions, and the one change that is not a
+//! deletion, a group that lost members (a synthesized `new`).
 //!
 //! This module never sends a dump request; it tells the dump rounds what it saw
 //! (a change during a dump of its kind, or an `NLMSG_OVERRUN`, after which they
@@ -17,8 +22,8 @@ use super::namespace::{Counters, Out};
 use super::state::Key;
 use super::sync::DumpRounds;
 use crate::bus::Item;
-use crate::object::{Action, Object, Origin};
-use crate::wire::consts::{AF_INET, IFF_UP};
+use crate::object::{Action, Object, ObjectKind, Origin};
+use crate::wire::consts::{AF_INET, IFF_LOWER_UP, IFF_RUNNING, IFF_UP};
 use crate::wire::{Message, NlMsg};
 use std::net::IpAddr;
 
@@ -43,10 +48,20 @@ enum Silent {
     Nothing,
     /// A link was deleted: everything that used it.
     LinkGone(u32),
-    /// A link went down: its IPv4 routes.
+    /// A link went down: its IPv4 routes, its nexthops.
     LinkDown(u32),
+    /// A link that is up lost its carrier: its nexthops.
+    CarrierLost(u32),
     /// An IPv4 address was removed: the IPv4 routes with it as preferred source.
     SourceGone(IpAddr),
+    /// A nexthop object was deleted: the IPv4 routes through it.
+    NexthopGone(u32),
+}
+
+/// Whether link flags show a carrier: the kernel flushes a link's nexthops
+/// when it has neither `IFF_RUNNING` nor `IFF_LOWER_UP` (`nh_netdev_event`).
+fn carrier(flags: u32) -> bool {
+    flags & (IFF_RUNNING | IFF_LOWER_UP) != 0
 }
 
 /// Which silent removal `object`'s change implies, judged before the view is
@@ -55,16 +70,17 @@ fn silent(action: Action, object: &Object, out: &Out<'_>) -> Silent {
     match (object, action) {
         (Object::Link(l), Action::Del) if l.is_interface() => Silent::LinkGone(l.ifindex),
         (Object::Link(l), Action::New) if l.is_interface() => {
-            let was_up = out
-                .state
-                .link_flags(l.ifindex)
-                .is_some_and(|f| f & IFF_UP != 0);
+            let was = out.state.link_flags(l.ifindex);
+            let was_up = was.is_some_and(|f| f & IFF_UP != 0);
             if was_up && !l.is_up() {
                 Silent::LinkDown(l.ifindex)
+            } else if was_up && was.is_some_and(carrier) && !carrier(l.flags) {
+                Silent::CarrierLost(l.ifindex)
             } else {
                 Silent::Nothing
             }
         }
+        (Object::Nexthop(n), Action::Del) => Silent::NexthopGone(n.id),
         (Object::Address(a), Action::Del) if a.family == AF_INET => {
             a.local.map_or(Silent::Nothing, Silent::SourceGone)
         }
@@ -83,16 +99,47 @@ fn live(action: Action, object: Object, out: &mut Out<'_>, rounds: &mut DumpRoun
         out.state.apply_keyed(key, action, &object);
     }
     out.publish(action, Origin::Live, object);
-    let gone = match silent {
+    let (gone, nexthops) = match silent {
         Silent::Nothing => return,
         // The kernel announces some of it (before the link's own deletion) but
-        // not IPv4 routes.
-        Silent::LinkGone(ifindex) => out.state.dependents(ifindex),
-        Silent::LinkDown(ifindex) => out.state.ipv4_routes_only_via(ifindex),
-        Silent::SourceGone(local) => out.state.ipv4_routes_with_prefsrc(local),
+        // not IPv4 routes, nor nexthops.
+        Silent::LinkGone(ifindex) => (
+            out.state.dependents(ifindex),
+            Some(out.state.nexthops_flushed_with(ifindex)),
+        ),
+        Silent::LinkDown(ifindex) => (
+            out.state.ipv4_routes_only_via(ifindex),
+            Some(out.state.nexthops_flushed_with(ifindex)),
+        ),
+        Silent::CarrierLost(ifindex) => (Vec::new(), Some(out.state.nexthops_flushed_with(ifindex))),
+        Silent::SourceGone(local) => (out.state.ipv4_routes_with_prefsrc(local), None),
+        Silent::NexthopGone(id) => (out.state.ipv4_routes_using(id), None),
     };
-    if !gone.is_empty() {
-        let announce = out.policy.synthesize;
+    let announce = out.policy.synthesize;
+    let Some((nh_gone, shrunk)) = nexthops else {
         out.remove_all(gone, Origin::Synthesized, announce);
+        return;
+    };
+    // In registry order: what comes before nexthops (addresses), the nexthops
+    // and the groups they shrank, then routes and the rest.
+    let (before, mut after): (Vec<Key>, Vec<Key>) = gone
+        .into_iter()
+        .partition(|k| k.kind() < ObjectKind::Nexthop);
+    let (nh, routes): (Vec<Key>, Vec<Key>) = nh_gone
+        .into_iter()
+        .partition(|k| k.kind() == ObjectKind::Nexthop);
+    out.remove_all(before, Origin::Synthesized, announce);
+    out.remove_all(nh, Origin::Synthesized, announce);
+    for group in shrunk {
+        let object = Object::Nexthop(group);
+        if let Some(key) = Key::of(&object) {
+            out.state.apply_keyed(key, Action::New, &object);
+        }
+        if announce {
+            out.publish(Action::New, Origin::Synthesized, object);
+        }
     }
+    let at = after.partition_point(|k| k.kind() <= ObjectKind::Route);
+    after.splice(at..at, routes);
+    out.remove_all(after, Origin::Synthesized, announce);
 }

@@ -10,17 +10,18 @@
 //! maps are ordered, so snapshots come out sorted and a link's addresses and
 //! neighbours are one range. One map per kind, generated from the registry.
 //!
-//! Besides the maps, two indexes serve the deletions the kernel makes without a
-//! word (see `infer`): the routes that use each link, and the IPv4 routes by
-//! preferred source.
+//! Besides the maps, indexes serve the deletions the kernel makes without a
+//! word (see `infer`): the routes that use each link, the IPv4 routes by
+//! preferred source, the nexthops on each link, the groups of each nexthop and
+//! the routes that use each nexthop (`RTA_NH_ID`).
 //!
 //! This module never touches a socket and never publishes: the reader decides what
 //! to announce from what [`NsState::apply_keyed`] reports.
 
 use crate::object::RouteKey;
 use crate::object::{
-    for_each_kind, Action, Address, Kind, Link, Name, Neighbour, NetnsTag, Object, ObjectKind,
-    Route,
+    for_each_kind, Action, Address, Kind, Link, Name, Neighbour, NetnsTag, NexthopObject, Object,
+    ObjectKind, Route,
 };
 use crate::wire::consts::{AF_INET, RTN_LOCAL};
 use std::collections::btree_map::Entry;
@@ -217,6 +218,12 @@ pub(crate) struct NsState {
     /// Preferred source address -> the IPv4 routes that name it, so an address's
     /// removal finds the routes the kernel flushes with it without a scan.
     by_prefsrc: HashMap<IpAddr, BTreeSet<RouteKey>>,
+    /// (ifindex, id) for every nexthop on a device: what a link takes along.
+    nh_on_link: BTreeSet<(u32, u32)>,
+    /// (member id, group id): the groups a nexthop is in.
+    nh_groups: BTreeSet<(u32, u32)>,
+    /// (nexthop id, key) for every route that uses a nexthop object.
+    nh_routes: BTreeSet<(u32, RouteKey)>,
     /// The keys changed while snapshots are being copied (see [`SnapshotCopy`]).
     log: ChangeLog,
 }
@@ -380,7 +387,24 @@ impl NsState {
         fn links(o: Option<&Object>) -> impl Iterator<Item = u32> + '_ {
             o.into_iter().flat_map(used_links)
         }
+        if let Key::Nexthop(id) = key {
+            self.reindex_nexthop(id, old, new);
+            return;
+        }
         let Key::Route(rk) = key else { return };
+        let nh_id = |o: Option<&Object>| match o {
+            Some(Object::Route(r)) => r.nh_id,
+            _ => None,
+        };
+        let (before, after) = (nh_id(old), nh_id(new));
+        if before != after {
+            if let Some(id) = before {
+                self.nh_routes.remove(&(id, rk));
+            }
+            if let Some(id) = after {
+                self.nh_routes.insert((id, rk));
+            }
+        }
         if !links(old).eq(links(new)) {
             for ifindex in links(old) {
                 self.users.remove(&(ifindex, rk));
@@ -407,6 +431,32 @@ impl NsState {
         }
         if let Some(ip) = after {
             self.by_prefsrc.entry(ip).or_default().insert(rk);
+        }
+    }
+
+    /// [`NsState::reindex`] for nexthop `id`: its link and its members.
+    fn reindex_nexthop(&mut self, id: u32, old: Option<&Object>, new: Option<&Object>) {
+        let parts = |o: Option<&Object>| match o {
+            Some(Object::Nexthop(n)) => (n.oif, n.group.iter().map(|m| m.id).collect()),
+            _ => (None, Vec::new()),
+        };
+        let (old_oif, old_members) = parts(old);
+        let (new_oif, new_members) = parts(new);
+        if old_oif != new_oif {
+            if let Some(i) = old_oif {
+                self.nh_on_link.remove(&(i, id));
+            }
+            if let Some(i) = new_oif {
+                self.nh_on_link.insert((i, id));
+            }
+        }
+        if old_members != new_members {
+            for m in old_members {
+                self.nh_groups.remove(&(m, id));
+            }
+            for m in new_members {
+                self.nh_groups.insert((m, id));
+            }
         }
     }
 
@@ -458,8 +508,82 @@ impl NsState {
         // the addresses and before the neighbours.
         let mut keys = self.tables.keys_on_link(ifindex);
         let at = keys.partition_point(|k| k.kind() <= ObjectKind::Route);
-        keys.splice(at..at, self.routes_via(ifindex).map(Key::Route));
+        let routes: Vec<Key> = self
+            .routes_via(ifindex)
+            .filter(|rk| !self.uses_kept_nexthop(rk))
+            .map(Key::Route)
+            .collect();
+        keys.splice(at..at, routes);
         keys
+    }
+
+    /// Whether route `rk` uses a nexthop object the view keeps: then it goes
+    /// with that nexthop ([`NsState::nexthops_flushed_with`]), not with the
+    /// links its next hops were on (a group outlives a member's link). When
+    /// the nexthop is not kept (nexthops not watched), its links decide.
+    fn uses_kept_nexthop(&self, rk: &RouteKey) -> bool {
+        self.tables
+            .routes
+            .get(rk)
+            .and_then(|r| r.nh_id)
+            .is_some_and(|id| self.tables.nexthops.contains_key(&id))
+    }
+
+    /// What the kernel removes without a word when link `ifindex` is deleted,
+    /// goes down or loses its carrier (`nexthop_flush_dev`): the nexthops on
+    /// it, the groups left without members, and the IPv4 routes using either;
+    /// and the groups that only lose members, as they are after. Deletions in
+    /// key order (nexthops by id, then routes).
+    pub(crate) fn nexthops_flushed_with(&self, ifindex: u32) -> (Vec<Key>, Vec<NexthopObject>) {
+        let on_link: BTreeSet<u32> = self
+            .nh_on_link
+            .range((ifindex, 0)..=(ifindex, u32::MAX))
+            .map(|&(_, id)| id)
+            .collect();
+        if on_link.is_empty() {
+            return (Vec::new(), Vec::new());
+        }
+        let groups: BTreeSet<u32> = on_link
+            .iter()
+            .flat_map(|&m| self.nh_groups.range((m, 0)..=(m, u32::MAX)))
+            .map(|&(_, g)| g)
+            .collect();
+        let mut gone = on_link;
+        let mut shrunk = Vec::new();
+        for g in groups {
+            let Some(group) = self.tables.nexthops.get(&g) else {
+                continue;
+            };
+            let left: Vec<_> = group
+                .group
+                .iter()
+                .filter(|m| !gone.contains(&m.id))
+                .copied()
+                .collect();
+            if left.is_empty() {
+                gone.insert(g);
+            } else {
+                let mut after = group.clone();
+                after.group = left;
+                shrunk.push(after);
+            }
+        }
+        let mut keys: Vec<Key> = gone.iter().map(|&id| Key::Nexthop(id)).collect();
+        for &id in &gone {
+            keys.extend(self.ipv4_routes_using(id));
+        }
+        (keys, shrunk)
+    }
+
+    /// The IPv4 routes that use nexthop `id`: what the kernel flushes,
+    /// unannounced, when that nexthop goes (IPv6 routes are announced).
+    pub(crate) fn ipv4_routes_using(&self, id: u32) -> Vec<Key> {
+        self.nh_routes
+            .range((id, RouteKey::MIN)..)
+            .take_while(|(i, _)| *i == id)
+            .filter(|(_, rk)| self.tables.routes.get(rk).is_some_and(|r| r.family == AF_INET))
+            .map(|(_, rk)| Key::Route(*rk))
+            .collect()
     }
 
     /// The IPv4 routes whose every next hop is on link `ifindex`: what the kernel
@@ -467,6 +591,7 @@ impl NsState {
     /// addresses, table local) stay.
     pub(crate) fn ipv4_routes_only_via(&self, ifindex: u32) -> Vec<Key> {
         self.routes_via(ifindex)
+            .filter(|rk| !self.uses_kept_nexthop(rk))
             .filter(|rk| {
                 self.tables.routes.get(rk).is_some_and(|r| {
                     r.family == AF_INET
