@@ -32,7 +32,7 @@ mod nexthop;
 mod route;
 
 #[cfg(test)]
-mod decode_tests;
+pub(crate) mod decode_tests;
 #[cfg(test)]
 pub(crate) mod family_tests;
 #[cfg(test)]

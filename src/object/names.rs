@@ -245,7 +245,10 @@ const RT_FLAGS: &[(u32, &str)] = &[
     (0x20, "unresolved"),
     (crate::wire::consts::RTM_F_OFFLOAD, "rt_offload"),
     (crate::wire::consts::RTM_F_TRAP, "rt_trap"),
-    (crate::wire::consts::RTM_F_OFFLOAD_FAILED, "rt_offload_failed"),
+    (
+        crate::wire::consts::RTM_F_OFFLOAD_FAILED,
+        "rt_offload_failed",
+    ),
 ];
 
 /// A nexthop object's flags as `ip -j nexthop` names them: lower-case, in

@@ -324,7 +324,10 @@ impl Nested for ResilientGroup {
     fn fields(&self, f: &mut dyn Fields) {
         f.num(k!("buckets"), self.buckets.into());
         f.float(k!("idle_timer"), clock_secs(self.idle_timer.into()));
-        f.float(k!("unbalanced_timer"), clock_secs(self.unbalanced_timer.into()));
+        f.float(
+            k!("unbalanced_timer"),
+            clock_secs(self.unbalanced_timer.into()),
+        );
         f.float(k!("unbalanced_time"), clock_secs(self.unbalanced_time));
     }
 }
@@ -421,7 +424,12 @@ impl Kind for NexthopObject {
 
     /// All but a resilient group's unbalanced time, which grows by itself.
     fn same_state(&self, other: &Self) -> bool {
-        let calm = |n: &Self| n.resilient.map(|r| ResilientGroup { unbalanced_time: 0, ..r });
+        let calm = |n: &Self| {
+            n.resilient.map(|r| ResilientGroup {
+                unbalanced_time: 0,
+                ..r
+            })
+        };
         NexthopObject {
             resilient: calm(self),
             ..self.clone()

@@ -115,6 +115,8 @@ fn fields(object: &Object) -> String {
             n.neigh_type,
             o(n.master),
         ),
+        // netlink-packet-route's vectors hold no nexthop messages.
+        other => format!("{other:?}"),
     }
 }
 

@@ -631,4 +631,109 @@ mod tests {
             );
         }
     }
+
+    /// The JSON lines have `ip -j nexthop show`'s fields and values (plus
+    /// `family` and `oif`, as routes have), through the writer and serde alike;
+    /// the text lines read like `ip monitor nexthop`.
+    #[test]
+    fn nexthop_json_and_text_lines_as_ip_prints_them() {
+        use crate::object::decode_tests::decoded as decode;
+        use crate::object::{Action, Event, Name, NetnsTag, Object, Origin};
+        use crate::output::write_text;
+        let names = |i: u32| (i == 8).then(|| Name::from("nh0"));
+        let cases = [
+            (
+                "nexthop_new_v4",
+                r#""id":1,"family":"inet","gateway":"10.7.0.2","oif":8,"scope":"link","flags":[],"dev":"nh0"}"#,
+                "[nexthop] new id 1 via 10.7.0.2 dev nh0 scope link",
+            ),
+            (
+                "nexthop_new_group",
+                r#""id":10,"family":"unspec","group":[{"id":1},{"id":4,"weight":5}],"flags":[]}"#,
+                "[nexthop] new id 10 group 1/4,5",
+            ),
+            (
+                "nexthop_new_resilient",
+                r#""id":11,"family":"unspec","group":[{"id":1,"weight":2},{"id":2},{"id":4}],"type":"resilient","resilient_args":{"buckets":8,"idle_timer":60,"unbalanced_timer":30,"unbalanced_time":0},"flags":[]}"#,
+                "[nexthop] new id 11 group 1,2/2/4 type resilient buckets 8 idle_timer 60 unbalanced_timer 30 unbalanced_time 0",
+            ),
+            (
+                "nexthop_new_blackhole",
+                r#""id":3,"family":"inet","blackhole":null,"flags":[]}"#,
+                "[nexthop] new id 3 blackhole",
+            ),
+            (
+                "nexthop_new_onlink",
+                r#""id":4,"family":"inet","gateway":"10.9.0.3","oif":8,"scope":"link","flags":["onlink"],"dev":"nh0"}"#,
+                "[nexthop] new id 4 via 10.9.0.3 dev nh0 scope link onlink",
+            ),
+            (
+                "nexthop_new_fdb",
+                r#""id":20,"family":"inet","gateway":"10.7.0.9","scope":"link","flags":[],"fdb":null}"#,
+                "[nexthop] new id 20 via 10.7.0.9 scope link fdb",
+            ),
+        ];
+        for (bytes, json, text) in cases {
+            let (action, object) = decode(bytes);
+            let mut line = String::new();
+            write_text(&mut line, &object, action, &names).unwrap();
+            assert_eq!(line.trim_end(), text);
+            let event = Event {
+                netns: NetnsTag::default(),
+                seq: 1,
+                timestamp: std::time::SystemTime::UNIX_EPOCH,
+                action,
+                origin: Origin::Live,
+                ifname: object.ifindex().and_then(names),
+                object,
+            };
+            let line = JsonEvent {
+                event: &event,
+                names: &names,
+            };
+            let mut out = Vec::new();
+            line.write_line(&mut out);
+            let out = String::from_utf8(out).unwrap();
+            assert!(out.ends_with(&format!(r#""action":"new",{json}"#)), "{out}");
+            #[cfg(feature = "serde")]
+            assert_eq!(serde_json::to_string(&line).unwrap(), out);
+        }
+        // Timers with a fraction, and past %g's six digits, as ip prints them.
+        let (_, Object::Nexthop(mut r)) = decode("nexthop_new_resilient") else {
+            panic!()
+        };
+        let res = r.resilient.as_mut().unwrap();
+        (res.idle_timer, res.unbalanced_timer, res.unbalanced_time) = (50, 12_345, 123_456_789);
+        let object = Object::Nexthop(r);
+        let mut line = String::new();
+        write_text(&mut line, &object, Action::New, &names).unwrap();
+        assert!(
+            line.contains("idle_timer 0.5 unbalanced_timer 123.45 unbalanced_time 1.23457e+06"),
+            "{line}"
+        );
+        let event = Event {
+            netns: NetnsTag::default(),
+            seq: 1,
+            timestamp: std::time::SystemTime::UNIX_EPOCH,
+            action: Action::New,
+            origin: Origin::Live,
+            ifname: None,
+            object,
+        };
+        let line = JsonEvent {
+            event: &event,
+            names: &names,
+        };
+        let mut out = Vec::new();
+        line.write_line(&mut out);
+        let out = String::from_utf8(out).unwrap();
+        assert!(
+            out.contains(
+                r#""idle_timer":0.5,"unbalanced_timer":123.45,"unbalanced_time":1234570}"#
+            ),
+            "{out}"
+        );
+        #[cfg(feature = "serde")]
+        assert_eq!(serde_json::to_string(&line).unwrap(), out);
+    }
 }

@@ -111,7 +111,9 @@ fn live(action: Action, object: Object, out: &mut Out<'_>, rounds: &mut DumpRoun
             out.state.ipv4_routes_only_via(ifindex),
             Some(out.state.nexthops_flushed_with(ifindex)),
         ),
-        Silent::CarrierLost(ifindex) => (Vec::new(), Some(out.state.nexthops_flushed_with(ifindex))),
+        Silent::CarrierLost(ifindex) => {
+            (Vec::new(), Some(out.state.nexthops_flushed_with(ifindex)))
+        }
         Silent::SourceGone(local) => (out.state.ipv4_routes_with_prefsrc(local), None),
         Silent::NexthopGone(id) => (out.state.ipv4_routes_using(id), None),
     };

@@ -581,7 +581,12 @@ impl NsState {
         self.nh_routes
             .range((id, RouteKey::MIN)..)
             .take_while(|(i, _)| *i == id)
-            .filter(|(_, rk)| self.tables.routes.get(rk).is_some_and(|r| r.family == AF_INET))
+            .filter(|(_, rk)| {
+                self.tables
+                    .routes
+                    .get(rk)
+                    .is_some_and(|r| r.family == AF_INET)
+            })
             .map(|(_, rk)| Key::Route(*rk))
             .collect()
     }
@@ -834,6 +839,78 @@ mod tests {
         assert!(s
             .ipv4_routes_with_prefsrc(ip("2001:db8::1").unwrap())
             .is_empty());
+    }
+
+    fn nh(id: u32, oif: Option<u32>, members: &[u32]) -> Object {
+        Object::Nexthop(NexthopObject {
+            id,
+            oif,
+            group: members
+                .iter()
+                .map(|&id| crate::object::NexthopGroupMember { id, weight: 1 })
+                .collect(),
+            ..NexthopObject::default()
+        })
+    }
+
+    fn via_nh(dst: &str, family: u8, nh_id: u32, oif: Option<u32>) -> Object {
+        let Object::Route(r) = route4(dst, oif, &[]) else {
+            unreachable!()
+        };
+        Object::Route(Route {
+            family,
+            nh_id: Some(nh_id),
+            ..r
+        })
+    }
+
+    /// A link takes its nexthops, the groups left empty and the IPv4 routes
+    /// through either; a group that keeps a member shrinks and keeps its
+    /// routes, which no longer go with their next hops' links.
+    #[test]
+    fn a_link_flushes_its_nexthops_their_empty_groups_and_their_ipv4_routes() {
+        let mut s = NsState::default();
+        s.apply(Action::New, &nh(1, Some(3), &[]));
+        s.apply(Action::New, &nh(2, Some(4), &[]));
+        s.apply(Action::New, &nh(3, Some(3), &[]));
+        s.apply(Action::New, &nh(4, None, &[])); // a blackhole
+        s.apply(Action::New, &nh(10, None, &[1, 2]));
+        s.apply(Action::New, &nh(12, None, &[1, 3]));
+        s.apply(Action::New, &via_nh("10.1.0.0", AF_INET, 1, Some(3)));
+        s.apply(Action::New, &via_nh("10.2.0.0", AF_INET, 10, None));
+        s.apply(Action::New, &via_nh("10.3.0.0", AF_INET, 12, Some(3)));
+        s.apply(Action::New, &via_nh("10.4.0.0", AF_INET6, 1, Some(3)));
+        let (gone, shrunk) = s.nexthops_flushed_with(3);
+        let ids: Vec<String> = gone
+            .iter()
+            .map(|k| match k {
+                Key::Nexthop(id) => format!("nh {id}"),
+                Key::Route(_) => "route".into(),
+                other => format!("{other:?}"),
+            })
+            .collect();
+        // Routes: 10.1.0.0 (through 1) and 10.3.0.0 (through emptied 12);
+        // not the IPv6 one (announced), not 10.2.0.0 (group 10 survives).
+        assert_eq!(ids, ["nh 1", "nh 3", "nh 12", "route", "route"]);
+        assert_eq!(shrunk.len(), 1);
+        assert_eq!(
+            (shrunk[0].id, shrunk[0].group.len(), shrunk[0].group[0].id),
+            (10, 1, 2)
+        );
+        // The link's own route list leaves the routes through kept nexthops
+        // to the nexthops.
+        assert!(s.dependents(3).is_empty());
+        assert!(s.ipv4_routes_only_via(3).is_empty());
+        // Unless the nexthop is not kept (nexthops not watched).
+        s.apply(Action::Del, &nh(1, Some(3), &[]));
+        assert_eq!(s.dependents(3).len(), 2);
+        assert_eq!(s.ipv4_routes_using(12).len(), 1);
+        // The indexes follow replacement.
+        s.apply(Action::New, &nh(3, Some(5), &[]));
+        assert!(s.nexthops_flushed_with(3).0.is_empty());
+        // (Group 12 still lists 1 here: the kernel's update of it was not applied.)
+        let (gone, shrunk) = s.nexthops_flushed_with(5);
+        assert_eq!((gone, shrunk.len()), (vec![Key::Nexthop(3)], 1));
     }
 
     /// A copy taken a few objects at a time while the view keeps changing ends

@@ -1,9 +1,7 @@
 //! `RTM_NEWNEXTHOP` / `RTM_DELNEXTHOP`: `struct nhmsg`, its `NHA_*` attributes,
 //! and the `struct nexthop_grp` entries of `NHA_GROUP`.
 
-use super::consts::{
-    NEXTHOP_GRP_LEN, NHMSG_LEN, RTM_DELNEXTHOP, RTM_GETNEXTHOP, RTM_NEWNEXTHOP,
-};
+use super::consts::{NEXTHOP_GRP_LEN, NHMSG_LEN, RTM_DELNEXTHOP, RTM_GETNEXTHOP, RTM_NEWNEXTHOP};
 use super::{ne_u32, split_family, Attrs, Error, NlMsg, Result};
 
 mod field {
