@@ -7,5 +7,6 @@ pub mod sandbox;
 mod cli;
 mod monitor;
 mod namespaces;
+mod nexthop;
 mod state;
 mod unprivileged;
