@@ -6,7 +6,7 @@
 //! (IPv4 and IPv6 alike) with at most the allocations its variable-length parts
 //! need: interface names, kinds and labels are stored inline ([`Name`]), so a
 //! link, address or neighbour decodes without touching the heap; only alternative
-//! names and multipath next hops allocate.
+//! names, multipath next hops and the members of a nexthop group allocate.
 //!
 //! # One place per kind
 //!

@@ -3,7 +3,7 @@
 //!
 //! Objects are kept by the identity the kernel gives them, which each kind
 //! defines (`Kind::key`): a link by ifindex; an address by interface, family,
-//! address and prefix length; a route by family, table, destination, source, TOS
+//! address and prefix length; a nexthop object by its id; a route by family, table, destination, source, TOS
 //! and metric, plus the output device for IPv6 (the kernel's own keys, so a
 //! replaced route replaces); a neighbour by interface, family, destination and,
 //! for bridge FDB entries, link-layer address. Keys are plain integers and the
