@@ -108,7 +108,9 @@ sandboxed_test! {
         ip("nexthop replace id 4 via 10.60.0.4 dev nv0");
         ip("nexthop del id 10");
         ip("nexthop del id 21");
-        // Takes member 1 out of group 11: announced by the kernel.
+        // Takes member 1 out of group 11: announced by the kernel; and the
+        // IPv4 route through 1: not announced.
+        ip("route add 10.61.0.0/24 nhid 1");
         ip("nexthop del id 1");
         let events = collect_until(&sub, |ev| {
             ev.action == Action::New && nexthop(ev).is_some_and(|n| n.id == 11 && n.group.len() == 1)
@@ -149,6 +151,27 @@ sandboxed_test! {
                 "new 11 group 4:1 type Some(1)".into(),
             ]
         );
+        let routes: Vec<String> = events
+            .iter()
+            .filter_map(|ev| match &ev.object {
+                Object::Route(r) if r.nh_id.is_some() => Some(format!(
+                    "{} {} nhid {:?} {:?}",
+                    ev.action.as_str(),
+                    r.dst_string(),
+                    r.nh_id,
+                    ev.origin
+                )),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            routes,
+            [
+                "new 10.61.0.0/24 nhid Some(1) Live",
+                "del 10.61.0.0/24 nhid Some(1) Synthesized"
+            ]
+        );
+        assert!(ip_json("route show 10.61.0.0/24").as_array().unwrap().is_empty());
         let resilient = events
             .iter()
             .filter_map(|ev| nexthop(ev))
