@@ -25,9 +25,10 @@
 //! - A route through a group keeps its place when the group loses a member,
 //!   and the next hops the route message listed change unannounced.
 //!
-//! `watch::infer` synthesizes the first three (removed nexthops and emptied
+//! `watch::infer` synthesizes the first three: removed nexthops and emptied
 //! groups as deletions, shrunk groups as a synthesized `new`, IPv4 routes as
-//! deletions). The last is not repaired: a route through a group shows the
+//! deletions (a link's change is learned from its own notification, so the
+//! `link` kind must be watched too). The last is not repaired: a route through a group shows the
 //! group's members as they were when the route was last announced, until a
 //! resync.
 
