@@ -4,9 +4,12 @@
 
 pub mod sandbox;
 
+mod chaos;
 mod cli;
+mod fdb;
 mod monitor;
 mod namespaces;
 mod nexthop;
+mod routes;
 mod state;
 mod unprivileged;

@@ -150,6 +150,8 @@ RTAX_MTU = 2
 # ndmsg attributes
 NDA_DST = 1
 NDA_LLADDR = 2
+NDA_VNI = 7
+NDA_MASTER = 9
 
 AF_INET = 2
 AF_INET6 = 10
@@ -313,11 +315,21 @@ def parse_route(m):
 def parse_neigh(m):
     family, _, _, index, state, flags, ntype = struct.unpack_from("<BBHiHBB", m.payload, 0)
     attrs = parse_attrs(m.payload[12:])
+    dst = attr(attrs, NDA_DST)
+    if family == AF_BRIDGE and dst is not None:
+        # A VXLAN remote: IPv4 or IPv6 by length.
+        dst_family = AF_INET if len(dst) == 4 else socket.AF_INET6
+    else:
+        dst_family = family
+    vni = attr(attrs, NDA_VNI)
+    master = attr(attrs, NDA_MASTER)
     return {
         "family": family, "ifindex": index, "state": state, "ndm_flags": flags,
         "ndm_type": ntype,
-        "dst": ipaddr(family, attr(attrs, NDA_DST)),
+        "dst": ipaddr(dst_family, dst),
         "lladdr": mac(attr(attrs, NDA_LLADDR)),
+        "vni": struct.unpack("<I", vni)[0] if vni is not None else None,
+        "master": struct.unpack("<I", master)[0] if master is not None else None,
     }
 
 
@@ -639,7 +651,27 @@ def main():
     cap.save("addr_new_not_utf8.bin", c, msgs, RTM_NEWADDR,
              lambda d: d["family"] == AF_INET and d["local"] == "10.8.0.1")
 
-    # 13. nexthop objects (last, so the ifindexes above stay) ---------------
+    # 13. the bridge forwarding database (last, so the ifindexes above stay) --
+    c = ["ip link add vx0 type vxlan id 100 dstport 4789 local 10.0.0.1",
+         "bridge fdb append 00:00:00:00:00:00 dev vx0 dst 10.0.0.3 vni 200 port 4790"]
+    msgs = cap.step(c)
+    cap.save("fdb_new_vxlan.bin", c, msgs, RTM_NEWNEIGH,
+             lambda d: d["family"] == AF_BRIDGE and d["dst"] == "10.0.0.3",
+             note="A VXLAN remote: NDA_DST 10.0.0.3, NDA_VNI 200, NDA_PORT 4790.")
+    c = ["bridge fdb del 00:00:00:00:00:00 dev vx0 dst 10.0.0.3 vni 200 port 4790"]
+    msgs = cap.step(c)
+    cap.save("fdb_del_vxlan.bin", c, msgs, RTM_DELNEIGH,
+             lambda d: d["family"] == AF_BRIDGE and d["dst"] == "10.0.0.3")
+    c = ["ip link add fdbbr type bridge",
+         "ip link add fdba type veth peer name fdbb",
+         "ip link set fdba master fdbbr",
+         "bridge fdb add 02:00:00:00:00:aa dev fdba master static"]
+    msgs = cap.step(c)
+    cap.save("fdb_new_master.bin", c, msgs, RTM_NEWNEIGH,
+             lambda d: d["family"] == AF_BRIDGE and d["lladdr"] == "02:00:00:00:00:aa",
+             note="A static entry on bridge port fdba (NTF_MASTER, NDA_MASTER fdbbr).")
+
+    # 14. nexthop objects (last, so the ifindexes above stay) ---------------
     # RTNLGRP_NEXTHOP is 32: only NETLINK_ADD_MEMBERSHIP can join it.
     cap.sock.setsockopt(SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, RTNLGRP_NEXTHOP)
     MSG_NAMES.update({RTM_NEWNEXTHOP: "RTM_NEWNEXTHOP", RTM_DELNEXTHOP: "RTM_DELNEXTHOP"})
@@ -704,7 +736,8 @@ def fmt_fields(r):
                 "scope", "rtm_type", "gateway", "oif", "priority", "metrics", "multipath"]
     elif t in (RTM_NEWNEIGH, RTM_DELNEIGH):
         d["state"] = f"0x{d['state']:x}"
-        keys = ["family", "ifindex", "dst", "lladdr", "state", "ndm_flags", "ndm_type"]
+        keys = ["family", "ifindex", "dst", "lladdr", "state", "ndm_flags", "ndm_type",
+                "vni", "master"]
     elif t in (RTM_NEWNEXTHOP, RTM_DELNEXTHOP):
         keys = ["id", "family", "scope", "protocol", "nh_flags", "oif", "gateway", "blackhole",
                 "fdb", "group", "group_type", "res_group", "op_flags", "attrs"]

@@ -164,7 +164,7 @@ pub use bus::{
 pub use error::Error;
 pub use netns::{Netns, NETNS_RUN_DIR};
 pub use object::{
-    Action, Address, Event, HwAddr, Link, MplsLabel, Name, Neighbour, NetnsTag, NextHop,
+    Action, Address, Event, FdbEntry, HwAddr, Link, MplsLabel, Name, Neighbour, NetnsTag, NextHop,
     NexthopEncap, NexthopGroupMember, NexthopObject, Object, ObjectKind, Origin, ResilientGroup,
     Route, MAX_ADDR_LEN,
 };

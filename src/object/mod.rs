@@ -26,6 +26,7 @@ pub(crate) mod fields;
 pub mod names;
 
 mod addr;
+mod fdb;
 mod link;
 mod neigh;
 mod nexthop;
@@ -41,6 +42,7 @@ mod npr_tests;
 pub use addr::Address;
 pub use compact::{HwAddr, Name, MAX_ADDR_LEN};
 pub use event::{Event, NetnsTag, Origin};
+pub use fdb::FdbEntry;
 pub use link::Link;
 pub use neigh::Neighbour;
 pub use nexthop::{NexthopEncap, NexthopGroupMember, NexthopObject, ResilientGroup};
@@ -72,7 +74,9 @@ macro_rules! for_each_kind {
             Route(Route) routes "route" []
                 "IPv4 and IPv6 routes (`RTNLGRP_IPV4_ROUTE`, `RTNLGRP_IPV6_ROUTE`).";
             Neighbour(Neighbour) neighbours "neigh" ["neighbour", "neighbor"]
-                "Neighbour (ARP / NDP / bridge FDB) entries (`RTNLGRP_NEIGH`).";
+                "IP neighbour (ARP / NDP) entries (`RTNLGRP_NEIGH`).";
+            Fdb(FdbEntry) fdb "fdb" []
+                "Bridge forwarding database entries: `AF_BRIDGE` neighbours (`RTNLGRP_NEIGH`).";
         }
     };
 }

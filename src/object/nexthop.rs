@@ -27,8 +27,8 @@
 //!
 //! `watch::infer` synthesizes the first three: removed nexthops and emptied
 //! groups as deletions, shrunk groups as a synthesized `new`, IPv4 routes as
-//! deletions (a link's change is learned from its own notification, so the
-//! `link` kind must be watched too). The last is not repaired: a route through a group shows the
+//! deletions (a link's change is learned from its own notification; links
+//! are always followed). The last is not repaired: a route through a group shows the
 //! group's members as they were when the route was last announced, until a
 //! resync.
 

@@ -23,7 +23,7 @@ use super::state::Key;
 use super::sync::DumpRounds;
 use crate::bus::Item;
 use crate::object::{Action, Object, ObjectKind, Origin};
-use crate::wire::consts::{AF_INET, IFF_LOWER_UP, IFF_RUNNING, IFF_UP};
+use crate::wire::consts::{AF_INET, IFF_LOWER_UP, IFF_RUNNING, IFF_UP, NLM_F_REPLACE};
 use crate::wire::{Message, NlMsg};
 use std::net::IpAddr;
 
@@ -31,7 +31,15 @@ use std::net::IpAddr;
 /// report, or something skipped.
 pub(crate) fn notification(msg: &NlMsg<'_>, out: &mut Out<'_>, rounds: &mut DumpRounds) {
     match out.ns.counters.decode(msg) {
-        Ok(Some((action, object))) => live(action, object, out, rounds),
+        // A kind not asked for can share a group with one that is (the bridge
+        // FDB and IP neighbours both come on RTNLGRP_NEIGH). Links are always
+        // kept: they name the rest (published only when asked for).
+        Ok(Some((_, object)))
+            if object.kind() != ObjectKind::Link && !out.policy.kinds.contains(&object.kind()) => {}
+        Ok(Some((action, object))) => {
+            let replace = msg.flags() & NLM_F_REPLACE != 0;
+            live(action, object, replace, out, rounds)
+        }
         Ok(None) => {
             if matches!(msg.parse(), Ok(Message::Overrun)) {
                 Counters::count(&out.ns.counters.overruns);
@@ -52,8 +60,14 @@ enum Silent {
     LinkDown(u32),
     /// A link that is up lost its carrier: its nexthops.
     CarrierLost(u32),
-    /// An IPv4 address was removed: the IPv4 routes with it as preferred source.
-    SourceGone(IpAddr),
+    /// An IPv4 address was removed: the IPv4 routes with it as preferred
+    /// source when no link holds it any more, and the link's IPv4 routes when
+    /// it was the link's last IPv4 address (the kernel then disables IPv4 on
+    /// the link: `fib_disable_ip`).
+    AddressGone {
+        source: Option<IpAddr>,
+        last_of: Option<u32>,
+    },
     /// A nexthop object was deleted: the IPv4 routes through it.
     NexthopGone(u32),
 }
@@ -62,6 +76,18 @@ enum Silent {
 /// when it has neither `IFF_RUNNING` nor `IFF_LOWER_UP` (`nh_netdev_event`).
 fn carrier(flags: u32) -> bool {
     flags & (IFF_RUNNING | IFF_LOWER_UP) != 0
+}
+
+/// The bridge port `object`'s change takes out of its bridge, judged before
+/// the view is updated: `(port, bridge)`.
+fn port_left(action: Action, object: &Object, out: &Out<'_>) -> Option<(u32, u32)> {
+    let Object::Link(l) = object else { return None };
+    if !l.is_interface() {
+        return None;
+    }
+    let bridge = out.state.link_master(l.ifindex)?;
+    let stays = action == Action::New && l.master == Some(bridge);
+    (!stays).then_some((l.ifindex, bridge))
 }
 
 /// Which silent removal `object`'s change implies, judged before the view is
@@ -82,16 +108,39 @@ fn silent(action: Action, object: &Object, out: &Out<'_>) -> Silent {
         }
         (Object::Nexthop(n), Action::Del) => Silent::NexthopGone(n.id),
         (Object::Address(a), Action::Del) if a.family == AF_INET => {
-            a.local.map_or(Silent::Nothing, Silent::SourceGone)
+            // Only when its last link loses it (the kernel's fib_del_ifaddr):
+            // the same address on another link keeps them.
+            let source = a
+                .local
+                .filter(|&local| out.state.ipv4_address_links(local) <= 1);
+            let last_of = (out.state.ipv4_addresses_on(a.ifindex) <= 1).then_some(a.ifindex);
+            Silent::AddressGone { source, last_of }
         }
         _ => Silent::Nothing,
     }
 }
 
 /// A notification: keep the view, publish, and infer what the kernel will not say.
-fn live(action: Action, object: Object, out: &mut Out<'_>, rounds: &mut DumpRounds) {
+/// `replace`: the kernel's notification says `NLM_F_REPLACE`.
+fn live(action: Action, object: Object, replace: bool, out: &mut Out<'_>, rounds: &mut DumpRounds) {
     let key = Key::of(&object);
     let silent = silent(action, &object, out);
+    let left = port_left(action, &object, out);
+    // `ip route replace` of an IPv4 route replaces one route of its prefix (of
+    // those that differ only in device or next hop) in place, and the kernel
+    // announces only the new one. When the new one was not there and one other
+    // was, that one went; when several were, which one is not said: the view
+    // is repaired by a resync.
+    let replaced = match key {
+        Some(Key::Route(rk)) if replace && action == Action::New && rk.is_ipv4() => {
+            if out.state.has(&Key::Route(rk)) {
+                Vec::new()
+            } else {
+                out.state.route_aliases(&rk)
+            }
+        }
+        _ => Vec::new(),
+    };
     if let Some(key) = key {
         // A change during a dump of its kind counts as seen (new) or is already
         // gone (del).
@@ -99,6 +148,23 @@ fn live(action: Action, object: Object, out: &mut Out<'_>, rounds: &mut DumpRoun
         out.state.apply_keyed(key, action, &object);
     }
     out.publish(action, Origin::Live, object);
+    if let Some((port, bridge)) = left {
+        // Its local FDB entries now point elsewhere, unannounced.
+        for moved in out.state.fdb_repoint_local(port, bridge) {
+            if out.policy.synthesize {
+                out.publish(Action::New, Origin::Synthesized, moved);
+            }
+        }
+    }
+    match replaced.len() {
+        0 => {}
+        1 => {
+            let announce = out.policy.synthesize;
+            let gone = replaced.into_iter().map(Key::Route).collect();
+            out.remove_all(gone, Origin::Synthesized, announce);
+        }
+        _ => rounds.want_resync(),
+    }
     let (gone, nexthops) = match silent {
         Silent::Nothing => return,
         // The kernel announces some of it (before the link's own deletion) but
@@ -114,7 +180,15 @@ fn live(action: Action, object: Object, out: &mut Out<'_>, rounds: &mut DumpRoun
         Silent::CarrierLost(ifindex) => {
             (Vec::new(), Some(out.state.nexthops_flushed_with(ifindex)))
         }
-        Silent::SourceGone(local) => (out.state.ipv4_routes_with_prefsrc(local), None),
+        Silent::AddressGone { source, last_of } => {
+            let mut gone = source.map_or_else(Vec::new, |l| out.state.ipv4_routes_with_prefsrc(l));
+            if let Some(ifindex) = last_of {
+                gone.extend(out.state.ipv4_routes_only_via(ifindex));
+                gone.sort_unstable();
+                gone.dedup();
+            }
+            (gone, None)
+        }
         Silent::NexthopGone(id) => (out.state.ipv4_routes_using(id), None),
     };
     let announce = out.policy.synthesize;

@@ -242,6 +242,12 @@ impl Out<'_> {
     /// Publishes one event, named after its interface as the view knows it now.
     /// (Held back while the initial dump runs, unless it is part of the dump.)
     pub(crate) fn publish(&mut self, action: Action, origin: Origin, object: Object) {
+        // Links are kept (and followed) whether asked for or not: they name the
+        // rest and tell what the kernel deletes silently. Only what was asked
+        // for is published.
+        if !self.policy.kinds.contains(&object.kind()) {
+            return;
+        }
         let ifname = match &object {
             Object::Link(l) => l.ifname.clone(),
             other => other.ifindex().and_then(|i| self.state.name(i)),

@@ -17,6 +17,8 @@ pub const NLM_F_MULTI: u16 = 0x02;
 pub const NLM_F_ACK: u16 = 0x04;
 pub const NLM_F_DUMP_INTR: u16 = 0x10;
 pub const NLM_F_ROOT: u16 = 0x100;
+// In a notification: what the change did (NLM_F_REPLACE shares its bit with NLM_F_ROOT).
+pub const NLM_F_REPLACE: u16 = 0x100;
 pub const NLM_F_MATCH: u16 = 0x200;
 pub const NLM_F_DUMP: u16 = NLM_F_ROOT | NLM_F_MATCH;
 
@@ -115,6 +117,25 @@ pub const RTAX_MTU: u16 = 2;
 pub const NDA_DST: u16 = 1;
 pub const NDA_LLADDR: u16 = 2;
 pub const NDA_MASTER: u16 = 9;
+// Bridge forwarding database (AF_BRIDGE neighbours): more NDA_*, NTF_* and NUD_*.
+pub const NDA_CACHEINFO: u16 = 3;
+pub const NDA_VLAN: u16 = 5;
+pub const NDA_PORT: u16 = 6;
+pub const NDA_VNI: u16 = 7;
+pub const NDA_IFINDEX: u16 = 8;
+pub const NDA_LINK_NETNSID: u16 = 10;
+pub const NDA_SRC_VNI: u16 = 11;
+pub const NDA_NH_ID: u16 = 13;
+pub const NTF_SELF: u8 = 0x02;
+pub const NTF_MASTER: u8 = 0x04;
+pub const NTF_EXT_LEARNED: u8 = 0x10;
+pub const NTF_OFFLOADED: u8 = 0x20;
+pub const NTF_STICKY: u8 = 0x40;
+pub const NTF_ROUTER: u8 = 0x80;
+pub const NUD_REACHABLE: u16 = 0x02;
+pub const NUD_STALE: u16 = 0x04;
+pub const NUD_NOARP: u16 = 0x40;
+pub const NUD_PERMANENT: u16 = 0x80;
 
 // Address families.
 pub const AF_UNSPEC: u8 = 0;

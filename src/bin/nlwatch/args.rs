@@ -79,6 +79,11 @@ impl Args {
         }
     }
 
+    /// Whether lines of `kind` are printed.
+    pub(crate) fn prints(&self, kind: ObjectKind) -> bool {
+        self.objects.is_empty() || self.objects.contains(&kind)
+    }
+
     /// The namespaces named on the command line (for `--all-netns`, the current one
     /// and, when `list_dir`, those under /run/netns now).
     pub(crate) fn targets(&self, list_dir: bool) -> Result<Vec<Netns>, String> {
