@@ -11,6 +11,7 @@ mod mdb;
 mod monitor;
 mod namespaces;
 mod netconf;
+mod nexthop;
 mod routes;
 mod state;
 mod unprivileged;

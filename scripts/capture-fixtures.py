@@ -103,6 +103,8 @@ RTM_NEWLINK, RTM_DELLINK = 16, 17
 RTM_NEWADDR, RTM_DELADDR = 20, 21
 RTM_NEWROUTE, RTM_DELROUTE = 24, 25
 RTM_NEWNEIGH, RTM_DELNEIGH = 28, 29
+RTM_NEWNEXTHOP, RTM_DELNEXTHOP = 104, 105
+RTNLGRP_NEXTHOP = 32
 
 MSG_NAMES = {
     RTM_NEWLINK: "RTM_NEWLINK", RTM_DELLINK: "RTM_DELLINK",
@@ -391,6 +393,30 @@ def dump_request(mtype, header):
     but for its first byte."""
     body = header + b"\0" * ((4 - len(header) % 4) % 4)
     return struct.pack("<IHHII", 16 + len(body), mtype, 0x301, 424242, 0) + body
+
+
+def parse_nexthop(m):
+    family, scope, proto, _, flags = struct.unpack_from("<BBBBI", m.payload, 0)
+    attrs = parse_attrs(m.payload[8:])
+    grp = attr(attrs, 2)  # NHA_GROUP
+    op_flags = u32(attr(attrs, 14))  # NHA_OP_FLAGS
+    high = op_flags is not None and op_flags & (1 << 31)
+    group = None
+    if grp is not None:
+        group = []
+        for off in range(0, len(grp) - 7, 8):
+            gid, w, wh = struct.unpack_from("<IBB", grp, off)
+            group.append((gid, ((wh if high else 0) << 8 | w) + 1))
+    gw = attr(attrs, 6)  # NHA_GATEWAY
+    return {
+        "family": family, "scope": scope, "protocol": proto, "nh_flags": flags,
+        "id": u32(attr(attrs, 1)), "oif": u32(attr(attrs, 5)),
+        "gateway": ipaddr(family, gw) if gw is not None else None,
+        "blackhole": attr(attrs, 4) is not None, "fdb": attr(attrs, 11) is not None,
+        "group": group, "group_type": attr(attrs, 3) and struct.unpack("<H", attr(attrs, 3))[0],
+        "res_group": attr(attrs, 12) is not None, "op_flags": op_flags,
+        "attrs": sorted({t for t, _ in attrs}),
+    }
 
 
 PARSERS = {
@@ -782,6 +808,44 @@ def main():
     cap.save("netconf_del.bin", c, msgs, RTM_DELNETCONF,
              lambda d: d["family"] == AF_INET and d["ifindex"] == cap.idx["veth2"])
 
+    # 15. nexthop objects (captured while this was step 14: a run of the
+    # script now gives them other ifindexes than the saved fixtures) --------
+    # RTNLGRP_NEXTHOP is 32: only NETLINK_ADD_MEMBERSHIP can join it.
+    cap.sock.setsockopt(SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, RTNLGRP_NEXTHOP)
+    MSG_NAMES.update({RTM_NEWNEXTHOP: "RTM_NEWNEXTHOP", RTM_DELNEXTHOP: "RTM_DELNEXTHOP"})
+    PARSERS.update({RTM_NEWNEXTHOP: parse_nexthop, RTM_DELNEXTHOP: parse_nexthop})
+    c = ["ip link add nh0 type veth peer name nh1", "ip link set nh0 up", "ip link set nh1 up",
+         "ip addr add 10.7.0.1/24 dev nh0", "ip addr add 2001:db8:7::1/64 dev nh0 nodad"]
+    cap.step(c)
+
+    def nh_id(i):
+        return lambda d: d["id"] == i
+
+    for fname, cmd, i in [
+        ("nexthop_new_v4.bin", "ip nexthop add id 1 via 10.7.0.2 dev nh0", 1),
+        ("nexthop_new_v6.bin", "ip -6 nexthop add id 2 via 2001:db8:7::2 dev nh0", 2),
+        ("nexthop_new_blackhole.bin", "ip nexthop add id 3 blackhole", 3),
+        ("nexthop_new_onlink.bin", "ip nexthop add id 4 via 10.9.0.3 dev nh0 onlink", 4),
+        ("nexthop_new_group.bin", "ip nexthop add id 10 group 1/4,5", 10),
+        ("nexthop_new_resilient.bin", "ip nexthop add id 11 group 1,2/2/4 type resilient "
+         "buckets 8 idle_timer 60 unbalanced_timer 30", 11),
+        ("nexthop_new_fdb.bin", "ip nexthop add id 20 via 10.7.0.9 fdb", 20),
+        ("nexthop_new_fdb_group.bin", "ip nexthop add id 21 group 20 fdb", 21),
+    ]:
+        msgs = cap.step([cmd])
+        cap.save(fname, [cmd], msgs, RTM_NEWNEXTHOP, nh_id(i))
+
+    c = ["ip nexthop del id 10"]
+    msgs = cap.step(c)
+    cap.save("nexthop_del_group.bin", c, msgs, RTM_DELNEXTHOP, nh_id(10))
+
+    c = ["ip nexthop del id 1"]
+    msgs = cap.step(c)
+    cap.save("nexthop_del_v4.bin", c, msgs, RTM_DELNEXTHOP, nh_id(1))
+    cap.save("nexthop_new_resilient_shrunk.bin", c, msgs, RTM_NEWNEXTHOP, nh_id(11),
+             note="The kernel's RTM_NEWNEXTHOP for the resilient group 11, which lost "
+                  "member 1 with it.")
+
     write_docs(cap, outdir)
     if cap.problems:
         print("PROBLEMS:\n  " + "\n  ".join(cap.problems))
@@ -816,6 +880,9 @@ def fmt_fields(r):
         keys = ["family", "ifindex", "attrs"]
     elif t in (RTM_NEWMDB, RTM_DELMDB, RTM_GETMDB):
         keys = ["family", "ifindex", "entries", "routers"]
+    elif t in (RTM_NEWNEXTHOP, RTM_DELNEXTHOP):
+        keys = ["id", "family", "scope", "protocol", "nh_flags", "oif", "gateway", "blackhole",
+                "fdb", "group", "group_type", "res_group", "op_flags", "attrs"]
     parts = []
     for k in keys:
         v = d.get(k)

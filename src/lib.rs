@@ -165,7 +165,8 @@ pub use error::Error;
 pub use netns::{Netns, NETNS_RUN_DIR};
 pub use object::{
     Action, Address, Event, FdbEntry, HwAddr, Link, Mdb, MdbGroup, MdbSource, MplsLabel, Name,
-    Neighbour, Netconf, NetnsTag, NextHop, Object, ObjectKind, Origin, Route, MAX_ADDR_LEN,
+    Neighbour, Netconf, NetnsTag, NextHop, NexthopEncap, NexthopGroupMember, NexthopObject, Object,
+    ObjectKind, Origin, ResilientGroup, Route, MAX_ADDR_LEN,
 };
 pub use watch::{
     Builder, Monitor, NamespaceHandle, NamespaceStats, Snapshot, DEFAULT_BATCH_WINDOW,

@@ -4,7 +4,7 @@
 
 use crate::object::HwAddr;
 use crate::object::{Action, Object};
-use crate::wire::{consts::*, Attrs, Message, Messages, MultipathHops, NlMsg};
+use crate::wire::{consts::*, nexthop_group, Attrs, Message, Messages, MultipathHops, NlMsg};
 use std::net::IpAddr;
 
 macro_rules! fixture {
@@ -50,6 +50,20 @@ const FIXTURES: &[(&str, &[u8])] = &[
     ("mdb_new_router", fixture!("mdb_new_router")),
     ("mdb_dump", fixture!("mdb_dump")),
     ("mdb_del_v4", fixture!("mdb_del_v4")),
+    ("nexthop_new_v4", fixture!("nexthop_new_v4")),
+    ("nexthop_new_v6", fixture!("nexthop_new_v6")),
+    ("nexthop_new_blackhole", fixture!("nexthop_new_blackhole")),
+    ("nexthop_new_onlink", fixture!("nexthop_new_onlink")),
+    ("nexthop_new_group", fixture!("nexthop_new_group")),
+    ("nexthop_new_resilient", fixture!("nexthop_new_resilient")),
+    ("nexthop_new_fdb", fixture!("nexthop_new_fdb")),
+    ("nexthop_new_fdb_group", fixture!("nexthop_new_fdb_group")),
+    ("nexthop_del_group", fixture!("nexthop_del_group")),
+    ("nexthop_del_v4", fixture!("nexthop_del_v4")),
+    (
+        "nexthop_new_resilient_shrunk",
+        fixture!("nexthop_new_resilient_shrunk"),
+    ),
 ];
 
 fn decode(bytes: &[u8]) -> (Action, Object) {
@@ -392,6 +406,14 @@ fn exercise(bytes: &[u8]) {
             Ok(Message::Neighbour(m)) => walk(m.attrs()),
             Ok(Message::Netconf(m)) => walk(m.attrs()),
             Ok(Message::Mdb(m)) => walk(m.attrs()),
+            Ok(Message::Nexthop(m)) => {
+                for a in m.attrs().flatten() {
+                    for e in nexthop_group(a.kind(), a.payload()).into_iter().flatten() {
+                        let _ = (e.id, e.weight, e.weight_high);
+                    }
+                }
+                walk(m.attrs());
+            }
             Ok(Message::Route(m)) => {
                 for a in m.attrs().flatten() {
                     for hop in MultipathHops::new(a.payload()).flatten() {
@@ -436,6 +458,8 @@ fn fuzz_random_and_mutated_messages_never_panic() {
         RTM_NEWNETCONF,
         RTM_NEWMDB,
         RTM_GETMDB,
+        RTM_NEWNEXTHOP,
+        RTM_DELNEXTHOP,
         NLMSG_ERROR,
         NLMSG_DONE,
     ];
@@ -624,4 +648,188 @@ fn fdb_master_entry_on_a_bridge_port() {
     assert_eq!(e.mac, Some(mac("02:00:00:00:00:aa")));
     assert_eq!((e.dst, e.flags), (None, 0));
     assert_eq!(e.state_name(), Some("static"));
+}
+
+fn nexthop(name: &str, bytes: &[u8]) -> (Action, crate::object::NexthopObject) {
+    let mut skipped = 0;
+    let msg = NlMsg::new_checked(bytes).unwrap();
+    let (action, obj) = Object::decode_counted(&msg, &mut skipped).unwrap().unwrap();
+    assert_eq!(skipped, 0, "{name}");
+    let Object::Nexthop(nh) = obj else {
+        panic!("{name}: not a nexthop: {obj:?}")
+    };
+    (action, nh)
+}
+
+/// Single nexthops of both families, a blackhole, onlink, and their deletion.
+#[test]
+fn nexthops_single_blackhole_and_del() {
+    let (action, v4) = nexthop("v4", fixture!("nexthop_new_v4"));
+    assert_eq!(action, Action::New);
+    assert_eq!(
+        (v4.id, v4.family, v4.scope, v4.protocol),
+        (1, AF_INET, 253, 0)
+    );
+    assert_eq!((v4.oif, v4.gateway), (Some(8), Some(ip("10.7.0.2"))));
+    assert!(!v4.blackhole && !v4.fdb && !v4.is_group() && v4.encap.is_none());
+    let (action, del) = nexthop("del", fixture!("nexthop_del_v4"));
+    assert_eq!(action, Action::Del);
+    assert_eq!(del, v4);
+
+    let (_, v6) = nexthop("v6", fixture!("nexthop_new_v6"));
+    assert_eq!((v6.id, v6.family), (2, AF_INET6));
+    assert_eq!((v6.oif, v6.gateway), (Some(8), Some(ip("2001:db8:7::2"))));
+
+    let (_, bh) = nexthop("blackhole", fixture!("nexthop_new_blackhole"));
+    assert_eq!(
+        (bh.id, bh.blackhole, bh.oif, bh.gateway, bh.scope),
+        (3, true, None, None, 0)
+    );
+
+    let (_, onlink) = nexthop("onlink", fixture!("nexthop_new_onlink"));
+    assert_eq!((onlink.id, onlink.flags), (4, 4)); // RTNH_F_ONLINK
+    let flags: Vec<_> = crate::object::names::rt_flags(onlink.flags).collect();
+    assert_eq!(flags, ["onlink"]);
+}
+
+/// A hash-threshold group with a weight, its deletion, and a resilient group
+/// before and after losing a member (weights read with `weight_high`, which
+/// `NHA_OP_FLAGS` says the kernel filled).
+#[test]
+fn nexthop_groups_and_resilient_groups() {
+    use crate::object::{NexthopGroupMember, ResilientGroup};
+    let m = |id, weight| NexthopGroupMember { id, weight };
+    let (action, g) = nexthop("group", fixture!("nexthop_new_group"));
+    assert_eq!(action, Action::New);
+    assert_eq!((g.id, g.family, g.group_type), (10, AF_UNSPEC, Some(0)));
+    assert_eq!(g.group, [m(1, 1), m(4, 5)]);
+    assert!(g.resilient.is_none() && g.oif.is_none() && g.gateway.is_none());
+    let (action, del) = nexthop("del group", fixture!("nexthop_del_group"));
+    assert_eq!((action, del), (Action::Del, g));
+
+    let (_, r) = nexthop("resilient", fixture!("nexthop_new_resilient"));
+    assert_eq!((r.id, r.group_type), (11, Some(1)));
+    assert_eq!(r.group, [m(1, 2), m(2, 1), m(4, 1)]);
+    let args = ResilientGroup {
+        buckets: 8,
+        idle_timer: 6000,
+        unbalanced_timer: 3000,
+        unbalanced_time: 0,
+    };
+    assert_eq!(r.resilient, Some(args));
+    let (_, shrunk) = nexthop("shrunk", fixture!("nexthop_new_resilient_shrunk"));
+    assert_eq!(shrunk.group, [m(2, 1), m(4, 1)]);
+    assert_eq!(shrunk.resilient.map(|r| r.buckets), Some(8));
+}
+
+/// FDB nexthops (VXLAN): a gateway and no device, and a group of them.
+#[test]
+fn fdb_nexthops() {
+    let (_, f) = nexthop("fdb", fixture!("nexthop_new_fdb"));
+    assert_eq!(
+        (f.id, f.fdb, f.oif, f.gateway),
+        (20, true, None, Some(ip("10.7.0.9")))
+    );
+    let (_, g) = nexthop("fdb group", fixture!("nexthop_new_fdb_group"));
+    assert_eq!(
+        (g.id, g.fdb, g.group.len(), g.group[0].id),
+        (21, true, 1, 20)
+    );
+}
+
+/// A weight above 256 is read with its high byte only when `NHA_OP_FLAGS`
+/// says so (older kernels left the byte reserved); a group attribute that is
+/// not whole entries, an encapsulation and a missing id.
+#[test]
+fn nexthop_weights_encap_and_bad_attributes() {
+    fn attr(kind: u16, payload: &[u8]) -> Vec<u8> {
+        let mut v = ((payload.len() + 4) as u16).to_ne_bytes().to_vec();
+        v.extend_from_slice(&kind.to_ne_bytes());
+        v.extend_from_slice(payload);
+        v.resize(crate::wire::align(v.len()), 0);
+        v
+    }
+    fn msg(family: u8, attrs: &[Vec<u8>]) -> Vec<u8> {
+        let mut b = vec![0u8; 16];
+        b[4..6].copy_from_slice(&RTM_NEWNEXTHOP.to_ne_bytes());
+        b.extend_from_slice(&[family, 0, 0, 0, 0, 0, 0, 0]);
+        for a in attrs {
+            b.extend_from_slice(a);
+        }
+        let len = b.len() as u32;
+        b[..4].copy_from_slice(&len.to_ne_bytes());
+        b
+    }
+    let decode = |b: &[u8]| {
+        let mut skipped = 0;
+        let r = Object::decode_counted(&NlMsg::new_checked(b).unwrap(), &mut skipped);
+        (r, skipped)
+    };
+    // Member 7 with weight 300: low byte 299 & 0xff = 43, high byte 1.
+    let grp = attr(NHA_GROUP, &[7, 0, 0, 0, 43, 1, 0, 0]);
+    let id = attr(NHA_ID, &9u32.to_ne_bytes());
+    let flags = attr(NHA_OP_FLAGS, &NHA_OP_FLAG_RESP_GRP_RESVD_0.to_ne_bytes());
+    for (with_flags, weight) in [(true, 300), (false, 44)] {
+        let mut attrs = vec![id.clone(), grp.clone()];
+        if with_flags {
+            attrs.push(flags.clone());
+        }
+        let (r, skipped) = decode(&msg(0, &attrs));
+        let Some((_, Object::Nexthop(n))) = r.unwrap() else {
+            panic!()
+        };
+        assert_eq!((n.group[0].id, n.group[0].weight, skipped), (7, weight, 0));
+    }
+    // A group of 6 bytes is skipped and counted; the object stays.
+    let (r, skipped) = decode(&msg(0, &[id.clone(), attr(NHA_GROUP, &[7, 0, 0, 0, 0, 0])]));
+    let Some((_, Object::Nexthop(n))) = r.unwrap() else {
+        panic!()
+    };
+    assert_eq!((n.id, n.group.len(), skipped), (9, 0, 1));
+    // No id: an error (the state view is keyed by it).
+    assert!(decode(&msg(0, std::slice::from_ref(&grp))).0.is_err());
+    // An MPLS encapsulation arriving before its type; an IP one with a key.
+    let mut mpls = attr(MPLS_IPTUNNEL_DST, &(100u32 << 12 | 1 << 8).to_be_bytes());
+    mpls.extend(attr(MPLS_IPTUNNEL_TTL, &[5]));
+    let (r, skipped) = decode(&msg(
+        AF_INET,
+        &[
+            id.clone(),
+            attr(NHA_ENCAP | NLA_F_NESTED, &mpls),
+            attr(NHA_ENCAP_TYPE, &LWTUNNEL_ENCAP_MPLS.to_ne_bytes()),
+        ],
+    ));
+    let Some((_, Object::Nexthop(n))) = r.unwrap() else {
+        panic!()
+    };
+    let e = n.encap.clone().unwrap();
+    assert_eq!(
+        (e.labels.len(), e.labels[0].label, e.ttl, skipped),
+        (1, 100, Some(5), 0)
+    );
+    assert_eq!(e.to_string(), "mpls 100 ttl 5");
+    let mut ipt = attr(LWTUNNEL_IP_ID, &5u64.to_be_bytes());
+    ipt.extend(attr(LWTUNNEL_IP_DST, &[10, 0, 0, 7]));
+    ipt.extend(attr(LWTUNNEL_IP_TTL, &[0]));
+    let (r, _) = decode(&msg(
+        AF_INET,
+        &[
+            id,
+            attr(NHA_ENCAP_TYPE, &LWTUNNEL_ENCAP_IP.to_ne_bytes()),
+            attr(NHA_ENCAP, &ipt),
+        ],
+    ));
+    let Some((_, Object::Nexthop(n))) = r.unwrap() else {
+        panic!()
+    };
+    assert_eq!(n.encap.unwrap().to_string(), "ip id 5 dst 10.0.0.7 ttl 0");
+}
+
+/// A fixture decoded, by name: for the output tests, which may not read bytes.
+pub(crate) fn decoded(name: &str) -> (Action, Object) {
+    let (_, bytes) = FIXTURES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .expect("a fixture");
+    decode(bytes)
 }

@@ -24,7 +24,10 @@ pub enum Origin {
     /// A deletion the kernel does not announce, inferred by nlwatch: the routes,
     /// addresses and neighbours of a deleted link, the IPv4 routes the kernel
     /// flushes when a link goes down, or those that used a removed IPv4 address
-    /// as their preferred source.
+    /// as their preferred source; the nexthop objects of a link deleted, down
+    /// or without carrier, the groups they left empty and the IPv4 routes
+    /// through them. Also the one change the kernel makes unannounced that is
+    /// not a deletion: a nexthop group that lost those members (a `new`).
     Synthesized,
 }
 

@@ -7,7 +7,6 @@
 //! format: it must never write a byte of JSON or text itself.
 
 use super::compact::{HwAddr, Name};
-use super::mdb::MdbSource;
 use super::route::NextHop;
 use std::net::IpAddr;
 use std::time::SystemTime;
@@ -48,8 +47,6 @@ pub(crate) trait Fields {
     fn int(&mut self, key: FieldName, v: i64);
     /// `true`.
     fn yes(&mut self, key: FieldName);
-    /// `true` or `false`.
-    fn boolean(&mut self, key: FieldName, v: bool);
     /// An IP address, as a string (`null` when absent).
     fn ip(&mut self, key: FieldName, v: Option<IpAddr>);
     /// `"ADDR/LEN"`, or `"ADDR"` alone when `len` is `None`.
@@ -68,9 +65,31 @@ pub(crate) trait Fields {
     /// The next hops of a multipath route: a list of objects of
     /// [`NextHop::fields`](super::route::NextHop).
     fn hops(&mut self, key: FieldName, v: &[NextHop]);
-    /// The source list of an MDB entry: a list of objects of
-    /// [`MdbSource::fields`](super::mdb::MdbSource).
-    fn sources(&mut self, key: FieldName, v: &[MdbSource]);
+    /// `null`: how `ip -j` writes a flag that is set (`"blackhole":null`).
+    fn null(&mut self, key: FieldName);
+    /// `true` or `false`.
+    fn bool(&mut self, key: FieldName, v: bool);
+    /// A number that may have a fraction (seconds, as `ip -j` prints timers):
+    /// written as an integer when it has none (see [`float_as_integer`]),
+    /// else in its shortest form (`0.5`).
+    fn float(&mut self, key: FieldName, v: f64);
+    /// An object with fields of its own (`"resilient_args":{...}`).
+    fn object(&mut self, key: FieldName, v: &dyn Nested);
+    /// A list of objects (`"group":[{"id":1},{"id":2,"weight":5}]`).
+    fn objects(&mut self, key: FieldName, v: &mut dyn Iterator<Item = &dyn Nested>);
+}
+
+/// A value with fields of its own, written as an object inside the line.
+pub(crate) trait Nested {
+    /// Its fields, in order.
+    fn fields(&self, f: &mut dyn Fields);
+}
+
+/// `v` as an integer when it is a whole number a double holds exactly: how
+/// both the JSON writer and serde write [`Fields::float`] (`ip -j` prints
+/// `120`, not `120.0`).
+pub(crate) fn float_as_integer(v: f64) -> Option<u64> {
+    (v.fract() == 0.0 && (0.0..9_007_199_254_740_992.0).contains(&v)).then_some(v as u64)
 }
 
 /// A number, when present.

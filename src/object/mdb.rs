@@ -23,7 +23,7 @@
 //! left of a port).
 
 use super::compact::{HwAddr, Name};
-use super::fields::{dev_name, k, Fields, IfNames};
+use super::fields::{dev_name, k, Fields, IfNames, Nested};
 use super::{key, names, walk, AttrError, Kind};
 use crate::wire::consts::*;
 use crate::wire::{self, Dump, MdbEntry, MdbMessage, NlMsg};
@@ -65,10 +65,16 @@ pub struct MdbSource {
     pub timer: u32,
 }
 
+impl Nested for MdbSource {
+    fn fields(&self, f: &mut dyn Fields) {
+        self.fields_of(f);
+    }
+}
+
 impl MdbSource {
     /// Its fields, as `bridge -d -j mdb show` prints a source:
     /// `{"address":"192.0.2.1","timer":"259.98"}`.
-    pub(crate) fn fields(&self, f: &mut impl Fields) {
+    fn fields_of(&self, f: &mut dyn Fields) {
         f.ip(k!("address"), Some(self.address));
         f.str(
             k!("timer"),
@@ -425,7 +431,10 @@ impl Kind for Mdb {
             );
         }
         if !self.sources.is_empty() {
-            f.sources(k!("source_list"), &self.sources);
+            f.objects(
+                k!("source_list"),
+                &mut self.sources.iter().map(|s| s as &dyn Nested),
+            );
         }
         if let Some(p) = self.protocol {
             match names::protocol(p) {

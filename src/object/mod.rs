@@ -6,11 +6,11 @@
 //! (IPv4 and IPv6 alike) with at most the allocations its variable-length parts
 //! need: interface names, kinds and labels are stored inline ([`Name`]), so a
 //! link, address or neighbour decodes without touching the heap; only alternative
-//! names and multipath next hops allocate.
+//! names, multipath next hops and the members of a nexthop group allocate.
 //!
 //! # One place per kind
 //!
-//! Each kind is one module (`link`, `addr`, `route`, `neigh`, `netconf`, `mdb`, ...) holding its owned
+//! Each kind is one module (`link`, `addr`, `nexthop`, `route`, `neigh`, `fdb`, `netconf`, `mdb`) holding its owned
 //! type and its [`Kind`] implementation: how it decodes, the messages and groups
 //! that carry it, the dump that lists it, its identity in the state view, its
 //! JSON fields, its text line and the fields filters look at. The registry below
@@ -31,10 +31,11 @@ mod link;
 mod mdb;
 mod neigh;
 mod netconf;
+mod nexthop;
 mod route;
 
 #[cfg(test)]
-mod decode_tests;
+pub(crate) mod decode_tests;
 #[cfg(test)]
 pub(crate) mod family_tests;
 #[cfg(test)]
@@ -48,6 +49,7 @@ pub use link::Link;
 pub use mdb::{Mdb, MdbGroup, MdbSource};
 pub use neigh::Neighbour;
 pub use netconf::Netconf;
+pub use nexthop::{NexthopEncap, NexthopGroupMember, NexthopObject, ResilientGroup};
 pub(crate) use route::RouteKey;
 pub use route::{MplsLabel, NextHop, Route};
 
@@ -71,6 +73,8 @@ macro_rules! for_each_kind {
             Link(Link) links "link" [] "Network interfaces (`RTNLGRP_LINK`).";
             Address(Address) addresses "addr" ["address"]
                 "IPv4 and IPv6 addresses (`RTNLGRP_IPV4_IFADDR`, `RTNLGRP_IPV6_IFADDR`).";
+            Nexthop(NexthopObject) nexthops "nexthop" []
+                "Nexthop objects: single, blackhole, groups, FDB (`RTNLGRP_NEXTHOP`).";
             Route(Route) routes "route" []
                 "IPv4 and IPv6 routes (`RTNLGRP_IPV4_ROUTE`, `RTNLGRP_IPV6_ROUTE`).";
             Neighbour(Neighbour) neighbours "neigh" ["neighbour", "neighbor"]

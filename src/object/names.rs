@@ -231,3 +231,53 @@ pub fn nexthop_flags(flags: u8) -> impl Iterator<Item = &'static str> + Clone {
         .filter(move |(bit, _)| flags & bit != 0)
         .map(|(_, name)| *name)
 }
+
+/// The bits of a nexthop object's `nh_flags` that `ip nexthop` names, in its
+/// order and spelling (`print_rt_flags`): `RTNH_F_*`, then `RTM_F_*`.
+const RT_FLAGS: &[(u32, &str)] = &[
+    (0x01, "dead"),
+    (0x04, "onlink"),
+    (0x02, "pervasive"),
+    (0x08, "offload"),
+    (0x40, "trap"),
+    (crate::wire::consts::RTM_F_NOTIFY, "notify"),
+    (0x10, "linkdown"),
+    (0x20, "unresolved"),
+    (crate::wire::consts::RTM_F_OFFLOAD, "rt_offload"),
+    (crate::wire::consts::RTM_F_TRAP, "rt_trap"),
+    (
+        crate::wire::consts::RTM_F_OFFLOAD_FAILED,
+        "rt_offload_failed",
+    ),
+];
+
+/// A nexthop object's flags as `ip -j nexthop` names them: lower-case, in
+/// iproute2's order.
+///
+/// ```
+/// let names: Vec<_> = nlwatch::output::names::rt_flags(0x5).collect();
+/// assert_eq!(names, ["dead", "onlink"]);
+/// ```
+pub fn rt_flags(flags: u32) -> impl Iterator<Item = &'static str> + Clone {
+    RT_FLAGS
+        .iter()
+        .filter(move |(bit, _)| flags & bit != 0)
+        .map(|(_, name)| *name)
+}
+
+/// A lightweight tunnel encapsulation type (`LWTUNNEL_ENCAP_*`) as `ip` names it.
+pub fn encap_type(kind: u16) -> &'static str {
+    match kind {
+        1 => "mpls",
+        2 => "ip",
+        3 => "ila",
+        4 => "ip6",
+        5 => "seg6",
+        6 => "bpf",
+        7 => "seg6local",
+        8 => "rpl",
+        9 => "ioam6",
+        10 => "xfrm",
+        _ => "unknown",
+    }
+}

@@ -129,7 +129,7 @@ impl Netconf {
 /// An on/off setting, when present: `true` / `false`, as `ip -j` prints it.
 fn opt_bool(f: &mut impl Fields, key: FieldName, v: Option<bool>) {
     if let Some(v) = v {
-        f.boolean(key, v);
+        f.bool(key, v);
     }
 }
 

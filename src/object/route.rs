@@ -539,6 +539,10 @@ impl Kind for Route {
             }
         }
         write!(out, " {}", self.dst_string())?;
+        // As `ip route` prints a route through a nexthop object.
+        if let Some(id) = self.nh_id {
+            write!(out, " nhid {id}")?;
+        }
         if !self.newdst.is_empty() {
             write!(out, " as to {}", mpls_stack(&self.newdst))?;
         }

@@ -16,8 +16,8 @@
 //! This module never decides what an event contains; it only writes it.
 
 use super::time::Rfc3339;
-use crate::object::fields::{k, via_family, FieldName, Fields, IfNames};
-use crate::object::{Event, HwAddr, MdbSource, Name, NextHop, Origin};
+use crate::object::fields::{float_as_integer, k, via_family, FieldName, Fields, IfNames, Nested};
+use crate::object::{Event, HwAddr, Name, NextHop, Origin};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::SystemTime;
 
@@ -192,11 +192,6 @@ impl Fields for Writer<'_> {
         self.key(key);
         self.out.extend_from_slice(b"true");
     }
-    fn boolean(&mut self, key: FieldName, v: bool) {
-        self.key(key);
-        self.out
-            .extend_from_slice(if v { b"true" as &[u8] } else { b"false" });
-    }
     fn ip(&mut self, key: FieldName, v: Option<IpAddr>) {
         self.key(key);
         match v {
@@ -299,15 +294,43 @@ impl Fields for Writer<'_> {
         }
         self.out.push(b']');
     }
-    fn sources(&mut self, key: FieldName, v: &[MdbSource]) {
+    fn null(&mut self, key: FieldName) {
+        self.key(key);
+        self.out.extend_from_slice(b"null");
+    }
+    fn bool(&mut self, key: FieldName, v: bool) {
+        self.key(key);
+        self.out
+            .extend_from_slice(if v { b"true" as &[u8] } else { b"false" });
+    }
+    fn float(&mut self, key: FieldName, v: f64) {
+        self.key(key);
+        match float_as_integer(v) {
+            Some(n) => self
+                .out
+                .extend_from_slice(itoa::Buffer::new().format(n).as_bytes()),
+            // Shortest form, as serde_json's writes the values nlwatch has
+            // (hundredths of a second; no exponent below 1e16). JSON has no
+            // NaN: never made here, written as null all the same.
+            None if v.is_finite() => self.out.extend_from_slice(v.to_string().as_bytes()),
+            None => self.out.extend_from_slice(b"null"),
+        }
+    }
+    fn object(&mut self, key: FieldName, v: &dyn Nested) {
+        self.key(key);
+        let mut w = Writer::new(self.out);
+        v.fields(&mut w);
+        w.end();
+    }
+    fn objects(&mut self, key: FieldName, v: &mut dyn Iterator<Item = &dyn Nested>) {
         self.key(key);
         self.out.push(b'[');
-        for (i, src) in v.iter().enumerate() {
+        for (i, o) in v.enumerate() {
             if i > 0 {
                 self.out.push(b',');
             }
             let mut w = Writer::new(self.out);
-            src.fields(&mut w);
+            o.fields(&mut w);
             w.end();
         }
         self.out.push(b']');
@@ -611,5 +634,110 @@ mod tests {
                 serde_json::to_string(s).unwrap()
             );
         }
+    }
+
+    /// The JSON lines have `ip -j nexthop show`'s fields and values (plus
+    /// `family` and `oif`, as routes have), through the writer and serde alike;
+    /// the text lines read like `ip monitor nexthop`.
+    #[test]
+    fn nexthop_json_and_text_lines_as_ip_prints_them() {
+        use crate::object::decode_tests::decoded as decode;
+        use crate::object::{Action, Event, Name, NetnsTag, Object, Origin};
+        use crate::output::write_text;
+        let names = |i: u32| (i == 8).then(|| Name::from("nh0"));
+        let cases = [
+            (
+                "nexthop_new_v4",
+                r#""id":1,"family":"inet","gateway":"10.7.0.2","oif":8,"scope":"link","flags":[],"dev":"nh0"}"#,
+                "[nexthop] new id 1 via 10.7.0.2 dev nh0 scope link",
+            ),
+            (
+                "nexthop_new_group",
+                r#""id":10,"family":"unspec","group":[{"id":1},{"id":4,"weight":5}],"flags":[]}"#,
+                "[nexthop] new id 10 group 1/4,5",
+            ),
+            (
+                "nexthop_new_resilient",
+                r#""id":11,"family":"unspec","group":[{"id":1,"weight":2},{"id":2},{"id":4}],"type":"resilient","resilient_args":{"buckets":8,"idle_timer":60,"unbalanced_timer":30,"unbalanced_time":0},"flags":[]}"#,
+                "[nexthop] new id 11 group 1,2/2/4 type resilient buckets 8 idle_timer 60 unbalanced_timer 30 unbalanced_time 0",
+            ),
+            (
+                "nexthop_new_blackhole",
+                r#""id":3,"family":"inet","blackhole":null,"flags":[]}"#,
+                "[nexthop] new id 3 blackhole",
+            ),
+            (
+                "nexthop_new_onlink",
+                r#""id":4,"family":"inet","gateway":"10.9.0.3","oif":8,"scope":"link","flags":["onlink"],"dev":"nh0"}"#,
+                "[nexthop] new id 4 via 10.9.0.3 dev nh0 scope link onlink",
+            ),
+            (
+                "nexthop_new_fdb",
+                r#""id":20,"family":"inet","gateway":"10.7.0.9","scope":"link","flags":[],"fdb":null}"#,
+                "[nexthop] new id 20 via 10.7.0.9 scope link fdb",
+            ),
+        ];
+        for (bytes, json, text) in cases {
+            let (action, object) = decode(bytes);
+            let mut line = String::new();
+            write_text(&mut line, &object, action, &names).unwrap();
+            assert_eq!(line.trim_end(), text);
+            let event = Event {
+                netns: NetnsTag::default(),
+                seq: 1,
+                timestamp: std::time::SystemTime::UNIX_EPOCH,
+                action,
+                origin: Origin::Live,
+                ifname: object.ifindex().and_then(names),
+                object,
+            };
+            let line = JsonEvent {
+                event: &event,
+                names: &names,
+            };
+            let mut out = Vec::new();
+            line.write_line(&mut out);
+            let out = String::from_utf8(out).unwrap();
+            assert!(out.ends_with(&format!(r#""action":"new",{json}"#)), "{out}");
+            #[cfg(feature = "serde")]
+            assert_eq!(serde_json::to_string(&line).unwrap(), out);
+        }
+        // Timers with a fraction, and past %g's six digits, as ip prints them.
+        let (_, Object::Nexthop(mut r)) = decode("nexthop_new_resilient") else {
+            panic!()
+        };
+        let res = r.resilient.as_mut().unwrap();
+        (res.idle_timer, res.unbalanced_timer, res.unbalanced_time) = (50, 12_345, 123_456_789);
+        let object = Object::Nexthop(r);
+        let mut line = String::new();
+        write_text(&mut line, &object, Action::New, &names).unwrap();
+        assert!(
+            line.contains("idle_timer 0.5 unbalanced_timer 123.45 unbalanced_time 1.23457e+06"),
+            "{line}"
+        );
+        let event = Event {
+            netns: NetnsTag::default(),
+            seq: 1,
+            timestamp: std::time::SystemTime::UNIX_EPOCH,
+            action: Action::New,
+            origin: Origin::Live,
+            ifname: None,
+            object,
+        };
+        let line = JsonEvent {
+            event: &event,
+            names: &names,
+        };
+        let mut out = Vec::new();
+        line.write_line(&mut out);
+        let out = String::from_utf8(out).unwrap();
+        assert!(
+            out.contains(
+                r#""idle_timer":0.5,"unbalanced_timer":123.45,"unbalanced_time":1234570}"#
+            ),
+            "{out}"
+        );
+        #[cfg(feature = "serde")]
+        assert_eq!(serde_json::to_string(&line).unwrap(), out);
     }
 }

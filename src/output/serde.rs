@@ -6,8 +6,8 @@
 
 use super::json::{event_fields, JsonEvent};
 use super::time::Rfc3339;
-use crate::object::fields::{k, via_family, FieldName, Fields};
-use crate::object::{Event, HwAddr, MdbSource, Name, NextHop};
+use crate::object::fields::{float_as_integer, k, via_family, FieldName, Fields, Nested};
+use crate::object::{Event, HwAddr, Name, NextHop};
 use serde::ser::{SerializeMap, Serializer};
 use std::net::IpAddr;
 use std::time::SystemTime;
@@ -78,16 +78,6 @@ impl serde::Serialize for Hop<'_> {
     }
 }
 
-struct Source<'a>(&'a MdbSource);
-
-impl serde::Serialize for Source<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut f = SerdeFields::new(s.serialize_map(None)?);
-        self.0.fields(&mut f);
-        f.end()
-    }
-}
-
 impl<M: SerializeMap> SerdeFields<M> {
     pub(crate) fn new(map: M) -> Self {
         SerdeFields { map, error: None }
@@ -126,9 +116,6 @@ impl<M: SerializeMap> Fields for SerdeFields<M> {
     fn yes(&mut self, key: FieldName) {
         self.put(key, &true);
     }
-    fn boolean(&mut self, key: FieldName, v: bool) {
-        self.put(key, &v);
-    }
     fn ip(&mut self, key: FieldName, v: Option<IpAddr>) {
         self.put(key, &v);
     }
@@ -160,8 +147,42 @@ impl<M: SerializeMap> Fields for SerdeFields<M> {
         let hops: Vec<Hop<'_>> = v.iter().map(Hop).collect();
         self.put(key, &hops);
     }
-    fn sources(&mut self, key: FieldName, v: &[MdbSource]) {
-        let sources: Vec<Source<'_>> = v.iter().map(Source).collect();
-        self.put(key, &sources);
+    fn null(&mut self, key: FieldName) {
+        self.put(key, &());
+    }
+    fn bool(&mut self, key: FieldName, v: bool) {
+        self.put(key, &v);
+    }
+    fn float(&mut self, key: FieldName, v: f64) {
+        match float_as_integer(v) {
+            Some(n) => self.put(key, &n),
+            None => self.put(key, &v),
+        }
+    }
+    fn object(&mut self, key: FieldName, v: &dyn Nested) {
+        self.put(key, &Object(v));
+    }
+    fn objects(&mut self, key: FieldName, v: &mut dyn Iterator<Item = &dyn Nested>) {
+        self.put(key, &Objects(std::cell::RefCell::new(v)));
+    }
+}
+
+/// A [`Nested`] value as a serde map.
+struct Object<'a>(&'a dyn Nested);
+
+impl serde::Serialize for Object<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut f = SerdeFields::new(s.serialize_map(None)?);
+        self.0.fields(&mut f);
+        f.end()
+    }
+}
+
+struct Objects<'a, 'b>(std::cell::RefCell<&'a mut dyn Iterator<Item = &'b dyn Nested>>);
+
+impl serde::Serialize for Objects<'_, '_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut it = self.0.borrow_mut();
+        s.collect_seq((&mut **it).map(Object))
     }
 }

@@ -7,9 +7,15 @@
 //! IPv4 address that goes away takes the IPv4 routes that name it as preferred
 //! source; a deleted bridge takes the multicast groups it joined itself (its
 //! ports' groups are announced). (A deleted device's netconf is announced: see
-//! the `netconf` and `mdb` modules for what was found, by test.) This module
+//! the `netconf` and `mdb` modules for what was found, by test.) A link
+//! deleted, going down or losing its carrier takes the nexthop objects on it,
+//! empties or shrinks the groups they were in, and takes the IPv4 routes
+//! through what went; a nexthop deleted on purpose takes its IPv4 routes (see
+//! `object::nexthop` for what the kernel was found to announce). This module
 //! infers those deletions from the view, drops them from it and, unless the
-//! builder said otherwise, publishes them as `Origin::Synthesized`.
+//! builder said otherwise, publishes them as `Origin::Synthesized`: deletions,
+//! and the changes that are not deletions: a group that lost members, and a
+//! bridge port's local FDB entries pointed elsewhere (a synthesized `new`).
 //!
 //! This module never sends a dump request; it tells the dump rounds what it saw
 //! (a change during a dump of its kind, or an `NLMSG_OVERRUN`, after which they
@@ -20,7 +26,7 @@ use super::state::Key;
 use super::sync::DumpRounds;
 use crate::bus::Item;
 use crate::object::{Action, Object, ObjectKind, Origin};
-use crate::wire::consts::{AF_INET, IFF_UP, NLM_F_REPLACE};
+use crate::wire::consts::{AF_INET, IFF_LOWER_UP, IFF_RUNNING, IFF_UP, NLM_F_REPLACE};
 use crate::wire::{Message, NlMsg};
 use std::net::IpAddr;
 
@@ -57,8 +63,10 @@ enum Silent {
     Nothing,
     /// A link was deleted: everything that used it.
     LinkGone(u32),
-    /// A link went down: its IPv4 routes.
+    /// A link went down: its IPv4 routes, its nexthops.
     LinkDown(u32),
+    /// A link that is up lost its carrier: its nexthops.
+    CarrierLost(u32),
     /// An IPv4 address was removed: the IPv4 routes with it as preferred
     /// source when no link holds it any more, and the link's IPv4 routes when
     /// it was the link's last IPv4 address (the kernel then disables IPv4 on
@@ -67,6 +75,14 @@ enum Silent {
         source: Option<IpAddr>,
         last_of: Option<u32>,
     },
+    /// A nexthop object was deleted: the IPv4 routes through it.
+    NexthopGone(u32),
+}
+
+/// Whether link flags show a carrier: the kernel flushes a link's nexthops
+/// when it has neither `IFF_RUNNING` nor `IFF_LOWER_UP` (`nh_netdev_event`).
+fn carrier(flags: u32) -> bool {
+    flags & (IFF_RUNNING | IFF_LOWER_UP) != 0
 }
 
 /// The bridge port `object`'s change takes out of its bridge, judged before
@@ -87,16 +103,17 @@ fn silent(action: Action, object: &Object, out: &Out<'_>) -> Silent {
     match (object, action) {
         (Object::Link(l), Action::Del) if l.is_interface() => Silent::LinkGone(l.ifindex),
         (Object::Link(l), Action::New) if l.is_interface() => {
-            let was_up = out
-                .state
-                .link_flags(l.ifindex)
-                .is_some_and(|f| f & IFF_UP != 0);
+            let was = out.state.link_flags(l.ifindex);
+            let was_up = was.is_some_and(|f| f & IFF_UP != 0);
             if was_up && !l.is_up() {
                 Silent::LinkDown(l.ifindex)
+            } else if was_up && was.is_some_and(carrier) && !carrier(l.flags) {
+                Silent::CarrierLost(l.ifindex)
             } else {
                 Silent::Nothing
             }
         }
+        (Object::Nexthop(n), Action::Del) => Silent::NexthopGone(n.id),
         (Object::Address(a), Action::Del) if a.family == AF_INET => {
             // Only when its last link loses it (the kernel's fib_del_ifaddr):
             // the same address on another link keeps them.
@@ -168,12 +185,21 @@ fn live(
         }
         _ => rounds.want_resync(),
     }
-    let gone = match silent {
+    let (gone, nexthops) = match silent {
         Silent::Nothing => return,
         // The kernel announces some of it (before the link's own deletion) but
-        // not IPv4 routes.
-        Silent::LinkGone(ifindex) => out.state.dependents(ifindex),
-        Silent::LinkDown(ifindex) => out.state.ipv4_routes_only_via(ifindex),
+        // not IPv4 routes, nor nexthops.
+        Silent::LinkGone(ifindex) => (
+            out.state.dependents(ifindex),
+            Some(out.state.nexthops_flushed_with(ifindex)),
+        ),
+        Silent::LinkDown(ifindex) => (
+            out.state.ipv4_routes_only_via(ifindex),
+            Some(out.state.nexthops_flushed_with(ifindex)),
+        ),
+        Silent::CarrierLost(ifindex) => {
+            (Vec::new(), Some(out.state.nexthops_flushed_with(ifindex)))
+        }
         Silent::AddressGone { source, last_of } => {
             let mut gone = source.map_or_else(Vec::new, |l| out.state.ipv4_routes_with_prefsrc(l));
             if let Some(ifindex) = last_of {
@@ -181,11 +207,35 @@ fn live(
                 gone.sort_unstable();
                 gone.dedup();
             }
-            gone
+            (gone, None)
         }
+        Silent::NexthopGone(id) => (out.state.ipv4_routes_using(id), None),
     };
-    if !gone.is_empty() {
-        let announce = out.policy.synthesize;
+    let announce = out.policy.synthesize;
+    let Some((nh_gone, shrunk)) = nexthops else {
         out.remove_all(gone, Origin::Synthesized, announce);
+        return;
+    };
+    // In registry order: what comes before nexthops (addresses), the nexthops
+    // and the groups they shrank, then routes and the rest.
+    let (before, mut after): (Vec<Key>, Vec<Key>) = gone
+        .into_iter()
+        .partition(|k| k.kind() < ObjectKind::Nexthop);
+    let (nh, routes): (Vec<Key>, Vec<Key>) = nh_gone
+        .into_iter()
+        .partition(|k| k.kind() == ObjectKind::Nexthop);
+    out.remove_all(before, Origin::Synthesized, announce);
+    out.remove_all(nh, Origin::Synthesized, announce);
+    for group in shrunk {
+        let object = Object::Nexthop(group);
+        if let Some(key) = Key::of(&object) {
+            out.state.apply_keyed(key, Action::New, &object);
+        }
+        if announce {
+            out.publish(Action::New, Origin::Synthesized, object);
+        }
     }
+    let at = after.partition_point(|k| k.kind() <= ObjectKind::Route);
+    after.splice(at..at, routes);
+    out.remove_all(after, Origin::Synthesized, announce);
 }

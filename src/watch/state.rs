@@ -3,7 +3,7 @@
 //!
 //! Objects are kept by the identity the kernel gives them, which each kind
 //! defines (`Kind::key`): a link by ifindex; an address by interface, family,
-//! address and prefix length; a route by family, table, destination, source, TOS
+//! address and prefix length; a nexthop object by its id; a route by family, table, destination, source, TOS
 //! and metric, plus the output device for IPv6 (the kernel's own keys, so a
 //! replaced route replaces); a neighbour by interface, family, destination and,
 //! for bridge FDB entries, link-layer address; netconf by device and family; an
@@ -11,9 +11,10 @@
 //! maps are ordered, so snapshots come out sorted and a link's addresses and
 //! neighbours are one range. One map per kind, generated from the registry.
 //!
-//! Besides the maps, two indexes serve the deletions the kernel makes without a
-//! word (see `infer`): the routes that use each link, and the IPv4 routes by
-//! preferred source.
+//! Besides the maps, indexes serve the deletions the kernel makes without a
+//! word (see `infer`): the routes that use each link, the IPv4 routes by
+//! preferred source, the nexthops on each link, the groups of each nexthop and
+//! the routes that use each nexthop (`RTA_NH_ID`).
 //!
 //! This module never touches a socket and never publishes: the reader decides what
 //! to announce from what [`NsState::apply_keyed`] reports.
@@ -21,7 +22,7 @@
 use crate::object::RouteKey;
 use crate::object::{
     for_each_kind, Action, Address, FdbEntry, Kind, Link, Mdb, Name, Neighbour, Netconf, NetnsTag,
-    Object, ObjectKind, Route,
+    NexthopObject, Object, ObjectKind, Route,
 };
 use crate::wire::consts::{AF_INET, RTN_LOCAL};
 use std::collections::btree_map::Entry;
@@ -249,6 +250,12 @@ pub(crate) struct NsState {
     /// How many links hold each IPv4 address: the kernel flushes the routes
     /// with an address as preferred source only when its last link loses it.
     v4_locals: HashMap<IpAddr, u32>,
+    /// (ifindex, id) for every nexthop on a device: what a link takes along.
+    nh_on_link: BTreeSet<(u32, u32)>,
+    /// (member id, group id): the groups a nexthop is in.
+    nh_groups: BTreeSet<(u32, u32)>,
+    /// (nexthop id, key) for every route that uses a nexthop object.
+    nh_routes: BTreeSet<(u32, RouteKey)>,
     /// The keys changed while snapshots are being copied (see [`SnapshotCopy`]).
     log: ChangeLog,
 }
@@ -458,6 +465,10 @@ impl NsState {
         fn links(o: Option<&Object>) -> impl Iterator<Item = u32> + '_ {
             o.into_iter().flat_map(used_links)
         }
+        if let Key::Nexthop(id) = key {
+            self.reindex_nexthop(id, old, new);
+            return;
+        }
         if let Key::Address(_) = key {
             let local = |o: Option<&Object>| match o {
                 Some(Object::Address(a)) if a.family == AF_INET => a.local,
@@ -480,6 +491,19 @@ impl NsState {
             return;
         }
         let Key::Route(rk) = key else { return };
+        let nh_id = |o: Option<&Object>| match o {
+            Some(Object::Route(r)) => r.nh_id,
+            _ => None,
+        };
+        let (before, after) = (nh_id(old), nh_id(new));
+        if before != after {
+            if let Some(id) = before {
+                self.nh_routes.remove(&(id, rk));
+            }
+            if let Some(id) = after {
+                self.nh_routes.insert((id, rk));
+            }
+        }
         if !links(old).eq(links(new)) {
             for ifindex in links(old) {
                 self.users.remove(&(ifindex, rk));
@@ -506,6 +530,32 @@ impl NsState {
         }
         if let Some(ip) = after {
             self.by_prefsrc.entry(ip).or_default().insert(rk);
+        }
+    }
+
+    /// [`NsState::reindex`] for nexthop `id`: its link and its members.
+    fn reindex_nexthop(&mut self, id: u32, old: Option<&Object>, new: Option<&Object>) {
+        let parts = |o: Option<&Object>| match o {
+            Some(Object::Nexthop(n)) => (n.oif, n.group.iter().map(|m| m.id).collect()),
+            _ => (None, Vec::new()),
+        };
+        let (old_oif, old_members) = parts(old);
+        let (new_oif, new_members) = parts(new);
+        if old_oif != new_oif {
+            if let Some(i) = old_oif {
+                self.nh_on_link.remove(&(i, id));
+            }
+            if let Some(i) = new_oif {
+                self.nh_on_link.insert((i, id));
+            }
+        }
+        if old_members != new_members {
+            for m in old_members {
+                self.nh_groups.remove(&(m, id));
+            }
+            for m in new_members {
+                self.nh_groups.insert((m, id));
+            }
         }
     }
 
@@ -564,8 +614,87 @@ impl NsState {
         // the addresses and before the neighbours.
         let mut keys = self.tables.keys_on_link(ifindex);
         let at = keys.partition_point(|k| k.kind() <= ObjectKind::Route);
-        keys.splice(at..at, self.routes_via(ifindex).map(Key::Route));
+        let routes: Vec<Key> = self
+            .routes_via(ifindex)
+            .filter(|rk| !self.uses_kept_nexthop(rk))
+            .map(Key::Route)
+            .collect();
+        keys.splice(at..at, routes);
         keys
+    }
+
+    /// Whether route `rk` uses a nexthop object the view keeps: then it goes
+    /// with that nexthop ([`NsState::nexthops_flushed_with`]), not with the
+    /// links its next hops were on (a group outlives a member's link). When
+    /// the nexthop is not kept (nexthops not watched), its links decide.
+    fn uses_kept_nexthop(&self, rk: &RouteKey) -> bool {
+        self.tables
+            .routes
+            .get(rk)
+            .and_then(|r| r.nh_id)
+            .is_some_and(|id| self.tables.nexthops.contains_key(&id))
+    }
+
+    /// What the kernel removes without a word when link `ifindex` is deleted,
+    /// goes down or loses its carrier (`nexthop_flush_dev`): the nexthops on
+    /// it, the groups left without members, and the IPv4 routes using either;
+    /// and the groups that only lose members, as they are after. Deletions in
+    /// key order (nexthops by id, then routes).
+    pub(crate) fn nexthops_flushed_with(&self, ifindex: u32) -> (Vec<Key>, Vec<NexthopObject>) {
+        let on_link: BTreeSet<u32> = self
+            .nh_on_link
+            .range((ifindex, 0)..=(ifindex, u32::MAX))
+            .map(|&(_, id)| id)
+            .collect();
+        if on_link.is_empty() {
+            return (Vec::new(), Vec::new());
+        }
+        let groups: BTreeSet<u32> = on_link
+            .iter()
+            .flat_map(|&m| self.nh_groups.range((m, 0)..=(m, u32::MAX)))
+            .map(|&(_, g)| g)
+            .collect();
+        let mut gone = on_link;
+        let mut shrunk = Vec::new();
+        for g in groups {
+            let Some(group) = self.tables.nexthops.get(&g) else {
+                continue;
+            };
+            let left: Vec<_> = group
+                .group
+                .iter()
+                .filter(|m| !gone.contains(&m.id))
+                .copied()
+                .collect();
+            if left.is_empty() {
+                gone.insert(g);
+            } else {
+                let mut after = group.clone();
+                after.group = left;
+                shrunk.push(after);
+            }
+        }
+        let mut keys: Vec<Key> = gone.iter().map(|&id| Key::Nexthop(id)).collect();
+        for &id in &gone {
+            keys.extend(self.ipv4_routes_using(id));
+        }
+        (keys, shrunk)
+    }
+
+    /// The IPv4 routes that use nexthop `id`: what the kernel flushes,
+    /// unannounced, when that nexthop goes (IPv6 routes are announced).
+    pub(crate) fn ipv4_routes_using(&self, id: u32) -> Vec<Key> {
+        self.nh_routes
+            .range((id, RouteKey::MIN)..)
+            .take_while(|(i, _)| *i == id)
+            .filter(|(_, rk)| {
+                self.tables
+                    .routes
+                    .get(rk)
+                    .is_some_and(|r| r.family == AF_INET)
+            })
+            .map(|(_, rk)| Key::Route(*rk))
+            .collect()
     }
 
     /// The IPv4 routes whose every next hop is on link `ifindex`: what the kernel
@@ -573,6 +702,7 @@ impl NsState {
     /// addresses, table local) stay.
     pub(crate) fn ipv4_routes_only_via(&self, ifindex: u32) -> Vec<Key> {
         self.routes_via(ifindex)
+            .filter(|rk| !self.uses_kept_nexthop(rk))
             .filter(|rk| {
                 self.tables.routes.get(rk).is_some_and(|r| {
                     r.family == AF_INET
@@ -860,6 +990,78 @@ mod tests {
         assert!(s
             .ipv4_routes_with_prefsrc(ip("2001:db8::1").unwrap())
             .is_empty());
+    }
+
+    fn nh(id: u32, oif: Option<u32>, members: &[u32]) -> Object {
+        Object::Nexthop(NexthopObject {
+            id,
+            oif,
+            group: members
+                .iter()
+                .map(|&id| crate::object::NexthopGroupMember { id, weight: 1 })
+                .collect(),
+            ..NexthopObject::default()
+        })
+    }
+
+    fn via_nh(dst: &str, family: u8, nh_id: u32, oif: Option<u32>) -> Object {
+        let Object::Route(r) = route4(dst, oif, &[]) else {
+            unreachable!()
+        };
+        Object::Route(Route {
+            family,
+            nh_id: Some(nh_id),
+            ..r
+        })
+    }
+
+    /// A link takes its nexthops, the groups left empty and the IPv4 routes
+    /// through either; a group that keeps a member shrinks and keeps its
+    /// routes, which no longer go with their next hops' links.
+    #[test]
+    fn a_link_flushes_its_nexthops_their_empty_groups_and_their_ipv4_routes() {
+        let mut s = NsState::default();
+        s.apply(Action::New, &nh(1, Some(3), &[]));
+        s.apply(Action::New, &nh(2, Some(4), &[]));
+        s.apply(Action::New, &nh(3, Some(3), &[]));
+        s.apply(Action::New, &nh(4, None, &[])); // a blackhole
+        s.apply(Action::New, &nh(10, None, &[1, 2]));
+        s.apply(Action::New, &nh(12, None, &[1, 3]));
+        s.apply(Action::New, &via_nh("10.1.0.0", AF_INET, 1, Some(3)));
+        s.apply(Action::New, &via_nh("10.2.0.0", AF_INET, 10, None));
+        s.apply(Action::New, &via_nh("10.3.0.0", AF_INET, 12, Some(3)));
+        s.apply(Action::New, &via_nh("10.4.0.0", AF_INET6, 1, Some(3)));
+        let (gone, shrunk) = s.nexthops_flushed_with(3);
+        let ids: Vec<String> = gone
+            .iter()
+            .map(|k| match k {
+                Key::Nexthop(id) => format!("nh {id}"),
+                Key::Route(_) => "route".into(),
+                other => format!("{other:?}"),
+            })
+            .collect();
+        // Routes: 10.1.0.0 (through 1) and 10.3.0.0 (through emptied 12);
+        // not the IPv6 one (announced), not 10.2.0.0 (group 10 survives).
+        assert_eq!(ids, ["nh 1", "nh 3", "nh 12", "route", "route"]);
+        assert_eq!(shrunk.len(), 1);
+        assert_eq!(
+            (shrunk[0].id, shrunk[0].group.len(), shrunk[0].group[0].id),
+            (10, 1, 2)
+        );
+        // The link's own route list leaves the routes through kept nexthops
+        // to the nexthops.
+        assert!(s.dependents(3).is_empty());
+        assert!(s.ipv4_routes_only_via(3).is_empty());
+        // Unless the nexthop is not kept (nexthops not watched).
+        s.apply(Action::Del, &nh(1, Some(3), &[]));
+        assert_eq!(s.dependents(3).len(), 2);
+        assert_eq!(s.ipv4_routes_using(12).len(), 1);
+        // The indexes follow replacement.
+        s.apply(Action::New, &nh(3, Some(5), &[]));
+        assert!(s.nexthops_flushed_with(3).0.is_empty());
+        // (Group 12 still lists 1 here: the kernel's update of it was not applied.)
+        let (gone, shrunk) = s.nexthops_flushed_with(5);
+        assert_eq!((gone, shrunk.len()), (vec![Key::Nexthop(3)], 1));
     }
 
     /// A copy taken a few objects at a time while the view keeps changing ends

@@ -243,3 +243,70 @@ pub const ETH_P_IPV6: u16 = 0x86dd;
 // MDBA_MDB_EATTR_GROUP_MODE values (linux/in.h).
 pub const MCAST_EXCLUDE: u8 = 0;
 pub const MCAST_INCLUDE: u8 = 1;
+// ---- nexthop objects (linux/nexthop.h, linux/lwtunnel.h) ----------------------
+
+pub const RTM_NEWNEXTHOP: u16 = 104;
+pub const RTM_DELNEXTHOP: u16 = 105;
+pub const RTM_GETNEXTHOP: u16 = 106;
+/// Above 31: joined with `NETLINK_ADD_MEMBERSHIP` only.
+pub const RTNLGRP_NEXTHOP: u32 = 32;
+/// `sizeof(struct nhmsg)`.
+pub const NHMSG_LEN: usize = 8;
+/// `sizeof(struct nexthop_grp)`: `id` (u32), `weight` (u8), `weight_high` (u8),
+/// `resvd2` (u16).
+pub const NEXTHOP_GRP_LEN: usize = 8;
+
+// struct nhmsg attributes (NHA_*).
+pub const NHA_ID: u16 = 1;
+pub const NHA_GROUP: u16 = 2;
+pub const NHA_GROUP_TYPE: u16 = 3;
+pub const NHA_BLACKHOLE: u16 = 4;
+pub const NHA_OIF: u16 = 5;
+pub const NHA_GATEWAY: u16 = 6;
+pub const NHA_ENCAP_TYPE: u16 = 7;
+pub const NHA_ENCAP: u16 = 8;
+pub const NHA_FDB: u16 = 11;
+pub const NHA_RES_GROUP: u16 = 12;
+pub const NHA_OP_FLAGS: u16 = 14;
+pub const NHA_HW_STATS_ENABLE: u16 = 16;
+pub const NHA_HW_STATS_USED: u16 = 17;
+
+/// In `NHA_OP_FLAGS` of an answer: `nexthop_grp.weight_high` holds the high
+/// byte of the weight (older kernels leave it reserved, zero).
+pub const NHA_OP_FLAG_RESP_GRP_RESVD_0: u32 = 1 << 31;
+
+// NHA_GROUP_TYPE values.
+pub const NEXTHOP_GRP_TYPE_MPATH: u16 = 0;
+pub const NEXTHOP_GRP_TYPE_RES: u16 = 1;
+
+// NHA_RES_GROUP nested attributes.
+pub const NHA_RES_GROUP_BUCKETS: u16 = 1;
+pub const NHA_RES_GROUP_IDLE_TIMER: u16 = 2;
+pub const NHA_RES_GROUP_UNBALANCED_TIMER: u16 = 3;
+pub const NHA_RES_GROUP_UNBALANCED_TIME: u16 = 4;
+
+// Lightweight tunnel encapsulations (NHA_ENCAP_TYPE, LWTUNNEL_ENCAP_*).
+pub const LWTUNNEL_ENCAP_MPLS: u16 = 1;
+pub const LWTUNNEL_ENCAP_IP: u16 = 2;
+pub const LWTUNNEL_ENCAP_IP6: u16 = 4;
+// NHA_ENCAP of LWTUNNEL_ENCAP_MPLS (MPLS_IPTUNNEL_*).
+pub const MPLS_IPTUNNEL_DST: u16 = 1;
+pub const MPLS_IPTUNNEL_TTL: u16 = 2;
+// NHA_ENCAP of LWTUNNEL_ENCAP_IP and _IP6 (LWTUNNEL_IP_* / LWTUNNEL_IP6_*: the
+// same numbers; IPv6 has a hop limit and a traffic class where IPv4 has a TTL
+// and a TOS).
+pub const LWTUNNEL_IP_ID: u16 = 1;
+pub const LWTUNNEL_IP_DST: u16 = 2;
+pub const LWTUNNEL_IP_SRC: u16 = 3;
+pub const LWTUNNEL_IP_TTL: u16 = 4;
+pub const LWTUNNEL_IP_TOS: u16 = 5;
+
+/// `ifi_flags`: the link has a carrier (with `IFF_RUNNING`, what keeps its
+/// nexthops).
+pub const IFF_LOWER_UP: u32 = 0x1_0000;
+
+// RTM_F_* bits of nh_flags that `ip` names besides the RTNH_F_* ones.
+pub const RTM_F_NOTIFY: u32 = 0x100;
+pub const RTM_F_OFFLOAD: u32 = 0x4000;
+pub const RTM_F_TRAP: u32 = 0x8000;
+pub const RTM_F_OFFLOAD_FAILED: u32 = 0x2000_0000;

@@ -3,7 +3,7 @@
 //! This module owns the byte layout of netlink: the message header walk
 //! ([`Messages`]), the attribute walk ([`Attrs`], nested attributes included), one
 //! view per rtnetlink family ([`LinkMessage`], [`AddressMessage`], [`RouteMessage`],
-//! [`NeighbourMessage`], [`NetconfMessage`], [`MdbMessage`]), the requests the crate sends ([`Request`], [`Dump`]) and
+//! [`NeighbourMessage`], [`NexthopMessage`], [`NetconfMessage`], [`MdbMessage`]), the requests the crate sends ([`Request`], [`Dump`]) and
 //! the kernel's numbers ([`consts`]). Reading never allocates and never panics:
 //! every length is checked once, when a view is made, and any byte sequence yields
 //! values or a typed [`Error`].
@@ -34,6 +34,7 @@ mod link;
 mod mdb;
 mod neigh;
 mod netconf;
+mod nexthop;
 mod request;
 mod route;
 
@@ -43,6 +44,7 @@ pub use link::LinkMessage;
 pub use mdb::{MdbEntry, MdbMessage};
 pub use neigh::NeighbourMessage;
 pub use netconf::NetconfMessage;
+pub use nexthop::{nexthop_group, NexthopGroupEntry, NexthopMessage};
 pub use request::{Dump, Request};
 pub use route::{MultipathHop, MultipathHops, RouteMessage};
 
@@ -297,6 +299,9 @@ impl<'a> NlMsg<'a> {
                 Message::Netconf(NetconfMessage::new_checked(*self)?)
             }
             RTM_NEWMDB | RTM_DELMDB => Message::Mdb(MdbMessage::new_checked(*self)?),
+            RTM_NEWNEXTHOP | RTM_DELNEXTHOP => {
+                Message::Nexthop(NexthopMessage::new_checked(*self)?)
+            }
             _ => Message::Other(*self),
         })
     }
@@ -338,6 +343,8 @@ pub enum Message<'a> {
     Netconf(NetconfMessage<'a>),
     /// `RTM_NEWMDB` / `RTM_DELMDB`.
     Mdb(MdbMessage<'a>),
+    /// `RTM_NEWNEXTHOP` / `RTM_DELNEXTHOP`.
+    Nexthop(NexthopMessage<'a>),
     /// Any other type, passed through untouched.
     Other(NlMsg<'a>),
 }
