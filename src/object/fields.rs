@@ -47,6 +47,8 @@ pub(crate) trait Fields {
     fn int(&mut self, key: FieldName, v: i64);
     /// `true`.
     fn yes(&mut self, key: FieldName);
+    /// `null`: how `ip -j` writes a flag that is set (`"not":null`).
+    fn null(&mut self, key: FieldName);
     /// An IP address, as a string (`null` when absent).
     fn ip(&mut self, key: FieldName, v: Option<IpAddr>);
     /// `"ADDR/LEN"`, or `"ADDR"` alone when `len` is `None`.

@@ -28,7 +28,9 @@ pub mod names;
 mod addr;
 mod link;
 mod neigh;
+mod nsid;
 mod route;
+mod rule;
 
 #[cfg(test)]
 mod decode_tests;
@@ -42,8 +44,11 @@ pub use compact::{HwAddr, Name, MAX_ADDR_LEN};
 pub use event::{Event, NetnsTag, Origin};
 pub use link::Link;
 pub use neigh::Neighbour;
+pub use nsid::Nsid;
 pub(crate) use route::RouteKey;
 pub use route::{MplsLabel, NextHop, Route};
+pub use rule::Rule;
+pub(crate) use rule::RuleKey;
 
 use crate::wire::{self, Dump, NlMsg};
 use fields::{Fields, IfNames};
@@ -67,8 +72,12 @@ macro_rules! for_each_kind {
                 "IPv4 and IPv6 addresses (`RTNLGRP_IPV4_IFADDR`, `RTNLGRP_IPV6_IFADDR`).";
             Route(Route) routes "route" []
                 "IPv4 and IPv6 routes (`RTNLGRP_IPV4_ROUTE`, `RTNLGRP_IPV6_ROUTE`).";
+            Rule(Rule) rules "rule" []
+                "IPv4 and IPv6 policy routing rules (`RTNLGRP_IPV4_RULE`, `RTNLGRP_IPV6_RULE`).";
             Neighbour(Neighbour) neighbours "neigh" ["neighbour", "neighbor"]
                 "Neighbour (ARP / NDP / bridge FDB) entries (`RTNLGRP_NEIGH`).";
+            Nsid(Nsid) nsids "nsid" []
+                "Ids of peer network namespaces (`RTNLGRP_NSID`).";
         }
     };
 }

@@ -192,6 +192,10 @@ impl Fields for Writer<'_> {
         self.key(key);
         self.out.extend_from_slice(b"true");
     }
+    fn null(&mut self, key: FieldName) {
+        self.key(key);
+        self.out.extend_from_slice(b"null");
+    }
     fn ip(&mut self, key: FieldName, v: Option<IpAddr>) {
         self.key(key);
         match v {

@@ -116,6 +116,9 @@ impl<M: SerializeMap> Fields for SerdeFields<M> {
     fn yes(&mut self, key: FieldName) {
         self.put(key, &true);
     }
+    fn null(&mut self, key: FieldName) {
+        self.put(key, &());
+    }
     fn ip(&mut self, key: FieldName, v: Option<IpAddr>) {
         self.put(key, &v);
     }

@@ -7,7 +7,10 @@
 //! IPv4 address that goes away takes the IPv4 routes that name it as preferred
 //! source. This module infers those deletions from the view, drops them from it
 //! and, unless the builder said otherwise, publishes them as
-//! `Origin::Synthesized`.
+//! `Origin::Synthesized`. Likewise for the flags the kernel changes on policy
+//! rules without a message (`detached` when no link has the name a rule
+//! gives, `unresolved` when a `goto` has no target): the rules are published
+//! again, as synthesized `new` events.
 //!
 //! This module never sends a dump request; it tells the dump rounds what it saw
 //! (a change during a dump of its kind, or an `NLMSG_OVERRUN`, after which they
@@ -72,10 +75,24 @@ fn silent(action: Action, object: &Object, out: &Out<'_>) -> Silent {
     }
 }
 
+/// Whether a change may move the flags the kernel sets on rules without a
+/// word: a link appearing, going or renamed (a rule names its interfaces by
+/// name: `detached`), or a rule coming or going (a `goto` to its priority:
+/// `unresolved`). Judged before the view is updated.
+fn moves_rule_flags(action: Action, object: &Object, out: &Out<'_>) -> bool {
+    match (object, action) {
+        (Object::Link(l), Action::Del) => l.is_interface(),
+        (Object::Link(l), Action::New) => l.is_interface() && out.state.name(l.ifindex) != l.ifname,
+        (Object::Rule(_), _) => true,
+        _ => false,
+    }
+}
+
 /// A notification: keep the view, publish, and infer what the kernel will not say.
 fn live(action: Action, object: Object, out: &mut Out<'_>, rounds: &mut DumpRounds) {
     let key = Key::of(&object);
     let silent = silent(action, &object, out);
+    let rule_flags = moves_rule_flags(action, &object, out);
     if let Some(key) = key {
         // A change during a dump of its kind counts as seen (new) or is already
         // gone (del).
@@ -83,6 +100,9 @@ fn live(action: Action, object: Object, out: &mut Out<'_>, rounds: &mut DumpRoun
         out.state.apply_keyed(key, action, &object);
     }
     out.publish(action, Origin::Live, object);
+    if rule_flags {
+        refresh_rule_flags(out);
+    }
     let gone = match silent {
         Silent::Nothing => return,
         // The kernel announces some of it (before the link's own deletion) but
@@ -94,5 +114,16 @@ fn live(action: Action, object: Object, out: &mut Out<'_>, rounds: &mut DumpRoun
     if !gone.is_empty() {
         let announce = out.policy.synthesize;
         out.remove_all(gone, Origin::Synthesized, announce);
+    }
+}
+
+/// Corrects the flags of the rules the kernel changed silently (see
+/// `object::rule`), publishing each as a synthesized `new`.
+fn refresh_rule_flags(out: &mut Out<'_>) {
+    for (key, rule) in out.state.stale_rule_flags() {
+        out.state.apply_keyed(key, Action::New, &rule);
+        if out.policy.synthesize {
+            out.publish(Action::New, Origin::Synthesized, rule);
+        }
     }
 }

@@ -244,6 +244,8 @@ impl Out<'_> {
     pub(crate) fn publish(&mut self, action: Action, origin: Origin, object: Object) {
         let ifname = match &object {
             Object::Link(l) => l.ifname.clone(),
+            // A rule names its interfaces itself (it has no ifindex).
+            Object::Rule(r) => r.iif.clone().or_else(|| r.oif.clone()),
             other => other.ifindex().and_then(|i| self.state.name(i)),
         };
         let mut event = Event {

@@ -17,11 +17,11 @@
 //! This module never touches a socket and never publishes: the reader decides what
 //! to announce from what [`NsState::apply_keyed`] reports.
 
-use crate::object::RouteKey;
 use crate::object::{
-    for_each_kind, Action, Address, Kind, Link, Name, Neighbour, NetnsTag, Object, ObjectKind,
-    Route,
+    for_each_kind, Action, Address, Kind, Link, Name, Neighbour, NetnsTag, Nsid, Object,
+    ObjectKind, Route, Rule,
 };
+use crate::object::{RouteKey, RuleKey};
 use crate::wire::consts::{AF_INET, RTN_LOCAL};
 use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -498,6 +498,35 @@ impl NsState {
             .get(&local)
             .map(|set| set.iter().map(|k| Key::Route(*k)).collect())
             .unwrap_or_default()
+    }
+
+    /// The rules whose kernel-set flags the view has wrong after a change of
+    /// the links' names or of the rules (see `object::rule`): each with its
+    /// flags corrected, to apply and announce. Only rules that name an
+    /// interface or jump are looked at, so a view without any costs one pass
+    /// over its (few) rules.
+    pub(crate) fn stale_rule_flags(&self) -> Vec<(Key, Object)> {
+        let rules = &self.tables.rules;
+        let link_named = |name: &Name| {
+            self.tables
+                .links
+                .values()
+                .any(|l| l.ifname.as_ref() == Some(name))
+        };
+        let has_priority =
+            |family: u8, priority: u32| rules.keys().any(|k: &RuleKey| k.is_at(family, priority));
+        rules
+            .iter()
+            .filter(|(_, r)| r.has_silent_flags())
+            .filter_map(|(k, r)| {
+                let flags = r.current_flags(link_named, has_priority);
+                (flags != r.flags).then(|| {
+                    let mut now = r.clone();
+                    now.flags = flags;
+                    (Key::Rule(*k), Object::Rule(now))
+                })
+            })
+            .collect()
     }
 
     /// Copies up to about `budget` objects into `c` (objects first, then the

@@ -3,7 +3,7 @@
 //! This module owns the byte layout of netlink: the message header walk
 //! ([`Messages`]), the attribute walk ([`Attrs`], nested attributes included), one
 //! view per rtnetlink family ([`LinkMessage`], [`AddressMessage`], [`RouteMessage`],
-//! [`NeighbourMessage`]), the requests the crate sends ([`Request`], [`Dump`]) and
+//! [`NeighbourMessage`], [`RuleMessage`], [`NsidMessage`]), the requests the crate sends ([`Request`], [`Dump`]) and
 //! the kernel's numbers ([`consts`]). Reading never allocates and never panics:
 //! every length is checked once, when a view is made, and any byte sequence yields
 //! values or a typed [`Error`].
@@ -32,15 +32,19 @@ mod attr;
 pub mod consts;
 mod link;
 mod neigh;
+mod nsid;
 mod request;
 mod route;
+mod rule;
 
 pub use addr::AddressMessage;
 pub use attr::{Attr, Attrs};
 pub use link::LinkMessage;
 pub use neigh::NeighbourMessage;
+pub use nsid::NsidMessage;
 pub use request::{Dump, Request};
 pub use route::{MultipathHop, MultipathHops, RouteMessage};
+pub use rule::RuleMessage;
 
 use std::fmt;
 
@@ -289,6 +293,8 @@ impl<'a> NlMsg<'a> {
             RTM_NEWNEIGH | RTM_DELNEIGH => {
                 Message::Neighbour(NeighbourMessage::new_checked(*self)?)
             }
+            RTM_NEWRULE | RTM_DELRULE => Message::Rule(RuleMessage::new_checked(*self)?),
+            RTM_NEWNSID | RTM_DELNSID => Message::Nsid(NsidMessage::new_checked(*self)?),
             _ => Message::Other(*self),
         })
     }
@@ -326,6 +332,10 @@ pub enum Message<'a> {
     Route(RouteMessage<'a>),
     /// `RTM_NEWNEIGH` / `RTM_DELNEIGH`.
     Neighbour(NeighbourMessage<'a>),
+    /// `RTM_NEWRULE` / `RTM_DELRULE`.
+    Rule(RuleMessage<'a>),
+    /// `RTM_NEWNSID` / `RTM_DELNSID`.
+    Nsid(NsidMessage<'a>),
     /// Any other type, passed through untouched.
     Other(NlMsg<'a>),
 }

@@ -133,7 +133,10 @@ mod tests {
             family: AF_BRIDGE,
         }
         .request(1);
-        let payload = NlMsg::new_checked(req.as_bytes()).unwrap().payload().to_vec();
+        let payload = NlMsg::new_checked(req.as_bytes())
+            .unwrap()
+            .payload()
+            .to_vec();
         assert_eq!(payload[0], AF_BRIDGE);
         assert!(payload[1..].iter().all(|&b| b == 0));
     }
