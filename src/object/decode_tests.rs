@@ -34,6 +34,14 @@ const FIXTURES: &[(&str, &[u8])] = &[
     ("neigh_del", fixture!("neigh_del")),
     ("link_new_not_utf8", fixture!("link_new_not_utf8")),
     ("addr_new_not_utf8", fixture!("addr_new_not_utf8")),
+    ("rule_new_v6_fwmark_iif", fixture!("rule_new_v6_fwmark_iif")),
+    ("rule_new_v4", fixture!("rule_new_v4")),
+    ("rule_new_goto", fixture!("rule_new_goto")),
+    ("rule_new_blackhole", fixture!("rule_new_blackhole")),
+    ("rule_del_v4", fixture!("rule_del_v4")),
+    ("rule_del_v6", fixture!("rule_del_v6")),
+    ("nsid_new", fixture!("nsid_new")),
+    ("nsid_del", fixture!("nsid_del")),
 ];
 
 fn decode(bytes: &[u8]) -> (Action, Object) {
@@ -371,6 +379,8 @@ fn exercise(bytes: &[u8]) {
             Ok(Message::Link(m)) => walk(m.attrs()),
             Ok(Message::Address(m)) => walk(m.attrs()),
             Ok(Message::Neighbour(m)) => walk(m.attrs()),
+            Ok(Message::Rule(m)) => walk(m.attrs()),
+            Ok(Message::Nsid(m)) => walk(m.attrs()),
             Ok(Message::Route(m)) => {
                 for a in m.attrs().flatten() {
                     for hop in MultipathHops::new(a.payload()).flatten() {

@@ -115,6 +115,8 @@ fn fields(object: &Object) -> String {
             n.neigh_type,
             o(n.master),
         ),
+        // Kinds netlink-packet-route's vectors do not cover.
+        other => format!("{other:?}"),
     }
 }
 
