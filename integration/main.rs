@@ -7,5 +7,7 @@ pub mod sandbox;
 mod cli;
 mod monitor;
 mod namespaces;
+mod nsid;
+mod rule;
 mod state;
 mod unprivileged;
