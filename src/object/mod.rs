@@ -39,7 +39,7 @@ pub(crate) mod family_tests;
 #[cfg(test)]
 mod npr_tests;
 #[cfg(test)]
-mod rule_nsid_tests;
+pub(crate) mod rule_nsid_tests;
 
 pub use addr::Address;
 pub use compact::{HwAddr, Name, MAX_ADDR_LEN};

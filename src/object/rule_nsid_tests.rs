@@ -1,14 +1,12 @@
-//! Decoder and printer tests of the `rule` and `nsid` kinds on messages captured
-//! from the kernel (steps 13 and 14 of `scripts/capture-fixtures.py`), with
-//! the JSON fields `ip -j rule show` / `ip -j netns list-id` print for the same
-//! objects, and the identity the state view gives a rule.
+//! Decoder tests of the `rule` and `nsid` kinds on messages captured from the
+//! kernel (steps 13 and 14 of `scripts/capture-fixtures.py`), and the identity
+//! the state view gives a rule. [`printed`] lists the same objects with the
+//! lines they print (`ip -j rule show`'s and `ip -j netns list-id`'s fields),
+//! which `output`'s tests check.
 
-use super::{Action, Event, Kind, NetnsTag, Nsid, Object, Origin, Rule};
-use crate::output::{write_text, JsonEvent};
+use super::{Action, Kind, Name, Nsid, Object, Rule};
 use crate::wire::consts::*;
 use crate::wire::NlMsg;
-use crate::Name;
-use std::time::SystemTime;
 
 macro_rules! fixture {
     ($name:literal) => {
@@ -28,48 +26,6 @@ fn rule(bytes: &[u8]) -> (Action, Rule) {
     }
 }
 
-/// The JSON line of `object` from its `"object"` field on, through the byte
-/// writer (and the same through serde).
-fn json(object: &Object, action: Action) -> String {
-    let event = Event {
-        netns: NetnsTag {
-            name: "".into(),
-            id: 1,
-        },
-        seq: 1,
-        timestamp: SystemTime::UNIX_EPOCH,
-        action,
-        origin: Origin::Live,
-        ifname: None,
-        object: object.clone(),
-    };
-    let names = |_: u32| None::<Name>;
-    let mut out = Vec::new();
-    JsonEvent {
-        event: &event,
-        names: &names,
-    }
-    .write_line(&mut out);
-    let out = String::from_utf8(out).unwrap();
-    #[cfg(feature = "serde")]
-    assert_eq!(
-        serde_json::to_string(&JsonEvent {
-            event: &event,
-            names: &names,
-        })
-        .unwrap(),
-        out
-    );
-    let at = out.find("\"object\"").expect("an object field");
-    format!("{{{}", &out[at..])
-}
-
-fn text(object: &Object, action: Action) -> String {
-    let mut line = String::new();
-    write_text(&mut line, object, action, &|_| None).unwrap();
-    line
-}
-
 #[test]
 fn an_ipv6_rule_with_fwmark_and_iif() {
     let (action, r) = rule(fixture!("rule_new_v6_fwmark_iif"));
@@ -84,17 +40,8 @@ fn an_ipv6_rule_with_fwmark_and_iif() {
         (r.oif.as_ref(), r.src, r.dst, r.flags),
         (None, None, None, 0)
     );
-    let obj = Object::Rule(r);
     // `ip -j -6 rule show` printed {"priority":100,"src":"all","fwmark":"0x10",
     // "fwmask":"0xff","iif":"lo","table":"100"}.
-    assert_eq!(
-        json(&obj, Action::New),
-        r#"{"object":"rule","action":"new","family":"inet6","priority":100,"src":"all","fwmark":"0x10","fwmask":"0xff","iif":"lo","table":"100"}"#
-    );
-    assert_eq!(
-        text(&obj, Action::New),
-        "[rule] new inet6 100: from all fwmark 0x10/0xff iif lo lookup 100"
-    );
 }
 
 #[test]
@@ -115,25 +62,8 @@ fn an_ipv4_rule_with_every_common_selector() {
         (r.table, r.suppress_prefixlen, r.protocol),
         (200, Some(0), Some(4))
     );
-    let obj = Object::Rule(r);
     // As `ip -j rule show` (iproute2 6.1) printed it, after "family", and with
     // the dport mask this kernel sends (printed by iproute2 since 6.15).
-    assert_eq!(
-        json(&obj, Action::New),
-        concat!(
-            r#"{"object":"rule","action":"new","family":"inet","priority":200,"not":null,"#,
-            r#""src":"10.0.0.0","srclen":8,"dst":"192.168.1.0","dstlen":24,"tos":"0x10","#,
-            r#""oif":"lo","uid_start":100,"uid_end":200,"ipproto":"tcp","sport_start":1000,"#,
-            r#""sport_end":2000,"dport":80,"dport_mask":"0xffff","table":"200","#,
-            r#""suppress_prefixlen":0,"protocol":"static"}"#
-        )
-    );
-    assert_eq!(
-        text(&obj, Action::New),
-        "[rule] new inet 200: not from 10.0.0.0/8 to 192.168.1.0/24 tos 0x10 oif lo \
-         uidrange 100-200 ipproto tcp sport 1000-2000 dport 80 lookup 200 \
-         suppress_prefixlength 0 proto static"
-    );
 }
 
 #[test]
@@ -141,28 +71,10 @@ fn goto_and_blackhole_rules() {
     let (_, r) = rule(fixture!("rule_new_goto"));
     assert_eq!((r.action, r.goto, r.table), (FR_ACT_GOTO, Some(400), 0));
     assert_eq!(r.flags, FIB_RULE_UNRESOLVED);
-    let obj = Object::Rule(r);
-    assert_eq!(
-        json(&obj, Action::New),
-        r#"{"object":"rule","action":"new","family":"inet","priority":300,"src":"all","goto":400,"unresolved":null}"#
-    );
-    assert_eq!(
-        text(&obj, Action::New),
-        "[rule] new inet 300: from all goto 400 [unresolved]"
-    );
     let (_, r) = rule(fixture!("rule_new_blackhole"));
     assert_eq!(
         (r.action, r.fwmark, r.fwmask),
         (FR_ACT_BLACKHOLE, Some(5), Some(u32::MAX))
-    );
-    let obj = Object::Rule(r);
-    assert_eq!(
-        json(&obj, Action::New),
-        r#"{"object":"rule","action":"new","family":"inet","priority":310,"src":"all","fwmark":"0x5","action":"blackhole"}"#
-    );
-    assert_eq!(
-        text(&obj, Action::New),
-        "[rule] new inet 310: from all fwmark 0x5 blackhole"
     );
 }
 
@@ -283,13 +195,6 @@ fn namespace_ids() {
         (Action::New, Some(5), None)
     );
     assert_eq!(n.key(), Some(5));
-    let obj = Object::Nsid(n.clone());
-    // `ip -j netns list-id` printed {"nsid":5,"name":"a"}: nlwatch has no name.
-    assert_eq!(
-        json(&obj, Action::New),
-        r#"{"object":"nsid","action":"new","nsid":5}"#
-    );
-    assert_eq!(text(&obj, Action::New), "[nsid] new nsid 5");
     let (action, Object::Nsid(d)) = decode(fixture!("nsid_del")) else {
         panic!("not an nsid")
     };
@@ -300,15 +205,6 @@ fn namespace_ids() {
         current_nsid: Some(3),
     };
     assert_eq!(unassigned.key(), None);
-    let obj = Object::Nsid(unassigned);
-    assert_eq!(
-        json(&obj, Action::New),
-        r#"{"object":"nsid","action":"new","current-nsid":3}"#
-    );
-    assert_eq!(
-        text(&obj, Action::New),
-        "[nsid] new nsid unassigned current-nsid 3"
-    );
     // A malformed id fails the message (it is the key).
     let mut bad = fixture!("nsid_new").to_vec();
     bad[16 + 4 + 2..16 + 4 + 4].copy_from_slice(&999u16.to_ne_bytes());
@@ -319,4 +215,60 @@ fn namespace_ids() {
     let mut bad = fixture!("nsid_new").to_vec();
     bad[16 + 4..16 + 6].copy_from_slice(&6u16.to_ne_bytes());
     assert!(Object::decode(&NlMsg::new_checked(&bad).unwrap()).is_err());
+}
+
+/// The objects of the fixtures above (and one made by hand), each with its JSON
+/// line from `"object"` on and its text line: what `ip -j` and `ip monitor`
+/// print for them (see `output`'s tests).
+pub(crate) fn printed() -> Vec<(Object, &'static str, &'static str)> {
+    let obj = |bytes: &[u8]| decode(bytes).1;
+    vec![
+        (
+            obj(fixture!("rule_new_v6_fwmark_iif")),
+            // `ip -j -6 rule show`: {"priority":100,"src":"all","fwmark":"0x10",
+            // "fwmask":"0xff","iif":"lo","table":"100"}.
+            r#"{"object":"rule","action":"new","family":"inet6","priority":100,"src":"all","fwmark":"0x10","fwmask":"0xff","iif":"lo","table":"100"}"#,
+            "[rule] new inet6 100: from all fwmark 0x10/0xff iif lo lookup 100",
+        ),
+        (
+            obj(fixture!("rule_new_v4")),
+            // As `ip -j rule show` (iproute2 6.1) printed it, after "family",
+            // and with the dport mask this kernel sends (printed by iproute2
+            // since 6.15).
+            concat!(
+                r#"{"object":"rule","action":"new","family":"inet","priority":200,"not":null,"#,
+                r#""src":"10.0.0.0","srclen":8,"dst":"192.168.1.0","dstlen":24,"tos":"0x10","#,
+                r#""oif":"lo","uid_start":100,"uid_end":200,"ipproto":"tcp","sport_start":1000,"#,
+                r#""sport_end":2000,"dport":80,"dport_mask":"0xffff","table":"200","#,
+                r#""suppress_prefixlen":0,"protocol":"static"}"#
+            ),
+            "[rule] new inet 200: not from 10.0.0.0/8 to 192.168.1.0/24 tos 0x10 oif lo \
+             uidrange 100-200 ipproto tcp sport 1000-2000 dport 80 lookup 200 \
+             suppress_prefixlength 0 proto static",
+        ),
+        (
+            obj(fixture!("rule_new_goto")),
+            r#"{"object":"rule","action":"new","family":"inet","priority":300,"src":"all","goto":400,"unresolved":null}"#,
+            "[rule] new inet 300: from all goto 400 [unresolved]",
+        ),
+        (
+            obj(fixture!("rule_new_blackhole")),
+            r#"{"object":"rule","action":"new","family":"inet","priority":310,"src":"all","fwmark":"0x5","action":"blackhole"}"#,
+            "[rule] new inet 310: from all fwmark 0x5 blackhole",
+        ),
+        (
+            obj(fixture!("nsid_new")),
+            // `ip -j netns list-id`: {"nsid":5,"name":"a"}; nlwatch has no name.
+            r#"{"object":"nsid","action":"new","nsid":5}"#,
+            "[nsid] new nsid 5",
+        ),
+        (
+            Object::Nsid(Nsid {
+                nsid: Some(-1),
+                current_nsid: Some(3),
+            }),
+            r#"{"object":"nsid","action":"new","current-nsid":3}"#,
+            "[nsid] new nsid unassigned current-nsid 3",
+        ),
+    ]
 }

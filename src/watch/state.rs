@@ -6,7 +6,9 @@
 //! address and prefix length; a route by family, table, destination, source, TOS
 //! and metric, plus the output device for IPv6 (the kernel's own keys, so a
 //! replaced route replaces); a neighbour by interface, family, destination and,
-//! for bridge FDB entries, link-layer address. Keys are plain integers and the
+//! for bridge FDB entries, link-layer address; a policy rule by everything the
+//! kernel compares when it refuses a duplicate (`object::rule`); a namespace id
+//! by the id. Keys are plain integers and the
 //! maps are ordered, so snapshots come out sorted and a link's addresses and
 //! neighbours are one range. One map per kind, generated from the registry.
 //!
