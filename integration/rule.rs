@@ -98,6 +98,9 @@ sandboxed_test! {
     fn rules_are_reported_exactly_and_in_order() {
         let monitor = Monitor::builder().build().expect("monitor");
         let sub = monitor.subscribe_with(Filter::new().objects([ObjectKind::Rule]));
+        // Filters: a rule's interface is its iif (or oif) name; its family.
+        let by_name = monitor.subscribe_with(Filter::new().objects([ObjectKind::Rule]).ifname("veth*"));
+        let by_family = monitor.subscribe_with(Filter::new().objects([ObjectKind::Rule]).family(10));
         let handle = monitor.add_namespace(Netns::Current).expect("watch");
         loop {
             match sub.recv_timeout(HANG_GUARD) {
@@ -182,6 +185,17 @@ sandboxed_test! {
         assert_eq!(got.iter().map(|(s, _)| *s).collect::<Vec<_>>(), expect);
         assert_eq!(monitor.snapshot(handle.tag()).unwrap().rules, first.rules);
         assert_eq!(monitor.namespaces()[0].decode_errors, 0);
+
+        let only_100: Vec<Seen> = vec![
+            (New, Live, 10, 100, 0),
+            (New, Synthesized, 10, 100, IIF_DETACHED),
+            (Del, Live, 10, 100, IIF_DETACHED),
+        ];
+        for filtered in [&by_name, &by_family] {
+            let got = rule_events(filtered, 3);
+            assert_eq!(got.iter().map(|(s, _)| *s).collect::<Vec<_>>(), only_100);
+            assert!(filtered.try_recv().is_err(), "nothing else passes the filter");
+        }
     }
 }
 

@@ -11,9 +11,10 @@
 //! family, priority, action, table, every selector (addresses and lengths,
 //! TOS/DSCP, fwmark and mask, iif and oif names, uid range, ports, IP protocol,
 //! tunnel id, realms, `l3mdev`, `suppress_*`) and protocol (`rule_exists` in
-//! `net/core/fib_rules.c`). So the state view keys a rule by all of them: two
-//! rules the kernel keeps apart are two entries, and the `del` it announces
-//! (which carries the whole rule) finds the one it removed. The `not` flag is
+//! `net/core/fib_rules.c`). So the state view keys a rule by all of them
+//! (family and priority, and a digest of the rest: see `RuleKey`): two rules
+//! the kernel keeps apart are two entries, and the `del` it announces (which
+//! carries the whole rule) finds the one it removed. The `not` flag is
 //! part of the key too (the kernel's duplicate check ignores it, but a rule and
 //! its inverse can be made without `NLM_F_EXCL`); the flags the kernel sets by
 //! itself (`iif_detached`, `oif_detached`, `unresolved`) are not, since they
@@ -40,6 +41,7 @@ use super::{ip_bits, key, names, walk, Kind};
 use crate::wire::consts::*;
 use crate::wire::{self, Dump, NlMsg, RuleMessage};
 use std::fmt;
+use std::hash::{Hash, Hasher};
 use std::net::IpAddr;
 
 /// A policy routing rule, from `RTM_NEWRULE` / `RTM_DELRULE`.
@@ -344,13 +346,25 @@ fn name_bytes(name: &Option<Name>) -> [u8; 16] {
     out
 }
 
-/// A rule's identity: everything the kernel compares when it refuses a
-/// duplicate (see the module docs), most telling first.
+/// A rule's identity in the state view: its family and priority, and a 64-bit
+/// digest of the rest of what the kernel compares ([`Identity`]). The digest
+/// keeps the key as small as a route's (the dump rounds hold a key per object
+/// of a kind, and every kind's key is as large as the largest), where the
+/// whole identity is 190 bytes. Two different rules share a key only if they
+/// have the same family and priority and their digests collide (odds of about
+/// 2^-64 per pair). Family and priority first: the map is in `ip rule`'s
+/// order, and a `goto`'s target is one range of it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(crate) struct RuleKey {
-    // Family and priority first: a `goto`'s target is one range of the map.
     family: u8,
     priority: u32,
+    digest: u64,
+}
+
+/// Everything the kernel compares when it refuses a duplicate rule (see the
+/// module docs), hashed into [`RuleKey`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct Identity {
     action: u8,
     table: u32,
     goto: u32,
@@ -377,9 +391,8 @@ impl RuleKey {
     }
 }
 
-/// The selectors few rules use, kept apart so that the common part of
-/// [`RuleKey`] compares first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// The selectors few rules use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 struct RareSelectors {
     uid_range: Option<(u32, u32)>,
     sport: Option<(u16, u16)>,
@@ -418,9 +431,7 @@ impl Kind for Rule {
     /// the all-family dump lists them and their notifications come on the
     /// same groups.
     fn key(&self) -> Option<RuleKey> {
-        Some(RuleKey {
-            family: self.family,
-            priority: self.priority,
+        let identity = Identity {
             action: self.action,
             table: self.table,
             goto: self.goto.unwrap_or(0),
@@ -451,6 +462,15 @@ impl Kind for Rule {
                 flowlabel: self.flowlabel.map(|l| (l, self.flowlabel_mask)),
                 tun_id: self.tun_id,
             },
+        };
+        // SipHash with fixed keys: the same rule always gets the same digest
+        // within a process (keys are never stored or compared across runs).
+        let mut h = std::hash::DefaultHasher::new();
+        identity.hash(&mut h);
+        Some(RuleKey {
+            family: self.family,
+            priority: self.priority,
+            digest: h.finish(),
         })
     }
 
