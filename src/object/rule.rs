@@ -29,7 +29,10 @@
 //! (they name devices by name, not by index). But the kernel changes a rule's
 //! flags without a message: a rule whose `iif`/`oif` names no existing link is
 //! `detached` (the link was deleted or renamed away, or not there yet) and is
-//! attached again when a link of that name appears; a `goto` rule whose
+//! attached again when a link of that name appears (a link's alternative
+//! name attaches a rule made while the link has it; one added later does
+//! not, and nlwatch, which recomputes only when links come, go or are
+//! renamed, agrees); a `goto` rule whose
 //! target priority has no rule is `unresolved`. The dump reports both, so
 //! `watch::infer` recomputes them on the changes that move them and
 //! publishes the rules whose flags changed as synthesized `new` events.

@@ -509,11 +509,13 @@ impl NsState {
     /// over its (few) rules.
     pub(crate) fn stale_rule_flags(&self) -> Vec<(Key, Object)> {
         let rules = &self.tables.rules;
+        // An alternative name counts: the kernel attaches a rule to the link
+        // it finds by any of its names when the rule is made.
         let link_named = |name: &Name| {
             self.tables
                 .links
                 .values()
-                .any(|l| l.ifname.as_ref() == Some(name))
+                .any(|l| l.ifname.as_ref() == Some(name) || l.alt_names.contains(name))
         };
         let has_priority =
             |family: u8, priority: u32| rules.keys().any(|k: &RuleKey| k.is_at(family, priority));
