@@ -68,7 +68,8 @@
 //! ```
 //!
 //! **[`Item`]**: events ([`Event`], holding an [`Object`]: [`Link`], [`Address`],
-//! [`Route`], [`Neighbour`]) and the control items that travel with them.
+//! [`Route`], [`Rule`], [`Neighbour`], [`Nsid`]) and the control items that travel
+//! with them.
 //!
 //! ```
 //! use nlwatch::{Item, Object};
