@@ -10,6 +10,11 @@
 //! routes that do not change.
 //!
 //!   cargo bench --bench snapshot [-- ROUTES]
+//!
+//! The reader's wait includes any time the snapshotting thread is preempted
+//! while it holds the lock: on a loaded machine, run it as
+//! `chrt -f 10 target/release/deps/snapshot-*` (or with the machine idle) to
+//! see the design's stall rather than the scheduler's.
 
 mod common;
 
@@ -98,6 +103,8 @@ fn main() {
                 .filter(|r| matches!(r.dst, Some(std::net::IpAddr::V4(a)) if a.octets()[0] == 20))
                 .count();
             assert_eq!(held, n, "a snapshot lost routes that never changed");
+            // A consumer taking snapshots now and then, not back to back.
+            std::thread::sleep(Duration::from_millis(10));
         }
         burst.join().unwrap();
         took.sort();

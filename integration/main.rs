@@ -4,10 +4,15 @@
 
 pub mod sandbox;
 
+mod chaos;
 mod cli;
+mod fdb;
+mod mdb;
 mod monitor;
 mod namespaces;
+mod netconf;
 mod nsid;
+mod routes;
 mod rule;
 mod state;
 mod unprivileged;

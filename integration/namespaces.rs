@@ -695,3 +695,58 @@ sandboxed_test! {
         }
     }
 }
+
+sandboxed_test! {
+    /// A namespace deleted and another created under the same name (on another
+    /// reader, by nsfs inode) while the first one's reader is held up: the new
+    /// one's arrival is announced after the old one's departure (it goes to the
+    /// reader that announces the departure). Readers keep no order between
+    /// them; a consumer that keys namespaces by name saw the new one added, then
+    /// "gone" (found by the chaos run, seed 24).
+    fn another_namespace_under_a_departing_name_is_announced_after_the_departure() {
+        use nlwatch::{Filter, Overflow};
+        use std::os::unix::fs::MetadataExt;
+        let inode = || std::fs::metadata("/run/netns/x").unwrap().ino();
+        ip("netns add x");
+        let monitor = Monitor::builder().readers(2).build().unwrap();
+        let all = monitor.subscribe();
+        let old = monitor.add_namespace(Netns::Named("x".into())).unwrap();
+        items_until(&all, |i| matches!(i, Item::NamespaceAdded { .. }));
+        // Hold the old namespace's reader: a one-place Block queue of its events.
+        let blocker = monitor.subscribe_with_queue(
+            Filter::new().namespace_id(old.tag().id),
+            1,
+            Overflow::Block,
+        );
+        ip("-n x link add h0 type veth peer name h1");
+        let t = std::time::Instant::now();
+        while blocker.is_empty() {
+            assert!(t.elapsed() < HANG_GUARD, "nothing reached the blocking subscriber");
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        monitor.remove_namespace(&old).unwrap();
+        // Another namespace named x, whose inode would place it on the other reader.
+        let parity = inode() % 2;
+        ip("netns del x");
+        ip("netns add x");
+        while inode() % 2 == parity {
+            ip("netns del x");
+            ip("netns add x");
+        }
+        let new = monitor.add_namespace(Netns::Named("x".into())).unwrap();
+        assert_ne!(new.tag().id, old.tag().id);
+        // Give the other reader time to announce it, if it were its to announce.
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        drop(blocker);
+        let mut order = Vec::new();
+        items_until(&all, |i| {
+            match i {
+                Item::NamespaceGone { netns, .. } if netns.id == old.tag().id => order.push("old gone"),
+                Item::NamespaceAdded { netns } if netns.id == new.tag().id => order.push("new added"),
+                _ => {}
+            }
+            order.len() == 2
+        });
+        assert_eq!(order, ["old gone", "new added"]);
+    }
+}

@@ -155,6 +155,8 @@ RTAX_MTU = 2
 # ndmsg attributes
 NDA_DST = 1
 NDA_LLADDR = 2
+NDA_VNI = 7
+NDA_MASTER = 9
 
 # fib_rule_hdr attributes
 FRA_DST = 1
@@ -332,11 +334,21 @@ def parse_route(m):
 def parse_neigh(m):
     family, _, _, index, state, flags, ntype = struct.unpack_from("<BBHiHBB", m.payload, 0)
     attrs = parse_attrs(m.payload[12:])
+    dst = attr(attrs, NDA_DST)
+    if family == AF_BRIDGE and dst is not None:
+        # A VXLAN remote: IPv4 or IPv6 by length.
+        dst_family = AF_INET if len(dst) == 4 else socket.AF_INET6
+    else:
+        dst_family = family
+    vni = attr(attrs, NDA_VNI)
+    master = attr(attrs, NDA_MASTER)
     return {
         "family": family, "ifindex": index, "state": state, "ndm_flags": flags,
         "ndm_type": ntype,
-        "dst": ipaddr(family, attr(attrs, NDA_DST)),
+        "dst": ipaddr(dst_family, dst),
         "lladdr": mac(attr(attrs, NDA_LLADDR)),
+        "vni": struct.unpack("<I", vni)[0] if vni is not None else None,
+        "master": struct.unpack("<I", master)[0] if master is not None else None,
     }
 
 
@@ -366,7 +378,71 @@ def parse_nsid(m):
     return {"nsid": struct.unpack("<i", v)[0] if v is not None and len(v) == 4 else None}
 
 
+# netconf and MDB (step 13) ------------------------------------------------
+
+RTNLGRP_IPV4_NETCONF = 24
+RTNLGRP_IPV6_NETCONF = 25
+RTNLGRP_MDB = 26
+RTM_NEWNETCONF, RTM_DELNETCONF, RTM_GETNETCONF = 80, 81, 82
+RTM_NEWMDB, RTM_DELMDB, RTM_GETMDB = 84, 85, 86
+MSG_NAMES.update({
+    RTM_NEWNETCONF: "RTM_NEWNETCONF", RTM_DELNETCONF: "RTM_DELNETCONF",
+    RTM_NEWMDB: "RTM_NEWMDB", RTM_DELMDB: "RTM_DELMDB", RTM_GETMDB: "RTM_GETMDB",
+})
+NETCONFA_NAMES = {1: "ifindex", 2: "forwarding", 3: "rp_filter", 4: "mc_forwarding",
+                  5: "proxy_neigh", 6: "ignore_routes_with_linkdown", 7: "input"}
+ETH_P_IP, ETH_P_IPV6 = 0x0800, 0x86DD
+
+
+def parse_netconf(m):
+    family = m.payload[0]
+    attrs = parse_attrs(m.payload[4:])
+    ifi = attr(attrs, 1)
+    return {
+        "family": family,
+        "ifindex": struct.unpack("<i", ifi[:4])[0] if ifi else None,
+        "attrs": [NETCONFA_NAMES.get(t, str(t)) for t, _ in attrs],
+    }
+
+
+def parse_mdb(m):
+    family, bridge = struct.unpack_from("<B3xI", m.payload, 0)
+    entries, routers = [], []
+    for t, v in parse_attrs(m.payload[8:]):
+        if t == 1:  # MDBA_MDB
+            for et, ev in parse_attrs(v):
+                for it, iv in parse_attrs(ev):
+                    if et != 1 or it != 1 or len(iv) < 28:
+                        continue
+                    port, state, flags, vid = struct.unpack_from("<IBBH", iv, 0)
+                    (proto,) = struct.unpack_from(">H", iv, 24)
+                    raw = iv[8:24]
+                    grp = (socket.inet_ntop(socket.AF_INET, raw[:4]) if proto == ETH_P_IP
+                           else socket.inet_ntop(socket.AF_INET6, raw) if proto == ETH_P_IPV6
+                           else mac(raw[:6]))
+                    src = None
+                    for at, av in parse_attrs(iv[28:]):
+                        if at == 4:  # MDBA_MDB_EATTR_SOURCE
+                            src = socket.inet_ntop(
+                                socket.AF_INET if len(av) == 4 else socket.AF_INET6, av)
+                    entries.append({"port": port, "grp": grp, "src": src, "state": state})
+        elif t == 2:  # MDBA_ROUTER
+            for rt, rv in parse_attrs(v):
+                if rt == 1 and len(rv) >= 4:
+                    routers.append(u32(rv))
+    return {"family": family, "ifindex": bridge, "entries": entries, "routers": routers}
+
+
+def dump_request(mtype, header):
+    """A dump request (NLM_F_REQUEST | NLM_F_DUMP) with a zeroed family header
+    but for its first byte."""
+    body = header + b"\0" * ((4 - len(header) % 4) % 4)
+    return struct.pack("<IHHII", 16 + len(body), mtype, 0x301, 424242, 0) + body
+
+
 PARSERS = {
+    RTM_NEWNETCONF: parse_netconf, RTM_DELNETCONF: parse_netconf,
+    RTM_NEWMDB: parse_mdb, RTM_DELMDB: parse_mdb, RTM_GETMDB: parse_mdb,
     RTM_NEWLINK: parse_link, RTM_DELLINK: parse_link,
     RTM_NEWADDR: parse_addr, RTM_DELADDR: parse_addr,
     RTM_NEWROUTE: parse_route, RTM_DELROUTE: parse_route,
@@ -663,7 +739,101 @@ def main():
     cap.save("addr_new_not_utf8.bin", c, msgs, RTM_NEWADDR,
              lambda d: d["family"] == AF_INET and d["local"] == "10.8.0.1")
 
-    # 13. policy rules (devices named by name: `lo`, which every namespace has)
+    # 13. the bridge forwarding database (last, so the ifindexes above stay) --
+    c = ["ip link add vx0 type vxlan id 100 dstport 4789 local 10.0.0.1",
+         "bridge fdb append 00:00:00:00:00:00 dev vx0 dst 10.0.0.3 vni 200 port 4790"]
+    msgs = cap.step(c)
+    cap.save("fdb_new_vxlan.bin", c, msgs, RTM_NEWNEIGH,
+             lambda d: d["family"] == AF_BRIDGE and d["dst"] == "10.0.0.3",
+             note="A VXLAN remote: NDA_DST 10.0.0.3, NDA_VNI 200, NDA_PORT 4790.")
+    c = ["bridge fdb del 00:00:00:00:00:00 dev vx0 dst 10.0.0.3 vni 200 port 4790"]
+    msgs = cap.step(c)
+    cap.save("fdb_del_vxlan.bin", c, msgs, RTM_DELNEIGH,
+             lambda d: d["family"] == AF_BRIDGE and d["dst"] == "10.0.0.3")
+    c = ["ip link add fdbbr type bridge",
+         "ip link add fdba type veth peer name fdbb",
+         "ip link set fdba master fdbbr",
+         "bridge fdb add 02:00:00:00:00:aa dev fdba master static"]
+    msgs = cap.step(c)
+    cap.save("fdb_new_master.bin", c, msgs, RTM_NEWNEIGH,
+             lambda d: d["family"] == AF_BRIDGE and d["lladdr"] == "02:00:00:00:00:aa",
+             note="A static entry on bridge port fdba (NTF_MASTER, NDA_MASTER fdbbr).")
+
+    # 14. netconf and MDB (issue 10). Captured while this was step 13: a run
+    # of the script now gives them other ifindexes than the saved fixtures.
+    for g in (RTNLGRP_IPV4_NETCONF, RTNLGRP_IPV6_NETCONF, RTNLGRP_MDB):
+        cap.sock.setsockopt(SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, g)
+    c = ["ip link add veth2 type veth peer name veth3"]
+    msgs = cap.step(c)
+    cap.idx["veth2"] = socket.if_nametoindex("veth2")
+    cap.save("netconf_new_dev.bin", c, msgs, RTM_NEWNETCONF,
+             lambda d: d["family"] == AF_INET and d["ifindex"] == cap.idx["veth2"],
+             note="A new device's RTM_NEWNETCONF carries every setting.")
+
+    c = ["sysctl -qw net.ipv4.conf.all.forwarding=1"]
+    msgs = cap.step(c)
+    cap.save("netconf_new_all.bin", c, msgs, RTM_NEWNETCONF,
+             lambda d: d["family"] == AF_INET and d["ifindex"] == -1,
+             note="A sysctl change carries NETCONFA_IFINDEX and the changed setting alone.")
+
+    c = ["dump RTM_GETNETCONF (family AF_INET6)"]
+    flush(cap.sock)
+    cap.sock.send(dump_request(RTM_GETNETCONF, bytes([AF_INET6])))
+    msgs = drain(cap.sock)
+    cap.save("netconf_dump_all_v6.bin", c, msgs, RTM_NEWNETCONF,
+             lambda d: d["family"] == AF_INET6 and d["ifindex"] == -1,
+             note="A dump answer: every setting, for `all`.")
+
+    c = ["ip link set veth2 master br0",
+         "sysctl -qw net.ipv6.conf.veth2.disable_ipv6=1 net.ipv6.conf.veth3.disable_ipv6=1",
+         "ip link set br0 up", "ip link set veth2 up", "ip link set veth3 up"]
+    cap.step(c)
+
+    mdb_steps = [
+        ("mdb_new_v4.bin", "bridge mdb add dev br0 port veth2 grp 239.1.1.1 permanent",
+         RTM_NEWMDB, "239.1.1.1", None),
+        ("mdb_new_v6.bin", "bridge mdb add dev br0 port veth2 grp ff0e::1 permanent",
+         RTM_NEWMDB, "ff0e::1", None),
+        ("mdb_new_src.bin",
+         "bridge mdb add dev br0 port veth2 grp 239.1.1.2 src 192.0.2.1 permanent",
+         RTM_NEWMDB, "239.1.1.2", "192.0.2.1"),
+        ("mdb_new_l2.bin", "bridge mdb add dev br0 port veth2 grp 01:00:5e:00:00:42 permanent",
+         RTM_NEWMDB, "01:00:5e:00:00:42", None),
+        ("mdb_new_host.bin", "bridge mdb add dev br0 port br0 grp 239.1.1.4",
+         RTM_NEWMDB, "239.1.1.4", None),
+    ]
+    for fname, cmd, mtype, grp, src in mdb_steps:
+        msgs = cap.step([cmd])
+        cap.save(fname, [cmd], msgs, mtype,
+                 lambda d, grp=grp, src=src: any(
+                     e["grp"] == grp and e["src"] == src for e in d["entries"]))
+
+    c = ["ip link set veth2 type bridge_slave mcast_router 2"]
+    msgs = cap.step(c)
+    cap.save("mdb_new_router.bin", c, msgs, RTM_NEWMDB,
+             lambda d: cap.idx["veth2"] in d["routers"])
+
+    c = ["dump RTM_GETMDB (family AF_BRIDGE)"]
+    flush(cap.sock)
+    cap.sock.send(dump_request(RTM_GETMDB, bytes([AF_BRIDGE]) + b"\0" * 7))
+    msgs = drain(cap.sock)
+    cap.save("mdb_dump.bin", c, msgs, RTM_GETMDB,
+             lambda d: d["ifindex"] == cap.idx["br0"] and len(d["entries"]) >= 5,
+             note="The dump answers with one RTM_GETMDB message per bridge: every "
+                  "group and router port of br0 in one message.")
+
+    c = ["bridge mdb del dev br0 port veth2 grp 239.1.1.1"]
+    msgs = cap.step(c)
+    cap.save("mdb_del_v4.bin", c, msgs, RTM_DELMDB,
+             lambda d: any(e["grp"] == "239.1.1.1" for e in d["entries"]))
+
+    c = ["ip link del veth2"]
+    msgs = cap.step(c)
+    cap.save("netconf_del.bin", c, msgs, RTM_DELNETCONF,
+             lambda d: d["family"] == AF_INET and d["ifindex"] == cap.idx["veth2"])
+
+    # 15. policy rules (devices named by name: `lo`, which every namespace has).
+    # Captured while this was step 13 (rules name no ifindex).
     c = ["ip -6 rule add pref 100 iif lo fwmark 0x10/0xff table 100"]
     msgs = cap.step(c)
     cap.save("rule_new_v6_fwmark_iif.bin", c, msgs, RTM_NEWRULE,
@@ -692,7 +862,7 @@ def main():
     cap.save("rule_del_v6.bin", c, msgs, RTM_DELRULE,
              lambda d: d["family"] == AF_INET6 and d["priority"] == 100)
 
-    # 14. namespace ids (the peer is destroyed asynchronously: wait for its DELNSID)
+    # 16. namespace ids (the peer is destroyed asynchronously: wait for its DELNSID)
     c = ["ip netns add nsid-peer", "ip netns set nsid-peer 5"]
     msgs = cap.step(c)
     cap.save("nsid_new.bin", c, msgs, RTM_NEWNSID, lambda d: d["nsid"] == 5)
@@ -728,7 +898,12 @@ def fmt_fields(r):
                 "scope", "rtm_type", "gateway", "oif", "priority", "metrics", "multipath"]
     elif t in (RTM_NEWNEIGH, RTM_DELNEIGH):
         d["state"] = f"0x{d['state']:x}"
-        keys = ["family", "ifindex", "dst", "lladdr", "state", "ndm_flags", "ndm_type"]
+        keys = ["family", "ifindex", "dst", "lladdr", "state", "ndm_flags", "ndm_type",
+                "vni", "master"]
+    elif t in (RTM_NEWNETCONF, RTM_DELNETCONF):
+        keys = ["family", "ifindex", "attrs"]
+    elif t in (RTM_NEWMDB, RTM_DELMDB, RTM_GETMDB):
+        keys = ["family", "ifindex", "entries", "routers"]
     elif t in (RTM_NEWRULE, RTM_DELRULE):
         keys = ["family", "priority", "src", "src_len", "dst", "dst_len", "tos", "iif",
                 "oif", "fwmark", "fwmask", "table", "action", "goto", "rule_flags"]

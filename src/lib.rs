@@ -165,8 +165,9 @@ pub use bus::{
 pub use error::Error;
 pub use netns::{Netns, NETNS_RUN_DIR};
 pub use object::{
-    Action, Address, Event, HwAddr, Link, MplsLabel, Name, Neighbour, NetnsTag, NextHop, Nsid,
-    Object, ObjectKind, Origin, Route, Rule, MAX_ADDR_LEN,
+    Action, Address, Event, FdbEntry, HwAddr, Link, Mdb, MdbGroup, MdbSource, MplsLabel, Name,
+    Neighbour, Netconf, NetnsTag, NextHop, Nsid, Object, ObjectKind, Origin, Route, Rule,
+    MAX_ADDR_LEN,
 };
 pub use watch::{
     Builder, Monitor, NamespaceHandle, NamespaceStats, Snapshot, DEFAULT_BATCH_WINDOW,

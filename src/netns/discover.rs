@@ -81,12 +81,28 @@ fn identity(path: &Path) -> Option<(u64, u64)> {
 fn name_for(path: &Path) -> String {
     let dir = path.parent().unwrap_or(Path::new(""));
     if dir == Path::new(NETNS_RUN_DIR) || dir == Path::new("/var/run/netns") {
-        path.file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default()
+        path.file_name().map(readable).unwrap_or_default()
     } else {
-        path.display().to_string()
+        readable(path.as_os_str())
     }
+}
+
+/// A file name as text: as it is when it is UTF-8; otherwise each byte that is
+/// not part of valid UTF-8 written `\xNN` and each `\` doubled, as names are in
+/// events (see `Name`), so that two such files never get one tag name.
+fn readable(name: &std::ffi::OsStr) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    if let Some(text) = name.to_str() {
+        return text.to_string();
+    }
+    let mut out = String::new();
+    for chunk in name.as_bytes().utf8_chunks() {
+        out.push_str(&chunk.valid().replace('\\', "\\\\"));
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    out
 }
 
 const DIR_EVENTS: AddWatchFlags = AddWatchFlags::IN_CREATE
@@ -361,6 +377,18 @@ mod tests {
             .output()
             .unwrap();
         assert!(out.status.success(), "ip {args}: {out:?}");
+    }
+
+    #[test]
+    fn file_names_that_are_not_utf8_get_distinct_readable_tags() {
+        use std::os::unix::ffi::OsStrExt;
+        let tag =
+            |b: &[u8]| name_for(&Path::new("/run/netns").join(std::ffi::OsStr::from_bytes(b)));
+        assert_eq!(tag(b"plain"), "plain");
+        assert_eq!(tag(b"ns\xff"), r"ns\xff");
+        assert_eq!(tag(b"ns\xfe"), r"ns\xfe");
+        assert_eq!(tag(b"a\\b\xff"), r"a\\b\xff");
+        assert_eq!(name_for(Path::new("/srv/ns/a")), "/srv/ns/a");
     }
 
     crate::sandboxed_test! {

@@ -34,6 +34,22 @@ const FIXTURES: &[(&str, &[u8])] = &[
     ("neigh_del", fixture!("neigh_del")),
     ("link_new_not_utf8", fixture!("link_new_not_utf8")),
     ("addr_new_not_utf8", fixture!("addr_new_not_utf8")),
+    ("fdb_new_vxlan", fixture!("fdb_new_vxlan")),
+    ("fdb_del_vxlan", fixture!("fdb_del_vxlan")),
+    ("fdb_new_master", fixture!("fdb_new_master")),
+    // netconf and MDB (issue 10).
+    ("netconf_new_dev", fixture!("netconf_new_dev")),
+    ("netconf_new_all", fixture!("netconf_new_all")),
+    ("netconf_dump_all_v6", fixture!("netconf_dump_all_v6")),
+    ("netconf_del", fixture!("netconf_del")),
+    ("mdb_new_v4", fixture!("mdb_new_v4")),
+    ("mdb_new_v6", fixture!("mdb_new_v6")),
+    ("mdb_new_src", fixture!("mdb_new_src")),
+    ("mdb_new_l2", fixture!("mdb_new_l2")),
+    ("mdb_new_host", fixture!("mdb_new_host")),
+    ("mdb_new_router", fixture!("mdb_new_router")),
+    ("mdb_dump", fixture!("mdb_dump")),
+    ("mdb_del_v4", fixture!("mdb_del_v4")),
     ("rule_new_v6_fwmark_iif", fixture!("rule_new_v6_fwmark_iif")),
     ("rule_new_v4", fixture!("rule_new_v4")),
     ("rule_new_goto", fixture!("rule_new_goto")),
@@ -375,10 +391,15 @@ fn exercise(bytes: &[u8]) {
     for msg in Messages::new(bytes) {
         let Ok(msg) = msg else { continue };
         let _ = Object::decode(&msg);
+        let _ = Object::decode_each(&msg, &mut 0, |_, o| {
+            let _ = (o.ifindex(), o.family());
+        });
         match msg.parse() {
             Ok(Message::Link(m)) => walk(m.attrs()),
             Ok(Message::Address(m)) => walk(m.attrs()),
             Ok(Message::Neighbour(m)) => walk(m.attrs()),
+            Ok(Message::Netconf(m)) => walk(m.attrs()),
+            Ok(Message::Mdb(m)) => walk(m.attrs()),
             Ok(Message::Rule(m)) => walk(m.attrs()),
             Ok(Message::Nsid(m)) => walk(m.attrs()),
             Ok(Message::Route(m)) => {
@@ -422,6 +443,9 @@ fn fuzz_random_and_mutated_messages_never_panic() {
         RTM_NEWADDR,
         RTM_NEWROUTE,
         RTM_NEWNEIGH,
+        RTM_NEWNETCONF,
+        RTM_NEWMDB,
+        RTM_GETMDB,
         NLMSG_ERROR,
         NLMSG_DONE,
     ];
@@ -562,4 +586,52 @@ fn a_malformed_attribute_is_skipped_and_counted_not_the_object() {
     // The neighbour's link-layer address (6 bytes) read as NDA_DST (its key).
     let bad = retagged(fixture!("neigh_new"), 12, NDA_LLADDR, NDA_DST);
     assert!(decode_counted(&bad).0.is_err());
+}
+
+/// A VXLAN remote in the bridge forwarding database, as the kernel sent it: an
+/// `fdb` entry (no longer a neighbour), its remote, VNI and port decoded, and
+/// its JSON and text as `bridge -j fdb` / `bridge monitor` write them.
+#[test]
+fn fdb_vxlan_remote_new_and_del() {
+    for (fixture, want) in [
+        (fixture!("fdb_new_vxlan"), Action::New),
+        (fixture!("fdb_del_vxlan"), Action::Del),
+    ] {
+        let (action, obj) = decode(fixture);
+        assert_eq!(action, want);
+        let Object::Fdb(e) = &obj else {
+            panic!("not an fdb entry: {obj:?}")
+        };
+        assert_eq!(e.ifindex, 7);
+        assert_eq!(e.mac, Some(mac("00:00:00:00:00:00")));
+        assert_eq!(e.dst, Some(ip("10.0.0.3")));
+        assert_eq!((e.vni, e.port, e.vlan), (Some(200), Some(4790), 0));
+        assert_eq!(e.flags, NTF_SELF);
+        assert_eq!(e.state_name(), Some("permanent"));
+        assert!(crate::object::Kind::key(e).is_some(), "a remote is kept");
+        let mut text = String::new();
+        obj.write_text(&mut text, &|i: u32| {
+            (i == 7).then(|| crate::object::Name::from("vx0"))
+        })
+        .unwrap();
+        assert_eq!(
+            text,
+            " 00:00:00:00:00:00 dev vx0 dst 10.0.0.3 port 4790 vni 200 self permanent"
+        );
+    }
+}
+
+/// A static entry added on a bridge port: the bridge's (`NDA_MASTER`, no
+/// `NTF_SELF`), state `static`.
+#[test]
+fn fdb_master_entry_on_a_bridge_port() {
+    let (action, obj) = decode(fixture!("fdb_new_master"));
+    assert_eq!(action, Action::New);
+    let Object::Fdb(e) = &obj else {
+        panic!("not an fdb entry: {obj:?}")
+    };
+    assert_eq!((e.ifindex, e.master), (10, Some(8)));
+    assert_eq!(e.mac, Some(mac("02:00:00:00:00:aa")));
+    assert_eq!((e.dst, e.flags), (None, 0));
+    assert_eq!(e.state_name(), Some("static"));
 }

@@ -319,10 +319,10 @@ fn an_address_that_does_not_fit_its_family_is_malformed() {
     for dst in [&v4[..], &v6b[..]] {
         let header = [AF_BRIDGE, 0, 0, 0, 7, 0, 0, 0, 0x80, 0, 0, 0];
         let bytes = message(RTM_NEWNEIGH, &header, &[(NDA_DST, dst)]);
-        let (Object::Neighbour(n), skipped) = decode_counting(&bytes) else {
+        let (Object::Fdb(e), skipped) = decode_counting(&bytes) else {
             panic!()
         };
         assert_eq!(skipped, 0);
-        assert!(n.dst.is_some());
+        assert!(e.dst.is_some());
     }
 }

@@ -7,6 +7,7 @@
 //! format: it must never write a byte of JSON or text itself.
 
 use super::compact::{HwAddr, Name};
+use super::mdb::MdbSource;
 use super::route::NextHop;
 use std::net::IpAddr;
 use std::time::SystemTime;
@@ -47,6 +48,8 @@ pub(crate) trait Fields {
     fn int(&mut self, key: FieldName, v: i64);
     /// `true`.
     fn yes(&mut self, key: FieldName);
+    /// `true` or `false`.
+    fn boolean(&mut self, key: FieldName, v: bool);
     /// `null`: how `ip -j` writes a flag that is set (`"not":null`).
     fn null(&mut self, key: FieldName);
     /// An IP address, as a string (`null` when absent).
@@ -67,6 +70,9 @@ pub(crate) trait Fields {
     /// The next hops of a multipath route: a list of objects of
     /// [`NextHop::fields`](super::route::NextHop).
     fn hops(&mut self, key: FieldName, v: &[NextHop]);
+    /// The source list of an MDB entry: a list of objects of
+    /// [`MdbSource::fields`](super::mdb::MdbSource).
+    fn sources(&mut self, key: FieldName, v: &[MdbSource]);
 }
 
 /// A number, when present.

@@ -10,7 +10,7 @@
 //!
 //! # One place per kind
 //!
-//! Each kind is one module (`link`, `addr`, `route`, `neigh`) holding its owned
+//! Each kind is one module (`link`, `addr`, `route`, `neigh`, `netconf`, `mdb`, ...) holding its owned
 //! type and its [`Kind`] implementation: how it decodes, the messages and groups
 //! that carry it, the dump that lists it, its identity in the state view, its
 //! JSON fields, its text line and the fields filters look at. The registry below
@@ -26,8 +26,11 @@ pub(crate) mod fields;
 pub mod names;
 
 mod addr;
+mod fdb;
 mod link;
+mod mdb;
 mod neigh;
+mod netconf;
 mod nsid;
 mod route;
 mod rule;
@@ -44,8 +47,11 @@ pub(crate) mod rule_nsid_tests;
 pub use addr::Address;
 pub use compact::{HwAddr, Name, MAX_ADDR_LEN};
 pub use event::{Event, NetnsTag, Origin};
+pub use fdb::FdbEntry;
 pub use link::Link;
+pub use mdb::{Mdb, MdbGroup, MdbSource};
 pub use neigh::Neighbour;
+pub use netconf::Netconf;
 pub use nsid::Nsid;
 pub(crate) use route::RouteKey;
 pub use route::{MplsLabel, NextHop, Route};
@@ -77,9 +83,15 @@ macro_rules! for_each_kind {
             Rule(Rule) rules "rule" []
                 "IPv4 and IPv6 policy routing rules (`RTNLGRP_IPV4_RULE`, `RTNLGRP_IPV6_RULE`).";
             Neighbour(Neighbour) neighbours "neigh" ["neighbour", "neighbor"]
-                "Neighbour (ARP / NDP / bridge FDB) entries (`RTNLGRP_NEIGH`).";
+                "IP neighbour (ARP / NDP) entries (`RTNLGRP_NEIGH`).";
+            Fdb(FdbEntry) fdb "fdb" []
+                "Bridge forwarding database entries: `AF_BRIDGE` neighbours (`RTNLGRP_NEIGH`).";
+            Netconf(Netconf) netconfs "netconf" []
+                "Per-device IP settings (`RTNLGRP_IPV4_NETCONF`, `RTNLGRP_IPV6_NETCONF`).";
             Nsid(Nsid) nsids "nsid" []
                 "Ids of peer network namespaces (`RTNLGRP_NSID`).";
+            Mdb(Mdb) mdbs "mdb" []
+                "Bridge multicast database entries and router ports (`RTNLGRP_MDB`).";
         }
     };
 }
@@ -93,6 +105,10 @@ pub(crate) trait Kind: Clone + Default + PartialEq + fmt::Debug + Sized {
     const GROUPS: &'static [u32];
     /// The request that lists every object of the kind.
     const DUMP: Dump;
+    /// The message type of its dump's answers: `RTM_NEW*` for most kinds, but
+    /// the kernel answers an MDB dump with `RTM_GETMDB` messages. Decoded as
+    /// `new`.
+    const DUMP_ANSWER: u16 = Self::MESSAGES[0];
     /// Its identity in the state view: what the kernel keys it by, as plain
     /// integers so that lookups compare machine words.
     type Key: Copy + Ord + std::hash::Hash + fmt::Debug;
@@ -116,6 +132,27 @@ pub(crate) trait Kind: Clone + Default + PartialEq + fmt::Debug + Sized {
     fn claims(_msg: &NlMsg<'_>) -> bool {
         true
     }
+    /// Whether one message may carry several objects of the kind (an MDB dump
+    /// answers with one message per bridge, all its groups inside): then
+    /// [`Kind::decode_each`] reads them, and [`Kind::decode`] the first.
+    const MANY: bool = false;
+    /// Decodes every object of a message of one of [`Kind::MESSAGES`], handing
+    /// each to `each` (none when the message holds none); see [`Kind::decode`]
+    /// for the rules. Only kinds with [`Kind::MANY`] need it.
+    fn decode_each(
+        msg: &NlMsg<'_>,
+        skipped: &mut u32,
+        each: &mut dyn FnMut(Self),
+    ) -> wire::Result<()> {
+        let mut one = Self::default();
+        Self::decode(msg, &mut one, skipped)?;
+        each(one);
+        Ok(())
+    }
+    /// Completes a notification that carries only what changed from the
+    /// version kept in the state view (`kept`), before the view takes it: a
+    /// netconf notification for one sysctl carries that setting alone.
+    fn complete(&mut self, _kept: &Self) {}
     /// Its identity, or `None` when the state view does not keep it.
     fn key(&self) -> Option<Self::Key>;
     /// Whether two versions describe the same state (fields that change by
@@ -279,7 +316,8 @@ macro_rules! define_object {
                 let mut found = None;
                 $(
                     let [new, del] = <$ty as Kind>::MESSAGES;
-                    if found.is_none() && (t == new || t == del) && <$ty as Kind>::claims(msg) {
+                    let answer = <$ty as Kind>::DUMP_ANSWER;
+                    if found.is_none() && (t == new || t == del || t == answer) && <$ty as Kind>::claims(msg) {
                         let action = if t == del { Action::Del } else { Action::New };
                         found = Some((action, Object::$variant(<$ty>::default())));
                     }
@@ -289,6 +327,57 @@ macro_rules! define_object {
                     None => {}
                 }
                 Ok(found)
+            }
+
+            /// Decodes every object of one netlink message, handing each to
+            /// `each` with its action, and adds the number of malformed
+            /// attributes skipped to `skipped`. Most messages carry one object
+            /// (then this is [`Object::decode_counted`]); an MDB dump answer
+            /// carries every group of a bridge. Returns whether the message was
+            /// of a kind nlwatch reports (it may still hold no object).
+            ///
+            /// ```
+            /// use nlwatch::wire::NlMsg;
+            /// use nlwatch::Object;
+            /// // RTM_NEWMDB for bridge 2, with an empty MDBA_MDB.
+            /// let mut b = vec![0u8; 16 + 8 + 4];
+            /// b[0] = b.len() as u8; b[4] = 84;               // nlmsg_len, RTM_NEWMDB
+            /// b[16] = 7; b[16 + 4] = 2;                      // AF_BRIDGE, ifindex 2
+            /// b[24..28].copy_from_slice(&[4, 0, 1, 0]);      // MDBA_MDB, empty
+            /// let mut objects = Vec::new();
+            /// let known = Object::decode_each(&NlMsg::new_checked(&b).unwrap(), &mut 0, |_, o| {
+            ///     objects.push(o)
+            /// });
+            /// assert_eq!((known, objects.len()), (Ok(true), 0));
+            /// ```
+            #[inline]
+            pub fn decode_each(
+                msg: &NlMsg<'_>,
+                skipped: &mut u32,
+                mut each: impl FnMut(Action, Object),
+            ) -> wire::Result<bool> {
+                let t = msg.kind();
+                $(
+                    let [new, del] = <$ty as Kind>::MESSAGES;
+                    let answer = <$ty as Kind>::DUMP_ANSWER;
+                    if (t == new || t == del || t == answer) && <$ty as Kind>::claims(msg) {
+                        let action = if t == del { Action::Del } else { Action::New };
+                        if <$ty as Kind>::MANY {
+                            <$ty as Kind>::decode_each(msg, skipped, &mut |o| {
+                                each(action, Object::$variant(o))
+                            })?;
+                        } else {
+                            // Filled in place, as `decode_counted` does.
+                            let mut object = Object::$variant(<$ty>::default());
+                            if let Object::$variant(into) = &mut object {
+                                <$ty as Kind>::decode(msg, into, skipped)?;
+                            }
+                            each(action, object);
+                        }
+                        return Ok(true);
+                    }
+                )*
+                Ok(false)
             }
 
             /// The kind of this object.
@@ -371,6 +460,15 @@ impl ObjectKind {
             None => String::new(),
         }
     }
+}
+
+/// What the netconf and MDB kinds print, for the output tests: (object, a
+/// part of its JSON line, a part of its text line).
+#[cfg(test)]
+pub(crate) fn netconf_mdb_printed() -> Vec<(Object, &'static str, &'static str)> {
+    let mut all = netconf::tests::printed();
+    all.extend(mdb::tests::printed());
+    all
 }
 
 /// The keys of `map` from `first` on, as long as `within` holds: the objects of

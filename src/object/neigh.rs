@@ -1,5 +1,6 @@
-//! Neighbours (ARP, NDP and bridge FDB entries): `RTM_NEWNEIGH` / `RTM_DELNEIGH`,
-//! `struct ndmsg` and its `NDA_*` attributes. The owned type, its decoding, its
+//! IP neighbours (ARP and NDP entries): `RTM_NEWNEIGH` / `RTM_DELNEIGH` of
+//! families `AF_INET` and `AF_INET6`, `struct ndmsg` and its `NDA_*` attributes
+//! (the bridge forwarding database, family `AF_BRIDGE`, is `fdb`'s). The owned type, its decoding, its
 //! identity in the state view, its dump, its groups, its JSON fields, its text
 //! line and the fields filters look at.
 
@@ -12,7 +13,8 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::net::IpAddr;
 
-/// A neighbour (ARP / NDP / FDB) entry, from `RTM_NEWNEIGH` / `RTM_DELNEIGH`.
+/// An IP neighbour (ARP / NDP) entry, from `RTM_NEWNEIGH` / `RTM_DELNEIGH`
+/// (bridge forwarding database entries are [`FdbEntry`](crate::FdbEntry)).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Neighbour {
@@ -47,15 +49,9 @@ impl Neighbour {
         n.state = msg.state();
         n.flags = msg.flags();
         n.neigh_type = msg.neigh_type();
-        // A bridge FDB entry is keyed by its link-layer address too.
-        let bridge = n.family == AF_BRIDGE;
         walk(msg.attrs(), skipped, |attr| {
             match attr.kind() {
-                // A bridge FDB entry's (a VXLAN remote) is IPv4 or IPv6, told
-                // by its length; otherwise an address of the message's family.
-                NDA_DST if bridge => n.dst = Some(key(attr.ip())?),
                 NDA_DST => n.dst = Some(key(attr.ip_of(n.family))?),
-                NDA_LLADDR if bridge => n.lladdr = Some(key(hwaddr(&attr))?),
                 NDA_LLADDR => n.lladdr = Some(hwaddr(&attr)?),
                 NDA_MASTER => n.master = Some(attr.u32()?),
                 _ => {}
@@ -65,14 +61,13 @@ impl Neighbour {
     }
 }
 
-/// A neighbour's identity; bridge FDB entries are told apart by link-layer address.
+/// A neighbour's identity: interface, family and address.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(crate) struct NeighKey {
     // The interface first: a link's neighbours are one range of the map.
     ifindex: u32,
     family: u8,
     dst: u128,
-    lladdr: Option<HwAddr>,
 }
 
 impl Kind for Neighbour {
@@ -90,18 +85,17 @@ impl Kind for Neighbour {
         Neighbour::from_view(&NeighbourMessage::new_checked(*msg)?, into, skipped)
     }
 
-    /// Interface, family and destination; for bridge FDB entries (no destination)
-    /// the link-layer address too.
+    /// `AF_BRIDGE` messages are the forwarding database's (`fdb`).
+    fn claims(msg: &NlMsg<'_>) -> bool {
+        msg.payload().first() != Some(&AF_BRIDGE)
+    }
+
+    /// Interface, family and destination.
     fn key(&self) -> Option<NeighKey> {
         Some(NeighKey {
             family: self.family,
             ifindex: self.ifindex,
             dst: ip_bits(self.dst),
-            lladdr: if self.family == AF_BRIDGE {
-                self.lladdr
-            } else {
-                None
-            },
         })
     }
 
@@ -115,7 +109,6 @@ impl Kind for Neighbour {
             ifindex,
             family: 0,
             dst: 0,
-            lladdr: None,
         };
         keys_while(map, first, |k| k.ifindex == ifindex)
     }

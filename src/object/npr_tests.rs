@@ -115,7 +115,17 @@ fn fields(object: &Object) -> String {
             n.neigh_type,
             o(n.master),
         ),
-        // Kinds netlink-packet-route's vectors do not cover.
+        Object::Fdb(e) => format!(
+            "ifindex={} mac={} dst={} vlan={} state={:#x} flags={:#x} master={}",
+            e.ifindex,
+            o(e.mac),
+            o(e.dst),
+            e.vlan,
+            e.state,
+            e.flags,
+            o(e.master),
+        ),
+        // netlink-packet-route's vectors hold no netconf, MDB, rule or nsid message.
         other => format!("{other:?}"),
     }
 }
@@ -1018,8 +1028,8 @@ const VECTORS: &[(&str, u16, &str)] = &[
     (
         "neighbour_bridge_bridge_neighbour_show",
         RTM_NEWNEIGH,
-        "family=7 ifindex=3 dst=- lladdr=01:00:5e:00:00:01 state=0x80 flags=0x2 neigh_type=0 \
-         master=-",
+        // An AF_BRIDGE neighbour: the forwarding database's (`fdb`).
+        "ifindex=3 mac=01:00:5e:00:00:01 dst=- vlan=0 state=0x80 flags=0x2 master=-",
     ),
     // src/neighbour/tests/ip.rs `test_ipv4_neighbour_show`
     (

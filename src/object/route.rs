@@ -286,6 +286,30 @@ impl Route {
         })
     }
 
+    /// A digest of what tells IPv4 routes to one prefix apart besides their
+    /// output device: their type and next hop(s) (FNV-1a: stable, and two
+    /// routes of one prefix colliding is not a practical concern).
+    pub(crate) fn hop_digest(&self) -> u64 {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        let mut eat = |bytes: &[u8]| {
+            for &b in bytes {
+                h ^= u64::from(b);
+                h = h.wrapping_mul(0x0000_0100_0000_01b3);
+            }
+        };
+        eat(&[self.route_type]);
+        for ip in [self.gateway, self.via] {
+            eat(&ip_bits(ip).to_be_bytes());
+        }
+        eat(&self.nh_id.unwrap_or(0).to_be_bytes());
+        for hop in &self.nexthops {
+            eat(&hop.ifindex.to_be_bytes());
+            eat(&ip_bits(hop.gateway).to_be_bytes());
+            eat(&ip_bits(hop.via).to_be_bytes());
+        }
+        h
+    }
+
     /// The destination as `ip route` prints it: `default`, `10.0.0.0/24`, or a bare
     /// address for a host route; an `AF_MPLS` route's label (`300`).
     pub fn dst_string(&self) -> String {
@@ -331,7 +355,11 @@ impl Route {
 }
 
 /// A route's identity: the kernel's own (table, destination, source, TOS,
-/// metric), plus the output device for IPv6.
+/// metric), plus the output device, and for IPv4 the next hop: IPv4 keeps
+/// routes that differ only there apart (`ip route append`, and the connected,
+/// local and broadcast routes of one prefix on two links). The output device
+/// and next hop come last, so the routes of one prefix are one range
+/// ([`RouteKey::aliases`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(crate) struct RouteKey {
     family: u8,
@@ -343,6 +371,8 @@ pub(crate) struct RouteKey {
     tos: u8,
     priority: u32,
     oif: u32,
+    /// IPv4: a digest of the type and next hop(s) (see [`Route::hop_digest`]).
+    hop: u64,
 }
 
 impl RouteKey {
@@ -357,7 +387,30 @@ impl RouteKey {
         tos: 0,
         priority: 0,
         oif: 0,
+        hop: 0,
     };
+
+    /// The range of the keys of the routes to the same prefix, in the same
+    /// table, with the same TOS and metric: the IPv4 routes one `ip route
+    /// replace` may have replaced.
+    pub(crate) fn aliases(&self) -> std::ops::RangeInclusive<RouteKey> {
+        let first = RouteKey {
+            oif: 0,
+            hop: 0,
+            ..*self
+        };
+        let last = RouteKey {
+            oif: u32::MAX,
+            hop: u64::MAX,
+            ..*self
+        };
+        first..=last
+    }
+
+    /// Whether this is an IPv4 route's key.
+    pub(crate) fn is_ipv4(&self) -> bool {
+        self.family == AF_INET
+    }
 }
 
 impl Kind for Route {
@@ -389,10 +442,13 @@ impl Kind for Route {
             src_len: self.src_len,
             tos: self.tos,
             priority: self.priority.unwrap_or(0),
-            // IPv6 keeps routes to one prefix with one metric apart per device
-            // (multicast and local routes of every link, say); IPv4 does not.
-            oif: if self.family == AF_INET6 {
-                self.oif.unwrap_or(0)
+            // Both keep routes to one prefix with one metric apart per device
+            // (local and multicast routes of every link, say).
+            oif: self.oif.unwrap_or(0),
+            // IPv4 also by next hop (IPv6 makes such routes one multipath
+            // route).
+            hop: if self.family == AF_INET {
+                self.hop_digest()
             } else {
                 0
             },

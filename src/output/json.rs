@@ -17,7 +17,7 @@
 
 use super::time::Rfc3339;
 use crate::object::fields::{k, via_family, FieldName, Fields, IfNames};
-use crate::object::{Event, HwAddr, Name, NextHop, Origin};
+use crate::object::{Event, HwAddr, MdbSource, Name, NextHop, Origin};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::SystemTime;
 
@@ -192,6 +192,11 @@ impl Fields for Writer<'_> {
         self.key(key);
         self.out.extend_from_slice(b"true");
     }
+    fn boolean(&mut self, key: FieldName, v: bool) {
+        self.key(key);
+        self.out
+            .extend_from_slice(if v { b"true" as &[u8] } else { b"false" });
+    }
     fn null(&mut self, key: FieldName) {
         self.key(key);
         self.out.extend_from_slice(b"null");
@@ -294,6 +299,19 @@ impl Fields for Writer<'_> {
             }
             let mut w = Writer::new(self.out);
             h.fields(&mut w);
+            w.end();
+        }
+        self.out.push(b']');
+    }
+    fn sources(&mut self, key: FieldName, v: &[MdbSource]) {
+        self.key(key);
+        self.out.push(b'[');
+        for (i, src) in v.iter().enumerate() {
+            if i > 0 {
+                self.out.push(b',');
+            }
+            let mut w = Writer::new(self.out);
+            src.fields(&mut w);
             w.end();
         }
         self.out.push(b']');
@@ -505,11 +523,15 @@ mod tests {
     /// Routes of every family print their addresses as `ip -j` does: `AF_MPLS`
     /// label stacks as `300/400`, the multicast routing families' as IPv4 and
     /// IPv6 (finding 8 of issue 9; the routes are decoded in
-    /// `object::family_tests`), the same through serde.
+    /// `object::family_tests`), the same through serde; and netconf and MDB
+    /// entries with `ip -j netconf` / `bridge -j mdb`'s names.
     #[test]
     fn routes_print_their_addresses_by_family() {
         use crate::object::{Action, NetnsTag, Origin};
-        for (object, json, text) in crate::object::family_tests::printed() {
+        let printed = crate::object::family_tests::printed()
+            .into_iter()
+            .chain(crate::object::netconf_mdb_printed());
+        for (object, json, text) in printed {
             let names = |i: u32| Some(Name::from(format!("dummy{i}").as_str()));
             let mut line = String::new();
             crate::output::write_text(&mut line, &object, Action::New, &names).unwrap();

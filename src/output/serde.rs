@@ -7,7 +7,7 @@
 use super::json::{event_fields, JsonEvent};
 use super::time::Rfc3339;
 use crate::object::fields::{k, via_family, FieldName, Fields};
-use crate::object::{Event, HwAddr, Name, NextHop};
+use crate::object::{Event, HwAddr, MdbSource, Name, NextHop};
 use serde::ser::{SerializeMap, Serializer};
 use std::net::IpAddr;
 use std::time::SystemTime;
@@ -78,6 +78,16 @@ impl serde::Serialize for Hop<'_> {
     }
 }
 
+struct Source<'a>(&'a MdbSource);
+
+impl serde::Serialize for Source<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut f = SerdeFields::new(s.serialize_map(None)?);
+        self.0.fields(&mut f);
+        f.end()
+    }
+}
+
 impl<M: SerializeMap> SerdeFields<M> {
     pub(crate) fn new(map: M) -> Self {
         SerdeFields { map, error: None }
@@ -116,6 +126,9 @@ impl<M: SerializeMap> Fields for SerdeFields<M> {
     fn yes(&mut self, key: FieldName) {
         self.put(key, &true);
     }
+    fn boolean(&mut self, key: FieldName, v: bool) {
+        self.put(key, &v);
+    }
     fn null(&mut self, key: FieldName) {
         self.put(key, &());
     }
@@ -149,5 +162,9 @@ impl<M: SerializeMap> Fields for SerdeFields<M> {
     fn hops(&mut self, key: FieldName, v: &[NextHop]) {
         let hops: Vec<Hop<'_>> = v.iter().map(Hop).collect();
         self.put(key, &hops);
+    }
+    fn sources(&mut self, key: FieldName, v: &[MdbSource]) {
+        let sources: Vec<Source<'_>> = v.iter().map(Source).collect();
+        self.put(key, &sources);
     }
 }

@@ -139,7 +139,7 @@ pub const DEFAULT_CAPACITY: usize = 65_536;
 /// Objects a snapshot copies per hold of its namespace's reader lock (see
 /// `SnapshotCopy`): small enough that the reader, and every namespace it reads,
 /// waits well under a millisecond for one step (see BENCHMARKS.md).
-const SNAPSHOT_STEP: usize = 2048;
+const SNAPSHOT_STEP: usize = 1024;
 
 impl Default for Builder {
     fn default() -> Self {
@@ -251,7 +251,7 @@ impl Builder {
         self
     }
 
-    /// Objects a snapshot copies per hold of a reader's lock (default 2048;
+    /// Objects a snapshot copies per hold of a reader's lock (default 1024;
     /// `usize::MAX` copies a namespace in one hold). For benchmarks comparing
     /// the two; not part of the stable API.
     #[doc(hidden)]
@@ -270,11 +270,13 @@ impl Builder {
                 ObjectKind::list(", ")
             )));
         }
-        let groups: Vec<u32> = self
-            .objects
-            .iter()
+        // Links are always followed (see `Out::publish`), and each group joined once.
+        let mut groups: Vec<u32> = std::iter::once(&ObjectKind::Link)
+            .chain(&self.objects)
             .flat_map(|k| k.groups().iter().copied())
             .collect();
+        groups.sort_unstable();
+        groups.dedup();
         let readers = (0..self.readers)
             .map(|_| Reader::new().map_err(|e| Error::io("create a reader's epoll", "", e)))
             .collect::<Result<Vec<_>, _>>()?;
@@ -342,10 +344,44 @@ struct Registry {
     /// The token of each namespace by its tag's id (the netns cookie), for
     /// `snapshot`.
     by_id: HashMap<u64, u64>,
+    /// The reader of each namespace retired lately, by nsfs identity and by
+    /// name: a namespace added again, or another one added under the same name,
+    /// goes to the same reader, whose one ordered queue announces the departure
+    /// before the arrival (readers keep no order between them). Entries are
+    /// taken when used; the maps are cleared past [`DEPARTED_KEPT`].
+    departed_by_key: HashMap<(u64, u64), usize>,
+    departed_by_name: HashMap<Arc<str>, usize>,
     next_token: u64,
 }
 
+/// How many retired namespaces [`Registry`] remembers the reader of.
+const DEPARTED_KEPT: usize = 4096;
+
 impl Registry {
+    /// Remembers that the namespace of `key`, known by `names`, was retired by
+    /// `reader`.
+    fn departed(&mut self, key: (u64, u64), names: &[Arc<str>], reader: usize) {
+        if self.departed_by_key.len() >= DEPARTED_KEPT {
+            self.departed_by_key.clear();
+            self.departed_by_name.clear();
+        }
+        self.departed_by_key.insert(key, reader);
+        for name in names {
+            self.departed_by_name.insert(name.clone(), reader);
+        }
+    }
+
+    /// The reader for a namespace of `key` arriving under `name`: the one that
+    /// retired the same namespace, or another by that name, lately; else by
+    /// nsfs inode (which spreads evenly).
+    fn reader_for(&mut self, key: (u64, u64), name: &str, readers: usize) -> usize {
+        let by_key = self.departed_by_key.remove(&key);
+        let by_name = self.departed_by_name.remove(name);
+        by_key
+            .or(by_name)
+            .unwrap_or((key.1 % readers as u64) as usize)
+    }
+
     /// When the namespace of `key` is watched, adds `name` to it and returns the
     /// handle for that name.
     fn join(&mut self, key: (u64, u64), name: &Arc<str>) -> Option<NamespaceHandle> {
@@ -480,10 +516,9 @@ impl Core {
         });
         let token = registry.next_token;
         registry.next_token += 1;
-        // The namespace's own reader, whatever the name it comes by: when it is
-        // removed and added again, the reader announces the one departure
-        // before the new arrival (nsfs inode numbers spread evenly).
-        let reader = (file.key.1 % self.readers.len() as u64) as usize;
+        // The reader that announced this namespace, or one of this name, gone
+        // lately announces its arrival after that departure.
+        let reader = registry.reader_for(file.key, &name, self.readers.len());
         let mut entry = Entry::new(socket, ns.clone(), self.policy.clone());
         // The groups are joined: dump now, before the reader sees the socket, so
         // the answers are recognised as the dump's and no change falls in between.
@@ -525,9 +560,14 @@ impl Core {
             .ok_or_else(|| Error::NotWatched {
                 netns: name.to_string(),
             })?;
-        watched.names.remove(at);
+        let removed = watched.names.remove(at);
         if watched.names.is_empty() {
             let watched = registry.remove(token).expect("just found");
+            registry.departed(
+                watched.key,
+                &[removed, watched.ns.tag.name.clone()],
+                watched.reader,
+            );
             // Its reader reads what the socket holds, closes it and announces it.
             self.readers[watched.reader].retire(token, reason);
         }

@@ -16,7 +16,9 @@ use super::state::{Key, NsState, SnapshotCopy};
 use super::sync::DumpRounds;
 use crate::bus::{Bus, Item};
 use crate::object::{Action, Event, NetnsTag, Object, ObjectKind, Origin};
-use crate::wire::{self, NlMsg};
+use crate::wire;
+#[cfg(test)]
+use crate::wire::NlMsg;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -78,9 +80,16 @@ impl Counters {
     /// Decodes one message, counting what could not be decoded: a message
     /// (`decode_errors`, then `Err`) or malformed attributes skipped in an object
     /// that is still returned (`attributes_skipped`).
+    #[cfg(test)]
     pub(crate) fn decode(&self, msg: &NlMsg<'_>) -> wire::Result<Option<(Action, Object)>> {
         let mut skipped = 0;
         let decoded = Object::decode_counted(msg, &mut skipped);
+        self.counted(decoded, skipped)
+    }
+
+    /// Counts what [`Object::decode_each`] could not decode: the message
+    /// (`decode_errors`) or `skipped` malformed attributes.
+    pub(crate) fn counted<T>(&self, decoded: wire::Result<T>, skipped: u32) -> wire::Result<T> {
         if skipped > 0 {
             self.attributes_skipped
                 .fetch_add(skipped.into(), Ordering::Relaxed);
@@ -242,6 +251,12 @@ impl Out<'_> {
     /// Publishes one event, named after its interface as the view knows it now.
     /// (Held back while the initial dump runs, unless it is part of the dump.)
     pub(crate) fn publish(&mut self, action: Action, origin: Origin, object: Object) {
+        // Links are kept (and followed) whether asked for or not: they name the
+        // rest and tell what the kernel deletes silently. Only what was asked
+        // for is published.
+        if !self.policy.kinds.contains(&object.kind()) {
+            return;
+        }
         let ifname = match &object {
             Object::Link(l) => l.ifname.clone(),
             // A rule names its interfaces itself (it has no ifindex).

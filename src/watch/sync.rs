@@ -185,9 +185,14 @@ pub(crate) fn dump_message(
         }
         _ => {
             let initial = rounds.purpose == Some(Purpose::Initial);
-            if let Ok(Some((_, object))) = out.ns.counters.decode(msg) {
-                dumped(object, initial, out, rounds.current.as_mut()?);
-            }
+            let d = rounds.current.as_mut()?;
+            // One message may hold several objects (an MDB dump: a bridge's
+            // every group).
+            let mut skipped = 0;
+            let decoded = Object::decode_each(msg, &mut skipped, |_, object| {
+                dumped(object, initial, out, d)
+            });
+            let _ = out.ns.counters.counted(decoded, skipped);
             None
         }
     }

@@ -17,6 +17,8 @@ pub const NLM_F_MULTI: u16 = 0x02;
 pub const NLM_F_ACK: u16 = 0x04;
 pub const NLM_F_DUMP_INTR: u16 = 0x10;
 pub const NLM_F_ROOT: u16 = 0x100;
+// In a notification: what the change did (NLM_F_REPLACE shares its bit with NLM_F_ROOT).
+pub const NLM_F_REPLACE: u16 = 0x100;
 pub const NLM_F_MATCH: u16 = 0x200;
 pub const NLM_F_DUMP: u16 = NLM_F_ROOT | NLM_F_MATCH;
 
@@ -115,6 +117,25 @@ pub const RTAX_MTU: u16 = 2;
 pub const NDA_DST: u16 = 1;
 pub const NDA_LLADDR: u16 = 2;
 pub const NDA_MASTER: u16 = 9;
+// Bridge forwarding database (AF_BRIDGE neighbours): more NDA_*, NTF_* and NUD_*.
+pub const NDA_CACHEINFO: u16 = 3;
+pub const NDA_VLAN: u16 = 5;
+pub const NDA_PORT: u16 = 6;
+pub const NDA_VNI: u16 = 7;
+pub const NDA_IFINDEX: u16 = 8;
+pub const NDA_LINK_NETNSID: u16 = 10;
+pub const NDA_SRC_VNI: u16 = 11;
+pub const NDA_NH_ID: u16 = 13;
+pub const NTF_SELF: u8 = 0x02;
+pub const NTF_MASTER: u8 = 0x04;
+pub const NTF_EXT_LEARNED: u8 = 0x10;
+pub const NTF_OFFLOADED: u8 = 0x20;
+pub const NTF_STICKY: u8 = 0x40;
+pub const NTF_ROUTER: u8 = 0x80;
+pub const NUD_REACHABLE: u16 = 0x02;
+pub const NUD_STALE: u16 = 0x04;
+pub const NUD_NOARP: u16 = 0x40;
+pub const NUD_PERMANENT: u16 = 0x80;
 
 // Address families.
 pub const AF_UNSPEC: u8 = 0;
@@ -148,6 +169,80 @@ pub const NDMSG_LEN: usize = 12;
 pub const RTNEXTHOP_LEN: usize = 8;
 /// `sizeof(struct ifa_cacheinfo)`.
 pub const IFA_CACHEINFO_LEN: usize = 16;
+
+// --- netconf (issue 10): linux/netconf.h -------------------------------------
+
+pub const RTM_NEWNETCONF: u16 = 80;
+pub const RTM_DELNETCONF: u16 = 81;
+pub const RTM_GETNETCONF: u16 = 82;
+pub const RTNLGRP_IPV4_NETCONF: u32 = 24;
+pub const RTNLGRP_IPV6_NETCONF: u32 = 25;
+/// `sizeof(struct netconfmsg)`: the family byte alone (its attributes start at 4).
+pub const NETCONFMSG_LEN: usize = 1;
+// struct netconfmsg attributes (NETCONFA_*).
+pub const NETCONFA_IFINDEX: u16 = 1;
+pub const NETCONFA_FORWARDING: u16 = 2;
+pub const NETCONFA_RP_FILTER: u16 = 3;
+pub const NETCONFA_MC_FORWARDING: u16 = 4;
+pub const NETCONFA_PROXY_NEIGH: u16 = 5;
+pub const NETCONFA_IGNORE_ROUTES_WITH_LINKDOWN: u16 = 6;
+pub const NETCONFA_INPUT: u16 = 7;
+/// `NETCONFA_IFINDEX` of the `all` settings.
+pub const NETCONFA_IFINDEX_ALL: i32 = -1;
+/// `NETCONFA_IFINDEX` of the `default` settings (those new devices start with).
+pub const NETCONFA_IFINDEX_DEFAULT: i32 = -2;
+
+// --- mdb (issue 10): linux/if_bridge.h ----------------------------------------
+
+pub const RTM_NEWMDB: u16 = 84;
+pub const RTM_DELMDB: u16 = 85;
+pub const RTM_GETMDB: u16 = 86;
+pub const RTNLGRP_MDB: u32 = 26;
+/// `sizeof(struct br_port_msg)`: family, 3 bytes of padding, the bridge's ifindex.
+pub const BR_PORT_MSG_LEN: usize = 8;
+/// `sizeof(struct br_mdb_entry)`: ifindex, state, flags, vid, a 16-byte address
+/// union, the 16-bit protocol, padded to 4.
+pub const BR_MDB_ENTRY_LEN: usize = 28;
+// struct br_port_msg attributes (MDBA_*).
+pub const MDBA_MDB: u16 = 1;
+pub const MDBA_ROUTER: u16 = 2;
+// MDBA_MDB nested attributes.
+pub const MDBA_MDB_ENTRY: u16 = 1;
+// MDBA_MDB_ENTRY nested attributes.
+pub const MDBA_MDB_ENTRY_INFO: u16 = 1;
+// Attributes after the struct br_mdb_entry of an MDBA_MDB_ENTRY_INFO (MDBA_MDB_EATTR_*).
+pub const MDBA_MDB_EATTR_TIMER: u16 = 1;
+pub const MDBA_MDB_EATTR_SRC_LIST: u16 = 2;
+pub const MDBA_MDB_EATTR_GROUP_MODE: u16 = 3;
+pub const MDBA_MDB_EATTR_SOURCE: u16 = 4;
+pub const MDBA_MDB_EATTR_RTPROT: u16 = 5;
+// MDBA_MDB_EATTR_SRC_LIST entries (MDBA_MDB_SRCLIST_ENTRY) and their attributes.
+pub const MDBA_MDB_SRCLIST_ENTRY: u16 = 1;
+pub const MDBA_MDB_SRCATTR_ADDRESS: u16 = 1;
+pub const MDBA_MDB_SRCATTR_TIMER: u16 = 2;
+// MDBA_ROUTER nested attributes: MDBA_ROUTER_PORT, a u32 port ifindex followed by
+// MDBA_ROUTER_PATTR_* attributes.
+pub const MDBA_ROUTER_PORT: u16 = 1;
+pub const MDBA_ROUTER_PATTR_TIMER: u16 = 1;
+pub const MDBA_ROUTER_PATTR_TYPE: u16 = 2;
+/// `br_mdb_entry.state`: `MDB_TEMPORARY` is 0.
+pub const MDB_PERMANENT: u8 = 1;
+// br_mdb_entry.flags (MDB_FLAGS_*).
+pub const MDB_FLAGS_OFFLOAD: u8 = 1 << 0;
+pub const MDB_FLAGS_FAST_LEAVE: u8 = 1 << 1;
+pub const MDB_FLAGS_STAR_EXCL: u8 = 1 << 2;
+pub const MDB_FLAGS_BLOCKED: u8 = 1 << 3;
+pub const MDB_FLAGS_OFFLOAD_FAILED: u8 = 1 << 4;
+// Multicast router types of a router port (MDB_RTR_TYPE_*): the temporary ones.
+pub const MDB_RTR_TYPE_TEMP_QUERY: u8 = 1;
+pub const MDB_RTR_TYPE_TEMP: u8 = 3;
+// br_mdb_entry.addr.proto (big-endian on the wire): ETH_P_IP, ETH_P_IPV6; 0 is
+// a layer-2 group (a MAC address).
+pub const ETH_P_IP: u16 = 0x0800;
+pub const ETH_P_IPV6: u16 = 0x86dd;
+// MDBA_MDB_EATTR_GROUP_MODE values (linux/in.h).
+pub const MCAST_EXCLUDE: u8 = 0;
+pub const MCAST_INCLUDE: u8 = 1;
 
 // ---- rule: policy routing rules (linux/fib_rules.h) --------------------------
 pub const RTM_NEWRULE: u16 = 32;

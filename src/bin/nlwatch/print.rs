@@ -25,6 +25,16 @@ impl NameCache {
         }
     }
 
+    /// Learns the names of a namespace's links ahead of its objects (a
+    /// snapshot prints a port before its bridge, and may not print links).
+    pub(crate) fn know(&mut self, netns: u64, links: &[nlwatch::Link]) {
+        for l in links {
+            if let Some(name) = &l.ifname {
+                self.known.insert((netns, l.ifindex), name.clone());
+            }
+        }
+    }
+
     fn get(&self, ev: &Event, ifindex: u32) -> Option<Name> {
         if ev.object.ifindex() == Some(ifindex) {
             if let Some(name) = &ev.ifname {
@@ -114,6 +124,9 @@ pub(crate) fn print_event(
     names: &mut NameCache,
 ) -> io::Result<()> {
     names.learn(ev);
+    if !args.prints(ev.object.kind()) {
+        return Ok(());
+    }
     if args.json {
         let lookup = |i: u32| names.get(ev, i);
         JsonEvent {
