@@ -31,6 +31,7 @@ use netlink_packet_core::{
 use netlink_packet_route::address::AddressAttribute;
 use netlink_packet_route::link::{InfoKind, LinkAttribute, LinkInfo};
 use netlink_packet_route::route::{RouteAddress, RouteAttribute};
+use netlink_packet_route::rule::RuleAttribute;
 use netlink_packet_route::RouteNetlinkMessage;
 use nlwatch::wire::NlMsg;
 use nlwatch::{Action, Event, NetnsTag, Object};
@@ -100,6 +101,7 @@ const ADDR_NEW_V6: &[u8] = include_bytes!("../src/wire/fixtures/addr_new_v6.bin"
 const ROUTE_NEW_V4: &[u8] = include_bytes!("../src/wire/fixtures/route_new_v4.bin");
 const ROUTE_NEW_V6: &[u8] = include_bytes!("../src/wire/fixtures/route_new_v6.bin");
 const NEXTHOP_NEW_GROUP: &[u8] = include_bytes!("../src/wire/fixtures/nexthop_new_group.bin");
+const RULE_NEW_V4: &[u8] = include_bytes!("../src/wire/fixtures/rule_new_v4.bin");
 
 struct Case {
     name: &'static str,
@@ -108,7 +110,7 @@ struct Case {
     peer: fn(&[u8]) -> PeerOut,
 }
 
-const CASES: [Case; 6] = [
+const CASES: [Case; 7] = [
     Case {
         name: "link_new_veth",
         bytes: LINK_NEW_VETH,
@@ -138,6 +140,11 @@ const CASES: [Case; 6] = [
         name: "nexthop_new_group",
         bytes: NEXTHOP_NEW_GROUP,
         peer: peer_nexthop,
+    },
+    Case {
+        name: "rule_new_v4",
+        bytes: RULE_NEW_V4,
+        peer: peer_deserialize,
     },
 ];
 
@@ -412,8 +419,48 @@ fn check_nexthop_group() {
     assert_eq!(peer, ids);
 }
 
+/// The IPv4 rule with most selectors: both libraries read the same ones.
+fn check_rule() {
+    let name = "rule_new_v4";
+    let (action, obj) = nlwatch_object(RULE_NEW_V4, name);
+    let Object::Rule(rule) = obj else {
+        panic!("nlwatch: {name} is not a rule: {obj:?}")
+    };
+    assert_eq!(action, Action::New);
+    assert_eq!(
+        (rule.priority, rule.table, rule.src_len, rule.dst_len),
+        (200, 200, 8, 24)
+    );
+    let RouteNetlinkMessage::NewRule(peer) = peer_inner(RULE_NEW_V4, name) else {
+        panic!("netlink-packet-route: {name} is not RTM_NEWRULE")
+    };
+    assert_eq!((peer.header.src_len, peer.header.dst_len), (8, 24));
+    assert_eq!(peer.header.tos, rule.tos);
+    let mut seen = 0;
+    for attr in &peer.attributes {
+        match attr {
+            RuleAttribute::Priority(p) => assert_eq!(*p, rule.priority),
+            RuleAttribute::Table(t) => assert_eq!(*t, rule.table),
+            RuleAttribute::Source(a) => assert_eq!(Some(*a), rule.src),
+            RuleAttribute::Destination(a) => assert_eq!(Some(*a), rule.dst),
+            RuleAttribute::Oifname(n) => {
+                assert_eq!(Some(n.as_str()), rule.oif.as_ref().and_then(|o| o.to_str()))
+            }
+            RuleAttribute::UidRange(r) => assert_eq!(Some((r.start, r.end)), rule.uid_range),
+            RuleAttribute::SourcePortRange(r) => assert_eq!(Some((r.start, r.end)), rule.sport),
+            RuleAttribute::DestinationPortRange(r) => {
+                assert_eq!(Some((r.start, r.end)), rule.dport)
+            }
+            _ => continue,
+        }
+        seen += 1;
+    }
+    assert_eq!(seen, 8, "netlink-packet-route read every checked attribute");
+}
+
 fn sanity_checks() {
     check_link();
+    check_rule();
     check_addr(
         ADDR_NEW_V4,
         "addr_new_v4",

@@ -12,6 +12,8 @@ mod monitor;
 mod namespaces;
 mod netconf;
 mod nexthop;
+mod nsid;
 mod routes;
+mod rule;
 mod state;
 mod unprivileged;

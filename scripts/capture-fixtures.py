@@ -98,6 +98,9 @@ RTNLGRP_IPV4_IFADDR = 5
 RTNLGRP_IPV4_ROUTE = 7
 RTNLGRP_IPV6_IFADDR = 9
 RTNLGRP_IPV6_ROUTE = 11
+RTNLGRP_IPV4_RULE = 8
+RTNLGRP_IPV6_RULE = 19
+RTNLGRP_NSID = 28
 
 RTM_NEWLINK, RTM_DELLINK = 16, 17
 RTM_NEWADDR, RTM_DELADDR = 20, 21
@@ -105,12 +108,16 @@ RTM_NEWROUTE, RTM_DELROUTE = 24, 25
 RTM_NEWNEIGH, RTM_DELNEIGH = 28, 29
 RTM_NEWNEXTHOP, RTM_DELNEXTHOP = 104, 105
 RTNLGRP_NEXTHOP = 32
+RTM_NEWRULE, RTM_DELRULE = 32, 33
+RTM_NEWNSID, RTM_DELNSID = 88, 89
 
 MSG_NAMES = {
     RTM_NEWLINK: "RTM_NEWLINK", RTM_DELLINK: "RTM_DELLINK",
     RTM_NEWADDR: "RTM_NEWADDR", RTM_DELADDR: "RTM_DELADDR",
     RTM_NEWROUTE: "RTM_NEWROUTE", RTM_DELROUTE: "RTM_DELROUTE",
     RTM_NEWNEIGH: "RTM_NEWNEIGH", RTM_DELNEIGH: "RTM_DELNEIGH",
+    RTM_NEWRULE: "RTM_NEWRULE", RTM_DELRULE: "RTM_DELRULE",
+    RTM_NEWNSID: "RTM_NEWNSID", RTM_DELNSID: "RTM_DELNSID",
 }
 
 NLA_TYPE_MASK = 0x3FFF
@@ -152,6 +159,20 @@ NDA_DST = 1
 NDA_LLADDR = 2
 NDA_VNI = 7
 NDA_MASTER = 9
+
+# fib_rule_hdr attributes
+FRA_DST = 1
+FRA_SRC = 2
+FRA_IIFNAME = 3
+FRA_GOTO = 4
+FRA_PRIORITY = 6
+FRA_FWMARK = 10
+FRA_TABLE = 15
+FRA_FWMASK = 16
+FRA_OIFNAME = 17
+
+# rtgenmsg attributes (RTM_*NSID)
+NETNSA_NSID = 1
 
 AF_INET = 2
 AF_INET6 = 10
@@ -333,6 +354,32 @@ def parse_neigh(m):
     }
 
 
+def parse_rule(m):
+    family, dst_len, src_len, tos, table, _, _, action, flags = struct.unpack_from(
+        "<BBBBBBBBI", m.payload, 0)
+    attrs = parse_attrs(m.payload[12:])
+    fra_table = u32(attr(attrs, FRA_TABLE))
+    return {
+        "family": family, "dst_len": dst_len, "src_len": src_len, "tos": tos,
+        "table": fra_table if fra_table is not None else table, "action": action,
+        "rule_flags": flags,
+        "priority": u32(attr(attrs, FRA_PRIORITY)) or 0,
+        "src": ipaddr(family, attr(attrs, FRA_SRC)),
+        "dst": ipaddr(family, attr(attrs, FRA_DST)),
+        "iif": cstr(attr(attrs, FRA_IIFNAME)),
+        "oif": cstr(attr(attrs, FRA_OIFNAME)),
+        "fwmark": u32(attr(attrs, FRA_FWMARK)),
+        "fwmask": u32(attr(attrs, FRA_FWMASK)),
+        "goto": u32(attr(attrs, FRA_GOTO)),
+    }
+
+
+def parse_nsid(m):
+    attrs = parse_attrs(m.payload[4:])
+    v = attr(attrs, NETNSA_NSID)
+    return {"nsid": struct.unpack("<i", v)[0] if v is not None and len(v) == 4 else None}
+
+
 # netconf and MDB (step 13) ------------------------------------------------
 
 RTNLGRP_IPV4_NETCONF = 24
@@ -426,6 +473,8 @@ PARSERS = {
     RTM_NEWADDR: parse_addr, RTM_DELADDR: parse_addr,
     RTM_NEWROUTE: parse_route, RTM_DELROUTE: parse_route,
     RTM_NEWNEIGH: parse_neigh, RTM_DELNEIGH: parse_neigh,
+    RTM_NEWRULE: parse_rule, RTM_DELRULE: parse_rule,
+    RTM_NEWNSID: parse_nsid, RTM_DELNSID: parse_nsid,
 }
 
 
@@ -444,7 +493,8 @@ def open_socket():
     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
     s.bind((0, 0))
     for g in (RTNLGRP_LINK, RTNLGRP_NEIGH, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV4_ROUTE,
-              RTNLGRP_IPV6_IFADDR, RTNLGRP_IPV6_ROUTE):
+              RTNLGRP_IPV6_IFADDR, RTNLGRP_IPV6_ROUTE, RTNLGRP_IPV4_RULE,
+              RTNLGRP_IPV6_RULE, RTNLGRP_NSID):
         s.setsockopt(SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, g)
     return s
 
@@ -846,6 +896,44 @@ def main():
              note="The kernel's RTM_NEWNEXTHOP for the resilient group 11, which lost "
                   "member 1 with it.")
 
+    # 16. policy rules (devices named by name: `lo`, which every namespace has).
+    # Captured while this was step 13 (rules name no ifindex).
+    c = ["ip -6 rule add pref 100 iif lo fwmark 0x10/0xff table 100"]
+    msgs = cap.step(c)
+    cap.save("rule_new_v6_fwmark_iif.bin", c, msgs, RTM_NEWRULE,
+             lambda d: d["family"] == AF_INET6 and d["priority"] == 100)
+    c = ["ip rule add pref 200 not from 10.0.0.0/8 to 192.168.1.0/24 tos 0x10 oif lo "
+         "uidrange 100-200 ipproto tcp sport 1000-2000 dport 80 table 200 "
+         "suppress_prefixlength 0 proto static"]
+    msgs = cap.step(c)
+    cap.save("rule_new_v4.bin", c, msgs, RTM_NEWRULE,
+             lambda d: d["family"] == AF_INET and d["priority"] == 200)
+    c = ["ip rule add pref 300 goto 400"]
+    msgs = cap.step(c)
+    cap.save("rule_new_goto.bin", c, msgs, RTM_NEWRULE,
+             lambda d: d["family"] == AF_INET and d["priority"] == 300,
+             note="No rule has priority 400: the kernel marks it unresolved.")
+    c = ["ip rule add pref 310 fwmark 5 blackhole"]
+    msgs = cap.step(c)
+    cap.save("rule_new_blackhole.bin", c, msgs, RTM_NEWRULE,
+             lambda d: d["family"] == AF_INET and d["priority"] == 310)
+    c = ["ip rule del pref 200"]
+    msgs = cap.step(c)
+    cap.save("rule_del_v4.bin", c, msgs, RTM_DELRULE,
+             lambda d: d["family"] == AF_INET and d["priority"] == 200)
+    c = ["ip -6 rule del pref 100"]
+    msgs = cap.step(c)
+    cap.save("rule_del_v6.bin", c, msgs, RTM_DELRULE,
+             lambda d: d["family"] == AF_INET6 and d["priority"] == 100)
+
+    # 17. namespace ids (the peer is destroyed asynchronously: wait for its DELNSID)
+    c = ["ip netns add nsid-peer", "ip netns set nsid-peer 5"]
+    msgs = cap.step(c)
+    cap.save("nsid_new.bin", c, msgs, RTM_NEWNSID, lambda d: d["nsid"] == 5)
+    c = ["ip netns del nsid-peer"]
+    msgs = cap.step(c, until=lambda ms: any(m.type == RTM_DELNSID for m in ms))
+    cap.save("nsid_del.bin", c, msgs, RTM_DELNSID, lambda d: d["nsid"] == 5)
+
     write_docs(cap, outdir)
     if cap.problems:
         print("PROBLEMS:\n  " + "\n  ".join(cap.problems))
@@ -883,6 +971,11 @@ def fmt_fields(r):
     elif t in (RTM_NEWNEXTHOP, RTM_DELNEXTHOP):
         keys = ["id", "family", "scope", "protocol", "nh_flags", "oif", "gateway", "blackhole",
                 "fdb", "group", "group_type", "res_group", "op_flags", "attrs"]
+    elif t in (RTM_NEWRULE, RTM_DELRULE):
+        keys = ["family", "priority", "src", "src_len", "dst", "dst_len", "tos", "iif",
+                "oif", "fwmark", "fwmask", "table", "action", "goto", "rule_flags"]
+    elif t in (RTM_NEWNSID, RTM_DELNSID):
+        keys = ["nsid"]
     parts = []
     for k in keys:
         v = d.get(k)
@@ -932,7 +1025,8 @@ def write_docs(cap, outdir):
     L.append("Each `.bin` holds exactly one netlink message (`struct nlmsghdr` + payload), "
              "byte-exact as received on a NETLINK_ROUTE socket subscribed to "
              "RTNLGRP_LINK, RTNLGRP_NEIGH, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV4_ROUTE, "
-             "RTNLGRP_IPV6_IFADDR and RTNLGRP_IPV6_ROUTE. The file length equals "
+             "RTNLGRP_IPV6_IFADDR, RTNLGRP_IPV6_ROUTE, RTNLGRP_IPV4_RULE, "
+             "RTNLGRP_IPV6_RULE and RTNLGRP_NSID. The file length equals "
              "`nlmsg_len` (no trailing alignment padding). Host byte order is "
              "little-endian. Multicast notifications carry nlmsg_pid of the originating "
              "`ip` process's port id (or 0 for kernel-originated events) and the "

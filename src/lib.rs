@@ -68,7 +68,8 @@
 //! ```
 //!
 //! **[`Item`]**: events ([`Event`], holding an [`Object`]: [`Link`], [`Address`],
-//! [`Route`], [`Neighbour`]) and the control items that travel with them.
+//! [`Route`], [`Rule`], [`Neighbour`], [`Nsid`]) and the control items that travel
+//! with them.
 //!
 //! ```
 //! use nlwatch::{Item, Object};
@@ -165,8 +166,8 @@ pub use error::Error;
 pub use netns::{Netns, NETNS_RUN_DIR};
 pub use object::{
     Action, Address, Event, FdbEntry, HwAddr, Link, Mdb, MdbGroup, MdbSource, MplsLabel, Name,
-    Neighbour, Netconf, NetnsTag, NextHop, NexthopEncap, NexthopGroupMember, NexthopObject, Object,
-    ObjectKind, Origin, ResilientGroup, Route, MAX_ADDR_LEN,
+    Neighbour, Netconf, NetnsTag, NextHop, NexthopEncap, NexthopGroupMember, NexthopObject, Nsid,
+    Object, ObjectKind, Origin, ResilientGroup, Route, Rule, MAX_ADDR_LEN,
 };
 pub use watch::{
     Builder, Monitor, NamespaceHandle, NamespaceStats, Snapshot, DEFAULT_BATCH_WINDOW,

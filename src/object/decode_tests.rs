@@ -64,6 +64,14 @@ const FIXTURES: &[(&str, &[u8])] = &[
         "nexthop_new_resilient_shrunk",
         fixture!("nexthop_new_resilient_shrunk"),
     ),
+    ("rule_new_v6_fwmark_iif", fixture!("rule_new_v6_fwmark_iif")),
+    ("rule_new_v4", fixture!("rule_new_v4")),
+    ("rule_new_goto", fixture!("rule_new_goto")),
+    ("rule_new_blackhole", fixture!("rule_new_blackhole")),
+    ("rule_del_v4", fixture!("rule_del_v4")),
+    ("rule_del_v6", fixture!("rule_del_v6")),
+    ("nsid_new", fixture!("nsid_new")),
+    ("nsid_del", fixture!("nsid_del")),
 ];
 
 fn decode(bytes: &[u8]) -> (Action, Object) {
@@ -414,6 +422,8 @@ fn exercise(bytes: &[u8]) {
                 }
                 walk(m.attrs());
             }
+            Ok(Message::Rule(m)) => walk(m.attrs()),
+            Ok(Message::Nsid(m)) => walk(m.attrs()),
             Ok(Message::Route(m)) => {
                 for a in m.attrs().flatten() {
                     for hop in MultipathHops::new(a.payload()).flatten() {

@@ -32,7 +32,9 @@ mod mdb;
 mod neigh;
 mod netconf;
 mod nexthop;
+mod nsid;
 mod route;
+mod rule;
 
 #[cfg(test)]
 pub(crate) mod decode_tests;
@@ -40,6 +42,8 @@ pub(crate) mod decode_tests;
 pub(crate) mod family_tests;
 #[cfg(test)]
 mod npr_tests;
+#[cfg(test)]
+pub(crate) mod rule_nsid_tests;
 
 pub use addr::Address;
 pub use compact::{HwAddr, Name, MAX_ADDR_LEN};
@@ -50,8 +54,11 @@ pub use mdb::{Mdb, MdbGroup, MdbSource};
 pub use neigh::Neighbour;
 pub use netconf::Netconf;
 pub use nexthop::{NexthopEncap, NexthopGroupMember, NexthopObject, ResilientGroup};
+pub use nsid::Nsid;
 pub(crate) use route::RouteKey;
 pub use route::{MplsLabel, NextHop, Route};
+pub use rule::Rule;
+pub(crate) use rule::RuleKey;
 
 use crate::wire::{self, Dump, NlMsg};
 use fields::{Fields, IfNames};
@@ -77,12 +84,16 @@ macro_rules! for_each_kind {
                 "Nexthop objects: single, blackhole, groups, FDB (`RTNLGRP_NEXTHOP`).";
             Route(Route) routes "route" []
                 "IPv4 and IPv6 routes (`RTNLGRP_IPV4_ROUTE`, `RTNLGRP_IPV6_ROUTE`).";
+            Rule(Rule) rules "rule" []
+                "IPv4 and IPv6 policy routing rules (`RTNLGRP_IPV4_RULE`, `RTNLGRP_IPV6_RULE`).";
             Neighbour(Neighbour) neighbours "neigh" ["neighbour", "neighbor"]
                 "IP neighbour (ARP / NDP) entries (`RTNLGRP_NEIGH`).";
             Fdb(FdbEntry) fdb "fdb" []
                 "Bridge forwarding database entries: `AF_BRIDGE` neighbours (`RTNLGRP_NEIGH`).";
             Netconf(Netconf) netconfs "netconf" []
                 "Per-device IP settings (`RTNLGRP_IPV4_NETCONF`, `RTNLGRP_IPV6_NETCONF`).";
+            Nsid(Nsid) nsids "nsid" []
+                "Ids of peer network namespaces (`RTNLGRP_NSID`).";
             Mdb(Mdb) mdbs "mdb" []
                 "Bridge multicast database entries and router ports (`RTNLGRP_MDB`).";
         }

@@ -125,7 +125,7 @@ fn fields(object: &Object) -> String {
             e.flags,
             o(e.master),
         ),
-        // netlink-packet-route's vectors hold no nexthop, netconf or MDB message.
+        // netlink-packet-route's vectors hold no nexthop, netconf, MDB, rule or nsid message.
         other => format!("{other:?}"),
     }
 }

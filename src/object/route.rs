@@ -203,7 +203,7 @@ fn host_len(family: u8) -> Option<u8> {
 
 /// A route's family as the JSON line names it: `names::family`'s names, and
 /// `ipmr` / `ip6mr` for the multicast routing families (which only routes have).
-fn family_name(family: u8) -> &'static str {
+pub(crate) fn family_name(family: u8) -> &'static str {
     match family {
         RTNL_FAMILY_IPMR => "ipmr",
         RTNL_FAMILY_IP6MR => "ip6mr",

@@ -14,8 +14,11 @@
 //! `object::nexthop` for what the kernel was found to announce). This module
 //! infers those deletions from the view, drops them from it and, unless the
 //! builder said otherwise, publishes them as `Origin::Synthesized`: deletions,
-//! and the changes that are not deletions: a group that lost members, and a
-//! bridge port's local FDB entries pointed elsewhere (a synthesized `new`).
+//! and the changes that are not deletions: a group that lost members, a
+//! bridge port's local FDB entries pointed elsewhere, and the flags the kernel
+//! changes on policy rules without a message (`detached` when no link has the
+//! name a rule gives, `unresolved` when a `goto` has no target), all as
+//! synthesized `new` events.
 //!
 //! This module never sends a dump request; it tells the dump rounds what it saw
 //! (a change during a dump of its kind, or an `NLMSG_OVERRUN`, after which they
@@ -127,6 +130,19 @@ fn silent(action: Action, object: &Object, out: &Out<'_>) -> Silent {
     }
 }
 
+/// Whether a change may move the flags the kernel sets on rules without a
+/// word: a link appearing, going or renamed (a rule names its interfaces by
+/// name: `detached`), or a rule coming or going (a `goto` to its priority:
+/// `unresolved`). Judged before the view is updated.
+fn moves_rule_flags(action: Action, object: &Object, out: &Out<'_>) -> bool {
+    match (object, action) {
+        (Object::Link(l), Action::Del) => l.is_interface(),
+        (Object::Link(l), Action::New) => l.is_interface() && out.state.name(l.ifindex) != l.ifname,
+        (Object::Rule(_), _) => true,
+        _ => false,
+    }
+}
+
 /// A notification: keep the view, publish, and infer what the kernel will not say.
 /// `replace`: the kernel's notification says `NLM_F_REPLACE`. A partial
 /// notification (netconf) is first completed from the kept object, so that the
@@ -140,6 +156,7 @@ fn live(
 ) {
     let key = Key::of(&object);
     let silent = silent(action, &object, out);
+    let rule_flags = moves_rule_flags(action, &object, out);
     let left = port_left(action, &object, out);
     // `ip route replace` of an IPv4 route replaces one route of its prefix (of
     // those that differ only in device or next hop) in place, and the kernel
@@ -168,6 +185,9 @@ fn live(
         out.state.apply_keyed(key, action, &object);
     }
     out.publish(action, Origin::Live, object);
+    if rule_flags {
+        refresh_rule_flags(out);
+    }
     if let Some((port, bridge)) = left {
         // Its local FDB entries now point elsewhere, unannounced.
         for moved in out.state.fdb_repoint_local(port, bridge) {
@@ -238,4 +258,15 @@ fn live(
     let at = after.partition_point(|k| k.kind() <= ObjectKind::Route);
     after.splice(at..at, routes);
     out.remove_all(after, Origin::Synthesized, announce);
+}
+
+/// Corrects the flags of the rules the kernel changed silently (see
+/// `object::rule`), publishing each as a synthesized `new`.
+fn refresh_rule_flags(out: &mut Out<'_>) {
+    for (key, rule) in out.state.stale_rule_flags() {
+        out.state.apply_keyed(key, Action::New, &rule);
+        if out.policy.synthesize {
+            out.publish(Action::New, Origin::Synthesized, rule);
+        }
+    }
 }

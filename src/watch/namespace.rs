@@ -259,6 +259,8 @@ impl Out<'_> {
         }
         let ifname = match &object {
             Object::Link(l) => l.ifname.clone(),
+            // A rule names its interfaces itself (it has no ifindex).
+            Object::Rule(r) => r.iif.clone().or_else(|| r.oif.clone()),
             other => other.ifindex().and_then(|i| self.state.name(i)),
         };
         let mut event = Event {

@@ -7,7 +7,9 @@
 //! and metric, plus the output device for IPv6 (the kernel's own keys, so a
 //! replaced route replaces); a neighbour by interface, family, destination and,
 //! for bridge FDB entries, link-layer address; netconf by device and family; an
-//! MDB entry by bridge, port, group, source and VLAN. Keys are plain integers and the
+//! MDB entry by bridge, port, group, source and VLAN; a policy rule by
+//! everything the kernel compares when it refuses a duplicate (`object::rule`);
+//! a namespace id by the id. Keys are plain integers and the
 //! maps are ordered, so snapshots come out sorted and a link's addresses and
 //! neighbours are one range. One map per kind, generated from the registry.
 //!
@@ -19,11 +21,11 @@
 //! This module never touches a socket and never publishes: the reader decides what
 //! to announce from what [`NsState::apply_keyed`] reports.
 
-use crate::object::RouteKey;
 use crate::object::{
     for_each_kind, Action, Address, FdbEntry, Kind, Link, Mdb, Name, Neighbour, Netconf, NetnsTag,
-    NexthopObject, Object, ObjectKind, Route,
+    NexthopObject, Nsid, Object, ObjectKind, Route, Rule,
 };
+use crate::object::{RouteKey, RuleKey};
 use crate::wire::consts::{AF_INET, RTN_LOCAL};
 use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -768,6 +770,37 @@ impl NsState {
             .get(&local)
             .map(|set| set.iter().map(|k| Key::Route(*k)).collect())
             .unwrap_or_default()
+    }
+
+    /// The rules whose kernel-set flags the view has wrong after a change of
+    /// the links' names or of the rules (see `object::rule`): each with its
+    /// flags corrected, to apply and announce. Only rules that name an
+    /// interface or jump are looked at, so a view without any costs one pass
+    /// over its (few) rules.
+    pub(crate) fn stale_rule_flags(&self) -> Vec<(Key, Object)> {
+        let rules = &self.tables.rules;
+        // An alternative name counts: the kernel attaches a rule to the link
+        // it finds by any of its names when the rule is made.
+        let link_named = |name: &Name| {
+            self.tables
+                .links
+                .values()
+                .any(|l| l.ifname.as_ref() == Some(name) || l.alt_names.contains(name))
+        };
+        let has_priority =
+            |family: u8, priority: u32| rules.keys().any(|k: &RuleKey| k.is_at(family, priority));
+        rules
+            .iter()
+            .filter(|(_, r)| r.has_silent_flags())
+            .filter_map(|(k, r)| {
+                let flags = r.current_flags(link_named, has_priority);
+                (flags != r.flags).then(|| {
+                    let mut now = r.clone();
+                    now.flags = flags;
+                    (Key::Rule(*k), Object::Rule(now))
+                })
+            })
+            .collect()
     }
 
     /// Copies up to about `budget` objects into `c` (objects first, then the

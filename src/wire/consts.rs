@@ -310,3 +310,65 @@ pub const RTM_F_NOTIFY: u32 = 0x100;
 pub const RTM_F_OFFLOAD: u32 = 0x4000;
 pub const RTM_F_TRAP: u32 = 0x8000;
 pub const RTM_F_OFFLOAD_FAILED: u32 = 0x2000_0000;
+
+// ---- rule: policy routing rules (linux/fib_rules.h) --------------------------
+pub const RTM_NEWRULE: u16 = 32;
+pub const RTM_DELRULE: u16 = 33;
+pub const RTM_GETRULE: u16 = 34;
+pub const RTNLGRP_IPV4_RULE: u32 = 8;
+pub const RTNLGRP_IPV6_RULE: u32 = 19;
+/// `sizeof(struct fib_rule_hdr)`.
+pub const FIB_RULE_HDR_LEN: usize = 12;
+// struct fib_rule_hdr attributes (FRA_*).
+pub const FRA_DST: u16 = 1;
+pub const FRA_SRC: u16 = 2;
+pub const FRA_IIFNAME: u16 = 3;
+pub const FRA_GOTO: u16 = 4;
+pub const FRA_PRIORITY: u16 = 6;
+pub const FRA_FWMARK: u16 = 10;
+pub const FRA_FLOW: u16 = 11;
+pub const FRA_TUN_ID: u16 = 12;
+pub const FRA_SUPPRESS_IFGROUP: u16 = 13;
+pub const FRA_SUPPRESS_PREFIXLEN: u16 = 14;
+pub const FRA_TABLE: u16 = 15;
+pub const FRA_FWMASK: u16 = 16;
+pub const FRA_OIFNAME: u16 = 17;
+pub const FRA_L3MDEV: u16 = 19;
+pub const FRA_UID_RANGE: u16 = 20;
+pub const FRA_PROTOCOL: u16 = 21;
+pub const FRA_IP_PROTO: u16 = 22;
+pub const FRA_SPORT_RANGE: u16 = 23;
+pub const FRA_DPORT_RANGE: u16 = 24;
+pub const FRA_DSCP: u16 = 25;
+pub const FRA_FLOWLABEL: u16 = 26;
+pub const FRA_FLOWLABEL_MASK: u16 = 27;
+pub const FRA_SPORT_MASK: u16 = 28;
+pub const FRA_DPORT_MASK: u16 = 29;
+pub const FRA_DSCP_MASK: u16 = 30;
+// fib_rule_hdr.flags (FIB_RULE_*).
+pub const FIB_RULE_PERMANENT: u32 = 0x1;
+pub const FIB_RULE_INVERT: u32 = 0x2;
+pub const FIB_RULE_UNRESOLVED: u32 = 0x4;
+pub const FIB_RULE_IIF_DETACHED: u32 = 0x8;
+pub const FIB_RULE_OIF_DETACHED: u32 = 0x10;
+// fib_rule_hdr.action (FR_ACT_*).
+pub const FR_ACT_TO_TBL: u8 = 1;
+pub const FR_ACT_GOTO: u8 = 2;
+pub const FR_ACT_NOP: u8 = 3;
+pub const FR_ACT_BLACKHOLE: u8 = 6;
+pub const FR_ACT_UNREACHABLE: u8 = 7;
+pub const FR_ACT_PROHIBIT: u8 = 8;
+
+// ---- nsid: ids of peer network namespaces (linux/net_namespace.h) ------------
+pub const RTM_NEWNSID: u16 = 88;
+pub const RTM_DELNSID: u16 = 89;
+pub const RTM_GETNSID: u16 = 90;
+pub const RTNLGRP_NSID: u32 = 28;
+/// `sizeof(struct rtgenmsg)`.
+pub const RTGENMSG_LEN: usize = 1;
+// struct rtgenmsg attributes (NETNSA_*).
+pub const NETNSA_NSID: u16 = 1;
+pub const NETNSA_PID: u16 = 2;
+pub const NETNSA_FD: u16 = 3;
+pub const NETNSA_TARGET_NSID: u16 = 4;
+pub const NETNSA_CURRENT_NSID: u16 = 5;

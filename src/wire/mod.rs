@@ -3,7 +3,8 @@
 //! This module owns the byte layout of netlink: the message header walk
 //! ([`Messages`]), the attribute walk ([`Attrs`], nested attributes included), one
 //! view per rtnetlink family ([`LinkMessage`], [`AddressMessage`], [`RouteMessage`],
-//! [`NeighbourMessage`], [`NexthopMessage`], [`NetconfMessage`], [`MdbMessage`]), the requests the crate sends ([`Request`], [`Dump`]) and
+//! [`NeighbourMessage`], [`NexthopMessage`], [`NetconfMessage`], [`MdbMessage`],
+//! [`RuleMessage`], [`NsidMessage`]), the requests the crate sends ([`Request`], [`Dump`]) and
 //! the kernel's numbers ([`consts`]). Reading never allocates and never panics:
 //! every length is checked once, when a view is made, and any byte sequence yields
 //! values or a typed [`Error`].
@@ -35,8 +36,10 @@ mod mdb;
 mod neigh;
 mod netconf;
 mod nexthop;
+mod nsid;
 mod request;
 mod route;
+mod rule;
 
 pub use addr::AddressMessage;
 pub use attr::{Attr, Attrs};
@@ -45,8 +48,10 @@ pub use mdb::{MdbEntry, MdbMessage};
 pub use neigh::NeighbourMessage;
 pub use netconf::NetconfMessage;
 pub use nexthop::{nexthop_group, NexthopGroupEntry, NexthopMessage};
+pub use nsid::NsidMessage;
 pub use request::{Dump, Request};
 pub use route::{MultipathHop, MultipathHops, RouteMessage};
+pub use rule::RuleMessage;
 
 use std::fmt;
 
@@ -302,6 +307,8 @@ impl<'a> NlMsg<'a> {
             RTM_NEWNEXTHOP | RTM_DELNEXTHOP => {
                 Message::Nexthop(NexthopMessage::new_checked(*self)?)
             }
+            RTM_NEWRULE | RTM_DELRULE => Message::Rule(RuleMessage::new_checked(*self)?),
+            RTM_NEWNSID | RTM_DELNSID => Message::Nsid(NsidMessage::new_checked(*self)?),
             _ => Message::Other(*self),
         })
     }
@@ -345,6 +352,10 @@ pub enum Message<'a> {
     Mdb(MdbMessage<'a>),
     /// `RTM_NEWNEXTHOP` / `RTM_DELNEXTHOP`.
     Nexthop(NexthopMessage<'a>),
+    /// `RTM_NEWRULE` / `RTM_DELRULE`.
+    Rule(RuleMessage<'a>),
+    /// `RTM_NEWNSID` / `RTM_DELNSID`.
+    Nsid(NsidMessage<'a>),
     /// Any other type, passed through untouched.
     Other(NlMsg<'a>),
 }

@@ -60,7 +60,7 @@ pub(crate) struct Args {
     /// additions and removals.
     #[arg(long)]
     pub(crate) all_netns: bool,
-    /// Objects to watch: link, addr, nexthop, route, neigh, fdb, netconf, mdb (default: all).
+    /// Objects to watch: link, addr, nexthop, route, rule, neigh, fdb, netconf, nsid, mdb (default: all).
     #[arg(value_name = "OBJECT", value_parser = parse_object)]
     pub(crate) objects: Vec<ObjectKind>,
 }
