@@ -477,6 +477,11 @@ impl Chaos {
         let marker = format!("q{}", self.quiet_points);
         self.quiet_points += 1;
         for &k in &self.live {
+            // Listing links makes the kernel give an id to every namespace a
+            // link's peer is in (IFLA_LINK_NETNSID), announced as a new nsid:
+            // list them before the marker, so the comparison's own listing
+            // changes nothing after the quiet point.
+            crate::state::touch_nsids(POOL[k]);
             ip(&format!(
                 "-n {} link add {marker}a type veth peer name {marker}b",
                 POOL[k]
