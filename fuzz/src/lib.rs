@@ -41,7 +41,6 @@ pub fn wire_messages(data: &[u8]) {
                 assert!(!msg.is_empty());
                 let _ = (msg.kind(), msg.flags(), msg.seq(), msg.portid());
                 let _ = (msg.is_multi(), msg.is_dump_interrupted());
-                let _ = format!("{msg:?}");
                 parsed(&msg);
                 consumed = (consumed + align(len)).min(data.len());
             }
@@ -308,6 +307,21 @@ pub fn output_json(data: &[u8]) {
     assert_eq!(value["n"], n);
 }
 
+/// Not a fuzz target: the library's part of [`output_json`] alone (the
+/// decoding, the event and its line, without the checks that parse the line
+/// again), for `slowest`.
+pub fn output_json_write(data: &[u8]) {
+    if let Some(event) = event(data) {
+        let mut line = Vec::new();
+        JsonEvent {
+            event: &event,
+            names: &names,
+        }
+        .write_line(&mut line);
+        std::hint::black_box(&line);
+    }
+}
+
 /// The text writer: one line that starts with the kind and the action.
 pub fn output_text(data: &[u8]) {
     let Some((action, object)) = decoded(data) else {
@@ -324,8 +338,11 @@ pub fn dump_sync(data: &[u8]) {
     nlwatch::fuzzing::dump_sync(data);
 }
 
-/// The targets by name, for `slowest`.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+/// A target's body.
+pub type Body = fn(&[u8]);
+
+/// The targets by name, for `slowest` (and `output_json_write`).
+pub const TARGETS: &[(&str, Body)] = &[
     ("wire_messages", wire_messages),
     ("wire_link", wire_link),
     ("wire_addr", wire_addr),
@@ -333,6 +350,7 @@ pub const TARGETS: &[(&str, fn(&[u8]))] = &[
     ("wire_neigh", wire_neigh),
     ("object_decode", object_decode),
     ("output_json", output_json),
+    ("output_json_write", output_json_write),
     ("output_text", output_text),
     ("dump_sync", dump_sync),
 ];
