@@ -96,7 +96,7 @@ pub fn dump_sync(data: &[u8]) {
     let kinds: Vec<ObjectKind> = ObjectKind::ALL
         .into_iter()
         .enumerate()
-        .filter(|(i, _)| setup & (4 << i) == 0)
+        .filter(|(i, _)| u32::from(setup).checked_shr(*i as u32 + 2).unwrap_or(0) & 1 == 0)
         .map(|(_, k)| k)
         .collect();
     let policy = Policy {
