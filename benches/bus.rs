@@ -35,7 +35,7 @@
 
 use criterion::{BenchmarkId, Criterion, Throughput};
 use nlwatch::{
-    Action, Bus, CompactStr, Event, Filter, Item, Link, NetnsTag, Object, Overflow, Subscription,
+    Action, Bus, Event, Filter, Item, Link, Name, NetnsTag, Object, Overflow, Subscription,
 };
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -49,12 +49,12 @@ const SUBSCRIBERS: [usize; 3] = [1, 8, 64];
 fn link_event() -> Arc<Event> {
     let mut link = Link::default();
     link.ifindex = 1;
-    link.ifname = Some(CompactStr::new("veth0"));
+    link.ifname = Some(Name::new("veth0"));
     link.flags = 0x1003;
     link.link_type = 1;
     link.mtu = Some(1500);
     link.operstate = Some(6);
-    link.kind = Some(CompactStr::new("veth"));
+    link.kind = Some(Name::new("veth"));
     link.txqlen = Some(1000);
     let netns = NetnsTag {
         name: Arc::from("ns0"),
@@ -63,7 +63,7 @@ fn link_event() -> Arc<Event> {
     let mut event = Event::new(netns, Action::New, Object::Link(link));
     event.seq = 1;
     event.timestamp = SystemTime::now();
-    event.ifname = Some(CompactStr::new("veth0"));
+    event.ifname = Some(Name::new("veth0"));
     Arc::new(event)
 }
 

@@ -11,20 +11,11 @@
 use nlwatch::wire::consts::{IFINFOMSG_LEN, IFLA_MTU, NLM_F_ACK, NLM_F_REQUEST, RTM_NEWLINK};
 use nlwatch::wire::Request;
 use nlwatch::{Item, Monitor, Netns, Object};
-use std::collections::HashSet;
-use std::io::Write;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+mod common;
 
-fn status_kib(field: &str) -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap();
-    status
-        .lines()
-        .find(|l| l.starts_with(field))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0)
-}
+use common::status_kib;
+use std::collections::HashSet;
+use std::time::{Duration, Instant};
 
 fn threads() -> usize {
     std::fs::read_dir("/proc/self/task").unwrap().count()
@@ -68,29 +59,10 @@ fn main() {
         .skip(1)
         .find_map(|a| a.parse().ok())
         .unwrap_or(1000);
-    if std::env::var("NLWATCH_IN_SANDBOX").is_err() {
-        let wrapper = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/sandbox.sh");
-        let status = Command::new(wrapper)
-            .arg(std::env::current_exe().unwrap())
-            .arg(n.to_string())
-            .status()
-            .expect("run the sandbox");
-        std::process::exit(status.code().unwrap_or(1));
-    }
+    common::enter_sandbox(&[n.to_string()]);
 
     let t = Instant::now();
-    let mut batch = Command::new("ip")
-        .args(["-batch", "-"])
-        .stdin(Stdio::piped())
-        .spawn()
-        .unwrap();
-    {
-        let mut stdin = batch.stdin.take().unwrap();
-        for i in 0..n {
-            writeln!(stdin, "netns add ns{i}").unwrap();
-        }
-    }
-    assert!(batch.wait().unwrap().success());
+    common::ip_batch((0..n).map(|i| format!("netns add ns{i}")));
     eprintln!("created {n} namespaces in {:?}", t.elapsed());
 
     let rss_before = status_kib("VmRSS:");

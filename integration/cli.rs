@@ -399,3 +399,40 @@ sandboxed_test! {
         assert!(text.lines().any(|l| l.starts_with("[link] new ") && l.contains(": s0@s1 ")), "{text}");
     }
 }
+
+sandboxed_test! {
+    /// Names that are not UTF-8: every JSON line stays valid JSON, two different
+    /// names never print the same (a `\` is doubled, a byte that is not UTF-8 is
+    /// `\xNN`), and text lines escape them the same way.
+    fn names_that_are_not_utf8_print_apart_and_as_valid_json() {
+        use crate::sandbox::ip_raw;
+        let mut child = Command::new(BIN)
+            .args(["--json", "link", "addr"])
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        wait_for_listener(&mut child);
+        let rx = lines(&mut child);
+        ip_raw(&[b"link", b"add", b"ev\xffil", b"type", b"veth", b"peer", b"name", br"ev\xffil"]);
+        ip_raw(&[b"addr", b"add", b"10.8.0.1/24", b"dev", b"ev\xffil", b"label", b"ev\xffil:\xfe"]);
+        ip("link add marker0 type veth peer name marker1");
+        let got = until(&rx, |l| l.contains(r#""ifname":"marker1""#));
+        assert!(terminate(child, Signal::SIGTERM).success());
+        let json: Vec<serde_json::Value> = got
+            .iter()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad JSON line {l}: {e}")))
+            .collect();
+        let links = |name: &str| json.iter().filter(|v| v["object"] == "link" && v["ifname"] == name).count();
+        assert_eq!(links(r"ev\xffil"), 1, "{got:#?}");
+        assert_eq!(links(r"ev\\xffil"), 1, "{got:#?}");
+        let a = json.iter().find(|v| v["local"] == "10.8.0.1").expect("the address line");
+        assert_eq!((&a["label"], &a["ifname"]), (&serde_json::json!(r"ev\xffil:\xfe"), &serde_json::json!(r"ev\xffil")));
+
+        let text = Command::new(BIN).args(["snapshot", "link", "addr"]).output().unwrap();
+        assert!(text.status.success());
+        let text = String::from_utf8(text.stdout).expect("text lines are UTF-8");
+        assert!(text.lines().any(|l| l.contains(r": ev\xffil@ev\\xffil ")), "{text}");
+        assert!(text.lines().any(|l| l.contains(r": ev\\xffil@")), "{text}");
+        assert!(text.lines().any(|l| l.contains(r"10.8.0.1/24") && l.ends_with(r" ev\xffil:\xfe")), "{text}");
+    }
+}

@@ -4,8 +4,16 @@
 
 pub mod sandbox;
 
+mod chaos;
 mod cli;
+mod fdb;
+mod mdb;
 mod monitor;
 mod namespaces;
+mod netconf;
+mod nexthop;
+mod nsid;
+mod routes;
+mod rule;
 mod state;
 mod unprivileged;

@@ -149,3 +149,21 @@ pub fn ifindex(dev: &str) -> u32 {
     let v = ip_json(&format!("link show dev {dev}"));
     v[0]["ifindex"].as_u64().expect("ifindex") as u32
 }
+
+/// Runs `ip` with raw byte arguments (names that are not UTF-8) and panics with
+/// its output if it fails.
+pub fn ip_raw(args: &[&[u8]]) {
+    use std::os::unix::ffi::OsStrExt;
+    let out = Command::new("ip")
+        .args(args.iter().map(|a| std::ffi::OsStr::from_bytes(a)))
+        .output()
+        .expect("run ip");
+    assert!(
+        out.status.success(),
+        "ip {:?} failed: {}",
+        args.iter()
+            .map(|a| a.escape_ascii().to_string())
+            .collect::<Vec<_>>(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -14,7 +14,7 @@ count() {
         awk '/Collected :/ { print $4 }'
 }
 printf '%-16s %14s %14s %8s\n' message nlwatch-event peer ratio
-for f in link_new_veth addr_new_v4 addr_new_v6 route_new_v4 route_new_v6; do
+for f in link_new_veth addr_new_v4 addr_new_v6 route_new_v4 route_new_v6 rule_new_v4; do
     # Subtract a 0-iteration run to remove start-up costs.
     base_n=$(count nlwatch-event "$f" 0); base_p=$(count peer "$f" 0)
     n=$(( ($(count nlwatch-event "$f" "$iters") - base_n) / iters ))

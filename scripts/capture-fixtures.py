@@ -98,17 +98,26 @@ RTNLGRP_IPV4_IFADDR = 5
 RTNLGRP_IPV4_ROUTE = 7
 RTNLGRP_IPV6_IFADDR = 9
 RTNLGRP_IPV6_ROUTE = 11
+RTNLGRP_IPV4_RULE = 8
+RTNLGRP_IPV6_RULE = 19
+RTNLGRP_NSID = 28
 
 RTM_NEWLINK, RTM_DELLINK = 16, 17
 RTM_NEWADDR, RTM_DELADDR = 20, 21
 RTM_NEWROUTE, RTM_DELROUTE = 24, 25
 RTM_NEWNEIGH, RTM_DELNEIGH = 28, 29
+RTM_NEWNEXTHOP, RTM_DELNEXTHOP = 104, 105
+RTNLGRP_NEXTHOP = 32
+RTM_NEWRULE, RTM_DELRULE = 32, 33
+RTM_NEWNSID, RTM_DELNSID = 88, 89
 
 MSG_NAMES = {
     RTM_NEWLINK: "RTM_NEWLINK", RTM_DELLINK: "RTM_DELLINK",
     RTM_NEWADDR: "RTM_NEWADDR", RTM_DELADDR: "RTM_DELADDR",
     RTM_NEWROUTE: "RTM_NEWROUTE", RTM_DELROUTE: "RTM_DELROUTE",
     RTM_NEWNEIGH: "RTM_NEWNEIGH", RTM_DELNEIGH: "RTM_DELNEIGH",
+    RTM_NEWRULE: "RTM_NEWRULE", RTM_DELRULE: "RTM_DELRULE",
+    RTM_NEWNSID: "RTM_NEWNSID", RTM_DELNSID: "RTM_DELNSID",
 }
 
 NLA_TYPE_MASK = 0x3FFF
@@ -148,6 +157,22 @@ RTAX_MTU = 2
 # ndmsg attributes
 NDA_DST = 1
 NDA_LLADDR = 2
+NDA_VNI = 7
+NDA_MASTER = 9
+
+# fib_rule_hdr attributes
+FRA_DST = 1
+FRA_SRC = 2
+FRA_IIFNAME = 3
+FRA_GOTO = 4
+FRA_PRIORITY = 6
+FRA_FWMARK = 10
+FRA_TABLE = 15
+FRA_FWMASK = 16
+FRA_OIFNAME = 17
+
+# rtgenmsg attributes (RTM_*NSID)
+NETNSA_NSID = 1
 
 AF_INET = 2
 AF_INET6 = 10
@@ -211,7 +236,11 @@ def attr(attrs, t):
 
 
 def cstr(v):
-    return v.split(b"\0", 1)[0].decode() if v is not None else None
+    # Names need not be UTF-8 (the kernel takes any byte but NUL, '/', ':' and
+    # white space): keep the odd bytes as surrogate escapes.
+    if v is None:
+        return None
+    return v.split(b"\0", 1)[0].decode("utf-8", errors="surrogateescape")
 
 
 def u32(v):
@@ -307,19 +336,145 @@ def parse_route(m):
 def parse_neigh(m):
     family, _, _, index, state, flags, ntype = struct.unpack_from("<BBHiHBB", m.payload, 0)
     attrs = parse_attrs(m.payload[12:])
+    dst = attr(attrs, NDA_DST)
+    if family == AF_BRIDGE and dst is not None:
+        # A VXLAN remote: IPv4 or IPv6 by length.
+        dst_family = AF_INET if len(dst) == 4 else socket.AF_INET6
+    else:
+        dst_family = family
+    vni = attr(attrs, NDA_VNI)
+    master = attr(attrs, NDA_MASTER)
     return {
         "family": family, "ifindex": index, "state": state, "ndm_flags": flags,
         "ndm_type": ntype,
-        "dst": ipaddr(family, attr(attrs, NDA_DST)),
+        "dst": ipaddr(dst_family, dst),
         "lladdr": mac(attr(attrs, NDA_LLADDR)),
+        "vni": struct.unpack("<I", vni)[0] if vni is not None else None,
+        "master": struct.unpack("<I", master)[0] if master is not None else None,
+    }
+
+
+def parse_rule(m):
+    family, dst_len, src_len, tos, table, _, _, action, flags = struct.unpack_from(
+        "<BBBBBBBBI", m.payload, 0)
+    attrs = parse_attrs(m.payload[12:])
+    fra_table = u32(attr(attrs, FRA_TABLE))
+    return {
+        "family": family, "dst_len": dst_len, "src_len": src_len, "tos": tos,
+        "table": fra_table if fra_table is not None else table, "action": action,
+        "rule_flags": flags,
+        "priority": u32(attr(attrs, FRA_PRIORITY)) or 0,
+        "src": ipaddr(family, attr(attrs, FRA_SRC)),
+        "dst": ipaddr(family, attr(attrs, FRA_DST)),
+        "iif": cstr(attr(attrs, FRA_IIFNAME)),
+        "oif": cstr(attr(attrs, FRA_OIFNAME)),
+        "fwmark": u32(attr(attrs, FRA_FWMARK)),
+        "fwmask": u32(attr(attrs, FRA_FWMASK)),
+        "goto": u32(attr(attrs, FRA_GOTO)),
+    }
+
+
+def parse_nsid(m):
+    attrs = parse_attrs(m.payload[4:])
+    v = attr(attrs, NETNSA_NSID)
+    return {"nsid": struct.unpack("<i", v)[0] if v is not None and len(v) == 4 else None}
+
+
+# netconf and MDB (step 13) ------------------------------------------------
+
+RTNLGRP_IPV4_NETCONF = 24
+RTNLGRP_IPV6_NETCONF = 25
+RTNLGRP_MDB = 26
+RTM_NEWNETCONF, RTM_DELNETCONF, RTM_GETNETCONF = 80, 81, 82
+RTM_NEWMDB, RTM_DELMDB, RTM_GETMDB = 84, 85, 86
+MSG_NAMES.update({
+    RTM_NEWNETCONF: "RTM_NEWNETCONF", RTM_DELNETCONF: "RTM_DELNETCONF",
+    RTM_NEWMDB: "RTM_NEWMDB", RTM_DELMDB: "RTM_DELMDB", RTM_GETMDB: "RTM_GETMDB",
+})
+NETCONFA_NAMES = {1: "ifindex", 2: "forwarding", 3: "rp_filter", 4: "mc_forwarding",
+                  5: "proxy_neigh", 6: "ignore_routes_with_linkdown", 7: "input"}
+ETH_P_IP, ETH_P_IPV6 = 0x0800, 0x86DD
+
+
+def parse_netconf(m):
+    family = m.payload[0]
+    attrs = parse_attrs(m.payload[4:])
+    ifi = attr(attrs, 1)
+    return {
+        "family": family,
+        "ifindex": struct.unpack("<i", ifi[:4])[0] if ifi else None,
+        "attrs": [NETCONFA_NAMES.get(t, str(t)) for t, _ in attrs],
+    }
+
+
+def parse_mdb(m):
+    family, bridge = struct.unpack_from("<B3xI", m.payload, 0)
+    entries, routers = [], []
+    for t, v in parse_attrs(m.payload[8:]):
+        if t == 1:  # MDBA_MDB
+            for et, ev in parse_attrs(v):
+                for it, iv in parse_attrs(ev):
+                    if et != 1 or it != 1 or len(iv) < 28:
+                        continue
+                    port, state, flags, vid = struct.unpack_from("<IBBH", iv, 0)
+                    (proto,) = struct.unpack_from(">H", iv, 24)
+                    raw = iv[8:24]
+                    grp = (socket.inet_ntop(socket.AF_INET, raw[:4]) if proto == ETH_P_IP
+                           else socket.inet_ntop(socket.AF_INET6, raw) if proto == ETH_P_IPV6
+                           else mac(raw[:6]))
+                    src = None
+                    for at, av in parse_attrs(iv[28:]):
+                        if at == 4:  # MDBA_MDB_EATTR_SOURCE
+                            src = socket.inet_ntop(
+                                socket.AF_INET if len(av) == 4 else socket.AF_INET6, av)
+                    entries.append({"port": port, "grp": grp, "src": src, "state": state})
+        elif t == 2:  # MDBA_ROUTER
+            for rt, rv in parse_attrs(v):
+                if rt == 1 and len(rv) >= 4:
+                    routers.append(u32(rv))
+    return {"family": family, "ifindex": bridge, "entries": entries, "routers": routers}
+
+
+def dump_request(mtype, header):
+    """A dump request (NLM_F_REQUEST | NLM_F_DUMP) with a zeroed family header
+    but for its first byte."""
+    body = header + b"\0" * ((4 - len(header) % 4) % 4)
+    return struct.pack("<IHHII", 16 + len(body), mtype, 0x301, 424242, 0) + body
+
+
+def parse_nexthop(m):
+    family, scope, proto, _, flags = struct.unpack_from("<BBBBI", m.payload, 0)
+    attrs = parse_attrs(m.payload[8:])
+    grp = attr(attrs, 2)  # NHA_GROUP
+    op_flags = u32(attr(attrs, 14))  # NHA_OP_FLAGS
+    high = op_flags is not None and op_flags & (1 << 31)
+    group = None
+    if grp is not None:
+        group = []
+        for off in range(0, len(grp) - 7, 8):
+            gid, w, wh = struct.unpack_from("<IBB", grp, off)
+            group.append((gid, ((wh if high else 0) << 8 | w) + 1))
+    gw = attr(attrs, 6)  # NHA_GATEWAY
+    return {
+        "family": family, "scope": scope, "protocol": proto, "nh_flags": flags,
+        "id": u32(attr(attrs, 1)), "oif": u32(attr(attrs, 5)),
+        "gateway": ipaddr(family, gw) if gw is not None else None,
+        "blackhole": attr(attrs, 4) is not None, "fdb": attr(attrs, 11) is not None,
+        "group": group, "group_type": attr(attrs, 3) and struct.unpack("<H", attr(attrs, 3))[0],
+        "res_group": attr(attrs, 12) is not None, "op_flags": op_flags,
+        "attrs": sorted({t for t, _ in attrs}),
     }
 
 
 PARSERS = {
+    RTM_NEWNETCONF: parse_netconf, RTM_DELNETCONF: parse_netconf,
+    RTM_NEWMDB: parse_mdb, RTM_DELMDB: parse_mdb, RTM_GETMDB: parse_mdb,
     RTM_NEWLINK: parse_link, RTM_DELLINK: parse_link,
     RTM_NEWADDR: parse_addr, RTM_DELADDR: parse_addr,
     RTM_NEWROUTE: parse_route, RTM_DELROUTE: parse_route,
     RTM_NEWNEIGH: parse_neigh, RTM_DELNEIGH: parse_neigh,
+    RTM_NEWRULE: parse_rule, RTM_DELRULE: parse_rule,
+    RTM_NEWNSID: parse_nsid, RTM_DELNSID: parse_nsid,
 }
 
 
@@ -338,7 +493,8 @@ def open_socket():
     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
     s.bind((0, 0))
     for g in (RTNLGRP_LINK, RTNLGRP_NEIGH, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV4_ROUTE,
-              RTNLGRP_IPV6_IFADDR, RTNLGRP_IPV6_ROUTE):
+              RTNLGRP_IPV6_IFADDR, RTNLGRP_IPV6_ROUTE, RTNLGRP_IPV4_RULE,
+              RTNLGRP_IPV6_RULE, RTNLGRP_NSID):
         s.setsockopt(SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, g)
     return s
 
@@ -598,6 +754,186 @@ def main():
              prefer=lambda d: d["family"] == 0,
              note="Picked the last AF_UNSPEC RTM_DELLINK for veth0.")
 
+    # 12. names that are not UTF-8 (last, so the ifindexes above stay) --------
+    c = ["ip link add \"$(printf 'ev\\377il')\" type veth peer name \"$(printf 'ev\\134xffil')\"",
+         "ip addr add 10.8.0.1/24 dev \"$(printf 'ev\\377il')\" label \"$(printf 'ev\\377il:\\376')\""]
+    msgs = cap.step(c)
+    cap.save("link_new_not_utf8.bin", c, msgs, RTM_NEWLINK,
+             lambda d: d["ifname"] == "ev\udcffil" and d["family"] == 0,
+             note="Picked the last AF_UNSPEC RTM_NEWLINK for the link named "
+                  "b\"ev\\xffil\" (its peer is named b\"ev\\\\xffil\").")
+    cap.save("addr_new_not_utf8.bin", c, msgs, RTM_NEWADDR,
+             lambda d: d["family"] == AF_INET and d["local"] == "10.8.0.1")
+
+    # 13. the bridge forwarding database (last, so the ifindexes above stay) --
+    c = ["ip link add vx0 type vxlan id 100 dstport 4789 local 10.0.0.1",
+         "bridge fdb append 00:00:00:00:00:00 dev vx0 dst 10.0.0.3 vni 200 port 4790"]
+    msgs = cap.step(c)
+    cap.save("fdb_new_vxlan.bin", c, msgs, RTM_NEWNEIGH,
+             lambda d: d["family"] == AF_BRIDGE and d["dst"] == "10.0.0.3",
+             note="A VXLAN remote: NDA_DST 10.0.0.3, NDA_VNI 200, NDA_PORT 4790.")
+    c = ["bridge fdb del 00:00:00:00:00:00 dev vx0 dst 10.0.0.3 vni 200 port 4790"]
+    msgs = cap.step(c)
+    cap.save("fdb_del_vxlan.bin", c, msgs, RTM_DELNEIGH,
+             lambda d: d["family"] == AF_BRIDGE and d["dst"] == "10.0.0.3")
+    c = ["ip link add fdbbr type bridge",
+         "ip link add fdba type veth peer name fdbb",
+         "ip link set fdba master fdbbr",
+         "bridge fdb add 02:00:00:00:00:aa dev fdba master static"]
+    msgs = cap.step(c)
+    cap.save("fdb_new_master.bin", c, msgs, RTM_NEWNEIGH,
+             lambda d: d["family"] == AF_BRIDGE and d["lladdr"] == "02:00:00:00:00:aa",
+             note="A static entry on bridge port fdba (NTF_MASTER, NDA_MASTER fdbbr).")
+
+    # 14. netconf and MDB (issue 10). Captured while this was step 13: a run
+    # of the script now gives them other ifindexes than the saved fixtures.
+    for g in (RTNLGRP_IPV4_NETCONF, RTNLGRP_IPV6_NETCONF, RTNLGRP_MDB):
+        cap.sock.setsockopt(SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, g)
+    c = ["ip link add veth2 type veth peer name veth3"]
+    msgs = cap.step(c)
+    cap.idx["veth2"] = socket.if_nametoindex("veth2")
+    cap.save("netconf_new_dev.bin", c, msgs, RTM_NEWNETCONF,
+             lambda d: d["family"] == AF_INET and d["ifindex"] == cap.idx["veth2"],
+             note="A new device's RTM_NEWNETCONF carries every setting.")
+
+    c = ["sysctl -qw net.ipv4.conf.all.forwarding=1"]
+    msgs = cap.step(c)
+    cap.save("netconf_new_all.bin", c, msgs, RTM_NEWNETCONF,
+             lambda d: d["family"] == AF_INET and d["ifindex"] == -1,
+             note="A sysctl change carries NETCONFA_IFINDEX and the changed setting alone.")
+
+    c = ["dump RTM_GETNETCONF (family AF_INET6)"]
+    flush(cap.sock)
+    cap.sock.send(dump_request(RTM_GETNETCONF, bytes([AF_INET6])))
+    msgs = drain(cap.sock)
+    cap.save("netconf_dump_all_v6.bin", c, msgs, RTM_NEWNETCONF,
+             lambda d: d["family"] == AF_INET6 and d["ifindex"] == -1,
+             note="A dump answer: every setting, for `all`.")
+
+    c = ["ip link set veth2 master br0",
+         "sysctl -qw net.ipv6.conf.veth2.disable_ipv6=1 net.ipv6.conf.veth3.disable_ipv6=1",
+         "ip link set br0 up", "ip link set veth2 up", "ip link set veth3 up"]
+    cap.step(c)
+
+    mdb_steps = [
+        ("mdb_new_v4.bin", "bridge mdb add dev br0 port veth2 grp 239.1.1.1 permanent",
+         RTM_NEWMDB, "239.1.1.1", None),
+        ("mdb_new_v6.bin", "bridge mdb add dev br0 port veth2 grp ff0e::1 permanent",
+         RTM_NEWMDB, "ff0e::1", None),
+        ("mdb_new_src.bin",
+         "bridge mdb add dev br0 port veth2 grp 239.1.1.2 src 192.0.2.1 permanent",
+         RTM_NEWMDB, "239.1.1.2", "192.0.2.1"),
+        ("mdb_new_l2.bin", "bridge mdb add dev br0 port veth2 grp 01:00:5e:00:00:42 permanent",
+         RTM_NEWMDB, "01:00:5e:00:00:42", None),
+        ("mdb_new_host.bin", "bridge mdb add dev br0 port br0 grp 239.1.1.4",
+         RTM_NEWMDB, "239.1.1.4", None),
+    ]
+    for fname, cmd, mtype, grp, src in mdb_steps:
+        msgs = cap.step([cmd])
+        cap.save(fname, [cmd], msgs, mtype,
+                 lambda d, grp=grp, src=src: any(
+                     e["grp"] == grp and e["src"] == src for e in d["entries"]))
+
+    c = ["ip link set veth2 type bridge_slave mcast_router 2"]
+    msgs = cap.step(c)
+    cap.save("mdb_new_router.bin", c, msgs, RTM_NEWMDB,
+             lambda d: cap.idx["veth2"] in d["routers"])
+
+    c = ["dump RTM_GETMDB (family AF_BRIDGE)"]
+    flush(cap.sock)
+    cap.sock.send(dump_request(RTM_GETMDB, bytes([AF_BRIDGE]) + b"\0" * 7))
+    msgs = drain(cap.sock)
+    cap.save("mdb_dump.bin", c, msgs, RTM_GETMDB,
+             lambda d: d["ifindex"] == cap.idx["br0"] and len(d["entries"]) >= 5,
+             note="The dump answers with one RTM_GETMDB message per bridge: every "
+                  "group and router port of br0 in one message.")
+
+    c = ["bridge mdb del dev br0 port veth2 grp 239.1.1.1"]
+    msgs = cap.step(c)
+    cap.save("mdb_del_v4.bin", c, msgs, RTM_DELMDB,
+             lambda d: any(e["grp"] == "239.1.1.1" for e in d["entries"]))
+
+    c = ["ip link del veth2"]
+    msgs = cap.step(c)
+    cap.save("netconf_del.bin", c, msgs, RTM_DELNETCONF,
+             lambda d: d["family"] == AF_INET and d["ifindex"] == cap.idx["veth2"])
+
+    # 15. nexthop objects (captured while this was step 14: a run of the
+    # script now gives them other ifindexes than the saved fixtures) --------
+    # RTNLGRP_NEXTHOP is 32: only NETLINK_ADD_MEMBERSHIP can join it.
+    cap.sock.setsockopt(SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, RTNLGRP_NEXTHOP)
+    MSG_NAMES.update({RTM_NEWNEXTHOP: "RTM_NEWNEXTHOP", RTM_DELNEXTHOP: "RTM_DELNEXTHOP"})
+    PARSERS.update({RTM_NEWNEXTHOP: parse_nexthop, RTM_DELNEXTHOP: parse_nexthop})
+    c = ["ip link add nh0 type veth peer name nh1", "ip link set nh0 up", "ip link set nh1 up",
+         "ip addr add 10.7.0.1/24 dev nh0", "ip addr add 2001:db8:7::1/64 dev nh0 nodad"]
+    cap.step(c)
+
+    def nh_id(i):
+        return lambda d: d["id"] == i
+
+    for fname, cmd, i in [
+        ("nexthop_new_v4.bin", "ip nexthop add id 1 via 10.7.0.2 dev nh0", 1),
+        ("nexthop_new_v6.bin", "ip -6 nexthop add id 2 via 2001:db8:7::2 dev nh0", 2),
+        ("nexthop_new_blackhole.bin", "ip nexthop add id 3 blackhole", 3),
+        ("nexthop_new_onlink.bin", "ip nexthop add id 4 via 10.9.0.3 dev nh0 onlink", 4),
+        ("nexthop_new_group.bin", "ip nexthop add id 10 group 1/4,5", 10),
+        ("nexthop_new_resilient.bin", "ip nexthop add id 11 group 1,2/2/4 type resilient "
+         "buckets 8 idle_timer 60 unbalanced_timer 30", 11),
+        ("nexthop_new_fdb.bin", "ip nexthop add id 20 via 10.7.0.9 fdb", 20),
+        ("nexthop_new_fdb_group.bin", "ip nexthop add id 21 group 20 fdb", 21),
+    ]:
+        msgs = cap.step([cmd])
+        cap.save(fname, [cmd], msgs, RTM_NEWNEXTHOP, nh_id(i))
+
+    c = ["ip nexthop del id 10"]
+    msgs = cap.step(c)
+    cap.save("nexthop_del_group.bin", c, msgs, RTM_DELNEXTHOP, nh_id(10))
+
+    c = ["ip nexthop del id 1"]
+    msgs = cap.step(c)
+    cap.save("nexthop_del_v4.bin", c, msgs, RTM_DELNEXTHOP, nh_id(1))
+    cap.save("nexthop_new_resilient_shrunk.bin", c, msgs, RTM_NEWNEXTHOP, nh_id(11),
+             note="The kernel's RTM_NEWNEXTHOP for the resilient group 11, which lost "
+                  "member 1 with it.")
+
+    # 16. policy rules (devices named by name: `lo`, which every namespace has).
+    # Captured while this was step 13 (rules name no ifindex).
+    c = ["ip -6 rule add pref 100 iif lo fwmark 0x10/0xff table 100"]
+    msgs = cap.step(c)
+    cap.save("rule_new_v6_fwmark_iif.bin", c, msgs, RTM_NEWRULE,
+             lambda d: d["family"] == AF_INET6 and d["priority"] == 100)
+    c = ["ip rule add pref 200 not from 10.0.0.0/8 to 192.168.1.0/24 tos 0x10 oif lo "
+         "uidrange 100-200 ipproto tcp sport 1000-2000 dport 80 table 200 "
+         "suppress_prefixlength 0 proto static"]
+    msgs = cap.step(c)
+    cap.save("rule_new_v4.bin", c, msgs, RTM_NEWRULE,
+             lambda d: d["family"] == AF_INET and d["priority"] == 200)
+    c = ["ip rule add pref 300 goto 400"]
+    msgs = cap.step(c)
+    cap.save("rule_new_goto.bin", c, msgs, RTM_NEWRULE,
+             lambda d: d["family"] == AF_INET and d["priority"] == 300,
+             note="No rule has priority 400: the kernel marks it unresolved.")
+    c = ["ip rule add pref 310 fwmark 5 blackhole"]
+    msgs = cap.step(c)
+    cap.save("rule_new_blackhole.bin", c, msgs, RTM_NEWRULE,
+             lambda d: d["family"] == AF_INET and d["priority"] == 310)
+    c = ["ip rule del pref 200"]
+    msgs = cap.step(c)
+    cap.save("rule_del_v4.bin", c, msgs, RTM_DELRULE,
+             lambda d: d["family"] == AF_INET and d["priority"] == 200)
+    c = ["ip -6 rule del pref 100"]
+    msgs = cap.step(c)
+    cap.save("rule_del_v6.bin", c, msgs, RTM_DELRULE,
+             lambda d: d["family"] == AF_INET6 and d["priority"] == 100)
+
+    # 17. namespace ids (the peer is destroyed asynchronously: wait for its DELNSID)
+    c = ["ip netns add nsid-peer", "ip netns set nsid-peer 5"]
+    msgs = cap.step(c)
+    cap.save("nsid_new.bin", c, msgs, RTM_NEWNSID, lambda d: d["nsid"] == 5)
+    c = ["ip netns del nsid-peer"]
+    msgs = cap.step(c, until=lambda ms: any(m.type == RTM_DELNSID for m in ms))
+    cap.save("nsid_del.bin", c, msgs, RTM_DELNSID, lambda d: d["nsid"] == 5)
+
     write_docs(cap, outdir)
     if cap.problems:
         print("PROBLEMS:\n  " + "\n  ".join(cap.problems))
@@ -626,7 +962,20 @@ def fmt_fields(r):
                 "scope", "rtm_type", "gateway", "oif", "priority", "metrics", "multipath"]
     elif t in (RTM_NEWNEIGH, RTM_DELNEIGH):
         d["state"] = f"0x{d['state']:x}"
-        keys = ["family", "ifindex", "dst", "lladdr", "state", "ndm_flags", "ndm_type"]
+        keys = ["family", "ifindex", "dst", "lladdr", "state", "ndm_flags", "ndm_type",
+                "vni", "master"]
+    elif t in (RTM_NEWNETCONF, RTM_DELNETCONF):
+        keys = ["family", "ifindex", "attrs"]
+    elif t in (RTM_NEWMDB, RTM_DELMDB, RTM_GETMDB):
+        keys = ["family", "ifindex", "entries", "routers"]
+    elif t in (RTM_NEWNEXTHOP, RTM_DELNEXTHOP):
+        keys = ["id", "family", "scope", "protocol", "nh_flags", "oif", "gateway", "blackhole",
+                "fdb", "group", "group_type", "res_group", "op_flags", "attrs"]
+    elif t in (RTM_NEWRULE, RTM_DELRULE):
+        keys = ["family", "priority", "src", "src_len", "dst", "dst_len", "tos", "iif",
+                "oif", "fwmark", "fwmask", "table", "action", "goto", "rule_flags"]
+    elif t in (RTM_NEWNSID, RTM_DELNSID):
+        keys = ["nsid"]
     parts = []
     for k in keys:
         v = d.get(k)
@@ -637,7 +986,7 @@ def fmt_fields(r):
 
 
 def write_docs(cap, outdir):
-    with open(os.path.join(outdir, "manifest.txt"), "w") as f:
+    with open(os.path.join(outdir, "manifest.txt"), "w", errors="backslashreplace") as f:
         for r in cap.records:
             f.write(f"{r['file']}\t{r['type']}\t{r['len']}\t{' && '.join(r['cmds'])}\n")
 
@@ -676,7 +1025,8 @@ def write_docs(cap, outdir):
     L.append("Each `.bin` holds exactly one netlink message (`struct nlmsghdr` + payload), "
              "byte-exact as received on a NETLINK_ROUTE socket subscribed to "
              "RTNLGRP_LINK, RTNLGRP_NEIGH, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV4_ROUTE, "
-             "RTNLGRP_IPV6_IFADDR and RTNLGRP_IPV6_ROUTE. The file length equals "
+             "RTNLGRP_IPV6_IFADDR, RTNLGRP_IPV6_ROUTE, RTNLGRP_IPV4_RULE, "
+             "RTNLGRP_IPV6_RULE and RTNLGRP_NSID. The file length equals "
              "`nlmsg_len` (no trailing alignment padding). Host byte order is "
              "little-endian. Multicast notifications carry nlmsg_pid of the originating "
              "`ip` process's port id (or 0 for kernel-originated events) and the "
@@ -730,7 +1080,7 @@ def write_docs(cap, outdir):
              "position.")
     L.append("- `ip link del veth0` also removes veth1; only veth0's RTM_DELLINK is saved.")
     L.append("")
-    with open(os.path.join(outdir, "README.md"), "w") as f:
+    with open(os.path.join(outdir, "README.md"), "w", errors="backslashreplace") as f:
         f.write("\n".join(L))
 
 

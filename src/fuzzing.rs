@@ -38,6 +38,7 @@ use crate::bus::{Bus, Filter, Item, Overflow, Subscription};
 use crate::object::{Kind, NetnsTag, Object, ObjectKind, Origin};
 use crate::watch::fuzz_access::{
     handle_datagram, Counters, Entry, Key, Namespace, Outbox, Policy, Received, RtSocket,
+    SnapshotCopy,
 };
 use crate::wire::consts::{
     NLMSG_DONE, NLMSG_ERROR, NLMSG_NOOP, NLMSG_OVERRUN, NLM_F_DUMP_INTR, NLM_F_MULTI,
@@ -388,11 +389,11 @@ impl Harness {
                 .filter(|(k, _)| k.kind() == at.kind)
                 .map(|(k, o)| (*k, o.clone()))
                 .collect();
-            let view = self.view(at.kind);
+            let kind = at.kind;
+            let view = self.view(kind);
             assert!(
                 same_view(&view, &shown),
-                "after a whole {:?} dump the view holds {view:?}, the dump showed {shown:?}",
-                at.kind
+                "after a whole {kind:?} dump the view holds {view:?}, the dump showed {shown:?}"
             );
         }
         self.after();
@@ -415,9 +416,10 @@ impl Harness {
     }
 
     /// The view's objects of `kind`, by key.
-    fn view(&self, kind: ObjectKind) -> HashMap<Key, Object> {
-        self.entry
-            .snapshot(&[kind])
+    fn view(&mut self, kind: ObjectKind) -> HashMap<Key, Object> {
+        let mut copy = SnapshotCopy::new(&[kind]);
+        assert!(self.entry.state.copy_step(&mut copy, usize::MAX));
+        copy.into_snapshot(self.entry.ns.tag.clone(), 0, true)
             .objects()
             .filter_map(|o| Some((Key::of(&o)?, o)))
             .collect()

@@ -13,7 +13,7 @@ use nlwatch::wire::{
     align, AddressMessage, Attrs, Header, LinkMessage, Message, Messages, MultipathHops,
     NeighbourMessage, NlMsg, RouteMessage,
 };
-use nlwatch::{Action, CompactStr, Event, NetnsTag, Object, Origin};
+use nlwatch::{Action, Event, Name, NetnsTag, Object, Origin};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -226,12 +226,13 @@ pub fn object_decode(data: &[u8]) {
 }
 
 /// Names for other interfaces, with what JSON and text must escape or carry.
-fn names(ifindex: u32) -> Option<String> {
-    match ifindex % 4 {
+fn names(ifindex: u32) -> Option<Name> {
+    match ifindex % 5 {
         0 => None,
-        1 => Some(format!("if{ifindex}")),
-        2 => Some(format!("q\"b\\s/\u{1}\u{7f}\u{2028}{ifindex}")),
-        _ => Some(String::new()),
+        1 => Some(Name::new(format!("if{ifindex}"))),
+        2 => Some(Name::new(format!("q\"b\\s/\u{1}\u{7f}\u{2028}{ifindex}"))),
+        3 => Some(Name::new(b"not\xffutf8")),
+        _ => Some(Name::new("")),
     }
 }
 
@@ -271,7 +272,8 @@ fn event(data: &[u8]) -> Option<Event> {
         SystemTime::UNIX_EPOCH.checked_sub(d)
     }
     .unwrap_or(SystemTime::UNIX_EPOCH);
-    ev.ifname = (w1 & 1 == 0).then(|| CompactStr::new(&name));
+    // Interface names are bytes: not always UTF-8.
+    ev.ifname = (w1 & 1 == 0).then(|| Name::new(tail));
     Some(ev)
 }
 

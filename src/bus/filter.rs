@@ -344,7 +344,7 @@ impl Filter {
     /// Whether `event` satisfies every criterion.
     ///
     /// ```
-    /// use nlwatch::{Action, CompactStr, Event, Filter, Neighbour, NetnsTag, Object};
+    /// use nlwatch::{Action, Name, Event, Filter, Neighbour, NetnsTag, Object};
     /// use std::sync::Arc;
     /// let mut neighbour = Neighbour::default();
     /// (neighbour.family, neighbour.ifindex) = (2, 2);
@@ -353,7 +353,7 @@ impl Filter {
     ///     Action::New,
     ///     Object::Neighbour(neighbour),
     /// );
-    /// event.ifname = Some(CompactStr::new("eth0"));
+    /// event.ifname = Some(Name::new("eth0"));
     /// assert!(Filter::new().ifname("eth*").family(2).matches_event(&event));
     /// assert!(!Filter::new().ifname("eth*").family(10).matches_event(&event));
     /// ```
@@ -369,8 +369,11 @@ impl Filter {
             && (self.ifnames.is_empty()
                 || event
                     .ifname
-                    .as_deref()
-                    .is_some_and(|name| self.ifnames.iter().any(|g| g.matches(name))))
+                    .as_ref()
+                    // A name that is not UTF-8 is matched in its lossy form:
+                    // `*` and `?` match what is not text as they match the rest.
+                    .map(|name| name.to_string_lossy())
+                    .is_some_and(|name| self.ifnames.iter().any(|g| g.matches(&name))))
             && (self.families.is_empty()
                 || (event.object.family()).is_some_and(|f| self.families.contains(&f)))
             && (self.tables.is_empty()

@@ -505,7 +505,7 @@ mod tests {
     fn link(ifindex: u32, name: &str) -> Object {
         Object::Link(Link {
             ifindex,
-            ifname: Some(crate::object::CompactStr::new(name)),
+            ifname: Some(crate::object::Name::new(name)),
             flags: 0x1003,
             link_type: 1,
             mtu: Some(1500),
@@ -569,7 +569,7 @@ mod tests {
             timestamp: SystemTime::UNIX_EPOCH,
             action,
             origin: Default::default(),
-            ifname: ifname.map(crate::object::CompactStr::new),
+            ifname: ifname.map(crate::object::Name::new),
             object,
         }))
     }

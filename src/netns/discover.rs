@@ -55,21 +55,54 @@ pub(crate) struct Discovery {
     watches: Mutex<HashMap<WatchDescriptor, Watch>>,
     /// Entries waiting to become namespaces: path -> give-up time.
     pending: Mutex<BTreeMap<PathBuf, Instant>>,
-    /// The entries added, by path: what a rescan reconciles with.
-    added: Mutex<BTreeMap<PathBuf, String>>,
+    /// The entries added, by path: the name they were added by and the nsfs
+    /// identity (device, inode) of the namespace found there, which is what a
+    /// rescan reconciles with.
+    added: Mutex<BTreeMap<PathBuf, Added>>,
 }
 
 /// The name a discovered namespace is tagged with: the file name under
 /// `/run/netns` (as `ip netns` names it), the full path elsewhere.
+/// An entry discovery added.
+#[derive(Debug, Clone)]
+struct Added {
+    name: String,
+    /// `None` when it could not be read after the namespace was added.
+    identity: Option<(u64, u64)>,
+}
+
+/// The (device, inode) of what `path` is now: for a namespace file bind-mounted
+/// there, the namespace's nsfs identity.
+fn identity(path: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+}
+
 fn name_for(path: &Path) -> String {
     let dir = path.parent().unwrap_or(Path::new(""));
     if dir == Path::new(NETNS_RUN_DIR) || dir == Path::new("/var/run/netns") {
-        path.file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default()
+        path.file_name().map(readable).unwrap_or_default()
     } else {
-        path.display().to_string()
+        readable(path.as_os_str())
     }
+}
+
+/// A file name as text: as it is when it is UTF-8; otherwise each byte that is
+/// not part of valid UTF-8 written `\xNN` and each `\` doubled, as names are in
+/// events (see `Name`), so that two such files never get one tag name.
+fn readable(name: &std::ffi::OsStr) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    if let Some(text) = name.to_str() {
+        return text.to_string();
+    }
+    let mut out = String::new();
+    for chunk in name.as_bytes().utf8_chunks() {
+        out.push_str(&chunk.valid().replace('\\', "\\\\"));
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    out
 }
 
 const DIR_EVENTS: AddWatchFlags = AddWatchFlags::IN_CREATE
@@ -216,8 +249,8 @@ impl Discovery {
                 self.pending.lock().remove(&path);
                 // Only what discovery added: a namespace added by hand under
                 // the same name stays.
-                if let Some(name) = self.added.lock().remove(&path) {
-                    shared.vanished(&name);
+                if let Some(added) = self.added.lock().remove(&path) {
+                    shared.vanished(&added.name);
                 }
             }
         }
@@ -227,17 +260,35 @@ impl Discovery {
     }
 
     /// Events were lost: lists every watched directory again, adds what is new
-    /// and removes what discovery added and is gone.
+    /// and removes what discovery added and is gone, or is now another namespace
+    /// under the same name (deleted and added again meanwhile: told apart by
+    /// its nsfs identity). A directory waited for through its parent that has
+    /// appeared meanwhile is watched.
     fn rescan(&self, shared: &dyn Namespaces) {
-        let dirs: Vec<PathBuf> = self
-            .watches
-            .lock()
-            .values()
-            .filter_map(|w| match w {
-                Watch::Dir(d) => Some(d.clone()),
-                Watch::Parent(..) => None,
-            })
-            .collect();
+        let (dirs, awaited): (Vec<PathBuf>, Vec<(WatchDescriptor, PathBuf)>) = {
+            let watches = self.watches.lock();
+            let dirs = watches
+                .values()
+                .filter_map(|w| match w {
+                    Watch::Dir(d) => Some(d.clone()),
+                    Watch::Parent(..) => None,
+                })
+                .collect();
+            let awaited = watches
+                .iter()
+                .filter_map(|(wd, w)| match w {
+                    Watch::Parent(_, d) if d.is_dir() => Some((*wd, d.clone())),
+                    _ => None,
+                })
+                .collect();
+            (dirs, awaited)
+        };
+        for (wd, dir) in awaited {
+            let _ = self.inotify.rm_watch(wd);
+            self.watches.lock().remove(&wd);
+            // Its entries are queued by the new watch.
+            let _ = self.watch(&dir);
+        }
         for dir in dirs {
             // A directory that cannot be listed is left as it was (not taken
             // for empty).
@@ -249,8 +300,11 @@ impl Discovery {
                 .added
                 .lock()
                 .iter()
-                .filter(|(p, _)| p.parent() == Some(dir.as_path()) && !present.contains(*p))
-                .map(|(p, n)| (p.clone(), n.clone()))
+                .filter(|(p, a)| {
+                    p.parent() == Some(dir.as_path())
+                        && (!present.contains(*p) || identity(p) != a.identity)
+                })
+                .map(|(p, a)| (p.clone(), a.name.clone()))
                 .collect();
             for (path, name) in gone {
                 self.added.lock().remove(&path);
@@ -273,7 +327,8 @@ impl Discovery {
             let name = name_for(&path);
             match shared.found(&path, name.clone()) {
                 Ok(()) => {
-                    self.added.lock().insert(path, name);
+                    let identity = identity(&path);
+                    self.added.lock().insert(path, Added { name, identity });
                 }
                 // Gone again before it could be added: nothing to report.
                 Err(Error::NoSuchNamespace { .. }) => {}
@@ -285,6 +340,112 @@ impl Discovery {
                 Err(Error::NotANamespace { .. }) => {}
                 Err(e) => shared.failed(&path, &e),
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::process::Command;
+
+    /// Records what discovery reports, adding every file it is handed.
+    #[derive(Default)]
+    struct Record(Mutex<Vec<String>>);
+
+    impl Namespaces for Record {
+        fn stopping(&self) -> bool {
+            false
+        }
+        fn found(&self, path: &Path, name: String) -> Result<(), Error> {
+            self.0
+                .lock()
+                .push(format!("found {} {name}", path.display()));
+            Ok(())
+        }
+        fn vanished(&self, name: &str) {
+            self.0.lock().push(format!("vanished {name}"));
+        }
+        fn failed(&self, path: &Path, _: &Error) {
+            self.0.lock().push(format!("failed {}", path.display()));
+        }
+    }
+
+    fn ip(args: &str) {
+        let out = Command::new("ip")
+            .args(args.split_whitespace())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "ip {args}: {out:?}");
+    }
+
+    #[test]
+    fn file_names_that_are_not_utf8_get_distinct_readable_tags() {
+        use std::os::unix::ffi::OsStrExt;
+        let tag =
+            |b: &[u8]| name_for(&Path::new("/run/netns").join(std::ffi::OsStr::from_bytes(b)));
+        assert_eq!(tag(b"plain"), "plain");
+        assert_eq!(tag(b"ns\xff"), r"ns\xff");
+        assert_eq!(tag(b"ns\xfe"), r"ns\xfe");
+        assert_eq!(tag(b"a\\b\xff"), r"a\\b\xff");
+        assert_eq!(name_for(Path::new("/srv/ns/a")), "/srv/ns/a");
+    }
+
+    crate::sandboxed_test! {
+        /// After an inotify overflow (discovery not reading while more events
+        /// come than the kernel queues), the rescan finds what changed: a
+        /// namespace deleted, one added, one deleted and added again under the
+        /// same name (a new namespace: told apart by its nsfs identity), and a
+        /// directory waited for that was created meanwhile.
+        fn a_rescan_after_an_overflow_finds_every_change() {
+            ip("netns add keep");
+            ip("netns add doomed");
+            let d = Discovery::new().unwrap();
+            let seen = Record::default();
+            d.watch(Path::new("/run/netns")).unwrap();
+            d.watch(Path::new("/run/later")).unwrap();
+            d.retry_pending(&seen);
+            let mut first = std::mem::take(&mut *seen.0.lock());
+            first.sort();
+            assert_eq!(first, ["found /run/netns/doomed doomed", "found /run/netns/keep keep"]);
+
+            // More events than the queue holds, while discovery does not read.
+            let max: usize = std::fs::read_to_string("/proc/sys/fs/inotify/max_queued_events")
+                .unwrap()
+                .trim()
+                .parse()
+                .unwrap();
+            for i in 0..max {
+                let path = format!("/run/netns/junk{i}");
+                std::fs::File::create(&path).unwrap();
+                std::fs::remove_file(&path).unwrap();
+            }
+            ip("netns del doomed");
+            ip("netns del keep");
+            ip("netns add keep");
+            ip("netns add late");
+            std::fs::create_dir("/run/later").unwrap();
+            std::fs::File::create("/run/later/x").unwrap();
+            // Everything queued, the overflow last.
+            for _ in 0..(max / 50) {
+                d.read_events(&seen);
+            }
+            d.retry_pending(&seen);
+            let got = seen.0.lock().clone();
+            let (mut vanished, mut found): (Vec<&String>, Vec<&String>) =
+                got.iter().partition(|l| l.starts_with("vanished"));
+            vanished.sort();
+            found.sort();
+            assert_eq!(vanished, ["vanished doomed", "vanished keep"], "{got:#?}");
+            assert_eq!(
+                found,
+                [
+                    "found /run/later/x /run/later/x",
+                    "found /run/netns/keep keep",
+                    "found /run/netns/late late"
+                ],
+                "{got:#?}"
+            );
         }
     }
 }

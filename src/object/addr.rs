@@ -3,9 +3,9 @@
 //! state view, its dump, its groups, its JSON fields, its text line and the
 //! fields filters look at.
 
-use super::compact::CompactStr;
-use super::fields::{k, opt_ip, opt_num, opt_str, word_or_num, Fields, IfNames};
-use super::{compact, ip_bits, keys_while, names, Kind};
+use super::compact::Name;
+use super::fields::{dev_name, k, opt_ip, opt_name, opt_num, word_or_num, Fields, IfNames};
+use super::{ip_bits, key, keys_while, name, names, walk, AttrError, Kind};
 use crate::wire::consts::*;
 use crate::wire::{self, AddressMessage, Dump, NlMsg};
 use std::collections::BTreeMap;
@@ -33,7 +33,7 @@ pub struct Address {
     /// `IFA_BROADCAST`.
     pub broadcast: Option<IpAddr>,
     /// `IFA_LABEL` (IPv4 only).
-    pub label: Option<CompactStr>,
+    pub label: Option<Name>,
     /// Valid lifetime in seconds from `IFA_CACHEINFO`; `u32::MAX` means forever.
     pub valid_lft: Option<u32>,
     /// Preferred lifetime in seconds from `IFA_CACHEINFO`; `u32::MAX` means forever.
@@ -57,27 +57,29 @@ impl Address {
 
     /// Decodes an address message (see `Link::from_view` for the error rules).
     #[inline]
-    fn from_view(msg: &AddressMessage<'_>, addr: &mut Address) -> wire::Result<()> {
-        addr.family = msg.family();
+    fn from_view(
+        msg: &AddressMessage<'_>,
+        addr: &mut Address,
+        skipped: &mut u32,
+    ) -> wire::Result<()> {
+        let family = msg.family();
+        addr.family = family;
         addr.prefix_len = msg.prefix_len();
         addr.flags = msg.flags() as u32;
         addr.scope = msg.scope();
         addr.ifindex = msg.index();
-        for attr in msg.attrs() {
-            let attr = attr?;
+        walk(msg.attrs(), skipped, |attr| {
             match attr.kind() {
-                IFA_LOCAL => addr.local = Some(attr.ip()?),
-                IFA_ADDRESS => addr.address = Some(attr.ip()?),
-                IFA_BROADCAST => addr.broadcast = Some(attr.ip()?),
-                IFA_LABEL => addr.label = Some(compact(&attr)?),
+                // Addresses of the message's family (not told apart by length).
+                IFA_LOCAL => addr.local = Some(key(attr.ip_of(family))?),
+                IFA_ADDRESS => addr.address = Some(key(attr.ip_of(family))?),
+                IFA_BROADCAST => addr.broadcast = Some(attr.ip_of(family)?),
+                IFA_LABEL => addr.label = Some(name(&attr)),
                 IFA_FLAGS => addr.flags = attr.u32()?,
                 IFA_CACHEINFO => {
                     let p = attr.payload();
                     if p.len() < IFA_CACHEINFO_LEN {
-                        return Err(wire::Error::BadAttribute {
-                            kind: attr.kind(),
-                            len: p.len(),
-                        });
+                        return Err(AttrError::Skip);
                     }
                     // struct ifa_cacheinfo { ifa_prefered, ifa_valid, cstamp, tstamp }
                     addr.preferred_lft = Some(u32::from_ne_bytes([p[0], p[1], p[2], p[3]]));
@@ -85,8 +87,8 @@ impl Address {
                 }
                 _ => {}
             }
-        }
-        Ok(())
+            Ok(())
+        })
     }
 }
 
@@ -107,12 +109,13 @@ impl Kind for Address {
     const DUMP: Dump = Dump {
         msg_type: RTM_GETADDR,
         header_len: IFADDRMSG_LEN,
+        family: AF_UNSPEC,
     };
     type Key = AddrKey;
 
     #[inline]
-    fn decode(msg: &NlMsg<'_>, into: &mut Self) -> wire::Result<()> {
-        Address::from_view(&AddressMessage::new_checked(*msg)?, into)
+    fn decode(msg: &NlMsg<'_>, into: &mut Self, skipped: &mut u32) -> wire::Result<()> {
+        Address::from_view(&AddressMessage::new_checked(*msg)?, into, skipped)
     }
 
     /// Interface, family, address and prefix length, as the kernel keys them.
@@ -172,24 +175,22 @@ impl Kind for Address {
         f.num(k!("prefixlen"), self.prefix_len.into());
         opt_ip(f, k!("broadcast"), self.broadcast);
         word_or_num(f, k!("scope"), names::scope(self.scope), self.scope);
-        opt_str(f, k!("label"), &self.label);
+        opt_name(f, k!("label"), &self.label);
         f.words(k!("flags"), &mut names::addr_flags(self.flags));
         opt_num(f, k!("valid_life_time"), self.valid_lft);
         opt_num(f, k!("preferred_life_time"), self.preferred_lft);
     }
 
     /// The interface's name, as `ifname`.
-    fn name_fields(&self, own: Option<&CompactStr>, _names: &dyn IfNames, f: &mut impl Fields) {
+    fn name_fields(&self, own: Option<&Name>, _names: &dyn IfNames, f: &mut impl Fields) {
         if let Some(name) = own {
-            f.str(k!("ifname"), name);
+            f.name(k!("ifname"), name);
         }
     }
 
     /// `7: veth0 inet 10.0.0.1/24 brd 10.0.0.255 scope global veth0:a`
     fn write_text(&self, out: &mut dyn fmt::Write, names: &dyn IfNames) -> fmt::Result {
-        let dev = names
-            .name(self.ifindex)
-            .unwrap_or_else(|| format!("if{}", self.ifindex));
+        let dev = dev_name(names, self.ifindex);
         let fam = if self.family == AF_INET6 {
             "inet6"
         } else {

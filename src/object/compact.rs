@@ -1,92 +1,201 @@
-//! Small owned values that do not allocate: short strings (interface names, kinds,
-//! labels) and link-layer addresses. They keep the owned events at one heap
+//! Small owned values that do not allocate: names the kernel gave (interface
+//! names, kinds, labels: raw bytes, not necessarily UTF-8) and link-layer
+//! addresses. They keep the owned events at one heap
 //! allocation (the event's `Arc`) in the common case.
 
 use std::fmt;
 
 const INLINE: usize = 30;
 
-/// An immutable string stored inline when it is at most 30 bytes (every interface
-/// name, link kind and address label the kernel allows today), on the heap otherwise.
+/// A name the kernel gave: an interface name or alternative name, an address
+/// label, a link kind. The kernel accepts any byte in them but NUL, `/`, `:` and
+/// white space, so a `Name` keeps the raw bytes: nothing a container's root can
+/// put in a name hides its object or makes two names look the same.
+///
+/// Stored inline when at most 30 bytes (every interface name, link kind and
+/// address label the kernel allows today), on the heap otherwise.
+///
+/// Read it losslessly with [`as_bytes`](Name::as_bytes), as text when it is
+/// UTF-8 with [`to_str`](Name::to_str), lossily with
+/// [`to_string_lossy`](Name::to_string_lossy). `Display` writes the escaped form
+/// nlwatch's text lines use: a `\` is written `\\`, and a byte that is not part of
+/// valid UTF-8, a control character or white space is written `\xNN`, so two
+/// different names never display the same. [`json_escaped`](Name::json_escaped)
+/// is the form of JSON lines (the same, but control characters are left to JSON).
 ///
 /// ```
-/// use nlwatch::CompactStr;
-/// let s = CompactStr::new("veth0");
-/// assert_eq!(s.as_str(), "veth0");
+/// use nlwatch::Name;
+/// let s = Name::from("veth0");
+/// assert_eq!(s.to_str(), Some("veth0"));
 /// assert_eq!(s, "veth0");
+/// let odd = Name::new(b"ev\xffil");
+/// assert_eq!(odd.as_bytes(), b"ev\xffil");
+/// assert_eq!(odd.to_str(), None);
+/// assert_eq!(odd.to_string_lossy(), "ev\u{fffd}il");
+/// assert_eq!(odd.to_string(), r"ev\xffil");
+/// assert_eq!(Name::from(r"ev\xffil").to_string(), r"ev\\xffil");
 /// ```
-#[derive(Clone, PartialEq, Eq, Hash)]
-pub struct CompactStr(Repr);
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Name(Repr);
 
-#[derive(Clone, PartialEq, Eq, Hash)]
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 enum Repr {
     Inline { len: u8, buf: [u8; INLINE] },
-    Heap(Box<str>),
+    Heap(Box<[u8]>),
 }
 
-impl CompactStr {
-    /// Copies `s`.
-    pub fn new(s: &str) -> Self {
-        if s.len() <= INLINE {
+impl Name {
+    /// Copies `bytes`, whatever they are (a `&str` is fine too).
+    pub fn new(bytes: impl AsRef<[u8]>) -> Self {
+        let bytes = bytes.as_ref();
+        if bytes.len() <= INLINE {
             let mut buf = [0u8; INLINE];
-            buf[..s.len()].copy_from_slice(s.as_bytes());
-            CompactStr(Repr::Inline {
-                len: s.len() as u8,
+            buf[..bytes.len()].copy_from_slice(bytes);
+            Name(Repr::Inline {
+                len: bytes.len() as u8,
                 buf,
             })
         } else {
-            CompactStr(Repr::Heap(s.into()))
+            Name(Repr::Heap(bytes.into()))
         }
     }
 
-    /// The string.
-    pub fn as_str(&self) -> &str {
+    /// The bytes as the kernel gave them (without the terminating NUL): lossless.
+    pub fn as_bytes(&self) -> &[u8] {
         match &self.0 {
-            // SAFETY: `new` is the only constructor: the inline bytes are a whole
-            // `&str` copied as is, and `len` is its length, so they are UTF-8.
-            Repr::Inline { len, buf } => unsafe {
-                std::str::from_utf8_unchecked(&buf[..*len as usize])
-            },
-            Repr::Heap(s) => s,
+            Repr::Inline { len, buf } => &buf[..*len as usize],
+            Repr::Heap(b) => b,
+        }
+    }
+
+    /// The name as text, when it is valid UTF-8 (as almost every name is).
+    pub fn to_str(&self) -> Option<&str> {
+        std::str::from_utf8(self.as_bytes()).ok()
+    }
+
+    /// The name as text, with each byte that is not valid UTF-8 replaced by
+    /// U+FFFD: lossy, two names may read the same. See `Display` for a form that
+    /// keeps them apart.
+    pub fn to_string_lossy(&self) -> std::borrow::Cow<'_, str> {
+        String::from_utf8_lossy(self.as_bytes())
+    }
+
+    /// The escaped form of JSON lines, as a `Display`: like the name's own
+    /// `Display`, but control characters are written as they are (a JSON
+    /// writer escapes them its own way).
+    pub fn json_escaped(&self) -> impl fmt::Display + '_ {
+        Escaped {
+            bytes: self.as_bytes(),
+            controls: false,
+        }
+    }
+
+    /// Whether the name is written as it is in JSON lines (valid UTF-8 without a
+    /// `\`): the common case, which a writer copies without looking further.
+    pub(crate) fn is_plain(&self) -> bool {
+        let b = self.as_bytes();
+        !b.contains(&b'\\') && (b.is_ascii() || std::str::from_utf8(b).is_ok())
+    }
+}
+
+/// The escaped form of a name: `\` as `\\`; a byte that is not part of valid
+/// UTF-8 as `\xNN`; with `controls`, also control characters and white space.
+/// Injective: every `\` in the output starts an escape.
+struct Escaped<'a> {
+    bytes: &'a [u8],
+    controls: bool,
+}
+
+impl fmt::Display for Escaped<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for chunk in self.bytes.utf8_chunks() {
+            for c in chunk.valid().chars() {
+                let hide = self.controls && (c.is_control() || c.is_whitespace());
+                if c == '\\' {
+                    f.write_str("\\\\")?;
+                } else if hide && (c as u32) < 0x100 {
+                    write!(f, "\\x{:02x}", c as u32)?;
+                } else if hide {
+                    // Wider control or space characters: their UTF-8 bytes.
+                    let mut buf = [0u8; 4];
+                    for b in c.encode_utf8(&mut buf).bytes() {
+                        write!(f, "\\x{b:02x}")?;
+                    }
+                } else {
+                    fmt::Write::write_char(f, c)?;
+                }
+            }
+            for b in chunk.invalid() {
+                write!(f, "\\x{b:02x}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl From<&str> for Name {
+    fn from(s: &str) -> Self {
+        Name::new(s.as_bytes())
+    }
+}
+
+impl From<&[u8]> for Name {
+    fn from(b: &[u8]) -> Self {
+        Name::new(b)
+    }
+}
+
+impl From<String> for Name {
+    fn from(s: String) -> Self {
+        Name::new(s.as_bytes())
+    }
+}
+
+impl PartialEq<str> for Name {
+    fn eq(&self, other: &str) -> bool {
+        self.as_bytes() == other.as_bytes()
+    }
+}
+
+impl PartialEq<&str> for Name {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_bytes() == other.as_bytes()
+    }
+}
+
+impl PartialEq<[u8]> for Name {
+    fn eq(&self, other: &[u8]) -> bool {
+        self.as_bytes() == other
+    }
+}
+
+impl fmt::Debug for Name {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.to_str() {
+            Some(s) => fmt::Debug::fmt(s, f),
+            None => write!(f, "b\"{}\"", self.as_bytes().escape_ascii()),
         }
     }
 }
 
-impl std::ops::Deref for CompactStr {
-    type Target = str;
-    fn deref(&self) -> &str {
-        self.as_str()
-    }
-}
-
-impl PartialEq<str> for CompactStr {
-    fn eq(&self, other: &str) -> bool {
-        self.as_str() == other
-    }
-}
-
-impl PartialEq<&str> for CompactStr {
-    fn eq(&self, other: &&str) -> bool {
-        self.as_str() == *other
-    }
-}
-
-impl fmt::Debug for CompactStr {
+impl fmt::Display for Name {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(self.as_str(), f)
+        Escaped {
+            bytes: self.as_bytes(),
+            controls: true,
+        }
+        .fmt(f)
     }
 }
 
-impl fmt::Display for CompactStr {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
+/// Serialized as the string JSON lines write (see [`Name::json_escaped`]).
 #[cfg(feature = "serde")]
-impl serde::Serialize for CompactStr {
+impl serde::Serialize for Name {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
+        match self.to_str().filter(|_| self.is_plain()) {
+            Some(plain) => s.serialize_str(plain),
+            None => s.collect_str(&self.json_escaped()),
+        }
     }
 }
 
@@ -157,14 +266,41 @@ mod tests {
     use super::*;
 
     #[test]
-    fn compact_str_inline_and_heap() {
-        let short = CompactStr::new("veth0-alt-name");
+    fn name_inline_and_heap() {
+        let short = Name::from("veth0-alt-name");
         assert!(matches!(short.0, Repr::Inline { .. }));
         assert_eq!(short, "veth0-alt-name");
         let long_name = "x".repeat(100);
-        let long = CompactStr::new(&long_name);
+        let long = Name::from(long_name.as_str());
         assert!(matches!(long.0, Repr::Heap(_)));
-        assert_eq!(long.as_str(), long_name);
+        assert_eq!(long.to_str(), Some(long_name.as_str()));
+    }
+
+    #[test]
+    fn names_escape_injectively() {
+        // (bytes, Display (text lines), JSON form)
+        let cases: [(&[u8], &str, &str); 8] = [
+            (b"eth0", "eth0", "eth0"),
+            (b"ev\xffil", r"ev\xffil", r"ev\xffil"),
+            (br"ev\xffil", r"ev\\xffil", r"ev\\xffil"),
+            (br"a\b", r"a\\b", r"a\\b"),
+            (b"tab\there", r"tab\x09here", "tab\there"),
+            ("caf\u{e9}".as_bytes(), "caf\u{e9}", "caf\u{e9}"),
+            // A cut multi-byte sequence: each byte on its own.
+            (b"\xe2\x82", r"\xe2\x82", r"\xe2\x82"),
+            (b"esc\x1b[0m", r"esc\x1b[0m", "esc\x1b[0m"),
+        ];
+        let mut seen = std::collections::HashSet::new();
+        for (bytes, text, json) in cases {
+            let n = Name::new(bytes);
+            assert_eq!(n.as_bytes(), bytes);
+            assert_eq!(n.to_string(), text, "{n:?}");
+            assert_eq!(n.json_escaped().to_string(), json, "{n:?}");
+            assert!(seen.insert(n.to_string()), "{n:?} displays as another name");
+        }
+        assert!(Name::from("eth0").is_plain());
+        assert!(!Name::new(b"a\\b").is_plain());
+        assert!(!Name::new(b"\xff").is_plain());
     }
 
     #[test]

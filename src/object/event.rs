@@ -4,7 +4,7 @@
 //!
 //! This module only defines the values; it never decodes, publishes or prints.
 
-use super::compact::CompactStr;
+use super::compact::Name;
 use super::{Action, Object};
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -24,7 +24,10 @@ pub enum Origin {
     /// A deletion the kernel does not announce, inferred by nlwatch: the routes,
     /// addresses and neighbours of a deleted link, the IPv4 routes the kernel
     /// flushes when a link goes down, or those that used a removed IPv4 address
-    /// as their preferred source.
+    /// as their preferred source; the nexthop objects of a link deleted, down
+    /// or without carrier, the groups they left empty and the IPv4 routes
+    /// through them. Also the one change the kernel makes unannounced that is
+    /// not a deletion: a nexthop group that lost those members (a `new`).
     Synthesized,
 }
 
@@ -71,7 +74,7 @@ pub struct Event {
     /// The name of the interface the object belongs to (see [`Object::ifindex`]),
     /// when the monitor knows it: a link's own name, or the name its index had
     /// when the event was received.
-    pub ifname: Option<CompactStr>,
+    pub ifname: Option<Name>,
     /// The object.
     pub object: Object,
 }

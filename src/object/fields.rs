@@ -6,7 +6,7 @@
 //! JSON (straight into bytes, or through serde). This module knows no output
 //! format: it must never write a byte of JSON or text itself.
 
-use super::compact::{CompactStr, HwAddr};
+use super::compact::{HwAddr, Name};
 use super::route::NextHop;
 use std::net::IpAddr;
 use std::time::SystemTime;
@@ -14,7 +14,7 @@ use std::time::SystemTime;
 /// A field name: plain ASCII, with the text that introduces it between fields
 /// precomputed (`,"name":`), so a writer copies it instead of escaping it.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Name {
+pub(crate) struct FieldName {
     /// The name alone (serde takes it as the map key).
     #[cfg_attr(not(feature = "serde"), allow(dead_code))]
     pub(crate) bare: &'static str,
@@ -22,10 +22,10 @@ pub(crate) struct Name {
     pub(crate) json: &'static str,
 }
 
-/// The [`Name`] of a field, from a string literal.
+/// The [`FieldName`] of a field, from a string literal.
 macro_rules! k {
     ($name:literal) => {
-        $crate::object::fields::Name {
+        $crate::object::fields::FieldName {
             bare: $name,
             json: concat!(",\"", $name, "\":"),
         }
@@ -35,78 +35,127 @@ pub(crate) use k;
 
 /// Receives the fields of an event, in order.
 pub(crate) trait Fields {
-    /// A string from the kernel or the caller: may need escaping.
-    fn str(&mut self, key: Name, v: &str);
+    /// A string of nlwatch's or the caller's: may need JSON escaping.
+    fn str(&mut self, key: FieldName, v: &str);
+    /// A name from the kernel: raw bytes, written in [`Name::json_escaped`]'s form.
+    fn name(&mut self, key: FieldName, v: &Name);
     /// A name from nlwatch's own tables (`names`): plain ASCII, never escaped.
-    fn word(&mut self, key: Name, v: &'static str);
+    fn word(&mut self, key: FieldName, v: &'static str);
     /// An unsigned number.
-    fn num(&mut self, key: Name, v: u64);
+    fn num(&mut self, key: FieldName, v: u64);
     /// A signed number.
-    fn int(&mut self, key: Name, v: i64);
+    fn int(&mut self, key: FieldName, v: i64);
     /// `true`.
-    fn yes(&mut self, key: Name);
+    fn yes(&mut self, key: FieldName);
     /// An IP address, as a string (`null` when absent).
-    fn ip(&mut self, key: Name, v: Option<IpAddr>);
+    fn ip(&mut self, key: FieldName, v: Option<IpAddr>);
     /// `"ADDR/LEN"`, or `"ADDR"` alone when `len` is `None`.
-    fn prefix(&mut self, key: Name, v: IpAddr, len: Option<u8>);
+    fn prefix(&mut self, key: FieldName, v: IpAddr, len: Option<u8>);
     /// A link-layer address, as a string.
-    fn hw(&mut self, key: Name, v: &HwAddr);
+    fn hw(&mut self, key: FieldName, v: &HwAddr);
     /// An RFC 3339 time, as a string.
-    fn time(&mut self, key: Name, v: SystemTime);
+    fn time(&mut self, key: FieldName, v: SystemTime);
     /// A list of names from nlwatch's tables.
-    fn words(&mut self, key: Name, v: &mut dyn Iterator<Item = &'static str>);
-    /// A list of strings from the kernel.
-    fn strs(&mut self, key: Name, v: &[CompactStr]);
+    fn words(&mut self, key: FieldName, v: &mut dyn Iterator<Item = &'static str>);
+    /// A list of names from the kernel.
+    fn names(&mut self, key: FieldName, v: &[Name]);
+    /// An `RTA_VIA` gateway, as `ip -j` writes it:
+    /// `{"family":"inet6","host":"2001:db8::1"}`.
+    fn via(&mut self, key: FieldName, v: IpAddr);
     /// The next hops of a multipath route: a list of objects of
     /// [`NextHop::fields`](super::route::NextHop).
-    fn hops(&mut self, key: Name, v: &[NextHop]);
+    fn hops(&mut self, key: FieldName, v: &[NextHop]);
+    /// `null`: how `ip -j` writes a flag that is set (`"blackhole":null`).
+    fn null(&mut self, key: FieldName);
+    /// `true` or `false`.
+    fn bool(&mut self, key: FieldName, v: bool);
+    /// A number that may have a fraction (seconds, as `ip -j` prints timers):
+    /// written as an integer when it has none (see [`float_as_integer`]),
+    /// else in its shortest form (`0.5`).
+    fn float(&mut self, key: FieldName, v: f64);
+    /// An object with fields of its own (`"resilient_args":{...}`).
+    fn object(&mut self, key: FieldName, v: &dyn Nested);
+    /// A list of objects (`"group":[{"id":1},{"id":2,"weight":5}]`).
+    fn objects(&mut self, key: FieldName, v: &mut dyn Iterator<Item = &dyn Nested>);
+}
+
+/// A value with fields of its own, written as an object inside the line.
+pub(crate) trait Nested {
+    /// Its fields, in order.
+    fn fields(&self, f: &mut dyn Fields);
+}
+
+/// `v` as an integer when it is a whole number a double holds exactly: how
+/// both the JSON writer and serde write [`Fields::float`] (`ip -j` prints
+/// `120`, not `120.0`).
+pub(crate) fn float_as_integer(v: f64) -> Option<u64> {
+    (v.fract() == 0.0 && (0.0..9_007_199_254_740_992.0).contains(&v)).then_some(v as u64)
 }
 
 /// A number, when present.
-pub(crate) fn opt_num(f: &mut impl Fields, key: Name, v: Option<impl Into<u64>>) {
+pub(crate) fn opt_num(f: &mut impl Fields, key: FieldName, v: Option<impl Into<u64>>) {
     if let Some(v) = v {
         f.num(key, v.into());
     }
 }
 
 /// An address, when present.
-pub(crate) fn opt_ip(f: &mut impl Fields, key: Name, v: Option<IpAddr>) {
+pub(crate) fn opt_ip(f: &mut impl Fields, key: FieldName, v: Option<IpAddr>) {
     if v.is_some() {
         f.ip(key, v);
     }
 }
 
-/// A string, when present.
-pub(crate) fn opt_str(f: &mut impl Fields, key: Name, v: &Option<CompactStr>) {
+/// A name, when present.
+pub(crate) fn opt_name(f: &mut impl Fields, key: FieldName, v: &Option<Name>) {
     if let Some(v) = v {
-        f.str(key, v);
+        f.name(key, v);
     }
 }
 
 /// A name from a table, or the number when the table has none.
-pub(crate) fn word_or_num(f: &mut impl Fields, key: Name, name: Option<&'static str>, n: u8) {
+pub(crate) fn word_or_num(f: &mut impl Fields, key: FieldName, name: Option<&'static str>, n: u8) {
     match name {
         Some(name) => f.word(key, name),
         None => f.num(key, n.into()),
     }
 }
 
+/// How text lines name interface `ifindex`: its name, escaped as [`Name`]'s
+/// `Display` writes it, or `if<N>` when no name is known.
+pub(crate) fn dev_name(names: &dyn IfNames, ifindex: u32) -> String {
+    match names.name(ifindex) {
+        Some(name) => name.to_string(),
+        None => format!("if{ifindex}"),
+    }
+}
+
+/// The family of an `RTA_VIA` address (IPv4 or IPv6 only are kept), as `ip`
+/// names it.
+pub(crate) fn via_family(v: IpAddr) -> &'static str {
+    super::names::family(match v {
+        IpAddr::V4(_) => crate::wire::consts::AF_INET,
+        IpAddr::V6(_) => crate::wire::consts::AF_INET6,
+    })
+}
+
 /// A resolver of interface names for display: `ifindex -> name`. Any
-/// `Fn(u32) -> Option<String>` is one.
+/// `Fn(u32) -> Option<Name>` is one.
 ///
 /// ```
 /// use nlwatch::output::IfNames;
-/// let names = |ifindex: u32| (ifindex == 1).then(|| "lo".to_string());
-/// assert_eq!(names.name(1).as_deref(), Some("lo"));
+/// use nlwatch::Name;
+/// let names = |ifindex: u32| (ifindex == 1).then(|| Name::from("lo"));
+/// assert_eq!(names.name(1).unwrap(), "lo");
 /// assert_eq!(names.name(2), None);
 /// ```
 pub trait IfNames {
     /// The name of `ifindex`, if known.
-    fn name(&self, ifindex: u32) -> Option<String>;
+    fn name(&self, ifindex: u32) -> Option<Name>;
 }
 
-impl<F: Fn(u32) -> Option<String>> IfNames for F {
-    fn name(&self, ifindex: u32) -> Option<String> {
+impl<F: Fn(u32) -> Option<Name>> IfNames for F {
+    fn name(&self, ifindex: u32) -> Option<Name> {
         self(ifindex)
     }
 }

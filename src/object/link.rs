@@ -3,9 +3,9 @@
 //! the owned type, its decoding, its identity in the state view, its dump, its
 //! groups, its JSON fields, its text line and the fields filters look at.
 
-use super::compact::{CompactStr, HwAddr};
-use super::fields::{k, opt_num, opt_str, Fields, IfNames};
-use super::{compact, hwaddr, names, Kind};
+use super::compact::{HwAddr, Name};
+use super::fields::{dev_name, k, opt_name, opt_num, Fields, IfNames};
+use super::{hwaddr, name, names, walk, Kind};
 use crate::wire::consts::*;
 use crate::wire::{self, Dump, LinkMessage, NlMsg};
 use std::fmt;
@@ -21,7 +21,7 @@ pub struct Link {
     /// `ifi_index`.
     pub ifindex: u32,
     /// `IFLA_IFNAME`.
-    pub ifname: Option<CompactStr>,
+    pub ifname: Option<Name>,
     /// `ifi_flags`: IFF_* bits (see [`names::link_flags`]).
     pub flags: u32,
     /// `ifi_change`: the IFF_* bits that changed.
@@ -45,29 +45,29 @@ pub struct Link {
     /// `IFLA_LINK_NETNSID`: the nsid, in this namespace, of the peer's namespace.
     pub link_netnsid: Option<i32>,
     /// `IFLA_INFO_KIND` inside `IFLA_LINKINFO`: `veth`, `bridge`, ...
-    pub kind: Option<CompactStr>,
+    pub kind: Option<Name>,
     /// `IFLA_INFO_SLAVE_KIND` inside `IFLA_LINKINFO`: the master's kind for a port.
-    pub slave_kind: Option<CompactStr>,
+    pub slave_kind: Option<Name>,
     /// `IFLA_TXQLEN`.
     pub txqlen: Option<u32>,
     /// `IFLA_ALT_IFNAME` entries inside `IFLA_PROP_LIST`.
-    pub alt_names: Vec<CompactStr>,
+    pub alt_names: Vec<Name>,
 }
 
 impl Link {
-    /// Decodes a link message. Unknown attributes are skipped; a known attribute with
-    /// a malformed payload, or a broken attribute walk, is an error.
+    /// Decodes a link message. Unknown attributes are skipped, malformed ones
+    /// skipped and counted (a link is keyed by its header's index alone, so no
+    /// attribute fails it; see `walk`).
     #[inline]
-    fn from_view(msg: &LinkMessage<'_>, link: &mut Link) -> wire::Result<()> {
+    fn from_view(msg: &LinkMessage<'_>, link: &mut Link, skipped: &mut u32) -> wire::Result<()> {
         link.family = msg.family();
         link.ifindex = msg.index();
         link.flags = msg.flags();
         link.change = msg.change();
         link.link_type = msg.link_type();
-        for attr in msg.attrs() {
-            let attr = attr?;
+        walk(msg.attrs(), skipped, |attr| {
             match attr.kind() {
-                IFLA_IFNAME => link.ifname = Some(compact(&attr)?),
+                IFLA_IFNAME => link.ifname = Some(name(&attr)),
                 IFLA_MTU => link.mtu = Some(attr.u32()?),
                 IFLA_OPERSTATE => link.operstate = Some(attr.u8()?),
                 IFLA_ADDRESS => link.address = Some(hwaddr(&attr)?),
@@ -81,8 +81,8 @@ impl Link {
                     for info in attr.nested() {
                         let info = info?;
                         match info.kind() {
-                            IFLA_INFO_KIND => link.kind = Some(compact(&info)?),
-                            IFLA_INFO_SLAVE_KIND => link.slave_kind = Some(compact(&info)?),
+                            IFLA_INFO_KIND => link.kind = Some(name(&info)),
+                            IFLA_INFO_SLAVE_KIND => link.slave_kind = Some(name(&info)),
                             _ => {}
                         }
                     }
@@ -91,14 +91,14 @@ impl Link {
                     for prop in attr.nested() {
                         let prop = prop?;
                         if prop.kind() == IFLA_ALT_IFNAME {
-                            link.alt_names.push(compact(&prop)?);
+                            link.alt_names.push(name(&prop));
                         }
                     }
                 }
                 _ => {}
             }
-        }
-        Ok(())
+            Ok(())
+        })
     }
 
     /// Whether this is the link itself (`AF_UNSPEC`), not a bridge's view of one
@@ -119,13 +119,14 @@ impl Kind for Link {
     const DUMP: Dump = Dump {
         msg_type: RTM_GETLINK,
         header_len: IFINFOMSG_LEN,
+        family: AF_UNSPEC,
     };
     /// The ifindex.
     type Key = u32;
 
     #[inline]
-    fn decode(msg: &NlMsg<'_>, into: &mut Self) -> wire::Result<()> {
-        Link::from_view(&LinkMessage::new_checked(*msg)?, into)
+    fn decode(msg: &NlMsg<'_>, into: &mut Self, skipped: &mut u32) -> wire::Result<()> {
+        Link::from_view(&LinkMessage::new_checked(*msg)?, into, skipped)
     }
 
     /// Only the link itself is kept, not a bridge's per-port messages.
@@ -183,7 +184,7 @@ impl Kind for Link {
 
     fn fields(&self, f: &mut impl Fields) {
         f.num(k!("ifindex"), self.ifindex.into());
-        opt_str(f, k!("ifname"), &self.ifname);
+        opt_name(f, k!("ifname"), &self.ifname);
         if self.family != AF_UNSPEC {
             f.word(k!("family"), names::family(self.family));
         }
@@ -205,30 +206,30 @@ impl Kind for Link {
         if let Some(id) = self.link_netnsid {
             f.int(k!("link_netnsid"), id.into());
         }
-        opt_str(f, k!("kind"), &self.kind);
-        opt_str(f, k!("slave_kind"), &self.slave_kind);
+        opt_name(f, k!("kind"), &self.kind);
+        opt_name(f, k!("slave_kind"), &self.slave_kind);
         opt_num(f, k!("txqlen"), self.txqlen);
         if !self.alt_names.is_empty() {
-            f.strs(k!("altnames"), &self.alt_names);
+            f.names(k!("altnames"), &self.alt_names);
         }
     }
 
     /// The master's and the peer's names; the link's own name is a field already.
     /// A peer in another namespace (`link_netnsid`) cannot be named from here.
-    fn name_fields(&self, _own: Option<&CompactStr>, names: &dyn IfNames, f: &mut impl Fields) {
+    fn name_fields(&self, _own: Option<&Name>, names: &dyn IfNames, f: &mut impl Fields) {
         if let Some(name) = self.master.and_then(|i| names.name(i)) {
-            f.str(k!("master"), &name);
+            f.name(k!("master"), &name);
         }
         if self.link_netnsid.is_none() {
             if let Some(name) = self.link.and_then(|i| names.name(i)) {
-                f.str(k!("link"), &name);
+                f.name(k!("link"), &name);
             }
         }
     }
 
     /// `7: veth0@veth1 <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 state UP link/ether 02:00:00:00:00:01 kind veth`
     fn write_text(&self, out: &mut dyn fmt::Write, names: &dyn IfNames) -> fmt::Result {
-        let dev = |i: u32| names.name(i).unwrap_or_else(|| format!("if{i}"));
+        let dev = |i: u32| dev_name(names, i);
         let name = self
             .ifname
             .as_ref()

@@ -4,13 +4,13 @@
 //! The `wire` views borrow the receive buffer; the types here own their values and
 //! outlive it. [`Object::decode`] turns one rtnetlink message into a typed object
 //! (IPv4 and IPv6 alike) with at most the allocations its variable-length parts
-//! need: interface names, kinds and labels are stored inline ([`CompactStr`]), so a
+//! need: interface names, kinds and labels are stored inline ([`Name`]), so a
 //! link, address or neighbour decodes without touching the heap; only alternative
-//! names and multipath next hops allocate.
+//! names, multipath next hops and the members of a nexthop group allocate.
 //!
 //! # One place per kind
 //!
-//! Each kind is one module (`link`, `addr`, `route`, `neigh`) holding its owned
+//! Each kind is one module (`link`, `addr`, `nexthop`, `route`, `neigh`, `fdb`, `netconf`, `mdb`) holding its owned
 //! type and its [`Kind`] implementation: how it decodes, the messages and groups
 //! that carry it, the dump that lists it, its identity in the state view, its
 //! JSON fields, its text line and the fields filters look at. The registry below
@@ -26,20 +26,39 @@ pub(crate) mod fields;
 pub mod names;
 
 mod addr;
+mod fdb;
 mod link;
+mod mdb;
 mod neigh;
+mod netconf;
+mod nexthop;
+mod nsid;
 mod route;
+mod rule;
 
 #[cfg(test)]
-mod decode_tests;
+pub(crate) mod decode_tests;
+#[cfg(test)]
+pub(crate) mod family_tests;
+#[cfg(test)]
+mod npr_tests;
+#[cfg(test)]
+pub(crate) mod rule_nsid_tests;
 
 pub use addr::Address;
-pub use compact::{CompactStr, HwAddr, MAX_ADDR_LEN};
+pub use compact::{HwAddr, Name, MAX_ADDR_LEN};
 pub use event::{Event, NetnsTag, Origin};
+pub use fdb::FdbEntry;
 pub use link::Link;
+pub use mdb::{Mdb, MdbGroup, MdbSource};
 pub use neigh::Neighbour;
+pub use netconf::Netconf;
+pub use nexthop::{NexthopEncap, NexthopGroupMember, NexthopObject, ResilientGroup};
+pub use nsid::Nsid;
 pub(crate) use route::RouteKey;
-pub use route::{NextHop, Route};
+pub use route::{MplsLabel, NextHop, Route};
+pub use rule::Rule;
+pub(crate) use rule::RuleKey;
 
 use crate::wire::{self, Dump, NlMsg};
 use fields::{Fields, IfNames};
@@ -61,10 +80,22 @@ macro_rules! for_each_kind {
             Link(Link) links "link" [] "Network interfaces (`RTNLGRP_LINK`).";
             Address(Address) addresses "addr" ["address"]
                 "IPv4 and IPv6 addresses (`RTNLGRP_IPV4_IFADDR`, `RTNLGRP_IPV6_IFADDR`).";
+            Nexthop(NexthopObject) nexthops "nexthop" []
+                "Nexthop objects: single, blackhole, groups, FDB (`RTNLGRP_NEXTHOP`).";
             Route(Route) routes "route" []
                 "IPv4 and IPv6 routes (`RTNLGRP_IPV4_ROUTE`, `RTNLGRP_IPV6_ROUTE`).";
+            Rule(Rule) rules "rule" []
+                "IPv4 and IPv6 policy routing rules (`RTNLGRP_IPV4_RULE`, `RTNLGRP_IPV6_RULE`).";
             Neighbour(Neighbour) neighbours "neigh" ["neighbour", "neighbor"]
-                "Neighbour (ARP / NDP / bridge FDB) entries (`RTNLGRP_NEIGH`).";
+                "IP neighbour (ARP / NDP) entries (`RTNLGRP_NEIGH`).";
+            Fdb(FdbEntry) fdb "fdb" []
+                "Bridge forwarding database entries: `AF_BRIDGE` neighbours (`RTNLGRP_NEIGH`).";
+            Netconf(Netconf) netconfs "netconf" []
+                "Per-device IP settings (`RTNLGRP_IPV4_NETCONF`, `RTNLGRP_IPV6_NETCONF`).";
+            Nsid(Nsid) nsids "nsid" []
+                "Ids of peer network namespaces (`RTNLGRP_NSID`).";
+            Mdb(Mdb) mdbs "mdb" []
+                "Bridge multicast database entries and router ports (`RTNLGRP_MDB`).";
         }
     };
 }
@@ -78,19 +109,54 @@ pub(crate) trait Kind: Clone + Default + PartialEq + fmt::Debug + Sized {
     const GROUPS: &'static [u32];
     /// The request that lists every object of the kind.
     const DUMP: Dump;
+    /// The message type of its dump's answers: `RTM_NEW*` for most kinds, but
+    /// the kernel answers an MDB dump with `RTM_GETMDB` messages. Decoded as
+    /// `new`.
+    const DUMP_ANSWER: u16 = Self::MESSAGES[0];
     /// Its identity in the state view: what the kernel keys it by, as plain
     /// integers so that lookups compare machine words.
     type Key: Copy + Ord + std::hash::Hash + fmt::Debug;
 
     /// Decodes a message of one of [`Kind::MESSAGES`] into `into`, which is
     /// `Default`. Unknown attributes are skipped; a known attribute with a
-    /// malformed payload, or a broken attribute walk, is an error.
+    /// malformed payload is skipped too and counted in `skipped` (see [`walk`]);
+    /// a fixed header too short, or a malformed attribute of the key, is an
+    /// error.
     ///
     /// It fills an object in place rather than returning one: `Object::decode`
     /// makes the object inside its `Object` and fills it there, so that a link
     /// (248 bytes) is not returned and copied twice on the way (measured: about
     /// 100 more instructions per link).
-    fn decode(msg: &NlMsg<'_>, into: &mut Self) -> wire::Result<()>;
+    fn decode(msg: &NlMsg<'_>, into: &mut Self, skipped: &mut u32) -> wire::Result<()>;
+    /// Whether a message of one of [`Kind::MESSAGES`] is this kind's. Two kinds
+    /// may share message types, told apart by what the message says (IP
+    /// neighbours and the bridge forwarding database both come as
+    /// `RTM_NEWNEIGH`, by family); the first kind in the registry that claims a
+    /// message decodes it.
+    fn claims(_msg: &NlMsg<'_>) -> bool {
+        true
+    }
+    /// Whether one message may carry several objects of the kind (an MDB dump
+    /// answers with one message per bridge, all its groups inside): then
+    /// [`Kind::decode_each`] reads them, and [`Kind::decode`] the first.
+    const MANY: bool = false;
+    /// Decodes every object of a message of one of [`Kind::MESSAGES`], handing
+    /// each to `each` (none when the message holds none); see [`Kind::decode`]
+    /// for the rules. Only kinds with [`Kind::MANY`] need it.
+    fn decode_each(
+        msg: &NlMsg<'_>,
+        skipped: &mut u32,
+        each: &mut dyn FnMut(Self),
+    ) -> wire::Result<()> {
+        let mut one = Self::default();
+        Self::decode(msg, &mut one, skipped)?;
+        each(one);
+        Ok(())
+    }
+    /// Completes a notification that carries only what changed from the
+    /// version kept in the state view (`kept`), before the view takes it: a
+    /// netconf notification for one sysctl carries that setting alone.
+    fn complete(&mut self, _kept: &Self) {}
     /// Its identity, or `None` when the state view does not keep it.
     fn key(&self) -> Option<Self::Key>;
     /// Whether two versions describe the same state (fields that change by
@@ -115,7 +181,7 @@ pub(crate) trait Kind: Clone + Default + PartialEq + fmt::Debug + Sized {
     fn fields(&self, f: &mut impl Fields);
     /// The names of the interfaces it refers to, after its fields: `own` is the
     /// name of its own interface ([`Event::ifname`]), `names` resolves the others.
-    fn name_fields(&self, own: Option<&CompactStr>, names: &dyn IfNames, f: &mut impl Fields);
+    fn name_fields(&self, own: Option<&Name>, names: &dyn IfNames, f: &mut impl Fields);
     /// Its `ip monitor`-style text, after `[kind] action`.
     fn write_text(&self, out: &mut dyn fmt::Write, names: &dyn IfNames) -> fmt::Result;
 }
@@ -218,24 +284,104 @@ macro_rules! define_object {
             /// let (action, obj) = Object::decode(&msg).unwrap().unwrap();
             /// assert_eq!(action, Action::New);
             /// let Object::Link(link) = obj else { panic!() };
-            /// assert_eq!((link.ifindex, link.ifname.unwrap().as_str()), (7, "eth7"));
+            /// assert_eq!((link.ifindex, link.ifname.unwrap().to_str()), (7, Some("eth7")));
             /// ```
+            ///
+            /// A known attribute that does not decode is skipped (see
+            /// [`Object::decode_counted`] to count them); one the object's identity
+            /// is made of (a route's destination, an address's local address) is
+            /// an error, as is a fixed header too short.
             #[inline]
             pub fn decode(msg: &NlMsg<'_>) -> wire::Result<Option<(Action, Object)>> {
+                Self::decode_counted(msg, &mut 0)
+            }
+
+            /// [`Object::decode`], adding the number of malformed attributes it
+            /// skipped to `skipped`.
+            ///
+            /// ```
+            /// use nlwatch::wire::NlMsg;
+            /// use nlwatch::Object;
+            /// // RTM_NEWLINK, ifindex 7, IFLA_MTU with 2 bytes instead of 4.
+            /// let mut b = vec![0u8; 16 + 16 + 8];
+            /// b[0] = b.len() as u8; b[4] = 16;
+            /// b[16 + 4] = 7;
+            /// b[32..38].copy_from_slice(&[6, 0, 4, 0, 0xdc, 0x05]);
+            /// let mut skipped = 0;
+            /// let (_, obj) = Object::decode_counted(&NlMsg::new_checked(&b).unwrap(), &mut skipped)
+            ///     .unwrap()
+            ///     .unwrap();
+            /// let Object::Link(link) = obj else { panic!() };
+            /// assert_eq!((link.ifindex, link.mtu, skipped), (7, None, 1));
+            /// ```
+            #[inline]
+            pub fn decode_counted(msg: &NlMsg<'_>, skipped: &mut u32) -> wire::Result<Option<(Action, Object)>> {
                 let t = msg.kind();
                 let mut found = None;
                 $(
                     let [new, del] = <$ty as Kind>::MESSAGES;
-                    if t == new || t == del {
+                    let answer = <$ty as Kind>::DUMP_ANSWER;
+                    if found.is_none() && (t == new || t == del || t == answer) && <$ty as Kind>::claims(msg) {
                         let action = if t == del { Action::Del } else { Action::New };
                         found = Some((action, Object::$variant(<$ty>::default())));
                     }
                 )*
                 match &mut found {
-                    $(Some((_, Object::$variant(into))) => <$ty as Kind>::decode(msg, into)?,)*
+                    $(Some((_, Object::$variant(into))) => <$ty as Kind>::decode(msg, into, skipped)?,)*
                     None => {}
                 }
                 Ok(found)
+            }
+
+            /// Decodes every object of one netlink message, handing each to
+            /// `each` with its action, and adds the number of malformed
+            /// attributes skipped to `skipped`. Most messages carry one object
+            /// (then this is [`Object::decode_counted`]); an MDB dump answer
+            /// carries every group of a bridge. Returns whether the message was
+            /// of a kind nlwatch reports (it may still hold no object).
+            ///
+            /// ```
+            /// use nlwatch::wire::NlMsg;
+            /// use nlwatch::Object;
+            /// // RTM_NEWMDB for bridge 2, with an empty MDBA_MDB.
+            /// let mut b = vec![0u8; 16 + 8 + 4];
+            /// b[0] = b.len() as u8; b[4] = 84;               // nlmsg_len, RTM_NEWMDB
+            /// b[16] = 7; b[16 + 4] = 2;                      // AF_BRIDGE, ifindex 2
+            /// b[24..28].copy_from_slice(&[4, 0, 1, 0]);      // MDBA_MDB, empty
+            /// let mut objects = Vec::new();
+            /// let known = Object::decode_each(&NlMsg::new_checked(&b).unwrap(), &mut 0, |_, o| {
+            ///     objects.push(o)
+            /// });
+            /// assert_eq!((known, objects.len()), (Ok(true), 0));
+            /// ```
+            #[inline]
+            pub fn decode_each(
+                msg: &NlMsg<'_>,
+                skipped: &mut u32,
+                mut each: impl FnMut(Action, Object),
+            ) -> wire::Result<bool> {
+                let t = msg.kind();
+                $(
+                    let [new, del] = <$ty as Kind>::MESSAGES;
+                    let answer = <$ty as Kind>::DUMP_ANSWER;
+                    if (t == new || t == del || t == answer) && <$ty as Kind>::claims(msg) {
+                        let action = if t == del { Action::Del } else { Action::New };
+                        if <$ty as Kind>::MANY {
+                            <$ty as Kind>::decode_each(msg, skipped, &mut |o| {
+                                each(action, Object::$variant(o))
+                            })?;
+                        } else {
+                            // Filled in place, as `decode_counted` does.
+                            let mut object = Object::$variant(<$ty>::default());
+                            if let Object::$variant(into) = &mut object {
+                                <$ty as Kind>::decode(msg, into, skipped)?;
+                            }
+                            each(action, object);
+                        }
+                        return Ok(true);
+                    }
+                )*
+                Ok(false)
             }
 
             /// The kind of this object.
@@ -269,7 +415,7 @@ macro_rules! define_object {
             }
 
             /// See [`Kind::fields`] and [`Kind::name_fields`].
-            pub(crate) fn fields(&self, own: Option<&CompactStr>, names: &dyn IfNames, f: &mut impl Fields) {
+            pub(crate) fn fields(&self, own: Option<&Name>, names: &dyn IfNames, f: &mut impl Fields) {
                 match self {
                     $(Object::$variant(o) => {
                         o.fields(f);
@@ -320,6 +466,15 @@ impl ObjectKind {
     }
 }
 
+/// What the netconf and MDB kinds print, for the output tests: (object, a
+/// part of its JSON line, a part of its text line).
+#[cfg(test)]
+pub(crate) fn netconf_mdb_printed() -> Vec<(Object, &'static str, &'static str)> {
+    let mut all = netconf::tests::printed();
+    all.extend(mdb::tests::printed());
+    all
+}
+
 /// The keys of `map` from `first` on, as long as `within` holds: the objects of
 /// one link, for kinds whose key starts with its ifindex.
 fn keys_while<K: Ord + Copy, V>(
@@ -341,9 +496,55 @@ fn hwaddr(a: &wire::Attr<'_>) -> wire::Result<HwAddr> {
     })
 }
 
-/// A string attribute, kept inline when short.
-fn compact(a: &wire::Attr<'_>) -> wire::Result<CompactStr> {
-    a.str().map(CompactStr::new)
+/// Why an attribute was not taken (see [`walk`]).
+pub(crate) enum AttrError {
+    /// Malformed, but not part of the object's identity: skipped and counted.
+    Skip,
+    /// Part of the object's identity (its state-view key): without it the
+    /// object would be filed under another key, so the message is an error.
+    Fatal(wire::Error),
+}
+
+/// A malformed attribute is skipped unless marked with [`key`].
+impl From<wire::Error> for AttrError {
+    fn from(_: wire::Error) -> Self {
+        AttrError::Skip
+    }
+}
+
+/// Marks the decoding of an attribute the object's key is made of.
+fn key<T>(r: wire::Result<T>) -> Result<T, AttrError> {
+    r.map_err(AttrError::Fatal)
+}
+
+/// Walks a message's attributes, handing each to `each`. One whose payload does
+/// not decode is skipped and counted in `skipped`, and the rest are still read:
+/// a malformed attribute never hides its object (a name that is not what a
+/// decoder expected must not hide an interface from the monitor). Only an
+/// attribute of the object's identity ([`key`]) fails the message. A broken walk
+/// (a length past the end of the message) fails it too: past that point nothing
+/// is known, and an object missing what it had would replace it in the state
+/// view. (Inside an attribute, a broken nested walk only skips that attribute.)
+fn walk<'a>(
+    attrs: wire::Attrs<'a>,
+    skipped: &mut u32,
+    mut each: impl FnMut(wire::Attr<'a>) -> Result<(), AttrError>,
+) -> wire::Result<()> {
+    for attr in attrs {
+        match each(attr?) {
+            Ok(()) => {}
+            Err(AttrError::Skip) => *skipped += 1,
+            Err(AttrError::Fatal(e)) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+/// A name attribute (`NLA_STRING`), up to its first NUL, kept as raw bytes (the
+/// kernel does not check names are UTF-8) and inline when short. Never fails.
+fn name(a: &wire::Attr<'_>) -> Name {
+    let p = a.payload();
+    Name::new(&p[..p.iter().position(|&b| b == 0).unwrap_or(p.len())])
 }
 
 /// An address as a number, for keys: IPv4 in the low 32 bits, absent as 0. Keys

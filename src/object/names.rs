@@ -231,3 +231,110 @@ pub fn nexthop_flags(flags: u8) -> impl Iterator<Item = &'static str> + Clone {
         .filter(move |(bit, _)| flags & bit != 0)
         .map(|(_, name)| *name)
 }
+
+/// The bits of a nexthop object's `nh_flags` that `ip nexthop` names, in its
+/// order and spelling (`print_rt_flags`): `RTNH_F_*`, then `RTM_F_*`.
+const RT_FLAGS: &[(u32, &str)] = &[
+    (0x01, "dead"),
+    (0x04, "onlink"),
+    (0x02, "pervasive"),
+    (0x08, "offload"),
+    (0x40, "trap"),
+    (crate::wire::consts::RTM_F_NOTIFY, "notify"),
+    (0x10, "linkdown"),
+    (0x20, "unresolved"),
+    (crate::wire::consts::RTM_F_OFFLOAD, "rt_offload"),
+    (crate::wire::consts::RTM_F_TRAP, "rt_trap"),
+    (
+        crate::wire::consts::RTM_F_OFFLOAD_FAILED,
+        "rt_offload_failed",
+    ),
+];
+
+/// A nexthop object's flags as `ip -j nexthop` names them: lower-case, in
+/// iproute2's order.
+///
+/// ```
+/// let names: Vec<_> = nlwatch::output::names::rt_flags(0x5).collect();
+/// assert_eq!(names, ["dead", "onlink"]);
+/// ```
+pub fn rt_flags(flags: u32) -> impl Iterator<Item = &'static str> + Clone {
+    RT_FLAGS
+        .iter()
+        .filter(move |(bit, _)| flags & bit != 0)
+        .map(|(_, name)| *name)
+}
+
+/// A lightweight tunnel encapsulation type (`LWTUNNEL_ENCAP_*`) as `ip` names it.
+pub fn encap_type(kind: u16) -> &'static str {
+    match kind {
+        1 => "mpls",
+        2 => "ip",
+        3 => "ila",
+        4 => "ip6",
+        5 => "seg6",
+        6 => "bpf",
+        7 => "seg6local",
+        8 => "rpl",
+        9 => "ioam6",
+        10 => "xfrm",
+        _ => "unknown",
+    }
+}
+
+/// IP protocol numbers as `/etc/protocols` (netbase) names them, which is what
+/// `ip rule` prints for `ipproto` (through `getprotobynumber`).
+pub fn ip_proto(proto: u8) -> Option<&'static str> {
+    Some(match proto {
+        0 => "ip",
+        1 => "icmp",
+        2 => "igmp",
+        4 => "ipencap",
+        6 => "tcp",
+        17 => "udp",
+        33 => "dccp",
+        41 => "ipv6",
+        47 => "gre",
+        50 => "esp",
+        51 => "ah",
+        58 => "ipv6-icmp",
+        89 => "ospf",
+        94 => "ipip",
+        103 => "pim",
+        112 => "vrrp",
+        115 => "l2tp",
+        132 => "sctp",
+        136 => "udplite",
+        137 => "mpls-in-ip",
+        _ => return None,
+    })
+}
+
+/// DS field (TOS) values as iproute2's default `rt_dsfield` names them; `ip`
+/// prints any other value as `0x%02x`.
+pub fn dsfield(tos: u8) -> Option<&'static str> {
+    Some(match tos {
+        0x00 => "default",
+        0x20 => "CS1",
+        0x28 => "AF11",
+        0x30 => "AF12",
+        0x38 => "AF13",
+        0x40 => "CS2",
+        0x48 => "AF21",
+        0x50 => "AF22",
+        0x58 => "AF23",
+        0x60 => "CS3",
+        0x68 => "AF31",
+        0x70 => "AF32",
+        0x78 => "AF33",
+        0x80 => "CS4",
+        0x88 => "AF41",
+        0x90 => "AF42",
+        0x98 => "AF43",
+        0xa0 => "CS5",
+        0xb8 => "EF",
+        0xc0 => "CS6",
+        0xe0 => "CS7",
+        _ => return None,
+    })
+}

@@ -1,18 +1,20 @@
-//! Neighbours (ARP, NDP and bridge FDB entries): `RTM_NEWNEIGH` / `RTM_DELNEIGH`,
-//! `struct ndmsg` and its `NDA_*` attributes. The owned type, its decoding, its
+//! IP neighbours (ARP and NDP entries): `RTM_NEWNEIGH` / `RTM_DELNEIGH` of
+//! families `AF_INET` and `AF_INET6`, `struct ndmsg` and its `NDA_*` attributes
+//! (the bridge forwarding database, family `AF_BRIDGE`, is `fdb`'s). The owned type, its decoding, its
 //! identity in the state view, its dump, its groups, its JSON fields, its text
 //! line and the fields filters look at.
 
-use super::compact::{CompactStr, HwAddr};
-use super::fields::{k, opt_ip, opt_num, Fields, IfNames};
-use super::{hwaddr, ip_bits, keys_while, names, Kind};
+use super::compact::{HwAddr, Name};
+use super::fields::{dev_name, k, opt_ip, opt_num, Fields, IfNames};
+use super::{hwaddr, ip_bits, key, keys_while, names, walk, Kind};
 use crate::wire::consts::*;
 use crate::wire::{self, Dump, NeighbourMessage, NlMsg};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::net::IpAddr;
 
-/// A neighbour (ARP / NDP / FDB) entry, from `RTM_NEWNEIGH` / `RTM_DELNEIGH`.
+/// An IP neighbour (ARP / NDP) entry, from `RTM_NEWNEIGH` / `RTM_DELNEIGH`
+/// (bridge forwarding database entries are [`FdbEntry`](crate::FdbEntry)).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Neighbour {
@@ -37,33 +39,35 @@ pub struct Neighbour {
 impl Neighbour {
     /// Decodes a neighbour message (see `Link::from_view` for the error rules).
     #[inline]
-    fn from_view(msg: &NeighbourMessage<'_>, n: &mut Neighbour) -> wire::Result<()> {
+    fn from_view(
+        msg: &NeighbourMessage<'_>,
+        n: &mut Neighbour,
+        skipped: &mut u32,
+    ) -> wire::Result<()> {
         n.family = msg.family();
         n.ifindex = msg.ifindex();
         n.state = msg.state();
         n.flags = msg.flags();
         n.neigh_type = msg.neigh_type();
-        for attr in msg.attrs() {
-            let attr = attr?;
+        walk(msg.attrs(), skipped, |attr| {
             match attr.kind() {
-                NDA_DST => n.dst = Some(attr.ip()?),
+                NDA_DST => n.dst = Some(key(attr.ip_of(n.family))?),
                 NDA_LLADDR => n.lladdr = Some(hwaddr(&attr)?),
                 NDA_MASTER => n.master = Some(attr.u32()?),
                 _ => {}
             }
-        }
-        Ok(())
+            Ok(())
+        })
     }
 }
 
-/// A neighbour's identity; bridge FDB entries are told apart by link-layer address.
+/// A neighbour's identity: interface, family and address.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(crate) struct NeighKey {
     // The interface first: a link's neighbours are one range of the map.
     ifindex: u32,
     family: u8,
     dst: u128,
-    lladdr: Option<HwAddr>,
 }
 
 impl Kind for Neighbour {
@@ -72,26 +76,26 @@ impl Kind for Neighbour {
     const DUMP: Dump = Dump {
         msg_type: RTM_GETNEIGH,
         header_len: NDMSG_LEN,
+        family: AF_UNSPEC,
     };
     type Key = NeighKey;
 
     #[inline]
-    fn decode(msg: &NlMsg<'_>, into: &mut Self) -> wire::Result<()> {
-        Neighbour::from_view(&NeighbourMessage::new_checked(*msg)?, into)
+    fn decode(msg: &NlMsg<'_>, into: &mut Self, skipped: &mut u32) -> wire::Result<()> {
+        Neighbour::from_view(&NeighbourMessage::new_checked(*msg)?, into, skipped)
     }
 
-    /// Interface, family and destination; for bridge FDB entries (no destination)
-    /// the link-layer address too.
+    /// `AF_BRIDGE` messages are the forwarding database's (`fdb`).
+    fn claims(msg: &NlMsg<'_>) -> bool {
+        msg.payload().first() != Some(&AF_BRIDGE)
+    }
+
+    /// Interface, family and destination.
     fn key(&self) -> Option<NeighKey> {
         Some(NeighKey {
             family: self.family,
             ifindex: self.ifindex,
             dst: ip_bits(self.dst),
-            lladdr: if self.family == AF_BRIDGE {
-                self.lladdr
-            } else {
-                None
-            },
         })
     }
 
@@ -105,7 +109,6 @@ impl Kind for Neighbour {
             ifindex,
             family: 0,
             dst: 0,
-            lladdr: None,
         };
         keys_while(map, first, |k| k.ifindex == ifindex)
     }
@@ -131,9 +134,9 @@ impl Kind for Neighbour {
     }
 
     /// The interface's name, as `dev`.
-    fn name_fields(&self, own: Option<&CompactStr>, _names: &dyn IfNames, f: &mut impl Fields) {
+    fn name_fields(&self, own: Option<&Name>, _names: &dyn IfNames, f: &mut impl Fields) {
         if let Some(name) = own {
-            f.str(k!("dev"), name);
+            f.name(k!("dev"), name);
         }
     }
 
@@ -143,9 +146,7 @@ impl Kind for Neighbour {
             Some(d) => write!(out, " {d}")?,
             None => out.write_str(" ?")?,
         }
-        let dev = names
-            .name(self.ifindex)
-            .unwrap_or_else(|| format!("if{}", self.ifindex));
+        let dev = dev_name(names, self.ifindex);
         write!(out, " dev {dev}")?;
         if let Some(l) = &self.lladdr {
             write!(out, " lladdr {l}")?;

@@ -1,15 +1,74 @@
 //! Routes: `RTM_NEWROUTE` / `RTM_DELROUTE`, `struct rtmsg`, its `RTA_*` attributes
-//! and the next hops of `RTA_MULTIPATH`, IPv4 and IPv6. The owned type, its
+//! and the next hops of `RTA_MULTIPATH`: IPv4 and IPv6, and the other families
+//! the all-family dump returns (`AF_MPLS`, IPv4 and IPv6 multicast routing),
+//! every address decoded by its message's family. The owned type, its
 //! decoding, its identity in the state view, its dump, its groups, its JSON
 //! fields, its text line and the fields filters look at.
 
-use super::compact::CompactStr;
-use super::fields::{k, opt_ip, opt_num, word_or_num, Fields, IfNames};
-use super::{ip_bits, names, Kind};
+use super::compact::Name;
+use super::fields::{dev_name, k, opt_ip, opt_num, via_family, word_or_num, Fields, IfNames};
+use super::{ip_bits, key, names, walk, AttrError, Kind};
 use crate::wire::consts::*;
 use crate::wire::{self, Dump, MultipathHops, NlMsg, RouteMessage};
 use std::fmt;
 use std::net::IpAddr;
+
+/// One entry of an MPLS label stack (`struct mpls_label`): what `AF_MPLS` routes
+/// have for addresses.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct MplsLabel {
+    /// The 20-bit label.
+    pub label: u32,
+    /// The 3-bit traffic class.
+    pub tc: u8,
+    /// Bottom of stack: the last entry of its stack.
+    pub bos: bool,
+    /// Time to live.
+    pub ttl: u8,
+}
+
+impl MplsLabel {
+    /// An entry from its 32-bit value (host order):
+    /// `label << 12 | tc << 9 | bos << 8 | ttl`.
+    pub fn from_entry(entry: u32) -> MplsLabel {
+        MplsLabel {
+            label: entry >> MPLS_LS_LABEL_SHIFT,
+            tc: ((entry >> MPLS_LS_TC_SHIFT) & 0x7) as u8,
+            bos: (entry >> MPLS_LS_S_SHIFT) & 1 == 1,
+            ttl: entry as u8,
+        }
+    }
+
+    /// The entry's 32-bit value (host order).
+    pub fn entry(self) -> u32 {
+        (self.label & 0xf_ffff) << MPLS_LS_LABEL_SHIFT
+            | u32::from(self.tc & 0x7) << MPLS_LS_TC_SHIFT
+            | u32::from(self.bos) << MPLS_LS_S_SHIFT
+            | u32::from(self.ttl)
+    }
+}
+
+/// A label stack as `ip route` prints it: the labels joined by `/`, up to the
+/// bottom of stack (`300`, `300/400`).
+pub(crate) fn mpls_stack(labels: &[MplsLabel]) -> String {
+    let mut s = String::new();
+    for l in labels {
+        if !s.is_empty() {
+            s.push('/');
+        }
+        s.push_str(itoa::Buffer::new().format(l.label));
+        if l.bos {
+            break;
+        }
+    }
+    s
+}
+
+/// A label stack attribute (`RTA_DST` and `RTA_NEWDST` of `AF_MPLS`).
+fn labels(a: &wire::Attr<'_>) -> wire::Result<Vec<MplsLabel>> {
+    Ok(a.mpls_entries()?.map(MplsLabel::from_entry).collect())
+}
 
 /// One next hop of a multipath route (`struct rtnexthop` in `RTA_MULTIPATH`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -17,8 +76,13 @@ use std::net::IpAddr;
 pub struct NextHop {
     /// `rtnh_ifindex`.
     pub ifindex: u32,
-    /// `RTA_GATEWAY` (or `RTA_VIA`) of this hop.
+    /// `RTA_GATEWAY` of this hop.
     pub gateway: Option<IpAddr>,
+    /// `RTA_VIA` of this hop: a gateway of its own family (`AF_MPLS` routes,
+    /// IPv4 routes through an IPv6 gateway).
+    pub via: Option<IpAddr>,
+    /// `RTA_NEWDST` of this hop (`AF_MPLS`): the labels it sends with.
+    pub newdst: Vec<MplsLabel>,
     /// Weight: `rtnh_hops + 1`, as `ip route` prints it.
     pub weight: u16,
     /// `rtnh_flags`: RTNH_F_*.
@@ -28,30 +92,51 @@ pub struct NextHop {
 impl NextHop {
     /// The fields of one next hop, in the order of the JSON line.
     pub(crate) fn fields(&self, f: &mut impl Fields) {
+        if !self.newdst.is_empty() {
+            f.str(k!("to"), &mpls_stack(&self.newdst));
+        }
         // Absent gateways are `null` here (a hop's shape does not change).
         f.ip(k!("gateway"), self.gateway);
+        if let Some(via) = self.via {
+            f.via(k!("via"), via);
+        }
         f.num(k!("oif"), self.ifindex.into());
         f.num(k!("weight"), self.weight.into());
         f.words(k!("flags"), &mut names::nexthop_flags(self.flags));
     }
 }
 
-/// An IPv4 or IPv6 route, from `RTM_NEWROUTE` / `RTM_DELROUTE`.
+/// A route, from `RTM_NEWROUTE` / `RTM_DELROUTE`: IPv4 or IPv6, or `AF_MPLS`,
+/// or IPv4 or IPv6 multicast routing (`RTNL_FAMILY_IPMR`, `RTNL_FAMILY_IP6MR`).
+/// Its addresses are decoded by its family; one whose length does not fit the
+/// family is left out and counted (see [`Object::decode_counted`](crate::Object::decode_counted)),
+/// unless the state view keys the route by it (the destination and source of
+/// an IPv4 or IPv6 route), which makes the message an error.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Route {
     /// `rtm_family`.
     pub family: u8,
-    /// `RTA_DST`; `None` for a default route.
+    /// `RTA_DST`; `None` for a default route, and for `AF_MPLS` (see
+    /// [`Route::dst_labels`]).
     pub dst: Option<IpAddr>,
+    /// `RTA_DST` of an `AF_MPLS` route: the incoming label.
+    pub dst_labels: Vec<MplsLabel>,
+    /// `RTA_NEWDST` (`AF_MPLS`): the labels the route sends with, `ip route`'s
+    /// `as to`.
+    pub newdst: Vec<MplsLabel>,
     /// `rtm_dst_len`.
     pub dst_len: u8,
     /// `RTA_SRC`: source selector.
     pub src: Option<IpAddr>,
     /// `rtm_src_len`.
     pub src_len: u8,
-    /// `RTA_GATEWAY`, or the address of `RTA_VIA`.
+    /// `RTA_GATEWAY`: a gateway of the route's family.
     pub gateway: Option<IpAddr>,
+    /// `RTA_VIA`: a gateway of its own family (`AF_MPLS` routes, IPv4 routes
+    /// through an IPv6 gateway), printed as `ip -j` prints it:
+    /// `"via":{"family":"inet6","host":"2001:db8::1"}`.
+    pub via: Option<IpAddr>,
     /// `RTA_PREFSRC`.
     pub prefsrc: Option<IpAddr>,
     /// `RTA_OIF`: output interface.
@@ -82,8 +167,10 @@ pub struct Route {
     pub nexthops: Vec<NextHop>,
 }
 
-/// `RTA_VIA` payload: `struct rtvia { __kernel_sa_family_t rtvia_family; __u8 rtvia_addr[]; }`.
-fn via(a: &wire::Attr<'_>) -> wire::Result<IpAddr> {
+/// `RTA_VIA` payload: `struct rtvia { __kernel_sa_family_t rtvia_family; __u8 rtvia_addr[]; }`,
+/// an address of its own family. `Ok(None)` for a family other than IPv4 and
+/// IPv6 (`AF_PACKET`: a link-layer address), which is not kept.
+fn via(a: &wire::Attr<'_>) -> wire::Result<Option<IpAddr>> {
     let p = a.payload();
     let bad = wire::Error::BadAttribute {
         kind: a.kind(),
@@ -94,22 +181,48 @@ fn via(a: &wire::Attr<'_>) -> wire::Result<IpAddr> {
     }
     let (fam, addr) = p.split_at(RTVIA_FAMILY_LEN);
     let fam = u16::from_ne_bytes([fam[0], fam[1]]);
-    match (fam, addr.len()) {
-        (f, 4) if f == u16::from(AF_INET) => {
-            Ok(IpAddr::from(<[u8; 4]>::try_from(addr).map_err(|_| bad)?))
-        }
-        (f, 16) if f == u16::from(AF_INET6) => {
-            Ok(IpAddr::from(<[u8; 16]>::try_from(addr).map_err(|_| bad)?))
-        }
-        _ => Err(bad),
+    let v4 = <[u8; 4]>::try_from(addr).map(IpAddr::from);
+    let v6 = <[u8; 16]>::try_from(addr).map(IpAddr::from);
+    match fam {
+        f if f == u16::from(AF_INET) => v4.map(Some).map_err(|_| bad),
+        f if f == u16::from(AF_INET6) => v6.map(Some).map_err(|_| bad),
+        _ => Ok(None),
+    }
+}
+
+/// The prefix length of a whole address of `family` (a host route's), which
+/// `ip route` does not print; `None` for families without addresses.
+fn host_len(family: u8) -> Option<u8> {
+    match family {
+        AF_INET | RTNL_FAMILY_IPMR => Some(32),
+        AF_INET6 | RTNL_FAMILY_IP6MR => Some(128),
+        AF_MPLS => Some(20),
+        _ => None,
+    }
+}
+
+/// A route's family as the JSON line names it: `names::family`'s names, and
+/// `ipmr` / `ip6mr` for the multicast routing families (which only routes have).
+pub(crate) fn family_name(family: u8) -> &'static str {
+    match family {
+        RTNL_FAMILY_IPMR => "ipmr",
+        RTNL_FAMILY_IP6MR => "ip6mr",
+        f => names::family(f),
     }
 }
 
 impl Route {
-    /// Decodes a route message (see `Link::from_view` for the error rules).
+    /// Decodes a route message (see `Link::from_view` for the error rules), every
+    /// address by the message's family.
     #[inline]
-    fn from_view(msg: &RouteMessage<'_>, route: &mut Route) -> wire::Result<()> {
-        route.family = msg.family();
+    fn from_view(msg: &RouteMessage<'_>, route: &mut Route, skipped: &mut u32) -> wire::Result<()> {
+        let family = msg.family();
+        // The state view keys IPv4 and IPv6 routes by destination and source: a
+        // malformed one fails the message. Other families are not kept, and
+        // theirs are skipped like any attribute.
+        let kept = family == AF_INET || family == AF_INET6;
+        let ident = |r: wire::Result<IpAddr>| if kept { key(r) } else { Ok(r?) };
+        route.family = family;
         route.dst_len = msg.dst_len();
         route.src_len = msg.src_len();
         route.table = msg.table() as u32;
@@ -118,18 +231,20 @@ impl Route {
         route.route_type = msg.route_type();
         route.tos = msg.tos();
         route.flags = msg.flags();
-        for attr in msg.attrs() {
-            let attr = attr?;
+        walk(msg.attrs(), skipped, |attr| {
             match attr.kind() {
-                RTA_DST => route.dst = Some(attr.ip()?),
-                RTA_SRC => route.src = Some(attr.ip()?),
-                RTA_GATEWAY => route.gateway = Some(attr.ip()?),
-                RTA_VIA => route.gateway = Some(via(&attr)?),
-                RTA_PREFSRC => route.prefsrc = Some(attr.ip()?),
-                RTA_OIF => route.oif = Some(attr.u32()?),
+                RTA_DST if family == AF_MPLS => route.dst_labels = labels(&attr)?,
+                RTA_NEWDST if family == AF_MPLS => route.newdst = labels(&attr)?,
+                RTA_NEWDST => return Err(AttrError::Skip),
+                RTA_DST => route.dst = Some(ident(attr.ip_of(family))?),
+                RTA_SRC => route.src = Some(ident(attr.ip_of(family))?),
+                RTA_GATEWAY => route.gateway = Some(attr.ip_of(family)?),
+                RTA_VIA => route.via = via(&attr)?,
+                RTA_PREFSRC => route.prefsrc = Some(attr.ip_of(family)?),
+                RTA_OIF => route.oif = Some(key(attr.u32())?),
                 RTA_IIF => route.iif = Some(attr.u32()?),
-                RTA_TABLE => route.table = attr.u32()?,
-                RTA_PRIORITY => route.priority = Some(attr.u32()?),
+                RTA_TABLE => route.table = key(attr.u32())?,
+                RTA_PRIORITY => route.priority = Some(key(attr.u32())?),
                 RTA_PREF => route.pref = Some(attr.u8()?),
                 RTA_NH_ID => route.nh_id = Some(attr.u32()?),
                 RTA_METRICS => {
@@ -143,18 +258,23 @@ impl Route {
                 RTA_MULTIPATH => {
                     for hop in MultipathHops::new(attr.payload()) {
                         let hop = hop?;
-                        let mut gateway = None;
+                        let (mut gateway, mut via_addr) = (None, None);
+                        let mut newdst = Vec::new();
                         for a in hop.attrs() {
                             let a = a?;
                             match a.kind() {
-                                RTA_GATEWAY => gateway = Some(a.ip()?),
-                                RTA_VIA => gateway = Some(via(&a)?),
+                                RTA_GATEWAY => gateway = Some(a.ip_of(family)?),
+                                RTA_VIA => via_addr = via(&a)?,
+                                RTA_NEWDST if family == AF_MPLS => newdst = labels(&a)?,
+                                RTA_NEWDST => return Err(AttrError::Skip),
                                 _ => {}
                             }
                         }
                         route.nexthops.push(NextHop {
                             ifindex: hop.ifindex(),
                             gateway,
+                            via: via_addr,
+                            newdst,
                             weight: hop.hops() as u16 + 1,
                             flags: hop.flags(),
                         });
@@ -162,13 +282,40 @@ impl Route {
                 }
                 _ => {}
             }
+            Ok(())
+        })
+    }
+
+    /// A digest of what tells IPv4 routes to one prefix apart besides their
+    /// output device: their type and next hop(s) (FNV-1a: stable, and two
+    /// routes of one prefix colliding is not a practical concern).
+    pub(crate) fn hop_digest(&self) -> u64 {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        let mut eat = |bytes: &[u8]| {
+            for &b in bytes {
+                h ^= u64::from(b);
+                h = h.wrapping_mul(0x0000_0100_0000_01b3);
+            }
+        };
+        eat(&[self.route_type]);
+        for ip in [self.gateway, self.via] {
+            eat(&ip_bits(ip).to_be_bytes());
         }
-        Ok(())
+        eat(&self.nh_id.unwrap_or(0).to_be_bytes());
+        for hop in &self.nexthops {
+            eat(&hop.ifindex.to_be_bytes());
+            eat(&ip_bits(hop.gateway).to_be_bytes());
+            eat(&ip_bits(hop.via).to_be_bytes());
+        }
+        h
     }
 
     /// The destination as `ip route` prints it: `default`, `10.0.0.0/24`, or a bare
-    /// address for a host route.
+    /// address for a host route; an `AF_MPLS` route's label (`300`).
     pub fn dst_string(&self) -> String {
+        if let Some(labels) = self.mpls_dst() {
+            return labels;
+        }
         match self.dst_parts() {
             (None, None) => "default".to_string(),
             (None, Some(len)) => format!("default/{len}"),
@@ -180,12 +327,25 @@ impl Route {
     /// What [`Route::dst_string`] shows: the address (`None`: `default`) and the
     /// prefix length when it is shown (not for a host route or a plain default).
     pub(crate) fn dst_parts(&self) -> (Option<IpAddr>, Option<u8>) {
-        let full = if self.family == AF_INET6 { 128 } else { 32 };
         match self.dst {
             None if self.dst_len == 0 => (None, None),
-            Some(_) if self.dst_len == full => (self.dst, None),
+            Some(_) if Some(self.dst_len) == host_len(self.family) => (self.dst, None),
             _ => (self.dst, Some(self.dst_len)),
         }
+    }
+
+    /// An `AF_MPLS` route's destination as `ip route` prints it: its label
+    /// stack (`300`), with the length when it is not a whole label's.
+    fn mpls_dst(&self) -> Option<String> {
+        if self.dst_labels.is_empty() {
+            return None;
+        }
+        let mut s = mpls_stack(&self.dst_labels);
+        if Some(self.dst_len) != host_len(self.family) {
+            s.push('/');
+            s.push_str(itoa::Buffer::new().format(self.dst_len));
+        }
+        Some(s)
     }
 
     /// The table as `ip route` names it: `main`, `local`, or the number.
@@ -195,7 +355,11 @@ impl Route {
 }
 
 /// A route's identity: the kernel's own (table, destination, source, TOS,
-/// metric), plus the output device for IPv6.
+/// metric), plus the output device, and for IPv4 the next hop: IPv4 keeps
+/// routes that differ only there apart (`ip route append`, and the connected,
+/// local and broadcast routes of one prefix on two links). The output device
+/// and next hop come last, so the routes of one prefix are one range
+/// ([`RouteKey::aliases`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(crate) struct RouteKey {
     family: u8,
@@ -207,6 +371,8 @@ pub(crate) struct RouteKey {
     tos: u8,
     priority: u32,
     oif: u32,
+    /// IPv4: a digest of the type and next hop(s) (see [`Route::hop_digest`]).
+    hop: u64,
 }
 
 impl RouteKey {
@@ -221,7 +387,30 @@ impl RouteKey {
         tos: 0,
         priority: 0,
         oif: 0,
+        hop: 0,
     };
+
+    /// The range of the keys of the routes to the same prefix, in the same
+    /// table, with the same TOS and metric: the IPv4 routes one `ip route
+    /// replace` may have replaced.
+    pub(crate) fn aliases(&self) -> std::ops::RangeInclusive<RouteKey> {
+        let first = RouteKey {
+            oif: 0,
+            hop: 0,
+            ..*self
+        };
+        let last = RouteKey {
+            oif: u32::MAX,
+            hop: u64::MAX,
+            ..*self
+        };
+        first..=last
+    }
+
+    /// Whether this is an IPv4 route's key.
+    pub(crate) fn is_ipv4(&self) -> bool {
+        self.family == AF_INET
+    }
 }
 
 impl Kind for Route {
@@ -230,12 +419,13 @@ impl Kind for Route {
     const DUMP: Dump = Dump {
         msg_type: RTM_GETROUTE,
         header_len: RTMSG_LEN,
+        family: AF_UNSPEC,
     };
     type Key = RouteKey;
 
     #[inline]
-    fn decode(msg: &NlMsg<'_>, into: &mut Self) -> wire::Result<()> {
-        Route::from_view(&RouteMessage::new_checked(*msg)?, into)
+    fn decode(msg: &NlMsg<'_>, into: &mut Self, skipped: &mut u32) -> wire::Result<()> {
+        Route::from_view(&RouteMessage::new_checked(*msg)?, into, skipped)
     }
 
     /// The kernel's keys; only IPv4 and IPv6 routes are kept.
@@ -252,10 +442,13 @@ impl Kind for Route {
             src_len: self.src_len,
             tos: self.tos,
             priority: self.priority.unwrap_or(0),
-            // IPv6 keeps routes to one prefix with one metric apart per device
-            // (multicast and local routes of every link, say); IPv4 does not.
-            oif: if self.family == AF_INET6 {
-                self.oif.unwrap_or(0)
+            // Both keep routes to one prefix with one metric apart per device
+            // (local and multicast routes of every link, say).
+            oif: self.oif.unwrap_or(0),
+            // IPv4 also by next hop (IPv6 makes such routes one multipath
+            // route).
+            hop: if self.family == AF_INET {
+                self.hop_digest()
             } else {
                 0
             },
@@ -281,16 +474,23 @@ impl Kind for Route {
     }
 
     fn fields(&self, f: &mut impl Fields) {
-        f.word(k!("family"), names::family(self.family));
-        match self.dst_parts() {
-            (None, None) => f.word(k!("dst"), "default"),
-            (None, Some(_)) => f.str(k!("dst"), &self.dst_string()),
-            (Some(dst), len) => f.prefix(k!("dst"), dst, len),
+        f.word(k!("family"), family_name(self.family));
+        match (self.mpls_dst(), self.dst_parts()) {
+            (Some(labels), _) => f.str(k!("dst"), &labels),
+            (None, (None, None)) => f.word(k!("dst"), "default"),
+            (None, (None, Some(_))) => f.str(k!("dst"), &self.dst_string()),
+            (None, (Some(dst), len)) => f.prefix(k!("dst"), dst, len),
         }
         if let Some(src) = self.src {
             f.prefix(k!("src"), src, Some(self.src_len));
         }
+        if !self.newdst.is_empty() {
+            f.str(k!("to"), &mpls_stack(&self.newdst));
+        }
         opt_ip(f, k!("gateway"), self.gateway);
+        if let Some(via) = self.via {
+            f.via(k!("via"), via);
+        }
         opt_num(f, k!("oif"), self.oif);
         opt_num(f, k!("iif"), self.iif);
         match names::table(self.table) {
@@ -324,23 +524,33 @@ impl Kind for Route {
     }
 
     /// The output interface's name, as `dev`.
-    fn name_fields(&self, own: Option<&CompactStr>, _names: &dyn IfNames, f: &mut impl Fields) {
+    fn name_fields(&self, own: Option<&Name>, _names: &dyn IfNames, f: &mut impl Fields) {
         if let Some(name) = own {
-            f.str(k!("dev"), name);
+            f.name(k!("dev"), name);
         }
     }
 
     /// `10.1.0.0/24 via 10.0.0.2 dev veth0 table 100 proto static metric 50`
     fn write_text(&self, out: &mut dyn fmt::Write, names: &dyn IfNames) -> fmt::Result {
-        let dev = |i: u32| names.name(i).unwrap_or_else(|| format!("if{i}"));
+        let dev = |i: u32| dev_name(names, i);
         if self.route_type != RTN_UNICAST {
             if let Some(t) = names::route_type(self.route_type) {
                 write!(out, " {t}")?;
             }
         }
         write!(out, " {}", self.dst_string())?;
+        // As `ip route` prints a route through a nexthop object.
+        if let Some(id) = self.nh_id {
+            write!(out, " nhid {id}")?;
+        }
+        if !self.newdst.is_empty() {
+            write!(out, " as to {}", mpls_stack(&self.newdst))?;
+        }
         if let Some(g) = self.gateway {
             write!(out, " via {g}")?;
+        }
+        if let Some(v) = self.via {
+            write!(out, " via {} {v}", via_family(v))?;
         }
         if let Some(o) = self.oif {
             write!(out, " dev {}", dev(o))?;
@@ -364,8 +574,14 @@ impl Kind for Route {
         }
         for h in &self.nexthops {
             out.write_str(" nexthop")?;
+            if !h.newdst.is_empty() {
+                write!(out, " as to {}", mpls_stack(&h.newdst))?;
+            }
             if let Some(g) = h.gateway {
                 write!(out, " via {g}")?;
+            }
+            if let Some(v) = h.via {
+                write!(out, " via {} {v}", via_family(v))?;
             }
             write!(out, " dev {} weight {}", dev(h.ifindex), h.weight)?;
         }

@@ -16,8 +16,8 @@
 //! This module never decides what an event contains; it only writes it.
 
 use super::time::Rfc3339;
-use crate::object::fields::{k, Fields, IfNames, Name};
-use crate::object::{CompactStr, Event, HwAddr, NextHop, Origin};
+use crate::object::fields::{float_as_integer, k, via_family, FieldName, Fields, IfNames, Nested};
+use crate::object::{Event, HwAddr, Name, NextHop, Origin};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::SystemTime;
 
@@ -50,7 +50,7 @@ pub(crate) fn event_fields(ev: &Event, names: &dyn IfNames, f: &mut impl Fields)
 /// # use nlwatch::Event;
 /// # use nlwatch::output::JsonEvent;
 /// # fn show(event: &Event) {
-/// let names = |ifindex: u32| (ifindex == 4).then(|| "br0".to_string());
+/// let names = |ifindex: u32| (ifindex == 4).then(|| nlwatch::Name::from("br0"));
 /// let mut line = Vec::new();
 /// JsonEvent { event, names: &names }.write_line(&mut line);
 /// # }
@@ -141,7 +141,7 @@ impl<'a> Writer<'a> {
         self.out.push(b'}');
     }
 
-    fn key(&mut self, key: Name) {
+    fn key(&mut self, key: FieldName) {
         let json = key.json.as_bytes();
         if self.first {
             self.first = false;
@@ -170,29 +170,29 @@ impl<'a> Writer<'a> {
 }
 
 impl Fields for Writer<'_> {
-    fn str(&mut self, key: Name, v: &str) {
+    fn str(&mut self, key: FieldName, v: &str) {
         self.key(key);
         escaped(self.out, v);
     }
-    fn word(&mut self, key: Name, v: &'static str) {
+    fn word(&mut self, key: FieldName, v: &'static str) {
         self.key(key);
         self.quoted(v.as_bytes());
     }
-    fn num(&mut self, key: Name, v: u64) {
+    fn num(&mut self, key: FieldName, v: u64) {
         self.key(key);
         self.out
             .extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
     }
-    fn int(&mut self, key: Name, v: i64) {
+    fn int(&mut self, key: FieldName, v: i64) {
         self.key(key);
         self.out
             .extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
     }
-    fn yes(&mut self, key: Name) {
+    fn yes(&mut self, key: FieldName) {
         self.key(key);
         self.out.extend_from_slice(b"true");
     }
-    fn ip(&mut self, key: Name, v: Option<IpAddr>) {
+    fn ip(&mut self, key: FieldName, v: Option<IpAddr>) {
         self.key(key);
         match v {
             Some(v) => {
@@ -203,7 +203,7 @@ impl Fields for Writer<'_> {
             None => self.out.extend_from_slice(b"null"),
         }
     }
-    fn prefix(&mut self, key: Name, v: IpAddr, len: Option<u8>) {
+    fn prefix(&mut self, key: FieldName, v: IpAddr, len: Option<u8>) {
         self.key(key);
         let mut buf = [0u8; IP_MAX + 4];
         let mut n = format_ip(v, &mut buf);
@@ -217,7 +217,7 @@ impl Fields for Writer<'_> {
         }
         self.quoted(&buf[..n]);
     }
-    fn hw(&mut self, key: Name, v: &HwAddr) {
+    fn hw(&mut self, key: FieldName, v: &HwAddr) {
         self.key(key);
         self.out.push(b'"');
         for (i, b) in v.as_bytes().iter().enumerate() {
@@ -229,7 +229,7 @@ impl Fields for Writer<'_> {
         }
         self.out.push(b'"');
     }
-    fn time(&mut self, key: Name, v: SystemTime) {
+    fn time(&mut self, key: FieldName, v: SystemTime) {
         self.key(key);
         // Events read together share their time: format it once.
         thread_local! {
@@ -248,7 +248,7 @@ impl Fields for Writer<'_> {
         });
         self.quoted(&text);
     }
-    fn words(&mut self, key: Name, v: &mut dyn Iterator<Item = &'static str>) {
+    fn words(&mut self, key: FieldName, v: &mut dyn Iterator<Item = &'static str>) {
         self.key(key);
         self.out.push(b'[');
         for (i, w) in v.enumerate() {
@@ -259,18 +259,29 @@ impl Fields for Writer<'_> {
         }
         self.out.push(b']');
     }
-    fn strs(&mut self, key: Name, v: &[CompactStr]) {
+    fn name(&mut self, key: FieldName, v: &Name) {
+        self.key(key);
+        name(self.out, v);
+    }
+    fn names(&mut self, key: FieldName, v: &[Name]) {
         self.key(key);
         self.out.push(b'[');
         for (i, s) in v.iter().enumerate() {
             if i > 0 {
                 self.out.push(b',');
             }
-            escaped(self.out, s);
+            name(self.out, s);
         }
         self.out.push(b']');
     }
-    fn hops(&mut self, key: Name, v: &[NextHop]) {
+    fn via(&mut self, key: FieldName, v: IpAddr) {
+        self.key(key);
+        let mut w = Writer::new(self.out);
+        w.word(k!("family"), via_family(v));
+        w.ip(k!("host"), Some(v));
+        w.end();
+    }
+    fn hops(&mut self, key: FieldName, v: &[NextHop]) {
         self.key(key);
         self.out.push(b'[');
         for (i, h) in v.iter().enumerate() {
@@ -279,6 +290,47 @@ impl Fields for Writer<'_> {
             }
             let mut w = Writer::new(self.out);
             h.fields(&mut w);
+            w.end();
+        }
+        self.out.push(b']');
+    }
+    fn null(&mut self, key: FieldName) {
+        self.key(key);
+        self.out.extend_from_slice(b"null");
+    }
+    fn bool(&mut self, key: FieldName, v: bool) {
+        self.key(key);
+        self.out
+            .extend_from_slice(if v { b"true" as &[u8] } else { b"false" });
+    }
+    fn float(&mut self, key: FieldName, v: f64) {
+        self.key(key);
+        match float_as_integer(v) {
+            Some(n) => self
+                .out
+                .extend_from_slice(itoa::Buffer::new().format(n).as_bytes()),
+            // Shortest form, as serde_json's writes the values nlwatch has
+            // (hundredths of a second; no exponent below 1e16). JSON has no
+            // NaN: never made here, written as null all the same.
+            None if v.is_finite() => self.out.extend_from_slice(v.to_string().as_bytes()),
+            None => self.out.extend_from_slice(b"null"),
+        }
+    }
+    fn object(&mut self, key: FieldName, v: &dyn Nested) {
+        self.key(key);
+        let mut w = Writer::new(self.out);
+        v.fields(&mut w);
+        w.end();
+    }
+    fn objects(&mut self, key: FieldName, v: &mut dyn Iterator<Item = &dyn Nested>) {
+        self.key(key);
+        self.out.push(b'[');
+        for (i, o) in v.enumerate() {
+            if i > 0 {
+                self.out.push(b',');
+            }
+            let mut w = Writer::new(self.out);
+            o.fields(&mut w);
             w.end();
         }
         self.out.push(b']');
@@ -319,6 +371,18 @@ pub(crate) fn escaped(out: &mut Vec<u8>, s: &str) {
     }
     out.extend_from_slice(&bytes[start..]);
     out.push(b'"');
+}
+
+/// A name from the kernel as a JSON string, in [`Name::json_escaped`]'s form:
+/// always valid JSON, and two different names never write the same string.
+fn name(out: &mut Vec<u8>, v: &Name) {
+    if v.is_plain() {
+        // Valid UTF-8 without a `\`: the bytes are the string.
+        // SAFETY-free: `is_plain` checked UTF-8; from_utf8 cannot fail here.
+        escaped(out, std::str::from_utf8(v.as_bytes()).unwrap_or_default());
+    } else {
+        escaped(out, &v.json_escaped().to_string());
+    }
 }
 
 /// Longest text of an IP address: an IPv4-mapped IPv6 address in full.
@@ -475,9 +539,59 @@ mod tests {
         }
     }
 
+    /// Routes of every family print their addresses as `ip -j` does: `AF_MPLS`
+    /// label stacks as `300/400`, the multicast routing families' as IPv4 and
+    /// IPv6 (finding 8 of issue 9; the routes are decoded in
+    /// `object::family_tests`), the same through serde; and netconf and MDB
+    /// entries with `ip -j netconf` / `bridge -j mdb`'s names.
+    #[test]
+    fn routes_print_their_addresses_by_family() {
+        use crate::object::{Action, NetnsTag, Origin};
+        let printed = crate::object::family_tests::printed()
+            .into_iter()
+            .chain(crate::object::netconf_mdb_printed());
+        for (object, json, text) in printed {
+            let names = |i: u32| Some(Name::from(format!("dummy{i}").as_str()));
+            let mut line = String::new();
+            crate::output::write_text(&mut line, &object, Action::New, &names).unwrap();
+            assert!(line.contains(text), "{line}");
+            let event = Event {
+                netns: NetnsTag {
+                    name: "".into(),
+                    id: 1,
+                },
+                seq: 1,
+                timestamp: SystemTime::UNIX_EPOCH,
+                action: Action::New,
+                origin: Origin::Dump,
+                ifname: None,
+                object,
+            };
+            let mut out = Vec::new();
+            JsonEvent {
+                event: &event,
+                names: &names,
+            }
+            .write_line(&mut out);
+            let out = String::from_utf8(out).unwrap();
+            assert!(out.contains(json), "{out}");
+            #[cfg(feature = "serde")]
+            assert_eq!(
+                serde_json::to_string(&JsonEvent {
+                    event: &event,
+                    names: &names,
+                })
+                .unwrap(),
+                out
+            );
+        }
+    }
+
     /// Every field and naming branch, against `json_golden/lines.txt`: lines
     /// recorded with the serde_json code this module replaced, so neither path may
-    /// drift from the published format.
+    /// drift from the published format. (Written by hand since: the first line's
+    /// backslash, doubled when names became bytes, and the last line, names that
+    /// are not UTF-8.)
     #[test]
     fn both_paths_write_the_recorded_lines() {
         use crate as crate_root;
@@ -485,9 +599,9 @@ mod tests {
         let golden: Vec<&str> = include_str!("json_golden/lines.txt").lines().collect();
         assert_eq!(events.len(), golden.len());
         let names = |i: u32| match i {
-            4 => Some("br\"0".to_string()),
-            2 => Some("peer".to_string()),
-            3 => Some("x".to_string()),
+            4 => Some(Name::from("br\"0")),
+            2 => Some(Name::from("peer")),
+            3 => Some(Name::from("x")),
             _ => None,
         };
         for (ev, want) in events.iter().zip(golden) {
@@ -520,5 +634,110 @@ mod tests {
                 serde_json::to_string(s).unwrap()
             );
         }
+    }
+
+    /// The JSON lines have `ip -j nexthop show`'s fields and values (plus
+    /// `family` and `oif`, as routes have), through the writer and serde alike;
+    /// the text lines read like `ip monitor nexthop`.
+    #[test]
+    fn nexthop_json_and_text_lines_as_ip_prints_them() {
+        use crate::object::decode_tests::decoded as decode;
+        use crate::object::{Action, Event, Name, NetnsTag, Object, Origin};
+        use crate::output::write_text;
+        let names = |i: u32| (i == 8).then(|| Name::from("nh0"));
+        let cases = [
+            (
+                "nexthop_new_v4",
+                r#""id":1,"family":"inet","gateway":"10.7.0.2","oif":8,"scope":"link","flags":[],"dev":"nh0"}"#,
+                "[nexthop] new id 1 via 10.7.0.2 dev nh0 scope link",
+            ),
+            (
+                "nexthop_new_group",
+                r#""id":10,"family":"unspec","group":[{"id":1},{"id":4,"weight":5}],"flags":[]}"#,
+                "[nexthop] new id 10 group 1/4,5",
+            ),
+            (
+                "nexthop_new_resilient",
+                r#""id":11,"family":"unspec","group":[{"id":1,"weight":2},{"id":2},{"id":4}],"type":"resilient","resilient_args":{"buckets":8,"idle_timer":60,"unbalanced_timer":30,"unbalanced_time":0},"flags":[]}"#,
+                "[nexthop] new id 11 group 1,2/2/4 type resilient buckets 8 idle_timer 60 unbalanced_timer 30 unbalanced_time 0",
+            ),
+            (
+                "nexthop_new_blackhole",
+                r#""id":3,"family":"inet","blackhole":null,"flags":[]}"#,
+                "[nexthop] new id 3 blackhole",
+            ),
+            (
+                "nexthop_new_onlink",
+                r#""id":4,"family":"inet","gateway":"10.9.0.3","oif":8,"scope":"link","flags":["onlink"],"dev":"nh0"}"#,
+                "[nexthop] new id 4 via 10.9.0.3 dev nh0 scope link onlink",
+            ),
+            (
+                "nexthop_new_fdb",
+                r#""id":20,"family":"inet","gateway":"10.7.0.9","scope":"link","flags":[],"fdb":null}"#,
+                "[nexthop] new id 20 via 10.7.0.9 scope link fdb",
+            ),
+        ];
+        for (bytes, json, text) in cases {
+            let (action, object) = decode(bytes);
+            let mut line = String::new();
+            write_text(&mut line, &object, action, &names).unwrap();
+            assert_eq!(line.trim_end(), text);
+            let event = Event {
+                netns: NetnsTag::default(),
+                seq: 1,
+                timestamp: std::time::SystemTime::UNIX_EPOCH,
+                action,
+                origin: Origin::Live,
+                ifname: object.ifindex().and_then(names),
+                object,
+            };
+            let line = JsonEvent {
+                event: &event,
+                names: &names,
+            };
+            let mut out = Vec::new();
+            line.write_line(&mut out);
+            let out = String::from_utf8(out).unwrap();
+            assert!(out.ends_with(&format!(r#""action":"new",{json}"#)), "{out}");
+            #[cfg(feature = "serde")]
+            assert_eq!(serde_json::to_string(&line).unwrap(), out);
+        }
+        // Timers with a fraction, and past %g's six digits, as ip prints them.
+        let (_, Object::Nexthop(mut r)) = decode("nexthop_new_resilient") else {
+            panic!()
+        };
+        let res = r.resilient.as_mut().unwrap();
+        (res.idle_timer, res.unbalanced_timer, res.unbalanced_time) = (50, 12_345, 123_456_789);
+        let object = Object::Nexthop(r);
+        let mut line = String::new();
+        write_text(&mut line, &object, Action::New, &names).unwrap();
+        assert!(
+            line.contains("idle_timer 0.5 unbalanced_timer 123.45 unbalanced_time 1.23457e+06"),
+            "{line}"
+        );
+        let event = Event {
+            netns: NetnsTag::default(),
+            seq: 1,
+            timestamp: std::time::SystemTime::UNIX_EPOCH,
+            action: Action::New,
+            origin: Origin::Live,
+            ifname: None,
+            object,
+        };
+        let line = JsonEvent {
+            event: &event,
+            names: &names,
+        };
+        let mut out = Vec::new();
+        line.write_line(&mut out);
+        let out = String::from_utf8(out).unwrap();
+        assert!(
+            out.contains(
+                r#""idle_timer":0.5,"unbalanced_timer":123.45,"unbalanced_time":1234570}"#
+            ),
+            "{out}"
+        );
+        #[cfg(feature = "serde")]
+        assert_eq!(serde_json::to_string(&line).unwrap(), out);
     }
 }

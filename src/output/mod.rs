@@ -8,6 +8,8 @@
 //! only, never on the monitor, the bus or the sockets.
 
 mod json;
+#[cfg(test)]
+mod rule_nsid_lines;
 #[cfg(feature = "serde")]
 mod serde;
 mod text;

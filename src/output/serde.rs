@@ -6,8 +6,8 @@
 
 use super::json::{event_fields, JsonEvent};
 use super::time::Rfc3339;
-use crate::object::fields::{Fields, Name};
-use crate::object::{CompactStr, Event, HwAddr, NextHop};
+use crate::object::fields::{float_as_integer, k, via_family, FieldName, Fields, Nested};
+use crate::object::{Event, HwAddr, Name, NextHop};
 use serde::ser::{SerializeMap, Serializer};
 use std::net::IpAddr;
 use std::time::SystemTime;
@@ -56,6 +56,18 @@ impl serde::Serialize for Words<'_> {
     }
 }
 
+/// An `RTA_VIA` gateway: `{"family":"inet6","host":"2001:db8::1"}`.
+struct Via(IpAddr);
+
+impl serde::Serialize for Via {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut f = SerdeFields::new(s.serialize_map(Some(2))?);
+        f.put(k!("family"), via_family(self.0));
+        f.put(k!("host"), &self.0);
+        f.end()
+    }
+}
+
 struct Hop<'a>(&'a NextHop);
 
 impl serde::Serialize for Hop<'_> {
@@ -71,7 +83,7 @@ impl<M: SerializeMap> SerdeFields<M> {
         SerdeFields { map, error: None }
     }
 
-    fn put<T: serde::Serialize + ?Sized>(&mut self, key: Name, v: &T) {
+    fn put<T: serde::Serialize + ?Sized>(&mut self, key: FieldName, v: &T) {
         if self.error.is_none() {
             if let Err(e) = self.map.serialize_entry(key.bare, v) {
                 self.error = Some(e);
@@ -89,44 +101,88 @@ impl<M: SerializeMap> SerdeFields<M> {
 }
 
 impl<M: SerializeMap> Fields for SerdeFields<M> {
-    fn str(&mut self, key: Name, v: &str) {
+    fn str(&mut self, key: FieldName, v: &str) {
         self.put(key, v);
     }
-    fn word(&mut self, key: Name, v: &'static str) {
+    fn word(&mut self, key: FieldName, v: &'static str) {
         self.put(key, v);
     }
-    fn num(&mut self, key: Name, v: u64) {
+    fn num(&mut self, key: FieldName, v: u64) {
         self.put(key, &v);
     }
-    fn int(&mut self, key: Name, v: i64) {
+    fn int(&mut self, key: FieldName, v: i64) {
         self.put(key, &v);
     }
-    fn yes(&mut self, key: Name) {
+    fn yes(&mut self, key: FieldName) {
         self.put(key, &true);
     }
-    fn ip(&mut self, key: Name, v: Option<IpAddr>) {
+    fn ip(&mut self, key: FieldName, v: Option<IpAddr>) {
         self.put(key, &v);
     }
-    fn prefix(&mut self, key: Name, v: IpAddr, len: Option<u8>) {
+    fn prefix(&mut self, key: FieldName, v: IpAddr, len: Option<u8>) {
         match len {
             Some(len) => self.put(key, &Shown(format_args!("{v}/{len}"))),
             None => self.put(key, &v),
         }
     }
-    fn hw(&mut self, key: Name, v: &HwAddr) {
+    fn hw(&mut self, key: FieldName, v: &HwAddr) {
         self.put(key, v);
     }
-    fn time(&mut self, key: Name, v: SystemTime) {
+    fn time(&mut self, key: FieldName, v: SystemTime) {
         self.put(key, &Shown(Rfc3339(v)));
     }
-    fn words(&mut self, key: Name, v: &mut dyn Iterator<Item = &'static str>) {
+    fn words(&mut self, key: FieldName, v: &mut dyn Iterator<Item = &'static str>) {
         self.put(key, &Words(std::cell::RefCell::new(v)));
     }
-    fn strs(&mut self, key: Name, v: &[CompactStr]) {
+    fn name(&mut self, key: FieldName, v: &Name) {
         self.put(key, v);
     }
-    fn hops(&mut self, key: Name, v: &[NextHop]) {
+    fn names(&mut self, key: FieldName, v: &[Name]) {
+        self.put(key, v);
+    }
+    fn via(&mut self, key: FieldName, v: IpAddr) {
+        self.put(key, &Via(v));
+    }
+    fn hops(&mut self, key: FieldName, v: &[NextHop]) {
         let hops: Vec<Hop<'_>> = v.iter().map(Hop).collect();
         self.put(key, &hops);
+    }
+    fn null(&mut self, key: FieldName) {
+        self.put(key, &());
+    }
+    fn bool(&mut self, key: FieldName, v: bool) {
+        self.put(key, &v);
+    }
+    fn float(&mut self, key: FieldName, v: f64) {
+        match float_as_integer(v) {
+            Some(n) => self.put(key, &n),
+            None => self.put(key, &v),
+        }
+    }
+    fn object(&mut self, key: FieldName, v: &dyn Nested) {
+        self.put(key, &Object(v));
+    }
+    fn objects(&mut self, key: FieldName, v: &mut dyn Iterator<Item = &dyn Nested>) {
+        self.put(key, &Objects(std::cell::RefCell::new(v)));
+    }
+}
+
+/// A [`Nested`] value as a serde map.
+struct Object<'a>(&'a dyn Nested);
+
+impl serde::Serialize for Object<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut f = SerdeFields::new(s.serialize_map(None)?);
+        self.0.fields(&mut f);
+        f.end()
+    }
+}
+
+struct Objects<'a, 'b>(std::cell::RefCell<&'a mut dyn Iterator<Item = &'b dyn Nested>>);
+
+impl serde::Serialize for Objects<'_, '_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut it = self.0.borrow_mut();
+        s.collect_seq((&mut **it).map(Object))
     }
 }

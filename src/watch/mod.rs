@@ -35,5 +35,5 @@ pub(crate) mod fuzz_access {
     pub(crate) use super::namespace::{Counters, Entry, Namespace, Outbox, Policy};
     pub(crate) use super::reader::handle_datagram;
     pub(crate) use super::socket::{Received, RtSocket};
-    pub(crate) use super::state::Key;
+    pub(crate) use super::state::{Key, SnapshotCopy};
 }

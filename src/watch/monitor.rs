@@ -23,7 +23,7 @@
 use super::namespace::{Counters, Entry, Namespace, Policy};
 use super::reader::{self, Reader, ReaderHost};
 use super::socket::{RtSocket, DEFAULT_BUFFER};
-use super::state::Snapshot;
+use super::state::{Snapshot, SnapshotCopy};
 use crate::bus::{Bus, Filter, GoneReason, Item, Overflow, Sink, SinkId, Subscription};
 use crate::error::Error;
 use crate::netns::discover::{Discovery, Namespaces};
@@ -55,6 +55,9 @@ pub struct NamespaceStats {
     pub foreign_dropped: u64,
     /// Messages that could not be decoded (counted and skipped).
     pub decode_errors: u64,
+    /// Malformed attributes skipped in objects that were still decoded and
+    /// published (a name is never one: names are kept as raw bytes).
+    pub attributes_skipped: u64,
     /// Times the kernel reported lost notifications (`ENOBUFS`).
     pub overruns: u64,
     /// Datagrams larger than the receive buffer (their tail was lost).
@@ -120,6 +123,7 @@ pub struct Builder {
     batch_window: Duration,
     /// Receive slot size to start with (tests shrink it to provoke truncations).
     recv_buffer: usize,
+    snapshot_step: usize,
 }
 
 /// How long a reader lets notifications gather by default while they keep coming
@@ -131,6 +135,11 @@ pub const DEFAULT_BATCH_WINDOW: Duration = Duration::from_millis(10);
 pub const DEFAULT_RCVBUF: usize = 4 << 20;
 /// Queue length of a subscriber by default.
 pub const DEFAULT_CAPACITY: usize = 65_536;
+
+/// Objects a snapshot copies per hold of its namespace's reader lock (see
+/// `SnapshotCopy`): small enough that the reader, and every namespace it reads,
+/// waits well under a millisecond for one step (see BENCHMARKS.md).
+const SNAPSHOT_STEP: usize = 1024;
 
 impl Default for Builder {
     fn default() -> Self {
@@ -144,6 +153,7 @@ impl Default for Builder {
             synthesize: true,
             batch_window: DEFAULT_BATCH_WINDOW,
             recv_buffer: DEFAULT_BUFFER,
+            snapshot_step: SNAPSHOT_STEP,
         }
     }
 }
@@ -241,6 +251,15 @@ impl Builder {
         self
     }
 
+    /// Objects a snapshot copies per hold of a reader's lock (default 1024;
+    /// `usize::MAX` copies a namespace in one hold). For benchmarks comparing
+    /// the two; not part of the stable API.
+    #[doc(hidden)]
+    pub fn snapshot_step(mut self, objects: usize) -> Self {
+        self.snapshot_step = objects.max(1);
+        self
+    }
+
     /// Starts the reader threads. No namespace is watched yet: subscribe first,
     /// then add namespaces with [`Monitor::add_namespace`] or [`Monitor::watch_dir`],
     /// so that no event can slip out between a socket opening and a subscription.
@@ -251,11 +270,13 @@ impl Builder {
                 ObjectKind::list(", ")
             )));
         }
-        let groups: Vec<u32> = self
-            .objects
-            .iter()
+        // Links are always followed (see `Out::publish`), and each group joined once.
+        let mut groups: Vec<u32> = std::iter::once(&ObjectKind::Link)
+            .chain(&self.objects)
             .flat_map(|k| k.groups().iter().copied())
             .collect();
+        groups.sort_unstable();
+        groups.dedup();
         let readers = (0..self.readers)
             .map(|_| Reader::new().map_err(|e| Error::io("create a reader's epoll", "", e)))
             .collect::<Result<Vec<_>, _>>()?;
@@ -275,6 +296,7 @@ impl Builder {
             overflow: self.overflow,
             batch_window: self.batch_window,
             recv_buffer: self.recv_buffer,
+            snapshot_step: self.snapshot_step,
             discovery: Mutex::new(None),
         });
         let mut threads = Vec::with_capacity(self.readers);
@@ -319,10 +341,47 @@ struct Registry {
     /// The token of each namespace by its nsfs (device, inode): one lookup to
     /// know whether a namespace is watched already.
     by_key: HashMap<(u64, u64), u64>,
+    /// The token of each namespace by its tag's id (the netns cookie), for
+    /// `snapshot`.
+    by_id: HashMap<u64, u64>,
+    /// The reader of each namespace retired lately, by nsfs identity and by
+    /// name: a namespace added again, or another one added under the same name,
+    /// goes to the same reader, whose one ordered queue announces the departure
+    /// before the arrival (readers keep no order between them). Entries are
+    /// taken when used; the maps are cleared past [`DEPARTED_KEPT`].
+    departed_by_key: HashMap<(u64, u64), usize>,
+    departed_by_name: HashMap<Arc<str>, usize>,
     next_token: u64,
 }
 
+/// How many retired namespaces [`Registry`] remembers the reader of.
+const DEPARTED_KEPT: usize = 4096;
+
 impl Registry {
+    /// Remembers that the namespace of `key`, known by `names`, was retired by
+    /// `reader`.
+    fn departed(&mut self, key: (u64, u64), names: &[Arc<str>], reader: usize) {
+        if self.departed_by_key.len() >= DEPARTED_KEPT {
+            self.departed_by_key.clear();
+            self.departed_by_name.clear();
+        }
+        self.departed_by_key.insert(key, reader);
+        for name in names {
+            self.departed_by_name.insert(name.clone(), reader);
+        }
+    }
+
+    /// The reader for a namespace of `key` arriving under `name`: the one that
+    /// retired the same namespace, or another by that name, lately; else by
+    /// nsfs inode (which spreads evenly).
+    fn reader_for(&mut self, key: (u64, u64), name: &str, readers: usize) -> usize {
+        let by_key = self.departed_by_key.remove(&key);
+        let by_name = self.departed_by_name.remove(name);
+        by_key
+            .or(by_name)
+            .unwrap_or((key.1 % readers as u64) as usize)
+    }
+
     /// When the namespace of `key` is watched, adds `name` to it and returns the
     /// handle for that name.
     fn join(&mut self, key: (u64, u64), name: &Arc<str>) -> Option<NamespaceHandle> {
@@ -338,12 +397,14 @@ impl Registry {
 
     fn insert(&mut self, token: u64, registered: Registered) {
         self.by_key.insert(registered.key, token);
+        self.by_id.insert(registered.ns.tag.id, token);
         self.by_token.insert(token, registered);
     }
 
     fn remove(&mut self, token: u64) -> Option<Registered> {
         let registered = self.by_token.remove(&token)?;
         self.by_key.remove(&registered.key);
+        self.by_id.remove(&registered.ns.tag.id);
         Some(registered)
     }
 }
@@ -361,6 +422,7 @@ struct Core {
     overflow: Overflow,
     batch_window: Duration,
     recv_buffer: usize,
+    snapshot_step: usize,
     discovery: Mutex<Option<(Arc<Discovery>, JoinHandle<()>)>>,
 }
 
@@ -454,10 +516,9 @@ impl Core {
         });
         let token = registry.next_token;
         registry.next_token += 1;
-        // The namespace's own reader, whatever the name it comes by: when it is
-        // removed and added again, the reader announces the one departure
-        // before the new arrival (nsfs inode numbers spread evenly).
-        let reader = (file.key.1 % self.readers.len() as u64) as usize;
+        // The reader that announced this namespace, or one of this name, gone
+        // lately announces its arrival after that departure.
+        let reader = registry.reader_for(file.key, &name, self.readers.len());
         let mut entry = Entry::new(socket, ns.clone(), self.policy.clone());
         // The groups are joined: dump now, before the reader sees the socket, so
         // the answers are recognised as the dump's and no change falls in between.
@@ -499,9 +560,14 @@ impl Core {
             .ok_or_else(|| Error::NotWatched {
                 netns: name.to_string(),
             })?;
-        watched.names.remove(at);
+        let removed = watched.names.remove(at);
         if watched.names.is_empty() {
             let watched = registry.remove(token).expect("just found");
+            registry.departed(
+                watched.key,
+                &[removed, watched.ns.tag.name.clone()],
+                watched.reader,
+            );
             // Its reader reads what the socket holds, closes it and announces it.
             self.readers[watched.reader].retire(token, reason);
         }
@@ -648,16 +714,44 @@ impl Monitor {
 
     /// A consistent copy of what namespace `netns` holds now, or `None` when it is
     /// not watched. [`Snapshot::seq`] tells which of its events the copy reflects.
+    ///
+    /// The copy is made a bounded number of objects at a time (the changes its
+    /// reader makes meanwhile are copied again at the end), so however large
+    /// the namespace, its reader and the other namespaces it reads are held up
+    /// for one step at a time, not for the whole copy (see
+    /// [`Monitor::longest_reader_wait`]).
     pub fn snapshot(&self, netns: &NetnsTag) -> Option<Snapshot> {
-        let registry = self.shared.registry.lock();
-        let (token, w) = registry
-            .by_token
-            .iter()
-            .find(|(_, w)| w.ns.tag.id == netns.id)?;
-        let entries = self.shared.readers[w.reader].entries.lock();
-        entries
-            .get(token)
-            .map(|e| e.snapshot(&self.shared.policy.kinds))
+        let (token, reader, tag) = {
+            let registry = self.shared.registry.lock();
+            let token = *registry.by_id.get(&netns.id)?;
+            let w = registry.by_token.get(&token)?;
+            (token, w.reader, w.ns.tag.clone())
+        };
+        self.copy_namespace(token, reader, tag, &self.shared.policy.kinds)
+    }
+
+    /// Copies one namespace's view a bounded step at a time (see
+    /// `SnapshotCopy`): its reader, which every namespace on it waits for, is
+    /// never held up by more than one step. `None` when it stopped being watched.
+    fn copy_namespace(
+        &self,
+        token: u64,
+        reader: usize,
+        tag: NetnsTag,
+        kinds: &[ObjectKind],
+    ) -> Option<Snapshot> {
+        let mut copy = SnapshotCopy::new(kinds);
+        loop {
+            let mut entries = self.shared.readers[reader].entries.lock();
+            let entry = entries.get_mut(&token)?;
+            if let Some((seq, synced)) = entry.copy_step(&mut copy, self.shared.snapshot_step) {
+                drop(entries);
+                return Some(copy.into_snapshot(tag, seq, synced));
+            }
+            // A reader waiting for the lock gets it before the next step.
+            parking_lot::MutexGuard::unlock_fair(entries);
+            copy.drop_stale();
+        }
     }
 
     /// Copies of every watched namespace that `filter`'s namespace criterion
@@ -680,13 +774,31 @@ impl Monitor {
             .filter(|(_, w)| filter.matches_netns(&w.ns.tag))
             .collect();
         tokens.sort_by_key(|(t, _)| **t);
+        let tokens: Vec<(u64, usize, NetnsTag)> = tokens
+            .into_iter()
+            .map(|(token, w)| (*token, w.reader, w.ns.tag.clone()))
+            .collect();
+        drop(registry);
         tokens
             .into_iter()
-            .filter_map(|(token, w)| {
-                let entries = self.shared.readers[w.reader].entries.lock();
-                entries.get(token).map(|e| e.snapshot(&kinds))
-            })
+            .filter_map(|(token, reader, tag)| self.copy_namespace(token, reader, tag, &kinds))
             .collect()
+    }
+
+    /// The longest any reader thread has waited, since the monitor was built,
+    /// for the lock that guards its namespaces before reading a socket: how
+    /// long a [`snapshot`](Monitor::snapshot) step, or another method call, held
+    /// up every namespace on that reader. Snapshots copy a bounded number of
+    /// objects per hold, so this stays short however large a namespace is.
+    pub fn longest_reader_wait(&self) -> Duration {
+        let ns = self
+            .shared
+            .readers
+            .iter()
+            .map(|r| r.longest_wait_ns.load(Ordering::Relaxed))
+            .max()
+            .unwrap_or(0);
+        Duration::from_nanos(ns)
     }
 
     /// The watched namespaces with their counters.
@@ -707,6 +819,7 @@ impl Monitor {
                         events: c.events.load(Ordering::Relaxed),
                         foreign_dropped: c.foreign_dropped.load(Ordering::Relaxed),
                         decode_errors: c.decode_errors.load(Ordering::Relaxed),
+                        attributes_skipped: c.attributes_skipped.load(Ordering::Relaxed),
                         overruns: c.overruns.load(Ordering::Relaxed),
                         truncated: c.truncated.load(Ordering::Relaxed),
                         resyncs: c.resyncs.load(Ordering::Relaxed),
@@ -754,6 +867,7 @@ impl Monitor {
         let mut left: Vec<(u64, usize)> = {
             let mut registry = core.registry.lock();
             registry.by_key.clear();
+            registry.by_id.clear();
             registry
                 .by_token
                 .drain()
@@ -821,7 +935,7 @@ mod tests {
                 .iter()
                 .filter_map(|i| match i {
                     Item::Event(e) if e.origin == Origin::Dump => match &e.object {
-                        Object::Link(l) => l.ifname.as_deref().map(str::to_string),
+                        Object::Link(l) => l.ifname.as_ref().and_then(|n| n.to_str()).map(str::to_string),
                         _ => None,
                     },
                     _ => None,

@@ -12,11 +12,15 @@
 //! This module never reads a socket and never decides what an event means.
 
 use super::socket::RtSocket;
-use super::state::{Key, NsState, Snapshot};
+use super::state::{Key, NsState, SnapshotCopy};
 use super::sync::DumpRounds;
 use crate::bus::{Bus, Item};
 use crate::object::{Action, Event, NetnsTag, Object, ObjectKind, Origin};
+use crate::wire;
+#[cfg(test)]
+use crate::wire::NlMsg;
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -58,6 +62,7 @@ pub(crate) struct Counters {
     pub(crate) events: AtomicU64,
     pub(crate) foreign_dropped: AtomicU64,
     pub(crate) decode_errors: AtomicU64,
+    pub(crate) attributes_skipped: AtomicU64,
     pub(crate) overruns: AtomicU64,
     pub(crate) truncated: AtomicU64,
     pub(crate) resyncs: AtomicU64,
@@ -70,6 +75,29 @@ impl Counters {
     /// Adds one to `counter`.
     pub(crate) fn count(counter: &AtomicU64) {
         counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Decodes one message, counting what could not be decoded: a message
+    /// (`decode_errors`, then `Err`) or malformed attributes skipped in an object
+    /// that is still returned (`attributes_skipped`).
+    #[cfg(test)]
+    pub(crate) fn decode(&self, msg: &NlMsg<'_>) -> wire::Result<Option<(Action, Object)>> {
+        let mut skipped = 0;
+        let decoded = Object::decode_counted(msg, &mut skipped);
+        self.counted(decoded, skipped)
+    }
+
+    /// Counts what [`Object::decode_each`] could not decode: the message
+    /// (`decode_errors`) or `skipped` malformed attributes.
+    pub(crate) fn counted<T>(&self, decoded: wire::Result<T>, skipped: u32) -> wire::Result<T> {
+        if skipped > 0 {
+            self.attributes_skipped
+                .fetch_add(skipped.into(), Ordering::Relaxed);
+        }
+        if decoded.is_err() {
+            Counters::count(&self.decode_errors);
+        }
+        decoded
     }
 }
 
@@ -123,10 +151,12 @@ impl Entry {
         }
     }
 
-    /// A consistent copy of the state view.
-    pub(crate) fn snapshot(&self, kinds: &[ObjectKind]) -> Snapshot {
+    /// One step of a copy of the state view (see [`SnapshotCopy`]): when it
+    /// completes, the `seq` and `synced` the copy reflects.
+    pub(crate) fn copy_step(&mut self, c: &mut SnapshotCopy, budget: usize) -> Option<(u64, bool)> {
         self.state
-            .snapshot(self.ns.tag.clone(), self.seq, self.rounds.synced(), kinds)
+            .copy_step(c, budget)
+            .then(|| (self.seq, self.rounds.synced()))
     }
 
     /// The publisher of this namespace's events for what was read at `now`, and
@@ -180,6 +210,31 @@ impl Entry {
     }
 }
 
+/// Events held back before `SyncDone` past which they are coalesced (see
+/// [`coalesce`]), or twice the view's size if that is more: a namespace whose
+/// initial dump runs long under a storm of changes holds memory in proportion to
+/// what it holds, not to how long the dump runs.
+const HELD_CAP: usize = 1 << 16;
+
+/// Keeps, of the events held back, only the last one of each object (in the
+/// order of those last events), and those of objects the view does not keep.
+/// What a subscriber rebuilds from them after `SyncDone` is the same picture;
+/// the states an object went through on the way are not told.
+fn coalesce(held: &mut Vec<Event>) {
+    let mut last: HashMap<Key, usize> = HashMap::with_capacity(held.len());
+    for (i, ev) in held.iter().enumerate() {
+        if let Some(key) = Key::of(&ev.object) {
+            last.insert(key, i);
+        }
+    }
+    let mut i = 0;
+    held.retain(|ev| {
+        let keep = Key::of(&ev.object).map_or(true, |key| last.get(&key) == Some(&i));
+        i += 1;
+        keep
+    });
+}
+
 /// Publishes events of one namespace, keeping its state view and sequence.
 pub(crate) struct Out<'a> {
     pub(crate) ns: &'a Arc<Namespace>,
@@ -196,8 +251,16 @@ impl Out<'_> {
     /// Publishes one event, named after its interface as the view knows it now.
     /// (Held back while the initial dump runs, unless it is part of the dump.)
     pub(crate) fn publish(&mut self, action: Action, origin: Origin, object: Object) {
+        // Links are kept (and followed) whether asked for or not: they name the
+        // rest and tell what the kernel deletes silently. Only what was asked
+        // for is published.
+        if !self.policy.kinds.contains(&object.kind()) {
+            return;
+        }
         let ifname = match &object {
             Object::Link(l) => l.ifname.clone(),
+            // A rule names its interfaces itself (it has no ifindex).
+            Object::Rule(r) => r.iif.clone().or_else(|| r.oif.clone()),
             other => other.ifindex().and_then(|i| self.state.name(i)),
         };
         let mut event = Event {
@@ -213,6 +276,9 @@ impl Out<'_> {
         // (live, synthesized, or a deletion the first dump of a kind found)
         // follows it, in order.
         if let Some(held) = self.held.as_mut().filter(|_| origin != Origin::Dump) {
+            if held.len() >= HELD_CAP.max(2 * self.state.len()) {
+                coalesce(held);
+            }
             held.push(event);
             return;
         }
@@ -237,5 +303,83 @@ impl Out<'_> {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::object::{Action, Link};
+    use crate::wire::consts::{AF_BRIDGE, AF_INET, RTA_DST, RTA_GATEWAY, RTA_OIF, RTM_NEWROUTE};
+
+    fn ev(ifindex: u32, mtu: u32, family: u8) -> Event {
+        let link = Link {
+            ifindex,
+            mtu: Some(mtu),
+            family,
+            ..Link::default()
+        };
+        Event::new(NetnsTag::default(), Action::New, Object::Link(link))
+    }
+
+    /// Coalescing keeps the last event of each kept object, in the order of
+    /// those last events, and every event of an object the view does not keep.
+    #[test]
+    fn held_events_coalesce_to_the_last_of_each_object() {
+        let mut held = vec![
+            ev(1, 1, 0),
+            ev(2, 2, 0),
+            ev(1, 3, 0),
+            ev(3, 4, AF_BRIDGE),
+            ev(2, 5, 0),
+            ev(3, 6, AF_BRIDGE),
+        ];
+        coalesce(&mut held);
+        let mtus: Vec<u32> = held
+            .iter()
+            .map(|e| match &e.object {
+                Object::Link(l) => l.mtu.unwrap(),
+                _ => unreachable!(),
+            })
+            .collect();
+        assert_eq!(mtus, [3, 4, 5, 6]);
+    }
+
+    /// An IPv4 route: RTA_DST 10.0.0.0, RTA_GATEWAY `gateway`, RTA_OIF 7.
+    fn route(dst: &[u8], gateway: &[u8]) -> Vec<u8> {
+        let mut b = vec![0u8; 16];
+        b[4..6].copy_from_slice(&RTM_NEWROUTE.to_ne_bytes());
+        b.extend_from_slice(&[AF_INET, 24, 0, 0, 254, 3, 0, 1, 0, 0, 0, 0]);
+        for (kind, payload) in [(RTA_DST, dst), (RTA_GATEWAY, gateway)] {
+            b.extend_from_slice(&(4 + payload.len() as u16).to_ne_bytes());
+            b.extend_from_slice(&kind.to_ne_bytes());
+            b.extend_from_slice(payload);
+            b.resize(b.len().next_multiple_of(4), 0);
+        }
+        b.extend_from_slice(&8u16.to_ne_bytes());
+        b.extend_from_slice(&RTA_OIF.to_ne_bytes());
+        b.extend_from_slice(&7u32.to_ne_bytes());
+        let len = b.len() as u32;
+        b[0..4].copy_from_slice(&len.to_ne_bytes());
+        b
+    }
+
+    /// Finding 8 of issue 9: an address that does not fit its family is
+    /// counted, as a skipped attribute (its route still published) or, when the
+    /// route is keyed by it, as a decode error.
+    #[test]
+    fn addresses_that_do_not_fit_their_family_are_counted() {
+        let v6 = [0x20, 1, 0xd, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
+        let c = Counters::default();
+        let b = route(&[10, 0, 0, 0], &v6);
+        let Ok(Some((Action::New, Object::Route(r)))) = c.decode(&NlMsg::new_checked(&b).unwrap())
+        else {
+            panic!("the route is hidden")
+        };
+        assert_eq!((r.gateway, r.oif), (None, Some(7)));
+        let b = route(&v6, &[10, 0, 0, 1]);
+        assert!(c.decode(&NlMsg::new_checked(&b).unwrap()).is_err());
+        assert_eq!(c.attributes_skipped.load(Ordering::Relaxed), 1);
+        assert_eq!(c.decode_errors.load(Ordering::Relaxed), 1);
     }
 }

@@ -3,29 +3,34 @@
 //!
 //! Objects are kept by the identity the kernel gives them, which each kind
 //! defines (`Kind::key`): a link by ifindex; an address by interface, family,
-//! address and prefix length; a route by family, table, destination, source, TOS
+//! address and prefix length; a nexthop object by its id; a route by family, table, destination, source, TOS
 //! and metric, plus the output device for IPv6 (the kernel's own keys, so a
 //! replaced route replaces); a neighbour by interface, family, destination and,
-//! for bridge FDB entries, link-layer address. Keys are plain integers and the
+//! for bridge FDB entries, link-layer address; netconf by device and family; an
+//! MDB entry by bridge, port, group, source and VLAN; a policy rule by
+//! everything the kernel compares when it refuses a duplicate (`object::rule`);
+//! a namespace id by the id. Keys are plain integers and the
 //! maps are ordered, so snapshots come out sorted and a link's addresses and
 //! neighbours are one range. One map per kind, generated from the registry.
 //!
-//! Besides the maps, two indexes serve the deletions the kernel makes without a
-//! word (see `infer`): the routes that use each link, and the IPv4 routes by
-//! preferred source.
+//! Besides the maps, indexes serve the deletions the kernel makes without a
+//! word (see `infer`): the routes that use each link, the IPv4 routes by
+//! preferred source, the nexthops on each link, the groups of each nexthop and
+//! the routes that use each nexthop (`RTA_NH_ID`).
 //!
 //! This module never touches a socket and never publishes: the reader decides what
 //! to announce from what [`NsState::apply_keyed`] reports.
 
-use crate::object::RouteKey;
 use crate::object::{
-    for_each_kind, Action, Address, CompactStr, Kind, Link, Neighbour, NetnsTag, Object,
-    ObjectKind, Route,
+    for_each_kind, Action, Address, FdbEntry, Kind, Link, Mdb, Name, Neighbour, Netconf, NetnsTag,
+    NexthopObject, Nsid, Object, ObjectKind, Route, Rule,
 };
+use crate::object::{RouteKey, RuleKey};
 use crate::wire::consts::{AF_INET, RTN_LOCAL};
 use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::IpAddr;
+use std::ops::Bound;
 
 /// Generates [`Snapshot`], [`Key`] and the per-kind maps from the registry.
 macro_rules! define_tables {
@@ -104,6 +109,21 @@ macro_rules! define_tables {
                 }
             }
 
+            /// Completes `obj` (a notification under `key`) from the object kept
+            /// under it, if any (see `Kind::complete`).
+            fn complete(&self, key: &Key, obj: &mut Object) {
+                match (key, obj) {
+                    $((Key::$variant(k), Object::$variant(o)) => {
+                        if let Some(kept) = self.$field.get(k) {
+                            o.complete(kept);
+                        }
+                    })*
+                    // A key is always made from its own kind's object.
+                    #[allow(unreachable_patterns)]
+                    _ => {}
+                }
+            }
+
             fn keys(&self, kind: ObjectKind) -> Vec<Key> {
                 match kind {
                     $(ObjectKind::$variant => self.$field.keys().map(|k| Key::$variant(*k)).collect(),)*
@@ -121,17 +141,69 @@ macro_rules! define_tables {
                 keys
             }
 
-            fn snapshot(&self, netns: NetnsTag, seq: u64, synced: bool, kinds: &[ObjectKind]) -> Snapshot {
-                let want = |k| kinds.contains(&k);
+            fn len(&self) -> usize {
+                0 $(+ self.$field.len())*
+            }
+
+            fn contains(&self, key: &Key) -> bool {
+                match key {
+                    $(Key::$variant(k) => self.$field.contains_key(k),)*
+                }
+            }
+
+            /// Copies into `into` up to `budget` objects of `kind` whose keys come
+            /// after `after`; returns how many, and the last key copied.
+            fn copy_range(&self, into: &mut Copied, kind: ObjectKind, after: Option<Key>, budget: usize) -> (usize, Option<Key>) {
+                match kind {
+                    $(ObjectKind::$variant => {
+                        let from = match after {
+                            Some(Key::$variant(k)) => Bound::Excluded(k),
+                            _ => Bound::Unbounded,
+                        };
+                        if after.is_none() {
+                            // Room for the whole table at once: growing by
+                            // doubling would copy it under the lock (measured:
+                            // 5-11 ms at 32 Ki and 64 Ki routes). Reserving
+                            // touches no memory yet.
+                            into.$field.0.reserve(self.$field.len());
+                        }
+                        let before = into.$field.0.len();
+                        into.$field.0.extend(
+                            self.$field
+                                .range((from, Bound::Unbounded))
+                                .take(budget)
+                                .map(|(k, v)| (*k, v.clone())),
+                        );
+                        let last = into.$field.0.last().map(|(k, _)| Key::$variant(*k));
+                        (into.$field.0.len() - before, last)
+                    })*
+                }
+            }
+
+            /// Records in `into` what this holds under `key` now, or nothing.
+            fn copy_key(&self, into: &mut Copied, key: &Key) {
+                match key {
+                    $(Key::$variant(k) => {
+                        into.$field.1.insert(*k, self.$field.get(k).cloned());
+                    })*
+                }
+            }
+        }
+
+        /// A copy in the making: per kind, the objects copied in key order, and
+        /// what changed under some keys since (`None`: removed), which wins.
+        #[derive(Debug, Default)]
+        struct Copied {
+            $($field: (Vec<(<$ty as Kind>::Key, $ty)>, BTreeMap<<$ty as Kind>::Key, Option<$ty>>),)*
+        }
+
+        impl Copied {
+            fn into_snapshot(self, netns: NetnsTag, seq: u64, synced: bool) -> Snapshot {
                 Snapshot {
                     netns,
                     seq,
                     synced,
-                    $($field: if want(ObjectKind::$variant) {
-                        self.$field.values().cloned().collect()
-                    } else {
-                        Vec::new()
-                    },)*
+                    $($field: merge(self.$field.0, self.$field.1),)*
                 }
             }
         }
@@ -177,6 +249,105 @@ pub(crate) struct NsState {
     /// Preferred source address -> the IPv4 routes that name it, so an address's
     /// removal finds the routes the kernel flushes with it without a scan.
     by_prefsrc: HashMap<IpAddr, BTreeSet<RouteKey>>,
+    /// How many links hold each IPv4 address: the kernel flushes the routes
+    /// with an address as preferred source only when its last link loses it.
+    v4_locals: HashMap<IpAddr, u32>,
+    /// (ifindex, id) for every nexthop on a device: what a link takes along.
+    nh_on_link: BTreeSet<(u32, u32)>,
+    /// (member id, group id): the groups a nexthop is in.
+    nh_groups: BTreeSet<(u32, u32)>,
+    /// (nexthop id, key) for every route that uses a nexthop object.
+    nh_routes: BTreeSet<(u32, RouteKey)>,
+    /// The keys changed while snapshots are being copied (see [`SnapshotCopy`]).
+    log: ChangeLog,
+}
+
+/// Most changes kept for the snapshots being copied: past it the log is
+/// dropped and those copies start again (at most [`RESTARTS`] times).
+const LOG_CAP: usize = 1 << 16;
+
+/// Times a copy starts again (changes outran it) before it copies what remains
+/// in one go, stalling the reader as long as that takes but always ending.
+const RESTARTS: u32 = 2;
+
+/// The keys changed since the oldest snapshot copy in progress began.
+#[derive(Debug, Default)]
+struct ChangeLog {
+    keys: Vec<Key>,
+    /// The position of `keys[0]` since the namespace was first watched.
+    start: u64,
+    /// Copies in progress.
+    copies: usize,
+    /// Bumped when the log is dropped: copies of an older epoch start again.
+    epoch: u64,
+}
+
+impl ChangeLog {
+    fn end(&self) -> u64 {
+        self.start + self.keys.len() as u64
+    }
+
+    fn record(&mut self, key: Key) {
+        if self.copies == 0 {
+            return;
+        }
+        if self.keys.len() >= LOG_CAP {
+            // The copies in progress are outrun (or abandoned): they restart.
+            self.start = self.end();
+            self.keys = Vec::new();
+            self.copies = 0;
+            self.epoch += 1;
+            return;
+        }
+        self.keys.push(key);
+    }
+}
+
+/// A snapshot being copied a bounded number of objects at a time, so that the
+/// lock its namespace's reader needs is never held for a whole copy: between
+/// steps the reader goes on, and what it changes meanwhile is logged and copied
+/// again before the last step. The result is the view exactly as it was at the
+/// end of the last step.
+#[derive(Debug)]
+pub(crate) struct SnapshotCopy {
+    kinds: Vec<ObjectKind>,
+    /// The kind being copied (an index into `kinds`), and the last key copied.
+    kind_at: usize,
+    after: Option<Key>,
+    copy: Copied,
+    /// A copy given up (outrun by changes), to drop outside the lock.
+    stale: Option<Copied>,
+    /// How far the change log has been applied to `copy`.
+    pos: u64,
+    /// The log's epoch when this copy began; `None` before it has.
+    epoch: Option<u64>,
+    restarts: u32,
+}
+
+impl SnapshotCopy {
+    /// A copy of the `kinds` given, to be made by [`NsState::copy_step`].
+    pub(crate) fn new(kinds: &[ObjectKind]) -> Self {
+        SnapshotCopy {
+            kinds: kinds.to_vec(),
+            kind_at: 0,
+            after: None,
+            copy: Copied::default(),
+            stale: None,
+            pos: 0,
+            epoch: None,
+            restarts: 0,
+        }
+    }
+
+    /// Drops a copy given up by the last step (call it with the lock let go).
+    pub(crate) fn drop_stale(&mut self) {
+        self.stale = None;
+    }
+
+    /// The copy, once [`NsState::copy_step`] said it is complete.
+    pub(crate) fn into_snapshot(self, netns: NetnsTag, seq: u64, synced: bool) -> Snapshot {
+        self.copy.into_snapshot(netns, seq, synced)
+    }
 }
 
 /// The preferred source of `r` when the view indexes it (IPv4 routes only).
@@ -201,13 +372,88 @@ fn upsert<K: Ord, V: Kind>(map: &mut BTreeMap<K, V>, key: K, obj: &V) -> Option<
     }
 }
 
+/// The objects of `copied` (in key order) with `changed` applied: what was
+/// changed since replaces what was copied, `None` removes it, and keys copied
+/// only in `changed` come in their place.
+fn merge<K: Ord, V>(copied: Vec<(K, V)>, changed: BTreeMap<K, Option<V>>) -> Vec<V> {
+    if changed.is_empty() {
+        return copied.into_iter().map(|(_, v)| v).collect();
+    }
+    let mut out = Vec::with_capacity(copied.len() + changed.len());
+    let mut changed = changed.into_iter().peekable();
+    for (k, v) in copied {
+        // Keys before this one that came since the copy.
+        while let Some((_, now)) = changed.next_if(|(c, _)| *c < k) {
+            out.extend(now);
+        }
+        match changed.next_if(|(c, _)| *c == k) {
+            // The change is newer than the copy.
+            Some((_, now)) => out.extend(now),
+            None => out.push(v),
+        }
+    }
+    out.extend(changed.filter_map(|(_, now)| now));
+    out
+}
+
 impl NsState {
     /// The name of link `ifindex`, if it exists.
-    pub(crate) fn name(&self, ifindex: u32) -> Option<CompactStr> {
+    pub(crate) fn name(&self, ifindex: u32) -> Option<Name> {
         self.tables
             .links
             .get(&ifindex)
             .and_then(|l| l.ifname.clone())
+    }
+
+    /// The bridge (or bond) link `ifindex` is a port of, if any.
+    pub(crate) fn link_master(&self, ifindex: u32) -> Option<u32> {
+        self.tables.links.get(&ifindex).and_then(|l| l.master)
+    }
+
+    /// Port `port` left bridge `bridge`: its local (permanent) entries in the
+    /// bridge's forwarding database now point at another port of the bridge
+    /// with the same MAC, or at the bridge itself when it has that MAC, as the
+    /// kernel does (`fdb_delete_local`) without a notification; the others the
+    /// kernel deletes and announces. Returns the entries moved, as they are now.
+    pub(crate) fn fdb_repoint_local(&mut self, port: u32, bridge: u32) -> Vec<Object> {
+        let mac_of = |l: &Link| l.address;
+        let others: Vec<(u32, Option<crate::object::HwAddr>)> = self
+            .tables
+            .links
+            .values()
+            .filter(|l| l.master == Some(bridge) && l.ifindex != port)
+            .map(|l| (l.ifindex, mac_of(l)))
+            .collect();
+        let bridge_mac = self.tables.links.get(&bridge).and_then(mac_of);
+        let keys = <FdbEntry as Kind>::keys_on_link(&self.tables.fdb, bridge);
+        let mut moved = Vec::new();
+        for k in keys {
+            let Some(e) = self.tables.fdb.get(&k) else {
+                continue;
+            };
+            let local = e.state & crate::wire::consts::NUD_PERMANENT != 0;
+            if e.ifindex != port || !local || e.mac.is_none() {
+                continue;
+            }
+            let target = others
+                .iter()
+                .find(|(_, mac)| *mac == e.mac)
+                .map(|(i, _)| *i)
+                .or_else(|| (bridge_mac == e.mac).then_some(bridge));
+            if let Some(target) = target {
+                let mut now = e.clone();
+                now.ifindex = target;
+                let obj = Object::Fdb(now);
+                self.apply_keyed(Key::Fdb(k), Action::New, &obj);
+                moved.push(obj);
+            }
+        }
+        moved
+    }
+
+    /// How many objects the view holds.
+    pub(crate) fn len(&self) -> usize {
+        self.tables.len()
     }
 
     /// The flags of link `ifindex`, if it exists.
@@ -221,7 +467,45 @@ impl NsState {
         fn links(o: Option<&Object>) -> impl Iterator<Item = u32> + '_ {
             o.into_iter().flat_map(used_links)
         }
+        if let Key::Nexthop(id) = key {
+            self.reindex_nexthop(id, old, new);
+            return;
+        }
+        if let Key::Address(_) = key {
+            let local = |o: Option<&Object>| match o {
+                Some(Object::Address(a)) if a.family == AF_INET => a.local,
+                _ => None,
+            };
+            let (before, after) = (local(old), local(new));
+            if before != after {
+                if let Some(ip) = before {
+                    if let Some(n) = self.v4_locals.get_mut(&ip) {
+                        *n -= 1;
+                        if *n == 0 {
+                            self.v4_locals.remove(&ip);
+                        }
+                    }
+                }
+                if let Some(ip) = after {
+                    *self.v4_locals.entry(ip).or_default() += 1;
+                }
+            }
+            return;
+        }
         let Key::Route(rk) = key else { return };
+        let nh_id = |o: Option<&Object>| match o {
+            Some(Object::Route(r)) => r.nh_id,
+            _ => None,
+        };
+        let (before, after) = (nh_id(old), nh_id(new));
+        if before != after {
+            if let Some(id) = before {
+                self.nh_routes.remove(&(id, rk));
+            }
+            if let Some(id) = after {
+                self.nh_routes.insert((id, rk));
+            }
+        }
         if !links(old).eq(links(new)) {
             for ifindex in links(old) {
                 self.users.remove(&(ifindex, rk));
@@ -251,9 +535,36 @@ impl NsState {
         }
     }
 
+    /// [`NsState::reindex`] for nexthop `id`: its link and its members.
+    fn reindex_nexthop(&mut self, id: u32, old: Option<&Object>, new: Option<&Object>) {
+        let parts = |o: Option<&Object>| match o {
+            Some(Object::Nexthop(n)) => (n.oif, n.group.iter().map(|m| m.id).collect()),
+            _ => (None, Vec::new()),
+        };
+        let (old_oif, old_members) = parts(old);
+        let (new_oif, new_members) = parts(new);
+        if old_oif != new_oif {
+            if let Some(i) = old_oif {
+                self.nh_on_link.remove(&(i, id));
+            }
+            if let Some(i) = new_oif {
+                self.nh_on_link.insert((i, id));
+            }
+        }
+        if old_members != new_members {
+            for m in old_members {
+                self.nh_groups.remove(&(m, id));
+            }
+            for m in new_members {
+                self.nh_groups.insert((m, id));
+            }
+        }
+    }
+
     /// Removes the object with `key`, returning it.
     pub(crate) fn remove(&mut self, key: &Key) -> Option<Object> {
         let old = self.tables.remove(key)?;
+        self.log.record(*key);
         self.reindex(*key, Some(&old), None);
         Some(old)
     }
@@ -278,10 +589,18 @@ impl NsState {
         match self.tables.upsert(key, obj) {
             None => Applied::Unchanged,
             Some(old) => {
+                self.log.record(key);
                 self.reindex(key, old.as_ref(), Some(obj));
                 Applied::Changed
             }
         }
+    }
+
+    /// Completes a notification of a new or changed object from the version
+    /// kept under `key` (a netconf notification carries only the setting
+    /// that changed): what it leaves out keeps its kept value.
+    pub(crate) fn complete(&self, key: &Key, obj: &mut Object) {
+        self.tables.complete(key, obj);
     }
 
     /// The keys of every kept object of `kind`.
@@ -297,8 +616,87 @@ impl NsState {
         // the addresses and before the neighbours.
         let mut keys = self.tables.keys_on_link(ifindex);
         let at = keys.partition_point(|k| k.kind() <= ObjectKind::Route);
-        keys.splice(at..at, self.routes_via(ifindex).map(Key::Route));
+        let routes: Vec<Key> = self
+            .routes_via(ifindex)
+            .filter(|rk| !self.uses_kept_nexthop(rk))
+            .map(Key::Route)
+            .collect();
+        keys.splice(at..at, routes);
         keys
+    }
+
+    /// Whether route `rk` uses a nexthop object the view keeps: then it goes
+    /// with that nexthop ([`NsState::nexthops_flushed_with`]), not with the
+    /// links its next hops were on (a group outlives a member's link). When
+    /// the nexthop is not kept (nexthops not watched), its links decide.
+    fn uses_kept_nexthop(&self, rk: &RouteKey) -> bool {
+        self.tables
+            .routes
+            .get(rk)
+            .and_then(|r| r.nh_id)
+            .is_some_and(|id| self.tables.nexthops.contains_key(&id))
+    }
+
+    /// What the kernel removes without a word when link `ifindex` is deleted,
+    /// goes down or loses its carrier (`nexthop_flush_dev`): the nexthops on
+    /// it, the groups left without members, and the IPv4 routes using either;
+    /// and the groups that only lose members, as they are after. Deletions in
+    /// key order (nexthops by id, then routes).
+    pub(crate) fn nexthops_flushed_with(&self, ifindex: u32) -> (Vec<Key>, Vec<NexthopObject>) {
+        let on_link: BTreeSet<u32> = self
+            .nh_on_link
+            .range((ifindex, 0)..=(ifindex, u32::MAX))
+            .map(|&(_, id)| id)
+            .collect();
+        if on_link.is_empty() {
+            return (Vec::new(), Vec::new());
+        }
+        let groups: BTreeSet<u32> = on_link
+            .iter()
+            .flat_map(|&m| self.nh_groups.range((m, 0)..=(m, u32::MAX)))
+            .map(|&(_, g)| g)
+            .collect();
+        let mut gone = on_link;
+        let mut shrunk = Vec::new();
+        for g in groups {
+            let Some(group) = self.tables.nexthops.get(&g) else {
+                continue;
+            };
+            let left: Vec<_> = group
+                .group
+                .iter()
+                .filter(|m| !gone.contains(&m.id))
+                .copied()
+                .collect();
+            if left.is_empty() {
+                gone.insert(g);
+            } else {
+                let mut after = group.clone();
+                after.group = left;
+                shrunk.push(after);
+            }
+        }
+        let mut keys: Vec<Key> = gone.iter().map(|&id| Key::Nexthop(id)).collect();
+        for &id in &gone {
+            keys.extend(self.ipv4_routes_using(id));
+        }
+        (keys, shrunk)
+    }
+
+    /// The IPv4 routes that use nexthop `id`: what the kernel flushes,
+    /// unannounced, when that nexthop goes (IPv6 routes are announced).
+    pub(crate) fn ipv4_routes_using(&self, id: u32) -> Vec<Key> {
+        self.nh_routes
+            .range((id, RouteKey::MIN)..)
+            .take_while(|(i, _)| *i == id)
+            .filter(|(_, rk)| {
+                self.tables
+                    .routes
+                    .get(rk)
+                    .is_some_and(|r| r.family == AF_INET)
+            })
+            .map(|(_, rk)| Key::Route(*rk))
+            .collect()
     }
 
     /// The IPv4 routes whose every next hop is on link `ifindex`: what the kernel
@@ -306,6 +704,7 @@ impl NsState {
     /// addresses, table local) stay.
     pub(crate) fn ipv4_routes_only_via(&self, ifindex: u32) -> Vec<Key> {
         self.routes_via(ifindex)
+            .filter(|rk| !self.uses_kept_nexthop(rk))
             .filter(|rk| {
                 self.tables.routes.get(rk).is_some_and(|r| {
                     r.family == AF_INET
@@ -321,6 +720,22 @@ impl NsState {
             .collect()
     }
 
+    /// Whether the view holds an object under `key`.
+    pub(crate) fn has(&self, key: &Key) -> bool {
+        self.tables.contains(key)
+    }
+
+    /// The keys of the other routes to `key`'s prefix, table, TOS and metric
+    /// (see [`RouteKey::aliases`]).
+    pub(crate) fn route_aliases(&self, key: &RouteKey) -> Vec<RouteKey> {
+        self.tables
+            .routes
+            .range(key.aliases())
+            .map(|(k, _)| *k)
+            .filter(|k| k != key)
+            .collect()
+    }
+
     /// The keys of the routes that use link `ifindex` (output interface or a
     /// next hop), from the link index.
     fn routes_via(&self, ifindex: u32) -> impl Iterator<Item = RouteKey> + '_ {
@@ -328,6 +743,24 @@ impl NsState {
             .range((ifindex, RouteKey::MIN)..)
             .take_while(move |(i, _)| *i == ifindex)
             .map(|(_, k)| *k)
+    }
+
+    /// How many IPv4 addresses link `ifindex` holds.
+    pub(crate) fn ipv4_addresses_on(&self, ifindex: u32) -> usize {
+        <Address as Kind>::keys_on_link(&self.tables.addresses, ifindex)
+            .iter()
+            .filter(|k| {
+                self.tables
+                    .addresses
+                    .get(k)
+                    .is_some_and(|a| a.family == AF_INET)
+            })
+            .count()
+    }
+
+    /// How many links hold IPv4 address `local`.
+    pub(crate) fn ipv4_address_links(&self, local: IpAddr) -> u32 {
+        self.v4_locals.get(&local).copied().unwrap_or(0)
     }
 
     /// The IPv4 routes whose preferred source is `local`: what the kernel flushes,
@@ -339,15 +772,96 @@ impl NsState {
             .unwrap_or_default()
     }
 
-    /// A copy of the objects of the `kinds` given.
-    pub(crate) fn snapshot(
-        &self,
-        netns: NetnsTag,
-        seq: u64,
-        synced: bool,
-        kinds: &[ObjectKind],
-    ) -> Snapshot {
-        self.tables.snapshot(netns, seq, synced, kinds)
+    /// The rules whose kernel-set flags the view has wrong after a change of
+    /// the links' names or of the rules (see `object::rule`): each with its
+    /// flags corrected, to apply and announce. Only rules that name an
+    /// interface or jump are looked at, so a view without any costs one pass
+    /// over its (few) rules.
+    pub(crate) fn stale_rule_flags(&self) -> Vec<(Key, Object)> {
+        let rules = &self.tables.rules;
+        // An alternative name counts: the kernel attaches a rule to the link
+        // it finds by any of its names when the rule is made.
+        let link_named = |name: &Name| {
+            self.tables
+                .links
+                .values()
+                .any(|l| l.ifname.as_ref() == Some(name) || l.alt_names.contains(name))
+        };
+        let has_priority =
+            |family: u8, priority: u32| rules.keys().any(|k: &RuleKey| k.is_at(family, priority));
+        rules
+            .iter()
+            .filter(|(_, r)| r.has_silent_flags())
+            .filter_map(|(k, r)| {
+                let flags = r.current_flags(link_named, has_priority);
+                (flags != r.flags).then(|| {
+                    let mut now = r.clone();
+                    now.flags = flags;
+                    (Key::Rule(*k), Object::Rule(now))
+                })
+            })
+            .collect()
+    }
+
+    /// Copies up to about `budget` objects into `c` (objects first, then the
+    /// changes made since `c` began); `true` when `c` is complete: it then holds
+    /// exactly what this view holds now.
+    pub(crate) fn copy_step(&mut self, c: &mut SnapshotCopy, budget: usize) -> bool {
+        if c.epoch != Some(self.log.epoch) {
+            if c.epoch.is_some() {
+                c.restarts += 1;
+            }
+            c.kind_at = 0;
+            c.after = None;
+            // Dropped by the caller, after letting the lock go.
+            c.stale = Some(std::mem::take(&mut c.copy));
+            c.pos = self.log.end();
+            c.epoch = Some(self.log.epoch);
+            self.log.copies += 1;
+        }
+        let mut left = if c.restarts >= RESTARTS {
+            usize::MAX
+        } else {
+            budget.max(1)
+        };
+        while left > 0 && c.kind_at < c.kinds.len() {
+            let kind = c.kinds[c.kind_at];
+            let (n, last) = self.tables.copy_range(&mut c.copy, kind, c.after, left);
+            if n < left {
+                c.kind_at += 1;
+                c.after = None;
+            } else {
+                c.after = last;
+            }
+            left -= n;
+        }
+        if c.kind_at < c.kinds.len() {
+            return false;
+        }
+        let from = (c.pos - self.log.start) as usize;
+        let pending = self.log.keys.len() - from;
+        // A change copied again costs about four objects copied in order (a
+        // lookup and an insertion into an ordered map).
+        let take = pending.min((left / 4).max(1));
+        for key in &self.log.keys[from..from + take] {
+            if c.kinds.contains(&key.kind()) {
+                self.tables.copy_key(&mut c.copy, key);
+            }
+        }
+        c.pos += take as u64;
+        if take < pending {
+            return false;
+        }
+        // Complete: this copy no longer needs the log.
+        self.log.copies -= 1;
+        if self.log.copies == 0 {
+            self.log.start = self.log.end();
+            self.log.keys.clear();
+            if self.log.keys.capacity() > LOG_CAP / 16 {
+                self.log.keys = Vec::new();
+            }
+        }
+        true
     }
 }
 
@@ -360,7 +874,7 @@ mod tests {
     fn link(ifindex: u32, name: &str) -> Object {
         Object::Link(Link {
             ifindex,
-            ifname: Some(CompactStr::new(name)),
+            ifname: Some(Name::new(name)),
             ..Link::default()
         })
     }
@@ -377,7 +891,7 @@ mod tests {
         }
         assert_eq!(s.apply(Action::New, &with_change), Applied::Unchanged);
         assert_eq!(s.apply(Action::New, &link(2, "b")), Applied::Changed);
-        assert_eq!(s.name(2).as_deref(), Some("b"));
+        assert_eq!(s.name(2).as_ref().and_then(|n| n.to_str()), Some("b"));
         // A bridge's per-port view does not replace the link.
         let port = Object::Link(Link {
             family: AF_BRIDGE,
@@ -385,7 +899,7 @@ mod tests {
             ..Link::default()
         });
         assert_eq!(s.apply(Action::Del, &port), Applied::Ignored);
-        assert_eq!(s.name(2).as_deref(), Some("b"));
+        assert_eq!(s.name(2).as_ref().and_then(|n| n.to_str()), Some("b"));
         assert_eq!(s.apply(Action::Del, &link(2, "b")), Applied::Removed);
         assert_eq!(s.apply(Action::Del, &link(2, "b")), Applied::Absent);
     }
@@ -453,13 +967,22 @@ mod tests {
                 ObjectKind::Neighbour
             ]
         );
-        // The same key replaces: 10.3.0.0/24 moves from link 4 to link 3.
+        // IPv4 keeps routes to one prefix on two links apart (as the kernel
+        // does): 10.3.0.0/24 on link 3 is another route...
         assert_eq!(s.keys(ObjectKind::Route).len(), 3);
         s.apply(Action::New, &route4("10.3.0.0", Some(3), &[]));
-        assert_eq!(s.keys(ObjectKind::Route).len(), 3);
+        assert_eq!(s.keys(ObjectKind::Route).len(), 4);
         assert_eq!(s.dependents(3).len(), 5);
-        // And link 4 no longer counts it among its users.
+        assert_eq!(s.dependents(4).len(), 3);
+        // ...and once the one on link 4 is gone, link 4 no longer counts it
+        // among its users.
+        s.apply(Action::Del, &route4("10.3.0.0", Some(4), &[]));
         assert_eq!(s.dependents(4).len(), 2);
+        // A route whose next hops change is another route too (a replace
+        // removes the old one: see `infer`); the users index follows each.
+        s.apply(Action::Del, &route4("10.2.0.0", None, &[4, 3]));
+        s.apply(Action::New, &route4("10.2.0.0", None, &[3]));
+        assert_eq!(s.dependents(4).len(), 1);
     }
 
     #[test]
@@ -500,5 +1023,154 @@ mod tests {
         assert!(s
             .ipv4_routes_with_prefsrc(ip("2001:db8::1").unwrap())
             .is_empty());
+    }
+
+    fn nh(id: u32, oif: Option<u32>, members: &[u32]) -> Object {
+        Object::Nexthop(NexthopObject {
+            id,
+            oif,
+            group: members
+                .iter()
+                .map(|&id| crate::object::NexthopGroupMember { id, weight: 1 })
+                .collect(),
+            ..NexthopObject::default()
+        })
+    }
+
+    fn via_nh(dst: &str, family: u8, nh_id: u32, oif: Option<u32>) -> Object {
+        let Object::Route(r) = route4(dst, oif, &[]) else {
+            unreachable!()
+        };
+        Object::Route(Route {
+            family,
+            nh_id: Some(nh_id),
+            ..r
+        })
+    }
+
+    /// A link takes its nexthops, the groups left empty and the IPv4 routes
+    /// through either; a group that keeps a member shrinks and keeps its
+    /// routes, which no longer go with their next hops' links.
+    #[test]
+    fn a_link_flushes_its_nexthops_their_empty_groups_and_their_ipv4_routes() {
+        let mut s = NsState::default();
+        s.apply(Action::New, &nh(1, Some(3), &[]));
+        s.apply(Action::New, &nh(2, Some(4), &[]));
+        s.apply(Action::New, &nh(3, Some(3), &[]));
+        s.apply(Action::New, &nh(4, None, &[])); // a blackhole
+        s.apply(Action::New, &nh(10, None, &[1, 2]));
+        s.apply(Action::New, &nh(12, None, &[1, 3]));
+        s.apply(Action::New, &via_nh("10.1.0.0", AF_INET, 1, Some(3)));
+        s.apply(Action::New, &via_nh("10.2.0.0", AF_INET, 10, None));
+        s.apply(Action::New, &via_nh("10.3.0.0", AF_INET, 12, Some(3)));
+        s.apply(Action::New, &via_nh("10.4.0.0", AF_INET6, 1, Some(3)));
+        let (gone, shrunk) = s.nexthops_flushed_with(3);
+        let ids: Vec<String> = gone
+            .iter()
+            .map(|k| match k {
+                Key::Nexthop(id) => format!("nh {id}"),
+                Key::Route(_) => "route".into(),
+                other => format!("{other:?}"),
+            })
+            .collect();
+        // Routes: 10.1.0.0 (through 1) and 10.3.0.0 (through emptied 12);
+        // not the IPv6 one (announced), not 10.2.0.0 (group 10 survives).
+        assert_eq!(ids, ["nh 1", "nh 3", "nh 12", "route", "route"]);
+        assert_eq!(shrunk.len(), 1);
+        assert_eq!(
+            (shrunk[0].id, shrunk[0].group.len(), shrunk[0].group[0].id),
+            (10, 1, 2)
+        );
+        // The link's own route list leaves the routes through kept nexthops
+        // to the nexthops.
+        assert!(s.dependents(3).is_empty());
+        assert!(s.ipv4_routes_only_via(3).is_empty());
+        // Unless the nexthop is not kept (nexthops not watched).
+        s.apply(Action::Del, &nh(1, Some(3), &[]));
+        assert_eq!(s.dependents(3).len(), 2);
+        assert_eq!(s.ipv4_routes_using(12).len(), 1);
+        // The indexes follow replacement.
+        s.apply(Action::New, &nh(3, Some(5), &[]));
+        assert!(s.nexthops_flushed_with(3).0.is_empty());
+        // (Group 12 still lists 1 here: the kernel's update of it was not applied.)
+        let (gone, shrunk) = s.nexthops_flushed_with(5);
+        assert_eq!((gone, shrunk.len()), (vec![Key::Nexthop(3)], 1));
+    }
+
+    /// A copy taken a few objects at a time while the view keeps changing ends
+    /// equal to the view at the moment it completes, for every step size, and
+    /// leaves no change log behind; one outrun by its log starts again and
+    /// still ends exact.
+    #[test]
+    fn a_copy_in_steps_equals_the_view_when_it_completes() {
+        let mut rng = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = move |n: u64| {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            rng % n
+        };
+        let all = [ObjectKind::Link, ObjectKind::Address, ObjectKind::Route];
+        for step in [1, 3, 64, usize::MAX] {
+            let mut s = NsState::default();
+            let change = |s: &mut NsState, r: u64| {
+                let i = (r % 97) as u32;
+                let obj = match r % 3 {
+                    0 => link(i, &format!("l{}", r % 5)),
+                    1 => addr4(i % 7, &format!("10.0.{i}.1")),
+                    _ => route4(&format!("10.{}.{i}.0", r % 4), Some(i % 5), &[]),
+                };
+                let action = if (r >> 8) % 3 == 0 {
+                    Action::Del
+                } else {
+                    Action::New
+                };
+                s.apply(action, &obj);
+            };
+            for _ in 0..400 {
+                let r = next(1 << 20);
+                change(&mut s, r);
+            }
+            for kinds in [&all[..], &[ObjectKind::Route, ObjectKind::Link][..]] {
+                let mut c = SnapshotCopy::new(kinds);
+                let mut steps = 0;
+                while !s.copy_step(&mut c, step) {
+                    for _ in 0..next(4) {
+                        let r = next(1 << 20);
+                        change(&mut s, r);
+                    }
+                    steps += 1;
+                    assert!(steps < 100_000, "never completes");
+                }
+                let got = c.into_snapshot(NetnsTag::default(), 0, true);
+                let mut whole = SnapshotCopy::new(kinds);
+                assert!(s.copy_step(&mut whole, usize::MAX));
+                let want = whole.into_snapshot(NetnsTag::default(), 0, true);
+                assert_eq!(got, want, "step {step}, kinds {kinds:?}");
+                assert!(!want.routes.is_empty() && !want.links.is_empty());
+                assert_eq!(
+                    want.addresses.is_empty(),
+                    !kinds.contains(&ObjectKind::Address)
+                );
+                assert_eq!((s.log.copies, s.log.keys.len()), (0, 0));
+            }
+        }
+        // Outrun: more changes between two steps than the log keeps.
+        let mut s = NsState::default();
+        for i in 0..10 {
+            s.apply(Action::New, &link(i, "x"));
+        }
+        let mut c = SnapshotCopy::new(&[ObjectKind::Link]);
+        assert!(!s.copy_step(&mut c, 2));
+        for i in 0..=LOG_CAP as u32 {
+            s.apply(Action::New, &link(100 + i % 50, &format!("n{i}")));
+        }
+        s.apply(Action::Del, &link(3, "x"));
+        while !s.copy_step(&mut c, 2) {}
+        assert_eq!(c.restarts, 1);
+        let got = c.into_snapshot(NetnsTag::default(), 0, true);
+        let mut whole = SnapshotCopy::new(&[ObjectKind::Link]);
+        assert!(s.copy_step(&mut whole, usize::MAX));
+        assert_eq!(got, whole.into_snapshot(NetnsTag::default(), 0, true));
     }
 }

@@ -192,11 +192,14 @@ pub(crate) fn dump_message(
         }
         _ => {
             let initial = rounds.purpose == Some(Purpose::Initial);
-            match Object::decode(msg) {
-                Ok(Some((_, object))) => dumped(object, initial, out, rounds.current.as_mut()?),
-                Ok(None) => {}
-                Err(_) => Counters::count(&out.ns.counters.decode_errors),
-            }
+            let d = rounds.current.as_mut()?;
+            // One message may hold several objects (an MDB dump: a bridge's
+            // every group).
+            let mut skipped = 0;
+            let decoded = Object::decode_each(msg, &mut skipped, |_, object| {
+                dumped(object, initial, out, d)
+            });
+            let _ = out.ns.counters.counted(decoded, skipped);
             None
         }
     }
@@ -205,6 +208,11 @@ pub(crate) fn dump_message(
 /// One object of the dump in progress: keep it, and announce it as the round's
 /// purpose asks.
 fn dumped(object: Object, initial: bool, out: &mut Out<'_>, d: &mut Dumping) {
+    // A dump of all families may answer with another kind's objects too (the
+    // neighbour dump returns the bridge FDB): that kind's own dump covers them.
+    if object.kind() != d.kind {
+        return;
+    }
     let Some(key) = Key::of(&object) else {
         return;
     };

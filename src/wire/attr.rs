@@ -4,7 +4,10 @@
 //! payload bytes, padded to 4. The top two bits of the type are flags
 //! (`NLA_F_NESTED`, `NLA_F_NET_BYTEORDER`); [`Attr::kind`] masks them off.
 
-use super::consts::{NLA_F_NESTED, NLA_F_NET_BYTEORDER, NLA_HDRLEN};
+use super::consts::{
+    AF_INET, AF_INET6, MPLS_LABEL_LEN, NLA_F_NESTED, NLA_F_NET_BYTEORDER, NLA_HDRLEN,
+    RTNL_FAMILY_IP6MR, RTNL_FAMILY_IPMR,
+};
 use super::{align, ne_u16, Error, Result};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -96,7 +99,45 @@ impl<'a> Attr<'a> {
         })
     }
 
-    /// The payload as an IPv4 (4 bytes) or IPv6 (16 bytes) address.
+    /// The payload as an address of `family`, the family of the message (or of the
+    /// `struct rtvia`) it came in: IPv4 (4 bytes) for `AF_INET` and
+    /// `RTNL_FAMILY_IPMR`, IPv6 (16 bytes) for `AF_INET6` and `RTNL_FAMILY_IP6MR`.
+    /// A length that does not fit the family, or a family whose addresses are not
+    /// IP addresses (`AF_MPLS`: see [`Attr::mpls_entries`]), gives
+    /// [`Error::BadAttribute`].
+    #[inline]
+    pub fn ip_of(&self, family: u8) -> Result<IpAddr> {
+        match family {
+            AF_INET | RTNL_FAMILY_IPMR => Ok(IpAddr::V4(Ipv4Addr::from(self.exact::<4>()?))),
+            AF_INET6 | RTNL_FAMILY_IP6MR => Ok(IpAddr::V6(Ipv6Addr::from(self.exact::<16>()?))),
+            _ => Err(Error::BadAttribute {
+                kind: self.kind(),
+                len: self.payload.len(),
+            }),
+        }
+    }
+
+    /// The payload as an `AF_MPLS` address: a label stack, one big-endian 32-bit
+    /// entry (`struct mpls_label`: label << 12 | traffic class << 9 | bottom of
+    /// stack << 8 | TTL) per label. An empty payload, or one that is not a whole
+    /// number of entries, gives [`Error::BadAttribute`].
+    #[inline]
+    pub fn mpls_entries(&self) -> Result<impl ExactSizeIterator<Item = u32> + 'a> {
+        let p = self.payload;
+        if p.is_empty() || p.len() % MPLS_LABEL_LEN != 0 {
+            return Err(Error::BadAttribute {
+                kind: self.kind(),
+                len: p.len(),
+            });
+        }
+        Ok(p.chunks_exact(MPLS_LABEL_LEN)
+            .map(|e| u32::from_be_bytes([e[0], e[1], e[2], e[3]])))
+    }
+
+    /// The payload as an IPv4 (4 bytes) or IPv6 (16 bytes) address, told apart by
+    /// length alone. Decoding an rtnetlink message should use [`Attr::ip_of`] with
+    /// the message's family instead: other families have 4- and 16-byte addresses
+    /// too (an `AF_MPLS` label is 4 bytes).
     #[inline]
     pub fn ip(&self) -> Result<IpAddr> {
         match self.payload.len() {
@@ -229,5 +270,35 @@ mod tests {
         let b = attr(1, &[10, 0, 0, 1]);
         let a = Attrs::new(&b).next().unwrap().unwrap();
         assert_eq!(a.ip().unwrap(), "10.0.0.1".parse::<IpAddr>().unwrap());
+    }
+
+    #[test]
+    fn addresses_decode_by_family_not_length() {
+        let b = attr(1, &[10, 0, 0, 1]);
+        let a = Attrs::new(&b).next().unwrap().unwrap();
+        let v4: IpAddr = "10.0.0.1".parse().unwrap();
+        assert_eq!(a.ip_of(AF_INET).unwrap(), v4);
+        assert_eq!(a.ip_of(RTNL_FAMILY_IPMR).unwrap(), v4);
+        assert!(a.ip_of(AF_INET6).is_err());
+        assert!(a.ip_of(RTNL_FAMILY_IP6MR).is_err());
+        // AF_MPLS (28): 4 bytes, but a label, not an IPv4 address.
+        assert!(a.ip_of(28).is_err());
+        assert_eq!(a.mpls_entries().unwrap().collect::<Vec<_>>(), [0x0a00_0001]);
+        let b = attr(
+            1,
+            &[0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1],
+        );
+        let a = Attrs::new(&b).next().unwrap().unwrap();
+        let v6: IpAddr = "2001:db8::1".parse().unwrap();
+        assert_eq!(a.ip_of(AF_INET6).unwrap(), v6);
+        assert_eq!(a.ip_of(RTNL_FAMILY_IP6MR).unwrap(), v6);
+        assert!(a.ip_of(AF_INET).is_err());
+        assert_eq!(a.mpls_entries().unwrap().len(), 4);
+        let b = attr(1, &[0, 0x12, 0xc1]);
+        let a = Attrs::new(&b).next().unwrap().unwrap();
+        assert!(a.mpls_entries().is_err());
+        let b = attr(1, &[]);
+        let a = Attrs::new(&b).next().unwrap().unwrap();
+        assert!(a.mpls_entries().is_err());
     }
 }

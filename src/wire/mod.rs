@@ -3,7 +3,8 @@
 //! This module owns the byte layout of netlink: the message header walk
 //! ([`Messages`]), the attribute walk ([`Attrs`], nested attributes included), one
 //! view per rtnetlink family ([`LinkMessage`], [`AddressMessage`], [`RouteMessage`],
-//! [`NeighbourMessage`]), the requests the crate sends ([`Request`], [`Dump`]) and
+//! [`NeighbourMessage`], [`NexthopMessage`], [`NetconfMessage`], [`MdbMessage`],
+//! [`RuleMessage`], [`NsidMessage`]), the requests the crate sends ([`Request`], [`Dump`]) and
 //! the kernel's numbers ([`consts`]). Reading never allocates and never panics:
 //! every length is checked once, when a view is made, and any byte sequence yields
 //! values or a typed [`Error`].
@@ -31,16 +32,26 @@ mod addr;
 mod attr;
 pub mod consts;
 mod link;
+mod mdb;
 mod neigh;
+mod netconf;
+mod nexthop;
+mod nsid;
 mod request;
 mod route;
+mod rule;
 
 pub use addr::AddressMessage;
 pub use attr::{Attr, Attrs};
 pub use link::LinkMessage;
+pub use mdb::{MdbEntry, MdbMessage};
 pub use neigh::NeighbourMessage;
+pub use netconf::NetconfMessage;
+pub use nexthop::{nexthop_group, NexthopGroupEntry, NexthopMessage};
+pub use nsid::NsidMessage;
 pub use request::{Dump, Request};
 pub use route::{MultipathHop, MultipathHops, RouteMessage};
+pub use rule::RuleMessage;
 
 use std::fmt;
 
@@ -289,6 +300,15 @@ impl<'a> NlMsg<'a> {
             RTM_NEWNEIGH | RTM_DELNEIGH => {
                 Message::Neighbour(NeighbourMessage::new_checked(*self)?)
             }
+            RTM_NEWNETCONF | RTM_DELNETCONF => {
+                Message::Netconf(NetconfMessage::new_checked(*self)?)
+            }
+            RTM_NEWMDB | RTM_DELMDB => Message::Mdb(MdbMessage::new_checked(*self)?),
+            RTM_NEWNEXTHOP | RTM_DELNEXTHOP => {
+                Message::Nexthop(NexthopMessage::new_checked(*self)?)
+            }
+            RTM_NEWRULE | RTM_DELRULE => Message::Rule(RuleMessage::new_checked(*self)?),
+            RTM_NEWNSID | RTM_DELNSID => Message::Nsid(NsidMessage::new_checked(*self)?),
             _ => Message::Other(*self),
         })
     }
@@ -326,6 +346,16 @@ pub enum Message<'a> {
     Route(RouteMessage<'a>),
     /// `RTM_NEWNEIGH` / `RTM_DELNEIGH`.
     Neighbour(NeighbourMessage<'a>),
+    /// `RTM_NEWNETCONF` / `RTM_DELNETCONF`.
+    Netconf(NetconfMessage<'a>),
+    /// `RTM_NEWMDB` / `RTM_DELMDB`.
+    Mdb(MdbMessage<'a>),
+    /// `RTM_NEWNEXTHOP` / `RTM_DELNEXTHOP`.
+    Nexthop(NexthopMessage<'a>),
+    /// `RTM_NEWRULE` / `RTM_DELRULE`.
+    Rule(RuleMessage<'a>),
+    /// `RTM_NEWNSID` / `RTM_DELNSID`.
+    Nsid(NsidMessage<'a>),
     /// Any other type, passed through untouched.
     Other(NlMsg<'a>),
 }

@@ -25,22 +25,29 @@ use super::align;
 use super::consts::{NLA_HDRLEN, NLM_F_DUMP, NLM_F_REQUEST};
 use super::field;
 
-/// A dump request: the message type that asks for every object of a kind, and the
-/// length of the family header that type expects (sent zeroed: `AF_UNSPEC`, every
-/// family).
+/// A dump request: the message type that asks for every object of a kind, the
+/// length of the family header that type expects, and the family asked for (the
+/// header's first byte; the rest is sent zeroed). `AF_UNSPEC` asks for every
+/// family.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Dump {
     /// `RTM_GET*`.
     pub msg_type: u16,
     /// `sizeof` the family header (`struct ifinfomsg`, `struct rtmsg`, ...).
     pub header_len: usize,
+    /// The address family asked for (`AF_UNSPEC`: all; `AF_BRIDGE` for the
+    /// bridge forwarding database).
+    pub family: u8,
 }
 
 impl Dump {
     /// The request asking for this dump, answered with sequence number `seq`.
     pub fn request(&self, seq: u32) -> Request {
-        Request::new(self.msg_type, NLM_F_REQUEST | NLM_F_DUMP, seq)
-            .family_header(&vec![0u8; self.header_len])
+        let mut header = vec![0u8; self.header_len];
+        if let Some(first) = header.first_mut() {
+            *first = self.family;
+        }
+        Request::new(self.msg_type, NLM_F_REQUEST | NLM_F_DUMP, seq).family_header(&header)
     }
 }
 
@@ -108,6 +115,7 @@ mod tests {
         let req = Dump {
             msg_type: RTM_GETROUTE,
             header_len: RTMSG_LEN,
+            family: AF_UNSPEC,
         }
         .request(9);
         let bytes = req.as_bytes();
@@ -118,6 +126,19 @@ mod tests {
         assert_eq!(msg.seq(), 9);
         assert_eq!(msg.portid(), 0);
         assert!(msg.payload().iter().all(|&b| b == 0));
+        // A family asked for is the family header's first byte.
+        let req = Dump {
+            msg_type: RTM_GETNEIGH,
+            header_len: NDMSG_LEN,
+            family: AF_BRIDGE,
+        }
+        .request(1);
+        let payload = NlMsg::new_checked(req.as_bytes())
+            .unwrap()
+            .payload()
+            .to_vec();
+        assert_eq!(payload[0], AF_BRIDGE);
+        assert!(payload[1..].iter().all(|&b| b == 0));
     }
 
     #[test]

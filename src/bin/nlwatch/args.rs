@@ -60,7 +60,7 @@ pub(crate) struct Args {
     /// additions and removals.
     #[arg(long)]
     pub(crate) all_netns: bool,
-    /// Objects to watch: link, addr, route, neigh (default: all).
+    /// Objects to watch: link, addr, nexthop, route, rule, neigh, fdb, netconf, nsid, mdb (default: all).
     #[arg(value_name = "OBJECT", value_parser = parse_object)]
     pub(crate) objects: Vec<ObjectKind>,
 }
@@ -77,6 +77,11 @@ impl Args {
         } else {
             self.objects.clone()
         }
+    }
+
+    /// Whether lines of `kind` are printed.
+    pub(crate) fn prints(&self, kind: ObjectKind) -> bool {
+        self.objects.is_empty() || self.objects.contains(&kind)
     }
 
     /// The namespaces named on the command line (for `--all-netns`, the current one

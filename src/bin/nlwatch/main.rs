@@ -24,8 +24,14 @@ use std::process::ExitCode;
 use std::time::SystemTime;
 
 fn build(args: &Args) -> Result<Monitor, String> {
+    // Links are read whatever is printed: they name the interfaces of the rest
+    // (`master`, `link`, `viaIf`).
+    let mut objects = args.objects();
+    if !objects.contains(&ObjectKind::Link) {
+        objects.push(ObjectKind::Link);
+    }
     Monitor::builder()
-        .objects(args.objects())
+        .objects(objects)
         .rcvbuf(args.rcvbuf)
         .batch_window(std::time::Duration::from_secs_f64(
             args.batch_window / 1000.0,
@@ -149,6 +155,7 @@ fn snapshot(args: Args) -> Result<(), String> {
     let now = SystemTime::now();
     let mut result = Ok(());
     'all: for snap in monitor.snapshots(&Filter::new()) {
+        names.know(snap.netns.id, &snap.links);
         for object in snap.objects().filter(|o| wanted.contains(&o.kind())) {
             let ifname = object.ifindex().and_then(|i| {
                 snap.links

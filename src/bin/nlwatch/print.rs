@@ -4,7 +4,7 @@
 
 use crate::args::Args;
 use nlwatch::output::{rfc3339, write_text, JsonEvent, JsonLine};
-use nlwatch::{Action, CompactStr, Event, Flow, GoneReason, Item, Object, Origin, Sink, SinkError};
+use nlwatch::{Action, Event, Flow, GoneReason, Item, Name, Object, Origin, Sink, SinkError};
 use std::collections::HashMap;
 use std::io::{self, Write};
 use std::time::SystemTime;
@@ -13,7 +13,7 @@ use std::time::SystemTime;
 /// per namespace.
 #[derive(Default)]
 pub(crate) struct NameCache {
-    known: HashMap<(u64, u32), CompactStr>,
+    known: HashMap<(u64, u32), Name>,
 }
 
 impl NameCache {
@@ -25,15 +25,23 @@ impl NameCache {
         }
     }
 
-    fn get(&self, ev: &Event, ifindex: u32) -> Option<String> {
-        if ev.object.ifindex() == Some(ifindex) {
-            if let Some(name) = &ev.ifname {
-                return Some(name.to_string());
+    /// Learns the names of a namespace's links ahead of its objects (a
+    /// snapshot prints a port before its bridge, and may not print links).
+    pub(crate) fn know(&mut self, netns: u64, links: &[nlwatch::Link]) {
+        for l in links {
+            if let Some(name) = &l.ifname {
+                self.known.insert((netns, l.ifindex), name.clone());
             }
         }
-        self.known
-            .get(&(ev.netns.id, ifindex))
-            .map(|n| n.to_string())
+    }
+
+    fn get(&self, ev: &Event, ifindex: u32) -> Option<Name> {
+        if ev.object.ifindex() == Some(ifindex) {
+            if let Some(name) = &ev.ifname {
+                return Some(name.clone());
+            }
+        }
+        self.known.get(&(ev.netns.id, ifindex)).cloned()
     }
 }
 
@@ -116,6 +124,9 @@ pub(crate) fn print_event(
     names: &mut NameCache,
 ) -> io::Result<()> {
     names.learn(ev);
+    if !args.prints(ev.object.kind()) {
+        return Ok(());
+    }
     if args.json {
         let lookup = |i: u32| names.get(ev, i);
         JsonEvent {

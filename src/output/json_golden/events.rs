@@ -2,7 +2,7 @@
 // the JSON tests (and used once to record `lines.txt` with the serde path).
 {
     use crate_root::object::*;
-    use crate_root::{CompactStr, HwAddr};
+    use crate_root::{Name, HwAddr};
     use std::net::IpAddr;
     use std::sync::Arc;
     use std::time::{Duration, SystemTime};
@@ -18,14 +18,14 @@
         timestamp: at(1_795_000_000 + n * 86_399, (n as u32 * 123_457) % 1_000_000),
         action,
         origin,
-        ifname: ifname.map(CompactStr::new),
+        ifname: ifname.map(Name::new),
         object,
     };
     vec![
         ev(1, Origin::Dump, Action::New, Some("veth\"0\\"), Object::Link(Link {
             family: 0,
             ifindex: 7,
-            ifname: Some(CompactStr::new("veth\"0\\")),
+            ifname: Some(Name::new("veth\"0\\")),
             flags: 0x11043,
             change: 1,
             link_type: 1,
@@ -36,10 +36,10 @@
             master: Some(4),
             link: Some(2),
             link_netnsid: None,
-            kind: Some(CompactStr::new("veth")),
-            slave_kind: Some(CompactStr::new("bridge")),
+            kind: Some(Name::new("veth")),
+            slave_kind: Some(Name::new("bridge")),
             txqlen: Some(1000),
-            alt_names: vec![CompactStr::new("alt\tname"), CompactStr::new("a-very-long-alternative-name-over-thirty")],
+            alt_names: vec![Name::new("alt\tname"), Name::new("a-very-long-alternative-name-over-thirty")],
         })),
         ev(2, Origin::Synthesized, Action::Del, None, Object::Link(Link {
             family: 7,
@@ -61,7 +61,7 @@
             local: ip("10.0.0.1"),
             address: ip("10.0.0.2"),
             broadcast: ip("10.0.0.255"),
-            label: Some(CompactStr::new("eth0:a")),
+            label: Some(Name::new("eth0:a")),
             valid_lft: Some(u32::MAX),
             preferred_lft: Some(0),
         })),
@@ -95,9 +95,10 @@
             pref: None,
             nh_id: Some(12),
             nexthops: vec![
-                NextHop { ifindex: 7, gateway: ip("fe80::1"), weight: 1, flags: 1 },
-                NextHop { ifindex: 8, gateway: None, weight: 256, flags: 0 },
+                NextHop { ifindex: 7, gateway: ip("fe80::1"), via: None, newdst: Vec::new(), weight: 1, flags: 1 },
+                NextHop { ifindex: 8, gateway: None, via: None, newdst: Vec::new(), weight: 256, flags: 0 },
             ],
+            ..Route::default()
         })),
         ev(6, Origin::Live, Action::New, None, Object::Route(Route {
             family: 2,
@@ -150,5 +151,22 @@
             neigh_type: 0,
             master: None,
         })),
+        // Names that are not UTF-8 (the kernel takes any byte but NUL, `/`, `:`
+        // and white space), and one that only looks like their escaped form.
+        {
+            let mut e = ev(11, Origin::Live, Action::New, None, Object::Link(Link {
+                family: 0,
+                ifindex: 9,
+                ifname: Some(Name::new(b"ev\xffil")),
+                flags: 0x1002,
+                change: 0,
+                link_type: 1,
+                kind: Some(Name::new(b"ve\xe2\x82th")),
+                alt_names: vec![Name::new(br"ev\xffil"), Name::new(b"\xc3\xa9t\xc3")],
+                ..Link::default()
+            }));
+            e.ifname = Some(Name::new(b"ev\xffil"));
+            e
+        },
     ]
 }
