@@ -537,16 +537,24 @@ fn open_socket() -> RtSocket {
 /// keeps; an address's remaining lifetimes, say, are not state).
 fn same_view(a: &HashMap<Key, Object>, b: &HashMap<Key, Object>) -> bool {
     a.len() == b.len()
-        && a.iter().all(|(k, x)| {
-            b.get(k).is_some_and(|y| match (x, y) {
-                (Object::Link(x), Object::Link(y)) => x.same_state(y),
-                (Object::Address(x), Object::Address(y)) => x.same_state(y),
-                (Object::Route(x), Object::Route(y)) => x.same_state(y),
-                (Object::Neighbour(x), Object::Neighbour(y)) => x.same_state(y),
-                _ => false,
-            })
-        })
+        && a.iter()
+            .all(|(k, x)| b.get(k).is_some_and(|y| same_state(x, y)))
 }
+
+macro_rules! define_same_state {
+    ($($variant:ident($ty:ident) $field:ident $name:literal [$($alias:literal),*] $doc:literal;)*) => {
+        /// Two objects of one kind in the same state, as the view judges it.
+        fn same_state(a: &Object, b: &Object) -> bool {
+            match (a, b) {
+                $((Object::$variant(x), Object::$variant(y)) => x.same_state(y),)*
+                #[allow(unreachable_patterns)]
+                _ => false,
+            }
+        }
+    };
+}
+
+crate::object::for_each_kind!(define_same_state);
 
 fn is_enobufs(msg: &NlMsg<'_>) -> bool {
     matches!(msg.parse(), Ok(Message::Error(e)) if e.errno() == Some(libc::ENOBUFS))
