@@ -27,3 +27,13 @@ pub use monitor::{
     DEFAULT_RCVBUF,
 };
 pub use state::Snapshot;
+
+/// What `crate::fuzzing` drives (feature `fuzzing`): a namespace's entry and the
+/// reader's handling of one datagram, without threads.
+#[cfg(feature = "fuzzing")]
+pub(crate) mod fuzz_access {
+    pub(crate) use super::namespace::{Counters, Entry, Namespace, Outbox, Policy};
+    pub(crate) use super::reader::handle_datagram;
+    pub(crate) use super::socket::{Received, RtSocket};
+    pub(crate) use super::state::{Key, SnapshotCopy};
+}

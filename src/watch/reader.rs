@@ -380,7 +380,12 @@ fn drain(entry: &mut Entry, outbox: &Outbox, batch: &mut RecvBatch) -> Result<Dr
 }
 
 /// Handles one received datagram of `entry`'s socket.
-fn handle_datagram(entry: &mut Entry, outbox: &Outbox, received: Received<'_>, now: SystemTime) {
+pub(crate) fn handle_datagram(
+    entry: &mut Entry,
+    outbox: &Outbox,
+    received: Received<'_>,
+    now: SystemTime,
+) {
     match received {
         Received::Kernel(bytes) => {
             let (mut out, rounds) = entry.out(outbox, now);

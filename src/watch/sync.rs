@@ -97,6 +97,13 @@ impl DumpRounds {
         self.next_seq
     }
 
+    /// The kind and sequence number of the dump in progress (for the fuzz
+    /// harness, which checks the view against what each dump said).
+    #[cfg(feature = "fuzzing")]
+    pub(crate) fn dumping(&self) -> Option<(ObjectKind, u32)> {
+        self.current.as_ref().map(|d| (d.kind, d.seq))
+    }
+
     /// Whether `msg` answers the dump in progress of the socket with `portid`.
     pub(crate) fn answers(&self, msg: &NlMsg<'_>, portid: u32) -> bool {
         self.answers_header(msg.seq(), msg.portid(), portid)
