@@ -328,6 +328,18 @@ fn control_messages() {
         panic!()
     };
     assert_eq!((e.errno(), e.is_ack()), (Some(17), false));
+    // A positive code (no kernel sends one; the fuzzer did) stays positive.
+    let mut odd = err.clone();
+    odd[16..20].copy_from_slice(&65536i32.to_ne_bytes());
+    let Ok(Message::Error(o)) = NlMsg::new_checked(&odd).unwrap().parse() else {
+        panic!()
+    };
+    assert_eq!(o.errno(), Some(65536));
+    odd[16..20].copy_from_slice(&i32::MIN.to_ne_bytes());
+    let Ok(Message::Error(o)) = NlMsg::new_checked(&odd).unwrap().parse() else {
+        panic!()
+    };
+    assert_eq!(o.errno(), Some(i32::MAX));
     assert_eq!(
         (e.request_kind(), e.request_seq()),
         (Some(RTM_NEWLINK), Some(9))

@@ -392,11 +392,15 @@ impl<'a> ErrorMessage<'a> {
         self.code() == 0
     }
 
-    /// The positive errno, if this is an error.
+    /// The positive errno, if this is an error: the kernel sends `-errno`. A
+    /// positive code is not one the kernel sends (found by fuzzing: it used to
+    /// come out as a negative "errno"); it is returned as it is, so the promise
+    /// of a positive value holds.
     #[inline]
     pub fn errno(&self) -> Option<i32> {
         match self.code() {
             0 => None,
+            c if c > 0 => Some(c),
             c => Some(c.checked_neg().unwrap_or(i32::MAX)),
         }
     }
