@@ -436,3 +436,28 @@ sandboxed_test! {
         assert!(text.lines().any(|l| l.contains(r"10.8.0.1/24") && l.ends_with(r" ev\xffil:\xfe")), "{text}");
     }
 }
+
+sandboxed_test! {
+    /// Watching only `fdb`, without `--dump`: the lines name interfaces that
+    /// existed before nlwatch started (the entry's bridge), and nothing but
+    /// `fdb` lines is printed.
+    fn lines_name_interfaces_that_existed_before_and_print_only_their_kind() {
+        ip("link add br0 type bridge");
+        ip("link add v0 type veth peer name v1");
+        ip("link set v0 master br0");
+        let mut child = Command::new(BIN)
+            .args(["--json", "fdb"])
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        wait_for_listener(&mut child);
+        let rx = lines(&mut child);
+        crate::sandbox::run("bridge", &["fdb", "add", "02:00:00:00:00:aa", "dev", "v0", "master", "static"]);
+        let got = until(&rx, |l| l.contains("02:00:00:00:00:aa"));
+        assert!(terminate(child, Signal::SIGTERM).success());
+        let json: Vec<serde_json::Value> = got.iter().map(|l| serde_json::from_str(l).unwrap()).collect();
+        assert!(json.iter().all(|v| v["object"] == "fdb"), "{got:#?}");
+        let last = json.last().unwrap();
+        assert_eq!((&last["ifname"], &last["master"]), (&serde_json::json!("v0"), &serde_json::json!("br0")));
+    }
+}

@@ -36,7 +36,10 @@ fn build(args: &Args) -> Result<Monitor, String> {
         .batch_window(std::time::Duration::from_secs_f64(
             args.batch_window / 1000.0,
         ))
-        .list_existing(args.dump)
+        // Existing objects are always listed, so that the names of existing
+        // interfaces are known (a port's bridge, a group's port); they are
+        // printed only with --dump.
+        .list_existing(true)
         .build()
         .map_err(|e| e.to_string())
 }

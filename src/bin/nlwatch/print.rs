@@ -124,7 +124,7 @@ pub(crate) fn print_event(
     names: &mut NameCache,
 ) -> io::Result<()> {
     names.learn(ev);
-    if !args.prints(ev.object.kind()) {
+    if !args.prints(ev.object.kind()) || (ev.origin == Origin::Dump && !args.dump) {
         return Ok(());
     }
     if args.json {
