@@ -12,34 +12,16 @@ mod field {
     pub const INDEX: usize = 4;
 }
 
-/// View of an address message: `struct ifaddrmsg` and the attributes that follow it.
-#[derive(Debug, Clone, Copy)]
-pub struct AddressMessage<'a> {
-    msg: NlMsg<'a>,
-    header: &'a [u8],
-    attrs: &'a [u8],
-}
+family_view!(
+    /// View of an address message: `struct ifaddrmsg` and the attributes that follow it.
+    AddressMessage,
+    "address",
+    [RTM_NEWADDR, RTM_DELADDR, RTM_GETADDR],
+    IFADDRMSG_LEN,
+    "`IFA_*`"
+);
 
 impl<'a> AddressMessage<'a> {
-    /// Checks the type (`RTM_NEWADDR`, `RTM_DELADDR` or `RTM_GETADDR`) and that the
-    /// payload holds a whole `ifaddrmsg`.
-    #[inline]
-    pub fn new_checked(msg: NlMsg<'a>) -> Result<Self> {
-        let (header, attrs) = split_family(
-            &msg,
-            "address",
-            &[RTM_NEWADDR, RTM_DELADDR, RTM_GETADDR],
-            IFADDRMSG_LEN,
-        )?;
-        Ok(AddressMessage { msg, header, attrs })
-    }
-
-    /// The message this view was made from.
-    #[inline]
-    pub fn message(&self) -> NlMsg<'a> {
-        self.msg
-    }
-
     /// `ifa_family`.
     #[inline]
     pub fn family(&self) -> u8 {
@@ -68,11 +50,5 @@ impl<'a> AddressMessage<'a> {
     #[inline]
     pub fn index(&self) -> u32 {
         ne_u32(self.header, field::INDEX)
-    }
-
-    /// The `IFA_*` attributes.
-    #[inline]
-    pub fn attrs(&self) -> Attrs<'a> {
-        Attrs::new(self.attrs)
     }
 }

@@ -12,34 +12,16 @@ mod field {
     pub const CHANGE: usize = 12;
 }
 
-/// View of a link message: `struct ifinfomsg` and the attributes that follow it.
-#[derive(Debug, Clone, Copy)]
-pub struct LinkMessage<'a> {
-    msg: NlMsg<'a>,
-    header: &'a [u8],
-    attrs: &'a [u8],
-}
+family_view!(
+    /// View of a link message: `struct ifinfomsg` and the attributes that follow it.
+    LinkMessage,
+    "link",
+    [RTM_NEWLINK, RTM_DELLINK, RTM_GETLINK],
+    IFINFOMSG_LEN,
+    "`IFLA_*`"
+);
 
 impl<'a> LinkMessage<'a> {
-    /// Checks the type (`RTM_NEWLINK`, `RTM_DELLINK` or `RTM_GETLINK`) and that the
-    /// payload holds a whole `ifinfomsg`.
-    #[inline]
-    pub fn new_checked(msg: NlMsg<'a>) -> Result<Self> {
-        let (header, attrs) = split_family(
-            &msg,
-            "link",
-            &[RTM_NEWLINK, RTM_DELLINK, RTM_GETLINK],
-            IFINFOMSG_LEN,
-        )?;
-        Ok(LinkMessage { msg, header, attrs })
-    }
-
-    /// The message this view was made from.
-    #[inline]
-    pub fn message(&self) -> NlMsg<'a> {
-        self.msg
-    }
-
     /// `ifi_family`.
     #[inline]
     pub fn family(&self) -> u8 {
@@ -68,11 +50,5 @@ impl<'a> LinkMessage<'a> {
     #[inline]
     pub fn change(&self) -> u32 {
         ne_u32(self.header, field::CHANGE)
-    }
-
-    /// The `IFLA_*` attributes.
-    #[inline]
-    pub fn attrs(&self) -> Attrs<'a> {
-        Attrs::new(self.attrs)
     }
 }

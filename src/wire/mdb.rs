@@ -21,34 +21,16 @@ mod field {
     pub const E_PROTO: usize = 24;
 }
 
-/// View of an MDB message: `struct br_port_msg` and the attributes that follow it.
-#[derive(Debug, Clone, Copy)]
-pub struct MdbMessage<'a> {
-    msg: NlMsg<'a>,
-    header: &'a [u8],
-    attrs: &'a [u8],
-}
+family_view!(
+    /// View of an MDB message: `struct br_port_msg` and the attributes that follow it.
+    MdbMessage,
+    "mdb",
+    [RTM_NEWMDB, RTM_DELMDB, RTM_GETMDB],
+    BR_PORT_MSG_LEN,
+    "`MDBA_*`"
+);
 
 impl<'a> MdbMessage<'a> {
-    /// Checks the type (`RTM_NEWMDB`, `RTM_DELMDB` or `RTM_GETMDB`) and that the
-    /// payload holds a whole `br_port_msg`.
-    #[inline]
-    pub fn new_checked(msg: NlMsg<'a>) -> Result<Self> {
-        let (header, attrs) = split_family(
-            &msg,
-            "mdb",
-            &[RTM_NEWMDB, RTM_DELMDB, RTM_GETMDB],
-            BR_PORT_MSG_LEN,
-        )?;
-        Ok(MdbMessage { msg, header, attrs })
-    }
-
-    /// The message this view was made from.
-    #[inline]
-    pub fn message(&self) -> NlMsg<'a> {
-        self.msg
-    }
-
     /// `family` (`AF_BRIDGE`).
     #[inline]
     pub fn family(&self) -> u8 {
@@ -59,12 +41,6 @@ impl<'a> MdbMessage<'a> {
     #[inline]
     pub fn ifindex(&self) -> u32 {
         ne_u32(self.header, field::IFINDEX)
-    }
-
-    /// The `MDBA_*` attributes (`MDBA_MDB`, `MDBA_ROUTER`).
-    #[inline]
-    pub fn attrs(&self) -> Attrs<'a> {
-        Attrs::new(self.attrs)
     }
 }
 

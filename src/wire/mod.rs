@@ -28,6 +28,47 @@
 //! assert!(msgs.next().is_none());
 //! ```
 
+/// Declares the view of one message family: a struct holding the message, its
+/// fixed family header and the attributes after it, with `new_checked` (the
+/// message types and the header's length checked), `message` and `attrs`. Each
+/// family's module adds the accessors of its header. (Defined before the
+/// modules below, which use it.)
+macro_rules! family_view {
+    ($(#[$doc:meta])* $view:ident, $what:literal, [$($ty:ident),+], $len:ident, $attrs:literal) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy)]
+        pub struct $view<'a> {
+            msg: NlMsg<'a>,
+            header: &'a [u8],
+            attrs: &'a [u8],
+        }
+
+        impl<'a> $view<'a> {
+            #[doc = concat!(
+                "Checks the type (", $("`", stringify!($ty), "` ",)+
+                ") and that the payload holds the whole header (`", stringify!($len), "`)."
+            )]
+            #[inline]
+            pub fn new_checked(msg: NlMsg<'a>) -> Result<Self> {
+                let (header, attrs) = split_family(&msg, $what, &[$($ty),+], $len)?;
+                Ok($view { msg, header, attrs })
+            }
+
+            /// The message this view was made from.
+            #[inline]
+            pub fn message(&self) -> NlMsg<'a> {
+                self.msg
+            }
+
+            #[doc = concat!("The ", $attrs, " attributes after the header.")]
+            #[inline]
+            pub fn attrs(&self) -> Attrs<'a> {
+                Attrs::new(self.attrs)
+            }
+        }
+    };
+}
+
 mod addr;
 mod attr;
 pub mod consts;

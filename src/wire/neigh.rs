@@ -12,34 +12,16 @@ mod field {
     pub const TYPE: usize = 11;
 }
 
-/// View of a neighbour message: `struct ndmsg` and the attributes that follow it.
-#[derive(Debug, Clone, Copy)]
-pub struct NeighbourMessage<'a> {
-    msg: NlMsg<'a>,
-    header: &'a [u8],
-    attrs: &'a [u8],
-}
+family_view!(
+    /// View of a neighbour message: `struct ndmsg` and the attributes that follow it.
+    NeighbourMessage,
+    "neighbour",
+    [RTM_NEWNEIGH, RTM_DELNEIGH, RTM_GETNEIGH],
+    NDMSG_LEN,
+    "`NDA_*`"
+);
 
 impl<'a> NeighbourMessage<'a> {
-    /// Checks the type (`RTM_NEWNEIGH`, `RTM_DELNEIGH` or `RTM_GETNEIGH`) and that the
-    /// payload holds a whole `ndmsg`.
-    #[inline]
-    pub fn new_checked(msg: NlMsg<'a>) -> Result<Self> {
-        let (header, attrs) = split_family(
-            &msg,
-            "neighbour",
-            &[RTM_NEWNEIGH, RTM_DELNEIGH, RTM_GETNEIGH],
-            NDMSG_LEN,
-        )?;
-        Ok(NeighbourMessage { msg, header, attrs })
-    }
-
-    /// The message this view was made from.
-    #[inline]
-    pub fn message(&self) -> NlMsg<'a> {
-        self.msg
-    }
-
     /// `ndm_family`.
     #[inline]
     pub fn family(&self) -> u8 {
@@ -68,11 +50,5 @@ impl<'a> NeighbourMessage<'a> {
     #[inline]
     pub fn neigh_type(&self) -> u8 {
         self.header[field::TYPE]
-    }
-
-    /// The `NDA_*` attributes.
-    #[inline]
-    pub fn attrs(&self) -> Attrs<'a> {
-        Attrs::new(self.attrs)
     }
 }

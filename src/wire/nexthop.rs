@@ -19,34 +19,16 @@ mod grp_field {
     pub const WEIGHT_HIGH: usize = 5;
 }
 
-/// View of a nexthop message: `struct nhmsg` and the attributes that follow it.
-#[derive(Debug, Clone, Copy)]
-pub struct NexthopMessage<'a> {
-    msg: NlMsg<'a>,
-    header: &'a [u8],
-    attrs: &'a [u8],
-}
+family_view!(
+    /// View of a nexthop message: `struct nhmsg` and the attributes that follow it.
+    NexthopMessage,
+    "nexthop",
+    [RTM_NEWNEXTHOP, RTM_DELNEXTHOP, RTM_GETNEXTHOP],
+    NHMSG_LEN,
+    "`NHA_*`"
+);
 
 impl<'a> NexthopMessage<'a> {
-    /// Checks the type (`RTM_NEWNEXTHOP`, `RTM_DELNEXTHOP` or `RTM_GETNEXTHOP`)
-    /// and that the payload holds a whole `nhmsg`.
-    #[inline]
-    pub fn new_checked(msg: NlMsg<'a>) -> Result<Self> {
-        let (header, attrs) = split_family(
-            &msg,
-            "nexthop",
-            &[RTM_NEWNEXTHOP, RTM_DELNEXTHOP, RTM_GETNEXTHOP],
-            NHMSG_LEN,
-        )?;
-        Ok(NexthopMessage { msg, header, attrs })
-    }
-
-    /// The message this view was made from.
-    #[inline]
-    pub fn message(&self) -> NlMsg<'a> {
-        self.msg
-    }
-
     /// `nh_family`: the family of the gateway (`AF_UNSPEC` for groups).
     #[inline]
     pub fn family(&self) -> u8 {
@@ -69,12 +51,6 @@ impl<'a> NexthopMessage<'a> {
     #[inline]
     pub fn flags(&self) -> u32 {
         ne_u32(self.header, field::FLAGS)
-    }
-
-    /// The `NHA_*` attributes.
-    #[inline]
-    pub fn attrs(&self) -> Attrs<'a> {
-        Attrs::new(self.attrs)
     }
 }
 

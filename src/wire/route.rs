@@ -25,34 +25,16 @@ mod hop_field {
     pub const IFINDEX: usize = 4;
 }
 
-/// View of a route message: `struct rtmsg` and the attributes that follow it.
-#[derive(Debug, Clone, Copy)]
-pub struct RouteMessage<'a> {
-    msg: NlMsg<'a>,
-    header: &'a [u8],
-    attrs: &'a [u8],
-}
+family_view!(
+    /// View of a route message: `struct rtmsg` and the attributes that follow it.
+    RouteMessage,
+    "route",
+    [RTM_NEWROUTE, RTM_DELROUTE, RTM_GETROUTE],
+    RTMSG_LEN,
+    "`RTA_*`"
+);
 
 impl<'a> RouteMessage<'a> {
-    /// Checks the type (`RTM_NEWROUTE`, `RTM_DELROUTE` or `RTM_GETROUTE`) and that the
-    /// payload holds a whole `rtmsg`.
-    #[inline]
-    pub fn new_checked(msg: NlMsg<'a>) -> Result<Self> {
-        let (header, attrs) = split_family(
-            &msg,
-            "route",
-            &[RTM_NEWROUTE, RTM_DELROUTE, RTM_GETROUTE],
-            RTMSG_LEN,
-        )?;
-        Ok(RouteMessage { msg, header, attrs })
-    }
-
-    /// The message this view was made from.
-    #[inline]
-    pub fn message(&self) -> NlMsg<'a> {
-        self.msg
-    }
-
     /// `rtm_family`.
     #[inline]
     pub fn family(&self) -> u8 {
@@ -105,12 +87,6 @@ impl<'a> RouteMessage<'a> {
     #[inline]
     pub fn flags(&self) -> u32 {
         ne_u32(self.header, field::FLAGS)
-    }
-
-    /// The `RTA_*` attributes.
-    #[inline]
-    pub fn attrs(&self) -> Attrs<'a> {
-        Attrs::new(self.attrs)
     }
 }
 

@@ -15,34 +15,16 @@ mod field {
     pub const FLAGS: usize = 8;
 }
 
-/// View of a rule message: `struct fib_rule_hdr` and the attributes that follow it.
-#[derive(Debug, Clone, Copy)]
-pub struct RuleMessage<'a> {
-    msg: NlMsg<'a>,
-    header: &'a [u8],
-    attrs: &'a [u8],
-}
+family_view!(
+    /// View of a rule message: `struct fib_rule_hdr` and the attributes that follow it.
+    RuleMessage,
+    "rule",
+    [RTM_NEWRULE, RTM_DELRULE, RTM_GETRULE],
+    FIB_RULE_HDR_LEN,
+    "`FRA_*`"
+);
 
 impl<'a> RuleMessage<'a> {
-    /// Checks the type (`RTM_NEWRULE`, `RTM_DELRULE` or `RTM_GETRULE`) and that the
-    /// payload holds a whole `fib_rule_hdr`.
-    #[inline]
-    pub fn new_checked(msg: NlMsg<'a>) -> Result<Self> {
-        let (header, attrs) = split_family(
-            &msg,
-            "rule",
-            &[RTM_NEWRULE, RTM_DELRULE, RTM_GETRULE],
-            FIB_RULE_HDR_LEN,
-        )?;
-        Ok(RuleMessage { msg, header, attrs })
-    }
-
-    /// The message this view was made from.
-    #[inline]
-    pub fn message(&self) -> NlMsg<'a> {
-        self.msg
-    }
-
     /// `family`: `AF_INET` or `AF_INET6`.
     #[inline]
     pub fn family(&self) -> u8 {
@@ -83,11 +65,5 @@ impl<'a> RuleMessage<'a> {
     #[inline]
     pub fn flags(&self) -> u32 {
         ne_u32(self.header, field::FLAGS)
-    }
-
-    /// The `FRA_*` attributes.
-    #[inline]
-    pub fn attrs(&self) -> Attrs<'a> {
-        Attrs::new(self.attrs)
     }
 }
