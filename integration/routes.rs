@@ -142,6 +142,17 @@ sandboxed_test! {
         settle(&monitor, &sub, "mk2", &mut seen);
         assert_eq!(only_x(view_routes(&monitor, dev)), only_x(kernel_routes()));
         assert!(kernel_routes().iter().any(|l| l.starts_with("local 10.1.1.1 dev x1")));
+
+        // The kernel flushes the routes an address was the preferred source
+        // of only in table main (or the device's VRF table): one in table 100
+        // stays.
+        ip("addr add 192.168.5.5/24 dev x1");
+        ip("route add 7.7.7.0/24 dev x1 src 192.168.5.5 table 100");
+        ip("route add 7.7.8.0/24 dev x1 src 192.168.5.5");
+        ip("addr del 192.168.5.5/24 dev x1");
+        settle(&monitor, &sub, "mk3", &mut seen);
+        assert_eq!(only_x(view_routes(&monitor, dev)), only_x(kernel_routes()));
+        assert!(kernel_routes().iter().any(|l| l.contains("7.7.7.0/24 dev x1")));
         monitor.shutdown();
     }
 }

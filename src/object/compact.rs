@@ -113,10 +113,12 @@ impl fmt::Display for Escaped<'_> {
                 let hide = self.controls && (c.is_control() || c.is_whitespace());
                 if c == '\\' {
                     f.write_str("\\\\")?;
-                } else if hide && (c as u32) < 0x100 {
+                } else if hide && c.is_ascii() {
                     write!(f, "\\x{:02x}", c as u32)?;
                 } else if hide {
-                    // Wider control or space characters: their UTF-8 bytes.
+                    // Wider control or space characters (U+0085, U+00A0, ...):
+                    // their UTF-8 bytes, as a lone byte 0x85 or 0xa0 that is
+                    // not UTF-8 would be written with one escape.
                     let mut buf = [0u8; 4];
                     for b in c.encode_utf8(&mut buf).bytes() {
                         write!(f, "\\x{b:02x}")?;
@@ -279,7 +281,7 @@ mod tests {
     #[test]
     fn names_escape_injectively() {
         // (bytes, Display (text lines), JSON form)
-        let cases: [(&[u8], &str, &str); 8] = [
+        let cases: [(&[u8], &str, &str); 10] = [
             (b"eth0", "eth0", "eth0"),
             (b"ev\xffil", r"ev\xffil", r"ev\xffil"),
             (br"ev\xffil", r"ev\\xffil", r"ev\\xffil"),
@@ -289,6 +291,9 @@ mod tests {
             // A cut multi-byte sequence: each byte on its own.
             (b"\xe2\x82", r"\xe2\x82", r"\xe2\x82"),
             (b"esc\x1b[0m", r"esc\x1b[0m", "esc\x1b[0m"),
+            // U+0085 (a control character) and a lone byte 0x85 differ.
+            ("nel\u{85}".as_bytes(), r"nel\xc2\x85", "nel\u{85}"),
+            (b"nel\x85", r"nel\x85", r"nel\x85"),
         ];
         let mut seen = std::collections::HashSet::new();
         for (bytes, text, json) in cases {

@@ -117,7 +117,10 @@ fn silent(action: Action, object: &Object, out: &Out<'_>) -> Silent {
             }
         }
         (Object::Nexthop(n), Action::Del) => Silent::NexthopGone(n.id),
-        (Object::Address(a), Action::Del) if a.family == AF_INET => {
+        // Judged from the view, so only for an address the view holds.
+        (Object::Address(a), Action::Del)
+            if a.family == AF_INET && Key::of(object).is_some_and(|k| out.state.has(&k)) =>
+        {
             // Only when its last link loses it (the kernel's fib_del_ifaddr):
             // the same address on another link keeps them.
             let source = a
@@ -165,10 +168,16 @@ fn live(
     // is repaired by a resync.
     let replaced = match key {
         Some(Key::Route(rk)) if replace && action == Action::New && rk.is_ipv4() => {
-            if out.state.has(&Key::Route(rk)) {
+            let others = out.state.route_aliases(&rk);
+            if out.state.has(&Key::Route(rk)) && !others.is_empty() {
+                // The kernel replaced the first of its routes of that prefix,
+                // which may not be this one: ask the kernel.
+                rounds.want_resync();
+                Vec::new()
+            } else if out.state.has(&Key::Route(rk)) {
                 Vec::new()
             } else {
-                out.state.route_aliases(&rk)
+                others
             }
         }
         _ => Vec::new(),

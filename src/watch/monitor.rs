@@ -361,7 +361,7 @@ impl Registry {
     /// Remembers that the namespace of `key`, known by `names`, was retired by
     /// `reader`.
     fn departed(&mut self, key: (u64, u64), names: &[Arc<str>], reader: usize) {
-        if self.departed_by_key.len() >= DEPARTED_KEPT {
+        if self.departed_by_key.len() + self.departed_by_name.len() >= DEPARTED_KEPT {
             self.departed_by_key.clear();
             self.departed_by_name.clear();
         }
@@ -377,8 +377,10 @@ impl Registry {
     fn reader_for(&mut self, key: (u64, u64), name: &str, readers: usize) -> usize {
         let by_key = self.departed_by_key.remove(&key);
         let by_name = self.departed_by_name.remove(name);
-        by_key
-            .or(by_name)
+        // The name first: an nsfs inode is reused once its namespace is
+        // destroyed, so a key match may be another namespace altogether.
+        by_name
+            .or(by_key)
             .unwrap_or((key.1 % readers as u64) as usize)
     }
 

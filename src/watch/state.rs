@@ -766,9 +766,16 @@ impl NsState {
     /// The IPv4 routes whose preferred source is `local`: what the kernel flushes,
     /// unannounced, when that address is removed.
     pub(crate) fn ipv4_routes_with_prefsrc(&self, local: IpAddr) -> Vec<Key> {
+        // Only table main's (or the device's VRF table, which the view does
+        // not follow: fib_sync_down_addr).
         self.by_prefsrc
             .get(&local)
-            .map(|set| set.iter().map(|k| Key::Route(*k)).collect())
+            .map(|set| {
+                set.iter()
+                    .filter(|k| self.tables.routes.get(k).is_some_and(|r| r.table == 254))
+                    .map(|k| Key::Route(*k))
+                    .collect()
+            })
             .unwrap_or_default()
     }
 
