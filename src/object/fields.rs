@@ -85,11 +85,27 @@ pub(crate) trait Nested {
     fn fields(&self, f: &mut dyn Fields);
 }
 
-/// `v` as an integer when it is a whole number a double holds exactly: how
-/// both the JSON writer and serde write [`Fields::float`] (`ip -j` prints
-/// `120`, not `120.0`).
+/// `v` as an integer when it is a whole number a `u64` holds: how both the
+/// JSON writer and serde write [`Fields::float`] (`ip -j` prints `120`, not
+/// `120.0`). Every double from 2^53 up is whole, and converts exactly: the
+/// two writers would otherwise write those differently (found by fuzzing: a
+/// resilient group's `unbalanced_time` of 9.22337e16 seconds).
 pub(crate) fn float_as_integer(v: f64) -> Option<u64> {
-    (v.fract() == 0.0 && (0.0..9_007_199_254_740_992.0).contains(&v)).then_some(v as u64)
+    (v.fract() == 0.0 && (0.0..18_446_744_073_709_551_616.0).contains(&v)).then_some(v as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn whole_floats_are_integers_up_to_u64() {
+        use super::float_as_integer;
+        assert_eq!(float_as_integer(120.0), Some(120));
+        assert_eq!(float_as_integer(0.5), None);
+        assert_eq!(float_as_integer(9.22337e16), Some(92_233_700_000_000_000));
+        assert_eq!(float_as_integer(1.8e19), Some(18_000_000_000_000_000_000));
+        assert_eq!(float_as_integer(2e19), None);
+        assert_eq!(float_as_integer(-1.0), None);
+    }
 }
 
 /// A number, when present.
