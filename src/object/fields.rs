@@ -94,20 +94,6 @@ pub(crate) fn float_as_integer(v: f64) -> Option<u64> {
     (v.fract() == 0.0 && (0.0..18_446_744_073_709_551_616.0).contains(&v)).then_some(v as u64)
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn whole_floats_are_integers_up_to_u64() {
-        use super::float_as_integer;
-        assert_eq!(float_as_integer(120.0), Some(120));
-        assert_eq!(float_as_integer(0.5), None);
-        assert_eq!(float_as_integer(9.22337e16), Some(92_233_700_000_000_000));
-        assert_eq!(float_as_integer(1.8e19), Some(18_000_000_000_000_000_000));
-        assert_eq!(float_as_integer(2e19), None);
-        assert_eq!(float_as_integer(-1.0), None);
-    }
-}
-
 /// A number, when present.
 pub(crate) fn opt_num(f: &mut impl Fields, key: FieldName, v: Option<impl Into<u64>>) {
     if let Some(v) = v {
@@ -173,5 +159,19 @@ pub trait IfNames {
 impl<F: Fn(u32) -> Option<Name>> IfNames for F {
     fn name(&self, ifindex: u32) -> Option<Name> {
         self(ifindex)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn whole_floats_are_integers_up_to_u64() {
+        use super::float_as_integer;
+        assert_eq!(float_as_integer(120.0), Some(120));
+        assert_eq!(float_as_integer(0.5), None);
+        assert_eq!(float_as_integer(9.22337e16), Some(92_233_700_000_000_000));
+        assert_eq!(float_as_integer(1.8e19), Some(18_000_000_000_000_000_000));
+        assert_eq!(float_as_integer(2e19), None);
+        assert_eq!(float_as_integer(-1.0), None);
     }
 }
