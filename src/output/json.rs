@@ -483,6 +483,24 @@ fn format_v6(ip: Ipv6Addr, buf: &mut [u8]) -> usize {
     n
 }
 
+/// The JSON line of `event`, written by the JSON writer; with feature `serde`,
+/// checked to be exactly what serde writes too. For the tests of every kind's
+/// lines.
+#[cfg(test)]
+pub(crate) fn line_both_ways(event: &Event, names: &dyn IfNames) -> String {
+    let line = JsonEvent { event, names };
+    let mut out = Vec::new();
+    line.write_line(&mut out);
+    let out = String::from_utf8(out).expect("JSON lines are UTF-8");
+    #[cfg(feature = "serde")]
+    assert_eq!(
+        serde_json::to_string(&line).unwrap(),
+        out,
+        "serde and the JSON writer differ"
+    );
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -567,23 +585,8 @@ mod tests {
                 ifname: None,
                 object,
             };
-            let mut out = Vec::new();
-            JsonEvent {
-                event: &event,
-                names: &names,
-            }
-            .write_line(&mut out);
-            let out = String::from_utf8(out).unwrap();
+            let out = super::line_both_ways(&event, &names);
             assert!(out.contains(json), "{out}");
-            #[cfg(feature = "serde")]
-            assert_eq!(
-                serde_json::to_string(&JsonEvent {
-                    event: &event,
-                    names: &names,
-                })
-                .unwrap(),
-                out
-            );
         }
     }
 
@@ -691,16 +694,8 @@ mod tests {
                 ifname: object.ifindex().and_then(names),
                 object,
             };
-            let line = JsonEvent {
-                event: &event,
-                names: &names,
-            };
-            let mut out = Vec::new();
-            line.write_line(&mut out);
-            let out = String::from_utf8(out).unwrap();
+            let out = super::line_both_ways(&event, &names);
             assert!(out.ends_with(&format!(r#""action":"new",{json}"#)), "{out}");
-            #[cfg(feature = "serde")]
-            assert_eq!(serde_json::to_string(&line).unwrap(), out);
         }
         // Timers with a fraction, and past %g's six digits, as ip prints them.
         let (_, Object::Nexthop(mut r)) = decode("nexthop_new_resilient") else {
@@ -724,20 +719,12 @@ mod tests {
             ifname: None,
             object,
         };
-        let line = JsonEvent {
-            event: &event,
-            names: &names,
-        };
-        let mut out = Vec::new();
-        line.write_line(&mut out);
-        let out = String::from_utf8(out).unwrap();
+        let out = super::line_both_ways(&event, &names);
         assert!(
             out.contains(
                 r#""idle_timer":0.5,"unbalanced_timer":123.45,"unbalanced_time":1234570}"#
             ),
             "{out}"
         );
-        #[cfg(feature = "serde")]
-        assert_eq!(serde_json::to_string(&line).unwrap(), out);
     }
 }
