@@ -121,10 +121,10 @@ impl Tracker {
         self.counts.items += 1;
         let tag = match item {
             Item::Event(ev) => &ev.netns,
-            Item::Overrun { netns }
-            | Item::SyncDone { netns }
-            | Item::ResyncDone { netns }
-            | Item::NamespaceAdded { netns }
+            Item::Overrun { netns, .. }
+            | Item::SyncDone { netns, .. }
+            | Item::ResyncDone { netns, .. }
+            | Item::NamespaceAdded { netns, .. }
             | Item::NamespaceGone { netns, .. } => netns,
             other => {
                 self.problems.push(format!("unexpected item: {other:?}"));
@@ -154,7 +154,7 @@ impl Tracker {
             }
             Item::Overrun { .. } => self.counts.overruns += 1,
             Item::ResyncDone { .. } => self.counts.resyncs_done += 1,
-            Item::NamespaceAdded { netns } => {
+            Item::NamespaceAdded { netns, .. } => {
                 self.counts.added += 1;
                 if self.current.values().any(|t| t.name == netns.name) {
                     self.counts.early_arrivals += 1;
@@ -164,7 +164,7 @@ impl Tracker {
                 }
                 self.rebuilt.insert(netns.id, Rebuilt::default());
             }
-            Item::NamespaceGone { netns, reason } => {
+            Item::NamespaceGone { netns, reason, .. } => {
                 self.counts.gone += 1;
                 let expected = if self.shutting_down {
                     matches!(reason, GoneReason::Vanished | GoneReason::Shutdown)

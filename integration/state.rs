@@ -570,7 +570,7 @@ sandboxed_test! {
         let sub = monitor.subscribe();
         let handle = monitor.add_namespace(Netns::Current).unwrap();
         let items = items_until(&sub, |i| matches!(i, Item::SyncDone { .. }));
-        assert!(matches!(&items[0], Item::NamespaceAdded { netns } if netns == handle.tag()));
+        assert!(matches!(&items[0], Item::NamespaceAdded { netns, .. } if netns == handle.tag()));
         let dumped: Vec<Arc<Event>> = items[1..items.len() - 1]
             .iter()
             .map(|i| match i {

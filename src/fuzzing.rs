@@ -291,12 +291,13 @@ impl Harness {
             7 => {
                 // The receive failed with ENOBUFS, as `reader::drain` handles it.
                 Counters::count(&self.entry.ns.counters.overruns);
-                self.entry.overrun(&self.outbox);
+                self.entry.overrun(&self.outbox, SystemTime::UNIX_EPOCH);
                 self.after();
             }
             8 => {
                 let empty = input.arg() & 1 != 0;
-                self.entry.quiet(&self.outbox, empty);
+                self.entry
+                    .quiet(&self.outbox, empty, SystemTime::UNIX_EPOCH);
                 self.after();
             }
             9 => {
@@ -456,7 +457,7 @@ impl Harness {
     /// those dumps showed.
     fn finish(&mut self) {
         Counters::count(&self.entry.ns.counters.overruns);
-        self.entry.overrun(&self.outbox);
+        self.entry.overrun(&self.outbox, SystemTime::UNIX_EPOCH);
         self.after();
         for _ in 0..FINISH_STEPS {
             self.track();
@@ -484,7 +485,7 @@ impl Harness {
                 }
                 None => {
                     let asked = self.entry.rounds.dumps_asked();
-                    self.entry.quiet(&self.outbox, true);
+                    self.entry.quiet(&self.outbox, true, SystemTime::UNIX_EPOCH);
                     self.after();
                     if self.entry.rounds.dumps_asked() == asked {
                         break;

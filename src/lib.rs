@@ -79,7 +79,7 @@
 //!             Object::Link(link) => format!("link {} {}", link.ifindex, ev.action.as_str()),
 //!             other => format!("{} {}", other.kind().as_str(), ev.action.as_str()),
 //!         },
-//!         Item::Overrun { netns } => format!("lost notifications in {:?}", netns.name),
+//!         Item::Overrun { netns, .. } => format!("lost notifications in {:?}", netns.name),
 //!         Item::Lagged { missed } => format!("missed {missed}"),
 //!         _ => "control".into(),
 //!     }

@@ -279,7 +279,7 @@ impl Filter {
     /// ```
     /// use nlwatch::{Filter, Item, NetnsTag};
     /// let control = Filter::new().events(false);
-    /// assert!(control.matches(&Item::Overrun { netns: NetnsTag::default() }));
+    /// assert!(control.matches(&Item::Overrun { netns: NetnsTag::default(), .. }));
     /// ```
     pub fn events(mut self, wanted: bool) -> Self {
         self.no_events = !wanted;
@@ -294,7 +294,7 @@ impl Filter {
     /// ```
     /// use nlwatch::{Filter, Item, NetnsTag};
     /// let bus_only = Filter::new().no_namespace();
-    /// assert!(!bus_only.matches(&Item::NamespaceAdded { netns: NetnsTag::default() }));
+    /// assert!(!bus_only.matches(&Item::NamespaceAdded { netns: NetnsTag::default(), .. }));
     /// assert!(bus_only.matches(&Item::Lagged { missed: 1 }));
     /// ```
     pub fn no_namespace(mut self) -> Self {
@@ -385,10 +385,10 @@ impl Filter {
     pub fn matches(&self, item: &Item) -> bool {
         match item {
             Item::Event(event) => self.matches_event(event),
-            Item::Overrun { netns }
-            | Item::SyncDone { netns }
-            | Item::ResyncDone { netns }
-            | Item::NamespaceAdded { netns }
+            Item::Overrun { netns, .. }
+            | Item::SyncDone { netns, .. }
+            | Item::ResyncDone { netns, .. }
+            | Item::NamespaceAdded { netns, .. }
             | Item::NamespaceGone { netns, .. } => self.matches_netns(netns),
             Item::Lagged { .. } | Item::SinkStopped { .. } | Item::DiscoveryFailed { .. } => true,
         }

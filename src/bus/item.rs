@@ -6,6 +6,7 @@
 use super::sink::SinkId;
 use crate::object::{Event, NetnsTag};
 use std::sync::Arc;
+use std::time::SystemTime;
 
 /// What a subscriber receives: events and the control items that travel with them.
 /// New kinds of control item may be added, hence `#[non_exhaustive]`.
@@ -19,6 +20,8 @@ pub enum Item {
     Overrun {
         /// The namespace concerned.
         netns: NetnsTag,
+        /// When the loss was found: the receive time of the read that found it.
+        timestamp: SystemTime,
     },
     /// This subscriber's queue was full and `missed` items were dropped for it
     /// (see [`Overflow`](super::Overflow) for where in the stream the report appears).
@@ -31,24 +34,30 @@ pub enum Item {
     SyncDone {
         /// The namespace.
         netns: NetnsTag,
+        /// The receive time of the message that completed it.
+        timestamp: SystemTime,
     },
     /// The re-dump after an [`Item::Overrun`] is complete: the `Origin::Resync`
     /// events before this brought the picture back in line with the kernel.
     ResyncDone {
         /// The namespace.
         netns: NetnsTag,
+        /// The receive time of the message that completed it.
+        timestamp: SystemTime,
     },
     /// A namespace is now watched: every later change in it is reported.
     NamespaceAdded {
         /// The namespace.
         netns: NetnsTag,
+        /// When its reader began to watch it.
+        timestamp: SystemTime,
     },
     /// A [`Sink`](super::Sink) asked to stop, or failed, and was removed.
     SinkStopped {
         /// The sink, as [`Bus::add_sink`](super::Bus::add_sink) returned it.
         sink: SinkId,
         /// Why it failed (its error's text), or `None` when it asked to stop.
-        /// (An `Arc<str>`, not a `String`, keeps `Item` at 32 bytes: every slot
+        /// (An `Arc<str>`, not a `String`, keeps `Item` at 48 bytes: every slot
         /// of a subscriber's bounded queue is allocated when it subscribes.)
         error: Option<Arc<str>>,
     },
@@ -67,6 +76,8 @@ pub enum Item {
         netns: NetnsTag,
         /// Why.
         reason: GoneReason,
+        /// When it stopped being watched.
+        timestamp: SystemTime,
     },
 }
 

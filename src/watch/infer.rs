@@ -54,7 +54,8 @@ pub(crate) fn notification(msg: &NlMsg<'_>, out: &mut Out<'_>, rounds: &mut Dump
             if matches!(msg.parse(), Ok(Message::Overrun)) {
                 Counters::count(&out.ns.counters.overruns);
                 rounds.want_resync();
-                out.control(|netns| Item::Overrun { netns });
+                let timestamp = out.now;
+                out.control(|netns| Item::Overrun { netns, timestamp });
             }
         }
         Err(_) => {} // counted

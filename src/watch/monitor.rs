@@ -599,6 +599,7 @@ impl Core {
             self.bus.publish(Item::NamespaceGone {
                 netns: watched.ns.tag.clone(),
                 reason,
+                timestamp: std::time::SystemTime::now(),
             });
         }
     }

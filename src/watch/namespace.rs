@@ -190,9 +190,10 @@ impl Entry {
 
     /// The initial picture is complete: publishes `SyncDone`, then the events
     /// held back meanwhile, in order.
-    pub(crate) fn sync_done(&mut self, outbox: &Outbox) {
+    pub(crate) fn sync_done(&mut self, outbox: &Outbox, now: SystemTime) {
         outbox.publish(Item::SyncDone {
             netns: self.ns.tag.clone(),
+            timestamp: now,
         });
         self.release_held(outbox);
     }

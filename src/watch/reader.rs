@@ -137,7 +137,10 @@ impl Reader {
             };
             match change {
                 Change::Arrive(token, netns) => {
-                    bus.publish(Item::NamespaceAdded { netns });
+                    bus.publish(Item::NamespaceAdded {
+                        netns,
+                        timestamp: SystemTime::now(),
+                    });
                     if let Some(entry) = self.entries.lock().get_mut(&token) {
                         entry.announced = true;
                     }
@@ -202,7 +205,11 @@ impl Reader {
         let netns = entry.ns.tag.clone();
         // Closes the socket: a netlink socket holds its namespace alive.
         drop(entry);
-        bus.publish(Item::NamespaceGone { netns, reason });
+        bus.publish(Item::NamespaceGone {
+            netns,
+            reason,
+            timestamp: SystemTime::now(),
+        });
     }
 
     pub(crate) fn wake(&self) {
@@ -359,18 +366,18 @@ fn drain(entry: &mut Entry, outbox: &Outbox, batch: &mut RecvBatch) -> Result<Dr
                     // The queue held fewer than a batch: it is empty now, or all
                     // but (an error such as an overrun may be pending: it comes
                     // with the next call). If more came meanwhile, epoll says so.
-                    entry.quiet(outbox, false);
+                    entry.quiet(outbox, false, now);
                     return Ok(found);
                 }
             }
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                entry.quiet(outbox, true);
+                entry.quiet(outbox, true, now);
                 return Ok(found);
             }
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(e) if e.raw_os_error() == Some(nix::libc::ENOBUFS) => {
                 Counters::count(&entry.ns.counters.overruns);
-                entry.overrun(outbox);
+                entry.overrun(outbox, now);
             }
             Err(e) => return Err(e.raw_os_error().unwrap_or(0)),
         }
@@ -401,7 +408,7 @@ pub(crate) fn handle_datagram(
                 }
             }
             if let Some(ended) = ended {
-                entry.dump_ended(ended, outbox);
+                entry.dump_ended(ended, outbox, now);
             }
         }
         Received::Foreign { .. } => Counters::count(&entry.ns.counters.foreign_dropped),
@@ -415,7 +422,7 @@ pub(crate) fn handle_datagram(
                 // false deletions of what the lost part held.
                 entry.rounds.part_lost();
             } else {
-                entry.overrun(outbox);
+                entry.overrun(outbox, now);
             }
         }
     }

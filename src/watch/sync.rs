@@ -25,6 +25,7 @@ use crate::wire::{Message, NlMsg};
 use std::collections::{HashSet, VecDeque};
 use std::io;
 use std::sync::atomic::Ordering;
+use std::time::SystemTime;
 
 /// Times an interrupted dump (`NLM_F_DUMP_INTR`) is retried before its result is
 /// taken as it is.
@@ -327,10 +328,10 @@ impl Entry {
     /// is read, so an empty socket means its end was in what was lost) and is
     /// redone; a round of dumps that could not be started earlier is tried
     /// again now.
-    pub(crate) fn quiet(&mut self, outbox: &Outbox, empty: bool) {
+    pub(crate) fn quiet(&mut self, outbox: &Outbox, empty: bool, now: SystemTime) {
         if let Some(d) = self.rounds.current.as_ref().filter(|d| d.lost && empty) {
             let retry = d.retries < DUMP_RETRIES;
-            self.dump_ended(DumpEnded { retry }, outbox);
+            self.dump_ended(DumpEnded { retry }, outbox, now);
         }
         if self.rounds.current.is_none() && self.rounds.resync_wanted {
             self.rounds.resync_wanted = false;
@@ -340,9 +341,10 @@ impl Entry {
 
     /// Notifications were lost: say so, and re-dump everything once the dump in
     /// progress (if any) has ended.
-    pub(crate) fn overrun(&mut self, outbox: &Outbox) {
+    pub(crate) fn overrun(&mut self, outbox: &Outbox, now: SystemTime) {
         outbox.publish(Item::Overrun {
             netns: self.ns.tag.clone(),
+            timestamp: now,
         });
         if self.rounds.current.is_some() {
             self.rounds.resync_wanted = true;
@@ -354,7 +356,7 @@ impl Entry {
     /// Moves the rounds on after a dump ended: redo it, ask for the next kind, or
     /// end the round (announcing it) and start a resync that was asked for
     /// meanwhile.
-    pub(crate) fn dump_ended(&mut self, ended: DumpEnded, outbox: &Outbox) {
+    pub(crate) fn dump_ended(&mut self, ended: DumpEnded, outbox: &Outbox, now: SystemTime) {
         if ended.retry {
             let retries = self.rounds.current.as_ref().map_or(1, |d| d.retries + 1);
             let _ = self.next_dump(retries);
@@ -370,9 +372,12 @@ impl Entry {
         match self.rounds.purpose.take() {
             Some(Purpose::Initial) => {
                 self.rounds.synced = true;
-                self.sync_done(outbox);
+                self.sync_done(outbox, now);
             }
-            Some(Purpose::Resync) => outbox.publish(Item::ResyncDone { netns }),
+            Some(Purpose::Resync) => outbox.publish(Item::ResyncDone {
+                netns,
+                timestamp: now,
+            }),
             None => {}
         }
         if self.rounds.resync_wanted {

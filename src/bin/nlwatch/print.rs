@@ -54,12 +54,13 @@ enum Extra<'a> {
 /// The JSON line of a control item: `ts`, `netns`, `object`, `action`, extras.
 fn control_line(
     out: &mut Vec<u8>,
+    time: SystemTime,
     object: &str,
     action: Option<&str>,
     netns: Option<&str>,
     extra: &[Extra<'_>],
 ) {
-    let mut line = JsonLine::new(out).time("ts", SystemTime::now());
+    let mut line = JsonLine::new(out).time("ts", time);
     if let Some(ns) = netns {
         line = line.str("netns", ns);
     }
@@ -77,19 +78,24 @@ fn control_line(
     out.push(b'\n');
 }
 
-/// Writes a control item: a JSON line, or `[object] text` after its namespace.
+/// Writes a control item that happened at `time`: a JSON line, or `[object]
+/// text` after its namespace (and the time, with `-t`).
 fn control(
     out: &mut Vec<u8>,
     args: &Args,
+    time: SystemTime,
     (object, action): (&str, Option<&str>),
     netns: Option<&str>,
     extra: &[Extra<'_>],
     text: &str,
 ) -> io::Result<()> {
     if args.json {
-        control_line(out, object, action, netns, extra);
+        control_line(out, time, object, action, netns, extra);
         Ok(())
     } else {
+        if args.timestamp {
+            write!(out, "[{}] ", rfc3339(time))?;
+        }
         let prefix = netns.map(|n| ns_prefix(args, n)).unwrap_or_default();
         writeln!(out, "{prefix}[{object}] {text}")
     }
@@ -163,25 +169,28 @@ fn print(out: &mut Vec<u8>, item: &Item, args: &Args, names: &mut NameCache) -> 
                 }
             }
         }
-        Item::Overrun { netns } => control(
+        Item::Overrun { netns, timestamp } => control(
             out,
             args,
+            *timestamp,
             ("overrun", None),
             Some(&netns.name),
             &[],
             "notifications were lost (receive buffer full)",
         )?,
-        Item::SyncDone { netns } if args.dump => control(
+        Item::SyncDone { netns, timestamp } if args.dump => control(
             out,
             args,
+            *timestamp,
             ("sync", Some("done")),
             Some(&netns.name),
             &[],
             "done: live changes follow",
         )?,
-        Item::ResyncDone { netns } => control(
+        Item::ResyncDone { netns, timestamp } => control(
             out,
             args,
+            *timestamp,
             ("resync", Some("done")),
             Some(&netns.name),
             &[],
@@ -190,24 +199,31 @@ fn print(out: &mut Vec<u8>, item: &Item, args: &Args, names: &mut NameCache) -> 
         Item::Lagged { missed } => control(
             out,
             args,
+            SystemTime::now(),
             ("lagged", None),
             None,
             &[Extra::Num("missed", *missed)],
             &format!("{missed} items dropped: output too slow"),
         )?,
-        Item::NamespaceAdded { netns } if args.multi() => control(
+        Item::NamespaceAdded { netns, timestamp } if args.multi() => control(
             out,
             args,
+            *timestamp,
             ("netns", Some("new")),
             Some(&netns.name),
             &[Extra::Num("netns_id", netns.id)],
             &format!("new id {}", netns.id),
         )?,
-        Item::NamespaceGone { netns, reason } if args.multi() => {
+        Item::NamespaceGone {
+            netns,
+            reason,
+            timestamp,
+        } if args.multi() => {
             let reason = reason_str(reason);
             control(
                 out,
                 args,
+                *timestamp,
                 ("netns", Some("del")),
                 Some(&netns.name),
                 &[
@@ -226,6 +242,7 @@ fn print(out: &mut Vec<u8>, item: &Item, args: &Args, names: &mut NameCache) -> 
             control(
                 out,
                 args,
+                SystemTime::now(),
                 ("netns", Some("error")),
                 None,
                 &[Extra::Str("path", &path), Extra::Str("error", &error)],
