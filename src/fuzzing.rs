@@ -178,9 +178,10 @@ impl Harness {
             portid,
             rcvbuf: socket.rcvbuf(),
             counters: Counters::default(),
+            tap: None,
         });
         Harness {
-            entry: Entry::new(socket, ns, policy),
+            entry: Entry::new(Some(socket), ns, policy),
             outbox: Outbox::default(),
             bus,
             items,
@@ -193,8 +194,13 @@ impl Harness {
 
     /// Keeps the socket and the bus for the next input.
     fn keep_socket(self) {
-        let Entry { socket, .. } = self.entry;
-        KEPT.with(|k| *k.borrow_mut() = Some((socket, self.bus, self.items)));
+        if let Entry {
+            socket: Some(socket),
+            ..
+        } = self.entry
+        {
+            KEPT.with(|k| *k.borrow_mut() = Some((socket, self.bus, self.items)));
+        }
     }
 
     fn start(&mut self) {
@@ -410,7 +416,11 @@ impl Harness {
         handle_datagram(
             &mut self.entry,
             &self.outbox,
-            Received::Truncated { len, first },
+            Received::Truncated {
+                len,
+                first,
+                captured: &[],
+            },
             SystemTime::UNIX_EPOCH,
         );
         self.after();

@@ -146,6 +146,8 @@ mod netns;
 
 mod bus;
 
+mod capture;
+
 mod watch;
 
 pub mod output;
@@ -166,6 +168,7 @@ pub use bus::{
     Bus, Filter, Flow, GoneReason, Item, Overflow, RecvTimeoutError, Sink, SinkError, SinkId,
     Subscription, SubscriptionIter, TryRecvError,
 };
+pub use capture::{Recorder, RecordingError, RecordingStats, ReplayError, ReplayStats};
 pub use error::Error;
 pub use netns::{Netns, NETNS_RUN_DIR};
 pub use object::{
@@ -174,7 +177,7 @@ pub use object::{
     Object, ObjectKind, Origin, ResilientGroup, Route, Rule, MAX_ADDR_LEN,
 };
 pub use watch::{
-    Builder, Monitor, NamespaceHandle, NamespaceStats, Snapshot, DEFAULT_BATCH_WINDOW,
+    Builder, Monitor, NamespaceHandle, NamespaceStats, Replay, Snapshot, DEFAULT_BATCH_WINDOW,
     DEFAULT_CAPACITY, DEFAULT_RCVBUF,
 };
 
@@ -194,6 +197,7 @@ mod architecture {
         ("netns", &["error", "sandboxed_test"]),
         ("bus", &["object"]),
         ("output", &["object"]),
+        ("capture", &["object", "bus"]),
         ("fuzzing", &["wire", "object", "bus", "watch"]),
         (
             "watch",
@@ -202,6 +206,7 @@ mod architecture {
                 "object",
                 "netns",
                 "bus",
+                "capture",
                 "error",
                 "sys",
                 "sandbox",

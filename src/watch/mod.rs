@@ -13,11 +13,14 @@
 //!   way its events reach the bus.
 //! - `state`: the state view and [`Snapshot`].
 //! - `monitor`: the registry of namespaces, the threads, the public handle.
+//! - `replay`: [`Replay`], a recording played back through `reader`, `sync`,
+//!   `infer` and `namespace` as a live monitor runs them, without sockets.
 
 mod infer;
 mod monitor;
 mod namespace;
 mod reader;
+mod replay;
 mod socket;
 mod state;
 mod sync;
@@ -26,6 +29,7 @@ pub use monitor::{
     Builder, Monitor, NamespaceHandle, NamespaceStats, DEFAULT_BATCH_WINDOW, DEFAULT_CAPACITY,
     DEFAULT_RCVBUF,
 };
+pub use replay::Replay;
 pub use state::Snapshot;
 
 /// What `crate::fuzzing` drives (feature `fuzzing`): a namespace's entry and the

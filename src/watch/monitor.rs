@@ -25,6 +25,7 @@ use super::reader::{self, Reader, ReaderHost};
 use super::socket::{RtSocket, DEFAULT_BUFFER};
 use super::state::{Snapshot, SnapshotCopy};
 use crate::bus::{Bus, Filter, GoneReason, Item, Overflow, Sink, SinkId, Subscription};
+use crate::capture::{Recorder, Tap};
 use crate::error::Error;
 use crate::netns::discover::{Discovery, Namespaces};
 use crate::netns::{self, Netns};
@@ -124,6 +125,7 @@ pub struct Builder {
     /// Receive slot size to start with (tests shrink it to provoke truncations).
     recv_buffer: usize,
     snapshot_step: usize,
+    recorder: Option<Recorder>,
 }
 
 /// How long a reader lets notifications gather by default while they keep coming
@@ -154,6 +156,7 @@ impl Default for Builder {
             batch_window: DEFAULT_BATCH_WINDOW,
             recv_buffer: DEFAULT_BUFFER,
             snapshot_step: SNAPSHOT_STEP,
+            recorder: None,
         }
     }
 }
@@ -251,6 +254,17 @@ impl Builder {
         self
     }
 
+    /// Record every datagram the kernel sends to the watched sockets (the
+    /// notifications and the dump answers), every overrun, and each namespace's
+    /// arrival and departure, as pcapng (default: off). See [`Recorder`] for the
+    /// file, and [`Replay`](crate::Replay) to play it back. The readers hand it
+    /// each datagram as they receive it; it writes whole blocks, at least once a
+    /// second and when the monitor shuts down.
+    pub fn record(mut self, recorder: Recorder) -> Self {
+        self.recorder = Some(recorder);
+        self
+    }
+
     /// Objects a snapshot copies per hold of a reader's lock (default 1024;
     /// `usize::MAX` copies a namespace in one hold). For benchmarks comparing
     /// the two; not part of the stable API.
@@ -298,6 +312,7 @@ impl Builder {
             recv_buffer: self.recv_buffer,
             snapshot_step: self.snapshot_step,
             discovery: Mutex::new(None),
+            recorder: self.recorder,
         });
         let mut threads = Vec::with_capacity(self.readers);
         for index in 0..self.readers {
@@ -426,11 +441,16 @@ struct Core {
     recv_buffer: usize,
     snapshot_step: usize,
     discovery: Mutex<Option<(Arc<Discovery>, JoinHandle<()>)>>,
+    recorder: Option<Recorder>,
 }
 
 impl ReaderHost for Core {
     fn bus(&self) -> &Bus {
         &self.bus
+    }
+
+    fn recorder(&self) -> Option<&Recorder> {
+        self.recorder.as_ref()
     }
 
     fn batch_window(&self) -> Duration {
@@ -510,18 +530,23 @@ impl Core {
             name: name.clone(),
             id,
         };
+        let tap = self.recorder.as_ref().map(|recorder| Tap {
+            interface: recorder.interface(&tag, socket.portid(), &self.policy.kinds),
+            recorder: recorder.clone(),
+        });
         let ns = Arc::new(Namespace {
             tag: tag.clone(),
             portid: socket.portid(),
             rcvbuf: socket.rcvbuf(),
             counters: Counters::default(),
+            tap,
         });
         let token = registry.next_token;
         registry.next_token += 1;
         // The reader that announced this namespace, or one of this name, gone
         // lately announces its arrival after that departure.
         let reader = registry.reader_for(file.key, &name, self.readers.len());
-        let mut entry = Entry::new(socket, ns.clone(), self.policy.clone());
+        let mut entry = Entry::new(Some(socket), ns.clone(), self.policy.clone());
         // The groups are joined: dump now, before the reader sees the socket, so
         // the answers are recognised as the dump's and no change falls in between.
         entry
@@ -596,10 +621,14 @@ impl Core {
         let watched = self.registry.lock().remove(token);
         if let Some(watched) = watched {
             self.readers[watched.reader].remove(token, &self.bus);
+            let timestamp = std::time::SystemTime::now();
+            if let Some(tap) = &watched.ns.tap {
+                tap.gone(timestamp, &reason);
+            }
             self.bus.publish(Item::NamespaceGone {
                 netns: watched.ns.tag.clone(),
                 reason,
-                timestamp: std::time::SystemTime::now(),
+                timestamp,
             });
         }
     }
@@ -880,6 +909,10 @@ impl Monitor {
         left.sort_unstable();
         for (token, r) in left {
             core.readers[r].retire_now(token, GoneReason::Shutdown, &core.bus, &mut batch);
+        }
+        if let Some(recorder) = &core.recorder {
+            // A write error is kept in its stats.
+            let _ = recorder.flush();
         }
         core.bus.close();
     }

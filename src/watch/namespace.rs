@@ -15,6 +15,7 @@ use super::socket::RtSocket;
 use super::state::{Key, NsState, SnapshotCopy};
 use super::sync::DumpRounds;
 use crate::bus::{Bus, Item};
+use crate::capture::Tap;
 use crate::object::{Action, Event, NetnsTag, Object, ObjectKind, Origin};
 use crate::wire;
 #[cfg(test)]
@@ -108,6 +109,8 @@ pub(crate) struct Namespace {
     pub(crate) portid: u32,
     pub(crate) rcvbuf: usize,
     pub(crate) counters: Counters,
+    /// Where what its socket receives is recorded, if it is.
+    pub(crate) tap: Option<Tap>,
 }
 
 /// What the reader announces for a namespace, fixed when it is added.
@@ -123,7 +126,9 @@ pub(crate) struct Policy {
 
 /// A watched socket, owned by its reader.
 pub(crate) struct Entry {
-    pub(crate) socket: RtSocket,
+    /// The socket; `None` for a namespace replayed from a recording, whose
+    /// dump requests go nowhere (the answers are in the recording).
+    pub(crate) socket: Option<RtSocket>,
     pub(crate) ns: Arc<Namespace>,
     pub(crate) policy: Policy,
     /// Sequence number of the last event published for this namespace.
@@ -138,7 +143,7 @@ pub(crate) struct Entry {
 }
 
 impl Entry {
-    pub(crate) fn new(socket: RtSocket, ns: Arc<Namespace>, policy: Policy) -> Self {
+    pub(crate) fn new(socket: Option<RtSocket>, ns: Arc<Namespace>, policy: Policy) -> Self {
         Entry {
             socket,
             ns,

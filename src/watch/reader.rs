@@ -24,6 +24,7 @@ use super::namespace::{Counters, Entry, Outbox};
 use super::socket::{Received, RecvBatch};
 use super::sync::{self, DumpEnded};
 use crate::bus::{Bus, GoneReason, Item};
+use crate::capture::Tap;
 use crate::object::NetnsTag;
 use crate::wire::{Messages, NlMsg};
 use nix::sys::epoll::{Epoll, EpollCreateFlags, EpollEvent, EpollFlags, EpollTimeout};
@@ -55,6 +56,9 @@ const WAKE_TOKEN: u64 = u64::MAX;
 pub(crate) trait ReaderHost {
     /// Where events and control items go.
     fn bus(&self) -> &Bus;
+    /// Where datagrams are recorded, if they are (each namespace's `Tap` says
+    /// where in it): written out whenever the reader is idle.
+    fn recorder(&self) -> Option<&crate::capture::Recorder>;
     /// How long notifications may gather while they keep coming.
     fn batch_window(&self) -> Duration;
     /// The size each receive slot starts with (it grows to fit what comes).
@@ -113,11 +117,12 @@ impl Reader {
     /// never waits for a subscriber.
     pub(crate) fn insert(&self, token: u64, entry: Entry) -> io::Result<()> {
         let mut entries = self.entries.lock();
+        let Some(socket) = &entry.socket else {
+            return Err(io::Error::from(io::ErrorKind::InvalidInput));
+        };
         // The socket is not read before its arrival is announced (`announced`).
-        self.epoll.add(
-            entry.socket.as_fd(),
-            EpollEvent::new(EpollFlags::EPOLLIN, token),
-        )?;
+        self.epoll
+            .add(socket.as_fd(), EpollEvent::new(EpollFlags::EPOLLIN, token))?;
         self.changes
             .lock()
             .push_back(Change::Arrive(token, entry.ns.tag.clone()));
@@ -137,10 +142,13 @@ impl Reader {
             };
             match change {
                 Change::Arrive(token, netns) => {
-                    bus.publish(Item::NamespaceAdded {
-                        netns,
-                        timestamp: SystemTime::now(),
-                    });
+                    let timestamp = SystemTime::now();
+                    if let Some(entry) = self.entries.lock().get_mut(&token) {
+                        if let Some(tap) = &entry.ns.tap {
+                            tap.watched(timestamp);
+                        }
+                    }
+                    bus.publish(Item::NamespaceAdded { netns, timestamp });
                     if let Some(entry) = self.entries.lock().get_mut(&token) {
                         entry.announced = true;
                     }
@@ -164,7 +172,9 @@ impl Reader {
     /// Takes `token`'s entry out of the epoll set and this reader's care.
     fn take(&self, token: u64) -> Option<Entry> {
         let entry = self.entries.lock().remove(&token)?;
-        let _ = self.epoll.delete(entry.socket.as_fd());
+        if let Some(socket) = &entry.socket {
+            let _ = self.epoll.delete(socket.as_fd());
+        }
         Some(entry)
     }
 
@@ -203,12 +213,16 @@ impl Reader {
         entry.release_held(&outbox);
         outbox.flush(bus);
         let netns = entry.ns.tag.clone();
+        let timestamp = SystemTime::now();
+        if let Some(tap) = &entry.ns.tap {
+            tap.gone(timestamp, &reason);
+        }
         // Closes the socket: a netlink socket holds its namespace alive.
         drop(entry);
         bus.publish(Item::NamespaceGone {
             netns,
             reason,
-            timestamp: SystemTime::now(),
+            timestamp,
         });
     }
 
@@ -256,8 +270,12 @@ pub(crate) fn run(reader: &Reader, host: &dyn ReaderHost) {
     // Looks in a row that found nothing since the last one that found something.
     let mut empty_looks = LINGER_LOOKS;
     loop {
-        // Nothing more is readable for now: let sinks flush before waiting.
+        // Nothing more is readable for now: let sinks and the recorder flush
+        // before waiting.
         bus.idle();
+        if let Some(recorder) = host.recorder() {
+            recorder.idle();
+        }
         let timeout = if last.more {
             EpollTimeout::ZERO
         } else if empty_looks < LINGER_LOOKS && !window.is_zero() {
@@ -341,12 +359,18 @@ fn drain(entry: &mut Entry, outbox: &Outbox, batch: &mut RecvBatch) -> Result<Dr
     let mut taken = 0;
     while taken < BATCH {
         let dumps_asked = entry.rounds.dumps_asked();
-        match entry.socket.recv_batch(batch) {
+        let Some(socket) = entry.socket.as_mut() else {
+            return Ok(found);
+        };
+        match socket.recv_batch(batch) {
             Ok(n) => {
                 found.read = true;
                 taken += n;
                 for i in 0..n {
                     if let Some(received) = batch.get(i) {
+                        if let Some(tap) = &entry.ns.tap {
+                            record(tap, &received, now);
+                        }
                         handle_datagram(entry, outbox, received, now);
                     }
                 }
@@ -377,6 +401,9 @@ fn drain(entry: &mut Entry, outbox: &Outbox, batch: &mut RecvBatch) -> Result<Dr
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(e) if e.raw_os_error() == Some(nix::libc::ENOBUFS) => {
                 Counters::count(&entry.ns.counters.overruns);
+                if let Some(tap) = &entry.ns.tap {
+                    tap.overrun(now);
+                }
                 entry.overrun(outbox, now);
             }
             Err(e) => return Err(e.raw_os_error().unwrap_or(0)),
@@ -384,6 +411,16 @@ fn drain(entry: &mut Entry, outbox: &Outbox, batch: &mut RecvBatch) -> Result<Dr
     }
     found.more = true;
     Ok(found)
+}
+
+/// Records a datagram the kernel sent (what arrived of it, and its length);
+/// another sender's are not the kernel's.
+fn record(tap: &Tap, received: &Received<'_>, now: SystemTime) {
+    match received {
+        Received::Kernel(bytes) => tap.datagram(now, bytes, bytes.len()),
+        Received::Truncated { len, captured, .. } => tap.datagram(now, captured, *len),
+        Received::Foreign { .. } => {}
+    }
 }
 
 /// Handles one received datagram of `entry`'s socket.

@@ -50,6 +50,8 @@ pub(crate) enum Received<'a> {
         /// The header of its first message, which did arrive: whether it was part
         /// of a dump (its sequence number and port id) or a notification.
         first: Option<Header>,
+        /// What arrived of it (what a recording keeps).
+        captured: &'a [u8],
     },
 }
 
@@ -123,6 +125,7 @@ impl RecvBatch {
                 Some(Received::Truncated {
                     len,
                     first: Header::peek(buf),
+                    captured: buf,
                 })
             }
         }
@@ -170,6 +173,10 @@ pub(crate) struct RtSocket {
     /// tests check `recv_batch` against; readers use a shared `RecvBatch`).
     #[cfg(test)]
     buf: Vec<u8>,
+    /// The size `buf` grows to before the next single receive, after a
+    /// truncation (not at once: the truncated datagram is handed out from it).
+    #[cfg(test)]
+    grow_to: usize,
 }
 
 impl RtSocket {
@@ -237,6 +244,8 @@ impl RtSocket {
             // Allocated by the first `recv`.
             #[cfg(test)]
             buf: Vec::new(),
+            #[cfg(test)]
+            grow_to: 0,
         })
     }
 
@@ -292,8 +301,9 @@ impl RtSocket {
     /// receive buffer was full: an overrun.
     #[cfg(test)]
     pub(crate) fn recv(&mut self) -> io::Result<Received<'_>> {
-        if self.buf.is_empty() {
-            self.buf.resize(DEFAULT_BUFFER, 0);
+        let size = std::mem::take(&mut self.grow_to).max(DEFAULT_BUFFER);
+        if self.buf.len() < size {
+            self.buf.resize(size, 0);
         }
         // SAFETY: all-zero sockaddr_nl / msghdr are valid.
         let mut from: libc::sockaddr_nl = unsafe { zeroed() };
@@ -313,8 +323,13 @@ impl RtSocket {
             Fits::Foreign(portid) => Received::Foreign { portid },
             Fits::Truncated(len) => {
                 let first = Header::peek(&self.buf);
-                self.buf.resize(len.next_power_of_two(), 0);
-                Received::Truncated { len, first }
+                self.grow_to = len.next_power_of_two();
+                let captured = &self.buf[..];
+                Received::Truncated {
+                    len,
+                    first,
+                    captured,
+                }
             }
         })
     }

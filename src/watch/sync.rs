@@ -21,7 +21,7 @@ use super::state::{Applied, Key};
 use crate::bus::Item;
 use crate::object::{Action, Object, ObjectKind, Origin};
 use crate::wire::consts::{NLMSG_DONE, NLMSG_ERROR};
-use crate::wire::{Message, NlMsg};
+use crate::wire::{Header, Message, NlMsg};
 use std::collections::{HashSet, VecDeque};
 use std::io;
 use std::sync::atomic::Ordering;
@@ -124,6 +124,15 @@ impl DumpRounds {
         if let Some(d) = self.current.as_mut() {
             d.lost = true;
         }
+    }
+
+    /// Whether the dump in progress lost a part and a datagram whose first
+    /// message has header `first` does not continue it: replayed, that is where
+    /// the live reader found the socket empty (see [`Entry::quiet`]), since the
+    /// kernel queues a dump's parts one after the other.
+    pub(crate) fn lost_and_over(&self, first: Option<Header>, portid: u32) -> bool {
+        self.current.as_ref().is_some_and(|d| d.lost)
+            && !first.is_some_and(|h| self.answers_header(h.seq, h.portid, portid))
     }
 
     /// Asks for a full resync once the current round is over.
@@ -276,6 +285,14 @@ impl Entry {
         self.next_dump(0)
     }
 
+    /// A namespace replayed from a capture nlwatch did not make (tcpdump on
+    /// `nlmon`): no dump of its own answers in it, so it is taken as complete
+    /// from the start (its events are live) and never dumped.
+    pub(crate) fn without_dumps(&mut self) {
+        self.rounds.synced = true;
+        self.rounds.close();
+    }
+
     /// Starts a full resync now, counted.
     fn resync(&mut self) {
         Counters::count(&self.ns.counters.resyncs);
@@ -310,7 +327,11 @@ impl Entry {
             lost: false,
             retries,
         });
-        let sent = self.socket.request_dump(kind.dump(), seq);
+        let sent = match &self.socket {
+            Some(socket) => socket.request_dump(kind.dump(), seq),
+            // Replayed: the answers are in the recording.
+            None => Ok(()),
+        };
         if sent.is_err() {
             // No answer will come: drop the round and ask for a full one once the
             // socket is quiet, rather than wait forever.

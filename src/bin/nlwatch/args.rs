@@ -25,6 +25,80 @@ pub(crate) struct Cli {
 pub(crate) enum Command {
     /// Print what the namespaces hold now, one line per object, and exit.
     Snapshot(Args),
+    /// Record every datagram the kernel sends to the watched sockets (the
+    /// initial dump, notifications, resyncs) and every overrun, as pcapng that
+    /// Wireshark and tshark read, until interrupted.
+    Record(RecordArgs),
+    /// Play a recording (nlwatch's, or tcpdump's on nlmon) back through the
+    /// same pipeline and print what the live command printed.
+    Replay(ReplayArgs),
+}
+
+/// `nlwatch record FILE [OPTIONS] [OBJECT ...]`.
+#[derive(clap::Args, Debug, Clone)]
+pub(crate) struct RecordArgs {
+    /// The pcapng file to write; `-` writes to standard output
+    /// (`nlwatch record - | tshark -r -`).
+    #[arg(value_name = "FILE")]
+    pub(crate) file: PathBuf,
+    /// Receive buffer to request per namespace, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = nlwatch::DEFAULT_RCVBUF)]
+    pub(crate) rcvbuf: usize,
+    /// While changes keep coming, let them gather for up to MS milliseconds
+    /// before reading them.
+    #[arg(long, value_name = "MS", value_parser = parse_window,
+          default_value_t = nlwatch::DEFAULT_BATCH_WINDOW.as_secs_f64() * 1000.0)]
+    pub(crate) batch_window: f64,
+    /// Record the namespace NAME under /run/netns (repeatable). Without any
+    /// namespace option the current namespace is recorded.
+    #[arg(long = "netns", value_name = "NAME")]
+    pub(crate) netns: Vec<String>,
+    /// Record the namespace file PATH (repeatable).
+    #[arg(long = "netns-path", value_name = "PATH")]
+    pub(crate) netns_path: Vec<PathBuf>,
+    /// Record the current namespace and every namespace under /run/netns,
+    /// following additions and removals.
+    #[arg(long)]
+    pub(crate) all_netns: bool,
+    /// Objects to record: link, addr, nexthop, route, rule, neigh, fdb, netconf, nsid, mdb (default: all).
+    #[arg(value_name = "OBJECT", value_parser = parse_object)]
+    pub(crate) objects: Vec<ObjectKind>,
+}
+
+impl RecordArgs {
+    /// The watching options, as `nlwatch` itself takes them.
+    pub(crate) fn watch(&self) -> Args {
+        Args {
+            rcvbuf: self.rcvbuf,
+            batch_window: self.batch_window,
+            netns: self.netns.clone(),
+            netns_path: self.netns_path.clone(),
+            all_netns: self.all_netns,
+            objects: self.objects.clone(),
+            ..Args::printing(false, false, false, Vec::new())
+        }
+    }
+}
+
+/// `nlwatch replay FILE [--json] [-t] [--dump] [OBJECT ...]`.
+#[derive(clap::Args, Debug, Clone)]
+pub(crate) struct ReplayArgs {
+    /// The recording: pcapng or pcap; `-` reads standard input.
+    #[arg(value_name = "FILE")]
+    pub(crate) file: PathBuf,
+    /// Print one JSON object per line instead of text.
+    #[arg(long)]
+    pub(crate) json: bool,
+    /// Prefix text lines with the receive time (RFC 3339, UTC, microseconds).
+    #[arg(short = 't', long)]
+    pub(crate) timestamp: bool,
+    /// First print every object of each namespace's initial dump (marked as
+    /// dump), then a sync line, then the changes.
+    #[arg(long)]
+    pub(crate) dump: bool,
+    /// Objects to print: link, addr, nexthop, route, rule, neigh, fdb, netconf, nsid, mdb (default: all).
+    #[arg(value_name = "OBJECT", value_parser = parse_object)]
+    pub(crate) objects: Vec<ObjectKind>,
 }
 
 #[derive(clap::Args, Debug, Clone)]
@@ -63,12 +137,43 @@ pub(crate) struct Args {
     /// Objects to watch: link, addr, nexthop, route, rule, neigh, fdb, netconf, nsid, mdb (default: all).
     #[arg(value_name = "OBJECT", value_parser = parse_object)]
     pub(crate) objects: Vec<ObjectKind>,
+    /// Also record every datagram the kernel sends to the watched sockets, and
+    /// every overrun, to the pcapng file FILE (see `nlwatch record`).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) record: Option<PathBuf>,
+    /// Lines name their namespace whatever the options say (a replay of a
+    /// recording made with namespace options).
+    #[arg(skip)]
+    pub(crate) named: bool,
 }
 
 impl Args {
+    /// The options of a command that only prints (a replay): these, and the
+    /// defaults.
+    pub(crate) fn printing(
+        json: bool,
+        timestamp: bool,
+        dump: bool,
+        objects: Vec<ObjectKind>,
+    ) -> Args {
+        Args {
+            json,
+            timestamp,
+            dump,
+            rcvbuf: nlwatch::DEFAULT_RCVBUF,
+            batch_window: nlwatch::DEFAULT_BATCH_WINDOW.as_secs_f64() * 1000.0,
+            netns: Vec::new(),
+            netns_path: Vec::new(),
+            all_netns: false,
+            objects,
+            record: None,
+            named: false,
+        }
+    }
+
     /// More than the current namespace may be watched: lines name their namespace.
     pub(crate) fn multi(&self) -> bool {
-        self.all_netns || !self.netns.is_empty() || !self.netns_path.is_empty()
+        self.named || self.all_netns || !self.netns.is_empty() || !self.netns_path.is_empty()
     }
 
     pub(crate) fn objects(&self) -> Vec<ObjectKind> {

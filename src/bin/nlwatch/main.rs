@@ -8,29 +8,41 @@
 //!
 //! - `args`: the command line;
 //! - `print`: the lines, and the printing sink;
-//! - this file: watching (signals, the monitor, waiting) and `snapshot`.
+//! - this file: watching (signals, the monitor, waiting), `snapshot`, `record`
+//!   and `replay`.
 
 mod args;
 mod print;
 
-use args::{Args, Cli, Command};
+use args::{Args, Cli, Command, RecordArgs, ReplayArgs};
 use clap::Parser;
 use crossbeam_channel::select;
 use nix::sys::signal::{SigSet, Signal};
-use nlwatch::{Action, Event, Filter, Item, Monitor, ObjectKind, Overflow, NETNS_RUN_DIR};
+use nlwatch::{
+    Action, Event, Filter, Item, Monitor, ObjectKind, Overflow, Recorder, Replay, NETNS_RUN_DIR,
+};
 use print::{print_event, NameCache, Printer, OUT_BUFFER};
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
+use std::path::Path;
 use std::process::ExitCode;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 fn build(args: &Args) -> Result<Monitor, String> {
+    build_recording(args, None)
+}
+
+fn build_recording(args: &Args, recorder: Option<Recorder>) -> Result<Monitor, String> {
     // Links are read whatever is printed: they name the interfaces of the rest
     // (`master`, `link`, `viaIf`).
     let mut objects = args.objects();
     if !objects.contains(&ObjectKind::Link) {
         objects.push(ObjectKind::Link);
     }
-    Monitor::builder()
+    let builder = match recorder {
+        Some(recorder) => Monitor::builder().record(recorder),
+        None => Monitor::builder(),
+    };
+    builder
         .objects(objects)
         .rcvbuf(args.rcvbuf)
         .batch_window(std::time::Duration::from_secs_f64(
@@ -68,11 +80,29 @@ fn signals() -> Result<crossbeam_channel::Receiver<()>, String> {
     Ok(sig_rx)
 }
 
-/// `nlwatch [OPTIONS] [OBJECT ...]`: prints changes until a signal, a closed
-/// stdout or a write error.
+/// `nlwatch [OPTIONS] [OBJECT ...]`: prints changes (and records them with
+/// `--record FILE`) until a signal, a closed stdout or a write error.
 fn watch(args: Args) -> Result<(), String> {
+    let record = args.record.clone();
+    run(args, record.as_deref(), true)
+}
+
+/// `nlwatch record FILE [OPTIONS] [OBJECT ...]`: records until a signal or a
+/// write error, printing nothing.
+fn record(args: RecordArgs) -> Result<(), String> {
+    run(args.watch(), Some(&args.file), false)
+}
+
+/// Watches as `args` say: prints when `print`, records to `record` (`-` is
+/// stdout) when given, until a signal, a closed stdout or a write error. A
+/// recording says on stderr what it holds.
+fn run(args: Args, record: Option<&Path>, print: bool) -> Result<(), String> {
     let sig_rx = signals()?;
-    let monitor = build(&args)?;
+    let recorder = match record {
+        Some(path) => Some(recorder(path, &args)?),
+        None => None,
+    };
+    let monitor = build_recording(&args, recorder.clone())?;
     // Told when the printer stops (a closed stdout) or fails (another write
     // error). Nothing of the namespaces reaches it, so its short queue cannot
     // fill while this thread is still adding them (a bounded queue allocates its
@@ -84,15 +114,17 @@ fn watch(args: Args) -> Result<(), String> {
     );
     // The printer runs on the reader thread: no queue and no thread switch per
     // event.
-    let printer = monitor.add_sink(
-        Filter::new(),
-        Box::new(Printer {
-            out: Vec::with_capacity(OUT_BUFFER),
-            stdout: io::stdout(),
-            args: args.clone(),
-            names: NameCache::default(),
-        }),
-    );
+    let printer = print.then(|| {
+        monitor.add_sink(
+            Filter::new(),
+            Box::new(Printer {
+                out: Vec::with_capacity(OUT_BUFFER),
+                stdout: io::stdout(),
+                args: args.clone(),
+                names: NameCache::default(),
+            }),
+        )
+    });
     for target in args.targets(false)? {
         monitor.add_namespace(target).map_err(|e| e.to_string())?;
     }
@@ -101,11 +133,18 @@ fn watch(args: Args) -> Result<(), String> {
             .watch_dir(NETNS_RUN_DIR)
             .map_err(|e| e.to_string())?;
     }
+    // A recorder's write error never stops the watching by itself: it stops
+    // this command, found at the next look.
+    let look = if recorder.is_some() {
+        crossbeam_channel::tick(Duration::from_millis(200))
+    } else {
+        crossbeam_channel::never()
+    };
     let result = loop {
         // The escape hatch: this program waits on its own signal channel too.
         select! {
             recv(control.as_crossbeam_receiver()) -> item => match item {
-                Ok(Item::SinkStopped { sink, error }) if sink == printer => match error {
+                Ok(Item::SinkStopped { sink, error }) if Some(sink) == printer => match error {
                     None => break Ok(()),
                     Some(error) => break Err(error.to_string()),
                 },
@@ -113,23 +152,110 @@ fn watch(args: Args) -> Result<(), String> {
                 Err(_) => break Ok(()),
             },
             recv(sig_rx) -> _ => break Ok(()),
+            recv(look) -> _ => {
+                if recorder.as_ref().is_some_and(|r| r.stats().error.is_some()) {
+                    break Ok(());
+                }
+            }
         }
     };
-    // Joins the reader; the printer gets a last flush and is dropped. A reader
-    // stuck writing to a stdout nobody reads (a paused pager) would never return:
-    // give the shutdown a moment, then leave anyway (the kernel closes the sockets).
+    shut_down(monitor);
+    match recorder {
+        Some(recorder) => result.and(recorded(&recorder)),
+        None => result,
+    }
+}
+
+/// Joins the reader; the printer gets a last flush and is dropped (a recorder
+/// writes what is left). A reader stuck writing to a stdout nobody reads (a
+/// paused pager) would never return: give the shutdown a moment, then leave
+/// anyway (the kernel closes the sockets).
+fn shut_down(monitor: Monitor) {
     let (done_tx, done_rx) = crossbeam_channel::bounded::<()>(1);
     std::thread::spawn(move || {
         monitor.shutdown();
         let _ = done_tx.send(());
     });
-    let _ = done_rx.recv_timeout(std::time::Duration::from_secs(2));
-    result
+    let _ = done_rx.recv_timeout(Duration::from_secs(2));
+}
+
+/// What `nlwatch record` (and `--record`) writes in its file's section
+/// comment, after its command line, when its namespaces were named: a replay
+/// then prints lines that name them, as the live command did.
+const NAMED: &str = "namespaces: named";
+
+/// A recorder writing to `path` (`-`: stdout), its file saying how it was made.
+fn recorder(path: &Path, args: &Args) -> Result<Recorder, String> {
+    let out: Box<dyn Write + Send> = if path.as_os_str() == "-" {
+        Box::new(io::stdout())
+    } else {
+        let file = std::fs::File::create(path)
+            .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+        Box::new(file)
+    };
+    let mut comment: Vec<String> = std::env::args().collect();
+    comment[0] = "nlwatch".into();
+    let mut comment = comment.join(" ");
+    if args.multi() {
+        comment.push('\n');
+        comment.push_str(NAMED);
+    }
+    Recorder::with_comment(out, &comment)
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+/// Writes what is left of a recording and says on stderr what it holds; a
+/// write error (but a closed pipe: its reader had enough) is the command's.
+fn recorded(recorder: &Recorder) -> Result<(), String> {
+    let _ = recorder.flush();
+    let stats = recorder.stats();
+    if let Some(error) = stats.error.filter(|e| e.kind != io::ErrorKind::BrokenPipe) {
+        return Err(error.to_string());
+    }
+    eprintln!(
+        "nlwatch: recorded {} datagrams, {} overruns, from {} namespaces ({} bytes)",
+        stats.datagrams, stats.overruns, stats.namespaces, stats.bytes
+    );
+    Ok(())
+}
+
+/// `nlwatch replay FILE`: prints what the recording's live run printed.
+fn replay(args: ReplayArgs) -> Result<(), String> {
+    let file = args.file.display().to_string();
+    let input: Box<dyn Read + Send> = if args.file.as_os_str() == "-" {
+        Box::new(io::stdin())
+    } else {
+        let opened = std::fs::File::open(Path::new(&args.file))
+            .map_err(|e| format!("cannot open {file}: {e}"))?;
+        Box::new(io::BufReader::with_capacity(1 << 16, opened))
+    };
+    let replay = Replay::from_reader(input)
+        .map_err(|e| format!("{file}: {e}"))?
+        // As the live command: existing objects are always listed (printed only
+        // with --dump).
+        .list_existing(true);
+    let mut printing = Args::printing(args.json, args.timestamp, args.dump, args.objects);
+    printing.named = replay
+        .comment()
+        .is_some_and(|c| c.lines().any(|l| l == NAMED));
+    replay.add_sink(
+        Filter::new(),
+        Box::new(Printer {
+            out: Vec::with_capacity(OUT_BUFFER),
+            stdout: io::stdout(),
+            args: printing,
+            names: NameCache::default(),
+        }),
+    );
+    replay.run().map(|_| ()).map_err(|e| format!("{file}: {e}"))
 }
 
 /// `nlwatch snapshot`: waits for each namespace's initial dump, prints its state
 /// view one object per line (the fields of events, action `new`), and exits.
 fn snapshot(args: Args) -> Result<(), String> {
+    if args.record.is_some() {
+        return Err("--record records changes: use it with nlwatch or nlwatch record".into());
+    }
     // Every kind is read (links name the rest); only the ones asked for are printed.
     let monitor = build(&Args {
         dump: false,
@@ -197,6 +323,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Some(Command::Snapshot(args)) => snapshot(args),
+        Some(Command::Record(args)) => record(args),
+        Some(Command::Replay(args)) => replay(args),
         None => watch(cli.watch),
     };
     match result {

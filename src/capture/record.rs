@@ -1,0 +1,400 @@
+//! [`Recorder`]: writes what the kernel sent to the watched sockets as pcapng,
+//! as it arrives (the layout is in the module above).
+//!
+//! The readers hand it each datagram as they receive it, before decoding, and
+//! each overrun; the monitor hands it each namespace as it is added, watched and
+//! gone. Blocks gather in memory and are written whole: when 64 KiB gathered,
+//! when a reader has nothing more to read, at least once a second while
+//! datagrams keep coming, and when the monitor shuts down. A recorder killed at
+//! any moment leaves a file that reads up to the last block written.
+//!
+//! It never decodes what it writes. Its first write error stops it (what comes
+//! later is dropped, counted nowhere else) and is kept for
+//! [`Recorder::stats`]: a full disk never stops the watching.
+
+use super::{cooked_header, isb_time, nanos, COOKED_LEN, LINKTYPE_NETLINK};
+use crate::bus::GoneReason;
+use crate::object::{NetnsTag, ObjectKind};
+use parking_lot::Mutex;
+use pcap_file::pcapng::blocks::enhanced_packet::EnhancedPacketBlock;
+use pcap_file::pcapng::blocks::interface_description::{
+    InterfaceDescriptionBlock, InterfaceDescriptionOption,
+};
+use pcap_file::pcapng::blocks::interface_statistics::{
+    InterfaceStatisticsBlock, InterfaceStatisticsOption,
+};
+use pcap_file::pcapng::blocks::section_header::{SectionHeaderBlock, SectionHeaderOption};
+use pcap_file::pcapng::PcapNgWriter;
+use pcap_file::DataLink;
+use std::borrow::Cow;
+use std::fmt::Write as _;
+use std::io::{self, Write};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+/// Blocks gathered past this many bytes are written at once.
+const WRITE_AT: usize = 64 * 1024;
+/// Blocks never wait longer than this to be written while datagrams keep coming.
+const WRITE_EVERY: Duration = Duration::from_secs(1);
+
+/// What a [`Recorder`] has written so far.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RecordingStats {
+    /// Namespaces described (one pcapng interface each).
+    pub namespaces: u64,
+    /// Datagrams recorded (one frame each): every datagram the kernel sent to a
+    /// watched socket, notifications and dump answers.
+    pub datagrams: u64,
+    /// Overruns recorded.
+    pub overruns: u64,
+    /// Bytes written to the output.
+    pub bytes: u64,
+    /// Why recording stopped, if it did: the first write error.
+    pub error: Option<RecordingError>,
+}
+
+/// The write error that stopped a [`Recorder`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordingError {
+    /// Its kind (`BrokenPipe` when a pipe's reader went away).
+    pub kind: io::ErrorKind,
+    /// What failed, as a sentence.
+    pub message: String,
+}
+
+impl std::fmt::Display for RecordingError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for RecordingError {}
+
+/// Records what the kernel sends to a monitor's sockets as a pcapng file that
+/// Wireshark reads and [`Replay`](crate::Replay) plays back. Give it to
+/// [`Builder::record`](crate::Builder::record); keep a clone to read its
+/// [`stats`](Recorder::stats) or to [`flush`](Recorder::flush) it.
+///
+/// ```no_run
+/// use nlwatch::{Monitor, Netns, Recorder};
+/// let recorder = Recorder::new(std::fs::File::create("netlink.pcapng")?)?;
+/// let monitor = Monitor::builder().record(recorder.clone()).build()?;
+/// monitor.add_namespace(Netns::Current)?;
+/// // ... later
+/// monitor.shutdown(); // writes what is left
+/// println!("{} datagrams recorded", recorder.stats().datagrams);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone)]
+pub struct Recorder {
+    inner: Arc<Mutex<Inner>>,
+}
+
+impl std::fmt::Debug for Recorder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Recorder")
+            .field("stats", &self.stats())
+            .finish()
+    }
+}
+
+struct Inner {
+    /// Blocks not written yet (the writer only formats them into memory).
+    blocks: PcapNgWriter<Vec<u8>>,
+    out: Box<dyn Write + Send>,
+    /// One frame (cooked header, then the datagram), reused.
+    frame: Vec<u8>,
+    /// Overruns so far per interface, for `isb_osdrop`.
+    overruns: Vec<u64>,
+    last_write: Instant,
+    stats: RecordingStats,
+}
+
+impl Recorder {
+    /// A recorder writing to `out`; the section header is written (and `out`
+    /// flushed) at once, so that an output that cannot be written fails here.
+    pub fn new(out: impl Write + Send + 'static) -> io::Result<Recorder> {
+        Recorder::with_comment(out, "")
+    }
+
+    /// A recorder whose file says `comment` in its section header (`nlwatch
+    /// record` writes its command line there); see [`Recorder::new`].
+    pub fn with_comment(out: impl Write + Send + 'static, comment: &str) -> io::Result<Recorder> {
+        let mut options = vec![SectionHeaderOption::UserApplication(Cow::Owned(format!(
+            "nlwatch {}",
+            env!("CARGO_PKG_VERSION")
+        )))];
+        if !comment.is_empty() {
+            options.push(SectionHeaderOption::Comment(Cow::Owned(
+                comment.to_string(),
+            )));
+        }
+        let section = SectionHeaderBlock {
+            // The datagrams are in this host's byte order: so is the file.
+            endianness: if cfg!(target_endian = "little") {
+                pcap_file::Endianness::Little
+            } else {
+                pcap_file::Endianness::Big
+            },
+            options,
+            ..SectionHeaderBlock::default()
+        };
+        let blocks = PcapNgWriter::with_section_header(Vec::with_capacity(WRITE_AT * 2), section)
+            .map_err(pcap_io)?;
+        let mut inner = Inner {
+            blocks,
+            out: Box::new(out),
+            frame: Vec::with_capacity(4096),
+            overruns: Vec::new(),
+            last_write: Instant::now(),
+            stats: RecordingStats::default(),
+        };
+        inner.write_out();
+        match inner.stats.error.take() {
+            Some(e) => Err(io::Error::new(e.kind, e.message)),
+            None => Ok(Recorder {
+                inner: Arc::new(Mutex::new(inner)),
+            }),
+        }
+    }
+
+    /// What was recorded so far, and the error that stopped recording, if any.
+    pub fn stats(&self) -> RecordingStats {
+        self.inner.lock().stats.clone()
+    }
+
+    /// Writes what gathered and flushes the output. `Err` when recording has
+    /// stopped on a write error (that error, again).
+    pub fn flush(&self) -> io::Result<()> {
+        let mut inner = self.inner.lock();
+        inner.write_out();
+        match &inner.stats.error {
+            Some(e) => Err(io::Error::new(e.kind, e.message.clone())),
+            None => Ok(()),
+        }
+    }
+
+    /// Describes a namespace (an Interface Description Block); returns its
+    /// interface id in the file.
+    pub(crate) fn interface(&self, tag: &NetnsTag, portid: u32, kinds: &[ObjectKind]) -> u32 {
+        let mut description = format!("netns_cookie={} portid={portid} objects=", tag.id);
+        for (i, kind) in kinds.iter().enumerate() {
+            if i > 0 {
+                description.push(',');
+            }
+            let _ = write!(description, "{}", kind.as_str());
+        }
+        let idb = InterfaceDescriptionBlock {
+            linktype: DataLink::from(u32::from(LINKTYPE_NETLINK)),
+            snaplen: 0,
+            options: vec![
+                InterfaceDescriptionOption::IfName(Cow::Owned(tag.name.to_string())),
+                InterfaceDescriptionOption::IfDescription(Cow::Owned(description)),
+                InterfaceDescriptionOption::IfTsResol(9),
+            ],
+        };
+        let mut inner = self.inner.lock();
+        let id = u32::try_from(inner.overruns.len()).unwrap_or(u32::MAX);
+        inner.overruns.push(0);
+        inner.stats.namespaces += 1;
+        inner.block(|w| w.write_pcapng_block(idb));
+        id
+    }
+
+    /// Namespace `interface` is watched from `time` on.
+    pub(crate) fn watched(&self, interface: u32, time: SystemTime) {
+        self.statistics(
+            interface,
+            time,
+            InterfaceStatisticsOption::IsbStartTime(isb_time(nanos(time))),
+            "nlwatch: namespace watched".into(),
+        );
+    }
+
+    /// The kernel reported lost notifications (`ENOBUFS`) on `interface`'s
+    /// socket at `time`.
+    pub(crate) fn overrun(&self, interface: u32, time: SystemTime) {
+        let drops = {
+            let mut inner = self.inner.lock();
+            inner.stats.overruns += 1;
+            match inner.overruns.get_mut(interface as usize) {
+                Some(n) => {
+                    *n += 1;
+                    *n
+                }
+                None => return,
+            }
+        };
+        self.statistics(
+            interface,
+            time,
+            InterfaceStatisticsOption::IsbOsDrop(drops),
+            "nlwatch: overrun (ENOBUFS): notifications were lost".into(),
+        );
+    }
+
+    /// Namespace `interface` stopped being watched at `time`, for `reason`.
+    pub(crate) fn gone(&self, interface: u32, time: SystemTime, reason: &GoneReason) {
+        self.statistics(
+            interface,
+            time,
+            InterfaceStatisticsOption::IsbEndTime(isb_time(nanos(time))),
+            format!("nlwatch: namespace gone: {}", reason_text(reason)),
+        );
+    }
+
+    /// One Interface Statistics Block.
+    fn statistics(
+        &self,
+        interface: u32,
+        time: SystemTime,
+        option: InterfaceStatisticsOption<'static>,
+        comment: String,
+    ) {
+        let isb = InterfaceStatisticsBlock {
+            interface_id: interface,
+            timestamp: isb_time(nanos(time)),
+            options: vec![
+                option,
+                InterfaceStatisticsOption::Comment(Cow::Owned(comment)),
+            ],
+        };
+        self.inner.lock().block(|w| w.write_pcapng_block(isb));
+    }
+
+    /// One datagram received on `interface`'s socket at `time`: `bytes` as
+    /// received, `original_len` its length (more when it was truncated).
+    pub(crate) fn datagram(
+        &self,
+        interface: u32,
+        time: SystemTime,
+        bytes: &[u8],
+        original_len: usize,
+    ) {
+        let mut inner = self.inner.lock();
+        if inner.stats.error.is_some() {
+            return;
+        }
+        let mut frame = std::mem::take(&mut inner.frame);
+        frame.clear();
+        frame.extend_from_slice(&cooked_header());
+        frame.extend_from_slice(bytes);
+        let epb = EnhancedPacketBlock {
+            interface_id: interface,
+            timestamp: Duration::from_nanos(nanos(time)),
+            original_len: u32::try_from(COOKED_LEN + original_len).unwrap_or(u32::MAX),
+            data: Cow::Borrowed(&frame),
+            options: Vec::new(),
+        };
+        inner.stats.datagrams += 1;
+        inner.block(|w| w.write_pcapng_block(epb));
+        inner.frame = frame;
+        if inner.last_write.elapsed() >= WRITE_EVERY {
+            inner.write_out();
+        }
+    }
+
+    /// A reader has nothing more to read for now: write what gathered.
+    pub(crate) fn idle(&self) {
+        let mut inner = self.inner.lock();
+        if !inner.blocks.get_ref().is_empty() {
+            inner.write_out();
+        }
+    }
+}
+
+impl Inner {
+    /// Formats one block into memory; writes out when enough gathered.
+    fn block(
+        &mut self,
+        write: impl FnOnce(&mut PcapNgWriter<Vec<u8>>) -> pcap_file::PcapResult<usize>,
+    ) {
+        if self.stats.error.is_some() {
+            return;
+        }
+        if let Err(e) = write(&mut self.blocks) {
+            // Formatting into memory fails only on a bad interface id, which
+            // the readers never give: keep the file as it is.
+            self.stats.error = Some(RecordingError {
+                kind: io::ErrorKind::Other,
+                message: format!("cannot format a block: {e}"),
+            });
+            return;
+        }
+        if self.blocks.get_ref().len() >= WRITE_AT {
+            self.write_out();
+        }
+    }
+
+    /// Writes the gathered blocks (whole) and flushes the output.
+    fn write_out(&mut self) {
+        self.last_write = Instant::now();
+        let pending = self.blocks.get_mut();
+        if self.stats.error.is_some() {
+            pending.clear();
+            return;
+        }
+        let result = self.out.write_all(pending).and_then(|()| self.out.flush());
+        match result {
+            Ok(()) => self.stats.bytes += pending.len() as u64,
+            Err(e) => {
+                self.stats.error = Some(RecordingError {
+                    kind: e.kind(),
+                    message: format!("cannot write the recording: {e}"),
+                })
+            }
+        }
+        pending.clear();
+    }
+}
+
+/// The reason a namespace went, as its Interface Statistics Block's comment
+/// says it (and `read` reads it back).
+pub(crate) fn reason_text(reason: &GoneReason) -> String {
+    match reason {
+        GoneReason::Removed => "removed".into(),
+        GoneReason::Vanished => "vanished".into(),
+        GoneReason::SocketError(errno) => format!("socket error {errno}"),
+        GoneReason::Shutdown => "shutdown".into(),
+    }
+}
+
+/// A pcap-file error on a write into memory or to the output, as `io::Error`.
+fn pcap_io(e: pcap_file::PcapError) -> io::Error {
+    match e {
+        pcap_file::PcapError::IoError(e) => e,
+        other => io::Error::other(other.to_string()),
+    }
+}
+
+/// What a reader records for one namespace: the recorder and the namespace's
+/// interface in the file.
+#[derive(Debug, Clone)]
+pub(crate) struct Tap {
+    pub(crate) recorder: Recorder,
+    pub(crate) interface: u32,
+}
+
+impl Tap {
+    /// See [`Recorder::watched`].
+    pub(crate) fn watched(&self, time: SystemTime) {
+        self.recorder.watched(self.interface, time);
+    }
+
+    /// See [`Recorder::datagram`].
+    pub(crate) fn datagram(&self, time: SystemTime, bytes: &[u8], original_len: usize) {
+        self.recorder
+            .datagram(self.interface, time, bytes, original_len);
+    }
+
+    /// See [`Recorder::overrun`].
+    pub(crate) fn overrun(&self, time: SystemTime) {
+        self.recorder.overrun(self.interface, time);
+    }
+
+    /// See [`Recorder::gone`].
+    pub(crate) fn gone(&self, time: SystemTime, reason: &GoneReason) {
+        self.recorder.gone(self.interface, time, reason);
+    }
+}

@@ -1,0 +1,387 @@
+//! [`Replay`]: a recording played back through the pipeline a live monitor
+//! runs: each datagram through the reader's own `handle_datagram` (dump rounds,
+//! notifications, the deletions the kernel makes silently, the state view,
+//! held events until `SyncDone`), each recorded overrun through
+//! `Entry::overrun`, and the items published on a bus of its own, to
+//! subscriptions and sinks exactly as a monitor publishes them.
+//!
+//! A live reader's behaviour depends on more than the datagrams: when it found
+//! its socket empty. The replay takes that from the file: the datagrams a
+//! reader read together share their receive time, and after them the reader
+//! looked at an empty (or nearly empty) socket (`Entry::quiet`). The dump
+//! requests a live reader sent are not in the file; the replay's namespaces
+//! ask for the same dumps in the same order with the same sequence numbers
+//! (nothing is sent), so the recorded answers are recognised as they were.
+//!
+//! This module never opens a socket and needs no privileges.
+
+use super::infer;
+use super::namespace::{Counters, Entry, Namespace, Outbox, Policy};
+use super::reader::handle_datagram;
+use super::socket::Received;
+use crate::bus::{Bus, Filter, Item, Overflow, Sink, SinkId, Subscription};
+use crate::capture::{Record, Records, ReplayError, ReplayStats, Source};
+use crate::object::{NetnsTag, ObjectKind};
+use crate::wire::consts::{NLMSG_DONE, NLMSG_ERROR, NLMSG_NOOP, NLM_F_MULTI, NLM_F_REQUEST};
+use crate::wire::{Header, Messages};
+use std::collections::HashMap;
+use std::io::Read;
+use std::path::Path;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+/// Plays a recording back (one made by [`Recorder`](crate::Recorder), or
+/// netlink captured with tcpdump on an `nlmon` device) through the pipeline a
+/// live [`Monitor`](crate::Monitor) runs, and publishes what it would have
+/// published: the same events, overruns, resyncs and namespace items, with the
+/// times of the recording. Needs no privileges.
+///
+/// Subscribe (or add sinks) first, then [`run`](Replay::run), which returns at
+/// the end of the file and ends the subscriptions. A replay has no kernel to
+/// keep up with: by default its subscriptions make it wait while their queue is
+/// full ([`Overflow::Block`]), so consume them on another thread than the one
+/// running it, or use a [`Sink`].
+///
+/// ```no_run
+/// use nlwatch::{Item, Replay};
+/// let replay = Replay::open("netlink.pcapng")?.list_existing(true);
+/// let items = replay.subscribe();
+/// let consumer = std::thread::spawn(move || {
+///     for item in items {
+///         if let Item::Event(ev) = item {
+///             println!("{} {} {:?}", ev.netns.name, ev.action.as_str(), ev.object);
+///         }
+///     }
+/// });
+/// let stats = replay.run()?;
+/// consumer.join().unwrap();
+/// println!("{} datagrams replayed", stats.datagrams);
+/// # Ok::<(), nlwatch::ReplayError>(())
+/// ```
+///
+/// Each namespace's items come in the order its live reader published them.
+/// Namespaces read by different reader threads may interleave otherwise than
+/// they did live; a recording's namespaces are replayed in file order.
+pub struct Replay {
+    records: Records<crate::capture::Input<Box<dyn Read + Send>>>,
+    bus: Bus,
+    list_existing: bool,
+    synthesize: bool,
+}
+
+impl std::fmt::Debug for Replay {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Replay")
+            .field("list_existing", &self.list_existing)
+            .field("synthesize", &self.synthesize)
+            .finish()
+    }
+}
+
+/// Queue length of a replay's subscriptions by default.
+const CAPACITY: usize = 4096;
+
+impl Replay {
+    /// Opens the recording at `path` (pcapng or classic pcap) and reads its
+    /// header.
+    pub fn open(path: impl AsRef<Path>) -> Result<Replay, ReplayError> {
+        let file = std::fs::File::open(path).map_err(ReplayError::Io)?;
+        Replay::from_reader(std::io::BufReader::new(file))
+    }
+
+    /// Reads a recording from `input` (a file, stdin, bytes in memory) and
+    /// reads its header.
+    pub fn from_reader(input: impl Read + Send + 'static) -> Result<Replay, ReplayError> {
+        let input: Box<dyn Read + Send> = Box::new(input);
+        Ok(Replay {
+            records: Records::new(input)?,
+            bus: Bus::new(),
+            list_existing: false,
+            synthesize: true,
+        })
+    }
+
+    /// The comment in the recording's section header, if it has one (`nlwatch
+    /// record` writes its command line there).
+    pub fn comment(&self) -> Option<&str> {
+        self.records.comment()
+    }
+
+    /// Publish each namespace's initial dump as `Origin::Dump` events, as
+    /// [`Builder::list_existing`](crate::Builder::list_existing) does live
+    /// (default: off).
+    pub fn list_existing(mut self, yes: bool) -> Self {
+        self.list_existing = yes;
+        self
+    }
+
+    /// Publish the deletions the kernel does not announce, as
+    /// [`Builder::synthesize_deletions`](crate::Builder::synthesize_deletions)
+    /// does live (default: on).
+    pub fn synthesize_deletions(mut self, yes: bool) -> Self {
+        self.synthesize = yes;
+        self
+    }
+
+    /// A subscription to every item, with a queue of 4,096 that makes the
+    /// replay wait while it is full.
+    pub fn subscribe(&self) -> Subscription {
+        self.subscribe_with(Filter::new())
+    }
+
+    /// A subscription to the items `filter` accepts, with a queue of 4,096 that
+    /// makes the replay wait while it is full.
+    pub fn subscribe_with(&self, filter: Filter) -> Subscription {
+        self.bus.subscribe(filter, CAPACITY, Overflow::Block)
+    }
+
+    /// A subscription with its own queue capacity and overflow policy.
+    pub fn subscribe_with_queue(
+        &self,
+        filter: Filter,
+        capacity: usize,
+        overflow: Overflow,
+    ) -> Subscription {
+        self.bus.subscribe(filter, capacity, overflow)
+    }
+
+    /// Hands every item `filter` accepts to `sink` on the thread running the
+    /// replay (see [`Monitor::add_sink`](crate::Monitor::add_sink)).
+    pub fn add_sink(&self, filter: Filter, sink: Box<dyn Sink>) -> SinkId {
+        self.bus.add_sink(filter, sink)
+    }
+
+    /// Plays the whole recording, then ends every subscription. A file cut
+    /// short or malformed is played up to its last whole block, then reported
+    /// ([`ReplayError::Truncated`], [`ReplayError::Malformed`]).
+    pub fn run(mut self) -> Result<ReplayStats, ReplayError> {
+        let mut player = Player {
+            bus: &self.bus,
+            outbox: Outbox::default(),
+            entries: Vec::new(),
+            by_id: HashMap::new(),
+            foreign: None,
+            look: None,
+            policy: Policy {
+                kinds: Vec::new(),
+                list_existing: self.list_existing,
+                synthesize: self.synthesize,
+            },
+            stats: ReplayStats::default(),
+        };
+        let result = loop {
+            match self.records.next() {
+                None => break Ok(()),
+                Some(Err(e)) => break Err(e),
+                Some(Ok(record)) => player.play(record),
+            }
+        };
+        player.end_look();
+        let mut stats = std::mem::take(&mut player.stats);
+        stats.events += player
+            .entries
+            .iter()
+            .flatten()
+            .map(|e| e.ns.counters.events.load(Ordering::Relaxed))
+            .sum::<u64>();
+        drop(player);
+        self.bus.idle();
+        self.bus.close();
+        stats.datagrams = self.records.datagrams;
+        stats.skipped = self.records.skipped();
+        result.map(|()| stats)
+    }
+}
+
+/// The replay's namespaces and where it is in the file.
+struct Player<'a> {
+    bus: &'a Bus,
+    outbox: Outbox,
+    /// Namespaces by slot (`None` once gone).
+    entries: Vec<Option<Entry>>,
+    /// Slots by interface id.
+    by_id: HashMap<u32, usize>,
+    /// The slot of the namespace that foreign captures make up.
+    foreign: Option<usize>,
+    /// The slot and receive time of the datagrams being read together.
+    look: Option<(usize, SystemTime)>,
+    policy: Policy,
+    stats: ReplayStats,
+}
+
+impl Player<'_> {
+    fn play(&mut self, record: Record<'_>) {
+        match record {
+            Record::Interface { id, source } => self.describe(id, source),
+            Record::Watched { id, time } => {
+                self.end_look();
+                if let Some(slot) = self.by_id.get(&id).copied() {
+                    self.announce(slot, time);
+                }
+            }
+            Record::Datagram {
+                id,
+                time,
+                bytes,
+                original_len,
+            } => {
+                let Some(slot) = self.by_id.get(&id).copied() else {
+                    return;
+                };
+                if self.look != Some((slot, time)) {
+                    self.end_look();
+                    self.look = Some((slot, time));
+                }
+                self.announce(slot, time);
+                let foreign = self.foreign == Some(slot);
+                let Some(entry) = self.entries[slot].as_mut() else {
+                    return;
+                };
+                if foreign {
+                    notifications(entry, &self.outbox, bytes, time);
+                } else {
+                    let first = Header::peek(bytes);
+                    let received = if original_len > bytes.len() {
+                        Received::Truncated {
+                            len: original_len,
+                            first,
+                            captured: bytes,
+                        }
+                    } else {
+                        Received::Kernel(bytes)
+                    };
+                    if entry.rounds.lost_and_over(first, entry.ns.portid) {
+                        entry.quiet(&self.outbox, true, time);
+                    }
+                    handle_datagram(entry, &self.outbox, received, time);
+                }
+                self.outbox.flush(self.bus);
+            }
+            Record::Overrun { id, time } => {
+                let Some(slot) = self.by_id.get(&id).copied() else {
+                    return;
+                };
+                let Some(entry) = self.entries[slot].as_mut() else {
+                    return;
+                };
+                Counters::count(&entry.ns.counters.overruns);
+                entry.overrun(&self.outbox, time);
+                self.stats.overruns += 1;
+                self.outbox.flush(self.bus);
+            }
+            Record::Gone { id, time, reason } => {
+                self.end_look();
+                let Some(slot) = self.by_id.remove(&id) else {
+                    return;
+                };
+                let Some(mut entry) = self.entries[slot].take() else {
+                    return;
+                };
+                entry.rounds.close();
+                entry.release_held(&self.outbox);
+                self.outbox.flush(self.bus);
+                self.stats.events += entry.ns.counters.events.load(Ordering::Relaxed);
+                self.bus.publish(Item::NamespaceGone {
+                    netns: entry.ns.tag.clone(),
+                    reason,
+                    timestamp: time,
+                });
+            }
+        }
+    }
+
+    /// A namespace the file describes: nlwatch's (dumped as it was live), or
+    /// the one all foreign captures make up.
+    fn describe(&mut self, id: u32, source: Source) {
+        match source {
+            Source::Namespace { tag, portid, kinds } => {
+                let policy = Policy {
+                    kinds,
+                    ..self.policy.clone()
+                };
+                let entry = Entry::new(None, namespace(tag, portid), policy);
+                self.entries.push(Some(entry));
+                self.by_id.insert(id, self.entries.len() - 1);
+            }
+            Source::Foreign => {
+                let slot = match self.foreign {
+                    Some(slot) => slot,
+                    None => {
+                        let policy = Policy {
+                            kinds: ObjectKind::ALL.to_vec(),
+                            ..self.policy.clone()
+                        };
+                        let tag = NetnsTag {
+                            name: Arc::from(""),
+                            id: 0,
+                        };
+                        let mut entry = Entry::new(None, namespace(tag, 0), policy);
+                        entry.without_dumps();
+                        self.entries.push(Some(entry));
+                        self.foreign = Some(self.entries.len() - 1);
+                        self.entries.len() - 1
+                    }
+                };
+                self.by_id.insert(id, slot);
+            }
+            Source::Other => {}
+        }
+    }
+
+    /// Announces namespace `slot` (once) and starts its initial dump round, as
+    /// a reader does when it begins to watch it.
+    fn announce(&mut self, slot: usize, time: SystemTime) {
+        let Some(entry) = self.entries[slot].as_mut().filter(|e| !e.announced) else {
+            return;
+        };
+        entry.announced = true;
+        self.stats.namespaces += 1;
+        self.bus.publish(Item::NamespaceAdded {
+            netns: entry.ns.tag.clone(),
+            timestamp: time,
+        });
+        // Asks for nothing (no socket): numbers the dumps as the live one did.
+        let _ = entry.start();
+    }
+
+    /// The datagrams read together are done: the live reader then found the
+    /// socket (nearly) empty.
+    fn end_look(&mut self) {
+        if let Some((slot, time)) = self.look.take() {
+            if let Some(entry) = self.entries[slot].as_mut() {
+                entry.quiet(&self.outbox, false, time);
+                self.outbox.flush(self.bus);
+            }
+        }
+    }
+}
+
+/// A namespace replayed: no socket, no recording of its own.
+fn namespace(tag: NetnsTag, portid: u32) -> Arc<Namespace> {
+    Arc::new(Namespace {
+        tag,
+        portid,
+        rcvbuf: 0,
+        counters: Counters::default(),
+        tap: None,
+    })
+}
+
+/// A datagram of a foreign capture: only the kernel's notifications count
+/// (a capture on `nlmon` also holds programs' requests, the kernel's answers to
+/// their dumps and acknowledgements, which are no one's notifications).
+fn notifications(entry: &mut Entry, outbox: &Outbox, bytes: &[u8], time: SystemTime) {
+    let (mut out, rounds) = entry.out(outbox, time);
+    for msg in Messages::new(bytes) {
+        let Ok(msg) = msg else {
+            Counters::count(&out.ns.counters.decode_errors);
+            break;
+        };
+        let answer = msg.flags() & (NLM_F_REQUEST | NLM_F_MULTI) != 0;
+        if answer || matches!(msg.kind(), NLMSG_DONE | NLMSG_ERROR | NLMSG_NOOP) {
+            continue;
+        }
+        infer::notification(&msg, &mut out, rounds);
+    }
+}
