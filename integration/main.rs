@@ -13,6 +13,7 @@ mod namespaces;
 mod netconf;
 mod nexthop;
 mod nsid;
+mod record;
 mod routes;
 mod rule;
 mod state;

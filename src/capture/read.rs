@@ -676,3 +676,346 @@ fn read_error(e: PcapError, datagrams: u64) -> ReplayError {
         },
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::capture::Recorder;
+    use std::io::Write;
+    use std::time::Duration;
+
+    /// A `Write` whose bytes can be read while a recorder owns it.
+    #[derive(Clone, Default)]
+    struct Shared(Arc<parking_lot::Mutex<Vec<u8>>>);
+
+    impl Write for Shared {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.0.lock().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// Every record as a line of text, to compare whole sequences.
+    fn lines(bytes: &[u8]) -> (Vec<String>, Option<String>) {
+        let mut records = Records::new(bytes).unwrap();
+        let mut out = Vec::new();
+        let mut error = None;
+        while let Some(r) = records.next() {
+            match r {
+                Ok(r) => out.push(format!("{r:?}")),
+                Err(e) => error = Some(e.to_string()),
+            }
+        }
+        (out, error)
+    }
+
+    fn at(nanos: u64) -> SystemTime {
+        SystemTime::UNIX_EPOCH + Duration::from_nanos(nanos)
+    }
+
+    /// What the recorder writes is what the reader reads back, in order, to
+    /// the nanosecond.
+    #[test]
+    fn a_recording_reads_back_as_it_was_written() {
+        let out = Shared::default();
+        let recorder = Recorder::with_comment(out.clone(), "made by a test").unwrap();
+        let tag = NetnsTag {
+            name: Arc::from("blue"),
+            id: 4_026_532_000,
+        };
+        let kinds = [ObjectKind::Link, ObjectKind::Route];
+        let blue = recorder.interface(&tag, 1234, &kinds);
+        let other = recorder.interface(&NetnsTag::default(), 77, &ObjectKind::ALL);
+        recorder.watched(blue, at(1_700_000_000_123_456_789));
+        recorder.datagram(blue, at(1_700_000_000_200_000_001), &[1, 2, 3, 4, 5], 5);
+        recorder.datagram(other, at(1_700_000_000_200_000_002), &[9; 8], 8);
+        recorder.overrun(blue, at(1_700_000_000_300_000_000));
+        // Truncated by the receive buffer: 8 bytes arrived of 40.
+        recorder.datagram(blue, at(1_700_000_000_400_000_000), &[7; 8], 40);
+        recorder.overrun(blue, at(1_700_000_000_500_000_000));
+        recorder.gone(
+            blue,
+            at(1_700_000_000_600_000_000),
+            &GoneReason::SocketError(104),
+        );
+        recorder.gone(other, at(1_700_000_000_700_000_000), &GoneReason::Vanished);
+        recorder.flush().unwrap();
+        let stats = recorder.stats();
+        assert_eq!(
+            (stats.namespaces, stats.datagrams, stats.overruns),
+            (2, 3, 2)
+        );
+        let bytes = out.0.lock().clone();
+        assert_eq!(stats.bytes, bytes.len() as u64);
+        let replay = crate::Replay::from_reader(io::Cursor::new(bytes.clone())).unwrap();
+        assert_eq!(replay.comment(), Some("made by a test"));
+        let (got, error) = lines(&bytes);
+        assert_eq!(error, None);
+        let expected = [
+            format!(
+                "{:?}",
+                Record::Interface {
+                    id: 0,
+                    source: Source::Namespace {
+                        tag: tag.clone(),
+                        portid: 1234,
+                        kinds: kinds.to_vec()
+                    }
+                }
+            ),
+            format!(
+                "{:?}",
+                Record::Interface {
+                    id: 1,
+                    source: Source::Namespace {
+                        tag: NetnsTag::default(),
+                        portid: 77,
+                        kinds: ObjectKind::ALL.to_vec()
+                    }
+                }
+            ),
+            format!(
+                "{:?}",
+                Record::Watched {
+                    id: 0,
+                    time: at(1_700_000_000_123_456_789)
+                }
+            ),
+            format!(
+                "{:?}",
+                Record::Datagram {
+                    id: 0,
+                    time: at(1_700_000_000_200_000_001),
+                    bytes: &[1, 2, 3, 4, 5],
+                    original_len: 5
+                }
+            ),
+            format!(
+                "{:?}",
+                Record::Datagram {
+                    id: 1,
+                    time: at(1_700_000_000_200_000_002),
+                    bytes: &[9; 8],
+                    original_len: 8
+                }
+            ),
+            format!(
+                "{:?}",
+                Record::Overrun {
+                    id: 0,
+                    time: at(1_700_000_000_300_000_000)
+                }
+            ),
+            format!(
+                "{:?}",
+                Record::Datagram {
+                    id: 0,
+                    time: at(1_700_000_000_400_000_000),
+                    bytes: &[7; 8],
+                    original_len: 40
+                }
+            ),
+            format!(
+                "{:?}",
+                Record::Overrun {
+                    id: 0,
+                    time: at(1_700_000_000_500_000_000)
+                }
+            ),
+            format!(
+                "{:?}",
+                Record::Gone {
+                    id: 0,
+                    time: at(1_700_000_000_600_000_000),
+                    reason: GoneReason::SocketError(104)
+                }
+            ),
+            format!(
+                "{:?}",
+                Record::Gone {
+                    id: 1,
+                    time: at(1_700_000_000_700_000_000),
+                    reason: GoneReason::Vanished
+                }
+            ),
+        ];
+        assert_eq!(got, expected);
+        // Where each block ends.
+        let mut ends = Vec::new();
+        let mut at_byte = 0;
+        while at_byte < bytes.len() {
+            let len = u32::from_ne_bytes(bytes[at_byte + 4..at_byte + 8].try_into().unwrap());
+            at_byte += len as usize;
+            ends.push(at_byte);
+        }
+        // Cut anywhere: the records of the whole blocks before the cut, then
+        // `Truncated` (or, inside the section header, not a capture at all).
+        for cut in 0..bytes.len() {
+            match Records::new(&bytes[..cut]) {
+                Err(ReplayError::NotACapture | ReplayError::Truncated { .. }) => continue,
+                Err(e) => panic!("cut at {cut}: {e}"),
+                Ok(_) => {}
+            }
+            let (some, error) = lines(&bytes[..cut]);
+            assert_eq!(some[..], got[..some.len()], "cut at {cut}");
+            if ends.contains(&cut) {
+                assert_eq!(error, None, "cut at {cut}, between blocks");
+            } else {
+                assert!(
+                    error
+                        .as_deref()
+                        .is_some_and(|e| e.contains("middle of a block")),
+                    "cut at {cut}: {error:?}"
+                );
+            }
+        }
+    }
+
+    /// tcpdump's pcapng: microsecond timestamps (no `if_tsresol`), Linux cooked
+    /// capture v2 (`-i any`), an interface statistics block at the end (which
+    /// says nothing to a replay), and an Ethernet interface whose frames are
+    /// skipped.
+    #[test]
+    fn a_tcpdump_pcapng_in_microseconds_and_cooked_v2_reads_as_foreign_frames() {
+        fn block(kind: u32, body: &[u8]) -> Vec<u8> {
+            let mut body = body.to_vec();
+            body.resize(body.len().next_multiple_of(4), 0);
+            let len = (12 + body.len()) as u32;
+            let mut b = kind.to_ne_bytes().to_vec();
+            b.extend_from_slice(&len.to_ne_bytes());
+            b.extend_from_slice(&body);
+            b.extend_from_slice(&len.to_ne_bytes());
+            b
+        }
+        let mut shb = 0x1a2b_3c4du32.to_ne_bytes().to_vec();
+        shb.extend_from_slice(&1u16.to_ne_bytes());
+        shb.extend_from_slice(&0u16.to_ne_bytes());
+        shb.extend_from_slice(&(-1i64).to_ne_bytes());
+        let idb = |linktype: u16| {
+            let mut b = linktype.to_ne_bytes().to_vec();
+            b.extend_from_slice(&[0, 0]);
+            b.extend_from_slice(&0u32.to_ne_bytes());
+            b
+        };
+        let epb = |iface: u32, micros: u64, frame: &[u8]| {
+            let mut b = iface.to_ne_bytes().to_vec();
+            b.extend_from_slice(&((micros >> 32) as u32).to_ne_bytes());
+            b.extend_from_slice(&(micros as u32).to_ne_bytes());
+            b.extend_from_slice(&(frame.len() as u32).to_ne_bytes());
+            b.extend_from_slice(&(frame.len() as u32).to_ne_bytes());
+            b.extend_from_slice(frame);
+            b
+        };
+        // SLL2: protocol (the netlink family), reserved, ifindex, hatype,
+        // packet type, address length, address.
+        let sll2 = |family: u16, datagram: &[u8]| {
+            let mut f = family.to_be_bytes().to_vec();
+            f.extend_from_slice(&[0, 0, 0, 0, 0, 3]);
+            f.extend_from_slice(&824u16.to_be_bytes());
+            f.extend_from_slice(&[4, 0]);
+            f.extend_from_slice(&[0; 8]);
+            f.extend_from_slice(datagram);
+            f
+        };
+        let mut file = block(0x0a0d_0d0a, &shb);
+        file.extend(block(1, &idb(276)));
+        file.extend(block(1, &idb(1)));
+        file.extend(block(6, &epb(0, 1_700_000_000_000_001, &sll2(0, &[5; 20]))));
+        file.extend(block(6, &epb(1, 1_700_000_000_000_002, &[0xff; 60])));
+        file.extend(block(
+            6,
+            &epb(0, 1_700_000_000_000_003, &sll2(12, &[6; 20])),
+        ));
+        let mut isb = 0u32.to_ne_bytes().to_vec();
+        isb.extend_from_slice(&[0; 8]);
+        file.extend(block(5, &isb));
+        let mut records = Records::new(&file[..]).unwrap();
+        let mut got = Vec::new();
+        while let Some(r) = records.next() {
+            got.push(format!("{:?}", r.unwrap()));
+        }
+        let expected = [
+            format!(
+                "{:?}",
+                Record::Interface {
+                    id: 0,
+                    source: Source::Foreign
+                }
+            ),
+            format!(
+                "{:?}",
+                Record::Interface {
+                    id: 1,
+                    source: Source::Other
+                }
+            ),
+            format!(
+                "{:?}",
+                Record::Datagram {
+                    id: 0,
+                    time: at(1_700_000_000_000_001_000),
+                    bytes: &[5; 20],
+                    original_len: 20
+                }
+            ),
+        ];
+        assert_eq!(got, expected);
+        assert_eq!(records.skipped(), 2);
+    }
+
+    #[test]
+    fn what_is_not_a_capture_is_told_apart() {
+        for bytes in [
+            &b""[..],
+            b"abc",
+            b"hello, world\n",
+            &[0x0a, 0x0d, 0x0d, 0x0a, 1, 2],
+        ] {
+            let e = Records::new(bytes).err().map(|e| e.to_string());
+            assert!(
+                e.as_deref() == Some("not a pcap or pcapng file")
+                    || e.as_deref()
+                        .is_some_and(|e| e.contains("middle of a block")),
+                "{bytes:?}: {e:?}"
+            );
+        }
+        // Classic pcap of Ethernet frames.
+        let mut eth = 0xa1b2_c3d4u32.to_ne_bytes().to_vec();
+        eth.extend_from_slice(&[2, 0, 4, 0]);
+        eth.extend_from_slice(&[0; 8]);
+        eth.extend_from_slice(&65535u32.to_ne_bytes());
+        eth.extend_from_slice(&1u32.to_ne_bytes());
+        assert!(matches!(
+            Records::new(&eth[..]),
+            Err(ReplayError::NotNetlink { linktype: 1 })
+        ));
+    }
+
+    #[test]
+    fn descriptions_and_reasons_read_back() {
+        assert_eq!(
+            parse_description("netns_cookie=5 portid=6 objects=link,addr"),
+            Some((5, 6, vec![ObjectKind::Link, ObjectKind::Address]))
+        );
+        assert_eq!(parse_description("eth0 uplink"), None);
+        assert_eq!(
+            parse_description("netns_cookie=5 portid=6 objects=link,bogus"),
+            None
+        );
+        for reason in [
+            GoneReason::Removed,
+            GoneReason::Vanished,
+            GoneReason::Shutdown,
+            GoneReason::SocketError(9),
+        ] {
+            let comment = format!(
+                "nlwatch: namespace gone: {}",
+                super::super::record::reason_text(&reason)
+            );
+            assert_eq!(gone_reason(&comment), reason);
+        }
+    }
+}

@@ -385,3 +385,117 @@ fn notifications(entry: &mut Entry, outbox: &Outbox, bytes: &[u8], time: SystemT
         infer::notification(&msg, &mut out, rounds);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::object::{Action, Origin};
+    use std::time::Duration;
+
+    fn fixture(name: &str) -> Vec<u8> {
+        let path = format!(
+            "{}/src/wire/fixtures/{name}.bin",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+    }
+
+    /// A classic pcap file (microseconds, this host's byte order) of `frames`:
+    /// (microseconds since the epoch, frame).
+    fn pcap(linktype: u32, frames: &[(u64, Vec<u8>)]) -> Vec<u8> {
+        let mut f = Vec::new();
+        f.extend_from_slice(&0xa1b2_c3d4u32.to_ne_bytes());
+        f.extend_from_slice(&2u16.to_ne_bytes());
+        f.extend_from_slice(&4u16.to_ne_bytes());
+        f.extend_from_slice(&[0; 8]);
+        f.extend_from_slice(&65535u32.to_ne_bytes());
+        f.extend_from_slice(&linktype.to_ne_bytes());
+        for (us, frame) in frames {
+            f.extend_from_slice(&((us / 1_000_000) as u32).to_ne_bytes());
+            f.extend_from_slice(&((us % 1_000_000) as u32).to_ne_bytes());
+            f.extend_from_slice(&(frame.len() as u32).to_ne_bytes());
+            f.extend_from_slice(&(frame.len() as u32).to_ne_bytes());
+            f.extend_from_slice(frame);
+        }
+        f
+    }
+
+    /// A frame as tcpdump captures it on `nlmon`: the cooked header, then the
+    /// datagram.
+    fn nlmon(family: u16, datagram: &[u8]) -> Vec<u8> {
+        let mut f = vec![0, 4, 0x03, 0x38, 0, 0];
+        f.extend_from_slice(&[0; 8]);
+        f.extend_from_slice(&family.to_be_bytes());
+        f.extend_from_slice(datagram);
+        f
+    }
+
+    fn with_flags(mut datagram: Vec<u8>, flags: u16) -> Vec<u8> {
+        datagram[6..8].copy_from_slice(&flags.to_ne_bytes());
+        datagram
+    }
+
+    fn replayed(bytes: Vec<u8>) -> (Vec<Item>, ReplayStats) {
+        let replay = Replay::from_reader(std::io::Cursor::new(bytes)).unwrap();
+        let sub = replay.subscribe_with_queue(Filter::new(), 1 << 12, Overflow::DropNewest);
+        let stats = replay.run().unwrap();
+        (sub.into_iter().collect(), stats)
+    }
+
+    /// What a capture on `nlmon` holds beside the kernel's notifications (each
+    /// once per listening socket, requests, dump answers, other families) is
+    /// skipped; the notifications are one namespace's live events, at the
+    /// capture's times.
+    #[test]
+    fn a_capture_on_nlmon_replays_its_notifications_as_one_namespace() {
+        let second = 1_000_000;
+        let link = fixture("link_new_veth");
+        let frames = vec![
+            (second, nlmon(0, &link)),
+            // The same notification delivered to a second listener.
+            (second + 20, nlmon(0, &link)),
+            // A program's request, and the kernel's answer to its dump.
+            (
+                2 * second,
+                nlmon(0, &with_flags(fixture("link_del_veth"), 0x301)),
+            ),
+            (
+                2 * second + 1,
+                nlmon(0, &with_flags(fixture("link_del_veth"), 0x2)),
+            ),
+            // Generic netlink.
+            (3 * second, nlmon(16, &fixture("addr_new_v4"))),
+            (4 * second, nlmon(0, &fixture("addr_new_v4"))),
+            (5 * second, nlmon(0, &fixture("link_del_veth"))),
+        ];
+        for linktype in [253, 113] {
+            let (items, stats) = replayed(pcap(linktype, &frames));
+            assert_eq!(
+                (stats.namespaces, stats.datagrams, stats.skipped),
+                (1, 5, 2),
+                "{stats:?}"
+            );
+            let Item::NamespaceAdded { netns, timestamp } = &items[0] else {
+                panic!("{items:#?}")
+            };
+            assert_eq!((&*netns.name, netns.id), ("", 0));
+            assert_eq!(*timestamp, SystemTime::UNIX_EPOCH + Duration::from_secs(1));
+            let events: Vec<(&str, Action, Origin, SystemTime)> = items[1..]
+                .iter()
+                .map(|i| match i {
+                    Item::Event(e) => (e.object.kind().as_str(), e.action, e.origin, e.timestamp),
+                    other => panic!("{other:?}"),
+                })
+                .collect();
+            let at = |s: u64| SystemTime::UNIX_EPOCH + Duration::from_secs(s);
+            // The address is veth0's: its link's deletion takes it along.
+            let expected = vec![
+                ("link", Action::New, Origin::Live, at(1)),
+                ("addr", Action::New, Origin::Live, at(4)),
+                ("link", Action::Del, Origin::Live, at(5)),
+                ("addr", Action::Del, Origin::Synthesized, at(5)),
+            ];
+            assert_eq!(events, expected);
+        }
+    }
+}
