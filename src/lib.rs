@@ -10,7 +10,8 @@
 //!        |
 //!  readers (watch)      a small pool of threads, epoll over many sockets;
 //!        |              bytes -> zero-copy views (wire) -> typed objects (object);
-//!        |              each namespace's state view kept from dumps and events
+//!        |              each namespace's state view kept from dumps and events;
+//!        |              each datagram recorded as pcapng when asked (capture)
 //!  bus                  per-subscriber filter -> bounded queue, and sinks
 //!        |
 //!  consumers            Subscription (pull), Sink (push), snapshots;
@@ -19,10 +20,11 @@
 //!
 //! The modules, in that order: [`wire`] (bytes, depends on nothing), `object`
 //! (one module per kind and the one registry of kinds; its types are re-exported
-//! here), `netns`, `watch` ([`Monitor`] and its readers), `bus` ([`Bus`],
-//! [`Filter`], [`Subscription`], [`Sink`]) and [`output`]. Dependencies point one
-//! way: `wire` <- `object` <- `bus` <- `watch`, `netns` <- `watch`, and `object`
-//! <- `output`.
+//! here), `netns`, `watch` ([`Monitor`] and its readers; [`Replay`], a recording
+//! played through them), `bus` ([`Bus`], [`Filter`], [`Subscription`], [`Sink`]),
+//! `capture` ([`Recorder`], and the reading of recordings) and [`output`].
+//! Dependencies point one way: `wire` <- `object` <- `bus` <- `capture` <-
+//! `watch`, `netns` <- `watch`, and `object` <- `output`.
 //!
 //! # The API, one example each
 //!
