@@ -26,7 +26,7 @@ fuzz="$root/fuzz"
 timeout=${FUZZ_TIMEOUT:-2}
 # FUZZ_RUNS=N also stops a target after N executions (whichever comes first).
 runs=${FUZZ_RUNS:+-runs=$FUZZ_RUNS}
-all=(wire_messages wire_link wire_addr wire_route wire_neigh object_decode output_json output_text dump_sync)
+all=(wire_messages wire_link wire_addr wire_route wire_neigh object_decode output_json output_text dump_sync replay)
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${all[@]}")
 
@@ -40,6 +40,8 @@ for t in "${targets[@]}"; do
     corpus="corpus/$t"
     mkdir -p "$corpus"
     cp -n "$root"/src/wire/fixtures/*.bin "$corpus"/
+    # Recordings for the replay (the fixtures are datagrams, not files).
+    [ "$t" != replay ] || cp -n "$root"/fuzz/seeds/replay/* "$corpus"/
     log="logs/$t.log"
     echo "== $t: ${secs}s" >&2
     rc=0
