@@ -33,9 +33,12 @@
 //!   which Wireshark reads as statistics and never shows as frames: one with
 //!   `isb_starttime` when the namespace begins to be watched, one whose
 //!   `isb_osdrop` (overruns so far) grew by one at each overrun (`ENOBUFS`),
-//!   and one with `isb_endtime` when it stops being watched, its reason in the
-//!   comment (`nlwatch: namespace gone: removed`). Each carries a comment
-//!   saying what it records.
+//!   one with `isb_endtime` when it stops being watched, its reason in the
+//!   comment (`nlwatch: namespace gone: removed`), and one with only a comment
+//!   when the reader found the socket empty while a dump whose end a truncated
+//!   datagram lost was waiting for it (the datagrams cannot tell a replay
+//!   when a live socket was empty). Each carries a comment saying what it
+//!   records.
 
 mod read;
 mod record;

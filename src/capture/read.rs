@@ -147,6 +147,9 @@ pub(crate) enum Record<'a> {
     },
     /// The kernel reported lost notifications.
     Overrun { id: u32, time: SystemTime },
+    /// The socket was found empty while a dump whose end was lost was waiting
+    /// for it: that dump is over.
+    DumpEnded { id: u32, time: SystemTime },
     /// Its namespace stopped being watched.
     Gone {
         id: u32,
@@ -173,6 +176,10 @@ enum Pending {
         original_len: usize,
     },
     Overrun {
+        id: u32,
+        time: SystemTime,
+    },
+    DumpEnded {
         id: u32,
         time: SystemTime,
     },
@@ -385,6 +392,7 @@ impl<R: Read> Records<R> {
                 }
             }
             Pending::Overrun { id, time } => Record::Overrun { id, time },
+            Pending::DumpEnded { id, time } => Record::DumpEnded { id, time },
             Pending::Gone { id, time, reason } => Record::Gone { id, time, reason },
         };
         Some(Ok(record))
@@ -548,6 +556,8 @@ impl State {
             self.pending.push_back(Pending::Gone { id, time, reason });
         } else if started {
             self.pending.push_back(Pending::Watched { id, time });
+        } else if comment == super::record::DUMP_ENDED {
+            self.pending.push_back(Pending::DumpEnded { id, time });
         }
     }
 }
@@ -737,6 +747,7 @@ mod tests {
         // Truncated by the receive buffer: 8 bytes arrived of 40.
         recorder.datagram(blue, at(1_700_000_000_400_000_000), &[7; 8], 40);
         recorder.overrun(blue, at(1_700_000_000_500_000_000));
+        recorder.dump_ended(blue, at(1_700_000_000_550_000_000));
         recorder.gone(
             blue,
             at(1_700_000_000_600_000_000),
@@ -751,8 +762,10 @@ mod tests {
         );
         let bytes = out.0.lock().clone();
         assert_eq!(stats.bytes, bytes.len() as u64);
-        let replay = crate::Replay::from_reader(io::Cursor::new(bytes.clone())).unwrap();
-        assert_eq!(replay.comment(), Some("made by a test"));
+        assert_eq!(
+            Records::new(&bytes[..]).unwrap().comment(),
+            Some("made by a test")
+        );
         let (got, error) = lines(&bytes);
         assert_eq!(error, None);
         let expected = [
@@ -824,6 +837,13 @@ mod tests {
                 Record::Overrun {
                     id: 0,
                     time: at(1_700_000_000_500_000_000)
+                }
+            ),
+            format!(
+                "{:?}",
+                Record::DumpEnded {
+                    id: 0,
+                    time: at(1_700_000_000_550_000_000)
                 }
             ),
             format!(

@@ -3,10 +3,14 @@
 //!
 //! The readers hand it each datagram as they receive it, before decoding, and
 //! each overrun; the monitor hands it each namespace as it is added, watched and
-//! gone. Blocks gather in memory and are written whole: when 64 KiB gathered,
-//! when a reader has nothing more to read, at least once a second while
-//! datagrams keep coming, and when the monitor shuts down. A recorder killed at
-//! any moment leaves a file that reads up to the last block written.
+//! gone. Blocks gather in memory and are written whole by a reader between two
+//! looks at its sockets (`Recorder::idle`, which a reader calls before every
+//! wait, many times a second while datagrams keep coming) and when the monitor
+//! shuts down: never while a reader holds its namespaces, so an output that
+//! blocks (a full pipe) stalls the readers but never `Monitor::snapshot` and
+//! the other calls. Only past 4 MiB gathered does a reader write at once. A
+//! recorder killed at any moment leaves a file that reads up to the last block
+//! written.
 //!
 //! It never decodes what it writes. Its first write error stops it (what comes
 //! later is dropped, counted nowhere else) and is kept for
@@ -30,12 +34,12 @@ use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::io::{self, Write};
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, SystemTime};
 
-/// Blocks gathered past this many bytes are written at once.
-const WRITE_AT: usize = 64 * 1024;
-/// Blocks never wait longer than this to be written while datagrams keep coming.
-const WRITE_EVERY: Duration = Duration::from_secs(1);
+/// Blocks gathered past this many bytes are written at once, even under a
+/// reader's lock (a look at a thousand busy sockets); below it they wait for
+/// `idle`.
+const WRITE_AT: usize = 4 << 20;
 
 /// What a [`Recorder`] has written so far.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -107,7 +111,6 @@ struct Inner {
     frame: Vec<u8>,
     /// Overruns so far per interface, for `isb_osdrop`.
     overruns: Vec<u64>,
-    last_write: Instant,
     stats: RecordingStats,
 }
 
@@ -140,14 +143,13 @@ impl Recorder {
             options,
             ..SectionHeaderBlock::default()
         };
-        let blocks = PcapNgWriter::with_section_header(Vec::with_capacity(WRITE_AT * 2), section)
+        let blocks = PcapNgWriter::with_section_header(Vec::with_capacity(64 * 1024), section)
             .map_err(pcap_io)?;
         let mut inner = Inner {
             blocks,
             out: Box::new(out),
             frame: Vec::with_capacity(4096),
             overruns: Vec::new(),
-            last_write: Instant::now(),
             stats: RecordingStats::default(),
         };
         inner.write_out();
@@ -234,6 +236,19 @@ impl Recorder {
         );
     }
 
+    /// At `time`, `interface`'s socket was found empty while a dump whose end
+    /// a truncated datagram lost was waiting for it: the dump is over.
+    pub(crate) fn dump_ended(&self, interface: u32, time: SystemTime) {
+        let isb = InterfaceStatisticsBlock {
+            interface_id: interface,
+            timestamp: isb_time(nanos(time)),
+            options: vec![InterfaceStatisticsOption::Comment(Cow::Borrowed(
+                DUMP_ENDED,
+            ))],
+        };
+        self.inner.lock().block(|w| w.write_pcapng_block(isb));
+    }
+
     /// Namespace `interface` stopped being watched at `time`, for `reason`.
     pub(crate) fn gone(&self, interface: u32, time: SystemTime, reason: &GoneReason) {
         self.statistics(
@@ -290,9 +305,6 @@ impl Recorder {
         inner.stats.datagrams += 1;
         inner.block(|w| w.write_pcapng_block(epb));
         inner.frame = frame;
-        if inner.last_write.elapsed() >= WRITE_EVERY {
-            inner.write_out();
-        }
     }
 
     /// A reader has nothing more to read for now: write what gathered.
@@ -329,7 +341,6 @@ impl Inner {
 
     /// Writes the gathered blocks (whole) and flushes the output.
     fn write_out(&mut self) {
-        self.last_write = Instant::now();
         let pending = self.blocks.get_mut();
         if self.stats.error.is_some() {
             pending.clear();
@@ -348,6 +359,10 @@ impl Inner {
         pending.clear();
     }
 }
+
+/// The comment of the Interface Statistics Block that says a dump whose end
+/// was lost is over (the socket was found empty).
+pub(crate) const DUMP_ENDED: &str = "nlwatch: socket empty, the dump that lost its end is over";
 
 /// The reason a namespace went, as its Interface Statistics Block's comment
 /// says it (and `read` reads it back).
@@ -391,6 +406,11 @@ impl Tap {
     /// See [`Recorder::overrun`].
     pub(crate) fn overrun(&self, time: SystemTime) {
         self.recorder.overrun(self.interface, time);
+    }
+
+    /// See [`Recorder::dump_ended`].
+    pub(crate) fn dump_ended(&self, time: SystemTime) {
+        self.recorder.dump_ended(self.interface, time);
     }
 
     /// See [`Recorder::gone`].

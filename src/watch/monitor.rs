@@ -258,8 +258,8 @@ impl Builder {
     /// notifications and the dump answers), every overrun, and each namespace's
     /// arrival and departure, as pcapng (default: off). See [`Recorder`] for the
     /// file, and [`Replay`](crate::Replay) to play it back. The readers hand it
-    /// each datagram as they receive it; it writes whole blocks, at least once a
-    /// second and when the monitor shuts down.
+    /// each datagram as they receive it, and write what gathered in whole blocks
+    /// between two looks at their sockets and when the monitor shuts down.
     pub fn record(mut self, recorder: Recorder) -> Self {
         self.recorder = Some(recorder);
         self

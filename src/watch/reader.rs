@@ -376,7 +376,9 @@ fn drain(entry: &mut Entry, outbox: &Outbox, batch: &mut RecvBatch) -> Result<Dr
                 }
                 if outbox.len() >= READ_AHEAD {
                     // Publish before reading on: a subscriber that blocks the
-                    // reader then holds it close to where the kernel is.
+                    // reader then holds it close to where the kernel is. Every
+                    // look ends with `quiet` (a replay ends each one so).
+                    entry.quiet(outbox, false, now);
                     found.more = true;
                     return Ok(found);
                 }
@@ -409,6 +411,7 @@ fn drain(entry: &mut Entry, outbox: &Outbox, batch: &mut RecvBatch) -> Result<Dr
             Err(e) => return Err(e.raw_os_error().unwrap_or(0)),
         }
     }
+    entry.quiet(outbox, false, now);
     found.more = true;
     Ok(found)
 }

@@ -8,10 +8,12 @@
 //! A live reader's behaviour depends on more than the datagrams: when it found
 //! its socket empty. The replay takes that from the file: the datagrams a
 //! reader read together share their receive time, and after them the reader
-//! looked at an empty (or nearly empty) socket (`Entry::quiet`). The dump
-//! requests a live reader sent are not in the file; the replay's namespaces
-//! ask for the same dumps in the same order with the same sequence numbers
-//! (nothing is sent), so the recorded answers are recognised as they were.
+//! looked at its socket again (`Entry::quiet`); and when an empty socket ended
+//! a dump whose end a truncated datagram had lost, the recording says so
+//! (`Record::DumpEnded`). The dump requests a live reader sent are not in the
+//! file; the replay's namespaces ask for the same dumps in the same order with
+//! the same sequence numbers (nothing is sent), so the recorded answers are
+//! recognised as they were.
 //!
 //! This module never opens a socket and needs no privileges.
 
@@ -251,12 +253,20 @@ impl Player<'_> {
                     } else {
                         Received::Kernel(bytes)
                     };
-                    if entry.rounds.lost_and_over(first, entry.ns.portid) {
-                        entry.quiet(&self.outbox, true, time);
-                    }
                     handle_datagram(entry, &self.outbox, received, time);
                 }
                 self.outbox.flush(self.bus);
+            }
+            Record::DumpEnded { id, time } => {
+                // Where the live reader found the socket empty with a dump
+                // whose end was lost, and asked for it again.
+                let Some(slot) = self.by_id.get(&id).copied() else {
+                    return;
+                };
+                if let Some(entry) = self.entries[slot].as_mut() {
+                    entry.quiet(&self.outbox, true, time);
+                    self.outbox.flush(self.bus);
+                }
             }
             Record::Overrun { id, time } => {
                 let Some(slot) = self.by_id.get(&id).copied() else {
@@ -525,15 +535,15 @@ mod tests {
                 ip(&format!("addr add 10.3.0.{}/32 dev tr{i}", i + 1));
             }
             let out = Shared::default();
-            let recorder = crate::Recorder::new(out.clone()).unwrap();
-            let monitor = crate::Monitor::builder()
+            let recorder = crate::capture::Recorder::new(out.clone()).unwrap();
+            let monitor = super::super::Monitor::builder()
                 .list_existing(true)
                 .recv_buffer(512)
                 .record(recorder.clone())
                 .build()
                 .unwrap();
             let live = monitor.subscribe();
-            monitor.add_namespace(crate::Netns::Current).unwrap();
+            monitor.add_namespace(crate::netns::Netns::Current).unwrap();
             for i in 20..30 {
                 ip(&format!("link add tr{i} type veth peer name trp{i}"));
             }
@@ -587,13 +597,13 @@ mod tests {
 
     /// The last part of a dump truncated by the receive buffer (its end was in
     /// what was lost): the live reader found the socket empty after it and
-    /// asked again, under the next sequence number. The replay takes the next
-    /// datagram that does not continue the dump for that empty socket, and
-    /// recognises the answer to the second request.
+    /// asked again, under the next sequence number; the recording says where.
+    /// The replay asks again there, and recognises the answer to the second
+    /// request.
     #[test]
     fn a_dump_whose_end_was_truncated_is_asked_again_in_the_replay() {
         let out = Shared::default();
-        let recorder = crate::Recorder::new(out.clone()).unwrap();
+        let recorder = crate::capture::Recorder::new(out.clone()).unwrap();
         let tag = NetnsTag {
             name: Arc::from("t"),
             id: 9,
@@ -606,6 +616,7 @@ mod tests {
         let first = answer(&link, 1, portid);
         // 40 bytes arrived of the first answer: its link and its end are lost.
         recorder.datagram(ns, t(2), &first[..40], first.len());
+        recorder.dump_ended(ns, t(2));
         recorder.datagram(ns, t(3), &answer(&link, 2, portid), first.len());
         recorder.flush().unwrap();
         let replay = Replay::from_reader(std::io::Cursor::new(out.0.lock().clone()))

@@ -173,10 +173,6 @@ pub(crate) struct RtSocket {
     /// tests check `recv_batch` against; readers use a shared `RecvBatch`).
     #[cfg(test)]
     buf: Vec<u8>,
-    /// The size `buf` grows to before the next single receive, after a
-    /// truncation (not at once: the truncated datagram is handed out from it).
-    #[cfg(test)]
-    grow_to: usize,
 }
 
 impl RtSocket {
@@ -244,8 +240,6 @@ impl RtSocket {
             // Allocated by the first `recv`.
             #[cfg(test)]
             buf: Vec::new(),
-            #[cfg(test)]
-            grow_to: 0,
         })
     }
 
@@ -301,9 +295,8 @@ impl RtSocket {
     /// receive buffer was full: an overrun.
     #[cfg(test)]
     pub(crate) fn recv(&mut self) -> io::Result<Received<'_>> {
-        let size = std::mem::take(&mut self.grow_to).max(DEFAULT_BUFFER);
-        if self.buf.len() < size {
-            self.buf.resize(size, 0);
+        if self.buf.is_empty() {
+            self.buf.resize(DEFAULT_BUFFER, 0);
         }
         // SAFETY: all-zero sockaddr_nl / msghdr are valid.
         let mut from: libc::sockaddr_nl = unsafe { zeroed() };
@@ -323,8 +316,10 @@ impl RtSocket {
             Fits::Foreign(portid) => Received::Foreign { portid },
             Fits::Truncated(len) => {
                 let first = Header::peek(&self.buf);
-                self.grow_to = len.next_power_of_two();
-                let captured = &self.buf[..];
+                // Growing keeps what arrived in front.
+                let arrived = self.buf.len();
+                self.buf.resize(len.next_power_of_two(), 0);
+                let captured = &self.buf[..arrived];
                 Received::Truncated {
                     len,
                     first,

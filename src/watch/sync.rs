@@ -21,7 +21,7 @@ use super::state::{Applied, Key};
 use crate::bus::Item;
 use crate::object::{Action, Object, ObjectKind, Origin};
 use crate::wire::consts::{NLMSG_DONE, NLMSG_ERROR};
-use crate::wire::{Header, Message, NlMsg};
+use crate::wire::{Message, NlMsg};
 use std::collections::{HashSet, VecDeque};
 use std::io;
 use std::sync::atomic::Ordering;
@@ -124,15 +124,6 @@ impl DumpRounds {
         if let Some(d) = self.current.as_mut() {
             d.lost = true;
         }
-    }
-
-    /// Whether the dump in progress lost a part and a datagram whose first
-    /// message has header `first` does not continue it: replayed, that is where
-    /// the live reader found the socket empty (see [`Entry::quiet`]), since the
-    /// kernel queues a dump's parts one after the other.
-    pub(crate) fn lost_and_over(&self, first: Option<Header>, portid: u32) -> bool {
-        self.current.as_ref().is_some_and(|d| d.lost)
-            && !first.is_some_and(|h| self.answers_header(h.seq, h.portid, portid))
     }
 
     /// Asks for a full resync once the current round is over.
@@ -352,6 +343,10 @@ impl Entry {
     pub(crate) fn quiet(&mut self, outbox: &Outbox, empty: bool, now: SystemTime) {
         if let Some(d) = self.rounds.current.as_ref().filter(|d| d.lost && empty) {
             let retry = d.retries < DUMP_RETRIES;
+            if let Some(tap) = &self.ns.tap {
+                // A replay cannot tell an empty socket from the datagrams.
+                tap.dump_ended(now);
+            }
             self.dump_ended(DumpEnded { retry }, outbox, now);
         }
         if self.rounds.current.is_none() && self.rounds.resync_wanted {
