@@ -4,7 +4,10 @@
 //! buffer, read by a consumer that stalls at random. At every quiet point each
 //! live namespace's snapshot, and the picture the consumer rebuilt from its
 //! events, equal `ip -j`; every namespace deleted has had its `NamespaceGone`,
-//! and nothing tagged with it comes after.
+//! and nothing tagged with it comes after. The whole run is recorded
+//! (`Builder::record`), and its replay gives every namespace's items again,
+//! equal in every field and order: overruns, resyncs, arrivals and departures
+//! included.
 //!
 //! The consumer subscribes with a small queue and [`Overflow::Block`]: what a
 //! consumer that must keep a faithful picture does. It loses nothing; when it
@@ -562,10 +565,14 @@ fn chaos_run(seed: u64, ops: usize) -> String {
     // Two namespaces exist before the directory is watched, the rest come later.
     chaos.add_ns(0);
     chaos.add_ns(1);
+    // Everything is recorded, and replayed at the end (see `replayed_alike`).
+    let recording = Recording::default();
+    let recorder = nlwatch::Recorder::new(recording.clone()).unwrap();
     let monitor = Monitor::builder()
         .readers(2)
         .rcvbuf(RCVBUF)
         .list_existing(true)
+        .record(recorder.clone())
         .build()
         .unwrap();
     let consumed = Arc::new(Mutex::new(Consumed {
@@ -606,6 +613,10 @@ fn chaos_run(seed: u64, ops: usize) -> String {
     if !tracker.problems.is_empty() {
         chaos.fail(&tracker.problems.join("\n"));
     }
+    let bytes = recording.0.lock().unwrap().clone();
+    if let Err(problem) = replayed_alike(&consumed.lock().unwrap().items, bytes) {
+        chaos.fail(&problem);
+    }
     let n = &tracker.counts;
     // The run must have stressed what it claims to: overruns repaired by
     // resyncs, and a consumer that stalled.
@@ -634,6 +645,75 @@ fn chaos_run(seed: u64, ops: usize) -> String {
         stalls.load(Ordering::Relaxed),
         start.elapsed().as_secs_f64()
     )
+}
+
+/// Where the run's recording goes.
+#[derive(Clone, Default)]
+struct Recording(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Recording {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The run's recording, replayed, publishes every item the live consumer
+/// received, equal in every field (times and sequence numbers included), each
+/// namespace's in the same order (two readers interleave namespaces as they
+/// go; a replay goes in file order).
+fn replayed_alike(live: &[Item], recording: Vec<u8>) -> Result<(), String> {
+    type Streams<'a> = BTreeMap<(String, u64), Vec<&'a Item>>;
+    fn streams(items: &[Item]) -> Streams<'_> {
+        let mut by_ns: Streams<'_> = BTreeMap::new();
+        for item in items {
+            let netns = match item {
+                Item::Event(e) => &e.netns,
+                Item::Overrun { netns, .. }
+                | Item::SyncDone { netns, .. }
+                | Item::ResyncDone { netns, .. }
+                | Item::NamespaceAdded { netns, .. }
+                | Item::NamespaceGone { netns, .. } => netns,
+                // Discovery's, not a namespace's: not recorded.
+                _ => continue,
+            };
+            by_ns
+                .entry((netns.name.to_string(), netns.id))
+                .or_default()
+                .push(item);
+        }
+        by_ns
+    }
+    let replay = nlwatch::Replay::from_reader(std::io::Cursor::new(recording))
+        .map_err(|e| format!("the recording: {e}"))?
+        .list_existing(true);
+    let sub = replay.subscribe_with_queue(Filter::new(), 1 << 20, Overflow::DropNewest);
+    let stats = replay.run().map_err(|e| format!("the replay: {e}"))?;
+    let replayed: Vec<Item> = sub.into_iter().collect();
+    let (live, replayed) = (streams(live), streams(&replayed));
+    if live.keys().ne(replayed.keys()) {
+        return Err(format!(
+            "replayed namespaces {:?}, live {:?}",
+            replayed.keys().collect::<Vec<_>>(),
+            live.keys().collect::<Vec<_>>()
+        ));
+    }
+    for (ns, items) in &live {
+        let again = &replayed[ns];
+        if let Some(i) = (0..items.len().max(again.len())).find(|&i| items.get(i) != again.get(i)) {
+            return Err(format!(
+                "namespace {ns:?}, item {i} of {} live, {} replayed ({stats:?}):\nlive     {:?}\nreplayed {:?}",
+                items.len(),
+                again.len(),
+                items.get(i),
+                again.get(i)
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn parse_seed(s: &str) -> u64 {
