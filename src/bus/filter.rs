@@ -279,7 +279,9 @@ impl Filter {
     /// ```
     /// use nlwatch::{Filter, Item, NetnsTag};
     /// let control = Filter::new().events(false);
-    /// assert!(control.matches(&Item::Overrun { netns: NetnsTag::default(), .. }));
+    /// let now = std::time::SystemTime::now();
+    /// let overrun = Item::Overrun { netns: NetnsTag::default(), timestamp: now };
+    /// assert!(control.matches(&overrun));
     /// ```
     pub fn events(mut self, wanted: bool) -> Self {
         self.no_events = !wanted;
@@ -294,7 +296,9 @@ impl Filter {
     /// ```
     /// use nlwatch::{Filter, Item, NetnsTag};
     /// let bus_only = Filter::new().no_namespace();
-    /// assert!(!bus_only.matches(&Item::NamespaceAdded { netns: NetnsTag::default(), .. }));
+    /// let now = std::time::SystemTime::now();
+    /// let added = Item::NamespaceAdded { netns: NetnsTag::default(), timestamp: now };
+    /// assert!(!bus_only.matches(&added));
     /// assert!(bus_only.matches(&Item::Lagged { missed: 1 }));
     /// ```
     pub fn no_namespace(mut self) -> Self {

@@ -251,14 +251,16 @@ impl<'s> Fanout<'_, 's> {
 /// ```
 /// use nlwatch::{Bus, Filter, Item, NetnsTag, Overflow};
 /// use std::sync::Arc;
+/// use std::time::SystemTime;
 /// let bus = Bus::new();
 /// let blue = NetnsTag { name: Arc::from("blue"), id: 1 };
 /// let red = NetnsTag { name: Arc::from("red"), id: 2 };
 /// let sub = bus.subscribe(Filter::new().namespace(&blue), 16, Overflow::DropOldest);
-/// bus.publish(Item::Overrun { netns: red, .. });
-/// bus.publish(Item::Overrun { netns: blue.clone(), timestamp: SystemTime::UNIX_EPOCH });
+/// let overrun = |netns| Item::Overrun { netns, timestamp: SystemTime::UNIX_EPOCH };
+/// bus.publish(overrun(red));
+/// bus.publish(overrun(blue.clone()));
 /// bus.close();
-/// assert_eq!(sub.collect::<Vec<_>>(), vec![Item::Overrun { netns: blue, .. }]);
+/// assert_eq!(sub.collect::<Vec<_>>(), vec![overrun(blue)]);
 /// ```
 pub struct Bus {
     shared: Arc<BusInner>,

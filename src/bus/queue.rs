@@ -22,7 +22,10 @@ use std::time::Duration;
 /// ```
 /// use nlwatch::{Bus, Filter, Item, NetnsTag, Overflow};
 /// // Items told apart by the id they carry.
-/// let item = |id| Item::Overrun { netns: NetnsTag { name: "".into(), id } };
+/// let item = |id| Item::Overrun {
+///     netns: NetnsTag { name: "".into(), id },
+///     timestamp: std::time::SystemTime::UNIX_EPOCH,
+/// };
 /// let bus = Bus::new();
 /// let sub = bus.subscribe(Filter::new(), 2, Overflow::DropOldest);
 /// for id in 1..=5 {

@@ -63,7 +63,8 @@ pub struct SinkId(pub(crate) u64);
 /// let control = bus.subscribe(Filter::new().events(false), 16, Default::default());
 /// let id = bus.add_sink(Filter::new(), Box::new(Overruns(0)));
 /// for _ in 0..5 {
-///     bus.publish(Item::Overrun { netns: NetnsTag::default(), .. });
+///     let timestamp = std::time::SystemTime::now();
+///     bus.publish(Item::Overrun { netns: NetnsTag::default(), timestamp });
 /// }
 /// let stopped: Vec<Item> = control.try_iter().filter(|i| matches!(i, Item::SinkStopped { .. })).collect();
 /// assert_eq!(stopped, [Item::SinkStopped { sink: id, error: None }]);
