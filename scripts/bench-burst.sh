@@ -28,7 +28,16 @@
 #                           (perf stat on syscall tracepoints) and print them per
 #                           event received
 #   --keep DIR              copy the raw outputs (JSON lines, ip monitor lines,
-#                           batch file, reference counts) to DIR
+#                           batch file, reference counts; with --record the
+#                           recording burst.pcapng, its stderr and its counts)
+#                           to DIR
+#   --record                also run `nlwatch record burst.pcapng` beside the
+#                           other two, with the JSON nlwatch's objects and
+#                           options (--rcvbuf, NLWATCH_BENCH_EXTRA), measured the
+#                           same way (CPU, RSS, drops; with --pause stopped too);
+#                           the messages in its file are counted afterwards
+#                           (scripts/pcapng-count.py) and a third table compares
+#                           the three per message the kernel generated
 #   --delete each|group     delete the pairs one `link del` each (default; the
 #                           kernel takes 17-33 ms per pair, so this phase is a
 #                           long trickle), or all at once with `link del group 1`
@@ -74,10 +83,11 @@ fi
 
 # ---- inside the sandbox ----
 n=10000 ip_rcvbuf="" nl_rcvbuf="" perf_dir="" keep="" delete=each syscalls=0
-callgrind_dir="" pause=0
+callgrind_dir="" pause=0 record=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --pause) pause=1 ;;
+        --record) record=1 ;;
         --callgrind) callgrind_dir=$(realpath "$2"); shift ;;
         --ip-rcvbuf) ip_rcvbuf=$2; shift ;;
         --nlwatch-rcvbuf) nl_rcvbuf=$2; shift ;;
@@ -242,14 +252,28 @@ ip_args=()
 # by object; -ts: a timestamp per line, as nlwatch's JSON has one.
 ip "${ip_args[@]}" -ts -o monitor label link address route neigh >ipmon.txt 2>ipmon.err &
 ip_pid=$!
+# The recorder: nlwatch's options but --json (and without callgrind's wrapper).
+rec_args=()
+for a in "${nl_args[@]}"; do
+    [ "$a" = --json ] || rec_args+=("$a")
+done
+if [ "$record" = 1 ]; then
+    "$nlwatch" record "$work/burst.pcapng" "${rec_args[@]}" >record.out 2>record.err &
+    rec_pid=$!
+fi
 wait_listening "$nl_pid" nlwatch
 wait_listening "$ip_pid" "ip monitor"
+[ "$record" = 0 ] || wait_listening "$rec_pid" "nlwatch record"
 sleep 0.5 # nlwatch's start-up link dump
 nl_cpu0=$(cpu_ticks "$nl_pid") ip_cpu0=$(cpu_ticks "$ip_pid")
 nl_sys0=$(sys_ticks "$nl_pid") ip_sys0=$(sys_ticks "$ip_pid")
 nl_cs0=$(ctxsw "$nl_pid") ip_cs0=$(ctxsw "$ip_pid")
 nl_w0=$(writes "$nl_pid") ip_w0=$(writes "$ip_pid")
 nl_lines0=$(lines nlwatch.jsonl) ip_lines0=$(lines ipmon.txt)
+if [ "$record" = 1 ]; then
+    rec_cpu0=$(cpu_ticks "$rec_pid") rec_sys0=$(sys_ticks "$rec_pid")
+    rec_cs0=$(ctxsw "$rec_pid") rec_w0=$(writes "$rec_pid")
+fi
 
 if [ -n "$perf_dir" ]; then
     perf record -q --call-graph dwarf,16384 -F 999 -p "$nl_pid" -o "$perf_dir/perf.data" 2>perf.err &
@@ -273,6 +297,7 @@ settle() {
     while [ "$still" -lt 4 ]; do
         sleep 0.5
         now="$(lines nlwatch.jsonl) $(lines ipmon.txt)"
+        [ "$record" = 0 ] || now+=" $(stat -c %s burst.pcapng)"
         if [ "$now" = "$prev" ]; then still=$((still + 1)); else still=0; prev=$now; fi
     done
 }
@@ -284,10 +309,10 @@ settle() {
 phase() {
     local t0 t1
     t0=$(date +%s.%N)
-    [ "$pause" = 0 ] || kill -STOP "$nl_pid"
+    [ "$pause" = 0 ] || kill -STOP "$nl_pid" ${rec_pid:-}
     ip -batch "$1"
     t1=$(date +%s.%N)
-    [ "$pause" = 0 ] || kill -CONT "$nl_pid"
+    [ "$pause" = 0 ] || kill -CONT "$nl_pid" ${rec_pid:-}
     settle
     phase_secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
 }
@@ -295,6 +320,7 @@ phase create.batch
 create_secs=$phase_secs
 nl_cpu_mid=$(cpu_ticks "$nl_pid") ip_cpu_mid=$(cpu_ticks "$ip_pid")
 nl_lines_mid=$(lines nlwatch.jsonl) ip_lines_mid=$(lines ipmon.txt)
+[ "$record" = 0 ] || rec_cpu_mid=$(cpu_ticks "$rec_pid")
 phase delete.batch
 delete_secs=$phase_secs
 
@@ -317,10 +343,20 @@ nl_rb=$(rcvbuf_of "$nl_pid") ip_rb=$(rcvbuf_of "$ip_pid")
 nl_drops=$(drops_of "$nl_pid") ip_drops=$(drops_of "$ip_pid")
 ip_threads=$(awk '/^Threads:/ { print $2 }' /proc/"$ip_pid"/status)
 nl_threads=$(awk '/^Threads:/ { print $2 }' /proc/"$nl_pid"/status)
-kill -TERM "$nl_pid" "$ip_pid"
+if [ "$record" = 1 ]; then
+    rec_cpu1=$(cpu_ticks "$rec_pid") rec_sys1=$(sys_ticks "$rec_pid")
+    rec_cs1=$(ctxsw "$rec_pid") rec_w1=$(writes "$rec_pid")
+    rec_hwm=$(hwm_kib "$rec_pid") rec_rb=$(rcvbuf_of "$rec_pid") rec_drops=$(drops_of "$rec_pid")
+    rec_threads=$(awk '/^Threads:/ { print $2 }' /proc/"$rec_pid"/status)
+fi
+kill -TERM "$nl_pid" "$ip_pid" ${rec_pid:-}
 nl_rc=0
 wait "$nl_pid" || nl_rc=$?
 wait "$ip_pid" || true
+if [ "$record" = 1 ]; then
+    rec_rc=0
+    wait "$rec_pid" || rec_rc=$?
+fi
 kill -USR1 "$ref_pid"
 wait "$ref_pid"
 ref_drops=$(awk '$1 == "overruns" { print $2 }' ref.counts)
@@ -400,6 +436,61 @@ if [ "$syscalls" = 1 ]; then
         printf '| %s | %s | %s |\n' "$e" "$(sc nl.syscalls "$e" "$nl_total")" "$(sc ip.syscalls "$e" "$ip_total")"
     done
 fi
+if [ "$record" = 1 ]; then
+    "$root/scripts/pcapng-count.py" burst.pcapng >record.counts
+    rc_() { awk -v k="$*" '{ v = $NF; $NF = ""; sub(/ $/, "") } $0 == k { print v }' record.counts; }
+    rec_total=0 rec_rows=""
+    for obj in link addr route neigh; do
+        for act in new del; do
+            g=$(ref "$obj" "$act") r=$(rc_ "$obj" "$act")
+            rec_total=$((rec_total + r))
+            [ "$g$r" = 00 ] || rec_rows+="| $obj $act | $g | $r |"$'\n'
+        done
+    done
+    # "nlwatch: recorded N datagrams, M overruns, from K namespaces (B bytes)"
+    rec_line=$(grep '^nlwatch: recorded ' record.err || true)
+    rec_said() { # WORD: the number just before WORD in the recorder's line
+        awk -v w="$1" '{ for (i = 2; i <= NF; i++) { f = $i; gsub(/[(),]/, "", f); if (f == w) { v = $(i - 1); gsub(/[(),]/, "", v); print v; exit } } }' <<<"$rec_line"
+    }
+    rec_dt=$((rec_cpu1 - rec_cpu0))
+    # The JSON nlwatch's events that the kernel sent (not the deletions it
+    # synthesized): what it received of the generated messages.
+    nl_kernel=$({ grep -E '"object":"(link|addr|route|neigh)","action":"(new|del)"' nlwatch.jsonl || true; } | grep -vc '"synthesized":true' || true)
+    ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
+    cat <<EOF
+
+Record: nlwatch record burst.pcapng ${rec_args[*]}
+recorder's stderr: ${rec_line:-(no "recorded" line)}
+
+Notifications in the recording (dump answers apart: $(rc_ dump messages) messages)
+
+| type | generated | recorded |
+|---|---:|---:|
+${rec_rows}| **total** | **$gen_total** | **$rec_total** |
+
+| | nlwatch --json | nlwatch record | ip monitor |
+|---|---:|---:|---:|
+| messages the kernel generated (link/addr/route/neigh) | $gen_total | $gen_total | $gen_total |
+| received (JSON events not synthesized, recorded notifications, ip lines) | $nl_kernel | $rec_total | $ip_total |
+| missing against generated | $((gen_total - nl_kernel)) | $((gen_total - rec_total)) | $((gen_total - ip_total)) |
+| overruns reported | $nl_overrun overrun lines | $(rec_said overruns) (stderr), $(rc_ overruns) in the file | $ip_enobufs ENOBUFS lines |
+| kernel drops (/proc/net/netlink) | $nl_drops | $rec_drops | $ip_drops |
+| receive buffer (SO_RCVBUF as applied) | $nl_rb | $rec_rb | $ip_rb |
+| CPU during the burst (utime+stime) | $(secs "$nl_dt") s | $(secs "$rec_dt") s | $(secs "$ip_dt") s |
+| of which system (stime) | $(secs $((nl_sys1 - nl_sys0))) s | $(secs $((rec_sys1 - rec_sys0))) s | $(secs $((ip_sys1 - ip_sys0))) s |
+| creation / deletion CPU | $(secs $((nl_cpu_mid - nl_cpu0))) / $(secs $((nl_cpu1 - nl_cpu_mid))) s | $(secs $((rec_cpu_mid - rec_cpu0))) / $(secs $((rec_cpu1 - rec_cpu_mid))) s | $(secs $((ip_cpu_mid - ip_cpu0))) / $(secs $((ip_cpu1 - ip_cpu_mid))) s |
+| **CPU per kernel message generated** | **$(us_per "$nl_dt" "$gen_total") µs** | **$(us_per "$rec_dt" "$gen_total") µs** | **$(us_per "$ip_dt" "$gen_total") µs** |
+| context switches per kernel message (live threads) | $(per $((nl_cs1 - nl_cs0)) "$gen_total") | $(per $((rec_cs1 - rec_cs0)) "$gen_total") | $(per $((ip_cs1 - ip_cs0)) "$gen_total") |
+| write calls per kernel message (/proc/PID/io syscw) | $(per $((nl_w1 - nl_w0)) "$gen_total") | $(per $((rec_w1 - rec_w0)) "$gen_total") | $(per $((ip_w1 - ip_w0)) "$gen_total") |
+| CPU at start-up (before the burst) | $(secs "$nl_cpu0") s | $(secs "$rec_cpu0") s | $(secs "$ip_cpu0") s |
+| peak RSS (VmHWM) | $(mib "$nl_hwm") MiB | $(mib "$rec_hwm") MiB | $(mib "$ip_hwm") MiB |
+| output size | $(stat -c %s nlwatch.jsonl) bytes | $(stat -c %s burst.pcapng) bytes ($(rec_said datagrams) datagrams, $(rc_ messages) messages) | $(stat -c %s ipmon.txt) bytes |
+| threads | $nl_threads | $rec_threads | $ip_threads |
+| exit after SIGTERM | $nl_rc | $rec_rc | (killed) |
+
+Record / JSON, CPU per kernel message: $(ratio "$rec_dt" "$nl_dt") (goal: at most 1.25, with nothing missing)
+EOF
+fi
 if [ -s nlwatch.err ]; then
     echo "nlwatch stderr:" >&2
     cat nlwatch.err >&2
@@ -408,6 +499,7 @@ fi
 if [ -n "$keep" ]; then
     mkdir -p "$keep"
     cp burst.batch nlwatch.jsonl nlwatch.err ipmon.txt ipmon.err ref.counts "$keep"/
+    [ "$record" = 0 ] || cp burst.pcapng record.err record.counts "$keep"/
 fi
 if [ -n "$perf_dir" ]; then
     cp perf.err "$perf_dir"/ 2>/dev/null || true
