@@ -18,3 +18,4 @@ mod routes;
 mod rule;
 mod state;
 mod unprivileged;
+mod wait;

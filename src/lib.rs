@@ -179,8 +179,9 @@ pub use object::{
     Object, ObjectKind, Origin, ResilientGroup, Route, Rule, MAX_ADDR_LEN,
 };
 pub use watch::{
-    Builder, Monitor, NamespaceHandle, NamespaceStats, Replay, Snapshot, DEFAULT_BATCH_WINDOW,
-    DEFAULT_CAPACITY, DEFAULT_RCVBUF,
+    AddrState, Builder, Condition, Dev, LinkState, Monitor, NamespaceHandle, NamespaceStats,
+    NeverReason, Presence, Replay, Snapshot, WaitError, DEFAULT_BATCH_WINDOW, DEFAULT_CAPACITY,
+    DEFAULT_RCVBUF,
 };
 
 #[cfg(test)]

@@ -13,6 +13,8 @@
 //!   way its events reach the bus.
 //! - `state`: the state view and [`Snapshot`].
 //! - `monitor`: the registry of namespaces, the threads, the public handle.
+//! - `wait`: [`Condition`] and [`WaitError`], what `Monitor::wait_until`
+//!   checks on a copy of the state view and on each later event.
 //! - `replay`: [`Replay`], a recording played back through `reader`, `sync`,
 //!   `infer` and `namespace` as a live monitor runs them, without sockets.
 
@@ -24,6 +26,7 @@ mod replay;
 mod socket;
 mod state;
 mod sync;
+mod wait;
 
 pub use monitor::{
     Builder, Monitor, NamespaceHandle, NamespaceStats, DEFAULT_BATCH_WINDOW, DEFAULT_CAPACITY,
@@ -31,6 +34,7 @@ pub use monitor::{
 };
 pub use replay::Replay;
 pub use state::Snapshot;
+pub use wait::{AddrState, Condition, Dev, LinkState, NeverReason, Presence, WaitError};
 
 /// What `crate::fuzzing` drives (feature `fuzzing`): a namespace's entry and the
 /// reader's handling of one datagram, without threads.

@@ -24,19 +24,22 @@ use super::namespace::{Counters, Entry, Namespace, Policy};
 use super::reader::{self, Reader, ReaderHost};
 use super::socket::{RtSocket, DEFAULT_BUFFER};
 use super::state::{Snapshot, SnapshotCopy};
-use crate::bus::{Bus, Filter, GoneReason, Item, Overflow, Sink, SinkId, Subscription};
+use super::wait::{Condition, NeverReason, Verdict, WaitError};
+use crate::bus::{
+    Bus, Filter, GoneReason, Item, Overflow, RecvTimeoutError, Sink, SinkId, Subscription,
+};
 use crate::capture::{Recorder, Tap};
 use crate::error::Error;
 use crate::netns::discover::{Discovery, Namespaces};
 use crate::netns::{self, Netns};
-use crate::object::{NetnsTag, ObjectKind};
+use crate::object::{Action, NetnsTag, Object, ObjectKind};
 use parking_lot::Mutex;
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Counters of one watched namespace.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -137,6 +140,10 @@ pub const DEFAULT_BATCH_WINDOW: Duration = Duration::from_millis(10);
 pub const DEFAULT_RCVBUF: usize = 4 << 20;
 /// Queue length of a subscriber by default.
 pub const DEFAULT_CAPACITY: usize = 65_536;
+
+/// Queue length of a waiter's subscription: a waiter that falls behind copies
+/// the view again (`Item::Lagged`), so it needs no more.
+const WAIT_QUEUE: usize = 1024;
 
 /// Objects a snapshot copies per hold of its namespace's reader lock (see
 /// `SnapshotCopy`): small enough that the reader, and every namespace it reads,
@@ -815,6 +822,124 @@ impl Monitor {
             .into_iter()
             .filter_map(|(token, reader, tag)| self.copy_namespace(token, reader, tag, &kinds))
             .collect()
+    }
+
+    /// Waits until `condition` holds in namespace `netns`, at most `timeout`
+    /// (`None`: as long as it takes), and returns the object that shows it (the
+    /// link, address, route or neighbour; `None` for what holds by absence, or
+    /// a predicate). A condition that already holds returns at once.
+    ///
+    /// Checking and waiting are one step: no change can slip between them (see
+    /// [`Condition`] for what is looked at). Works for a namespace added by any
+    /// means (by name, path or discovery); `netns` is its tag, as events and
+    /// [`NamespaceHandle::tag`] give it.
+    ///
+    /// Errors: [`WaitError::TimedOut`]; [`WaitError::Never`] when it can never
+    /// hold (duplicate address detection failed for the address awaited, the
+    /// namespace went away); [`WaitError::NotWatched`]; [`WaitError::ShutDown`].
+    ///
+    /// ```no_run
+    /// use nlwatch::{AddrState, Condition, Monitor, Netns};
+    /// use std::time::Duration;
+    /// let monitor = Monitor::builder().build()?;
+    /// let ns = monitor.add_namespace(Netns::Named("blue".into()))?;
+    /// let ready = Condition::address("2001:db8::1".parse()?, AddrState::Ready);
+    /// let addr = monitor.wait_until(ns.tag(), &ready, Some(Duration::from_secs(10)))?;
+    /// println!("usable: {addr:?}");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn wait_until(
+        &self,
+        netns: &NetnsTag,
+        condition: &Condition,
+        timeout: Option<Duration>,
+    ) -> Result<Option<Object>, WaitError> {
+        let deadline = timeout.map(|t| Instant::now() + t);
+        let kinds: Vec<ObjectKind> = match condition.kinds() {
+            Some(kinds) => kinds,
+            None => self.shared.policy.kinds.clone(),
+        };
+        if let Some(k) = kinds
+            .iter()
+            .find(|k| **k != ObjectKind::Link && !self.shared.policy.kinds.contains(k))
+        {
+            return Err(WaitError::KindNotWatched(*k));
+        }
+        // Subscribed before the copy: every change after it is queued here.
+        let sub = self.shared.bus.subscribe(
+            Filter::new().namespace_id(netns.id),
+            WAIT_QUEUE,
+            Overflow::DropOldest,
+        );
+        let mut first = true;
+        loop {
+            let Some(snap) = self.copy_of(netns, &kinds) else {
+                return Err(if first {
+                    WaitError::NotWatched {
+                        netns: netns.name.to_string(),
+                    }
+                } else {
+                    WaitError::Never(NeverReason::NamespaceGone)
+                });
+            };
+            first = false;
+            // A partial picture (the initial dump still running) shows what is
+            // there, not what is not.
+            if snap.synced || condition.by_presence() {
+                match condition.check(&snap) {
+                    Verdict::Holds(object) => return Ok(object.map(|o| *o)),
+                    Verdict::Never(why) => return Err(WaitError::Never(why)),
+                    Verdict::Not => {}
+                }
+            }
+            loop {
+                let item = match deadline {
+                    None => sub.recv().ok_or(WaitError::ShutDown)?,
+                    Some(at) => {
+                        let left = at.saturating_duration_since(Instant::now());
+                        sub.recv_timeout(left).map_err(|e| match e {
+                            RecvTimeoutError::Timeout => WaitError::TimedOut,
+                            RecvTimeoutError::Closed => WaitError::ShutDown,
+                        })?
+                    }
+                };
+                match item {
+                    // In the copy already, or of a kind that changes nothing.
+                    Item::Event(e) if e.seq <= snap.seq || !condition.concerns(e.object.kind()) => {
+                    }
+                    Item::Event(e) if condition.by_presence() && e.action == Action::New => {
+                        let name = e.ifname.as_ref().map(|n| n.as_bytes());
+                        match condition.shown_by(&e.object, &snap.links, name) {
+                            Verdict::Holds(object) => return Ok(object.map(|o| *o)),
+                            Verdict::Never(why) => return Err(WaitError::Never(why)),
+                            Verdict::Not => {}
+                        }
+                    }
+                    // A deletion changes nothing for what holds by presence.
+                    Item::Event(_) if condition.by_presence() => {}
+                    // Judged on the whole namespace: copy it again (the events
+                    // queued meanwhile that the copy holds are skipped by seq).
+                    Item::Event(_) => break,
+                    // Events were lost, or the picture was completed or repaired.
+                    Item::Lagged { .. } | Item::SyncDone { .. } | Item::ResyncDone { .. } => break,
+                    Item::NamespaceGone { .. } => {
+                        return Err(WaitError::Never(NeverReason::NamespaceGone))
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    /// A copy of `kinds` of namespace `netns`, if it is watched.
+    fn copy_of(&self, netns: &NetnsTag, kinds: &[ObjectKind]) -> Option<Snapshot> {
+        let (token, reader, tag) = {
+            let registry = self.shared.registry.lock();
+            let token = *registry.by_id.get(&netns.id)?;
+            let w = registry.by_token.get(&token)?;
+            (token, w.reader, w.ns.tag.clone())
+        };
+        self.copy_namespace(token, reader, tag, kinds)
     }
 
     /// The longest any reader thread has waited, since the monitor was built,

@@ -90,6 +90,12 @@ pub const IFA_LABEL: u16 = 3;
 pub const IFA_BROADCAST: u16 = 4;
 pub const IFA_CACHEINFO: u16 = 6;
 pub const IFA_FLAGS: u16 = 8;
+/// `ifa_flags`: duplicate address detection failed for the address.
+pub const IFA_F_DADFAILED: u32 = 0x08;
+/// `ifa_flags`: duplicate address detection is still running.
+pub const IFA_F_TENTATIVE: u32 = 0x40;
+/// The main routing table (`RT_TABLE_MAIN`).
+pub const RT_TABLE_MAIN: u8 = 254;
 
 // struct rtmsg attributes (RTA_*).
 pub const RTA_DST: u16 = 1;

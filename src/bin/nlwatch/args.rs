@@ -32,6 +32,35 @@ pub(crate) enum Command {
     /// Play a recording (nlwatch's, or tcpdump's on nlmon) back through the
     /// same pipeline and print what the live command printed.
     Replay(ReplayArgs),
+    /// Wait until a condition holds, print the object that shows it, and exit:
+    /// 0 when it holds, 1 on timeout, 2 on bad usage, 3 when it never can
+    /// (duplicate address detection failed, the namespace was deleted).
+    Wait(WaitArgs),
+}
+
+/// `nlwatch wait [OPTIONS] CONDITION`.
+#[derive(clap::Args, Debug, Clone)]
+#[command(after_help = "CONDITION, spelled like ip:
+  link DEV present|up|running|gone
+  addr ADDR[/LEN] [dev DEV] present|ready|gone
+  route PREFIX|default [table T] [dev DEV] [via GW] present|gone
+  neigh ADDR dev DEV reachable")]
+pub(crate) struct WaitArgs {
+    /// Wait in the namespace NAME under /run/netns (default: the current one).
+    #[arg(long = "netns", value_name = "NAME", conflicts_with = "netns_path")]
+    pub(crate) netns: Option<String>,
+    /// Wait in the namespace file PATH, e.g. /proc/PID/ns/net.
+    #[arg(long = "netns-path", value_name = "PATH")]
+    pub(crate) netns_path: Option<PathBuf>,
+    /// Give up after SECONDS (exit 1); without it, wait as long as it takes.
+    #[arg(long, value_name = "SECONDS", value_parser = parse_timeout)]
+    pub(crate) timeout: Option<f64>,
+    /// Print the object as a JSON line instead of text.
+    #[arg(long)]
+    pub(crate) json: bool,
+    /// The condition (see below).
+    #[arg(value_name = "CONDITION", required = true, num_args = 1..)]
+    pub(crate) condition: Vec<String>,
 }
 
 /// `nlwatch record FILE [OPTIONS] [OBJECT ...]`.
@@ -211,6 +240,14 @@ impl Args {
         targets.extend(self.netns.iter().cloned().map(Netns::Named));
         targets.extend(self.netns_path.iter().cloned().map(Netns::Path));
         Ok(targets)
+    }
+}
+
+/// A timeout in seconds: a number, 0 or more.
+fn parse_timeout(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(secs) if secs.is_finite() && (0.0..=1e9).contains(&secs) => Ok(secs),
+        _ => Err(format!("{s:?} is not a number of seconds")),
     }
 }
 

@@ -13,6 +13,7 @@
 
 mod args;
 mod print;
+mod wait;
 
 use args::{Args, Cli, Command, RecordArgs, ReplayArgs};
 use clap::Parser;
@@ -325,6 +326,15 @@ fn main() -> ExitCode {
         Some(Command::Snapshot(args)) => snapshot(args),
         Some(Command::Record(args)) => record(args),
         Some(Command::Replay(args)) => replay(args),
+        Some(Command::Wait(args)) => {
+            return match wait::run(args) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(failure) => {
+                    eprintln!("nlwatch: {}", failure.message);
+                    ExitCode::from(failure.status)
+                }
+            };
+        }
         None => watch(cli.watch),
     };
     match result {
