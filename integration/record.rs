@@ -18,14 +18,25 @@ const BIN: &str = env!("CARGO_BIN_EXE_nlwatch");
 const HANG_GUARD: Duration = Duration::from_secs(30);
 
 /// A directory of this test's own under /tmp (the sandbox shares /tmp with the
-/// host), readable by anyone, removed when dropped.
+/// host and with other runs), readable by anyone, removed when dropped.
 struct Scratch(PathBuf);
 
 impl Scratch {
     fn new(name: &str) -> Scratch {
-        let dir = std::env::temp_dir().join(format!("nlwatch-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
+        // Unique across concurrent runs: inside a sandbox every test is
+        // process 1 of its own PID namespace, and /tmp is shared.
+        let dir = loop {
+            let nanos = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos();
+            let dir = std::env::temp_dir().join(format!("nlwatch-{name}-{nanos}"));
+            match std::fs::create_dir(&dir) {
+                Ok(()) => break dir,
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                Err(e) => panic!("cannot create {}: {e}", dir.display()),
+            }
+        };
         std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
         Scratch(dir)
     }

@@ -679,7 +679,8 @@ sandboxed_test! {
             batch += &format!("link set b{i} down\n");
         }
         assert!(batch.lines().count() > 2000);
-        let file = std::env::temp_dir().join("burst.batch");
+        // /run is the sandbox's own tmpfs (/tmp is shared with other runs).
+        let file = std::path::Path::new("/run/burst.batch");
         std::fs::write(&file, batch).unwrap();
         run("ip", &["-batch", file.to_str().unwrap()]);
         // The bridge's databases, in a burst of their own.

@@ -383,9 +383,12 @@ impl Entry {
             let _ = self.next_dump(0);
             return;
         }
-        // The round is over.
+        // The round is over. One cut short because the namespace is going away
+        // (`close` dropped its other kinds) completed nothing: it is not
+        // announced (what was held back is published with the departure).
         let netns = self.ns.tag.clone();
-        match self.rounds.purpose.take() {
+        let purpose = self.rounds.purpose.take();
+        match purpose.filter(|_| !self.rounds.closing) {
             Some(Purpose::Initial) => {
                 self.rounds.synced = true;
                 self.sync_done(outbox, now);
@@ -402,5 +405,98 @@ impl Entry {
         } else {
             self.ns.counters.syncing.store(false, Ordering::Release);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::object::NetnsTag;
+    use crate::watch::namespace::{Namespace, Policy};
+    use crate::wire::consts::NLM_F_MULTI;
+    use std::sync::Arc;
+    use std::time::SystemTime;
+
+    /// `NLMSG_DONE` of dump `seq` to port `portid`.
+    fn done(seq: u32, portid: u32) -> Vec<u8> {
+        let mut d = 20u32.to_ne_bytes().to_vec();
+        d.extend_from_slice(&NLMSG_DONE.to_ne_bytes());
+        d.extend_from_slice(&NLM_F_MULTI.to_ne_bytes());
+        d.extend_from_slice(&seq.to_ne_bytes());
+        d.extend_from_slice(&portid.to_ne_bytes());
+        d.extend_from_slice(&0u32.to_ne_bytes());
+        d
+    }
+
+    fn end_dump(entry: &mut Entry, outbox: &Outbox, seq: u32) {
+        let bytes = done(seq, entry.ns.portid);
+        crate::watch::reader::handle_datagram(
+            entry,
+            outbox,
+            super::super::socket::Received::Kernel(&bytes),
+            SystemTime::UNIX_EPOCH,
+        );
+    }
+
+    fn drained(outbox: &Outbox) -> Vec<String> {
+        let bus = crate::bus::Bus::new();
+        let sub = bus.subscribe(
+            crate::bus::Filter::new(),
+            64,
+            crate::bus::Overflow::DropNewest,
+        );
+        outbox.flush(&bus);
+        bus.close();
+        sub.into_iter()
+            .map(|i| {
+                format!("{i:?}")
+                    .split([' ', '{'])
+                    .next()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect()
+    }
+
+    /// A namespace going away while a resync runs (`close`): the dump in
+    /// progress is read to its end, and the round it cut short is not
+    /// announced as done (it was: `ResyncDone`, with the other kinds never
+    /// dumped).
+    #[test]
+    fn a_round_cut_short_by_a_departure_is_not_announced_done() {
+        let ns = Arc::new(Namespace {
+            tag: NetnsTag::default(),
+            portid: 77,
+            rcvbuf: 0,
+            counters: Counters::default(),
+            tap: None,
+        });
+        let policy = Policy {
+            kinds: vec![ObjectKind::Link, ObjectKind::Address],
+            list_existing: false,
+            synthesize: true,
+        };
+        let mut entry = Entry::new(None, ns, policy);
+        let outbox = Outbox::default();
+        entry.start().unwrap();
+        end_dump(&mut entry, &outbox, 1);
+        end_dump(&mut entry, &outbox, 2);
+        entry.overrun(&outbox, SystemTime::UNIX_EPOCH);
+        assert_eq!(drained(&outbox), ["SyncDone", "Overrun"]);
+        // The resync dumps links (3), then addresses (4): the first one ends
+        // after the namespace began to go.
+        entry.rounds.close();
+        end_dump(&mut entry, &outbox, 3);
+        assert_eq!(drained(&outbox), Vec::<String>::new());
+        assert!(entry.rounds.current.is_none());
+        // Whole rounds are still announced.
+        let mut other = Entry::new(None, entry.ns.clone(), entry.policy.clone());
+        other.start().unwrap();
+        end_dump(&mut other, &outbox, 1);
+        end_dump(&mut other, &outbox, 2);
+        other.overrun(&outbox, SystemTime::UNIX_EPOCH);
+        end_dump(&mut other, &outbox, 3);
+        end_dump(&mut other, &outbox, 4);
+        assert_eq!(drained(&outbox), ["SyncDone", "Overrun", "ResyncDone"]);
     }
 }
