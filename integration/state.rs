@@ -681,7 +681,7 @@ sandboxed_test! {
         assert!(batch.lines().count() > 2000);
         // /run is the sandbox's own tmpfs (/tmp is shared with other runs).
         let file = std::path::Path::new("/run/burst.batch");
-        std::fs::write(&file, batch).unwrap();
+        std::fs::write(file, batch).unwrap();
         run("ip", &["-batch", file.to_str().unwrap()]);
         // The bridge's databases, in a burst of their own.
         let mut batch = String::new();
