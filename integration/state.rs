@@ -693,7 +693,7 @@ sandboxed_test! {
             batch += &format!("fdb del 02:00:00:00:{:02x}:{:02x} dev c{i} master\n", i / 256, i % 256);
             batch += &format!("mdb del dev obr port c{i} grp 239.2.{}.{}\n", i / 256, i % 256);
         }
-        std::fs::write(&file, batch).unwrap();
+        std::fs::write(file, batch).unwrap();
         run("bridge", &["-batch", file.to_str().unwrap()]);
         for i in (2..pairs).step_by(9) {
             run("sysctl", &["-qw", &format!("net.ipv4.conf.c{i}.forwarding=1")]);
