@@ -127,6 +127,31 @@
 //! # Ok::<(), nlwatch::Error>(())
 //! ```
 //!
+//! **[`Condition`]**: what [`Monitor::wait_until`] waits for, without a race
+//! between the check and the wait.
+//!
+//! ```no_run
+//! # let monitor = nlwatch::Monitor::builder().build()?;
+//! # let ns = monitor.add_namespace(nlwatch::Netns::Current)?;
+//! use nlwatch::{Condition, LinkState};
+//! let up = Condition::link("eth0", LinkState::Running);
+//! monitor.wait_until(ns.tag(), &up, Some(std::time::Duration::from_secs(5)))?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! **[`Recorder`]** and **[`Replay`]**: what the kernel sent, kept as pcapng
+//! ([`Builder::record`]) and played back through the same pipeline.
+//!
+//! ```no_run
+//! let replay = nlwatch::Replay::open("netlink.pcapng")?;
+//! let items = replay.subscribe();
+//! std::thread::spawn(move || replay.run());
+//! for item in items {
+//!     println!("{item:?}");
+//! }
+//! # Ok::<(), nlwatch::ReplayError>(())
+//! ```
+//!
 //! **[`Bus`]**: the fan-out on its own, to test consumers or feed them from
 //! elsewhere (see its example). **[`output`]**: text and JSON lines.
 //! **[`wire`]**: zero-copy views over netlink bytes and the request builder.
