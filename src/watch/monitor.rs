@@ -24,7 +24,7 @@ use super::namespace::{Counters, Entry, Namespace, Policy};
 use super::reader::{self, Reader, ReaderHost};
 use super::socket::{RtSocket, DEFAULT_BUFFER};
 use super::state::{Snapshot, SnapshotCopy};
-use super::wait::{Condition, NeverReason, Verdict, WaitError};
+use super::wait::{Condition, Next, WaitError, Waiter};
 use crate::bus::{
     Bus, Filter, GoneReason, Item, Overflow, RecvTimeoutError, Sink, SinkId, Subscription,
 };
@@ -32,7 +32,7 @@ use crate::capture::{Recorder, Tap};
 use crate::error::Error;
 use crate::netns::discover::{Discovery, Namespaces};
 use crate::netns::{self, Netns};
-use crate::object::{Action, NetnsTag, Object, ObjectKind};
+use crate::object::{NetnsTag, Object, ObjectKind};
 use parking_lot::Mutex;
 use std::collections::HashMap;
 use std::path::Path;
@@ -855,6 +855,37 @@ impl Monitor {
         timeout: Option<Duration>,
     ) -> Result<Option<Object>, WaitError> {
         let deadline = timeout.map(|t| Instant::now() + t);
+        let (mut waiter, sub) = self.waiter(netns, condition)?;
+        let mut next = waiter.copied(self.copy_of(netns, waiter.kinds()));
+        loop {
+            next = match next {
+                Next::Done(result) => return result,
+                Next::Copy => waiter.copied(self.copy_of(netns, waiter.kinds())),
+                Next::Wait => {
+                    let item = match deadline {
+                        None => sub.recv().ok_or(WaitError::ShutDown)?,
+                        Some(at) => {
+                            let left = at.saturating_duration_since(Instant::now());
+                            sub.recv_timeout(left).map_err(|e| match e {
+                                RecvTimeoutError::Timeout => WaitError::TimedOut,
+                                RecvTimeoutError::Closed => WaitError::ShutDown,
+                            })?
+                        }
+                    };
+                    waiter.item(item)
+                }
+            };
+        }
+    }
+
+    /// A waiter for `condition` in `netns`, and its subscription to the
+    /// namespace: made before the first copy, so that every change after that
+    /// copy is queued in it.
+    pub(crate) fn waiter<'c>(
+        &self,
+        netns: &NetnsTag,
+        condition: &'c Condition,
+    ) -> Result<(Waiter<'c>, Subscription), WaitError> {
         let kinds: Vec<ObjectKind> = match condition.kinds() {
             Some(kinds) => kinds,
             None => self.shared.policy.kinds.clone(),
@@ -865,70 +896,12 @@ impl Monitor {
         {
             return Err(WaitError::KindNotWatched(*k));
         }
-        // Subscribed before the copy: every change after it is queued here.
         let sub = self.shared.bus.subscribe(
             Filter::new().namespace_id(netns.id),
             WAIT_QUEUE,
             Overflow::DropOldest,
         );
-        let mut first = true;
-        loop {
-            let Some(snap) = self.copy_of(netns, &kinds) else {
-                return Err(if first {
-                    WaitError::NotWatched {
-                        netns: netns.name.to_string(),
-                    }
-                } else {
-                    WaitError::Never(NeverReason::NamespaceGone)
-                });
-            };
-            first = false;
-            // A partial picture (the initial dump still running) shows what is
-            // there, not what is not.
-            if snap.synced || condition.by_presence() {
-                match condition.check(&snap) {
-                    Verdict::Holds(object) => return Ok(object.map(|o| *o)),
-                    Verdict::Never(why) => return Err(WaitError::Never(why)),
-                    Verdict::Not => {}
-                }
-            }
-            loop {
-                let item = match deadline {
-                    None => sub.recv().ok_or(WaitError::ShutDown)?,
-                    Some(at) => {
-                        let left = at.saturating_duration_since(Instant::now());
-                        sub.recv_timeout(left).map_err(|e| match e {
-                            RecvTimeoutError::Timeout => WaitError::TimedOut,
-                            RecvTimeoutError::Closed => WaitError::ShutDown,
-                        })?
-                    }
-                };
-                match item {
-                    // In the copy already, or of a kind that changes nothing.
-                    Item::Event(e) if e.seq <= snap.seq || !condition.concerns(e.object.kind()) => {
-                    }
-                    Item::Event(e) if condition.by_presence() && e.action == Action::New => {
-                        let name = e.ifname.as_ref().map(|n| n.as_bytes());
-                        match condition.shown_by(&e.object, &snap.links, name) {
-                            Verdict::Holds(object) => return Ok(object.map(|o| *o)),
-                            Verdict::Never(why) => return Err(WaitError::Never(why)),
-                            Verdict::Not => {}
-                        }
-                    }
-                    // A deletion changes nothing for what holds by presence.
-                    Item::Event(_) if condition.by_presence() => {}
-                    // Judged on the whole namespace: copy it again (the events
-                    // queued meanwhile that the copy holds are skipped by seq).
-                    Item::Event(_) => break,
-                    // Events were lost, or the picture was completed or repaired.
-                    Item::Lagged { .. } | Item::SyncDone { .. } | Item::ResyncDone { .. } => break,
-                    Item::NamespaceGone { .. } => {
-                        return Err(WaitError::Never(NeverReason::NamespaceGone))
-                    }
-                    _ => {}
-                }
-            }
-        }
+        Ok((Waiter::new(condition, netns, kinds), sub))
     }
 
     /// A copy of `kinds` of namespace `netns`, if it is watched.

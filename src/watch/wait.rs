@@ -17,7 +17,8 @@
 //!
 //! [`Monitor::wait_until`]: super::Monitor::wait_until
 
-use crate::object::{Address, Link, Object, ObjectKind, Route};
+use crate::bus::Item;
+use crate::object::{Action, Address, Link, NetnsTag, Object, ObjectKind, Route};
 use crate::wire::consts::{
     IFA_F_DADFAILED, IFA_F_TENTATIVE, IFF_RUNNING, IFF_UP, NUD_PERMANENT, NUD_REACHABLE,
     RT_TABLE_MAIN,
@@ -522,4 +523,99 @@ fn route_matches(
         r.gateway == Some(g) || r.via == Some(g) || r.nexthops.iter().any(|h| h.gateway == Some(g))
     });
     dst_ok && table_ok && dev_ok && gateway_ok
+}
+
+/// What a waiter needs next.
+pub(crate) enum Next {
+    /// It is over.
+    Done(Result<Option<Object>, WaitError>),
+    /// A new copy of the namespace ([`Waiter::copied`]).
+    Copy,
+    /// The next item of its subscription ([`Waiter::item`]).
+    Wait,
+}
+
+/// The steps of one wait, whatever receives its items (a blocking
+/// subscription, or a stream): check a copy, then look at each later item.
+pub(crate) struct Waiter<'c> {
+    condition: &'c Condition,
+    netns: String,
+    kinds: Vec<ObjectKind>,
+    /// The copy last checked (`None` before the first).
+    snap: Option<Snapshot>,
+}
+
+impl<'c> Waiter<'c> {
+    pub(crate) fn new(condition: &'c Condition, netns: &NetnsTag, kinds: Vec<ObjectKind>) -> Self {
+        Waiter {
+            condition,
+            netns: netns.name.to_string(),
+            kinds,
+            snap: None,
+        }
+    }
+
+    /// The kinds each copy must hold.
+    pub(crate) fn kinds(&self) -> &[ObjectKind] {
+        &self.kinds
+    }
+
+    /// A copy was taken (`None`: the namespace is not watched).
+    pub(crate) fn copied(&mut self, snap: Option<Snapshot>) -> Next {
+        let Some(snap) = snap else {
+            return Next::Done(Err(if self.snap.is_none() {
+                WaitError::NotWatched {
+                    netns: self.netns.clone(),
+                }
+            } else {
+                WaitError::Never(NeverReason::NamespaceGone)
+            }));
+        };
+        // A partial picture (the initial dump still running) shows what is
+        // there, not what is not.
+        let verdict = if snap.synced || self.condition.by_presence() {
+            self.condition.check(&snap)
+        } else {
+            Verdict::Not
+        };
+        self.snap = Some(snap);
+        Self::settled(verdict).unwrap_or(Next::Wait)
+    }
+
+    /// The next item of the namespace.
+    pub(crate) fn item(&mut self, item: Item) -> Next {
+        let (seq, links) = match &self.snap {
+            Some(s) => (s.seq, &s.links[..]),
+            None => return Next::Copy,
+        };
+        match item {
+            // In the copy already, or of a kind that changes nothing.
+            Item::Event(e) if e.seq <= seq || !self.condition.concerns(e.object.kind()) => {
+                Next::Wait
+            }
+            Item::Event(e) if self.condition.by_presence() && e.action == Action::New => {
+                let name = e.ifname.as_ref().map(|n| n.as_bytes());
+                Self::settled(self.condition.shown_by(&e.object, links, name)).unwrap_or(Next::Wait)
+            }
+            // A deletion changes nothing for what holds by presence.
+            Item::Event(_) if self.condition.by_presence() => Next::Wait,
+            // Judged on the whole namespace: copy it again (the events queued
+            // meanwhile that the copy holds are skipped by their seq).
+            Item::Event(_) => Next::Copy,
+            // Events were lost, or the picture was completed or repaired.
+            Item::Lagged { .. } | Item::SyncDone { .. } | Item::ResyncDone { .. } => Next::Copy,
+            Item::NamespaceGone { .. } => {
+                Next::Done(Err(WaitError::Never(NeverReason::NamespaceGone)))
+            }
+            _ => Next::Wait,
+        }
+    }
+
+    fn settled(verdict: Verdict) -> Option<Next> {
+        match verdict {
+            Verdict::Holds(object) => Some(Next::Done(Ok(object.map(|o| *o)))),
+            Verdict::Never(why) => Some(Next::Done(Err(WaitError::Never(why)))),
+            Verdict::Not => None,
+        }
+    }
 }
