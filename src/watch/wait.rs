@@ -525,7 +525,8 @@ fn route_matches(
     dst_ok && table_ok && dev_ok && gateway_ok
 }
 
-/// What a waiter needs next.
+/// What a waiter needs next. (Made once per item; its size does not matter.)
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum Next {
     /// It is over.
     Done(Result<Option<Object>, WaitError>),
