@@ -166,6 +166,8 @@ pub mod fuzzing;
 #[path = "../integration/sandbox.rs"]
 mod sandbox;
 
+#[cfg(feature = "async")]
+pub use bus::SubscriptionStream;
 pub use bus::{
     Bus, Filter, Flow, GoneReason, Item, Overflow, RecvTimeoutError, Sink, SinkError, SinkId,
     Subscription, SubscriptionIter, TryRecvError,

@@ -1,0 +1,493 @@
+//! A subscription as an asynchronous stream (feature `async`): the consumer's
+//! waker, and how publishers wake it with no thread, no timer and no runtime.
+//!
+//! # Waking
+//!
+//! The stream reads the same bounded queue as a blocking [`Subscription`], so
+//! filters, overflow policies, loss reports and the end at shutdown are the
+//! queue's and cannot differ. What it adds is a waker: `poll_next` takes an item
+//! if one is queued; otherwise it stores the task's waker in a mutex and looks at
+//! the queue once more before answering `Pending`. A publisher, after it offered
+//! an item (queued, reported a loss, or gave up on it), takes the waker out of
+//! that mutex and wakes it. The mutex orders the two: either the publisher takes
+//! it after the consumer stored its waker (and wakes it), or before, and then
+//! the consumer's second look, which comes after it took the mutex in turn, sees
+//! the item. No wake-up is lost, and no lock is held while a waker runs.
+//!
+//! # What a subscriber that is not a stream pays
+//!
+//! Without the feature, nothing: none of this is compiled. With it, a publisher
+//! reads one flag per offer, next to the overflow policy it reads anyway, and
+//! goes no further while it is unset; only a subscription turned into a stream
+//! sets it, and only its publishers take the mutex.
+//!
+//! The flag is set once, by [`Subscription::into_stream`], while publishers may
+//! be offering to that subscription, and a publisher that read it just before
+//! would not wake the stream for what it is queueing. So `into_stream` also
+//! replaces the bus's subscriber index: every publisher that takes the new one
+//! sees the flag (it is set before the index lock is released), and every
+//! publisher still holding an older index wakes the streams in it when it lets
+//! go of the last reference to that index (see `Drop for Index`), which is after
+//! what it queued. The last sender of a queue goes with the bus's end of the
+//! subscription, and the stream is woken right after that too, to see the end.
+//!
+//! This module must never block, spawn a thread, arm a timer or name a runtime.
+
+use super::item::Item;
+use super::{Filter, Overflow, Subscription};
+use crossbeam_channel::TryRecvError;
+use futures_core::stream::{FusedStream, Stream};
+use parking_lot::Mutex;
+use std::fmt;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::{Context, Poll, Waker};
+
+/// The waker of a subscription that is a stream, and whether it is one.
+#[derive(Default)]
+pub(super) struct Wake {
+    /// Set once by `into_stream`, never unset: until then publishers skip the
+    /// mutex.
+    streaming: AtomicBool,
+    /// The waker of the task that last found the queue empty, until a publisher
+    /// takes it.
+    waker: Mutex<Option<Waker>>,
+}
+
+impl Wake {
+    /// Called by a publisher after each offer to this subscription, and when a
+    /// reason to look again arises (the queue's last sender is gone, an old
+    /// index is let go of).
+    #[inline]
+    pub(super) fn notify(&self) {
+        // Relaxed: once set, the flag is seen by every publisher that took the
+        // subscriber index after it was set (the index lock orders them), and
+        // those that took an older one are covered when they drop it.
+        if self.streaming.load(Ordering::Relaxed) {
+            self.wake();
+        }
+    }
+
+    #[cold]
+    fn wake(&self) {
+        let waker = self.waker.lock().take();
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+
+    fn register(&self, waker: &Waker) {
+        let mut slot = self.waker.lock();
+        match &*slot {
+            Some(old) if old.will_wake(waker) => {}
+            _ => *slot = Some(waker.clone()),
+        }
+    }
+}
+
+/// Wakes the stream when dropped: the last field of the bus's end of a
+/// subscription, so that its queue's sender, dropped before it, has
+/// disconnected the queue by then and the stream sees the end.
+pub(super) struct WakeOnDrop(pub(super) std::sync::Arc<super::queue::Meta>);
+
+impl Drop for WakeOnDrop {
+    fn drop(&mut self) {
+        self.0.wake.notify();
+    }
+}
+
+/// A [`Subscription`] as a [`futures_core::Stream`] of [`Item`]s (feature
+/// `async`), made by [`Subscription::into_stream`].
+///
+/// It yields what the subscription would have received, in the same order: the
+/// same filter, the same bounded queue, the same [`Overflow`] policy with the
+/// same [`Item::Lagged`] reports, and it ends (`None`) when the bus closes (the
+/// monitor shuts down) once the queue is drained. The publisher that queues an
+/// item wakes the task waiting on the stream; nothing polls and no runtime is
+/// needed: it runs on tokio, smol, async-std or a hand-written executor alike.
+/// Dropping the stream unsubscribes, as dropping the subscription does.
+///
+/// Like other streams it yields items for as long as some are queued, without
+/// returning to the executor in between; a consumer that must share its thread
+/// fairly during long bursts yields now and then itself (e.g.
+/// `tokio::task::yield_now`).
+///
+/// With [`Overflow::Block`], a full queue makes the publisher (a monitor's reader
+/// thread) wait until the task takes items: the task must keep polling.
+pub struct SubscriptionStream {
+    sub: Subscription,
+    /// Whether `None` was returned: polled again, it stays `None`.
+    ended: bool,
+}
+
+impl Subscription {
+    /// This subscription as a [`futures_core::Stream`] of [`Item`]s, for async
+    /// code (feature `async`).
+    ///
+    /// What was queued before the call is yielded first; nothing is lost or
+    /// repeated in the change.
+    ///
+    /// ```
+    /// use nlwatch::{Bus, Filter, Item, NetnsTag, Overflow};
+    /// use smol::stream::StreamExt;
+    /// let bus = Bus::new();
+    /// let mut stream = bus.subscribe(Filter::new(), 16, Overflow::DropOldest).into_stream();
+    /// let overrun = Item::Overrun { netns: NetnsTag::default(), timestamp: std::time::SystemTime::UNIX_EPOCH };
+    /// let publisher = std::thread::spawn({
+    ///     let overrun = overrun.clone();
+    ///     move || {
+    ///         bus.publish(overrun);
+    ///         bus.close();
+    ///     }
+    /// });
+    /// let items: Vec<Item> = smol::block_on(async { stream.by_ref().collect().await });
+    /// assert_eq!(items, [overrun]);
+    /// publisher.join().unwrap();
+    /// ```
+    pub fn into_stream(self) -> SubscriptionStream {
+        self.meta.wake.streaming.store(true, Ordering::Release);
+        if let Some(bus) = self.bus.upgrade() {
+            // A new index, so that publishers that may have read the flag unset
+            // wake the stream when they let go of the old one (module docs).
+            let registry = bus.registry.lock();
+            bus.rebuild(&registry.0);
+        }
+        SubscriptionStream {
+            sub: self,
+            ended: false,
+        }
+    }
+}
+
+impl SubscriptionStream {
+    /// How many items were dropped for this subscriber (see
+    /// [`Subscription::dropped`]).
+    pub fn dropped(&self) -> u64 {
+        self.sub.dropped()
+    }
+
+    /// How many items are queued.
+    pub fn len(&self) -> usize {
+        self.sub.len()
+    }
+
+    /// Whether no item is queued.
+    pub fn is_empty(&self) -> bool {
+        self.sub.is_empty()
+    }
+
+    /// The filter the subscription was made with.
+    pub fn subscribed_filter(&self) -> &Filter {
+        self.sub.subscribed_filter()
+    }
+
+    /// The overflow policy the subscription was made with.
+    pub fn overflow(&self) -> Overflow {
+        self.sub.overflow()
+    }
+
+    /// One look at the queue: an item, the end, or nothing yet.
+    fn take(&mut self) -> Option<Poll<Option<Item>>> {
+        match self.sub.rx.try_recv() {
+            Ok(item) => Some(Poll::Ready(Some(item))),
+            Err(TryRecvError::Disconnected) => {
+                self.ended = true;
+                Some(Poll::Ready(None))
+            }
+            Err(TryRecvError::Empty) => None,
+        }
+    }
+}
+
+impl Stream for SubscriptionStream {
+    type Item = Item;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Item>> {
+        let this = self.get_mut();
+        if this.ended {
+            return Poll::Ready(None);
+        }
+        if let Some(ready) = this.take() {
+            return ready;
+        }
+        this.sub.meta.wake.register(cx.waker());
+        // Again: an item queued between the first look and the registration
+        // woke nobody (module docs).
+        this.take().unwrap_or(Poll::Pending)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        if self.ended {
+            (0, Some(0))
+        } else {
+            (self.sub.len(), None)
+        }
+    }
+}
+
+impl FusedStream for SubscriptionStream {
+    fn is_terminated(&self) -> bool {
+        self.ended
+    }
+}
+
+impl fmt::Debug for SubscriptionStream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SubscriptionStream")
+            .field("subscription", &self.sub)
+            .field("ended", &self.ended)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The stream against the bus alone, no kernel: each wake-up by hand with a
+    //! counting waker, then whole scenarios under tokio and under smol.
+
+    use super::super::tests::{label, labels, links, publish_on_thread, tag};
+    use super::*;
+    use crate::bus::Bus;
+    use std::future::Future;
+    use std::sync::atomic::AtomicUsize;
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    /// A hang guard, not a timing assertion: a lost wake-up shows as a hang.
+    const HANG_GUARD: Duration = Duration::from_secs(60);
+
+    /// A waker that counts its wake-ups.
+    #[derive(Default)]
+    struct Counting(AtomicUsize);
+
+    impl std::task::Wake for Counting {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    /// Polls `stream` once with `waker`.
+    fn poll(stream: &mut SubscriptionStream, waker: &Arc<Counting>) -> Poll<Option<String>> {
+        let waker = Waker::from(waker.clone());
+        Pin::new(stream)
+            .poll_next(&mut Context::from_waker(&waker))
+            .map(|item| item.map(label))
+    }
+
+    fn woken(waker: &Arc<Counting>) -> usize {
+        waker.0.load(Ordering::SeqCst)
+    }
+
+    #[test]
+    fn a_waiting_stream_is_woken_by_the_publisher_of_an_item_it_accepts() {
+        let bus = Arc::new(Bus::new());
+        let mut stream = bus
+            .subscribe(Filter::new().namespace_id(1), 8, Overflow::DropOldest)
+            .into_stream();
+        let waker = Arc::new(Counting::default());
+        assert_eq!(poll(&mut stream, &waker), Poll::Pending);
+        // An item of another namespace is not offered to it and wakes nothing.
+        bus.publish(Item::Overrun {
+            netns: tag("b", 2),
+            timestamp: std::time::SystemTime::UNIX_EPOCH,
+        });
+        assert_eq!(woken(&waker), 0);
+        publish_on_thread(&bus, 1, 1).join().unwrap();
+        assert_eq!(woken(&waker), 1);
+        assert_eq!(poll(&mut stream, &waker), Poll::Ready(Some("1".into())));
+        assert_eq!(poll(&mut stream, &waker), Poll::Pending);
+        // Each wait is woken once: the publisher took the waker it woke.
+        publish_on_thread(&bus, 2, 3).join().unwrap();
+        assert_eq!(woken(&waker), 2);
+        assert_eq!(poll(&mut stream, &waker), Poll::Ready(Some("2".into())));
+        assert_eq!(poll(&mut stream, &waker), Poll::Ready(Some("3".into())));
+        assert_eq!(stream.dropped(), 0);
+    }
+
+    #[test]
+    fn a_loss_report_alone_wakes_the_stream() {
+        let bus = Arc::new(Bus::new());
+        let mut stream = bus
+            .subscribe(Filter::new(), 1, Overflow::DropNewest)
+            .into_stream();
+        let waker = Arc::new(Counting::default());
+        links(1, 2).for_each(|i| bus.publish(i));
+        assert_eq!(poll(&mut stream, &waker), Poll::Ready(Some("1".into())));
+        assert_eq!(poll(&mut stream, &waker), Poll::Pending);
+        // The report of 2 takes the one place; 3 is dropped in turn.
+        publish_on_thread(&bus, 3, 3).join().unwrap();
+        assert_eq!(woken(&waker), 1);
+        assert_eq!(
+            poll(&mut stream, &waker),
+            Poll::Ready(Some("lagged:1".into()))
+        );
+        assert_eq!(poll(&mut stream, &waker), Poll::Pending);
+        assert_eq!(stream.dropped(), 2);
+    }
+
+    #[test]
+    fn close_wakes_a_waiting_stream_which_ends_after_what_was_queued() {
+        let bus = Arc::new(Bus::new());
+        let mut stream = bus
+            .subscribe(Filter::new(), 8, Overflow::DropOldest)
+            .into_stream();
+        let waker = Arc::new(Counting::default());
+        assert_eq!(poll(&mut stream, &waker), Poll::Pending);
+        std::thread::spawn({
+            let bus = bus.clone();
+            move || bus.close()
+        })
+        .join()
+        .unwrap();
+        assert_eq!(woken(&waker), 1);
+        assert!(!stream.is_terminated());
+        assert_eq!(poll(&mut stream, &waker), Poll::Ready(None));
+        assert!(stream.is_terminated());
+        assert_eq!(poll(&mut stream, &waker), Poll::Ready(None));
+
+        // What was queued before the close comes first.
+        let bus = Bus::new();
+        let mut stream = bus
+            .subscribe(Filter::new(), 8, Overflow::DropOldest)
+            .into_stream();
+        links(1, 2).for_each(|i| bus.publish(i));
+        bus.close();
+        assert_eq!(poll(&mut stream, &waker), Poll::Ready(Some("1".into())));
+        assert_eq!(poll(&mut stream, &waker), Poll::Ready(Some("2".into())));
+        assert_eq!(poll(&mut stream, &waker), Poll::Ready(None));
+    }
+
+    #[test]
+    fn the_stream_of_a_subscription_made_after_close_has_ended() {
+        let bus = Bus::new();
+        bus.close();
+        let mut stream = bus
+            .subscribe(Filter::new(), 8, Overflow::Block)
+            .into_stream();
+        let waker = Arc::new(Counting::default());
+        assert_eq!(poll(&mut stream, &waker), Poll::Ready(None));
+    }
+
+    #[test]
+    fn what_was_queued_before_into_stream_is_yielded_first() {
+        let bus = Bus::new();
+        let sub = bus.subscribe(Filter::new(), 8, Overflow::DropOldest);
+        links(1, 2).for_each(|i| bus.publish(i));
+        let mut stream = sub.into_stream();
+        links(3, 3).for_each(|i| bus.publish(i));
+        let waker = Arc::new(Counting::default());
+        let got: Vec<_> = (0..4).map(|_| poll(&mut stream, &waker)).collect();
+        let ready = |s: &str| Poll::Ready(Some(s.to_string()));
+        assert_eq!(got, [ready("1"), ready("2"), ready("3"), Poll::Pending]);
+    }
+
+    /// A publisher that took the subscriber index before the subscription
+    /// became a stream may not have seen that it is one: it queues without
+    /// waking, and the stream is woken when that publisher lets go of the index.
+    #[test]
+    fn a_publisher_that_missed_into_stream_wakes_the_stream_when_it_lets_go() {
+        let bus = Bus::new();
+        let sub = bus.subscribe(Filter::new(), 8, Overflow::DropOldest);
+        let in_flight = bus.shared.index.read().clone();
+        let mut stream = sub.into_stream();
+        let waker = Arc::new(Counting::default());
+        assert_eq!(poll(&mut stream, &waker), Poll::Pending);
+        // What such a publisher does: the queue's send, without the wake.
+        let item = links(1, 1).next().unwrap();
+        assert!(in_flight.all[0].tx.try_send(item).is_ok());
+        assert_eq!(woken(&waker), 0);
+        drop(in_flight);
+        assert_eq!(woken(&waker), 1);
+        assert_eq!(poll(&mut stream, &waker), Poll::Ready(Some("1".into())));
+    }
+
+    #[test]
+    fn dropping_the_stream_unsubscribes() {
+        let bus = Bus::new();
+        let stream = bus
+            .subscribe(Filter::new(), 8, Overflow::DropOldest)
+            .into_stream();
+        assert_eq!(bus.subscriber_count(), 1);
+        drop(stream);
+        assert_eq!(bus.subscriber_count(), 0);
+    }
+
+    /// Runs the future `scenario` makes under tokio (multi-threaded, the stream
+    /// read in a spawned task) and then under smol, each behind the hang guard.
+    fn under_tokio_and_smol<F, Fut>(scenario: F)
+    where
+        F: Fn() -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        let scenario = Arc::new(scenario);
+        for runtime in ["tokio", "smol"] {
+            let (done_tx, done) = crossbeam_channel::bounded(1);
+            let scenario = scenario.clone();
+            let thread = std::thread::spawn(move || {
+                match runtime {
+                    "tokio" => tokio::runtime::Builder::new_multi_thread()
+                        .worker_threads(2)
+                        .build()
+                        .unwrap()
+                        .block_on(async { tokio::spawn(scenario()).await.unwrap() }),
+                    _ => smol::block_on(scenario()),
+                }
+                let _ = done_tx.send(());
+            });
+            match done.recv_timeout(HANG_GUARD) {
+                Ok(()) => thread.join().unwrap(),
+                // The scenario panicked: show its message.
+                Err(crossbeam_channel::RecvTimeoutError::Disconnected) => {
+                    if let Err(panic) = thread.join() {
+                        std::panic::resume_unwind(panic)
+                    }
+                }
+                Err(crossbeam_channel::RecvTimeoutError::Timeout) => {
+                    panic!("{runtime}: the scenario hung (a lost wake-up?)")
+                }
+            }
+        }
+    }
+
+    /// The next item of `stream`, by hand (no combinator crate needed).
+    async fn next(stream: &mut SubscriptionStream) -> Option<Item> {
+        std::future::poll_fn(|cx| Pin::new(&mut *stream).poll_next(cx)).await
+    }
+
+    /// The same losses, reported the same way at the same places, to a stream
+    /// and to a blocking subscription of the same bus.
+    #[test]
+    fn a_stream_lags_exactly_as_a_blocking_subscription() {
+        for overflow in [Overflow::DropOldest, Overflow::DropNewest] {
+            under_tokio_and_smol(move || async move {
+                let bus = Arc::new(Bus::new());
+                let blocking = bus.subscribe(Filter::new(), 4, overflow);
+                let mut stream = bus.subscribe(Filter::new(), 4, overflow).into_stream();
+                let (mut from_blocking, mut from_stream) = (Vec::new(), Vec::new());
+                publish_on_thread(&bus, 1, 10).join().unwrap();
+                for _ in 0..2 {
+                    from_stream.push(label(next(&mut stream).await.unwrap()));
+                    from_blocking.push(label(blocking.recv().unwrap()));
+                }
+                publish_on_thread(&bus, 11, 20).join().unwrap();
+                bus.close();
+                while let Some(item) = next(&mut stream).await {
+                    from_stream.push(label(item));
+                }
+                from_blocking.extend(blocking.map(label));
+                assert_eq!(from_stream, from_blocking, "{overflow:?}");
+                // DropOldest: 1-6 lost, then 7 and 8 taken; 11 brings the
+                // report, and 12-20 push out 9, 10, the report (its 6 carried
+                // over), 11, 12, 13, 14, 15 and 16: no later item to report them.
+                // DropNewest: 1-4 kept, 5-10 lost; 11 brings the report and
+                // fills the queue; 12-20 lost, with nothing after to report them.
+                let (want, dropped) = match overflow {
+                    Overflow::DropOldest => ("7 8 17 18 19 20", 6 + 8),
+                    _ => ("1 2 3 4 lagged:6 11", 6 + 9),
+                };
+                assert_eq!(from_stream, labels(want), "{overflow:?}");
+                assert_eq!(stream.dropped(), dropped, "{overflow:?}");
+            });
+        }
+    }
+}
