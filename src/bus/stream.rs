@@ -118,6 +118,10 @@ pub struct SubscriptionStream {
     sub: Subscription,
     /// Whether `None` was returned: polled again, it stays `None`.
     ended: bool,
+    /// Run between the first look at the queue and the registration of the
+    /// waker: lets a test publish right there.
+    #[cfg(test)]
+    between_looks: Option<Box<dyn FnMut() + Send + Sync>>,
 }
 
 impl Subscription {
@@ -155,6 +159,8 @@ impl Subscription {
         SubscriptionStream {
             sub: self,
             ended: false,
+            #[cfg(test)]
+            between_looks: None,
         }
     }
 }
@@ -210,6 +216,10 @@ impl Stream for SubscriptionStream {
         if let Some(ready) = this.take() {
             return ready;
         }
+        #[cfg(test)]
+        if let Some(hook) = &mut this.between_looks {
+            hook();
+        }
         this.sub.meta.wake.register(cx.waker());
         // Again: an item queued between the first look and the registration
         // woke nobody (module docs).
@@ -248,6 +258,7 @@ mod tests {
     use super::super::tests::{label, labels, links, publish_on_thread, tag};
     use super::*;
     use crate::bus::Bus;
+    use crate::object::{Action, Object};
     use std::future::Future;
     use std::sync::atomic::AtomicUsize;
     use std::sync::Arc;
@@ -401,6 +412,32 @@ mod tests {
         assert_eq!(poll(&mut stream, &waker), Poll::Ready(Some("1".into())));
     }
 
+    /// An item queued after the stream found the queue empty and before it
+    /// registered its waker wakes nobody (the publisher found no waker): the
+    /// stream's second look takes it.
+    #[test]
+    fn an_item_queued_just_before_the_waker_is_registered_is_not_missed() {
+        let bus = Arc::new(Bus::new());
+        let mut stream = bus
+            .subscribe(Filter::new(), 8, Overflow::DropOldest)
+            .into_stream();
+        let mut seqs = links(1, 1);
+        stream.between_looks = Some(Box::new({
+            let bus = bus.clone();
+            move || seqs.by_ref().for_each(|i| bus.publish(i))
+        }));
+        let waker = Arc::new(Counting::default());
+        assert_eq!(poll(&mut stream, &waker), Poll::Ready(Some("1".into())));
+        assert_eq!(woken(&waker), 0);
+        assert_eq!(poll(&mut stream, &waker), Poll::Pending);
+    }
+
+    #[test]
+    fn a_stream_can_move_between_threads_and_be_shared() {
+        fn send_and_sync<T: Send + Sync + Unpin>() {}
+        send_and_sync::<SubscriptionStream>();
+    }
+
     #[test]
     fn dropping_the_stream_unsubscribes() {
         let bus = Bus::new();
@@ -489,5 +526,192 @@ mod tests {
                 assert_eq!(stream.dropped(), dropped, "{overflow:?}");
             });
         }
+    }
+
+    /// The seq of an event, or what else the item was.
+    fn seq(item: &Item) -> Result<u64, String> {
+        match item {
+            Item::Event(e) => Ok(e.seq),
+            other => Err(format!("{other:?}")),
+        }
+    }
+
+    /// With `Overflow::Block` the publisher waits for the async consumer: it
+    /// never gets more than the queue's capacity ahead, and nothing is lost.
+    #[test]
+    fn a_block_publisher_waits_for_the_async_consumer_and_loses_nothing() {
+        const N: u64 = 5_000;
+        const CAPACITY: u64 = 4;
+        under_tokio_and_smol(|| async {
+            let bus = Arc::new(Bus::new());
+            let mut stream = bus
+                .subscribe(Filter::new(), CAPACITY as usize, Overflow::Block)
+                .into_stream();
+            let published = Arc::new(std::sync::atomic::AtomicU64::new(0));
+            let publisher = std::thread::spawn({
+                let (bus, published) = (bus.clone(), published.clone());
+                move || {
+                    for item in links(1, N) {
+                        bus.publish(item);
+                        published.fetch_add(1, Ordering::SeqCst);
+                    }
+                    bus.close();
+                }
+            });
+            let mut received = 0;
+            while let Some(item) = next(&mut stream).await {
+                received += 1;
+                assert_eq!(seq(&item), Ok(received));
+                // A publish returns once its item is queued: at most CAPACITY
+                // beyond what was taken.
+                let ahead = published.load(Ordering::SeqCst);
+                assert!(
+                    ahead <= received + CAPACITY,
+                    "{ahead} published, {received} taken"
+                );
+            }
+            publisher.join().unwrap();
+            assert_eq!(received, N);
+            assert_eq!(stream.dropped(), 0);
+        });
+    }
+
+    /// A consumer that falls behind (it starts after a burst and then yields to
+    /// the executor after every item) loses items, and every loss is counted
+    /// and reported: with `DropNewest`, each gap between two events it receives
+    /// is exactly the sum of the reports between them.
+    #[test]
+    fn a_slow_async_consumer_lags_and_every_loss_is_counted() {
+        const N: u64 = 20_000;
+        const BURST: u64 = 1_000;
+        for overflow in [Overflow::DropOldest, Overflow::DropNewest] {
+            under_tokio_and_smol(move || async move {
+                let bus = Arc::new(Bus::new());
+                let mut stream = bus.subscribe(Filter::new(), 16, overflow).into_stream();
+                // Nobody reads during the first burst: it must lag.
+                links(1, BURST).for_each(|i| bus.publish(i));
+                let publisher = publish_on_thread(&bus, BURST + 1, N);
+                let closer = std::thread::spawn({
+                    let bus = bus.clone();
+                    move || {
+                        publisher.join().unwrap();
+                        bus.close();
+                    }
+                });
+                let (mut events, mut reported) = (Vec::new(), 0);
+                // For DropNewest: the reports since the last event.
+                let mut since_last = 0;
+                while let Some(item) = next(&mut stream).await {
+                    match item {
+                        Item::Lagged { missed } => {
+                            reported += missed;
+                            since_last += missed;
+                        }
+                        other => {
+                            let seq = seq(&other).unwrap();
+                            if overflow == Overflow::DropNewest {
+                                let previous = events.last().copied().unwrap_or(0);
+                                assert_eq!(seq - previous - 1, since_last, "gap before {seq}");
+                            }
+                            events.push(seq);
+                            since_last = 0;
+                        }
+                    }
+                    smol::future::yield_now().await;
+                }
+                closer.join().unwrap();
+                let dropped = stream.dropped();
+                assert!(dropped >= BURST - 16, "{overflow:?}: {dropped}");
+                assert_eq!(events.len() as u64 + dropped, N, "{overflow:?}");
+                assert!(events.windows(2).all(|w| w[0] < w[1]), "{overflow:?}");
+                // The first burst's loss came before some later item.
+                assert!(reported >= BURST - 16, "{overflow:?}: {reported} reported");
+                assert!(reported <= dropped, "{overflow:?}: {reported} > {dropped}");
+                if overflow == Overflow::DropNewest {
+                    assert_eq!(events[..16], (1..=16).collect::<Vec<_>>());
+                    // What was lost after the last event is reported after it, or
+                    // not at all (nothing came later to carry the report).
+                    let last = events.last().copied().unwrap();
+                    assert_eq!(N - last, since_last + (dropped - reported));
+                }
+            });
+        }
+    }
+
+    /// Dropping the stream in the middle of a burst unsubscribes it at once:
+    /// the publisher waiting for it (`Overflow::Block`) goes on, and the others
+    /// receive the whole burst.
+    #[test]
+    fn dropping_the_stream_mid_burst_frees_a_block_publisher() {
+        const N: u64 = 10_000;
+        under_tokio_and_smol(|| async {
+            let bus = Arc::new(Bus::new());
+            let witness = bus.subscribe(Filter::new(), N as usize, Overflow::DropNewest);
+            let mut stream = bus
+                .subscribe(Filter::new(), 4, Overflow::Block)
+                .into_stream();
+            assert_eq!(bus.subscriber_count(), 2);
+            let publisher = publish_on_thread(&bus, 1, N);
+            for want in 1..=100 {
+                assert_eq!(seq(&next(&mut stream).await.unwrap()), Ok(want));
+            }
+            drop(stream);
+            assert_eq!(bus.subscriber_count(), 1);
+            publisher.join().unwrap();
+            let seqs: Vec<u64> = witness.try_iter().map(|i| seq(&i).unwrap()).collect();
+            assert_eq!(seqs, (1..=N).collect::<Vec<_>>());
+        });
+    }
+
+    /// Two publishers on their own threads, a queue of 2 that makes the
+    /// consumer wait again and again, tokio's worker threads: every item
+    /// arrives, each publisher's in order. A lost wake-up hangs (the guard
+    /// fails the test).
+    #[test]
+    fn two_publishers_and_a_waiting_stream_lose_no_wake_up() {
+        const PER_THREAD: u64 = 20_000;
+        under_tokio_and_smol(|| async {
+            let bus = Arc::new(Bus::new());
+            let mut stream = bus
+                .subscribe(Filter::new(), 2, Overflow::Block)
+                .into_stream();
+            let publishers: Vec<_> = (1..=2)
+                .map(|id| {
+                    let bus = bus.clone();
+                    std::thread::spawn(move || {
+                        let netns = tag("", id);
+                        for seq in 1..=PER_THREAD {
+                            let object = Object::Link(Default::default());
+                            bus.publish(super::super::tests::event(
+                                &netns,
+                                seq,
+                                Action::New,
+                                None,
+                                object,
+                            ));
+                        }
+                    })
+                })
+                .collect();
+            let closer = std::thread::spawn({
+                let bus = bus.clone();
+                move || {
+                    publishers.into_iter().for_each(|p| p.join().unwrap());
+                    bus.close();
+                }
+            });
+            let mut last = [0u64; 2];
+            while let Some(item) = next(&mut stream).await {
+                let Item::Event(e) = item else {
+                    panic!("unexpected {item:?}")
+                };
+                let last = &mut last[e.netns.id as usize - 1];
+                assert_eq!(e.seq, *last + 1);
+                *last = e.seq;
+            }
+            closer.join().unwrap();
+            assert_eq!(last, [PER_THREAD; 2]);
+            assert_eq!(stream.dropped(), 0);
+        });
     }
 }
