@@ -17,4 +17,6 @@ mod record;
 mod routes;
 mod rule;
 mod state;
+#[cfg(feature = "async")]
+mod stream;
 mod unprivileged;
