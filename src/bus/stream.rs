@@ -114,6 +114,27 @@ impl Drop for WakeOnDrop {
 ///
 /// With [`Overflow::Block`], a full queue makes the publisher (a monitor's reader
 /// thread) wait until the task takes items: the task must keep polling.
+///
+/// ```no_run
+/// use futures_lite::StreamExt; // or futures::StreamExt, tokio_stream::StreamExt
+/// use nlwatch::{Filter, Item, Monitor, Netns, ObjectKind};
+///
+/// #[tokio::main]
+/// async fn main() -> Result<(), nlwatch::Error> {
+///     let monitor = Monitor::builder().build()?;
+///     let links = Filter::new().object(ObjectKind::Link);
+///     let mut items = monitor.subscribe_with(links).into_stream();
+///     monitor.add_namespace(Netns::Current)?;
+///     while let Some(item) = items.next().await {
+///         match item {
+///             Item::Event(ev) => println!("{} {:?}", ev.action.as_str(), ev.object),
+///             Item::Lagged { missed } => eprintln!("missed {missed} (lost {} in all)", items.dropped()),
+///             _ => {}
+///         }
+///     }
+///     Ok(())
+/// }
+/// ```
 pub struct SubscriptionStream {
     sub: Subscription,
     /// Whether `None` was returned: polled again, it stays `None`.
@@ -132,10 +153,10 @@ impl Subscription {
     /// repeated in the change.
     ///
     /// ```
+    /// use futures_lite::StreamExt;
     /// use nlwatch::{Bus, Filter, Item, NetnsTag, Overflow};
-    /// use smol::stream::StreamExt;
     /// let bus = Bus::new();
-    /// let mut stream = bus.subscribe(Filter::new(), 16, Overflow::DropOldest).into_stream();
+    /// let stream = bus.subscribe(Filter::new(), 16, Overflow::DropOldest).into_stream();
     /// let overrun = Item::Overrun { netns: NetnsTag::default(), timestamp: std::time::SystemTime::UNIX_EPOCH };
     /// let publisher = std::thread::spawn({
     ///     let overrun = overrun.clone();
@@ -144,7 +165,7 @@ impl Subscription {
     ///         bus.close();
     ///     }
     /// });
-    /// let items: Vec<Item> = smol::block_on(async { stream.by_ref().collect().await });
+    /// let items: Vec<Item> = smol::block_on(stream.collect());
     /// assert_eq!(items, [overrun]);
     /// publisher.join().unwrap();
     /// ```
