@@ -206,17 +206,22 @@ pub(crate) struct BusInner {
 }
 
 impl BusInner {
-    fn rebuild(&self, slots: &[Arc<Slot>]) {
-        *self.index.write() = Arc::new(Index::build(slots));
+    /// Replaces the index with one of `slots`, and returns the old one, for the
+    /// caller to drop once it has released the registry lock: dropping an
+    /// index or a slot may wake a stream (feature `async`), and a waker runs
+    /// the executor's code, which must not run under the bus's locks.
+    #[must_use = "drop the old index after releasing the registry lock"]
+    fn rebuild(&self, slots: &[Arc<Slot>]) -> Arc<Index> {
+        std::mem::replace(&mut *self.index.write(), Arc::new(Index::build(slots)))
     }
 
     pub(super) fn unsubscribe(&self, id: u64) {
         let mut registry = self.registry.lock();
         let before = registry.0.len();
         registry.0.retain(|s| s.id != id);
-        if registry.0.len() != before {
-            self.rebuild(&registry.0);
-        }
+        let old = (registry.0.len() != before).then(|| self.rebuild(&registry.0));
+        drop(registry);
+        drop(old);
     }
 }
 
@@ -347,7 +352,9 @@ impl Bus {
                 _wake_on_drop: stream::WakeOnDrop(meta.clone()),
             });
             registry.0.push(slot);
-            self.shared.rebuild(&registry.0);
+            let old = self.shared.rebuild(&registry.0);
+            drop(registry);
+            drop(old);
         }
         Subscription {
             rx,
@@ -486,8 +493,9 @@ impl Bus {
         self.shared.closed.store(true, Ordering::Release);
         let mut registry = self.shared.registry.lock();
         registry.0.clear();
-        self.shared.rebuild(&registry.0);
+        let old = self.shared.rebuild(&registry.0);
         drop(registry);
+        drop(old);
         // Sinks get a last idle (to flush) and are dropped; what they answer
         // cannot be reported any more.
         let sinks = std::mem::take(&mut self.shared.sinks.lock().0);
