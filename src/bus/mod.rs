@@ -5,6 +5,8 @@
 //! - `filter` and `glob`: which items a subscriber wants ([`Filter`]);
 //! - `queue`: a subscriber's bounded queue and its [`Overflow`] policy;
 //! - `subscription`: the subscriber's end ([`Subscription`]);
+//! - `stream` (feature `async`): a subscription as a `futures_core::Stream`,
+//!   and how publishers wake it;
 //! - `sink`: push-model consumers ([`Sink`]);
 //! - this file: the set of subscribers and sinks, and publishing ([`Bus`]).
 //!
