@@ -25,8 +25,13 @@
 //! - `threaded/raw_channel_1`: the same with a bare crossbeam `bounded(4096)`
 //!   channel and blocking `send` instead of the bus: the handoff's own cost, for
 //!   comparison.
+//! - `threaded/stream_smol_1` and `threaded/stream_tokio_1` (feature `async`):
+//!   `block_1` with the subscription turned into a stream
+//!   (`Subscription::into_stream`) and read on the consumer thread by
+//!   `smol::block_on` or a current-thread tokio runtime: the async subscriber's
+//!   rate against the blocking one's, the publisher's wake-ups included.
 //!
-//! Run with `cargo bench --bench bus`.
+//! Run with `cargo bench --bench bus` (`--features async` for the streams).
 //!
 //! With `NLWATCH_BUS_LOOP=GROUP:SUBSCRIBERS:EVENTS` set (e.g. `all_match:64:20000`)
 //! the binary instead publishes and drains that many events once, without
@@ -194,6 +199,34 @@ fn counting_consumer<I: Iterator<Item = Item> + Send + 'static>(
     (received, handle)
 }
 
+/// `counting_consumer` for a stream: the consumer thread reads `stream` in
+/// `block_on` (a runtime's) until it ends, then hands it back.
+#[cfg(feature = "async")]
+fn counting_stream_consumer(
+    mut stream: nlwatch::SubscriptionStream,
+    block_on: fn(std::pin::Pin<Box<dyn std::future::Future<Output = ()> + '_>>),
+) -> (
+    Arc<AtomicU64>,
+    std::thread::JoinHandle<nlwatch::SubscriptionStream>,
+) {
+    use futures_core::Stream;
+    let received = Arc::new(AtomicU64::new(0));
+    let counter = received.clone();
+    let handle = std::thread::spawn(move || {
+        block_on(Box::pin(async {
+            while let Some(item) =
+                std::future::poll_fn(|cx| std::pin::Pin::new(&mut stream).poll_next(cx)).await
+            {
+                if let Item::Event(_) = item {
+                    counter.fetch_add(1, Ordering::Release);
+                }
+            }
+        }));
+        stream
+    });
+    (received, handle)
+}
+
 fn bench_threaded(c: &mut Criterion) {
     let event = link_event();
     let mut g = c.benchmark_group("threaded");
@@ -228,6 +261,39 @@ fn bench_threaded(c: &mut Criterion) {
     drop(tx);
     consumer.join().expect("consumer");
     assert_eq!(received.load(Ordering::Acquire), published);
+
+    #[cfg(feature = "async")]
+    {
+        type BlockOn = fn(std::pin::Pin<Box<dyn std::future::Future<Output = ()> + '_>>);
+        let runtimes: [(&str, BlockOn); 2] = [
+            ("stream_smol_1", |f| smol::block_on(f)),
+            ("stream_tokio_1", |f| {
+                tokio::runtime::Builder::new_current_thread()
+                    .build()
+                    .expect("tokio runtime")
+                    .block_on(f)
+            }),
+        ];
+        for (name, block_on) in runtimes {
+            let bus = Bus::new();
+            let stream = bus
+                .subscribe(Filter::new(), 4096, Overflow::Block)
+                .into_stream();
+            let (received, consumer) = counting_stream_consumer(stream, block_on);
+            let mut published = 0u64;
+            g.bench_function(name, |b| {
+                b.iter_custom(|iters| {
+                    timed_handoff(iters, &mut published, &received, || {
+                        bus.publish(Item::Event(event.clone()))
+                    })
+                });
+            });
+            bus.close();
+            let stream = consumer.join().expect("consumer");
+            assert_eq!(received.load(Ordering::Acquire), published);
+            assert_eq!(stream.dropped(), 0);
+        }
+    }
     g.finish();
 }
 

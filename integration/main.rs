@@ -17,5 +17,7 @@ mod record;
 mod routes;
 mod rule;
 mod state;
+#[cfg(feature = "async")]
+mod stream;
 mod unprivileged;
 mod wait;

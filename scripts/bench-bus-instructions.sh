@@ -5,11 +5,14 @@
 # times on a shared 2-core VM. Draining the queues is outside `publish` and not
 # counted.
 #
-#   scripts/bench-bus-instructions.sh [EVENTS]     (needs valgrind)
+#   scripts/bench-bus-instructions.sh [EVENTS] [CARGO ARGS...]   (needs valgrind)
+#
+# e.g. `scripts/bench-bus-instructions.sh 20000 --features async`: the publish
+# path with the feature on and no stream among the subscribers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 events=${1:-20000}
-bin=$(scripts/bench-binary.sh bus)
+bin=$(scripts/bench-binary.sh bus "${@:2}")
 count() {
     NLWATCH_BUS_LOOP="$1:$2:$3" valgrind --tool=callgrind --callgrind-out-file=/dev/null \
         --toggle-collect='nlwatch::bus::Bus::publish' "$bin" 2>&1 |

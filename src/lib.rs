@@ -14,7 +14,7 @@
 //!        |              each datagram recorded as pcapng when asked (capture)
 //!  bus                  per-subscriber filter -> bounded queue, and sinks
 //!        |
-//!  consumers            Subscription (pull), Sink (push), snapshots;
+//!  consumers            Subscription (pull; a Stream with `async`), Sink (push), snapshots;
 //!                       output: text and JSON lines for programs that print
 //! ```
 //!
@@ -163,6 +163,9 @@
 //!   (`default-features = false`) and with it the argument parser.
 //! - `serde`: `Serialize` for [`Event`] (the JSON line's fields) and
 //!   [`output::JsonEvent`].
+//! - `async`: `Subscription::into_stream`, a subscription as a
+//!   `futures_core::Stream` (`SubscriptionStream`) for any async runtime,
+//!   woken by the reader that queues an item. Adds only `futures-core`.
 #![warn(missing_docs)]
 
 pub mod wire;
@@ -191,6 +194,8 @@ pub mod fuzzing;
 #[path = "../integration/sandbox.rs"]
 mod sandbox;
 
+#[cfg(feature = "async")]
+pub use bus::SubscriptionStream;
 pub use bus::{
     Bus, Filter, Flow, GoneReason, Item, Overflow, RecvTimeoutError, Sink, SinkError, SinkId,
     Subscription, SubscriptionIter, TryRecvError,

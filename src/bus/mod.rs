@@ -5,6 +5,8 @@
 //! - `filter` and `glob`: which items a subscriber wants ([`Filter`]);
 //! - `queue`: a subscriber's bounded queue and its [`Overflow`] policy;
 //! - `subscription`: the subscriber's end ([`Subscription`]);
+//! - `stream` (feature `async`): a subscription as a `futures_core::Stream`,
+//!   and how publishers wake it;
 //! - `sink`: push-model consumers ([`Sink`]);
 //! - this file: the set of subscribers and sinks, and publishing ([`Bus`]).
 //!
@@ -42,12 +44,16 @@ mod glob;
 mod item;
 mod queue;
 mod sink;
+#[cfg(feature = "async")]
+mod stream;
 mod subscription;
 
 pub use filter::Filter;
 pub use item::{GoneReason, Item};
 pub use queue::Overflow;
 pub use sink::{Flow, Sink, SinkError, SinkId};
+#[cfg(feature = "async")]
+pub use stream::SubscriptionStream;
 pub use subscription::{RecvTimeoutError, Subscription, SubscriptionIter, TryRecvError};
 
 use crate::object::{NetnsTag, ObjectKind};
@@ -176,6 +182,16 @@ impl Index {
     }
 }
 
+/// Publishers that took this index before a subscription in it became a
+/// stream may have missed that it is one, and not woken it for what they
+/// queued; the last of them to let go of the index does (see `stream`).
+#[cfg(feature = "async")]
+impl Drop for Index {
+    fn drop(&mut self) {
+        self.all.iter().for_each(|slot| slot.meta.wake.notify());
+    }
+}
+
 pub(crate) struct BusInner {
     closed: AtomicBool,
     /// Set by `stop_waiting` and `close`: `Block` subscribers are then treated as
@@ -192,17 +208,22 @@ pub(crate) struct BusInner {
 }
 
 impl BusInner {
-    fn rebuild(&self, slots: &[Arc<Slot>]) {
-        *self.index.write() = Arc::new(Index::build(slots));
+    /// Replaces the index with one of `slots`, and returns the old one, for the
+    /// caller to drop once it has released the registry lock: dropping an
+    /// index or a slot may wake a stream (feature `async`), and a waker runs
+    /// the executor's code, which must not run under the bus's locks.
+    #[must_use = "drop the old index after releasing the registry lock"]
+    fn rebuild(&self, slots: &[Arc<Slot>]) -> Arc<Index> {
+        std::mem::replace(&mut *self.index.write(), Arc::new(Index::build(slots)))
     }
 
     pub(super) fn unsubscribe(&self, id: u64) {
         let mut registry = self.registry.lock();
         let before = registry.0.len();
         registry.0.retain(|s| s.id != id);
-        if registry.0.len() != before {
-            self.rebuild(&registry.0);
-        }
+        let old = (registry.0.len() != before).then(|| self.rebuild(&registry.0));
+        drop(registry);
+        drop(old);
     }
 }
 
@@ -314,6 +335,8 @@ impl Bus {
             overflow,
             dropped: AtomicU64::new(0),
             unsubscribed: AtomicBool::new(false),
+            #[cfg(feature = "async")]
+            wake: Default::default(),
         });
         let mut registry = self.shared.registry.lock();
         let id = registry.1;
@@ -327,9 +350,13 @@ impl Bus {
                 oldest: (overflow == Overflow::DropOldest).then(|| rx.clone()),
                 unreported: AtomicU64::new(0),
                 lock: Mutex::new(()),
+                #[cfg(feature = "async")]
+                _wake_on_drop: stream::WakeOnDrop(meta.clone()),
             });
             registry.0.push(slot);
-            self.shared.rebuild(&registry.0);
+            let old = self.shared.rebuild(&registry.0);
+            drop(registry);
+            drop(old);
         }
         Subscription {
             rx,
@@ -468,8 +495,9 @@ impl Bus {
         self.shared.closed.store(true, Ordering::Release);
         let mut registry = self.shared.registry.lock();
         registry.0.clear();
-        self.shared.rebuild(&registry.0);
+        let old = self.shared.rebuild(&registry.0);
         drop(registry);
+        drop(old);
         // Sinks get a last idle (to flush) and are dropped; what they answer
         // cannot be reported any more.
         let sinks = std::mem::take(&mut self.shared.sinks.lock().0);
@@ -491,13 +519,13 @@ impl Bus {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::object::{Action, Address, Event, Link, Neighbour, Object, Route};
     use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
     use std::time::SystemTime;
 
-    fn tag(name: &str, id: u64) -> NetnsTag {
+    pub(super) fn tag(name: &str, id: u64) -> NetnsTag {
         NetnsTag {
             name: Arc::from(name),
             id,
@@ -558,7 +586,7 @@ mod tests {
 
     /// An event labelled by `seq` (unique across the test stream, so that every
     /// received item names exactly one published one).
-    fn event(
+    pub(super) fn event(
         netns: &NetnsTag,
         seq: u64,
         action: Action,
@@ -578,7 +606,11 @@ mod tests {
 
     /// Publishes link events `from..=to` on a new thread, returning once that thread
     /// has started (it may then wait on a full `Block` queue).
-    fn publish_on_thread(bus: &Arc<Bus>, from: u64, to: u64) -> std::thread::JoinHandle<()> {
+    pub(super) fn publish_on_thread(
+        bus: &Arc<Bus>,
+        from: u64,
+        to: u64,
+    ) -> std::thread::JoinHandle<()> {
         let (started_tx, started) = crossbeam_channel::bounded(0);
         let bus = bus.clone();
         let publisher = std::thread::spawn(move || {
@@ -590,30 +622,35 @@ mod tests {
     }
 
     /// Link events `from..=to` in namespace `a`, for the overflow tests.
-    fn links(from: u64, to: u64) -> impl Iterator<Item = Item> {
+    pub(super) fn links(from: u64, to: u64) -> impl Iterator<Item = Item> {
         let a = tag("a", 1);
         (from..=to).map(move |seq| event(&a, seq, Action::New, Some("x"), link(1, "x")))
     }
 
     /// What a subscriber holds, as labels: `7` for the event with seq 7,
     /// `lagged:3`, `over:b`, `add:a`, `gone:a`.
-    fn drain(sub: &Subscription) -> Vec<String> {
+    pub(super) fn drain(sub: &Subscription) -> Vec<String> {
         std::iter::from_fn(|| sub.try_recv().ok())
-            .map(|item| match item {
-                Item::Event(e) => e.seq.to_string(),
-                Item::Lagged { missed } => format!("lagged:{missed}"),
-                Item::Overrun { netns, .. } => format!("over:{}", netns.name),
-                Item::NamespaceAdded { netns, .. } => format!("add:{}", netns.name),
-                Item::NamespaceGone { netns, .. } => format!("gone:{}", netns.name),
-                Item::SyncDone { netns, .. } => format!("sync:{}", netns.name),
-                Item::ResyncDone { netns, .. } => format!("resync:{}", netns.name),
-                Item::SinkStopped { sink, .. } => format!("stopped:{}", sink.0),
-                Item::DiscoveryFailed { path, .. } => format!("failed:{}", path.display()),
-            })
+            .map(label)
             .collect()
     }
 
-    fn labels(s: &str) -> Vec<String> {
+    /// One item as `drain` labels it.
+    pub(super) fn label(item: Item) -> String {
+        match item {
+            Item::Event(e) => e.seq.to_string(),
+            Item::Lagged { missed } => format!("lagged:{missed}"),
+            Item::Overrun { netns, .. } => format!("over:{}", netns.name),
+            Item::NamespaceAdded { netns, .. } => format!("add:{}", netns.name),
+            Item::NamespaceGone { netns, .. } => format!("gone:{}", netns.name),
+            Item::SyncDone { netns, .. } => format!("sync:{}", netns.name),
+            Item::ResyncDone { netns, .. } => format!("resync:{}", netns.name),
+            Item::SinkStopped { sink, .. } => format!("stopped:{}", sink.0),
+            Item::DiscoveryFailed { path, .. } => format!("failed:{}", path.display()),
+        }
+    }
+
+    pub(super) fn labels(s: &str) -> Vec<String> {
         s.split_whitespace().map(str::to_string).collect()
     }
 

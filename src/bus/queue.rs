@@ -91,6 +91,9 @@ pub(super) struct Meta {
     /// Set when the subscription is dropped: a blocked publisher stops waiting
     /// even if a clone of the receiver keeps the channel open.
     pub(super) unsubscribed: AtomicBool,
+    /// The stream's waker, when the subscription became one.
+    #[cfg(feature = "async")]
+    pub(super) wake: super::stream::Wake,
 }
 
 /// The bus's end of one subscription.
@@ -109,6 +112,10 @@ pub(super) struct Slot {
     /// Makes "report, then send" (and "evict, then send") one step when several
     /// publishers offer to this slot at once.
     pub(super) lock: Mutex<()>,
+    /// Wakes a stream once `tx` (dropped before it, being declared before it)
+    /// has disconnected the queue, so that the stream sees its end.
+    #[cfg(feature = "async")]
+    pub(super) _wake_on_drop: super::stream::WakeOnDrop,
 }
 
 impl Slot {
@@ -118,6 +125,8 @@ impl Slot {
             Overflow::DropOldest => self.offer_drop_oldest(item),
             Overflow::Block => self.offer_block(item, no_wait),
         }
+        #[cfg(feature = "async")]
+        self.meta.wake.notify();
     }
 
     /// The common case, with no loss to report: sends without taking the lock.

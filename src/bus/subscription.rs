@@ -63,7 +63,8 @@ impl std::error::Error for RecvTimeoutError {}
 /// subscription unsubscribes it at once.
 ///
 /// To wait on a subscription and other events at once, give the subscription its
-/// own thread, or use the escape hatch [`as_crossbeam_receiver`](Self::as_crossbeam_receiver).
+/// own thread, use the escape hatch [`as_crossbeam_receiver`](Self::as_crossbeam_receiver),
+/// or, in async code, make it a stream with `into_stream` (feature `async`).
 pub struct Subscription {
     pub(super) rx: Receiver<Item>,
     pub(super) meta: Arc<Meta>,
