@@ -273,3 +273,71 @@ sandboxed_test! {
         assert_eq!(out.status.code(), Some(3), "{}", String::from_utf8_lossy(&out.stderr));
     }
 }
+
+/// The async twin, on one runtime (`block_on`): already true, becoming true
+/// (the change made from another thread while the future waits), and a
+/// namespace deleted while it waits.
+#[cfg(feature = "async")]
+fn async_waits(
+    block_on: impl Fn(std::pin::Pin<Box<dyn std::future::Future<Output = ()> + '_>>),
+    prefix: &str,
+) {
+    let monitor = Monitor::builder().build().unwrap();
+    monitor.watch_dir(nlwatch::NETNS_RUN_DIR).unwrap();
+    let ns = monitor.add_namespace(Netns::Current).unwrap();
+    let (tag, dev) = (ns.tag().clone(), format!("{prefix}0"));
+    block_on(Box::pin(async {
+        let lo = monitor
+            .wait_until_async(&tag, &Condition::link("lo", LinkState::Present))
+            .await;
+        assert!(matches!(lo, Ok(Some(Object::Link(l))) if l.ifindex == 1));
+        let maker = std::thread::spawn({
+            let dev = dev.clone();
+            move || {
+                std::thread::sleep(Duration::from_millis(100));
+                ip(&format!("link add {dev} type veth peer name {dev}p"));
+            }
+        });
+        let got = monitor
+            .wait_until_async(&tag, &Condition::link(dev.as_str(), LinkState::Present))
+            .await;
+        maker.join().unwrap();
+        assert!(matches!(got, Ok(Some(Object::Link(l))) if l.ifindex == ifindex(&dev)));
+    }));
+    let doomed = format!("{prefix}-doomed");
+    ip(&format!("netns add {doomed}"));
+    let tag = loop {
+        let found = monitor
+            .namespaces()
+            .into_iter()
+            .find(|n| *n.netns.name == *doomed);
+        if let Some(n) = found {
+            break n.netns;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    block_on(Box::pin(async {
+        let killer = std::thread::spawn({
+            let doomed = doomed.clone();
+            move || {
+                std::thread::sleep(Duration::from_millis(100));
+                ip(&format!("netns del {doomed}"));
+            }
+        });
+        let got = monitor
+            .wait_until_async(&tag, &Condition::link("never", LinkState::Present))
+            .await;
+        killer.join().unwrap();
+        assert_eq!(got, Err(WaitError::Never(NeverReason::NamespaceGone)));
+    }));
+}
+
+#[cfg(feature = "async")]
+sandboxed_test! {
+    /// `wait_until_async` under tokio and under smol.
+    fn the_async_twin_waits_under_tokio_and_smol() {
+        let tokio = tokio::runtime::Builder::new_multi_thread().worker_threads(2).build().unwrap();
+        async_waits(|f| tokio.block_on(f), "tk");
+        async_waits(|f| smol::block_on(f), "sm");
+    }
+}

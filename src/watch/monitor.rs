@@ -878,6 +878,46 @@ impl Monitor {
         }
     }
 
+    /// [`wait_until`](Monitor::wait_until) for async code (feature `async`):
+    /// the same conditions, answers and errors, woken by the reader that
+    /// publishes the namespace's changes, on any runtime. It has no timeout of
+    /// its own: wrap it in the runtime's (`tokio::time::timeout`, say). The
+    /// copies of the state view it takes are short, bounded steps, as
+    /// [`snapshot`](Monitor::snapshot)'s.
+    ///
+    /// ```no_run
+    /// # async fn run(monitor: &nlwatch::Monitor, ns: &nlwatch::NamespaceHandle) {
+    /// use nlwatch::{Condition, LinkState};
+    /// let up = Condition::link("eth0", LinkState::Up);
+    /// let link = monitor.wait_until_async(ns.tag(), &up).await;
+    /// # }
+    /// ```
+    #[cfg(feature = "async")]
+    pub async fn wait_until_async(
+        &self,
+        netns: &NetnsTag,
+        condition: &Condition,
+    ) -> Result<Option<Object>, WaitError> {
+        use futures_core::Stream;
+        let (mut waiter, sub) = self.waiter(netns, condition)?;
+        let mut items = sub.into_stream();
+        let mut next = waiter.copied(self.copy_of(netns, waiter.kinds()));
+        loop {
+            next = match next {
+                Next::Done(result) => return result,
+                Next::Copy => waiter.copied(self.copy_of(netns, waiter.kinds())),
+                Next::Wait => {
+                    let item =
+                        std::future::poll_fn(|cx| std::pin::Pin::new(&mut items).poll_next(cx));
+                    match item.await {
+                        Some(item) => waiter.item(item),
+                        None => return Err(WaitError::ShutDown),
+                    }
+                }
+            };
+        }
+    }
+
     /// A waiter for `condition` in `netns`, and its subscription to the
     /// namespace: made before the first copy, so that every change after that
     /// copy is queued in it.
