@@ -212,6 +212,10 @@ struct Chaos {
     ns_added: usize,
     ns_deleted: usize,
     log: Vec<String>,
+    /// The run's recording, kept on failure as `seed-N.pcapng` in
+    /// `NLWATCH_CHAOS_RECORDINGS` (`scripts/chaos.sh` sets it): replay it with
+    /// `nlwatch replay` to see what the kernel said, in order.
+    recording: Option<Recording>,
 }
 
 impl Chaos {
@@ -232,10 +236,21 @@ impl Chaos {
             ns_added: 0,
             ns_deleted: 0,
             log: Vec::new(),
+            recording: None,
         }
     }
 
     fn fail(&self, what: &str) -> ! {
+        if let (Some(recording), Ok(dir)) =
+            (&self.recording, std::env::var("NLWATCH_CHAOS_RECORDINGS"))
+        {
+            let path = std::path::Path::new(&dir).join(format!("seed-{}.pcapng", self.seed));
+            let bytes = recording.0.lock().unwrap().clone();
+            match std::fs::write(&path, bytes) {
+                Ok(()) => eprintln!("the run's recording: {}", path.display()),
+                Err(e) => eprintln!("cannot keep the recording at {}: {e}", path.display()),
+            }
+        }
         panic!(
             "chaos seed {:#x}: {what}\nops ({}):\n{}",
             self.seed,
@@ -568,6 +583,7 @@ fn chaos_run(seed: u64, ops: usize) -> String {
     // Everything is recorded, and replayed at the end (see `replayed_alike`).
     let recording = Recording::default();
     let recorder = nlwatch::Recorder::new(recording.clone()).unwrap();
+    chaos.recording = Some(recording.clone());
     let monitor = Monitor::builder()
         .readers(2)
         .rcvbuf(RCVBUF)

@@ -13,7 +13,8 @@
 # IPv4 prefix, as the first runs did: see RELIABILITY.md, "Chaos run"). Each seed runs on its own; the script
 # goes on after a failure, prints the failing seeds at the end and exits 1 if any
 # failed. A failure's output (seed, operations, difference) is kept in
-# $CHAOS_LOGS (default target/chaos) as seed-N.log.
+# $CHAOS_LOGS (default target/chaos) as seed-N.log, and the run's recording of
+# what the kernel said as seed-N.pcapng (`nlwatch replay --json FILE`, or tshark).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seeds=${1:-20}
@@ -31,7 +32,7 @@ failed=()
 IFS=, read -ra list <<<"$seeds"
 for seed in "${list[@]}"; do
     log="$logs/seed-$seed.log"
-    if NLWATCH_CHAOS_SEEDS=$seed NLWATCH_CHAOS_REPORT="$report" \
+    if NLWATCH_CHAOS_SEEDS=$seed NLWATCH_CHAOS_REPORT="$report" NLWATCH_CHAOS_RECORDINGS="$logs" \
         cargo test -q --all-features --test integration chaos -- --nocapture >"$log" 2>&1; then
         tail -n 1 "$report"
         rm -f "$log"
