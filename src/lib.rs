@@ -138,6 +138,9 @@
 //!   (`default-features = false`) and with it the argument parser.
 //! - `serde`: `Serialize` for [`Event`] (the JSON line's fields) and
 //!   [`output::JsonEvent`].
+//! - `metrics`: `nlwatch::metrics`, the Prometheus exposition of
+//!   [`Monitor::metrics`] (a `prometheus-client` collector). Without it the
+//!   same counters are plain values ([`Metrics`]), with no dependency.
 #![warn(missing_docs)]
 
 pub mod wire;
@@ -154,6 +157,9 @@ mod watch;
 
 pub mod output;
 
+#[cfg(feature = "metrics")]
+pub mod metrics;
+
 mod error;
 mod sys;
 
@@ -168,7 +174,7 @@ mod sandbox;
 
 pub use bus::{
     Bus, Filter, Flow, GoneReason, Item, Overflow, RecvTimeoutError, Sink, SinkError, SinkId,
-    Subscription, SubscriptionIter, TryRecvError,
+    SubscriberStats, Subscription, SubscriptionIter, TryRecvError,
 };
 pub use capture::{Recorder, RecordingError, RecordingStats, ReplayError, ReplayStats};
 pub use error::Error;
@@ -179,8 +185,9 @@ pub use object::{
     Object, ObjectKind, Origin, ResilientGroup, Route, Rule, MAX_ADDR_LEN,
 };
 pub use watch::{
-    Builder, Monitor, NamespaceHandle, NamespaceStats, Replay, Snapshot, DEFAULT_BATCH_WINDOW,
-    DEFAULT_CAPACITY, DEFAULT_RCVBUF,
+    Builder, DurationHistogram, Metrics, MetricsSource, Monitor, NamespaceCounters,
+    NamespaceHandle, NamespaceMetrics, NamespaceStats, Replay, Snapshot, DEFAULT_BATCH_WINDOW,
+    DEFAULT_CAPACITY, DEFAULT_RCVBUF, RESYNC_BUCKETS,
 };
 
 #[cfg(test)]
@@ -201,6 +208,7 @@ mod architecture {
         ("output", &["object"]),
         ("capture", &["object", "bus"]),
         ("fuzzing", &["wire", "object", "bus", "watch"]),
+        ("metrics", &["object", "bus", "watch"]),
         (
             "watch",
             &[

@@ -13,10 +13,13 @@
 //!   way its events reach the bus.
 //! - `state`: the state view and [`Snapshot`].
 //! - `monitor`: the registry of namespaces, the threads, the public handle.
+//! - `metrics`: the counters as values ([`Metrics`]) and the totals of
+//!   namespaces gone.
 //! - `replay`: [`Replay`], a recording played back through `reader`, `sync`,
 //!   `infer` and `namespace` as a live monitor runs them, without sockets.
 
 mod infer;
+mod metrics;
 mod monitor;
 mod namespace;
 mod reader;
@@ -25,9 +28,12 @@ mod socket;
 mod state;
 mod sync;
 
+pub use metrics::{
+    DurationHistogram, Metrics, NamespaceCounters, NamespaceMetrics, RESYNC_BUCKETS,
+};
 pub use monitor::{
-    Builder, Monitor, NamespaceHandle, NamespaceStats, DEFAULT_BATCH_WINDOW, DEFAULT_CAPACITY,
-    DEFAULT_RCVBUF,
+    Builder, MetricsSource, Monitor, NamespaceHandle, NamespaceStats, DEFAULT_BATCH_WINDOW,
+    DEFAULT_CAPACITY, DEFAULT_RCVBUF,
 };
 pub use replay::Replay;
 pub use state::Snapshot;

@@ -72,6 +72,9 @@ pub(crate) struct DumpRounds {
     /// The namespace is being removed: the dump in progress is read to its
     /// end, but no new one is asked for.
     closing: bool,
+    /// When the resync in progress was asked for (what its duration is
+    /// measured from).
+    resync_began: Option<SystemTime>,
 }
 
 /// A dump ended with this datagram; `retry` when it must be redone.
@@ -284,9 +287,11 @@ impl Entry {
         self.rounds.close();
     }
 
-    /// Starts a full resync now, counted.
-    fn resync(&mut self) {
+    /// Starts a full resync now, counted, for what happened at `now` (its
+    /// duration is measured from then).
+    fn resync(&mut self, now: SystemTime) {
         Counters::count(&self.ns.counters.resyncs);
+        self.rounds.resync_began = Some(now);
         let _ = self.begin(Purpose::Resync);
     }
 
@@ -351,7 +356,7 @@ impl Entry {
         }
         if self.rounds.current.is_none() && self.rounds.resync_wanted {
             self.rounds.resync_wanted = false;
-            self.resync();
+            self.resync(now);
         }
     }
 
@@ -365,7 +370,7 @@ impl Entry {
         if self.rounds.current.is_some() {
             self.rounds.resync_wanted = true;
         } else {
-            self.resync();
+            self.resync(now);
         }
     }
 
@@ -390,15 +395,22 @@ impl Entry {
                 self.rounds.synced = true;
                 self.sync_done(outbox, now);
             }
-            Some(Purpose::Resync) => outbox.publish(Item::ResyncDone {
-                netns,
-                timestamp: now,
-            }),
+            Some(Purpose::Resync) => {
+                if let Some(began) = self.rounds.resync_began.take() {
+                    // A clock set back counts as no time, not as a panic.
+                    let took = now.duration_since(began).unwrap_or_default();
+                    self.ns.counters.resync_seconds.observe(took);
+                }
+                outbox.publish(Item::ResyncDone {
+                    netns,
+                    timestamp: now,
+                })
+            }
             None => {}
         }
         if self.rounds.resync_wanted {
             self.rounds.resync_wanted = false;
-            self.resync();
+            self.resync(now);
         } else {
             self.ns.counters.syncing.store(false, Ordering::Release);
         }
