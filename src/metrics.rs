@@ -109,7 +109,7 @@ const PLAIN: &[Plain] = &[
     },
     Plain {
         name: "overruns",
-        help: "Times notifications were lost (ENOBUFS, or a truncated notification)",
+        help: "Times the kernel reported lost notifications (ENOBUFS)",
         get: |c| c.overruns,
     },
     Plain {

@@ -122,8 +122,7 @@ pub struct NamespaceCounters {
     pub attributes_skipped: u64,
     /// Datagrams dropped because their sender was not the kernel (forged).
     pub foreign_dropped: u64,
-    /// Times the kernel reported lost notifications (`ENOBUFS`), or a
-    /// notification was truncated.
+    /// Times the kernel reported lost notifications (`ENOBUFS`).
     pub overruns: u64,
     /// Datagrams larger than the receive buffer (their tail was lost).
     pub truncated: u64,
