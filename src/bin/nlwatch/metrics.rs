@@ -104,13 +104,13 @@ enum Request {
     },
     NotFound,
     MethodNotAllowed,
-    BadRequest,
+    Malformed,
 }
 
 /// Reads `head` (a request line and headers, without the blank line).
 fn parse(head: &[u8]) -> Request {
     let Ok(head) = std::str::from_utf8(head) else {
-        return Request::BadRequest;
+        return Request::Malformed;
     };
     let mut lines = head.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l));
     let line = lines.next().unwrap_or("");
@@ -118,11 +118,11 @@ fn parse(head: &[u8]) -> Request {
     let (Some(method), Some(target), Some(version), None) =
         (parts.next(), parts.next(), parts.next(), parts.next())
     else {
-        return Request::BadRequest;
+        return Request::Malformed;
     };
     let token = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphabetic());
     if !token(method) || !target.starts_with('/') || !version.starts_with("HTTP/1.") {
-        return Request::BadRequest;
+        return Request::Malformed;
     }
     let path = target.split_once('?').map_or(target, |(p, _)| p);
     if path != "/metrics" {
@@ -210,7 +210,7 @@ fn handle(mut stream: TcpStream, registry: &Registry) {
             None,
             b"GET /metrics\n",
         ),
-        Request::BadRequest => respond(&mut stream, "400 Bad Request", None, b"bad request\n"),
+        Request::Malformed => respond(&mut stream, "400 Bad Request", None, b"bad request\n"),
     };
 }
 
@@ -328,9 +328,9 @@ mod tests {
             "GET metrics HTTP/1.1",
             "GET /metrics SPDY/3",
         ] {
-            assert_eq!(get(bad), Request::BadRequest, "{bad:?}");
+            assert_eq!(get(bad), Request::Malformed, "{bad:?}");
         }
-        assert_eq!(parse(b"GET /metrics HTTP/1.1\r\n\xff"), Request::BadRequest);
+        assert_eq!(parse(b"GET /metrics HTTP/1.1\r\n\xff"), Request::Malformed);
         assert_eq!(head_end(b"GET / HTTP/1.1\r\nA: b\r\n\r\n"), Some(20));
         assert_eq!(head_end(b"GET / HTTP/1.1\n\n"), Some(14));
         assert_eq!(head_end(b"GET / HTTP/1.1\r\n"), None);
