@@ -186,6 +186,13 @@ pub struct NamespaceMetrics {
     pub syncing: bool,
 }
 
+impl NamespaceMetrics {
+    /// Objects of `kind` its state view holds.
+    pub fn held(&self, kind: ObjectKind) -> u64 {
+        self.objects[kind.index()]
+    }
+}
+
 /// What a monitor counts, at one moment; see [`Monitor::metrics`](crate::Monitor::metrics).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
