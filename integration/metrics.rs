@@ -395,7 +395,7 @@ sandboxed_test! {
         let idle = monitor.subscribe_with_queue(Filter::new(), 2, Overflow::DropNewest);
         let handle = monitor.add_namespace(Netns::Named("lib".into())).unwrap();
         let mut items = Vec::new();
-        let mut wait = |until: &dyn Fn(&Item) -> bool, items: &mut Vec<Item>| loop {
+        let wait = |until: &dyn Fn(&Item) -> bool, items: &mut Vec<Item>| loop {
             let item = sub.recv_timeout(HANG_GUARD).expect("hang guard");
             let done = until(&item);
             items.push(item);
