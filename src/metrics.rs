@@ -64,9 +64,9 @@ impl prometheus_client::collector::Collector for Collector {
 }
 
 /// The labels of one namespace's series.
-type Labels<'a> = Vec<(&'static str, String)>;
+type Labels = Vec<(&'static str, String)>;
 
-fn ns_labels(ns: &NamespaceMetrics) -> Labels<'_> {
+fn ns_labels(ns: &NamespaceMetrics) -> Labels {
     vec![
         ("netns", ns.netns.name.to_string()),
         ("netns_id", ns.netns.id.to_string()),
@@ -277,14 +277,14 @@ fn gauge(encoder: &mut DescriptorEncoder, name: &str, help: &str, v: u64) -> fmt
         .encode_gauge(&v)
 }
 
-fn counter(family: &mut MetricEncoder, labels: &Labels<'_>, v: u64) -> fmt::Result {
+fn counter(family: &mut MetricEncoder, labels: &Labels, v: u64) -> fmt::Result {
     family
         .encode_family(labels)?
         .encode_counter::<NoLabelSet, _, u64>(&v, None)
 }
 
 /// One series per kind and action, after `labels`.
-fn events(family: &mut MetricEncoder, labels: Labels<'_>, c: &NamespaceCounters) -> fmt::Result {
+fn events(family: &mut MetricEncoder, labels: Labels, c: &NamespaceCounters) -> fmt::Result {
     for kind in ObjectKind::ALL {
         for action in [Action::New, Action::Del] {
             let mut l = labels.clone();

@@ -217,20 +217,25 @@ pub struct Metrics {
 pub(crate) struct Ledger {
     live: Vec<(NetnsTag, Arc<Counters>)>,
     retired: NamespaceCounters,
+    /// `live` is pruned when it grows past this: a monitor whose namespaces
+    /// come and go and whose metrics nobody reads holds what it watches, not
+    /// everything it ever watched.
+    prune_at: usize,
 }
 
 impl Ledger {
     /// Keeps the counters of a namespace being added.
     pub(crate) fn add(&mut self, tag: NetnsTag, counters: Arc<Counters>) {
+        if self.live.len() >= self.prune_at {
+            self.prune();
+            self.prune_at = (2 * self.live.len()).max(64);
+        }
         self.live.push((tag, counters));
     }
 
-    /// The counters of the namespaces still held by anything (a reader, the
-    /// registry), and the total of all. A namespace whose counters only the
-    /// ledger holds can count nothing more: it is added to the retired total
-    /// and forgotten, under the same lock, so no count is ever missed or
-    /// counted twice.
-    pub(crate) fn read(&mut self) -> (Vec<(NetnsTag, NamespaceCounters)>, NamespaceCounters) {
+    /// Adds the namespaces whose counters only the ledger holds to the
+    /// retired total and forgets them: nothing can count for them any more.
+    fn prune(&mut self) {
         let retired = &mut self.retired;
         self.live.retain(|(_, c)| {
             let gone = Arc::strong_count(c) == 1;
@@ -239,6 +244,15 @@ impl Ledger {
             }
             !gone
         });
+    }
+
+    /// The counters of the namespaces still held by anything (a reader, the
+    /// registry), and the total of all. A namespace whose counters only the
+    /// ledger holds can count nothing more: it is added to the retired total
+    /// and forgotten, under the same lock, so no count is ever missed or
+    /// counted twice.
+    pub(crate) fn read(&mut self) -> (Vec<(NetnsTag, NamespaceCounters)>, NamespaceCounters) {
+        self.prune();
         let mut total = self.retired.clone();
         let live: Vec<_> = self
             .live
@@ -297,5 +311,19 @@ mod tests {
         assert_eq!((live.len(), total.datagrams), (1, 3));
         Counters::count(&a.datagrams);
         assert_eq!(ledger.read().1.datagrams, 4);
+    }
+
+    /// Namespaces that come and go while nobody reads the metrics are
+    /// folded into the total as more are added, not kept one by one.
+    #[test]
+    fn the_ledger_stays_bounded_without_reads() {
+        let mut ledger = Ledger::default();
+        for _ in 0..10_000 {
+            let c = Arc::new(Counters::default());
+            Counters::count(&c.datagrams);
+            ledger.add(NetnsTag::default(), c);
+        }
+        assert!(ledger.live.len() <= 64, "{}", ledger.live.len());
+        assert_eq!(ledger.read().1.datagrams, 10_000);
     }
 }

@@ -200,8 +200,12 @@ fn handle(mut stream: TcpStream, registry: &Registry) {
             } else {
                 (prometheus_text(registry), PROMETHEUS_TEXT)
             };
-            let body = if head { &b""[..] } else { body.as_bytes() };
-            respond(&mut stream, "200 OK", Some(kind), body)
+            if head {
+                // The length the GET would have, without the body.
+                respond_head(&mut stream, "200 OK", kind, body.len())
+            } else {
+                respond(&mut stream, "200 OK", Some(kind), body.as_bytes())
+            }
         }
         Request::NotFound => respond(&mut stream, "404 Not Found", None, b"try /metrics\n"),
         Request::MethodNotAllowed => respond(
@@ -222,15 +226,25 @@ fn respond(
     body: &[u8],
 ) -> io::Result<()> {
     let content_type = content_type.unwrap_or("text/plain; charset=utf-8");
-    let head = format!(
-        "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
-    );
-    stream.write_all(head.as_bytes())?;
+    respond_head(stream, status, content_type, body.len())?;
     stream.write_all(body)?;
     stream.flush()?;
     let _ = stream.shutdown(std::net::Shutdown::Write);
     Ok(())
+}
+
+/// Writes the status line and headers of a response of `len` bytes.
+fn respond_head(
+    stream: &mut TcpStream,
+    status: &str,
+    content_type: &str,
+    len: usize,
+) -> io::Result<()> {
+    let head = format!(
+        "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {len}\r\nConnection: close\r\n\r\n"
+    );
+    stream.write_all(head.as_bytes())?;
+    stream.flush()
 }
 
 /// `--metrics-file`: rewrites `path` atomically (a file beside it, then
