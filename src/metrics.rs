@@ -84,7 +84,7 @@ struct Plain {
 const PLAIN: &[Plain] = &[
     Plain {
         name: "datagrams",
-        help: "Datagrams received from the kernel",
+        help: "Datagrams received on the namespace's socket, forged ones too",
         get: |c| c.datagrams,
     },
     Plain {

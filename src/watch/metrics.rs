@@ -107,7 +107,7 @@ impl DurationHistogram {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct NamespaceCounters {
-    /// Datagrams received from the kernel.
+    /// Datagrams received on the namespace's socket (forged ones too).
     pub datagrams: u64,
     /// Netlink messages in those datagrams.
     pub messages: u64,

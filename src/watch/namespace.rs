@@ -64,7 +64,7 @@ impl Outbox {
 /// add.
 #[derive(Debug, Default)]
 pub(crate) struct Counters {
-    /// Datagrams received from the kernel (truncated ones too).
+    /// Datagrams received (truncated and forged ones too).
     pub(crate) datagrams: AtomicU64,
     /// Netlink messages in them.
     pub(crate) messages: AtomicU64,
