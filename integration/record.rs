@@ -23,14 +23,7 @@ pub(crate) struct Scratch(PathBuf);
 
 impl Scratch {
     pub(crate) fn new(name: &str) -> Scratch {
-        // The pid alone is no name: inside the sandbox's PID namespace every
-        // test is pid 4 or so, and other checkouts' suites share /tmp.
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos();
-        let dir =
-            std::env::temp_dir().join(format!("nlwatch-{name}-{}-{nanos}", std::process::id()));
+        let dir = std::env::temp_dir().join(format!("nlwatch-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
