@@ -130,9 +130,11 @@ pub struct NamespaceCounters {
     pub resyncs: u64,
     /// Dumps the kernel marked inconsistent (`NLM_F_DUMP_INTR`), redone.
     pub dumps_interrupted: u64,
-    /// How long each resync took, from the overrun (or the end of the round
-    /// it waited for) to its `ResyncDone`, by the receive times of what the
-    /// kernel sent (a replay gives the same figures).
+    /// How long each repair took: from the loss that asked for a resync (or
+    /// the end of the round it had to wait for) to its `ResyncDone`, by the
+    /// receive times of what the kernel sent (a replay gives the same
+    /// figures). One per `ResyncDone`: fewer than `resyncs` when a round had
+    /// to be started again.
     pub resync_seconds: DurationHistogram,
 }
 

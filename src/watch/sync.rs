@@ -72,8 +72,8 @@ pub(crate) struct DumpRounds {
     /// The namespace is being removed: the dump in progress is read to its
     /// end, but no new one is asked for.
     closing: bool,
-    /// When the resync in progress was asked for (what its duration is
-    /// measured from).
+    /// When the repair in progress began (what the duration of its resync
+    /// is measured from); taken by its `ResyncDone`.
     resync_began: Option<SystemTime>,
 }
 
@@ -287,11 +287,13 @@ impl Entry {
         self.rounds.close();
     }
 
-    /// Starts a full resync now, counted, for what happened at `now` (its
-    /// duration is measured from then).
+    /// Starts a full resync now, counted, for what happened at `now`. Its
+    /// duration is measured from then to the `ResyncDone` that ends it; a
+    /// round dropped on the way (a dump request that could not be sent) and
+    /// started again is one repair, timed from the first loss.
     fn resync(&mut self, now: SystemTime) {
         Counters::count(&self.ns.counters.resyncs);
-        self.rounds.resync_began = Some(now);
+        self.rounds.resync_began.get_or_insert(now);
         let _ = self.begin(Purpose::Resync);
     }
 
