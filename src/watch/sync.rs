@@ -394,6 +394,9 @@ impl Entry {
         let netns = self.ns.tag.clone();
         match self.rounds.purpose.take() {
             Some(Purpose::Initial) => {
+                // A resync asked for before the first picture was complete
+                // was folded into it: nothing to time.
+                self.rounds.resync_began = None;
                 self.rounds.synced = true;
                 self.sync_done(outbox, now);
             }
