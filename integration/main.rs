@@ -8,6 +8,7 @@ mod chaos;
 mod cli;
 mod fdb;
 mod mdb;
+mod metrics;
 mod monitor;
 mod namespaces;
 mod netconf;

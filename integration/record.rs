@@ -19,10 +19,10 @@ const HANG_GUARD: Duration = Duration::from_secs(30);
 
 /// A directory of this test's own under /tmp (the sandbox shares /tmp with the
 /// host and with other runs), readable by anyone, removed when dropped.
-struct Scratch(PathBuf);
+pub(crate) struct Scratch(PathBuf);
 
 impl Scratch {
-    fn new(name: &str) -> Scratch {
+    pub(crate) fn new(name: &str) -> Scratch {
         // Unique across concurrent runs: inside a sandbox every test is
         // process 1 of its own PID namespace, and /tmp is shared.
         let dir = loop {
@@ -41,7 +41,7 @@ impl Scratch {
         Scratch(dir)
     }
 
-    fn path(&self, name: &str) -> PathBuf {
+    pub(crate) fn path(&self, name: &str) -> PathBuf {
         self.0.join(name)
     }
 }
@@ -54,14 +54,14 @@ impl Drop for Scratch {
 
 /// The live command, printing to a pipe read on a thread (all of it, until it
 /// exits).
-struct Live {
+pub(crate) struct Live {
     child: Child,
     lines: std::sync::mpsc::Receiver<String>,
     seen: Vec<String>,
 }
 
 impl Live {
-    fn start(args: &[&str]) -> Live {
+    pub(crate) fn start(args: &[&str]) -> Live {
         let mut child = Command::new(BIN)
             .args(args)
             .stdout(Stdio::piped())
@@ -87,7 +87,7 @@ impl Live {
     }
 
     /// Reads lines until one satisfies `last`.
-    fn until(&mut self, last: impl Fn(&str) -> bool) {
+    pub(crate) fn until(&mut self, last: impl Fn(&str) -> bool) {
         loop {
             let line = self
                 .lines
@@ -102,7 +102,7 @@ impl Live {
     }
 
     /// Stops it with SIGINT; returns every line it printed and its stderr.
-    fn stop(mut self) -> (String, String) {
+    pub(crate) fn stop(mut self) -> (String, String) {
         let pid = nix::unistd::Pid::from_raw(self.child.id() as i32);
         nix::sys::signal::kill(pid, Signal::SIGINT).unwrap();
         while let Ok(line) = self.lines.recv_timeout(HANG_GUARD) {
@@ -124,7 +124,7 @@ impl Live {
 }
 
 /// The datagram count `nlwatch: recorded N datagrams, ...` reports on stderr.
-fn recorded_datagrams(stderr: &str) -> usize {
+pub(crate) fn recorded_datagrams(stderr: &str) -> usize {
     let line = stderr
         .lines()
         .find(|l| l.starts_with("nlwatch: recorded "))

@@ -55,8 +55,13 @@ sandboxed_test! {
         let tag = ns.tag().clone();
         let now = |c: Condition| monitor.wait_until(&tag, &c, Some(Duration::ZERO));
 
-        let lo = link(now(Condition::link("lo", LinkState::Present)));
+        // The first wait may find the initial dump still running: give it time
+        // (a partial view shows what is there, so it returns once lo is seen).
+        let lo = link(monitor.wait_until(&tag, &Condition::link("lo", LinkState::Present), Some(HANG_GUARD)));
         assert_eq!(lo.ifindex, 1);
+        // Not-yet answers need the whole picture.
+        let whole = Condition::predicate(|s: &nlwatch::Snapshot| s.synced);
+        assert_eq!(monitor.wait_until(&tag, &whole, Some(HANG_GUARD)), Ok(None));
         assert_eq!(now(Condition::link("w0", LinkState::Present)), Err(WaitError::TimedOut));
 
         let w0 = link(becomes(&monitor, &tag, Condition::link("w0", LinkState::Present), || {

@@ -177,7 +177,7 @@ impl Harness {
             },
             portid,
             rcvbuf: socket.rcvbuf(),
-            counters: Counters::default(),
+            counters: Default::default(),
             tap: None,
         });
         Harness {

@@ -166,6 +166,9 @@
 //! - `async`: `Subscription::into_stream`, a subscription as a
 //!   `futures_core::Stream` (`SubscriptionStream`) for any async runtime,
 //!   woken by the reader that queues an item. Adds only `futures-core`.
+//! - `metrics`: `nlwatch::metrics`, the Prometheus exposition of
+//!   [`Monitor::metrics`] (a `prometheus-client` collector). Without it the
+//!   same counters are plain values ([`Metrics`]), with no dependency.
 #![warn(missing_docs)]
 
 pub mod wire;
@@ -181,6 +184,9 @@ mod capture;
 mod watch;
 
 pub mod output;
+
+#[cfg(feature = "metrics")]
+pub mod metrics;
 
 mod error;
 mod sys;
@@ -198,7 +204,7 @@ mod sandbox;
 pub use bus::SubscriptionStream;
 pub use bus::{
     Bus, Filter, Flow, GoneReason, Item, Overflow, RecvTimeoutError, Sink, SinkError, SinkId,
-    Subscription, SubscriptionIter, TryRecvError,
+    SubscriberStats, Subscription, SubscriptionIter, TryRecvError,
 };
 pub use capture::{Recorder, RecordingError, RecordingStats, ReplayError, ReplayStats};
 pub use error::Error;
@@ -209,9 +215,10 @@ pub use object::{
     Object, ObjectKind, Origin, ResilientGroup, Route, Rule, MAX_ADDR_LEN,
 };
 pub use watch::{
-    AddrState, Builder, Condition, Dev, LinkState, Monitor, NamespaceHandle, NamespaceStats,
-    NeverReason, Presence, Replay, Snapshot, WaitError, DEFAULT_BATCH_WINDOW, DEFAULT_CAPACITY,
-    DEFAULT_RCVBUF,
+    AddrState, Builder, Condition, Dev, DurationHistogram, LinkState, Metrics, MetricsSource,
+    Monitor, NamespaceCounters, NamespaceHandle, NamespaceMetrics, NamespaceStats, NeverReason,
+    Presence, Replay, Snapshot, WaitError, DEFAULT_BATCH_WINDOW, DEFAULT_CAPACITY, DEFAULT_RCVBUF,
+    RESYNC_BUCKETS,
 };
 
 #[cfg(test)]
@@ -232,6 +239,7 @@ mod architecture {
         ("output", &["object"]),
         ("capture", &["object", "bus"]),
         ("fuzzing", &["wire", "object", "bus", "watch"]),
+        ("metrics", &["object", "bus", "watch"]),
         (
             "watch",
             &[

@@ -516,6 +516,41 @@ impl Bus {
     pub fn subscriber_count(&self) -> usize {
         self.shared.registry.lock().0.len()
     }
+
+    /// The current subscriptions, in subscription order: how full each queue
+    /// is and how many items each has lost.
+    pub fn subscribers(&self) -> Vec<SubscriberStats> {
+        self.shared
+            .registry
+            .lock()
+            .0
+            .iter()
+            .map(|slot| SubscriberStats {
+                id: slot.id,
+                queued: slot.tx.len(),
+                capacity: slot.tx.capacity().unwrap_or(usize::MAX),
+                dropped: slot.meta.dropped.load(Ordering::Relaxed),
+                overflow: slot.meta.overflow,
+            })
+            .collect()
+    }
+}
+
+/// One subscription as [`Bus::subscribers`] sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SubscriberStats {
+    /// Its id on this bus, in subscription order (ids are not reused).
+    pub id: u64,
+    /// Items in its queue, not yet received.
+    pub queued: usize,
+    /// How many items its queue holds.
+    pub capacity: usize,
+    /// Items it lost over its life (reported to it as [`Item::Lagged`]), or
+    /// that a blocked publisher gave up on.
+    pub dropped: u64,
+    /// What happens when its queue is full.
+    pub overflow: Overflow,
 }
 
 #[cfg(test)]

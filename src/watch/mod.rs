@@ -15,10 +15,13 @@
 //! - `monitor`: the registry of namespaces, the threads, the public handle.
 //! - `wait`: [`Condition`] and [`WaitError`], what `Monitor::wait_until`
 //!   checks on a copy of the state view and on each later event.
+//! - `metrics`: the counters as values ([`Metrics`]) and the totals of
+//!   namespaces gone.
 //! - `replay`: [`Replay`], a recording played back through `reader`, `sync`,
 //!   `infer` and `namespace` as a live monitor runs them, without sockets.
 
 mod infer;
+mod metrics;
 mod monitor;
 mod namespace;
 mod reader;
@@ -28,9 +31,12 @@ mod state;
 mod sync;
 mod wait;
 
+pub use metrics::{
+    DurationHistogram, Metrics, NamespaceCounters, NamespaceMetrics, RESYNC_BUCKETS,
+};
 pub use monitor::{
-    Builder, Monitor, NamespaceHandle, NamespaceStats, DEFAULT_BATCH_WINDOW, DEFAULT_CAPACITY,
-    DEFAULT_RCVBUF,
+    Builder, MetricsSource, Monitor, NamespaceHandle, NamespaceStats, DEFAULT_BATCH_WINDOW,
+    DEFAULT_CAPACITY, DEFAULT_RCVBUF,
 };
 pub use replay::Replay;
 pub use state::Snapshot;

@@ -20,6 +20,7 @@
 //! hold their entries while taking the registry. There is no global state: two
 //! monitors in one process share nothing.
 
+use super::metrics::{Ledger, Metrics, NamespaceMetrics};
 use super::namespace::{Counters, Entry, Namespace, Policy};
 use super::reader::{self, Reader, ReaderHost};
 use super::socket::{RtSocket, DEFAULT_BUFFER};
@@ -320,6 +321,7 @@ impl Builder {
             snapshot_step: self.snapshot_step,
             discovery: Mutex::new(None),
             recorder: self.recorder,
+            ledger: Mutex::new(Ledger::default()),
         });
         let mut threads = Vec::with_capacity(self.readers);
         for index in 0..self.readers {
@@ -449,6 +451,8 @@ struct Core {
     snapshot_step: usize,
     discovery: Mutex<Option<(Arc<Discovery>, JoinHandle<()>)>>,
     recorder: Option<Recorder>,
+    /// Every namespace's counters, and the totals of those gone.
+    ledger: Mutex<Ledger>,
 }
 
 impl ReaderHost for Core {
@@ -541,11 +545,13 @@ impl Core {
             interface: recorder.interface(&tag, socket.portid(), &self.policy.kinds),
             recorder: recorder.clone(),
         });
+        let counters = Arc::new(Counters::default());
+        self.ledger.lock().add(tag.clone(), counters.clone());
         let ns = Arc::new(Namespace {
             tag: tag.clone(),
             portid: socket.portid(),
             rcvbuf: socket.rcvbuf(),
-            counters: Counters::default(),
+            counters,
             tap,
         });
         let token = registry.next_token;
@@ -638,6 +644,66 @@ impl Core {
                 timestamp,
             });
         }
+    }
+}
+
+impl Core {
+    /// See [`Monitor::metrics`].
+    fn metrics(&self) -> Metrics {
+        // Registry first, then the ledger (a namespace is added to the ledger
+        // under the registry's lock).
+        let namespaces_watched = self.registry.lock().by_token.len();
+        let (live, total) = self.ledger.lock().read();
+        let mut objects: HashMap<u64, ([u64; ObjectKind::COUNT], bool)> = HashMap::new();
+        for r in &self.readers {
+            for entry in r.entries.lock().values() {
+                let mut by_kind = [0; ObjectKind::COUNT];
+                for kind in ObjectKind::ALL {
+                    by_kind[kind.index()] = entry.state.len_of(kind) as u64;
+                }
+                let syncing = entry.ns.counters.syncing.load(Ordering::Acquire);
+                objects.insert(entry.ns.tag.id, (by_kind, syncing));
+            }
+        }
+        let namespaces = live
+            .into_iter()
+            .map(|(netns, counters)| {
+                let (objects, syncing) = objects.get(&netns.id).copied().unwrap_or_default();
+                NamespaceMetrics {
+                    netns,
+                    counters,
+                    objects,
+                    syncing,
+                }
+            })
+            .collect();
+        Metrics {
+            namespaces,
+            total,
+            namespaces_watched,
+            readers: self.readers.len(),
+            subscribers: self.bus.subscribers(),
+        }
+    }
+}
+
+/// Reads a monitor's [`Metrics`] from any thread; see
+/// [`Monitor::metrics_source`].
+#[derive(Clone)]
+pub struct MetricsSource {
+    core: Arc<Core>,
+}
+
+impl MetricsSource {
+    /// What the monitor counts now (see [`Monitor::metrics`]).
+    pub fn metrics(&self) -> Metrics {
+        self.core.metrics()
+    }
+}
+
+impl std::fmt::Debug for MetricsSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MetricsSource").finish_non_exhaustive()
     }
 }
 
@@ -986,7 +1052,7 @@ impl Monitor {
                         names: w.names.iter().map(|n| n.to_string()).collect(),
                         portid: w.ns.portid,
                         rcvbuf: w.ns.rcvbuf,
-                        events: c.events.load(Ordering::Relaxed),
+                        events: c.events_total(),
                         foreign_dropped: c.foreign_dropped.load(Ordering::Relaxed),
                         decode_errors: c.decode_errors.load(Ordering::Relaxed),
                         attributes_skipped: c.attributes_skipped.load(Ordering::Relaxed),
@@ -1001,6 +1067,27 @@ impl Monitor {
             .collect();
         all.sort_by_key(|(token, _)| *token);
         all.into_iter().map(|(_, s)| s).collect()
+    }
+
+    /// What this monitor counts now: per namespace and in total, its
+    /// subscribers, its threads. See [`Metrics`]; the `metrics` feature encodes
+    /// it for Prometheus (`nlwatch::metrics`).
+    ///
+    /// Reading the counters costs the readers nothing; counting the objects
+    /// of each state view takes each reader's lock once, briefly (one length
+    /// per kind and namespace).
+    pub fn metrics(&self) -> Metrics {
+        self.shared.metrics()
+    }
+
+    /// A handle that reads this monitor's [`metrics`](Monitor::metrics) from
+    /// any thread (a scrape handler), also after the monitor is shut down (the
+    /// counters then say what it counted in all). It keeps the monitor's
+    /// memory, but no thread or socket, alive while it exists.
+    pub fn metrics_source(&self) -> MetricsSource {
+        MetricsSource {
+            core: self.shared.clone(),
+        }
     }
 
     /// Stops every thread and joins it, closes every socket and ends every

@@ -11,6 +11,7 @@
 //!
 //! This module never reads a socket and never decides what an event means.
 
+use super::metrics::{Histogram, NamespaceCounters};
 use super::socket::RtSocket;
 use super::state::{Key, NsState, SnapshotCopy};
 use super::sync::DumpRounds;
@@ -57,10 +58,22 @@ impl Outbox {
     }
 }
 
-/// Counters of one namespace, shared between its reader and `Monitor::namespaces`.
+/// Counters of one namespace, shared between its reader and `Monitor::namespaces`
+/// (and `Monitor::metrics`). Plain relaxed atomics on a cache line the reader
+/// of this namespace alone writes: a counted datagram costs one uncontended
+/// add.
 #[derive(Debug, Default)]
 pub(crate) struct Counters {
-    pub(crate) events: AtomicU64,
+    /// Datagrams received (truncated and forged ones too).
+    pub(crate) datagrams: AtomicU64,
+    /// Netlink messages in them.
+    pub(crate) messages: AtomicU64,
+    /// Events published, by kind (`ObjectKind::index`) and action (new, del).
+    pub(crate) published: [[AtomicU64; 2]; ObjectKind::COUNT],
+    /// Deletions published as `Origin::Synthesized`.
+    pub(crate) synthesized_deletions: AtomicU64,
+    /// How long each resync took (from what asked for it to `ResyncDone`).
+    pub(crate) resync_seconds: Histogram,
     pub(crate) foreign_dropped: AtomicU64,
     pub(crate) decode_errors: AtomicU64,
     pub(crate) attributes_skipped: AtomicU64,
@@ -73,6 +86,47 @@ pub(crate) struct Counters {
 }
 
 impl Counters {
+    /// Counts one published event.
+    pub(crate) fn published(&self, event: &Event) {
+        let action = usize::from(event.action == Action::Del);
+        Counters::count(&self.published[event.object.kind().index()][action]);
+        if event.origin == Origin::Synthesized && event.action == Action::Del {
+            Counters::count(&self.synthesized_deletions);
+        }
+    }
+
+    /// Events published, of every kind and action.
+    pub(crate) fn events_total(&self) -> u64 {
+        self.published
+            .iter()
+            .flatten()
+            .map(|c| c.load(Ordering::Relaxed))
+            .sum()
+    }
+
+    /// What the counters say now.
+    pub(crate) fn values(&self) -> NamespaceCounters {
+        let load = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        let mut events = [[0; 2]; ObjectKind::COUNT];
+        for (out, by_action) in events.iter_mut().zip(&self.published) {
+            *out = [load(&by_action[0]), load(&by_action[1])];
+        }
+        NamespaceCounters {
+            datagrams: load(&self.datagrams),
+            messages: load(&self.messages),
+            events,
+            synthesized_deletions: load(&self.synthesized_deletions),
+            decode_errors: load(&self.decode_errors),
+            attributes_skipped: load(&self.attributes_skipped),
+            foreign_dropped: load(&self.foreign_dropped),
+            overruns: load(&self.overruns),
+            truncated: load(&self.truncated),
+            resyncs: load(&self.resyncs),
+            dumps_interrupted: load(&self.dumps_interrupted),
+            resync_seconds: self.resync_seconds.values(),
+        }
+    }
+
     /// Adds one to `counter`.
     pub(crate) fn count(counter: &AtomicU64) {
         counter.fetch_add(1, Ordering::Relaxed);
@@ -108,7 +162,9 @@ pub(crate) struct Namespace {
     pub(crate) tag: NetnsTag,
     pub(crate) portid: u32,
     pub(crate) rcvbuf: usize,
-    pub(crate) counters: Counters,
+    /// Shared with the monitor's ledger, which adds them to its totals once
+    /// the namespace is gone.
+    pub(crate) counters: Arc<Counters>,
     /// Where what its socket receives is recorded, if it is.
     pub(crate) tap: Option<Tap>,
 }
@@ -210,7 +266,7 @@ impl Entry {
         for mut event in std::mem::take(&mut self.held) {
             self.seq += 1;
             event.seq = self.seq;
-            Counters::count(&self.ns.counters.events);
+            self.ns.counters.published(&event);
             outbox.publish(Item::Event(Arc::new(event)));
         }
     }
@@ -290,7 +346,7 @@ impl Out<'_> {
         }
         *self.seq += 1;
         event.seq = *self.seq;
-        Counters::count(&self.ns.counters.events);
+        self.ns.counters.published(&event);
         self.outbox.publish(Item::Event(Arc::new(event)));
     }
 

@@ -433,20 +433,28 @@ pub(crate) fn handle_datagram(
     received: Received<'_>,
     now: SystemTime,
 ) {
+    Counters::count(&entry.ns.counters.datagrams);
     match received {
         Received::Kernel(bytes) => {
             let (mut out, rounds) = entry.out(outbox, now);
             let mut ended = None;
+            // Counted once per datagram, not once per message.
+            let mut messages = 0;
             for msg in Messages::new(bytes) {
                 let Ok(msg) = msg else {
                     // After a bad length nothing that follows can be trusted.
                     Counters::count(&out.ns.counters.decode_errors);
                     break;
                 };
+                messages += 1;
                 if let Some(e) = handle_message(&msg, &mut out, rounds) {
                     ended = Some(e);
                 }
             }
+            out.ns
+                .counters
+                .messages
+                .fetch_add(messages, Ordering::Relaxed);
             if let Some(ended) = ended {
                 entry.dump_ended(ended, outbox, now);
             }

@@ -29,7 +29,6 @@ use crate::wire::{Header, Messages};
 use std::collections::HashMap;
 use std::io::Read;
 use std::path::Path;
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::SystemTime;
 
@@ -185,7 +184,7 @@ impl Replay {
             .entries
             .iter()
             .flatten()
-            .map(|e| e.ns.counters.events.load(Ordering::Relaxed))
+            .map(|e| e.ns.counters.events_total())
             .sum::<u64>();
         drop(player);
         self.bus.idle();
@@ -291,7 +290,7 @@ impl Player<'_> {
                 entry.rounds.close();
                 entry.release_held(&self.outbox);
                 self.outbox.flush(self.bus);
-                self.stats.events += entry.ns.counters.events.load(Ordering::Relaxed);
+                self.stats.events += entry.ns.counters.events_total();
                 self.bus.publish(Item::NamespaceGone {
                     netns: entry.ns.tag.clone(),
                     reason,
@@ -373,7 +372,7 @@ fn namespace(tag: NetnsTag, portid: u32) -> Arc<Namespace> {
         tag,
         portid,
         rcvbuf: 0,
-        counters: Counters::default(),
+        counters: Default::default(),
         tap: None,
     })
 }

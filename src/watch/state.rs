@@ -145,6 +145,12 @@ macro_rules! define_tables {
                 0 $(+ self.$field.len())*
             }
 
+            fn len_of(&self, kind: ObjectKind) -> usize {
+                match kind {
+                    $(ObjectKind::$variant => self.$field.len(),)*
+                }
+            }
+
             fn contains(&self, key: &Key) -> bool {
                 match key {
                     $(Key::$variant(k) => self.$field.contains_key(k),)*
@@ -454,6 +460,11 @@ impl NsState {
     /// How many objects the view holds.
     pub(crate) fn len(&self) -> usize {
         self.tables.len()
+    }
+
+    /// How many objects of `kind` the view holds.
+    pub(crate) fn len_of(&self, kind: ObjectKind) -> usize {
+        self.tables.len_of(kind)
     }
 
     /// The flags of link `ifindex`, if it exists.

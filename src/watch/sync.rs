@@ -72,6 +72,9 @@ pub(crate) struct DumpRounds {
     /// The namespace is being removed: the dump in progress is read to its
     /// end, but no new one is asked for.
     closing: bool,
+    /// When the repair in progress began (what the duration of its resync
+    /// is measured from); taken by its `ResyncDone`.
+    resync_began: Option<SystemTime>,
 }
 
 /// A dump ended with this datagram; `retry` when it must be redone.
@@ -284,9 +287,13 @@ impl Entry {
         self.rounds.close();
     }
 
-    /// Starts a full resync now, counted.
-    fn resync(&mut self) {
+    /// Starts a full resync now, counted, for what happened at `now`. Its
+    /// duration is measured from then to the `ResyncDone` that ends it; a
+    /// round dropped on the way (a dump request that could not be sent) and
+    /// started again is one repair, timed from the first loss.
+    fn resync(&mut self, now: SystemTime) {
         Counters::count(&self.ns.counters.resyncs);
+        self.rounds.resync_began.get_or_insert(now);
         let _ = self.begin(Purpose::Resync);
     }
 
@@ -351,7 +358,7 @@ impl Entry {
         }
         if self.rounds.current.is_none() && self.rounds.resync_wanted {
             self.rounds.resync_wanted = false;
-            self.resync();
+            self.resync(now);
         }
     }
 
@@ -365,7 +372,7 @@ impl Entry {
         if self.rounds.current.is_some() {
             self.rounds.resync_wanted = true;
         } else {
-            self.resync();
+            self.resync(now);
         }
     }
 
@@ -390,18 +397,28 @@ impl Entry {
         let purpose = self.rounds.purpose.take();
         match purpose.filter(|_| !self.rounds.closing) {
             Some(Purpose::Initial) => {
+                // A resync asked for before the first picture was complete
+                // was folded into it: nothing to time.
+                self.rounds.resync_began = None;
                 self.rounds.synced = true;
                 self.sync_done(outbox, now);
             }
-            Some(Purpose::Resync) => outbox.publish(Item::ResyncDone {
-                netns,
-                timestamp: now,
-            }),
+            Some(Purpose::Resync) => {
+                if let Some(began) = self.rounds.resync_began.take() {
+                    // A clock set back counts as no time, not as a panic.
+                    let took = now.duration_since(began).unwrap_or_default();
+                    self.ns.counters.resync_seconds.observe(took);
+                }
+                outbox.publish(Item::ResyncDone {
+                    netns,
+                    timestamp: now,
+                })
+            }
             None => {}
         }
         if self.rounds.resync_wanted {
             self.rounds.resync_wanted = false;
-            self.resync();
+            self.resync(now);
         } else {
             self.ns.counters.syncing.store(false, Ordering::Release);
         }
@@ -468,7 +485,7 @@ mod tests {
             tag: NetnsTag::default(),
             portid: 77,
             rcvbuf: 0,
-            counters: Counters::default(),
+            counters: Default::default(),
             tap: None,
         });
         let policy = Policy {

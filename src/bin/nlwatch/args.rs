@@ -3,6 +3,7 @@
 use clap::Parser;
 use nlwatch::{Netns, ObjectKind, NETNS_RUN_DIR};
 use std::io;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 
 /// Watch rtnetlink: links, addresses, routes and neighbours, printed as they
@@ -89,6 +90,15 @@ pub(crate) struct RecordArgs {
     /// following additions and removals.
     #[arg(long)]
     pub(crate) all_netns: bool,
+    /// Serve metrics for Prometheus on ADDR:PORT (`GET /metrics`, OpenMetrics
+    /// or Prometheus text) while recording. 127.0.0.1:PORT keeps them on this
+    /// machine; anything else exposes them to the network.
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub(crate) metrics: Option<SocketAddr>,
+    /// Rewrite PATH every 10 s and at exit with the metrics in Prometheus text
+    /// (for node_exporter's textfile collector; name it *.prom).
+    #[arg(long, value_name = "PATH")]
+    pub(crate) metrics_file: Option<PathBuf>,
     /// Objects to record: link, addr, nexthop, route, rule, neigh, fdb, netconf, nsid, mdb (default: all).
     #[arg(value_name = "OBJECT", value_parser = parse_object)]
     pub(crate) objects: Vec<ObjectKind>,
@@ -104,6 +114,8 @@ impl RecordArgs {
             netns_path: self.netns_path.clone(),
             all_netns: self.all_netns,
             objects: self.objects.clone(),
+            metrics: self.metrics,
+            metrics_file: self.metrics_file.clone(),
             ..Args::printing(false, false, false, Vec::new())
         }
     }
@@ -170,6 +182,15 @@ pub(crate) struct Args {
     /// every overrun, to the pcapng file FILE (see `nlwatch record`).
     #[arg(long, value_name = "FILE")]
     pub(crate) record: Option<PathBuf>,
+    /// Serve metrics for Prometheus on ADDR:PORT (`GET /metrics`, OpenMetrics
+    /// or Prometheus text) while watching. 127.0.0.1:PORT keeps them on this
+    /// machine; anything else exposes them to the network.
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub(crate) metrics: Option<SocketAddr>,
+    /// Rewrite PATH every 10 s and at exit with the metrics in Prometheus text
+    /// (for node_exporter's textfile collector; name it *.prom).
+    #[arg(long, value_name = "PATH")]
+    pub(crate) metrics_file: Option<PathBuf>,
     /// Lines name their namespace whatever the options say (a replay of a
     /// recording made with namespace options).
     #[arg(skip)]
@@ -196,6 +217,8 @@ impl Args {
             all_netns: false,
             objects,
             record: None,
+            metrics: None,
+            metrics_file: None,
             named: false,
         }
     }

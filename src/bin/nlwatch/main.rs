@@ -8,10 +8,12 @@
 //!
 //! - `args`: the command line;
 //! - `print`: the lines, and the printing sink;
+//! - `metrics`: `--metrics` (the HTTP endpoint) and `--metrics-file`;
 //! - this file: watching (signals, the monitor, waiting), `snapshot`, `record`
 //!   and `replay`.
 
 mod args;
+mod metrics;
 mod print;
 mod wait;
 
@@ -99,11 +101,21 @@ fn record(args: RecordArgs) -> Result<(), String> {
 /// recording says on stderr what it holds.
 fn run(args: Args, record: Option<&Path>, print: bool) -> Result<(), String> {
     let sig_rx = signals()?;
+    // Bound before anything is watched: a taken port is an error at once.
+    let listener = args.metrics.map(metrics::bind).transpose()?;
     let recorder = match record {
         Some(path) => Some(recorder(path, &args)?),
         None => None,
     };
     let monitor = build_recording(&args, recorder.clone())?;
+    let registry = metrics::registry(&monitor);
+    if let Some(listener) = listener {
+        metrics::serve(listener, registry.clone())?;
+    }
+    let mut metrics_file = match &args.metrics_file {
+        Some(path) => Some(metrics::MetricsFile::new(path, registry.clone())?),
+        None => None,
+    };
     // Told when the printer stops (a closed stdout) or fails (another write
     // error). Nothing of the namespaces reaches it, so its short queue cannot
     // fill while this thread is still adding them (a bounded queue allocates its
@@ -141,9 +153,19 @@ fn run(args: Args, record: Option<&Path>, print: bool) -> Result<(), String> {
     } else {
         crossbeam_channel::never()
     };
+    let rewrite = if metrics_file.is_some() {
+        crossbeam_channel::tick(metrics::FILE_PERIOD)
+    } else {
+        crossbeam_channel::never()
+    };
     let result = loop {
         // The escape hatch: this program waits on its own signal channel too.
         select! {
+            recv(rewrite) -> _ => {
+                if let Some(file) = metrics_file.as_mut() {
+                    file.rewrite();
+                }
+            },
             recv(control.as_crossbeam_receiver()) -> item => match item {
                 Ok(Item::SinkStopped { sink, error }) if Some(sink) == printer => match error {
                     None => break Ok(()),
@@ -161,6 +183,10 @@ fn run(args: Args, record: Option<&Path>, print: bool) -> Result<(), String> {
         }
     };
     shut_down(monitor);
+    // At exit, with what the last reads counted.
+    if let Some(file) = metrics_file.as_mut() {
+        file.rewrite();
+    }
     match recorder {
         Some(recorder) => result.and(recorded(&recorder)),
         None => result,
@@ -256,6 +282,9 @@ fn replay(args: ReplayArgs) -> Result<(), String> {
 fn snapshot(args: Args) -> Result<(), String> {
     if args.record.is_some() {
         return Err("--record records changes: use it with nlwatch or nlwatch record".into());
+    }
+    if args.metrics.is_some() || args.metrics_file.is_some() {
+        return Err("--metrics and --metrics-file are for watching: use them with nlwatch or nlwatch record".into());
     }
     // Every kind is read (links name the rest); only the ones asked for are printed.
     let monitor = build(&Args {
