@@ -192,7 +192,7 @@ pub(crate) struct Entry {
     pub(crate) state: NsState,
     pub(crate) rounds: DumpRounds,
     /// Events held back until `SyncDone` (numbered when they are published).
-    pub(crate) held: Vec<Event>,
+    pub(crate) held: Held,
     /// Whether its `NamespaceAdded` was published: its socket is not read
     /// before.
     pub(crate) announced: bool,
@@ -207,7 +207,7 @@ impl Entry {
             seq: 0,
             state: NsState::default(),
             rounds: DumpRounds::default(),
-            held: Vec::new(),
+            held: Held::default(),
             announced: false,
         }
     }
@@ -263,7 +263,7 @@ impl Entry {
     /// away before its initial picture completed does with them, just before its
     /// `NamespaceGone`: they happened, and are not lost with it.
     pub(crate) fn release_held(&mut self, outbox: &Outbox) {
-        for mut event in std::mem::take(&mut self.held) {
+        for mut event in self.held.take() {
             self.seq += 1;
             event.seq = self.seq;
             self.ns.counters.published(&event);
@@ -277,6 +277,65 @@ impl Entry {
 /// initial dump runs long under a storm of changes holds memory in proportion to
 /// what it holds, not to how long the dump runs.
 const HELD_CAP: usize = 1 << 16;
+
+/// The events held back until `SyncDone`, and what the initial dump showed
+/// meanwhile.
+///
+/// The dump's events are published at once and the held ones after
+/// `SyncDone`, so a held change that happened before the dump showed its
+/// object would come after the dump's (later) picture of it and undo it: a
+/// deletion read before the dump showed the object created again (its
+/// creation lost in an overrun) left a subscriber without the object the view
+/// holds. Such changes are superseded by what the dump showed, and dropped
+/// when the held events are released. (Only when the dump's objects are
+/// published: a subscriber without them sees every change.)
+#[derive(Debug, Default)]
+pub(crate) struct Held {
+    events: Vec<Event>,
+    /// Objects the initial dump showed while events were held, with how many
+    /// were held then: those of them about the object came before.
+    shown: HashMap<Key, usize>,
+}
+
+impl Held {
+    /// The initial dump showed the object `key`: what is held about it so far
+    /// is superseded.
+    pub(crate) fn shown(&mut self, key: Key) {
+        if !self.events.is_empty() {
+            self.shown.insert(key, self.events.len());
+        }
+    }
+
+    /// Holds one more event; past the cap, what is held is coalesced first.
+    fn push(&mut self, event: Event, cap: usize) {
+        if self.events.len() >= cap {
+            self.drop_superseded();
+            coalesce(&mut self.events);
+        }
+        self.events.push(event);
+    }
+
+    /// The events held, less those superseded, in order; nothing is held after.
+    pub(crate) fn take(&mut self) -> Vec<Event> {
+        self.drop_superseded();
+        std::mem::take(&mut self.events)
+    }
+
+    fn drop_superseded(&mut self) {
+        if self.shown.is_empty() {
+            return;
+        }
+        let shown = std::mem::take(&mut self.shown);
+        let mut i = 0;
+        self.events.retain(|ev| {
+            let before = Key::of(&ev.object)
+                .and_then(|k| shown.get(&k))
+                .is_some_and(|&at| i < at);
+            i += 1;
+            !before
+        });
+    }
+}
 
 /// Keeps, of the events held back, only the last one of each object (in the
 /// order of those last events), and those of objects the view does not keep.
@@ -306,7 +365,7 @@ pub(crate) struct Out<'a> {
     pub(crate) now: SystemTime,
     pub(crate) outbox: &'a Outbox,
     /// Where events other than the dump's wait while the initial dump runs.
-    held: Option<&'a mut Vec<Event>>,
+    held: Option<&'a mut Held>,
 }
 
 impl Out<'_> {
@@ -338,16 +397,23 @@ impl Out<'_> {
         // (live, synthesized, or a deletion the first dump of a kind found)
         // follows it, in order.
         if let Some(held) = self.held.as_mut().filter(|_| origin != Origin::Dump) {
-            if held.len() >= HELD_CAP.max(2 * self.state.len()) {
-                coalesce(held);
-            }
-            held.push(event);
+            held.push(event, HELD_CAP.max(2 * self.state.len()));
             return;
         }
         *self.seq += 1;
         event.seq = *self.seq;
         self.ns.counters.published(&event);
         self.outbox.publish(Item::Event(Arc::new(event)));
+    }
+
+    /// The initial dump showed the object `key` (published or not): the
+    /// changes held back about it so far are superseded (see [`Held`]).
+    pub(crate) fn dump_showed(&mut self, key: Key) {
+        if self.policy.list_existing {
+            if let Some(held) = self.held.as_mut() {
+                held.shown(key);
+            }
+        }
     }
 
     /// Publishes a control item about this namespace.
