@@ -8,6 +8,8 @@
 //! own is held back, in order, and published right after `SyncDone`: a subscriber
 //! sees the namespace's existing objects, then `SyncDone`, then the changes,
 //! whatever happened during the dump (the view is kept up to date meanwhile).
+//! A change read before the dump showed its object is older than what the dump
+//! showed, and is dropped rather than published after it ([`Held`]).
 //!
 //! This module never reads a socket and never decides what an event means.
 
@@ -250,7 +252,7 @@ impl Entry {
     }
 
     /// The initial picture is complete: publishes `SyncDone`, then the events
-    /// held back meanwhile, in order.
+    /// held back meanwhile, in order (less those the dump superseded).
     pub(crate) fn sync_done(&mut self, outbox: &Outbox, now: SystemTime) {
         outbox.publish(Item::SyncDone {
             netns: self.ns.tag.clone(),
