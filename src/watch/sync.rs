@@ -448,32 +448,7 @@ mod tests {
 
     fn end_dump(entry: &mut Entry, outbox: &Outbox, seq: u32) {
         let bytes = done(seq, entry.ns.portid);
-        crate::watch::reader::handle_datagram(
-            entry,
-            outbox,
-            super::super::socket::Received::Kernel(&bytes),
-            SystemTime::UNIX_EPOCH,
-        );
-    }
-
-    fn drained(outbox: &Outbox) -> Vec<String> {
-        let bus = crate::bus::Bus::new();
-        let sub = bus.subscribe(
-            crate::bus::Filter::new(),
-            64,
-            crate::bus::Overflow::DropNewest,
-        );
-        outbox.flush(&bus);
-        bus.close();
-        sub.into_iter()
-            .map(|i| {
-                format!("{i:?}")
-                    .split([' ', '{'])
-                    .next()
-                    .unwrap()
-                    .to_string()
-            })
-            .collect()
+        feed(entry, outbox, &bytes);
     }
 
     /// A namespace going away while a resync runs (`close`): the dump in
@@ -500,12 +475,12 @@ mod tests {
         end_dump(&mut entry, &outbox, 1);
         end_dump(&mut entry, &outbox, 2);
         entry.overrun(&outbox, SystemTime::UNIX_EPOCH);
-        assert_eq!(drained(&outbox), ["SyncDone", "Overrun"]);
+        assert_eq!(published(&outbox), ["SyncDone", "Overrun"]);
         // The resync dumps links (3), then addresses (4): the first one ends
         // after the namespace began to go.
         entry.rounds.close();
         end_dump(&mut entry, &outbox, 3);
-        assert_eq!(drained(&outbox), Vec::<String>::new());
+        assert_eq!(published(&outbox), Vec::<String>::new());
         assert!(entry.rounds.current.is_none());
         // Whole rounds are still announced.
         let mut other = Entry::new(None, entry.ns.clone(), entry.policy.clone());
@@ -515,7 +490,7 @@ mod tests {
         other.overrun(&outbox, SystemTime::UNIX_EPOCH);
         end_dump(&mut other, &outbox, 3);
         end_dump(&mut other, &outbox, 4);
-        assert_eq!(drained(&outbox), ["SyncDone", "Overrun", "ResyncDone"]);
+        assert_eq!(published(&outbox), ["SyncDone", "Overrun", "ResyncDone"]);
     }
 
     fn fixture(name: &str) -> Vec<u8> {
