@@ -435,6 +435,24 @@ mod tests {
     use std::sync::Arc;
     use std::time::SystemTime;
 
+    /// A namespace as a replay holds it (no socket: dump requests go nowhere),
+    /// port 77, watching `kinds`.
+    fn entry(kinds: &[ObjectKind], list_existing: bool) -> Entry {
+        let ns = Arc::new(Namespace {
+            tag: NetnsTag::default(),
+            portid: 77,
+            rcvbuf: 0,
+            counters: Default::default(),
+            tap: None,
+        });
+        let policy = Policy {
+            kinds: kinds.to_vec(),
+            list_existing,
+            synthesize: true,
+        };
+        Entry::new(None, ns, policy)
+    }
+
     /// `NLMSG_DONE` of dump `seq` to port `portid`.
     fn done(seq: u32, portid: u32) -> Vec<u8> {
         let mut d = 20u32.to_ne_bytes().to_vec();
@@ -457,19 +475,7 @@ mod tests {
     /// dumped).
     #[test]
     fn a_round_cut_short_by_a_departure_is_not_announced_done() {
-        let ns = Arc::new(Namespace {
-            tag: NetnsTag::default(),
-            portid: 77,
-            rcvbuf: 0,
-            counters: Default::default(),
-            tap: None,
-        });
-        let policy = Policy {
-            kinds: vec![ObjectKind::Link, ObjectKind::Address],
-            list_existing: false,
-            synthesize: true,
-        };
-        let mut entry = Entry::new(None, ns, policy);
+        let mut entry = entry(&[ObjectKind::Link, ObjectKind::Address], false);
         let outbox = Outbox::default();
         entry.start().unwrap();
         end_dump(&mut entry, &outbox, 1);
@@ -545,25 +551,13 @@ mod tests {
     /// run: the subscriber's picture lacked a netconf the view held.)
     #[test]
     fn a_held_change_older_than_the_dumps_picture_of_its_object_is_dropped() {
-        let ns = Arc::new(Namespace {
-            tag: NetnsTag::default(),
-            portid: 77,
-            rcvbuf: 0,
-            counters: Default::default(),
-            tap: None,
-        });
-        let policy = Policy {
-            kinds: vec![ObjectKind::Link, ObjectKind::Netconf],
-            list_existing: true,
-            synthesize: true,
-        };
         let outbox = Outbox::default();
         let mut answer = fixture("netconf_new_dev");
         answer[6..8].copy_from_slice(&NLM_F_MULTI.to_ne_bytes());
         answer[8..12].copy_from_slice(&2u32.to_ne_bytes());
         answer[12..16].copy_from_slice(&77u32.to_ne_bytes());
         for del_before_dump in [true, false] {
-            let mut entry = Entry::new(None, ns.clone(), policy.clone());
+            let mut entry = entry(&[ObjectKind::Link, ObjectKind::Netconf], true);
             entry.start().unwrap();
             end_dump(&mut entry, &outbox, 1);
             // The netconf dump (2) runs.
