@@ -295,6 +295,7 @@ nl_sys0=$(sys_ticks "$nl_pid") ip_sys0=$(sys_ticks "$ip_pid")
 nl_cs0=$(ctxsw "$nl_pid") ip_cs0=$(ctxsw "$ip_pid")
 nl_w0=$(writes "$nl_pid") ip_w0=$(writes "$ip_pid")
 nl_lines0=$(lines nlwatch.jsonl) ip_lines0=$(lines ipmon.txt)
+nl_rss0=$(rss_kib "$nl_pid") ip_rss0=$(rss_kib "$ip_pid")
 if [ "$record" = 1 ]; then
     rec_cpu0=$(cpu_ticks "$rec_pid") rec_sys0=$(sys_ticks "$rec_pid")
     rec_cs0=$(ctxsw "$rec_pid") rec_w0=$(writes "$rec_pid")
@@ -451,6 +452,7 @@ ${rows}| **total** | **$gen_total** | **$nl_total** | **$ip_total** |
 | context switches per event (live threads) | $(per $((nl_cs1 - nl_cs0)) "$nl_total") | $(per $((ip_cs1 - ip_cs0)) "$ip_total") |
 | write calls per event (/proc/PID/io syscw) | $(per $((nl_w1 - nl_w0)) "$nl_total") | $(per $((ip_w1 - ip_w0)) "$ip_total") |
 | CPU at start-up (before the burst) | $(secs "$nl_cpu0") s | $(secs "$ip_cpu0") s |
+| RSS before the burst (VmRSS) | $(mib "$nl_rss0") MiB | $(mib "$ip_rss0") MiB |
 | peak RSS (VmHWM) | $(mib "$nl_hwm") MiB | $(mib "$ip_hwm") MiB |
 | RSS after the burst (VmRSS) | $(mib "$nl_rss") MiB | $(mib "$ip_rss") MiB |
 | threads | $nl_threads | $ip_threads |
