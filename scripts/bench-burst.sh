@@ -18,6 +18,16 @@
 #                           so it gets a 256 MiB receive buffer unless
 #                           --nlwatch-rcvbuf says otherwise; its CPU figures mean
 #                           nothing in such a run
+#   --massif DIR            run nlwatch under valgrind's massif (debug-info build,
+#                           as --perf) and write DIR/massif.out: heap snapshots
+#                           with their allocation trees (ms_print DIR/massif.out),
+#                           and DIR/rss.kib, nlwatch's VmHWM and VmRSS after the
+#                           burst (valgrind's own included, not nlwatch's alone:
+#                           compare a run without --massif; scripts/massif-peak.py
+#                           DIR/massif.out sorts the peak by part). nlwatch runs
+#                           slower, so it gets a 256 MiB receive buffer unless
+#                           --nlwatch-rcvbuf says otherwise; its CPU figures mean
+#                           nothing in such a run
 #   --pause                 stop nlwatch (SIGSTOP) while each phase runs and let it
 #                           read the whole backlog afterwards, so its CPU figures
 #                           are the cost of decoding, keeping state and printing
@@ -64,7 +74,7 @@ if [ -z "${NLWATCH_BENCH_BURST_INNER:-}" ]; then
     while [ $# -gt 0 ]; do
         case "$1" in
             --no-build) build=0 ;;
-            --perf | --callgrind) perf_dir=$2; shift ;;
+            --perf | --callgrind | --massif) perf_dir=$2; shift ;;
             --ip-rcvbuf | --nlwatch-rcvbuf | --keep | --delete) shift ;;
         esac
         shift
@@ -83,12 +93,13 @@ fi
 
 # ---- inside the sandbox ----
 n=10000 ip_rcvbuf="" nl_rcvbuf="" perf_dir="" keep="" delete=each syscalls=0
-callgrind_dir="" pause=0 record=0
+callgrind_dir="" massif_dir="" pause=0 record=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --pause) pause=1 ;;
         --record) record=1 ;;
         --callgrind) callgrind_dir=$(realpath "$2"); shift ;;
+        --massif) massif_dir=$(realpath "$2"); shift ;;
         --ip-rcvbuf) ip_rcvbuf=$2; shift ;;
         --nlwatch-rcvbuf) nl_rcvbuf=$2; shift ;;
         --perf) perf_dir=$(realpath "$2"); shift ;;
@@ -116,6 +127,19 @@ wrap=()
 if [ -n "$callgrind_dir" ]; then
     nlwatch=$root/target/perf/release/nlwatch
     wrap=(valgrind --tool=callgrind --callgrind-out-file="$callgrind_dir/callgrind.out")
+    [ -n "$nl_rcvbuf" ] || nl_rcvbuf=268435456
+fi
+if [ -n "$massif_dir" ]; then
+    # Heap blocks only (--pages-as-heap=no): what nlwatch allocates, plus its
+    # extra-heap (--heap-admin=8: glibc's size word a chunk; massif adds the
+    # rounding of each block to 16 bytes). Thread stacks are left out (--stacks
+    # would slow it far more; they are a few pages a thread). --detailed-freq=1
+    # keeps a detailed tree in every snapshot, so the peak's is detailed
+    # whatever the run's length.
+    nlwatch=$root/target/perf/release/nlwatch
+    wrap=(valgrind --tool=massif --pages-as-heap=no --heap-admin=8
+        --detailed-freq=1 --max-snapshots=200 --threshold=0.5
+        --massif-out-file="$massif_dir/massif.out")
     [ -n "$nl_rcvbuf" ] || nl_rcvbuf=268435456
 fi
 work=/run/bench-burst # /run is a private tmpfs here
@@ -222,6 +246,7 @@ ctxsw() { cat /proc/"$1"/task/*/status | awk '/ctxt_switches:/ { s += $2 } END {
 # write(2)-family system calls of the process (all threads, dead ones included).
 writes() { awk '$1 == "syscw:" { print $2 }' /proc/"$1"/io; }
 hwm_kib() { awk '/^VmHWM:/ { print $2 }' /proc/"$1"/status; }
+rss_kib() { awk '/^VmRSS:/ { print $2 }' /proc/"$1"/status; }
 # The kernel's receive buffer (SO_RCVBUF as getsockopt reports it) of PID's
 # listening socket, found in `ss -n` by its port id (which ss prints signed).
 rcvbuf_of() {
@@ -270,6 +295,7 @@ nl_sys0=$(sys_ticks "$nl_pid") ip_sys0=$(sys_ticks "$ip_pid")
 nl_cs0=$(ctxsw "$nl_pid") ip_cs0=$(ctxsw "$ip_pid")
 nl_w0=$(writes "$nl_pid") ip_w0=$(writes "$ip_pid")
 nl_lines0=$(lines nlwatch.jsonl) ip_lines0=$(lines ipmon.txt)
+nl_rss0=$(rss_kib "$nl_pid") ip_rss0=$(rss_kib "$ip_pid")
 if [ "$record" = 1 ]; then
     rec_cpu0=$(cpu_ticks "$rec_pid") rec_sys0=$(sys_ticks "$rec_pid")
     rec_cs0=$(ctxsw "$rec_pid") rec_w0=$(writes "$rec_pid")
@@ -339,6 +365,7 @@ nl_sys1=$(sys_ticks "$nl_pid") ip_sys1=$(sys_ticks "$ip_pid")
 nl_cs1=$(ctxsw "$nl_pid") ip_cs1=$(ctxsw "$ip_pid")
 nl_w1=$(writes "$nl_pid") ip_w1=$(writes "$ip_pid")
 nl_hwm=$(hwm_kib "$nl_pid") ip_hwm=$(hwm_kib "$ip_pid")
+nl_rss=$(rss_kib "$nl_pid") ip_rss=$(rss_kib "$ip_pid")
 nl_rb=$(rcvbuf_of "$nl_pid") ip_rb=$(rcvbuf_of "$ip_pid")
 nl_drops=$(drops_of "$nl_pid") ip_drops=$(drops_of "$ip_pid")
 ip_threads=$(awk '/^Threads:/ { print $2 }' /proc/"$ip_pid"/status)
@@ -425,7 +452,9 @@ ${rows}| **total** | **$gen_total** | **$nl_total** | **$ip_total** |
 | context switches per event (live threads) | $(per $((nl_cs1 - nl_cs0)) "$nl_total") | $(per $((ip_cs1 - ip_cs0)) "$ip_total") |
 | write calls per event (/proc/PID/io syscw) | $(per $((nl_w1 - nl_w0)) "$nl_total") | $(per $((ip_w1 - ip_w0)) "$ip_total") |
 | CPU at start-up (before the burst) | $(secs "$nl_cpu0") s | $(secs "$ip_cpu0") s |
+| RSS before the burst (VmRSS) | $(mib "$nl_rss0") MiB | $(mib "$ip_rss0") MiB |
 | peak RSS (VmHWM) | $(mib "$nl_hwm") MiB | $(mib "$ip_hwm") MiB |
+| RSS after the burst (VmRSS) | $(mib "$nl_rss") MiB | $(mib "$ip_rss") MiB |
 | threads | $nl_threads | $ip_threads |
 | exit after SIGTERM | $nl_rc | (killed) |
 EOF
@@ -500,6 +529,10 @@ if [ -n "$keep" ]; then
     mkdir -p "$keep"
     cp burst.batch nlwatch.jsonl nlwatch.err ipmon.txt ipmon.err ref.counts "$keep"/
     [ "$record" = 0 ] || cp burst.pcapng record.err record.counts "$keep"/
+fi
+if [ -n "$massif_dir" ]; then
+    echo "$nl_hwm $nl_rss" >"$massif_dir/rss.kib" # VmHWM, VmRSS (valgrind's included)
+    echo "massif data: $massif_dir/massif.out (ms_print $massif_dir/massif.out)" >&2
 fi
 if [ -n "$perf_dir" ]; then
     cp perf.err "$perf_dir"/ 2>/dev/null || true
