@@ -263,8 +263,12 @@ sandboxed_test! {
         let total_overruns = value(&at_exit, "nlwatch_overruns_total", &[]);
         assert!(summary.contains(&format!(" {total_overruns} overruns")), "{summary} vs {at_exit}");
         assert_eq!(value(&at_exit, "nlwatch_datagrams_total", &[]), recorded_datagrams(&stderr) as f64, "{summary}");
-        assert_eq!(value(&at_exit, "nlwatch_resyncs_total", &[]), resyncs);
-        assert_eq!(value(&at_exit, "nlwatch_resync_duration_seconds_count", &[]), timed);
+        // Counters only grow; a loss between the scrape and the stop (the
+        // kernel's late IPv6 events against a 4 KiB buffer) adds a repair.
+        let resyncs_at_exit = value(&at_exit, "nlwatch_resyncs_total", &[]);
+        let timed_at_exit = value(&at_exit, "nlwatch_resync_duration_seconds_count", &[]);
+        assert!(resyncs_at_exit >= resyncs, "{resyncs_at_exit} < {resyncs}");
+        assert!(timed_at_exit >= timed && timed_at_exit <= resyncs_at_exit, "{at_exit}");
     }
 }
 
