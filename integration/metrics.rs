@@ -238,6 +238,7 @@ sandboxed_test! {
         let text = scrape_until(|t| {
             value(t, "nlwatch_netns_resyncs_total", &b) >= 1.0
                 && value(t, "nlwatch_netns_syncing", &b) == 0.0
+                && value(t, "nlwatch_netns_resync_duration_seconds_count", &b) >= 1.0
         });
         let overruns = value(&text, "nlwatch_netns_overruns_total", &b);
         let resyncs = value(&text, "nlwatch_netns_resyncs_total", &b);

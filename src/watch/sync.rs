@@ -293,6 +293,9 @@ impl Entry {
     /// round dropped on the way (a dump request that could not be sent) and
     /// started again is one repair, timed from the first loss.
     fn resync(&mut self, now: SystemTime) {
+        // Syncing before counted: a reader of the metrics that sees the count
+        // and `syncing` false sees a repair that is done.
+        self.ns.counters.syncing.store(true, Ordering::Release);
         Counters::count(&self.ns.counters.resyncs);
         self.rounds.resync_began.get_or_insert(now);
         let _ = self.begin(Purpose::Resync);
