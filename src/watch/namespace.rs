@@ -9,7 +9,8 @@
 //! sees the namespace's existing objects, then `SyncDone`, then the changes,
 //! whatever happened during the dump (the view is kept up to date meanwhile).
 //! A change read before the dump showed its object is older than what the dump
-//! showed, and is dropped rather than published after it ([`Held`]).
+//! showed: where the held changes would leave a subscriber with another state
+//! than the view's, the view's follows them ([`Held`]).
 //!
 //! This module never reads a socket and never decides what an event means.
 
@@ -19,7 +20,7 @@ use super::state::{Key, NsState, SnapshotCopy};
 use super::sync::DumpRounds;
 use crate::bus::{Bus, Item};
 use crate::capture::Tap;
-use crate::object::{Action, Event, NetnsTag, Object, ObjectKind, Origin};
+use crate::object::{Action, Event, Name, NetnsTag, Object, ObjectKind, Origin};
 use crate::wire;
 #[cfg(test)]
 use crate::wire::NlMsg;
@@ -252,7 +253,8 @@ impl Entry {
     }
 
     /// The initial picture is complete: publishes `SyncDone`, then the events
-    /// held back meanwhile, in order (less those the dump superseded).
+    /// held back meanwhile, in order, and the view's state of an object where
+    /// they would leave another (see [`Held`]).
     pub(crate) fn sync_done(&mut self, outbox: &Outbox, now: SystemTime) {
         outbox.publish(Item::SyncDone {
             netns: self.ns.tag.clone(),
@@ -265,7 +267,31 @@ impl Entry {
     /// away before its initial picture completed does with them, just before its
     /// `NamespaceGone`: they happened, and are not lost with it.
     pub(crate) fn release_held(&mut self, outbox: &Outbox) {
-        for mut event in self.held.take() {
+        let (events, superseded) = self.held.take();
+        // What the held changes leave of an object the dump showed later,
+        // against what the view holds: the view's state where they differ.
+        let mut repairs = Vec::new();
+        for (key, last) in superseded {
+            let left = &events[last];
+            let agrees = match (left.action, self.state.has(&key)) {
+                (Action::New, true) => self.state.holds_same(&key, &left.object),
+                (Action::Del, false) => true,
+                _ => false,
+            };
+            if agrees {
+                continue;
+            }
+            let (action, object) = match self.state.get(&key) {
+                Some(kept) => (Action::New, kept),
+                None => (Action::Del, left.object.clone()),
+            };
+            let mut event = Event::new(self.ns.tag.clone(), action, object);
+            event.origin = Origin::Resync;
+            event.timestamp = left.timestamp;
+            event.ifname = ifname_of(&event.object, &self.state);
+            repairs.push(event);
+        }
+        for mut event in events.into_iter().chain(repairs) {
             self.seq += 1;
             event.seq = self.seq;
             self.ns.counters.published(&event);
@@ -285,12 +311,13 @@ const HELD_CAP: usize = 1 << 16;
 ///
 /// The dump's events are published at once and the held ones after
 /// `SyncDone`, so a held change that happened before the dump showed its
-/// object would come after the dump's (later) picture of it and undo it: a
-/// deletion read before the dump showed the object created again (its
-/// creation lost in an overrun) left a subscriber without the object the view
-/// holds. Such changes are superseded by what the dump showed, and dropped
-/// when the held events are released. (Only when the dump's objects are
-/// published: a subscriber without them sees every change.)
+/// object comes after the dump's (later) picture of it: a deletion read before
+/// the dump showed the object created again (its creation lost in an overrun)
+/// would leave a subscriber without the object the view holds. Every held
+/// change is published (a program printing changes shows them all); where the
+/// last of them about such an object does not leave what the view holds, the
+/// view's state follows them as a `Resync` difference. (Only when the dump's
+/// objects are published.)
 #[derive(Debug, Default)]
 pub(crate) struct Held {
     events: Vec<Event>,
@@ -308,34 +335,35 @@ impl Held {
         }
     }
 
-    /// Holds one more event; past the cap, what is held is coalesced first.
+    /// Holds one more event; past the cap, what is held is coalesced first
+    /// (and what the dump showed is forgotten: the coalesced events are what
+    /// the view held then, applied after the dump's picture).
     fn push(&mut self, event: Event, cap: usize) {
         if self.events.len() >= cap {
-            self.drop_superseded();
+            self.shown.clear();
             coalesce(&mut self.events);
         }
         self.events.push(event);
     }
 
-    /// The events held, less those superseded, in order; nothing is held after.
-    pub(crate) fn take(&mut self) -> Vec<Event> {
-        self.drop_superseded();
-        std::mem::take(&mut self.events)
-    }
-
-    fn drop_superseded(&mut self) {
-        if self.shown.is_empty() {
-            return;
-        }
+    /// The events held, in order, and the objects the dump showed after every
+    /// held event about them (with the index of the last of those events);
+    /// nothing is held after.
+    pub(crate) fn take(&mut self) -> (Vec<Event>, Vec<(Key, usize)>) {
         let shown = std::mem::take(&mut self.shown);
-        let mut i = 0;
-        self.events.retain(|ev| {
-            let before = Key::of(&ev.object)
-                .and_then(|k| shown.get(&k))
-                .is_some_and(|&at| i < at);
-            i += 1;
-            !before
-        });
+        let mut last: HashMap<Key, usize> = HashMap::new();
+        if !shown.is_empty() {
+            for (i, ev) in self.events.iter().enumerate() {
+                if let Some(key) = Key::of(&ev.object).filter(|k| shown.contains_key(k)) {
+                    last.insert(key, i);
+                }
+            }
+        }
+        let superseded = last
+            .into_iter()
+            .filter(|(key, i)| shown.get(key).is_some_and(|&at| *i < at))
+            .collect();
+        (std::mem::take(&mut self.events), superseded)
     }
 }
 
@@ -356,6 +384,16 @@ fn coalesce(held: &mut Vec<Event>) {
         i += 1;
         keep
     });
+}
+
+/// The name of the interface `object` belongs to, as the view knows it now.
+fn ifname_of(object: &Object, state: &NsState) -> Option<Name> {
+    match object {
+        Object::Link(l) => l.ifname.clone(),
+        // A rule names its interfaces itself (it has no ifindex).
+        Object::Rule(r) => r.iif.clone().or_else(|| r.oif.clone()),
+        other => other.ifindex().and_then(|i| state.name(i)),
+    }
 }
 
 /// Publishes events of one namespace, keeping its state view and sequence.
@@ -380,12 +418,7 @@ impl Out<'_> {
         if !self.policy.kinds.contains(&object.kind()) {
             return;
         }
-        let ifname = match &object {
-            Object::Link(l) => l.ifname.clone(),
-            // A rule names its interfaces itself (it has no ifindex).
-            Object::Rule(r) => r.iif.clone().or_else(|| r.oif.clone()),
-            other => other.ifindex().and_then(|i| self.state.name(i)),
-        };
+        let ifname = ifname_of(&object, self.state);
         let mut event = Event {
             netns: self.ns.tag.clone(),
             seq: 0,

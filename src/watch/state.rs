@@ -151,6 +151,26 @@ macro_rules! define_tables {
                 }
             }
 
+            /// A copy of the object kept under `key`, if any.
+            fn get(&self, key: &Key) -> Option<Object> {
+                match key {
+                    $(Key::$variant(k) => self.$field.get(k).cloned().map(Object::$variant),)*
+                }
+            }
+
+            /// Whether `obj` is the state kept under `key` (as `Kind::same_state`
+            /// judges it).
+            fn holds_same(&self, key: &Key, obj: &Object) -> bool {
+                match (key, obj) {
+                    $((Key::$variant(k), Object::$variant(o)) => {
+                        self.$field.get(k).is_some_and(|kept| kept.same_state(o))
+                    })*
+                    // A key is always made from its own kind's object.
+                    #[allow(unreachable_patterns)]
+                    _ => false,
+                }
+            }
+
             fn contains(&self, key: &Key) -> bool {
                 match key {
                     $(Key::$variant(k) => self.$field.contains_key(k),)*
@@ -729,6 +749,16 @@ impl NsState {
             })
             .map(Key::Route)
             .collect()
+    }
+
+    /// A copy of the object the view holds under `key`.
+    pub(crate) fn get(&self, key: &Key) -> Option<Object> {
+        self.tables.get(key)
+    }
+
+    /// Whether the view holds `obj`'s state under `key`.
+    pub(crate) fn holds_same(&self, key: &Key, obj: &Object) -> bool {
+        self.tables.holds_same(key, obj)
     }
 
     /// Whether the view holds an object under `key`.
