@@ -7,8 +7,8 @@
 //!
 //! The port is fixed: each test runs in a network namespace of its own.
 
-use crate::record::{recorded_datagrams, Live, Scratch};
-use crate::sandbox::{ip, ip_json, run};
+use crate::record::{burst, recorded_datagrams, Live, Scratch};
+use crate::sandbox::{ip, ip_json};
 use crate::sandboxed_test;
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpStream};
@@ -229,12 +229,7 @@ sandboxed_test! {
         wait_for_server();
         let b = [("netns", "burst")];
         scrape_until(|t| value(t, "nlwatch_netns_syncing", &b) == 0.0);
-        let batch = scratch.path("batch");
-        let lines: String = (0..150)
-            .map(|i| format!("link add a{i} type veth peer name b{i}\naddr add 10.2.0.{}/32 dev a{i}\n", i + 1))
-            .collect();
-        std::fs::write(&batch, lines).unwrap();
-        run("ip", &["-n", "burst", "-batch", batch.to_str().unwrap()]);
+        burst(&scratch, "burst");
         let text = scrape_until(|t| {
             value(t, "nlwatch_netns_resyncs_total", &b) >= 1.0
                 && value(t, "nlwatch_netns_syncing", &b) == 0.0

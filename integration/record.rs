@@ -52,6 +52,22 @@ impl Drop for Scratch {
     }
 }
 
+/// A burst in namespace `ns`: 150 veth pairs, each with an address, in one
+/// `ip -batch` (against a small receive buffer, it overruns).
+pub(crate) fn burst(scratch: &Scratch, ns: &str) {
+    let batch = scratch.path("batch");
+    let lines: String = (0..150)
+        .map(|i| {
+            format!(
+                "link add a{i} type veth peer name b{i}\naddr add 10.2.0.{}/32 dev a{i}\n",
+                i + 1
+            )
+        })
+        .collect();
+    std::fs::write(&batch, lines).unwrap();
+    run("ip", &["-n", ns, "-batch", batch.to_str().unwrap()]);
+}
+
 /// The live command, printing to a pipe read on a thread (all of it, until it
 /// exits).
 pub(crate) struct Live {
@@ -307,12 +323,7 @@ sandboxed_test! {
             "--netns", "burst", "--record", file.to_str().unwrap(),
         ]);
         live.until(|l| l.contains(r#""object":"sync""#));
-        let batch = scratch.path("batch");
-        let lines: String = (0..150)
-            .map(|i| format!("link add a{i} type veth peer name b{i}\naddr add 10.2.0.{}/32 dev a{i}\n", i + 1))
-            .collect();
-        std::fs::write(&batch, lines).unwrap();
-        run("ip", &["-n", "burst", "-batch", batch.to_str().unwrap()]);
+        burst(&scratch, "burst");
         live.until(|l| l.contains(r#""object":"resync""#));
         run("ip", &["-n", "burst", "link", "add", "mk", "type", "veth", "peer", "name", "mk1"]);
         live.until(|l| l.contains(r#""ifname":"mk1""#));
