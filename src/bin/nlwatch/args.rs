@@ -64,34 +64,32 @@ pub(crate) struct WaitArgs {
     pub(crate) condition: Vec<String>,
 }
 
-/// `nlwatch record FILE [OPTIONS] [OBJECT ...]`.
+/// What to watch and how: the options `nlwatch` and `nlwatch record` share.
 #[derive(clap::Args, Debug, Clone)]
-pub(crate) struct RecordArgs {
-    /// The pcapng file to write; `-` writes to standard output
-    /// (`nlwatch record - | tshark -r -`).
-    #[arg(value_name = "FILE")]
-    pub(crate) file: PathBuf,
+pub(crate) struct Watching {
     /// Receive buffer to request per namespace, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = nlwatch::DEFAULT_RCVBUF)]
     pub(crate) rcvbuf: usize,
     /// While changes keep coming, let them gather for up to MS milliseconds
-    /// before reading them.
+    /// before reading them (0 reads each at once; the first change after a quiet
+    /// spell is never delayed). Fewer wake-ups: much less CPU during bursts.
     #[arg(long, value_name = "MS", value_parser = parse_window,
           default_value_t = nlwatch::DEFAULT_BATCH_WINDOW.as_secs_f64() * 1000.0)]
     pub(crate) batch_window: f64,
-    /// Record the namespace NAME under /run/netns (repeatable). Without any
-    /// namespace option the current namespace is recorded.
+    /// Watch the namespace NAME under /run/netns (repeatable). Without any
+    /// namespace option the current namespace is watched.
     #[arg(long = "netns", value_name = "NAME")]
     pub(crate) netns: Vec<String>,
-    /// Record the namespace file PATH (repeatable).
+    /// Watch the namespace file PATH, e.g. /var/run/docker/netns/ID or
+    /// /proc/PID/ns/net (repeatable).
     #[arg(long = "netns-path", value_name = "PATH")]
     pub(crate) netns_path: Vec<PathBuf>,
-    /// Record the current namespace and every namespace under /run/netns,
-    /// following additions and removals.
+    /// Watch the current namespace and every namespace under /run/netns, following
+    /// additions and removals.
     #[arg(long)]
     pub(crate) all_netns: bool,
     /// Serve metrics for Prometheus on ADDR:PORT (`GET /metrics`, OpenMetrics
-    /// or Prometheus text) while recording. 127.0.0.1:PORT keeps them on this
+    /// or Prometheus text) while watching. 127.0.0.1:PORT keeps them on this
     /// machine; anything else exposes them to the network.
     #[arg(long, value_name = "ADDR:PORT")]
     pub(crate) metrics: Option<SocketAddr>,
@@ -99,6 +97,32 @@ pub(crate) struct RecordArgs {
     /// (for node_exporter's textfile collector; name it *.prom).
     #[arg(long, value_name = "PATH")]
     pub(crate) metrics_file: Option<PathBuf>,
+}
+
+impl Default for Watching {
+    /// The options' defaults: the current namespace, no metrics.
+    fn default() -> Self {
+        Watching {
+            rcvbuf: nlwatch::DEFAULT_RCVBUF,
+            batch_window: nlwatch::DEFAULT_BATCH_WINDOW.as_secs_f64() * 1000.0,
+            netns: Vec::new(),
+            netns_path: Vec::new(),
+            all_netns: false,
+            metrics: None,
+            metrics_file: None,
+        }
+    }
+}
+
+/// `nlwatch record FILE [OPTIONS] [OBJECT ...]`.
+#[derive(clap::Args, Debug, Clone)]
+pub(crate) struct RecordArgs {
+    /// The pcapng file to write; `-` writes to standard output
+    /// (`nlwatch record - | tshark -r -`).
+    #[arg(value_name = "FILE")]
+    pub(crate) file: PathBuf,
+    #[command(flatten)]
+    pub(crate) watching: Watching,
     /// Objects to record: link, addr, nexthop, route, rule, neigh, fdb, netconf, nsid, mdb (default: all).
     #[arg(value_name = "OBJECT", value_parser = parse_object)]
     pub(crate) objects: Vec<ObjectKind>,
@@ -108,15 +132,8 @@ impl RecordArgs {
     /// The watching options, as `nlwatch` itself takes them.
     pub(crate) fn watch(&self) -> Args {
         Args {
-            rcvbuf: self.rcvbuf,
-            batch_window: self.batch_window,
-            netns: self.netns.clone(),
-            netns_path: self.netns_path.clone(),
-            all_netns: self.all_netns,
-            objects: self.objects.clone(),
-            metrics: self.metrics,
-            metrics_file: self.metrics_file.clone(),
-            ..Args::printing(false, false, false, Vec::new())
+            watching: self.watching.clone(),
+            ..Args::printing(false, false, false, self.objects.clone())
         }
     }
 }
@@ -154,27 +171,8 @@ pub(crate) struct Args {
     /// a sync line, then the changes.
     #[arg(long)]
     pub(crate) dump: bool,
-    /// Receive buffer to request per namespace, in bytes.
-    #[arg(long, value_name = "BYTES", default_value_t = nlwatch::DEFAULT_RCVBUF)]
-    pub(crate) rcvbuf: usize,
-    /// While changes keep coming, let them gather for up to MS milliseconds
-    /// before reading them (0 reads each at once; the first change after a quiet
-    /// spell is never delayed). Fewer wake-ups: much less CPU during bursts.
-    #[arg(long, value_name = "MS", value_parser = parse_window,
-          default_value_t = nlwatch::DEFAULT_BATCH_WINDOW.as_secs_f64() * 1000.0)]
-    pub(crate) batch_window: f64,
-    /// Watch the namespace NAME under /run/netns (repeatable). Without any
-    /// namespace option the current namespace is watched.
-    #[arg(long = "netns", value_name = "NAME")]
-    pub(crate) netns: Vec<String>,
-    /// Watch the namespace file PATH, e.g. /var/run/docker/netns/ID or
-    /// /proc/PID/ns/net (repeatable).
-    #[arg(long = "netns-path", value_name = "PATH")]
-    pub(crate) netns_path: Vec<PathBuf>,
-    /// Watch the current namespace and every namespace under /run/netns, following
-    /// additions and removals.
-    #[arg(long)]
-    pub(crate) all_netns: bool,
+    #[command(flatten)]
+    pub(crate) watching: Watching,
     /// Objects to watch: link, addr, nexthop, route, rule, neigh, fdb, netconf, nsid, mdb (default: all).
     #[arg(value_name = "OBJECT", value_parser = parse_object)]
     pub(crate) objects: Vec<ObjectKind>,
@@ -182,15 +180,6 @@ pub(crate) struct Args {
     /// every overrun, to the pcapng file FILE (see `nlwatch record`).
     #[arg(long, value_name = "FILE")]
     pub(crate) record: Option<PathBuf>,
-    /// Serve metrics for Prometheus on ADDR:PORT (`GET /metrics`, OpenMetrics
-    /// or Prometheus text) while watching. 127.0.0.1:PORT keeps them on this
-    /// machine; anything else exposes them to the network.
-    #[arg(long, value_name = "ADDR:PORT")]
-    pub(crate) metrics: Option<SocketAddr>,
-    /// Rewrite PATH every 10 s and at exit with the metrics in Prometheus text
-    /// (for node_exporter's textfile collector; name it *.prom).
-    #[arg(long, value_name = "PATH")]
-    pub(crate) metrics_file: Option<PathBuf>,
     /// Lines name their namespace whatever the options say (a replay of a
     /// recording made with namespace options).
     #[arg(skip)]
@@ -210,22 +199,17 @@ impl Args {
             json,
             timestamp,
             dump,
-            rcvbuf: nlwatch::DEFAULT_RCVBUF,
-            batch_window: nlwatch::DEFAULT_BATCH_WINDOW.as_secs_f64() * 1000.0,
-            netns: Vec::new(),
-            netns_path: Vec::new(),
-            all_netns: false,
+            watching: Watching::default(),
             objects,
             record: None,
-            metrics: None,
-            metrics_file: None,
             named: false,
         }
     }
 
     /// More than the current namespace may be watched: lines name their namespace.
     pub(crate) fn multi(&self) -> bool {
-        self.named || self.all_netns || !self.netns.is_empty() || !self.netns_path.is_empty()
+        let w = &self.watching;
+        self.named || w.all_netns || !w.netns.is_empty() || !w.netns_path.is_empty()
     }
 
     pub(crate) fn objects(&self) -> Vec<ObjectKind> {
@@ -245,10 +229,10 @@ impl Args {
     /// and, when `list_dir`, those under /run/netns now).
     pub(crate) fn targets(&self, list_dir: bool) -> Result<Vec<Netns>, String> {
         let mut targets = Vec::new();
-        if !self.multi() || self.all_netns {
+        if !self.multi() || self.watching.all_netns {
             targets.push(Netns::Current);
         }
-        if self.all_netns && list_dir {
+        if self.watching.all_netns && list_dir {
             let mut names: Vec<String> = match std::fs::read_dir(NETNS_RUN_DIR) {
                 Ok(dir) => dir
                     .flatten()
@@ -260,8 +244,8 @@ impl Args {
             names.sort();
             targets.extend(names.into_iter().map(Netns::Named));
         }
-        targets.extend(self.netns.iter().cloned().map(Netns::Named));
-        targets.extend(self.netns_path.iter().cloned().map(Netns::Path));
+        targets.extend(self.watching.netns.iter().cloned().map(Netns::Named));
+        targets.extend(self.watching.netns_path.iter().cloned().map(Netns::Path));
         Ok(targets)
     }
 }

@@ -47,9 +47,9 @@ fn build_recording(args: &Args, recorder: Option<Recorder>) -> Result<Monitor, S
     };
     builder
         .objects(objects)
-        .rcvbuf(args.rcvbuf)
+        .rcvbuf(args.watching.rcvbuf)
         .batch_window(std::time::Duration::from_secs_f64(
-            args.batch_window / 1000.0,
+            args.watching.batch_window / 1000.0,
         ))
         // Existing objects are always listed, so that the names of existing
         // interfaces are known (a port's bridge, a group's port); they are
@@ -102,7 +102,7 @@ fn record(args: RecordArgs) -> Result<(), String> {
 fn run(args: Args, record: Option<&Path>, print: bool) -> Result<(), String> {
     let sig_rx = signals()?;
     // Bound before anything is watched: a taken port is an error at once.
-    let listener = args.metrics.map(metrics::bind).transpose()?;
+    let listener = args.watching.metrics.map(metrics::bind).transpose()?;
     let recorder = match record {
         Some(path) => Some(recorder(path, &args)?),
         None => None,
@@ -112,7 +112,7 @@ fn run(args: Args, record: Option<&Path>, print: bool) -> Result<(), String> {
     if let Some(listener) = listener {
         metrics::serve(listener, registry.clone())?;
     }
-    let mut metrics_file = match &args.metrics_file {
+    let mut metrics_file = match &args.watching.metrics_file {
         Some(path) => Some(metrics::MetricsFile::new(path, registry.clone())?),
         None => None,
     };
@@ -141,7 +141,7 @@ fn run(args: Args, record: Option<&Path>, print: bool) -> Result<(), String> {
     for target in args.targets(false)? {
         monitor.add_namespace(target).map_err(|e| e.to_string())?;
     }
-    if args.all_netns {
+    if args.watching.all_netns {
         monitor
             .watch_dir(NETNS_RUN_DIR)
             .map_err(|e| e.to_string())?;
@@ -283,7 +283,7 @@ fn snapshot(args: Args) -> Result<(), String> {
     if args.record.is_some() {
         return Err("--record records changes: use it with nlwatch or nlwatch record".into());
     }
-    if args.metrics.is_some() || args.metrics_file.is_some() {
+    if args.watching.metrics.is_some() || args.watching.metrics_file.is_some() {
         return Err("--metrics and --metrics-file are for watching: use them with nlwatch or nlwatch record".into());
     }
     // Every kind is read (links name the rest); only the ones asked for are printed.
