@@ -25,7 +25,17 @@ pub fn enter_sandbox(args: &[String]) {
 
 /// Runs `ip -batch -` on `lines` and panics if it fails.
 pub fn ip_batch(lines: impl IntoIterator<Item = String>) {
+    run_batch(&[], lines)
+}
+
+/// Runs `ip -n NETNS -batch -` on `lines` and panics if it fails.
+pub fn ip_batch_in(netns: &str, lines: impl IntoIterator<Item = String>) {
+    run_batch(&["-n", netns], lines)
+}
+
+fn run_batch(options: &[&str], lines: impl IntoIterator<Item = String>) {
     let mut batch = Command::new("ip")
+        .args(options)
         .args(["-batch", "-"])
         .stdin(Stdio::piped())
         .spawn()

@@ -7,6 +7,7 @@
 //! - `socket`: the rtnetlink socket (autobind, groups, receive buffer, sender
 //!   check, `recvmmsg`); hands out bytes.
 //! - `reader`: the reader threads; hands each message to `sync` or `infer`.
+//! - `pace`: when a reader looks again (blocking, or pausing during bursts).
 //! - `sync`: dump rounds (initial picture, resync after lost notifications).
 //! - `infer`: notifications, and the deletions the kernel makes silently.
 //! - `namespace`: a watched namespace as its reader holds it, and `Out`, the one
@@ -24,6 +25,7 @@ mod infer;
 mod metrics;
 mod monitor;
 mod namespace;
+mod pace;
 mod reader;
 mod replay;
 mod socket;

@@ -9,10 +9,10 @@
 //! a notification; both keep the namespace's state view and publish through its
 //! `Out`.
 //!
-//! While notifications keep coming a reader reads them in batches: after a look
-//! that found some, it sleeps the monitor's batch window before each next look
-//! until a few looks in a row find nothing (`Builder::batch_window`), because on
-//! a busy machine each wake-up costs more than handling several messages.
+//! While notifications come faster than a wake-up per message is worth, a
+//! reader reads them in batches: it pauses between looks for about the time a
+//! batch takes to gather, at most the monitor's batch window; slower than that,
+//! it blocks and reads each change as it comes (`pace`).
 //!
 //! Foreign datagrams, truncations, overruns and decode errors are counted and
 //! skipped; a socket error ends that namespace only. A reader waits for a
@@ -21,6 +21,7 @@
 
 use super::infer;
 use super::namespace::{Counters, Entry, Outbox};
+use super::pace::Pace;
 use super::socket::{Received, RecvBatch};
 use super::sync::{self, DumpEnded};
 use crate::bus::{Bus, GoneReason, Item};
@@ -37,11 +38,6 @@ use std::os::fd::AsFd;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
-/// After a look that found datagrams, the reader keeps looking once per batch
-/// window until this many looks in a row have found nothing, and only then
-/// blocks: a burst whose messages come a few milliseconds apart is read once per
-/// window rather than waking the reader for each cluster.
-const LINGER_LOOKS: u32 = 4;
 /// Datagrams taken per `recvmmsg` call (each slot is a 32 KiB buffer).
 const RECV_SLOTS: usize = 16;
 /// Datagrams read from one socket per wake-up before looking at the others.
@@ -235,8 +231,8 @@ impl Reader {
 /// What one look at a socket found.
 #[derive(Debug, Clone, Copy, Default)]
 struct Drained {
-    /// At least one datagram was read.
-    read: bool,
+    /// Datagrams read.
+    read: usize,
     /// More may be waiting right now: a socket gave [`BATCH`] datagrams, or
     /// epoll filled the whole array of ready sockets.
     more: bool,
@@ -250,11 +246,11 @@ pub(crate) fn recv_batch(host: &dyn ReaderHost) -> RecvBatch {
 
 /// The body of a reader thread.
 ///
-/// Waits in `epoll_wait` while nothing is readable. After a look that found
-/// notifications (and read every socket empty), it sleeps the batch window
-/// before each next look without blocking, so that a burst is read in batches
-/// rather than one wake-up per message; [`LINGER_LOOKS`] looks in a row that find
-/// nothing send it back to blocking. See `Builder::batch_window`.
+/// Waits in `epoll_wait` while nothing is readable, and looks again at once
+/// when a look left more than it takes. While datagrams come fast, it pauses
+/// before each next look instead of blocking, so that a burst is read in
+/// batches rather than one wake-up per message (`pace`; `Builder::batch_window`
+/// bounds the pause).
 pub(crate) fn run(reader: &Reader, host: &dyn ReaderHost) {
     let window = host.batch_window();
     let bus = host.bus();
@@ -267,8 +263,7 @@ pub(crate) fn run(reader: &Reader, host: &dyn ReaderHost) {
     // What the last look found: `more` (a socket had more than a look takes)
     // makes the next look come at once.
     let mut last = Drained::default();
-    // Looks in a row that found nothing since the last one that found something.
-    let mut empty_looks = LINGER_LOOKS;
+    let mut pace = Pace::new(window, Instant::now());
     loop {
         // Nothing more is readable for now: let sinks and the recorder flush
         // before waiting.
@@ -278,8 +273,8 @@ pub(crate) fn run(reader: &Reader, host: &dyn ReaderHost) {
         }
         let timeout = if last.more {
             EpollTimeout::ZERO
-        } else if empty_looks < LINGER_LOOKS && !window.is_zero() {
-            std::thread::sleep(window);
+        } else if let Some(pause) = pace.pause() {
+            std::thread::sleep(pause);
             EpollTimeout::ZERO
         } else {
             EpollTimeout::NONE
@@ -298,7 +293,7 @@ pub(crate) fn run(reader: &Reader, host: &dyn ReaderHost) {
         // A full array of ready sockets may have left others ready: look again
         // at once rather than after a window.
         last = Drained {
-            read: false,
+            read: 0,
             more: n == events.len(),
         };
         // Arrivals announced before anything of them, removals in order.
@@ -326,7 +321,7 @@ pub(crate) fn run(reader: &Reader, host: &dyn ReaderHost) {
                 }
                 match drain(entry, &outbox, &mut batch) {
                     Ok(d) => {
-                        last.read |= d.read;
+                        last.read += d.read;
                         last.more |= d.more;
                     }
                     Err(errno) => failed.push((ev.data(), errno)),
@@ -335,11 +330,7 @@ pub(crate) fn run(reader: &Reader, host: &dyn ReaderHost) {
             drop(entries);
             outbox.flush(bus);
         }
-        empty_looks = if last.read {
-            0
-        } else {
-            empty_looks.saturating_add(1)
-        };
+        pace.looked(Instant::now(), last.read);
         // Outside the entries lock: the registry is locked before entries elsewhere.
         for (token, errno) in failed.drain(..) {
             host.socket_failed(token, errno);
@@ -364,7 +355,7 @@ fn drain(entry: &mut Entry, outbox: &Outbox, batch: &mut RecvBatch) -> Result<Dr
         };
         match socket.recv_batch(batch) {
             Ok(n) => {
-                found.read = true;
+                found.read += n;
                 taken += n;
                 for i in 0..n {
                     if let Some(received) = batch.get(i) {
