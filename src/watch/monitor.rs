@@ -231,19 +231,21 @@ impl Builder {
         self
     }
 
-    /// While notifications keep coming, let them gather for up to `window` before
+    /// During a burst, let notifications gather for up to `window` before
     /// reading them, instead of waking the reader for each one (default:
     /// [`DEFAULT_BATCH_WINDOW`], 10 ms; `Duration::ZERO` turns it off; at most 1 s).
     ///
-    /// A reader with nothing to read blocks until the kernel sends something, and
-    /// the first notification after a quiet spell is read at once. After a look
-    /// that found notifications, the reader pauses for `window` before each next
-    /// look, and goes back to blocking once four looks in a row have found
-    /// nothing (it looks again at once when it found more than it reads in one
-    /// go). So a change after a quiet spell is delivered without delay, and
-    /// during a burst each change waits at most `window`, while the reader wakes
-    /// once per window instead of once per message: each wake-up costs far more
-    /// CPU than decoding a message (see BENCHMARKS.md, "Burst").
+    /// A reader with nothing to read blocks until the kernel sends something,
+    /// and while notifications come slower than 1,000 per second (over spans of
+    /// at least 1 ms) it keeps doing so: each change is read as it comes. Once
+    /// they come faster, it pauses before each next look for about the time 256
+    /// of them take to arrive at the measured rate, at most `window`, and goes
+    /// back to blocking as soon as the rate falls (it looks again at once, whatever
+    /// the rate, when a look left more than it reads in one go). So a steady
+    /// moderate rate of changes is delivered without delay, and during a burst
+    /// each change waits at most `window` while the reader wakes once per batch
+    /// instead of once per message: each wake-up costs far more CPU than
+    /// decoding a message (see BENCHMARKS.md, "Burst" and "Latency").
     /// `Monitor::shutdown` may wait one window.
     ///
     /// Notifications pile up in the socket meanwhile: keep `window` times the
