@@ -70,9 +70,9 @@ pub(crate) struct Watching {
     /// Receive buffer to request per namespace, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = nlwatch::DEFAULT_RCVBUF)]
     pub(crate) rcvbuf: usize,
-    /// While changes keep coming, let them gather for up to MS milliseconds
-    /// before reading them (0 reads each at once; the first change after a quiet
-    /// spell is never delayed). Fewer wake-ups: much less CPU during bursts.
+    /// During bursts (over 1,000 changes a second), let changes gather for up
+    /// to MS milliseconds before reading them (0 reads each at once; slower
+    /// changes are never delayed). Fewer wake-ups: much less CPU during bursts.
     #[arg(long, value_name = "MS", value_parser = parse_window,
           default_value_t = nlwatch::DEFAULT_BATCH_WINDOW.as_secs_f64() * 1000.0)]
     pub(crate) batch_window: f64,
