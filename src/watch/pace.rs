@@ -73,9 +73,11 @@ impl Pace {
             return;
         }
         let span_ns = u64::try_from(span.as_nanos()).unwrap_or(u64::MAX);
-        // found / span >= BUSY_RATE per second, without dividing.
+        // found / span > BUSY_RATE per second, without dividing. Strictly
+        // more: one datagram per span (a span is at least 1 ms) is never busy,
+        // however the changes of a steady rate bunch up.
         let busy =
-            u128::from(self.found) * 1_000_000_000 >= u128::from(BUSY_RATE) * u128::from(span_ns);
+            u128::from(self.found) * 1_000_000_000 > u128::from(BUSY_RATE) * u128::from(span_ns);
         self.pause = if busy && !self.window.is_zero() {
             // The time GATHER datagrams take at the rate measured.
             let gather_ns =
@@ -181,6 +183,18 @@ mod tests {
         // The next look, whenever it comes, measures 3 over a long span.
         pace.looked(t + Duration::from_millis(40), 1);
         assert_eq!(pace.pause(), None);
+    }
+
+    #[test]
+    fn one_datagram_a_span_never_pauses() {
+        let t0 = Instant::now();
+        let mut pace = Pace::new(WINDOW, t0);
+        let mut t = t0;
+        for _ in 0..100 {
+            t += SPAN;
+            pace.looked(t, 1);
+            assert_eq!(pace.pause(), None);
+        }
     }
 
     #[test]
