@@ -24,8 +24,10 @@
 //!   namespaces (`--all-netns`), idle ones; `ip monitor` can watch one only and
 //!   runs as in `quiet`.
 //!
-//!   cargo bench --bench latency -- [--changes K] [--burst N] [--namespaces M]
-//!       [--scenario quiet|burst|netns]... [--no-library] [-- NLWATCH_OPTIONS]
+//! ```text
+//! cargo bench --bench latency -- [--changes K] [--burst N] [--namespaces M]
+//!     [--scenario quiet|burst|netns]... [--no-library] [-- NLWATCH_OPTIONS]
+//! ```
 //!
 //! Defaults: 400 changes per rate, N = 10,000, M = 1,000, every scenario.
 
