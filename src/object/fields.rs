@@ -124,11 +124,28 @@ pub(crate) fn word_or_num(f: &mut impl Fields, key: FieldName, name: Option<&'st
 }
 
 /// How text lines name interface `ifindex`: its name, escaped as [`Name`]'s
-/// `Display` writes it, or `if<N>` when no name is known.
-pub(crate) fn dev_name(names: &dyn IfNames, ifindex: u32) -> String {
-    match names.name(ifindex) {
-        Some(name) => name.to_string(),
-        None => format!("if{ifindex}"),
+/// `Display` writes it, or `if<N>` when no name is known. A `Display`, not a
+/// `String`: a text line names one or two interfaces, and allocating each
+/// name was a sixteenth of a text replay's instructions.
+pub(crate) fn dev_name(names: &dyn IfNames, ifindex: u32) -> DevName {
+    DevName {
+        name: names.name(ifindex),
+        ifindex,
+    }
+}
+
+/// See [`dev_name`].
+pub(crate) struct DevName {
+    name: Option<Name>,
+    ifindex: u32,
+}
+
+impl std::fmt::Display for DevName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.name {
+            Some(name) => name.fmt(f),
+            None => write!(f, "if{}", self.ifindex),
+        }
     }
 }
 

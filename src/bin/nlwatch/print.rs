@@ -3,7 +3,7 @@
 //! and `Printer`, the sink that prints them on the reader thread.
 
 use crate::args::Args;
-use nlwatch::output::{rfc3339, write_text, JsonEvent, JsonLine};
+use nlwatch::output::{rfc3339, write_text, JsonEvent, JsonLine, Rfc3339};
 use nlwatch::{Action, Event, Flow, GoneReason, Item, Name, Object, Origin, Sink, SinkError};
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -189,18 +189,35 @@ fn event_line(out: &mut Vec<u8>, ev: &Event, args: &Args, names: &NameCache) -> 
         out.push(b'\n');
         Ok(())
     } else {
-        let mut line = String::with_capacity(128);
+        // Written straight into the output buffer: no line of its own to
+        // allocate and copy.
+        use std::fmt::Write as _;
+        let mut line = Utf8Out(out);
         if args.timestamp {
-            line.push_str(&format!("[{}] ", rfc3339(ev.timestamp)));
+            write!(line, "[{}] ", Rfc3339(ev.timestamp)).map_err(io::Error::other)?;
         }
-        line.push_str(&ns_prefix(args, &ev.netns.name));
+        if args.multi() {
+            write!(line, "[ns:{}] ", ev.netns.name).map_err(io::Error::other)?;
+        }
         let lookup = |i: u32| names.get(ev, i);
         write_text(&mut line, &ev.object, ev.action, &lookup).map_err(io::Error::other)?;
         if ev.origin != Origin::Live {
-            line.push_str(&format!(" ({})", ev.origin.as_str()));
+            out.extend_from_slice(b" (");
+            out.extend_from_slice(ev.origin.as_str().as_bytes());
+            out.push(b')');
         }
-        line.push('\n');
-        out.write_all(line.as_bytes())
+        out.push(b'\n');
+        Ok(())
+    }
+}
+
+/// Text appended to a byte buffer (what `write!` and `write_text` need).
+struct Utf8Out<'a>(&'a mut Vec<u8>);
+
+impl std::fmt::Write for Utf8Out<'_> {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.0.extend_from_slice(s.as_bytes());
+        Ok(())
     }
 }
 
