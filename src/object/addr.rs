@@ -4,7 +4,7 @@
 //! fields filters look at.
 
 use super::compact::Name;
-use super::fields::{dev_name, k, opt_ip, opt_name, opt_num, word_or_num, Fields, IfNames};
+use super::fields::{dev_name, k, opt_ip, opt_name, opt_num, word_or_num, Fields, IfNames, IpText};
 use super::{ip_bits, key, keys_while, name, names, walk, AttrError, Kind};
 use crate::wire::consts::*;
 use crate::wire::{self, AddressMessage, Dump, NlMsg};
@@ -198,14 +198,14 @@ impl Kind for Address {
         };
         write!(out, " {}: {dev} {fam}", self.ifindex)?;
         if let Some(p) = self.primary() {
-            write!(out, " {p}")?;
+            write!(out, " {}", IpText(p))?;
         }
         if let Some(peer) = self.peer() {
-            write!(out, " peer {peer}")?;
+            write!(out, " peer {}", IpText(peer))?;
         }
         write!(out, "/{}", self.prefix_len)?;
         if let Some(b) = self.broadcast {
-            write!(out, " brd {b}")?;
+            write!(out, " brd {}", IpText(b))?;
         }
         match names::scope(self.scope) {
             Some(s) => write!(out, " scope {s}")?,

@@ -16,9 +16,12 @@
 //! This module never decides what an event contains; it only writes it.
 
 use super::time::Rfc3339;
-use crate::object::fields::{float_as_integer, k, via_family, FieldName, Fields, IfNames, Nested};
+use crate::object::fields::{
+    float_as_integer, format_ip, format_u8, k, via_family, FieldName, Fields, IfNames, Nested,
+    IP_MAX,
+};
 use crate::object::{Event, HwAddr, Name, NextHop, Origin, MAX_ADDR_LEN};
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::net::IpAddr;
 use std::time::SystemTime;
 
 /// The line of an event: `ts`, `netns`, `netns_id`, `seq`, `object`, `action`,
@@ -437,119 +440,6 @@ fn name(out: &mut Vec<u8>, v: &Name) {
     }
 }
 
-/// Longest text of an IP address: an IPv4-mapped IPv6 address in full.
-const IP_MAX: usize = 45;
-
-/// Writes `ip` as `Display` shows it into `buf`, returning the length.
-fn format_ip(ip: IpAddr, buf: &mut [u8]) -> usize {
-    match ip {
-        IpAddr::V4(v4) => format_v4(v4, buf),
-        IpAddr::V6(v6) => format_v6(v6, buf),
-    }
-}
-
-fn format_v4(ip: Ipv4Addr, buf: &mut [u8]) -> usize {
-    let mut n = 0;
-    for (i, octet) in ip.octets().into_iter().enumerate() {
-        if i > 0 {
-            buf[n] = b'.';
-            n += 1;
-        }
-        if octet >= 100 {
-            buf[n] = b'0' + octet / 100;
-            n += 1;
-        }
-        if octet >= 10 {
-            buf[n] = b'0' + octet / 10 % 10;
-            n += 1;
-        }
-        buf[n] = b'0' + octet % 10;
-        n += 1;
-    }
-    n
-}
-
-/// Writes `v` in decimal into `buf`, returning the length.
-fn format_u8(v: u8, buf: &mut [u8]) -> usize {
-    let mut n = 0;
-    if v >= 100 {
-        buf[n] = b'0' + v / 100;
-        n += 1;
-    }
-    if v >= 10 {
-        buf[n] = b'0' + v / 10 % 10;
-        n += 1;
-    }
-    buf[n] = b'0' + v % 10;
-    n + 1
-}
-
-/// RFC 5952 text, as `std` writes it: lower-case hex without leading zeros, the
-/// longest run of two or more zero groups (the first, on a tie) as `::`, and
-/// IPv4-mapped addresses as `::ffff:a.b.c.d`.
-fn format_v6(ip: Ipv6Addr, buf: &mut [u8]) -> usize {
-    let segs = ip.segments();
-    if let Some(v4) = ip.to_ipv4_mapped() {
-        buf[..7].copy_from_slice(b"::ffff:");
-        return 7 + format_v4(v4, &mut buf[7..]);
-    }
-    // The longest run of zero groups.
-    let (mut best_at, mut best_len) = (0, 0);
-    let mut i = 0;
-    while i < 8 {
-        if segs[i] == 0 {
-            let start = i;
-            while i < 8 && segs[i] == 0 {
-                i += 1;
-            }
-            if i - start > best_len {
-                (best_at, best_len) = (start, i - start);
-            }
-        } else {
-            i += 1;
-        }
-    }
-    let mut n = 0;
-    let put_group = |buf: &mut [u8], n: &mut usize, g: u16| {
-        let mut started = false;
-        for shift in [12, 8, 4, 0] {
-            let d = (g >> shift) & 15;
-            if d != 0 || started || shift == 0 {
-                buf[*n] = HEX[usize::from(d)];
-                *n += 1;
-                started = true;
-            }
-        }
-    };
-    if best_len >= 2 {
-        for (j, &g) in segs[..best_at].iter().enumerate() {
-            if j > 0 {
-                buf[n] = b':';
-                n += 1;
-            }
-            put_group(buf, &mut n, g);
-        }
-        buf[n..n + 2].copy_from_slice(b"::");
-        n += 2;
-        for (j, &g) in segs[best_at + best_len..].iter().enumerate() {
-            if j > 0 {
-                buf[n] = b':';
-                n += 1;
-            }
-            put_group(buf, &mut n, g);
-        }
-    } else {
-        for (j, &g) in segs.iter().enumerate() {
-            if j > 0 {
-                buf[n] = b':';
-                n += 1;
-            }
-            put_group(buf, &mut n, g);
-        }
-    }
-    n
-}
-
 /// The JSON line of `event`, written by the JSON writer; with feature `serde`,
 /// checked to be exactly what serde writes too. For the tests of every kind's
 /// lines.
@@ -571,6 +461,7 @@ pub(crate) fn line_both_ways(event: &Event, names: &dyn IfNames) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::net::{Ipv4Addr, Ipv6Addr};
 
     fn text(ip: IpAddr) -> String {
         let mut buf = [0u8; IP_MAX];
