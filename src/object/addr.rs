@@ -4,7 +4,9 @@
 //! fields filters look at.
 
 use super::compact::Name;
-use super::fields::{dev_name, k, opt_ip, opt_name, opt_num, word_or_num, Fields, IfNames, IpText};
+use super::fields::{
+    dev_name, k, opt_ip, opt_name, opt_num, word_or_num, write_lower, Fields, IfNames, IpText,
+};
 use super::{ip_bits, key, keys_while, name, names, walk, AttrError, Kind};
 use crate::wire::consts::*;
 use crate::wire::{self, AddressMessage, Dump, NlMsg};
@@ -212,7 +214,7 @@ impl Kind for Address {
             None => write!(out, " scope {}", self.scope)?,
         }
         for f in names::addr_flags(self.flags) {
-            write!(out, " {}", f.to_ascii_lowercase())?;
+            write_lower(out, f)?;
         }
         if let Some(l) = &self.label {
             write!(out, " {l}")?;

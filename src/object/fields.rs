@@ -179,6 +179,21 @@ impl<F: Fn(u32) -> Option<Name>> IfNames for F {
     }
 }
 
+/// ` word` in lower case (a name from nlwatch's tables: ASCII, short), made
+/// on the stack: an address's flags were a `String` each.
+pub(crate) fn write_lower(out: &mut dyn std::fmt::Write, word: &str) -> std::fmt::Result {
+    let mut buf = [b' '; 33];
+    match buf.get_mut(1..=word.len()) {
+        Some(to) => {
+            to.copy_from_slice(word.as_bytes());
+            to.make_ascii_lowercase();
+            // Lower-casing ASCII keeps UTF-8 valid.
+            out.write_str(std::str::from_utf8(&buf[..=word.len()]).map_err(|_| std::fmt::Error)?)
+        }
+        None => write!(out, " {}", word.to_ascii_lowercase()),
+    }
+}
+
 /// Lower-case hex digits.
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
