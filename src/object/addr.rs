@@ -4,7 +4,9 @@
 //! fields filters look at.
 
 use super::compact::Name;
-use super::fields::{dev_name, k, opt_ip, opt_name, opt_num, word_or_num, Fields, IfNames};
+use super::fields::{
+    dev_name, k, opt_ip, opt_name, opt_num, word_or_num, write_lower, Fields, IfNames, IpText,
+};
 use super::{ip_bits, key, keys_while, name, names, walk, AttrError, Kind};
 use crate::wire::consts::*;
 use crate::wire::{self, AddressMessage, Dump, NlMsg};
@@ -198,21 +200,21 @@ impl Kind for Address {
         };
         write!(out, " {}: {dev} {fam}", self.ifindex)?;
         if let Some(p) = self.primary() {
-            write!(out, " {p}")?;
+            write!(out, " {}", IpText(p))?;
         }
         if let Some(peer) = self.peer() {
-            write!(out, " peer {peer}")?;
+            write!(out, " peer {}", IpText(peer))?;
         }
         write!(out, "/{}", self.prefix_len)?;
         if let Some(b) = self.broadcast {
-            write!(out, " brd {b}")?;
+            write!(out, " brd {}", IpText(b))?;
         }
         match names::scope(self.scope) {
             Some(s) => write!(out, " scope {s}")?,
             None => write!(out, " scope {}", self.scope)?,
         }
         for f in names::addr_flags(self.flags) {
-            write!(out, " {}", f.to_ascii_lowercase())?;
+            write_lower(out, f)?;
         }
         if let Some(l) = &self.label {
             write!(out, " {l}")?;

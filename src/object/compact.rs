@@ -108,6 +108,17 @@ struct Escaped<'a> {
 
 impl fmt::Display for Escaped<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Printable ASCII but `\` and space (nearly every name) needs no
+        // escape in either form: one write instead of one per character.
+        if self
+            .bytes
+            .iter()
+            .all(|&b| (0x21..0x7f).contains(&b) && b != b'\\')
+        {
+            if let Ok(plain) = std::str::from_utf8(self.bytes) {
+                return f.write_str(plain);
+            }
+        }
         for chunk in self.bytes.utf8_chunks() {
             for c in chunk.valid().chars() {
                 let hide = self.controls && (c.is_control() || c.is_whitespace());

@@ -8,7 +8,7 @@
 
 use super::compact::{HwAddr, Name};
 use super::route::NextHop;
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::SystemTime;
 
 /// A field name: plain ASCII, with the text that introduces it between fields
@@ -124,11 +124,28 @@ pub(crate) fn word_or_num(f: &mut impl Fields, key: FieldName, name: Option<&'st
 }
 
 /// How text lines name interface `ifindex`: its name, escaped as [`Name`]'s
-/// `Display` writes it, or `if<N>` when no name is known.
-pub(crate) fn dev_name(names: &dyn IfNames, ifindex: u32) -> String {
-    match names.name(ifindex) {
-        Some(name) => name.to_string(),
-        None => format!("if{ifindex}"),
+/// `Display` writes it, or `if<N>` when no name is known. A `Display`, not a
+/// `String`: a text line names one or two interfaces, and allocating each
+/// name was a sixteenth of a text replay's instructions.
+pub(crate) fn dev_name(names: &dyn IfNames, ifindex: u32) -> DevName {
+    DevName {
+        name: names.name(ifindex),
+        ifindex,
+    }
+}
+
+/// See [`dev_name`].
+pub(crate) struct DevName {
+    name: Option<Name>,
+    ifindex: u32,
+}
+
+impl std::fmt::Display for DevName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.name {
+            Some(name) => name.fmt(f),
+            None => write!(f, "if{}", self.ifindex),
+        }
     }
 }
 
@@ -159,6 +176,151 @@ pub trait IfNames {
 impl<F: Fn(u32) -> Option<Name>> IfNames for F {
     fn name(&self, ifindex: u32) -> Option<Name> {
         self(ifindex)
+    }
+}
+
+/// ` word` in lower case (a name from nlwatch's tables: ASCII, short), made
+/// on the stack: an address's flags were a `String` each.
+pub(crate) fn write_lower(out: &mut dyn std::fmt::Write, word: &str) -> std::fmt::Result {
+    let mut buf = [b' '; 33];
+    match buf.get_mut(1..=word.len()) {
+        Some(to) => {
+            to.copy_from_slice(word.as_bytes());
+            to.make_ascii_lowercase();
+            // Lower-casing ASCII keeps UTF-8 valid.
+            out.write_str(std::str::from_utf8(&buf[..=word.len()]).map_err(|_| std::fmt::Error)?)
+        }
+        None => write!(out, " {}", word.to_ascii_lowercase()),
+    }
+}
+
+/// Lower-case hex digits.
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// Longest text of an IP address: an IPv4-mapped IPv6 address in full.
+pub(crate) const IP_MAX: usize = 45;
+
+/// Writes `ip` as `Display` shows it into `buf`, returning the length.
+pub(crate) fn format_ip(ip: IpAddr, buf: &mut [u8]) -> usize {
+    match ip {
+        IpAddr::V4(v4) => format_v4(v4, buf),
+        IpAddr::V6(v6) => format_v6(v6, buf),
+    }
+}
+
+fn format_v4(ip: Ipv4Addr, buf: &mut [u8]) -> usize {
+    let mut n = 0;
+    for (i, octet) in ip.octets().into_iter().enumerate() {
+        if i > 0 {
+            buf[n] = b'.';
+            n += 1;
+        }
+        if octet >= 100 {
+            buf[n] = b'0' + octet / 100;
+            n += 1;
+        }
+        if octet >= 10 {
+            buf[n] = b'0' + octet / 10 % 10;
+            n += 1;
+        }
+        buf[n] = b'0' + octet % 10;
+        n += 1;
+    }
+    n
+}
+
+/// Writes `v` in decimal into `buf`, returning the length.
+pub(crate) fn format_u8(v: u8, buf: &mut [u8]) -> usize {
+    let mut n = 0;
+    if v >= 100 {
+        buf[n] = b'0' + v / 100;
+        n += 1;
+    }
+    if v >= 10 {
+        buf[n] = b'0' + v / 10 % 10;
+        n += 1;
+    }
+    buf[n] = b'0' + v % 10;
+    n + 1
+}
+
+/// RFC 5952 text, as `std` writes it: lower-case hex without leading zeros, the
+/// longest run of two or more zero groups (the first, on a tie) as `::`, and
+/// IPv4-mapped addresses as `::ffff:a.b.c.d`.
+fn format_v6(ip: Ipv6Addr, buf: &mut [u8]) -> usize {
+    let segs = ip.segments();
+    if let Some(v4) = ip.to_ipv4_mapped() {
+        buf[..7].copy_from_slice(b"::ffff:");
+        return 7 + format_v4(v4, &mut buf[7..]);
+    }
+    // The longest run of zero groups.
+    let (mut best_at, mut best_len) = (0, 0);
+    let mut i = 0;
+    while i < 8 {
+        if segs[i] == 0 {
+            let start = i;
+            while i < 8 && segs[i] == 0 {
+                i += 1;
+            }
+            if i - start > best_len {
+                (best_at, best_len) = (start, i - start);
+            }
+        } else {
+            i += 1;
+        }
+    }
+    let mut n = 0;
+    let put_group = |buf: &mut [u8], n: &mut usize, g: u16| {
+        let mut started = false;
+        for shift in [12, 8, 4, 0] {
+            let d = (g >> shift) & 15;
+            if d != 0 || started || shift == 0 {
+                buf[*n] = HEX[usize::from(d)];
+                *n += 1;
+                started = true;
+            }
+        }
+    };
+    if best_len >= 2 {
+        for (j, &g) in segs[..best_at].iter().enumerate() {
+            if j > 0 {
+                buf[n] = b':';
+                n += 1;
+            }
+            put_group(buf, &mut n, g);
+        }
+        buf[n..n + 2].copy_from_slice(b"::");
+        n += 2;
+        for (j, &g) in segs[best_at + best_len..].iter().enumerate() {
+            if j > 0 {
+                buf[n] = b':';
+                n += 1;
+            }
+            put_group(buf, &mut n, g);
+        }
+    } else {
+        for (j, &g) in segs.iter().enumerate() {
+            if j > 0 {
+                buf[n] = b':';
+                n += 1;
+            }
+            put_group(buf, &mut n, g);
+        }
+    }
+    n
+}
+
+/// An IP address as `Display` writes it, formatted without `core::fmt`'s
+/// machinery (which was a twelfth of a text replay's instructions): for text
+/// lines.
+pub(crate) struct IpText(pub(crate) IpAddr);
+
+impl std::fmt::Display for IpText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut buf = [0u8; IP_MAX];
+        let n = format_ip(self.0, &mut buf);
+        // ASCII digits, hex and separators only.
+        f.write_str(std::str::from_utf8(&buf[..n]).map_err(|_| std::fmt::Error)?)
     }
 }
 

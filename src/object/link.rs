@@ -230,11 +230,10 @@ impl Kind for Link {
     /// `7: veth0@veth1 <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 state UP link/ether 02:00:00:00:00:01 kind veth`
     fn write_text(&self, out: &mut dyn fmt::Write, names: &dyn IfNames) -> fmt::Result {
         let dev = |i: u32| dev_name(names, i);
-        let name = self
-            .ifname
-            .as_ref()
-            .map_or_else(|| dev(self.ifindex), |n| n.to_string());
-        write!(out, " {}: {name}", self.ifindex)?;
+        match &self.ifname {
+            Some(name) => write!(out, " {}: {name}", self.ifindex)?,
+            None => write!(out, " {}: {}", self.ifindex, dev(self.ifindex))?,
+        }
         if let Some(peer) = self.link {
             match self.link_netnsid {
                 Some(_) => write!(out, "@if{peer}")?,

@@ -5,7 +5,7 @@
 //! line and the fields filters look at.
 
 use super::compact::{HwAddr, Name};
-use super::fields::{dev_name, k, opt_ip, opt_num, Fields, IfNames};
+use super::fields::{dev_name, k, opt_ip, opt_num, write_lower, Fields, IfNames, IpText};
 use super::{hwaddr, ip_bits, key, keys_while, names, walk, Kind};
 use crate::wire::consts::*;
 use crate::wire::{self, Dump, NeighbourMessage, NlMsg};
@@ -143,7 +143,7 @@ impl Kind for Neighbour {
     /// `10.0.0.2 dev veth0 lladdr 02:00:00:00:00:02 PERMANENT`
     fn write_text(&self, out: &mut dyn fmt::Write, names: &dyn IfNames) -> fmt::Result {
         match self.dst {
-            Some(d) => write!(out, " {d}")?,
+            Some(d) => write!(out, " {}", IpText(d))?,
             None => out.write_str(" ?")?,
         }
         let dev = dev_name(names, self.ifindex);
@@ -152,7 +152,7 @@ impl Kind for Neighbour {
             write!(out, " lladdr {l}")?;
         }
         for f in names::neigh_flags(self.flags) {
-            write!(out, " {}", f.to_ascii_lowercase())?;
+            write_lower(out, f)?;
         }
         for s in names::nud_states(self.state) {
             write!(out, " {s}")?;

@@ -6,7 +6,9 @@
 //! fields, its text line and the fields filters look at.
 
 use super::compact::Name;
-use super::fields::{dev_name, k, opt_ip, opt_num, via_family, word_or_num, Fields, IfNames};
+use super::fields::{
+    dev_name, k, opt_ip, opt_num, via_family, word_or_num, Fields, IfNames, IpText,
+};
 use super::{ip_bits, key, names, walk, AttrError, Kind};
 use crate::wire::consts::*;
 use crate::wire::{self, Dump, MultipathHops, NlMsg, RouteMessage};
@@ -538,7 +540,14 @@ impl Kind for Route {
                 write!(out, " {t}")?;
             }
         }
-        write!(out, " {}", self.dst_string())?;
+        // `dst_string`'s text, without a String for it.
+        match (self.dst_labels.is_empty(), self.dst_parts()) {
+            (false, _) => write!(out, " {}", self.dst_string())?,
+            (true, (None, None)) => out.write_str(" default")?,
+            (true, (None, Some(len))) => write!(out, " default/{len}")?,
+            (true, (Some(dst), None)) => write!(out, " {}", IpText(dst))?,
+            (true, (Some(dst), Some(len))) => write!(out, " {}/{len}", IpText(dst))?,
+        }
         // As `ip route` prints a route through a nexthop object.
         if let Some(id) = self.nh_id {
             write!(out, " nhid {id}")?;
@@ -547,7 +556,7 @@ impl Kind for Route {
             write!(out, " as to {}", mpls_stack(&self.newdst))?;
         }
         if let Some(g) = self.gateway {
-            write!(out, " via {g}")?;
+            write!(out, " via {}", IpText(g))?;
         }
         if let Some(v) = self.via {
             write!(out, " via {} {v}", via_family(v))?;
@@ -564,7 +573,7 @@ impl Kind for Route {
             write!(out, " scope {s}")?;
         }
         if let Some(p) = self.prefsrc {
-            write!(out, " src {p}")?;
+            write!(out, " src {}", IpText(p))?;
         }
         if let Some(m) = self.priority {
             write!(out, " metric {m}")?;
@@ -578,7 +587,7 @@ impl Kind for Route {
                 write!(out, " as to {}", mpls_stack(&h.newdst))?;
             }
             if let Some(g) = h.gateway {
-                write!(out, " via {g}")?;
+                write!(out, " via {}", IpText(g))?;
             }
             if let Some(v) = h.via {
                 write!(out, " via {} {v}", via_family(v))?;

@@ -423,26 +423,37 @@ impl Out<'_> {
             return;
         }
         let ifname = ifname_of(&object, self.state);
-        let mut event = Event {
+        // Only the dump's own events belong before `SyncDone`; every change
+        // (live, synthesized, or a deletion the first dump of a kind found)
+        // follows it, in order.
+        if let Some(held) = self.held.as_mut().filter(|_| origin != Origin::Dump) {
+            let event = Event {
+                netns: self.ns.tag.clone(),
+                seq: 0,
+                timestamp: self.now,
+                action,
+                origin,
+                ifname,
+                object,
+            };
+            held.push(event, HELD_CAP.max(2 * self.state.len()));
+            return;
+        }
+        *self.seq += 1;
+        // Made in one expression inside its `Arc`, numbered already: the
+        // object is copied once, into the allocation (an event made first and
+        // numbered after was copied twice, ~250 bytes each time).
+        let event = Arc::new(Event {
             netns: self.ns.tag.clone(),
-            seq: 0,
+            seq: *self.seq,
             timestamp: self.now,
             action,
             origin,
             ifname,
             object,
-        };
-        // Only the dump's own events belong before `SyncDone`; every change
-        // (live, synthesized, or a deletion the first dump of a kind found)
-        // follows it, in order.
-        if let Some(held) = self.held.as_mut().filter(|_| origin != Origin::Dump) {
-            held.push(event, HELD_CAP.max(2 * self.state.len()));
-            return;
-        }
-        *self.seq += 1;
-        event.seq = *self.seq;
+        });
         self.ns.counters.published(&event);
-        self.outbox.publish(Item::Event(Arc::new(event)));
+        self.outbox.publish(Item::Event(event));
     }
 
     /// The initial dump showed the object `key` (published or not): the

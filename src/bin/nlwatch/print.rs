@@ -3,26 +3,65 @@
 //! and `Printer`, the sink that prints them on the reader thread.
 
 use crate::args::Args;
-use nlwatch::output::{rfc3339, write_text, JsonEvent, JsonLine};
+use nlwatch::output::{rfc3339, write_text, JsonEvent, JsonLine, Rfc3339};
 use nlwatch::{Action, Event, Flow, GoneReason, Item, Name, Object, Origin, Sink, SinkError};
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::io::{self, Write};
 use std::time::SystemTime;
 
 /// Names of other interfaces (a link's master and peer), learned from link events
-/// per namespace.
+/// per namespace, and forgotten with the link or its namespace (a long run
+/// through pod churn would otherwise keep every name it ever saw).
 #[derive(Default)]
 pub(crate) struct NameCache {
-    known: HashMap<(u64, u32), Name>,
+    known: HashMap<(u64, u32), Name, BuildHasherDefault<IndexHasher>>,
+}
+
+/// A hasher for (namespace id, ifindex) keys: a multiply and a rotate per word.
+/// The keys come from the kernel, not from an adversary, and SipHash was the
+/// larger part of every lookup.
+#[derive(Default)]
+struct IndexHasher(u64);
+
+impl Hasher for IndexHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(b.into());
+        }
+    }
+    fn write_u32(&mut self, v: u32) {
+        self.write_u64(v.into());
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = (self.0.rotate_left(5) ^ v).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
 }
 
 impl NameCache {
+    /// Learns a link's name from its `new`.
     fn learn(&mut self, ev: &Event) {
-        if let Object::Link(l) = &ev.object {
+        if let (Object::Link(l), Action::New) = (&ev.object, ev.action) {
             if let Some(name) = &l.ifname {
                 self.known.insert((ev.netns.id, l.ifindex), name.clone());
             }
         }
+    }
+
+    /// Forgets a link's name after its `del` was printed (its own line may
+    /// still name it from here).
+    fn unlearn(&mut self, ev: &Event) {
+        if let (Object::Link(l), Action::Del) = (&ev.object, ev.action) {
+            self.known.remove(&(ev.netns.id, l.ifindex));
+        }
+    }
+
+    /// Forgets the names of a namespace no longer watched.
+    fn forget(&mut self, netns: u64) {
+        self.known.retain(|&(ns, _), _| ns != netns);
     }
 
     /// Learns the names of a namespace's links ahead of its objects (a
@@ -130,6 +169,13 @@ pub(crate) fn print_event(
     names: &mut NameCache,
 ) -> io::Result<()> {
     names.learn(ev);
+    let printed = event_line(out, ev, args, names);
+    names.unlearn(ev);
+    printed
+}
+
+/// The line of `ev`, if it is printed, with the names `names` knows.
+fn event_line(out: &mut Vec<u8>, ev: &Event, args: &Args, names: &NameCache) -> io::Result<()> {
     if !args.prints(ev.object.kind()) || (ev.origin == Origin::Dump && !args.dump) {
         return Ok(());
     }
@@ -143,32 +189,42 @@ pub(crate) fn print_event(
         out.push(b'\n');
         Ok(())
     } else {
-        let mut line = String::with_capacity(128);
+        // Written straight into the output buffer: no line of its own to
+        // allocate and copy.
+        use std::fmt::Write as _;
+        let mut line = Utf8Out(out);
         if args.timestamp {
-            line.push_str(&format!("[{}] ", rfc3339(ev.timestamp)));
+            write!(line, "[{}] ", Rfc3339(ev.timestamp)).map_err(io::Error::other)?;
         }
-        line.push_str(&ns_prefix(args, &ev.netns.name));
+        if args.multi() {
+            write!(line, "[ns:{}] ", ev.netns.name).map_err(io::Error::other)?;
+        }
         let lookup = |i: u32| names.get(ev, i);
         write_text(&mut line, &ev.object, ev.action, &lookup).map_err(io::Error::other)?;
         if ev.origin != Origin::Live {
-            line.push_str(&format!(" ({})", ev.origin.as_str()));
+            out.extend_from_slice(b" (");
+            out.extend_from_slice(ev.origin.as_str().as_bytes());
+            out.push(b')');
         }
-        line.push('\n');
-        out.write_all(line.as_bytes())
+        out.push(b'\n');
+        Ok(())
+    }
+}
+
+/// Text appended to a byte buffer (what `write!` and `write_text` need).
+struct Utf8Out<'a>(&'a mut Vec<u8>);
+
+impl std::fmt::Write for Utf8Out<'_> {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.0.extend_from_slice(s.as_bytes());
+        Ok(())
     }
 }
 
 /// Appends the line of `item`, if it has one, to `out`.
 fn print(out: &mut Vec<u8>, item: &Item, args: &Args, names: &mut NameCache) -> io::Result<()> {
     match item {
-        Item::Event(ev) => {
-            print_event(out, ev, args, names)?;
-            if ev.action == Action::Del {
-                if let Object::Link(l) = &ev.object {
-                    names.known.remove(&(ev.netns.id, l.ifindex));
-                }
-            }
-        }
+        Item::Event(ev) => print_event(out, ev, args, names)?,
         Item::Overrun { netns, timestamp } => control(
             out,
             args,
@@ -214,11 +270,13 @@ fn print(out: &mut Vec<u8>, item: &Item, args: &Args, names: &mut NameCache) -> 
             &[Extra::Num("netns_id", netns.id)],
             &format!("new id {}", netns.id),
         )?,
+        Item::NamespaceGone { netns, .. } if !args.multi() => names.forget(netns.id),
         Item::NamespaceGone {
             netns,
             reason,
             timestamp,
-        } if args.multi() => {
+        } => {
+            names.forget(netns.id);
             let reason = reason_str(reason);
             control(
                 out,
@@ -302,5 +360,57 @@ impl Sink for Printer {
             return Ok(Flow::Continue);
         }
         self.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nlwatch::{Link, NetnsTag};
+    use std::sync::Arc;
+
+    fn link(ns: &NetnsTag, action: Action, ifindex: u32, name: &str) -> Item {
+        let mut l = Link::default();
+        (l.ifindex, l.ifname) = (ifindex, Some(Name::from(name)));
+        Item::Event(Arc::new(Event::new(ns.clone(), action, Object::Link(l))))
+    }
+
+    /// The cache holds the names of links that exist in namespaces still
+    /// watched, and no others: a deleted link's name, and the names of a
+    /// namespace that went away, are forgotten (the latter were kept for
+    /// ever before).
+    #[test]
+    fn names_are_forgotten_with_their_link_and_namespace() {
+        let args = Args::printing(true, false, false, Vec::new());
+        let (a, b) = (
+            NetnsTag {
+                name: "a".into(),
+                id: 1,
+            },
+            NetnsTag {
+                name: "b".into(),
+                id: 2,
+            },
+        );
+        let mut names = NameCache::default();
+        let mut out = Vec::new();
+        for item in [
+            link(&a, Action::New, 2, "a2"),
+            link(&a, Action::New, 3, "a3"),
+            link(&b, Action::New, 2, "b2"),
+        ] {
+            print(&mut out, &item, &args, &mut names).unwrap();
+        }
+        assert_eq!(names.known.len(), 3);
+        print(&mut out, &link(&a, Action::Del, 3, "a3"), &args, &mut names).unwrap();
+        assert_eq!(names.known.get(&(1, 3)), None);
+        let gone = Item::NamespaceGone {
+            netns: a.clone(),
+            reason: GoneReason::Vanished,
+            timestamp: SystemTime::UNIX_EPOCH,
+        };
+        print(&mut out, &gone, &args, &mut names).unwrap();
+        let left: Vec<_> = names.known.keys().copied().collect();
+        assert_eq!(left, [(2, 2)]);
     }
 }
