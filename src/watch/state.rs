@@ -288,7 +288,15 @@ pub(crate) struct NsState {
     nh_routes: ChunkMap<(u32, RouteKey), ()>,
     /// The keys changed while snapshots are being copied (see [`SnapshotCopy`]).
     log: ChangeLog,
+    /// The most objects held since memory was last handed back (see
+    /// [`NsState::remove`]).
+    high_water: usize,
 }
+
+/// Objects a view must have shed (and half of what it held at most) before
+/// the memory they took is handed back to the system: a trim walks the whole
+/// heap, so it is kept for mass deletions.
+const TRIM_AFTER: usize = 4096;
 
 /// Most changes kept for the snapshots being copied: past it the log is
 /// dropped and those copies start again (at most [`RESTARTS`] times).
@@ -603,6 +611,11 @@ impl NsState {
         let old = self.tables.remove(key)?;
         self.log.record(*key);
         self.reindex(*key, Some(&old), None);
+        let len = self.tables.len();
+        if len < self.high_water / 2 && self.high_water - len >= TRIM_AFTER {
+            self.high_water = len;
+            crate::sys::release_freed_memory();
+        }
         Some(old)
     }
 
@@ -628,6 +641,7 @@ impl NsState {
             Some(old) => {
                 self.log.record(key);
                 self.reindex(key, old.as_ref(), Some(obj));
+                self.high_water = self.high_water.max(self.tables.len());
                 Applied::Changed
             }
         }
