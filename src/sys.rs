@@ -15,3 +15,17 @@ macro_rules! syscall {
 }
 
 pub(crate) use syscall;
+
+/// Hands the memory `free` has taken back but kept to the system, as far as
+/// it can (glibc's `malloc_trim(0)`, which also returns whole free pages from
+/// the middle of its heaps). glibc gives memory back on its own only from the
+/// top of a heap: after the state view emptied of 150,000 objects, nlwatch
+/// kept its whole peak (76.8 MiB, of which 3.3 MiB live; measured). A no-op
+/// with other C libraries.
+pub(crate) fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: takes no pointer; it only walks malloc's own free lists.
+    unsafe {
+        nix::libc::malloc_trim(0);
+    }
+}

@@ -7,10 +7,10 @@ use super::compact::Name;
 use super::fields::{
     dev_name, k, opt_ip, opt_name, opt_num, word_or_num, write_lower, Fields, IfNames, IpText,
 };
-use super::{ip_bits, key, keys_while, name, names, walk, AttrError, Kind};
+use super::ChunkMap;
+use super::{key, keys_while, name, names, walk, AttrError, IpBits, Kind};
 use crate::wire::consts::*;
 use crate::wire::{self, AddressMessage, Dump, NlMsg};
-use std::collections::BTreeMap;
 use std::fmt;
 use std::net::IpAddr;
 
@@ -101,7 +101,7 @@ pub(crate) struct AddrKey {
     // The interface first: a link's addresses are one range of the map.
     ifindex: u32,
     family: u8,
-    local: u128,
+    local: IpBits,
     prefix_len: u8,
 }
 
@@ -125,7 +125,7 @@ impl Kind for Address {
         Some(AddrKey {
             family: self.family,
             ifindex: self.ifindex,
-            local: ip_bits(self.primary()),
+            local: IpBits::of(self.primary()),
             prefix_len: self.prefix_len,
         })
     }
@@ -151,11 +151,11 @@ impl Kind for Address {
     }
 
     /// A link's addresses are one range of the map: its ifindex leads the key.
-    fn keys_on_link(map: &BTreeMap<AddrKey, Self>, ifindex: u32) -> Vec<AddrKey> {
+    fn keys_on_link(map: &ChunkMap<AddrKey, Self>, ifindex: u32) -> Vec<AddrKey> {
         let first = AddrKey {
             ifindex,
             family: 0,
-            local: 0,
+            local: IpBits::ZERO,
             prefix_len: 0,
         };
         keys_while(map, first, |k| k.ifindex == ifindex)

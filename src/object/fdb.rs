@@ -23,10 +23,10 @@
 
 use super::compact::{HwAddr, Name};
 use super::fields::{dev_name, k, opt_ip, opt_num, Fields, IfNames};
-use super::{hwaddr, ip_bits, key, keys_while, walk, Kind};
+use super::ChunkMap;
+use super::{hwaddr, key, keys_while, walk, IpBits, Kind};
 use crate::wire::consts::*;
 use crate::wire::{self, Dump, NeighbourMessage, NlMsg};
-use std::collections::BTreeMap;
 use std::fmt;
 use std::net::IpAddr;
 
@@ -78,7 +78,7 @@ pub(crate) struct FdbKey {
     master: bool,
     mac: Option<HwAddr>,
     vlan: u16,
-    dst: u128,
+    dst: IpBits,
     port: u16,
     vni: u32,
     via: u32,
@@ -185,7 +185,7 @@ impl Kind for FdbEntry {
             master,
             mac: self.mac,
             vlan: self.vlan,
-            dst: ip_bits(self.dst),
+            dst: IpBits::of(self.dst),
             port: self.port.unwrap_or(0),
             vni: self.vni.unwrap_or(0),
             via: self.via.unwrap_or(0),
@@ -199,13 +199,13 @@ impl Kind for FdbEntry {
     /// A bridge's entries, and a device's own, are one range of the map: its
     /// ifindex leads the key. (A port's entries are the kernel's to announce
     /// gone, but for its local ones: see `infer`.)
-    fn keys_on_link(map: &BTreeMap<FdbKey, Self>, ifindex: u32) -> Vec<FdbKey> {
+    fn keys_on_link(map: &ChunkMap<FdbKey, Self>, ifindex: u32) -> Vec<FdbKey> {
         let first = FdbKey {
             owner: ifindex,
             master: false,
             mac: None,
             vlan: 0,
-            dst: 0,
+            dst: IpBits::ZERO,
             port: 0,
             vni: 0,
             via: 0,

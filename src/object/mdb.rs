@@ -24,10 +24,10 @@
 
 use super::compact::{HwAddr, Name};
 use super::fields::{dev_name, k, Fields, IfNames, Nested};
-use super::{key, names, walk, AttrError, Kind};
+use super::ChunkMap;
+use super::{key, names, walk, AttrError, IpBits, Kind};
 use crate::wire::consts::*;
 use crate::wire::{self, Dump, MdbEntry, MdbMessage, NlMsg};
-use std::collections::BTreeMap;
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -254,7 +254,7 @@ enum GroupKey {
     /// A router port: no group.
     Router,
     L2([u8; 6]),
-    Ip(u128),
+    Ip(IpBits),
 }
 
 /// An MDB entry's identity, as the kernel keys it: the bridge (first, so that
@@ -265,7 +265,7 @@ pub(crate) struct MdbKey {
     bridge: u32,
     port: u32,
     group: GroupKey,
-    src: u128,
+    src: IpBits,
     vid: u16,
 }
 
@@ -357,9 +357,9 @@ impl Kind for Mdb {
             group: match self.group {
                 None => GroupKey::Router,
                 Some(MdbGroup::L2(mac)) => GroupKey::L2(mac),
-                Some(MdbGroup::Ip(ip)) => GroupKey::Ip(super::ip_bits(Some(ip))),
+                Some(MdbGroup::Ip(ip)) => GroupKey::Ip(IpBits::of(Some(ip))),
             },
-            src: super::ip_bits(self.src),
+            src: IpBits::of(self.src),
             vid: self.vid,
         })
     }
@@ -381,7 +381,7 @@ impl Kind for Mdb {
     /// A bridge's entries (one range: the bridge leads the key), and any entry
     /// of the port `ifindex` (the kernel announces those, so this finds none
     /// unless a deletion was missed).
-    fn keys_on_link(map: &BTreeMap<MdbKey, Self>, ifindex: u32) -> Vec<MdbKey> {
+    fn keys_on_link(map: &ChunkMap<MdbKey, Self>, ifindex: u32) -> Vec<MdbKey> {
         map.keys()
             .filter(|k| k.bridge == ifindex || k.port == ifindex)
             .copied()
@@ -640,7 +640,7 @@ pub(crate) mod tests {
 
     #[test]
     fn a_bridge_entries_and_a_port_entries_are_found_by_link() {
-        let mut map = BTreeMap::new();
+        let mut map = ChunkMap::new();
         for (_, m) in decode_all(DUMP) {
             map.insert(m.key().unwrap(), m);
         }

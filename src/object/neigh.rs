@@ -6,10 +6,10 @@
 
 use super::compact::{HwAddr, Name};
 use super::fields::{dev_name, k, opt_ip, opt_num, write_lower, Fields, IfNames, IpText};
-use super::{hwaddr, ip_bits, key, keys_while, names, walk, Kind};
+use super::ChunkMap;
+use super::{hwaddr, key, keys_while, names, walk, IpBits, Kind};
 use crate::wire::consts::*;
 use crate::wire::{self, Dump, NeighbourMessage, NlMsg};
-use std::collections::BTreeMap;
 use std::fmt;
 use std::net::IpAddr;
 
@@ -67,7 +67,7 @@ pub(crate) struct NeighKey {
     // The interface first: a link's neighbours are one range of the map.
     ifindex: u32,
     family: u8,
-    dst: u128,
+    dst: IpBits,
 }
 
 impl Kind for Neighbour {
@@ -95,7 +95,7 @@ impl Kind for Neighbour {
         Some(NeighKey {
             family: self.family,
             ifindex: self.ifindex,
-            dst: ip_bits(self.dst),
+            dst: IpBits::of(self.dst),
         })
     }
 
@@ -104,11 +104,11 @@ impl Kind for Neighbour {
     }
 
     /// A link's neighbours are one range of the map: its ifindex leads the key.
-    fn keys_on_link(map: &BTreeMap<NeighKey, Self>, ifindex: u32) -> Vec<NeighKey> {
+    fn keys_on_link(map: &ChunkMap<NeighKey, Self>, ifindex: u32) -> Vec<NeighKey> {
         let first = NeighKey {
             ifindex,
             family: 0,
-            dst: 0,
+            dst: IpBits::ZERO,
         };
         keys_while(map, first, |k| k.ifindex == ifindex)
     }

@@ -30,10 +30,10 @@
 
 use super::compact::Name;
 use super::fields::{dev_name, k, FieldName, Fields, IfNames};
+use super::ChunkMap;
 use super::{keys_while, names, walk, Kind};
 use crate::wire::consts::*;
 use crate::wire::{self, Dump, NetconfMessage, NlMsg};
-use std::collections::BTreeMap;
 use std::fmt;
 
 /// A device's (or `all`'s, or `default`'s) IP settings of one family, from
@@ -168,7 +168,7 @@ impl Kind for Netconf {
         self == other
     }
 
-    fn keys_on_link(map: &BTreeMap<NetconfKey, Self>, ifindex: u32) -> Vec<NetconfKey> {
+    fn keys_on_link(map: &ChunkMap<NetconfKey, Self>, ifindex: u32) -> Vec<NetconfKey> {
         let Ok(ifindex) = i32::try_from(ifindex) else {
             return Vec::new();
         };

@@ -9,7 +9,7 @@ use super::compact::Name;
 use super::fields::{
     dev_name, k, opt_ip, opt_num, via_family, word_or_num, Fields, IfNames, IpText,
 };
-use super::{ip_bits, key, names, walk, AttrError, Kind};
+use super::{ip_bits, key, names, walk, AttrError, IpBits, Kind};
 use crate::wire::consts::*;
 use crate::wire::{self, Dump, MultipathHops, NlMsg, RouteMessage};
 use std::fmt;
@@ -366,9 +366,9 @@ impl Route {
 pub(crate) struct RouteKey {
     family: u8,
     table: u32,
-    dst: u128,
+    dst: IpBits,
     dst_len: u8,
-    src: u128,
+    src: IpBits,
     src_len: u8,
     tos: u8,
     priority: u32,
@@ -382,9 +382,9 @@ impl RouteKey {
     pub(crate) const MIN: RouteKey = RouteKey {
         family: 0,
         table: 0,
-        dst: 0,
+        dst: IpBits::ZERO,
         dst_len: 0,
-        src: 0,
+        src: IpBits::ZERO,
         src_len: 0,
         tos: 0,
         priority: 0,
@@ -438,9 +438,9 @@ impl Kind for Route {
         Some(RouteKey {
             family: self.family,
             table: self.table,
-            dst: ip_bits(self.dst),
+            dst: IpBits::of(self.dst),
             dst_len: self.dst_len,
-            src: ip_bits(self.src),
+            src: IpBits::of(self.src),
             src_len: self.src_len,
             tos: self.tos,
             priority: self.priority.unwrap_or(0),

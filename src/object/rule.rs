@@ -40,7 +40,7 @@
 use super::compact::Name;
 use super::fields::{k, opt_num, Fields, IfNames};
 use super::route::family_name;
-use super::{ip_bits, key, names, walk, Kind};
+use super::{key, names, walk, IpBits, Kind};
 use crate::wire::consts::*;
 use crate::wire::{self, Dump, NlMsg, RuleMessage};
 use std::fmt;
@@ -372,9 +372,9 @@ struct Identity {
     table: u32,
     goto: u32,
     inverted: bool,
-    src: u128,
+    src: IpBits,
     src_len: u8,
-    dst: u128,
+    dst: IpBits,
     dst_len: u8,
     tos: u8,
     fwmark: u32,
@@ -439,9 +439,9 @@ impl Kind for Rule {
             table: self.table,
             goto: self.goto.unwrap_or(0),
             inverted: self.is_inverted(),
-            src: ip_bits(self.src),
+            src: IpBits::of(self.src),
             src_len: self.src_len,
-            dst: ip_bits(self.dst),
+            dst: IpBits::of(self.dst),
             dst_len: self.dst_len,
             tos: self.tos,
             fwmark: self.fwmark.unwrap_or(0),
