@@ -215,16 +215,7 @@ fn format_v4(ip: Ipv4Addr, buf: &mut [u8]) -> usize {
             buf[n] = b'.';
             n += 1;
         }
-        if octet >= 100 {
-            buf[n] = b'0' + octet / 100;
-            n += 1;
-        }
-        if octet >= 10 {
-            buf[n] = b'0' + octet / 10 % 10;
-            n += 1;
-        }
-        buf[n] = b'0' + octet % 10;
-        n += 1;
+        n += format_u8(octet, &mut buf[n..]);
     }
     n
 }
