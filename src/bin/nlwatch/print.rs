@@ -3,7 +3,7 @@
 //! and `Printer`, the sink that prints them on the reader thread.
 
 use crate::args::Args;
-use nlwatch::output::{rfc3339, write_text, JsonEvent, JsonLine, Rfc3339};
+use nlwatch::output::{write_text, JsonEvent, JsonLine, Rfc3339};
 use nlwatch::{Action, Event, Flow, GoneReason, Item, Name, Object, Origin, Sink, SinkError};
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -132,11 +132,8 @@ fn control(
         control_line(out, time, object, action, netns, extra);
         Ok(())
     } else {
-        if args.timestamp {
-            write!(out, "[{}] ", rfc3339(time))?;
-        }
-        let prefix = netns.map(|n| ns_prefix(args, n)).unwrap_or_default();
-        writeln!(out, "{prefix}[{object}] {text}")
+        text_prefix(out, args, time, netns)?;
+        writeln!(out, "[{object}] {text}")
     }
 }
 
@@ -152,12 +149,20 @@ fn reason_str(reason: &GoneReason) -> String {
     }
 }
 
-/// The text prefix naming a namespace: `[ns:NAME] `, `[ns:] ` for the current one.
-fn ns_prefix(args: &Args, name: &str) -> String {
-    if args.multi() {
-        format!("[ns:{name}] ")
-    } else {
-        String::new()
+/// What starts a text line: the time with `-t`, `[TIME] `, and the namespace
+/// when several may be watched, `[ns:NAME] ` (`[ns:] ` for the current one).
+fn text_prefix(
+    out: &mut Vec<u8>,
+    args: &Args,
+    time: SystemTime,
+    netns: Option<&str>,
+) -> io::Result<()> {
+    if args.timestamp {
+        write!(out, "[{}] ", Rfc3339(time))?;
+    }
+    match netns {
+        Some(name) if args.multi() => write!(out, "[ns:{name}] "),
+        _ => Ok(()),
     }
 }
 
@@ -191,14 +196,8 @@ fn event_line(out: &mut Vec<u8>, ev: &Event, args: &Args, names: &NameCache) -> 
     } else {
         // Written straight into the output buffer: no line of its own to
         // allocate and copy.
-        use std::fmt::Write as _;
+        text_prefix(out, args, ev.timestamp, Some(&ev.netns.name))?;
         let mut line = Utf8Out(out);
-        if args.timestamp {
-            write!(line, "[{}] ", Rfc3339(ev.timestamp)).map_err(io::Error::other)?;
-        }
-        if args.multi() {
-            write!(line, "[ns:{}] ", ev.netns.name).map_err(io::Error::other)?;
-        }
         let lookup = |i: u32| names.get(ev, i);
         write_text(&mut line, &ev.object, ev.action, &lookup).map_err(io::Error::other)?;
         if ev.origin != Origin::Live {
