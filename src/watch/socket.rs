@@ -5,8 +5,12 @@
 //! process id collide as soon as a second socket, a second `Monitor` or another
 //! library in the same process binds the same id; autobind cannot collide.
 //!
-//! Groups are joined with `NETLINK_ADD_MEMBERSHIP`, one call per group, rather than
-//! the legacy `nl_groups` bitmask of `bind`, which cannot name groups above 31.
+//! Groups 1 to 32 are joined by `bind`'s `nl_groups` bitmask (bit `g - 1` is group
+//! `g`), the rest with `NETLINK_ADD_MEMBERSHIP`, one call per group. The bitmask is
+//! not for style: every membership change makes the kernel walk the list of all
+//! NETLINK_ROUTE listeners of the machine, every namespace's (`netlink_update_listeners`),
+//! so one `bind` instead of a dozen `setsockopt`s is what keeps opening 10,000
+//! sockets from costing 10,000 x 12 walks of a 10,000-long list.
 //!
 //! Receiving never sleeps: the socket is non-blocking and the reader waits for it
 //! with epoll, then takes what is queued several datagrams per `recvmmsg`
@@ -28,6 +32,17 @@ use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 /// Receive buffer size in user space: the kernel's dumps use up to 32 KiB per
 /// datagram, notifications far less.
 pub(crate) const DEFAULT_BUFFER: usize = 32 * 1024;
+
+/// The highest group `bind`'s 32-bit `nl_groups` can name.
+const BIND_MASK_GROUPS: u32 = 32;
+
+/// `nl_groups` for the groups of `groups` that it can name (1 to 32).
+fn bind_mask(groups: &[u32]) -> u32 {
+    groups
+        .iter()
+        .filter(|&&g| (1..=BIND_MASK_GROUPS).contains(&g))
+        .fold(0, |mask, &g| mask | 1 << (g - 1))
+}
 
 /// What one receive produced.
 #[derive(Debug)]
@@ -207,6 +222,7 @@ impl RtSocket {
         // SAFETY: an all-zero sockaddr_nl is valid.
         let mut addr: libc::sockaddr_nl = unsafe { zeroed() };
         addr.nl_family = libc::AF_NETLINK as libc::sa_family_t;
+        addr.nl_groups = bind_mask(groups);
         syscall!(bind(
             raw,
             &addr as *const _ as *const libc::sockaddr,
@@ -218,7 +234,7 @@ impl RtSocket {
             &mut addr as *mut _ as *mut libc::sockaddr,
             &mut len
         ))?;
-        for &group in groups {
+        for &group in groups.iter().filter(|&&g| g > BIND_MASK_GROUPS) {
             setsockopt_int(
                 raw,
                 libc::SOL_NETLINK,
@@ -455,6 +471,36 @@ mod tests {
         assert_ne!(a.portid(), std::process::id());
         assert!(a.rcvbuf() > 0);
         assert_eq!(a.buffer_len(), DEFAULT_BUFFER);
+    }
+
+    /// The groups the kernel says the socket is a member of
+    /// (`NETLINK_LIST_MEMBERSHIPS`: a bitmap, bit `g - 1` for group `g`).
+    fn memberships(socket: &RtSocket) -> Vec<u32> {
+        let mut words = [0u32; 4];
+        let mut len = std::mem::size_of_val(&words) as libc::socklen_t;
+        syscall!(getsockopt(
+            socket.as_raw_fd(),
+            libc::SOL_NETLINK,
+            libc::NETLINK_LIST_MEMBERSHIPS,
+            words.as_mut_ptr() as *mut libc::c_void,
+            &mut len
+        ))
+        .unwrap();
+        (0..128u32)
+            .filter(|bit| words[(bit / 32) as usize] & (1 << (bit % 32)) != 0)
+            .map(|bit| bit + 1)
+            .collect()
+    }
+
+    #[test]
+    fn groups_up_to_32_are_joined_by_bind_and_the_rest_by_setsockopt() {
+        assert_eq!(bind_mask(&[1, 3, 32, 33, 0]), 1 | 1 << 2 | 1 << 31);
+        // Joining groups only listens; none of these needs a privilege.
+        let groups = [1, 3, 5, 7, 9, 11, 26, 28, 32, 33, 34];
+        let socket = RtSocket::open(&groups, None).unwrap();
+        assert_eq!(memberships(&socket), groups);
+        let socket = RtSocket::open(&[33], None).unwrap();
+        assert_eq!(memberships(&socket), [33]);
     }
 
     // Moved from the integration tests when this module became private: they

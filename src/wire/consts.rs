@@ -55,7 +55,7 @@ pub const RTM_NEWNEIGH: u16 = 28;
 pub const RTM_DELNEIGH: u16 = 29;
 pub const RTM_GETNEIGH: u16 = 30;
 
-// Multicast groups (enum rtnetlink_groups), joined with NETLINK_ADD_MEMBERSHIP.
+// Multicast groups (enum rtnetlink_groups): 1 to 32 joined by bind's nl_groups, the rest with NETLINK_ADD_MEMBERSHIP.
 pub const RTNLGRP_LINK: u32 = 1;
 pub const RTNLGRP_NEIGH: u32 = 3;
 pub const RTNLGRP_IPV4_IFADDR: u32 = 5;
@@ -254,7 +254,7 @@ pub const MCAST_INCLUDE: u8 = 1;
 pub const RTM_NEWNEXTHOP: u16 = 104;
 pub const RTM_DELNEXTHOP: u16 = 105;
 pub const RTM_GETNEXTHOP: u16 = 106;
-/// Above 31: joined with `NETLINK_ADD_MEMBERSHIP` only.
+/// The last group `bind`'s `nl_groups` can name (bit 31).
 pub const RTNLGRP_NEXTHOP: u32 = 32;
 /// `sizeof(struct nhmsg)`.
 pub const NHMSG_LEN: usize = 8;
