@@ -62,6 +62,10 @@ impl<K: Ord + Clone, V> ChunkMap<K, V> {
         }
     };
 
+    /// The capacity a map's first chunk starts with.
+    /// (`CAP` is at least 16.)
+    const FIRST_CAP: usize = 4;
+
     /// An empty map; allocates nothing.
     #[cfg(test)]
     pub(crate) fn new() -> Self {
@@ -127,13 +131,20 @@ impl<K: Ord + Clone, V> ChunkMap<K, V> {
         self.len += 1;
         let cap = Self::CAP;
         let Some(chunk) = self.chunks.get_mut(c) else {
-            // The first entry.
-            let mut chunk = Vec::with_capacity(cap);
+            // The first entry. Its chunk starts small and doubles up to a full
+            // one: most maps of a namespace that holds little (a container's
+            // `lo`, one veth) never hold more than a few entries, and 10,000
+            // such namespaces must not cost a dozen 4 KiB chunks each.
+            let mut chunk = Vec::with_capacity(Self::FIRST_CAP);
             chunk.push((key, value));
             self.chunks.push(chunk);
             return None;
         };
         if chunk.len() < cap {
+            if chunk.len() == chunk.capacity() {
+                // Only a map's first chunk starts below `cap`; it never grows past.
+                chunk.reserve_exact((chunk.len() * 2).min(cap) - chunk.len());
+            }
             chunk.insert(i, (key, value));
             return None;
         }
@@ -390,5 +401,25 @@ mod tests {
             "{}",
             up.chunks.len()
         );
+    }
+
+    /// A map of a few entries holds a few entries' room, not a whole chunk's;
+    /// its first chunk doubles up to a full chunk and never past it.
+    #[test]
+    fn a_small_map_allocates_little() {
+        type M = ChunkMap<u32, [u64; 8]>;
+        let mut m = M::new();
+        m.insert(7, [0; 8]);
+        assert_eq!(m.chunks[0].capacity(), M::FIRST_CAP);
+        for i in 0..M::FIRST_CAP as u32 + 1 {
+            m.insert(i, [0; 8]);
+        }
+        assert_eq!(m.chunks[0].capacity(), M::FIRST_CAP * 2);
+        for i in 0..M::CAP as u32 * 3 {
+            m.insert(i, [0; 8]);
+            assert!(m.chunks.iter().all(|c| c.capacity() <= M::CAP));
+        }
+        check(&m);
+        assert_eq!(m.len(), M::CAP * 3);
     }
 }
