@@ -199,41 +199,30 @@ impl RtSocket {
     ///
     /// The socket never keeps the port id equal to the process id: classic netlink
     /// code binds that id explicitly, and would fail with `EADDRINUSE` if nlwatch
-    /// held it. When autobind hands it out (it tries the process id first), a second
-    /// socket is opened, which autobind must give another id, and the first is closed.
+    /// held it. When autobind hands it out (it tries the process id first, so in
+    /// every fresh namespace), a second socket is opened, which autobind must give
+    /// another id, and the first is closed before any group is joined.
     pub(crate) fn open(groups: &[u32], rcvbuf: Option<usize>) -> io::Result<Self> {
-        let first = Self::open_once(groups, rcvbuf)?;
-        if first.portid != std::process::id() {
-            return Ok(first);
+        // Groups are joined only once the port id is kept: a socket that joined
+        // and was then closed would cost two more walks of every listener of
+        // the machine (see the module docs), and in every fresh namespace
+        // autobind does hand out the process id first.
+        let (mut fd, mut addr) = Self::autobound()?;
+        if addr.nl_pid == std::process::id() {
+            let first = fd;
+            (fd, addr) = Self::autobound()?;
+            drop(first);
         }
-        let second = Self::open_once(groups, rcvbuf)?;
-        drop(first);
-        Ok(second)
-    }
-
-    fn open_once(groups: &[u32], rcvbuf: Option<usize>) -> io::Result<Self> {
-        let raw = syscall!(socket(
-            libc::AF_NETLINK,
-            libc::SOCK_RAW | libc::SOCK_CLOEXEC | libc::SOCK_NONBLOCK,
-            libc::NETLINK_ROUTE
-        ))?;
-        // SAFETY: `raw` is a fresh descriptor that nothing else owns.
-        let fd = unsafe { OwnedFd::from_raw_fd(raw) };
-        // SAFETY: an all-zero sockaddr_nl is valid.
-        let mut addr: libc::sockaddr_nl = unsafe { zeroed() };
-        addr.nl_family = libc::AF_NETLINK as libc::sa_family_t;
+        let raw = fd.as_raw_fd();
+        // A second `bind` with the port id it has changes only the groups.
         addr.nl_groups = bind_mask(groups);
-        syscall!(bind(
-            raw,
-            &addr as *const _ as *const libc::sockaddr,
-            size_of::<libc::sockaddr_nl>() as libc::socklen_t
-        ))?;
-        let mut len = size_of::<libc::sockaddr_nl>() as libc::socklen_t;
-        syscall!(getsockname(
-            raw,
-            &mut addr as *mut _ as *mut libc::sockaddr,
-            &mut len
-        ))?;
+        if addr.nl_groups != 0 {
+            syscall!(bind(
+                raw,
+                &addr as *const _ as *const libc::sockaddr,
+                size_of::<libc::sockaddr_nl>() as libc::socklen_t
+            ))?;
+        }
         for &group in groups.iter().filter(|&&g| g > BIND_MASK_GROUPS) {
             setsockopt_int(
                 raw,
@@ -250,13 +239,40 @@ impl RtSocket {
         }
         let applied = getsockopt_int(raw, libc::SOL_SOCKET, libc::SO_RCVBUF)?;
         Ok(RtSocket {
-            fd,
             portid: addr.nl_pid,
             rcvbuf: applied.max(0) as usize,
+            fd,
             // Allocated by the first `recv`.
             #[cfg(test)]
             buf: Vec::new(),
         })
+    }
+
+    /// A fresh non-blocking, close-on-exec `NETLINK_ROUTE` socket bound with
+    /// `nl_pid = 0` and no group, and the address the kernel gave it.
+    fn autobound() -> io::Result<(OwnedFd, libc::sockaddr_nl)> {
+        let raw = syscall!(socket(
+            libc::AF_NETLINK,
+            libc::SOCK_RAW | libc::SOCK_CLOEXEC | libc::SOCK_NONBLOCK,
+            libc::NETLINK_ROUTE
+        ))?;
+        // SAFETY: `raw` is a fresh descriptor that nothing else owns.
+        let fd = unsafe { OwnedFd::from_raw_fd(raw) };
+        // SAFETY: an all-zero sockaddr_nl is valid.
+        let mut addr: libc::sockaddr_nl = unsafe { zeroed() };
+        addr.nl_family = libc::AF_NETLINK as libc::sa_family_t;
+        syscall!(bind(
+            raw,
+            &addr as *const _ as *const libc::sockaddr,
+            size_of::<libc::sockaddr_nl>() as libc::socklen_t
+        ))?;
+        let mut len = size_of::<libc::sockaddr_nl>() as libc::socklen_t;
+        syscall!(getsockname(
+            raw,
+            &mut addr as *mut _ as *mut libc::sockaddr,
+            &mut len
+        ))?;
+        Ok((fd, addr))
     }
 
     /// The port id the kernel gave this socket (its `nl_pid`).
