@@ -3,8 +3,9 @@
 //! Runs itself inside `scripts/sandbox.sh` (fresh network, mount and PID
 //! namespaces, private /run), creates N namespaces with `ip -batch`, adds them all
 //! to one monitor and reports: time until every socket is open, threads, peak RSS,
-//! and whether a change made in each namespace (lo's MTU set to 20000 + i) is
-//! delivered once, tagged with the right namespace.
+//! the round trip of one change at a time in each namespace (lo's MTU set to
+//! 20000 + i: request sent to its event received, p50/p99), and whether a change
+//! made in every namespace at once is delivered, tagged with the right namespace.
 //!
 //!   cargo bench --bench scale [-- N]
 
@@ -54,6 +55,31 @@ fn send_to_kernel(request: &Request) {
     .unwrap();
 }
 
+/// Moves the calling thread into namespace `ns{i}`.
+fn enter(i: usize) {
+    let f = std::fs::File::open(format!("/run/netns/ns{i}")).unwrap();
+    nix::sched::setns(f, nix::sched::CloneFlags::CLONE_NEWNET).unwrap();
+}
+
+/// The next lo MTU change at or above `base` that `sub` receives, as
+/// (MTU - base, namespace name); other items are skipped. `None` after 30 s
+/// without one.
+fn delivered(sub: &nlwatch::Subscription, base: u32) -> Option<(usize, std::sync::Arc<str>)> {
+    loop {
+        match sub.recv_timeout(Duration::from_secs(30)) {
+            Ok(Item::Event(ev)) => {
+                if let Object::Link(l) = &ev.object {
+                    if let Some(mtu) = l.mtu.filter(|m| (base..base + 10_000_000).contains(m)) {
+                        return Some(((mtu - base) as usize, ev.netns.name.clone()));
+                    }
+                }
+            }
+            Ok(_) => {}
+            Err(_) => return None,
+        }
+    }
+}
+
 fn main() {
     let n: usize = std::env::args()
         .skip(1)
@@ -69,48 +95,76 @@ fn main() {
     let monitor = Monitor::builder().build().unwrap();
     let sub = monitor.subscribe();
     let t = Instant::now();
+    let mut lap = Instant::now();
     for i in 0..n {
         monitor
             .add_namespace(Netns::Named(format!("ns{i}")))
             .unwrap();
+        if (i + 1) % (n / 10).max(1) == 0 {
+            eprintln!(
+                "  {} open, the last {} in {:?}",
+                i + 1,
+                (n / 10).max(1),
+                lap.elapsed()
+            );
+            lap = Instant::now();
+        }
     }
     let open_time = t.elapsed();
     let threads_watching = threads();
 
-    // One change in each namespace, made from a thread that enters them in turn.
+    // Round trips: one change at a time in each namespace (lo's MTU set to
+    // 20000 + i), from a thread that enters them in turn, sends the request
+    // and waits for its event before the next.
+    let (sub, round_trips, wrong_one) = std::thread::spawn(move || {
+        let mut times = Vec::with_capacity(n);
+        let mut wrong = 0;
+        for i in 0..n {
+            enter(i);
+            let t = Instant::now();
+            send_to_kernel(&set_lo_mtu(20_000 + i as u32));
+            loop {
+                match delivered(&sub, 20_000) {
+                    Some((j, name)) if j == i && *name == *format!("ns{i}") => break,
+                    Some(_) => wrong += 1,
+                    None => panic!("the change in ns{i} did not arrive"),
+                }
+            }
+            times.push(t.elapsed());
+        }
+        (sub, times, wrong)
+    })
+    .join()
+    .unwrap();
+
+    // Then one change in every namespace at once (MTU 30000 + i), all sent
+    // before any is read.
     let t = Instant::now();
     std::thread::spawn(move || {
         for i in 0..n {
-            let f = std::fs::File::open(format!("/run/netns/ns{i}")).unwrap();
-            nix::sched::setns(f, nix::sched::CloneFlags::CLONE_NEWNET).unwrap();
-            send_to_kernel(&set_lo_mtu(20_000 + i as u32));
+            enter(i);
+            send_to_kernel(&set_lo_mtu(30_000 + i as u32));
         }
     })
     .join()
     .unwrap();
     let mut seen = HashSet::new();
-    let mut wrong = 0;
+    let mut wrong_all = 0;
     while seen.len() < n {
-        match sub.recv_timeout(Duration::from_secs(30)) {
-            Ok(Item::Event(ev)) => {
-                if let Object::Link(l) = &ev.object {
-                    if let Some(mtu) = l.mtu.filter(|m| *m >= 20_000) {
-                        let i = (mtu - 20_000) as usize;
-                        if *ev.netns.name == *format!("ns{i}") {
-                            seen.insert(i);
-                        } else {
-                            wrong += 1;
-                        }
-                    }
-                }
+        match delivered(&sub, 30_000) {
+            Some((i, name)) if *name == *format!("ns{i}") => {
+                seen.insert(i);
             }
-            Ok(_) => {}
-            Err(e) => panic!("only {} of {n} changes arrived: {e}", seen.len()),
+            Some(_) => wrong_all += 1,
+            None => panic!("only {} of {n} changes arrived", seen.len()),
         }
     }
     let deliver_time = t.elapsed();
     let peak = status_kib("VmHWM:");
     let rss = status_kib("VmRSS:");
+    let mut sorted = round_trips.clone();
+    sorted.sort();
+    let ms = |q: f64| sorted[((sorted.len() - 1) as f64 * q).round() as usize].as_secs_f64() * 1e3;
     println!("namespaces watched        {n}");
     println!("all sockets open in       {:.3} s", open_time.as_secs_f64());
     println!("threads while watching    {threads_watching} (main + readers; openers exit)");
@@ -121,11 +175,16 @@ fn main() {
     println!("RSS watching              {:.1} MiB", rss as f64 / 1024.0);
     println!("peak RSS (VmHWM)          {:.1} MiB", peak as f64 / 1024.0);
     println!(
-        "changes delivered         {} of {n}, wrongly tagged {wrong}",
-        seen.len()
+        "one change at a time      {} of {n} delivered, wrongly tagged {wrong_one}; \
+         round trip p50 {:.3} / p99 {:.3} / max {:.3} ms",
+        round_trips.len(),
+        ms(0.5),
+        ms(0.99),
+        ms(1.0)
     );
     println!(
-        "change round trip         {:.3} s for all",
+        "all at once               {} of {n} delivered, wrongly tagged {wrong_all}, in {:.3} s",
+        seen.len(),
         deliver_time.as_secs_f64()
     );
     let stats = monitor.namespaces();
