@@ -10,7 +10,7 @@
 # (with --dump, so the lines rebuild the whole picture) the overrun and resync
 # lines, the interval from the first `overrun` to the
 # last `resync done` (their receive times), the routes the resyncs repaired
-# (`origin":"resync"` lines), nlwatch's peak RSS, and whether the view ends
+# (`origin":"resync"` lines), nlwatch's peak RSS and CPU time, and whether the view ends
 # with as many routes as `ip -j route show` lists.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -45,11 +45,13 @@ for _ in $(seq 600); do
     [ "$(tail -n 1 /run/out.jsonl)" = "$last" ] && break
 done
 hwm=$(awk '/VmHWM/ {print $2}' /proc/$pid/status)
+# utime + stime of every thread, in clock ticks (fields 14 and 15 of stat).
+ticks=$(awk '{print $14 + $15}' /proc/$pid/stat)
 kill -TERM $pid; wait $pid || true
 want=$(ip -n rs -j route show | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
-python3 - "$hwm" "$want" <<'PY'
+python3 - "$hwm" "$want" "$ticks" "$(getconf CLK_TCK)" <<'PY'
 import json, sys, datetime
-hwm, want = int(sys.argv[1]), int(sys.argv[2])
+hwm, want, ticks, hz = (int(a) for a in sys.argv[1:5])
 def t(s): return datetime.datetime.strptime(s, "%Y-%m-%dT%H:%M:%S.%fZ").timestamp()
 overruns, dones, repaired, routes = [], [], 0, {}
 for line in open('/run/out.jsonl'):
@@ -67,5 +69,6 @@ if overruns and dones:
     print(f"first overrun to last resync done: {(dones[-1] - overruns[0]) * 1000:.1f} ms")
 print(f"routes repaired by the resyncs (origin resync): {repaired}")
 print(f"nlwatch peak RSS (VmHWM): {hwm / 1024:.1f} MiB")
+print(f"nlwatch CPU (user + system, initial dump included): {ticks / hz * 1000:.0f} ms")
 print(f"routes in the main table rebuilt from the JSON lines: {sum(1 for k in routes if k[1] in (None, 'main'))}; ip -j route show: {want}")
 PY

@@ -22,7 +22,14 @@ use crate::bus::Item;
 use crate::object::{Action, Object, ObjectKind, Origin};
 use crate::wire::consts::{NLMSG_DONE, NLMSG_ERROR};
 use crate::wire::{Message, NlMsg};
-use std::collections::{HashSet, VecDeque};
+use std::collections::VecDeque;
+
+/// The sets of keys a dump showed: a whole namespace's objects (100,000 routes)
+/// go through them on every resync, and SipHash was a quarter of the reader's
+/// time there (perf, `scripts/bench-recovery.sh`). foldhash is seeded at
+/// random per process, so keys a container chooses (its routes) cannot be
+/// picked to collide without knowing the seed.
+type KeySet = foldhash::HashSet<Key>;
 use std::io;
 use std::sync::atomic::Ordering;
 use std::time::SystemTime;
@@ -47,11 +54,11 @@ struct Dumping {
     kind: ObjectKind,
     seq: u32,
     /// Keys the dump (or a live event during it) showed to exist.
-    seen: HashSet<Key>,
+    seen: KeySet,
     /// Keys published as `Origin::Dump` by this kind's dump in the initial round,
     /// kept across retries: a redone dump shows everything again, and each
     /// object is announced once (again only if it changed).
-    announced: HashSet<Key>,
+    announced: KeySet,
     interrupted: bool,
     /// A part of it was lost (truncated): it must be redone, and never
     /// compared with the view as it is.
@@ -313,7 +320,7 @@ impl Entry {
             // Retrying an interrupted dump of the same kind.
             Some(d) if retries > 0 => (d.kind, d.announced),
             _ => match rounds.queue.pop_front() {
-                Some(k) => (k, HashSet::new()),
+                Some(k) => (k, KeySet::default()),
                 None => return Ok(()),
             },
         };
@@ -323,7 +330,7 @@ impl Entry {
         rounds.current = Some(Dumping {
             kind,
             seq,
-            seen: HashSet::new(),
+            seen: KeySet::default(),
             announced,
             interrupted: false,
             lost: false,
