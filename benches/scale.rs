@@ -61,15 +61,23 @@ fn enter(i: usize) {
     nix::sched::setns(f, nix::sched::CloneFlags::CLONE_NEWNET).unwrap();
 }
 
-/// The next lo MTU change at or above `base` that `sub` receives, as
+/// The lo MTUs the first pass sets start here (`FIRST_MTU + i` in `ns{i}`), the
+/// second pass's at `FIRST_MTU + N`; lo takes at most 65,535.
+const FIRST_MTU: u32 = 20_000;
+
+/// The next lo MTU change within `base..base + n` that `sub` receives, as
 /// (MTU - base, namespace name); other items are skipped. `None` after 30 s
 /// without one.
-fn delivered(sub: &nlwatch::Subscription, base: u32) -> Option<(usize, std::sync::Arc<str>)> {
+fn delivered(
+    sub: &nlwatch::Subscription,
+    base: u32,
+    n: usize,
+) -> Option<(usize, std::sync::Arc<str>)> {
     loop {
         match sub.recv_timeout(Duration::from_secs(30)) {
             Ok(Item::Event(ev)) => {
                 if let Object::Link(l) = &ev.object {
-                    if let Some(mtu) = l.mtu.filter(|m| (base..base + 10_000_000).contains(m)) {
+                    if let Some(mtu) = l.mtu.filter(|m| (base..base + n as u32).contains(m)) {
                         return Some(((mtu - base) as usize, ev.netns.name.clone()));
                     }
                 }
@@ -85,6 +93,11 @@ fn main() {
         .skip(1)
         .find_map(|a| a.parse().ok())
         .unwrap_or(1000);
+    assert!(
+        FIRST_MTU as usize + 2 * n <= 65_535,
+        "at most {} namespaces: two passes of lo MTUs from {FIRST_MTU} must stay within 65,535",
+        (65_535 - FIRST_MTU as usize) / 2
+    );
     common::enter_sandbox(&[n.to_string()]);
 
     let t = Instant::now();
@@ -114,7 +127,7 @@ fn main() {
     let threads_watching = threads();
 
     // Round trips: one change at a time in each namespace (lo's MTU set to
-    // 20000 + i), from a thread that enters them in turn, sends the request
+    // FIRST_MTU + i), from a thread that enters them in turn, sends the request
     // and waits for its event before the next.
     let (sub, round_trips, wrong_one) = std::thread::spawn(move || {
         let mut times = Vec::with_capacity(n);
@@ -122,9 +135,9 @@ fn main() {
         for i in 0..n {
             enter(i);
             let t = Instant::now();
-            send_to_kernel(&set_lo_mtu(20_000 + i as u32));
+            send_to_kernel(&set_lo_mtu(FIRST_MTU + i as u32));
             loop {
-                match delivered(&sub, 20_000) {
+                match delivered(&sub, FIRST_MTU, n) {
                     Some((j, name)) if j == i && *name == *format!("ns{i}") => break,
                     Some(_) => wrong += 1,
                     None => panic!("the change in ns{i} did not arrive"),
@@ -137,13 +150,13 @@ fn main() {
     .join()
     .unwrap();
 
-    // Then one change in every namespace at once (MTU 30000 + i), all sent
+    // Then one change in every namespace at once (MTU FIRST_MTU + N + i), all sent
     // before any is read.
     let t = Instant::now();
     std::thread::spawn(move || {
         for i in 0..n {
             enter(i);
-            send_to_kernel(&set_lo_mtu(30_000 + i as u32));
+            send_to_kernel(&set_lo_mtu(FIRST_MTU + (n + i) as u32));
         }
     })
     .join()
@@ -151,7 +164,7 @@ fn main() {
     let mut seen = HashSet::new();
     let mut wrong_all = 0;
     while seen.len() < n {
-        match delivered(&sub, 30_000) {
+        match delivered(&sub, FIRST_MTU + n as u32, n) {
             Some((i, name)) if *name == *format!("ns{i}") => {
                 seen.insert(i);
             }

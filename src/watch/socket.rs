@@ -217,11 +217,7 @@ impl RtSocket {
         // A second `bind` with the port id it has changes only the groups.
         addr.nl_groups = bind_mask(groups);
         if addr.nl_groups != 0 {
-            syscall!(bind(
-                raw,
-                &addr as *const _ as *const libc::sockaddr,
-                size_of::<libc::sockaddr_nl>() as libc::socklen_t
-            ))?;
+            bind(raw, &addr)?;
         }
         for &group in groups.iter().filter(|&&g| g > BIND_MASK_GROUPS) {
             setsockopt_int(
@@ -261,11 +257,7 @@ impl RtSocket {
         // SAFETY: an all-zero sockaddr_nl is valid.
         let mut addr: libc::sockaddr_nl = unsafe { zeroed() };
         addr.nl_family = libc::AF_NETLINK as libc::sa_family_t;
-        syscall!(bind(
-            raw,
-            &addr as *const _ as *const libc::sockaddr,
-            size_of::<libc::sockaddr_nl>() as libc::socklen_t
-        ))?;
+        bind(raw, &addr)?;
         let mut len = size_of::<libc::sockaddr_nl>() as libc::socklen_t;
         syscall!(getsockname(
             raw,
@@ -441,6 +433,16 @@ impl AsRawFd for RtSocket {
     fn as_raw_fd(&self) -> RawFd {
         self.fd.as_raw_fd()
     }
+}
+
+/// `bind(2)` of `fd` to the netlink address `addr`.
+fn bind(fd: RawFd, addr: &libc::sockaddr_nl) -> io::Result<()> {
+    syscall!(bind(
+        fd,
+        addr as *const libc::sockaddr_nl as *const libc::sockaddr,
+        size_of::<libc::sockaddr_nl>() as libc::socklen_t
+    ))?;
+    Ok(())
 }
 
 fn setsockopt_int(

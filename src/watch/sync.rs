@@ -23,6 +23,9 @@ use crate::object::{Action, Object, ObjectKind, Origin};
 use crate::wire::consts::{NLMSG_DONE, NLMSG_ERROR};
 use crate::wire::{Message, NlMsg};
 use std::collections::VecDeque;
+use std::io;
+use std::sync::atomic::Ordering;
+use std::time::SystemTime;
 
 /// The sets of keys a dump showed: a whole namespace's objects (100,000 routes)
 /// go through them on every resync, and SipHash was a quarter of the reader's
@@ -30,9 +33,6 @@ use std::collections::VecDeque;
 /// random per process, so keys a container chooses (its routes) cannot be
 /// picked to collide without knowing the seed.
 type KeySet = foldhash::HashSet<Key>;
-use std::io;
-use std::sync::atomic::Ordering;
-use std::time::SystemTime;
 
 /// Times an interrupted dump (`NLM_F_DUMP_INTR`) is retried before its result is
 /// taken as it is.
