@@ -118,7 +118,7 @@ sandboxed_test! {
         };
         let link = find(&|v| v["object"] == "link" && v["action"] == "new" && v["ifname"] == "veth0");
         assert_eq!(json[link]["ifindex"], v0);
-        assert_eq!(json[link]["kind"], "veth");
+        assert_eq!(json[link]["linkinfo"]["info_kind"], "veth");
         assert_eq!(json[link]["address"], "02:00:00:00:00:01");
         assert_eq!(json[link]["mtu"], 1500);
         let up = find(&|v| v["object"] == "link" && v["ifname"] == "veth0"

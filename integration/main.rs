@@ -7,6 +7,7 @@ pub mod sandbox;
 mod chaos;
 mod cli;
 mod fdb;
+mod json_schema;
 mod mdb;
 mod metrics;
 mod monitor;

@@ -5,7 +5,8 @@
 
 use super::compact::Name;
 use super::fields::{
-    dev_name, k, opt_ip, opt_name, opt_num, word_or_num, write_lower, Fields, IfNames, IpText,
+    dev_name, k, opt_ip, opt_name, opt_num, word_or_num, write_lower, FieldName, Fields, IfNames,
+    IpText,
 };
 use super::ChunkMap;
 use super::{key, keys_while, name, names, walk, AttrError, IpBits, Kind};
@@ -105,6 +106,23 @@ pub(crate) struct AddrKey {
     prefix_len: u8,
 }
 
+/// The `IFA_F_*` bits `ip -j` writes as keys, in its order (iproute2's
+/// `ifa_flag_data`).
+const IP_FLAG_KEYS: &[(u32, FieldName)] = &[
+    (IFA_F_SECONDARY, k!("secondary")),
+    (0x02, k!("nodad")),
+    (0x04, k!("optimistic")),
+    (IFA_F_DADFAILED, k!("dadfailed")),
+    (0x10, k!("home")),
+    (0x20, k!("deprecated")),
+    (IFA_F_TENTATIVE, k!("tentative")),
+    (IFA_F_PERMANENT, k!("permanent")),
+    (0x100, k!("mngtmpaddr")),
+    (0x200, k!("noprefixroute")),
+    (0x400, k!("autojoin")),
+    (0x800, k!("stable-privacy")),
+];
+
 impl Kind for Address {
     const MESSAGES: [u16; 2] = [RTM_NEWADDR, RTM_DELADDR];
     const GROUPS: &'static [u32] = &[RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR];
@@ -179,6 +197,18 @@ impl Kind for Address {
         word_or_num(f, k!("scope"), names::scope(self.scope), self.scope);
         opt_name(f, k!("label"), &self.label);
         f.words(k!("flags"), &mut names::addr_flags(self.flags));
+        // `ip -j` writes the same flags as keys of their own (`"nodad":true`),
+        // and the absence of `PERMANENT` as `"dynamic":true`.
+        for &(bit, key) in IP_FLAG_KEYS {
+            let set = self.flags & bit != 0;
+            match bit {
+                IFA_F_PERMANENT if !set => f.bool(k!("dynamic"), true),
+                IFA_F_SECONDARY if set && self.family == AF_INET6 => f.bool(k!("temporary"), true),
+                IFA_F_PERMANENT => {}
+                _ if set => f.bool(key, true),
+                _ => {}
+            }
+        }
         opt_num(f, k!("valid_life_time"), self.valid_lft);
         opt_num(f, k!("preferred_life_time"), self.preferred_lft);
     }

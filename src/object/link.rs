@@ -4,8 +4,9 @@
 //! groups, its JSON fields, its text line and the fields filters look at.
 
 use super::compact::{HwAddr, Name};
-use super::fields::{dev_name, k, opt_name, opt_num, Fields, IfNames};
-use super::{hwaddr, name, names, walk, Kind};
+use super::fields::{dev_name, k, opt_name, opt_num, FieldName, Fields, IfNames};
+use super::link_info::{LinkData, LinkInfo};
+use super::{hwaddr, name, names, walk, AttrError, Kind};
 use crate::wire::consts::*;
 use crate::wire::{self, Dump, LinkMessage, NlMsg};
 use std::fmt;
@@ -52,6 +53,36 @@ pub struct Link {
     pub txqlen: Option<u32>,
     /// `IFLA_ALT_IFNAME` entries inside `IFLA_PROP_LIST`.
     pub alt_names: Vec<Name>,
+    /// `IFLA_QDISC`: the root queueing discipline (`noqueue`, `noop`, ...).
+    pub qdisc: Option<Name>,
+    /// `IFLA_LINKMODE`: `IF_LINK_MODE_*` (see [`names::linkmode`]).
+    pub linkmode: Option<u8>,
+    /// `IFLA_GROUP`: the device group (0 is `default`).
+    pub group: Option<u32>,
+    /// `IFLA_PROMISCUITY`: how many times promiscuous mode was asked for.
+    pub promiscuity: Option<u32>,
+    /// `IFLA_ALLMULTI`: how many times all-multicast mode was asked for.
+    pub allmulti: Option<u32>,
+    /// `IFLA_MIN_MTU` and `IFLA_MAX_MTU`: the MTUs the device accepts.
+    pub min_mtu: Option<u32>,
+    /// See [`Link::min_mtu`].
+    pub max_mtu: Option<u32>,
+    /// `IFLA_NUM_TX_QUEUES`.
+    pub num_tx_queues: Option<u32>,
+    /// `IFLA_NUM_RX_QUEUES`.
+    pub num_rx_queues: Option<u32>,
+    /// `IFLA_GSO_MAX_SIZE`, `IFLA_GSO_MAX_SEGS`, `IFLA_TSO_MAX_SIZE`,
+    /// `IFLA_TSO_MAX_SEGS`, `IFLA_GRO_MAX_SIZE`, `IFLA_GSO_IPV4_MAX_SIZE` and
+    /// `IFLA_GRO_IPV4_MAX_SIZE`, in that order: the offload limits.
+    pub offload: [Option<u32>; 7],
+    /// `IFLA_INET6_ADDR_GEN_MODE` inside `IFLA_AF_SPEC`: how IPv6 link-local
+    /// addresses are made (see [`names::addr_gen_mode`]).
+    pub addr_gen_mode: Option<u8>,
+    /// `IFLA_INFO_DATA` inside `IFLA_LINKINFO`, for the kinds nlwatch
+    /// describes (bridge, VXLAN, macvlan, macvtap).
+    pub info_data: Option<LinkData>,
+    /// `IFLA_INFO_SLAVE_DATA` inside `IFLA_LINKINFO`: a bridge port's settings.
+    pub slave_data: Option<LinkData>,
 }
 
 impl Link {
@@ -77,14 +108,59 @@ impl Link {
                 IFLA_LINK => link.link = Some(attr.u32()?).filter(|&i| i != 0),
                 IFLA_LINK_NETNSID => link.link_netnsid = Some(attr.i32()?),
                 IFLA_TXQLEN => link.txqlen = Some(attr.u32()?),
+                IFLA_QDISC => link.qdisc = Some(name(&attr)),
+                IFLA_LINKMODE => link.linkmode = Some(attr.u8()?),
+                IFLA_GROUP => link.group = Some(attr.u32()?),
+                IFLA_PROMISCUITY => link.promiscuity = Some(attr.u32()?),
+                IFLA_ALLMULTI => link.allmulti = Some(attr.u32()?),
+                IFLA_MIN_MTU => link.min_mtu = Some(attr.u32()?),
+                IFLA_MAX_MTU => link.max_mtu = Some(attr.u32()?),
+                IFLA_NUM_TX_QUEUES => link.num_tx_queues = Some(attr.u32()?),
+                IFLA_NUM_RX_QUEUES => link.num_rx_queues = Some(attr.u32()?),
+                IFLA_GSO_MAX_SIZE => link.offload[0] = Some(attr.u32()?),
+                IFLA_GSO_MAX_SEGS => link.offload[1] = Some(attr.u32()?),
+                IFLA_TSO_MAX_SIZE => link.offload[2] = Some(attr.u32()?),
+                IFLA_TSO_MAX_SEGS => link.offload[3] = Some(attr.u32()?),
+                IFLA_GRO_MAX_SIZE => link.offload[4] = Some(attr.u32()?),
+                IFLA_GSO_IPV4_MAX_SIZE => link.offload[5] = Some(attr.u32()?),
+                IFLA_GRO_IPV4_MAX_SIZE => link.offload[6] = Some(attr.u32()?),
+                IFLA_AF_SPEC => {
+                    for af in attr.nested() {
+                        let af = af?;
+                        if af.kind() != u16::from(AF_INET6) {
+                            continue;
+                        }
+                        for a in af.nested() {
+                            let a = a?;
+                            if a.kind() == IFLA_INET6_ADDR_GEN_MODE {
+                                link.addr_gen_mode = Some(a.u8()?);
+                            }
+                        }
+                    }
+                }
                 IFLA_LINKINFO => {
+                    // The data follows its kind, but is looked up by it: take
+                    // the kinds first.
+                    let (mut data, mut slave_data) = (None, None);
                     for info in attr.nested() {
                         let info = info?;
                         match info.kind() {
                             IFLA_INFO_KIND => link.kind = Some(name(&info)),
                             IFLA_INFO_SLAVE_KIND => link.slave_kind = Some(name(&info)),
+                            IFLA_INFO_DATA => data = Some(info),
+                            IFLA_INFO_SLAVE_DATA => slave_data = Some(info),
                             _ => {}
                         }
+                    }
+                    let mut bad = 0;
+                    if let (Some(kind), Some(d)) = (&link.kind, data) {
+                        link.info_data = LinkData::info(kind.as_bytes(), &d, &mut bad);
+                    }
+                    if let (Some(kind), Some(d)) = (&link.slave_kind, slave_data) {
+                        link.slave_data = LinkData::slave(kind.as_bytes(), &d, &mut bad);
+                    }
+                    if bad > 0 {
+                        return Err(AttrError::Skip);
                     }
                 }
                 IFLA_PROP_LIST => {
@@ -112,6 +188,17 @@ impl Link {
         self.flags & IFF_UP != 0
     }
 }
+
+/// The names of [`Link::offload`]'s values, in its order.
+const OFFLOAD: [FieldName; 7] = [
+    k!("gso_max_size"),
+    k!("gso_max_segs"),
+    k!("tso_max_size"),
+    k!("tso_max_segs"),
+    k!("gro_max_size"),
+    k!("gso_ipv4_max_size"),
+    k!("gro_ipv4_max_size"),
+];
 
 impl Kind for Link {
     const MESSAGES: [u16; 2] = [RTM_NEWLINK, RTM_DELLINK];
@@ -155,6 +242,19 @@ impl Kind for Link {
             slave_kind,
             txqlen,
             alt_names,
+            qdisc,
+            linkmode,
+            group,
+            promiscuity,
+            allmulti,
+            min_mtu,
+            max_mtu,
+            num_tx_queues,
+            num_rx_queues,
+            offload,
+            addr_gen_mode,
+            info_data,
+            slave_data,
         } = self;
         (family, ifindex, ifname, flags, link_type, mtu, operstate)
             == (
@@ -176,12 +276,27 @@ impl Kind for Link {
                 )
             && (kind, slave_kind, txqlen, alt_names)
                 == (&b.kind, &b.slave_kind, &b.txqlen, &b.alt_names)
+            && (qdisc, linkmode, group, promiscuity, allmulti)
+                == (&b.qdisc, &b.linkmode, &b.group, &b.promiscuity, &b.allmulti)
+            && (min_mtu, max_mtu, num_tx_queues, num_rx_queues, offload)
+                == (
+                    &b.min_mtu,
+                    &b.max_mtu,
+                    &b.num_tx_queues,
+                    &b.num_rx_queues,
+                    &b.offload,
+                )
+            && (addr_gen_mode, info_data, slave_data)
+                == (&b.addr_gen_mode, &b.info_data, &b.slave_data)
     }
 
     fn ifindex(&self) -> Option<u32> {
         Some(self.ifindex)
     }
 
+    /// In `ip -j -d link show`'s order, with its names; nlwatch's own
+    /// additions (`change`, `master_index`, `link_index`, `link_netnsid`'s
+    /// peer index) beside them.
     fn fields(&self, f: &mut impl Fields) {
         f.num(k!("ifindex"), self.ifindex.into());
         opt_name(f, k!("ifname"), &self.ifname);
@@ -191,10 +306,27 @@ impl Kind for Link {
         f.words(k!("flags"), &mut names::link_flags(self.flags));
         f.words(k!("change"), &mut names::link_flag_bits(self.change));
         opt_num(f, k!("mtu"), self.mtu);
+        opt_name(f, k!("qdisc"), &self.qdisc);
         if let Some(s) = self.operstate {
             f.word(k!("operstate"), names::operstate(s));
         }
-        f.num(k!("link_type_id"), self.link_type.into());
+        if let Some(m) = self.linkmode {
+            match names::linkmode(m) {
+                Some(name) => f.word(k!("linkmode"), name),
+                None => f.num(k!("linkmode"), m.into()),
+            }
+        }
+        if let Some(g) = self.group {
+            match g {
+                0 => f.word(k!("group"), "default"),
+                g => f.str(k!("group"), itoa::Buffer::new().format(g)),
+            }
+        }
+        opt_num(f, k!("txqlen"), self.txqlen);
+        match names::link_type(self.link_type) {
+            Some(name) => f.word(k!("link_type"), name),
+            None => f.str(k!("link_type"), &format!("[{}]", self.link_type)),
+        }
         if let Some(a) = &self.address {
             f.hw(k!("address"), a);
         }
@@ -206,9 +338,32 @@ impl Kind for Link {
         if let Some(id) = self.link_netnsid {
             f.int(k!("link_netnsid"), id.into());
         }
-        opt_name(f, k!("kind"), &self.kind);
-        opt_name(f, k!("slave_kind"), &self.slave_kind);
-        opt_num(f, k!("txqlen"), self.txqlen);
+        opt_num(f, k!("promiscuity"), self.promiscuity);
+        opt_num(f, k!("allmulti"), self.allmulti);
+        opt_num(f, k!("min_mtu"), self.min_mtu);
+        opt_num(f, k!("max_mtu"), self.max_mtu);
+        if self.kind.is_some() || self.slave_kind.is_some() {
+            f.object(
+                k!("linkinfo"),
+                &LinkInfo {
+                    kind: self.kind.as_ref(),
+                    data: self.info_data.as_ref(),
+                    slave_kind: self.slave_kind.as_ref(),
+                    slave_data: self.slave_data.as_ref(),
+                },
+            );
+        }
+        if let Some(m) = self.addr_gen_mode {
+            match names::addr_gen_mode(m) {
+                Some(name) => f.word(k!("inet6_addr_gen_mode"), name),
+                None => f.num(k!("inet6_addr_gen_mode"), m.into()),
+            }
+        }
+        opt_num(f, k!("num_tx_queues"), self.num_tx_queues);
+        opt_num(f, k!("num_rx_queues"), self.num_rx_queues);
+        for (key, v) in OFFLOAD.iter().zip(self.offload) {
+            opt_num(f, *key, v);
+        }
         if !self.alt_names.is_empty() {
             f.names(k!("altnames"), &self.alt_names);
         }
@@ -258,12 +413,10 @@ impl Kind for Link {
             write!(out, " state {}", names::operstate(s))?;
         }
         if let Some(a) = &self.address {
-            let kind = if self.link_type == ARPHRD_ETHER {
-                "ether"
-            } else {
-                "addr"
-            };
-            write!(out, " link/{kind} {a}")?;
+            match names::link_type(self.link_type) {
+                Some(kind) => write!(out, " link/{kind} {a}")?,
+                None => write!(out, " link/[{}] {a}", self.link_type)?,
+            }
         }
         if let Some(k) = &self.kind {
             write!(out, " kind {k}")?;

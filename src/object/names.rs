@@ -66,6 +66,104 @@ pub fn operstate(state: u8) -> &'static str {
     }
 }
 
+/// `ARPHRD_*` (a link's hardware type, `ifi_type`) as `ip -j` names it
+/// (iproute2's `ll_type_n2a`); `None` for a type it has no name for, which
+/// `ip` prints as `[N]`.
+pub fn link_type(t: u16) -> Option<&'static str> {
+    Some(match t {
+        0 => "netrom",
+        1 => "ether",
+        2 => "eether",
+        3 => "ax25",
+        4 => "pronet",
+        5 => "chaos",
+        6 => "ieee802",
+        7 => "arcnet",
+        8 => "atalk",
+        15 => "dlci",
+        19 => "atm",
+        23 => "metricom",
+        24 => "ieee1394",
+        32 => "infiniband",
+        256 => "slip",
+        257 => "cslip",
+        258 => "slip6",
+        259 => "cslip6",
+        260 => "rsrvd",
+        264 => "adapt",
+        270 => "rose",
+        271 => "x25",
+        272 => "hwx25",
+        280 => "can",
+        512 => "ppp",
+        513 => "hdlc",
+        516 => "lapb",
+        517 => "ddcmp",
+        518 => "rawhdlc",
+        768 => "ipip",
+        769 => "tunnel6",
+        770 => "frad",
+        771 => "skip",
+        772 => "loopback",
+        773 => "ltalk",
+        774 => "fddi",
+        775 => "bif",
+        776 => "sit",
+        777 => "ip/ddp",
+        778 => "gre",
+        779 => "pimreg",
+        780 => "hippi",
+        781 => "ash",
+        782 => "econet",
+        783 => "irda",
+        784 => "fcpp",
+        785 => "fcal",
+        786 => "fcpl",
+        787 => "fcfb0",
+        788 => "fcfb1",
+        789 => "fcfb2",
+        790 => "fcfb3",
+        791 => "fcfb4",
+        792 => "fcfb5",
+        793 => "fcfb6",
+        794 => "fcfb7",
+        795 => "fcfb8",
+        796 => "fcfb9",
+        797 => "fcfb10",
+        798 => "fcfb11",
+        799 => "fcfb12",
+        800 => "tr",
+        801 => "ieee802.11",
+        802 => "ieee802.11/prism",
+        803 => "ieee802.11/radiotap",
+        804 => "ieee802.15.4",
+        805 => "ieee802.15.4/monitor",
+        820 => "phonet",
+        821 => "phonet_pipe",
+        822 => "caif",
+        823 => "gre6",
+        824 => "netlink",
+        825 => "6lowpan",
+        65534 => "none",
+        65535 => "void",
+        _ => return None,
+    })
+}
+
+/// `IF_LINK_MODE_*` as `ip -d` prints it.
+pub fn linkmode(mode: u8) -> Option<&'static str> {
+    ["DEFAULT", "DORMANT", "TESTING"]
+        .get(usize::from(mode))
+        .copied()
+}
+
+/// `IN6_ADDR_GEN_MODE_*` as `ip -d` prints it.
+pub fn addr_gen_mode(mode: u8) -> Option<&'static str> {
+    ["eui64", "none", "stable_secret", "random"]
+        .get(usize::from(mode))
+        .copied()
+}
+
 /// Address family as `ip -j` prints it.
 pub fn family(family: u8) -> &'static str {
     match family {
@@ -111,6 +209,16 @@ pub fn scope(scope: u8) -> Option<&'static str> {
         253 => "link",
         254 => "host",
         255 => "nowhere",
+        _ => return None,
+    })
+}
+
+/// `ICMPV6_ROUTER_PREF_*` (an IPv6 route's `RTA_PREF`) as `ip` prints it.
+pub fn router_pref(pref: u8) -> Option<&'static str> {
+    Some(match pref {
+        0 => "medium",
+        1 => "high",
+        3 => "low",
         _ => return None,
     })
 }

@@ -475,20 +475,18 @@ impl Kind for NexthopObject {
         if let Some(oif) = self.oif {
             f.num(k!("oif"), oif.into());
         }
-        if self.scope != RT_SCOPE_UNIVERSE {
-            match names::scope(self.scope) {
-                Some(s) => f.word(k!("scope"), s),
-                None => f.str(k!("scope"), itoa::Buffer::new().format(self.scope)),
-            }
+        // Scope and protocol always, as `ip -j -d` (iproute2 6.1) writes
+        // them; later versions leave a global scope and unspec out.
+        match names::scope(self.scope) {
+            Some(s) => f.word(k!("scope"), s),
+            None => f.str(k!("scope"), itoa::Buffer::new().format(self.scope)),
         }
         if self.blackhole {
             f.null(k!("blackhole"));
         }
-        if self.protocol != 0 {
-            match names::protocol(self.protocol) {
-                Some(p) => f.word(k!("protocol"), p),
-                None => f.str(k!("protocol"), itoa::Buffer::new().format(self.protocol)),
-            }
+        match names::protocol(self.protocol) {
+            Some(p) => f.word(k!("protocol"), p),
+            None => f.str(k!("protocol"), itoa::Buffer::new().format(self.protocol)),
         }
         f.words(k!("flags"), &mut names::rt_flags(self.flags));
         if self.fdb {

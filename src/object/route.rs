@@ -505,10 +505,7 @@ impl Kind for Route {
             names::protocol(self.protocol),
             self.protocol,
         );
-        match names::scope(self.scope) {
-            Some("global") => f.word(k!("scope"), "universe"),
-            name => word_or_num(f, k!("scope"), name, self.scope),
-        }
+        word_or_num(f, k!("scope"), names::scope(self.scope), self.scope);
         word_or_num(
             f,
             k!("type"),
@@ -519,6 +516,9 @@ impl Kind for Route {
         opt_ip(f, k!("prefsrc"), self.prefsrc);
         opt_num(f, k!("mtu"), self.mtu);
         opt_num(f, k!("nhid"), self.nh_id);
+        if let Some(p) = self.pref {
+            word_or_num(f, k!("pref"), names::router_pref(p), p);
+        }
         f.words(k!("flags"), &mut names::nexthop_flags(self.flags as u8));
         if !self.nexthops.is_empty() {
             f.hops(k!("nexthops"), &self.nexthops);

@@ -580,7 +580,9 @@ impl Kind for Rule {
                 None => f.str(k!("action"), itoa::Buffer::new().format(a)),
             },
         }
-        if let Some(p) = self.shown_protocol() {
+        // Always, as `ip -j -d` writes it (plain `ip -j` leaves unspec and
+        // kernel out, as the text line does).
+        if let Some(p) = self.protocol {
             match names::protocol(p) {
                 Some(name) => f.word(k!("protocol"), name),
                 None => f.str(k!("protocol"), itoa::Buffer::new().format(p)),

@@ -227,7 +227,7 @@ pub(crate) fn printed() -> Vec<(Object, &'static str, &'static str)> {
             obj(fixture!("rule_new_v6_fwmark_iif")),
             // `ip -j -6 rule show`: {"priority":100,"src":"all","fwmark":"0x10",
             // "fwmask":"0xff","iif":"lo","table":"100"}.
-            r#"{"object":"rule","action":"new","family":"inet6","priority":100,"src":"all","fwmark":"0x10","fwmask":"0xff","iif":"lo","table":"100"}"#,
+            r#"{"object":"rule","action":"new","family":"inet6","priority":100,"src":"all","fwmark":"0x10","fwmask":"0xff","iif":"lo","table":"100","protocol":"unspec"}"#,
             "[rule] new inet6 100: from all fwmark 0x10/0xff iif lo lookup 100",
         ),
         (
@@ -248,12 +248,12 @@ pub(crate) fn printed() -> Vec<(Object, &'static str, &'static str)> {
         ),
         (
             obj(fixture!("rule_new_goto")),
-            r#"{"object":"rule","action":"new","family":"inet","priority":300,"src":"all","goto":400,"unresolved":null}"#,
+            r#"{"object":"rule","action":"new","family":"inet","priority":300,"src":"all","goto":400,"unresolved":null,"protocol":"unspec"}"#,
             "[rule] new inet 300: from all goto 400 [unresolved]",
         ),
         (
             obj(fixture!("rule_new_blackhole")),
-            r#"{"object":"rule","action":"new","family":"inet","priority":310,"src":"all","fwmark":"0x5","action":"blackhole"}"#,
+            r#"{"object":"rule","action":"new","family":"inet","priority":310,"src":"all","fwmark":"0x5","action":"blackhole","protocol":"unspec"}"#,
             "[rule] new inet 310: from all fwmark 0x5 blackhole",
         ),
         (

@@ -609,32 +609,32 @@ mod tests {
         let cases = [
             (
                 "nexthop_new_v4",
-                r#""id":1,"family":"inet","gateway":"10.7.0.2","oif":8,"scope":"link","flags":[],"dev":"nh0"}"#,
+                r#""id":1,"family":"inet","gateway":"10.7.0.2","oif":8,"scope":"link","protocol":"unspec","flags":[],"dev":"nh0"}"#,
                 "[nexthop] new id 1 via 10.7.0.2 dev nh0 scope link",
             ),
             (
                 "nexthop_new_group",
-                r#""id":10,"family":"unspec","group":[{"id":1},{"id":4,"weight":5}],"flags":[]}"#,
+                r#""id":10,"family":"unspec","group":[{"id":1},{"id":4,"weight":5}],"scope":"global","protocol":"unspec","flags":[]}"#,
                 "[nexthop] new id 10 group 1/4,5",
             ),
             (
                 "nexthop_new_resilient",
-                r#""id":11,"family":"unspec","group":[{"id":1,"weight":2},{"id":2},{"id":4}],"type":"resilient","resilient_args":{"buckets":8,"idle_timer":60,"unbalanced_timer":30,"unbalanced_time":0},"flags":[]}"#,
+                r#""id":11,"family":"unspec","group":[{"id":1,"weight":2},{"id":2},{"id":4}],"type":"resilient","resilient_args":{"buckets":8,"idle_timer":60,"unbalanced_timer":30,"unbalanced_time":0},"scope":"global","protocol":"unspec","flags":[]}"#,
                 "[nexthop] new id 11 group 1,2/2/4 type resilient buckets 8 idle_timer 60 unbalanced_timer 30 unbalanced_time 0",
             ),
             (
                 "nexthop_new_blackhole",
-                r#""id":3,"family":"inet","blackhole":null,"flags":[]}"#,
+                r#""id":3,"family":"inet","scope":"global","blackhole":null,"protocol":"unspec","flags":[]}"#,
                 "[nexthop] new id 3 blackhole",
             ),
             (
                 "nexthop_new_onlink",
-                r#""id":4,"family":"inet","gateway":"10.9.0.3","oif":8,"scope":"link","flags":["onlink"],"dev":"nh0"}"#,
+                r#""id":4,"family":"inet","gateway":"10.9.0.3","oif":8,"scope":"link","protocol":"unspec","flags":["onlink"],"dev":"nh0"}"#,
                 "[nexthop] new id 4 via 10.9.0.3 dev nh0 scope link onlink",
             ),
             (
                 "nexthop_new_fdb",
-                r#""id":20,"family":"inet","gateway":"10.7.0.9","scope":"link","flags":[],"fdb":null}"#,
+                r#""id":20,"family":"inet","gateway":"10.7.0.9","scope":"link","protocol":"unspec","flags":[],"fdb":null}"#,
                 "[nexthop] new id 20 via 10.7.0.9 scope link fdb",
             ),
         ];

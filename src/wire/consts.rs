@@ -77,11 +77,30 @@ pub const IFLA_AF_SPEC: u16 = 26;
 pub const IFLA_LINK_NETNSID: u16 = 37;
 pub const IFLA_PROP_LIST: u16 = 52;
 pub const IFLA_ALT_IFNAME: u16 = 53;
+pub const IFLA_QDISC: u16 = 6;
+pub const IFLA_LINKMODE: u16 = 17;
+pub const IFLA_GROUP: u16 = 27;
+pub const IFLA_PROMISCUITY: u16 = 30;
+pub const IFLA_NUM_TX_QUEUES: u16 = 31;
+pub const IFLA_NUM_RX_QUEUES: u16 = 32;
+pub const IFLA_GSO_MAX_SEGS: u16 = 40;
+pub const IFLA_GSO_MAX_SIZE: u16 = 41;
+pub const IFLA_MIN_MTU: u16 = 50;
+pub const IFLA_MAX_MTU: u16 = 51;
+pub const IFLA_GRO_MAX_SIZE: u16 = 58;
+pub const IFLA_TSO_MAX_SIZE: u16 = 59;
+pub const IFLA_TSO_MAX_SEGS: u16 = 60;
+pub const IFLA_ALLMULTI: u16 = 61;
+pub const IFLA_GSO_IPV4_MAX_SIZE: u16 = 63;
+pub const IFLA_GRO_IPV4_MAX_SIZE: u16 = 64;
+// IFLA_AF_SPEC / AF_INET6 nested attributes.
+pub const IFLA_INET6_ADDR_GEN_MODE: u16 = 8;
 
 // IFLA_LINKINFO nested attributes.
 pub const IFLA_INFO_KIND: u16 = 1;
 pub const IFLA_INFO_DATA: u16 = 2;
 pub const IFLA_INFO_SLAVE_KIND: u16 = 4;
+pub const IFLA_INFO_SLAVE_DATA: u16 = 5;
 
 // struct ifaddrmsg attributes (IFA_*).
 pub const IFA_ADDRESS: u16 = 1;
@@ -90,6 +109,10 @@ pub const IFA_LABEL: u16 = 3;
 pub const IFA_BROADCAST: u16 = 4;
 pub const IFA_CACHEINFO: u16 = 6;
 pub const IFA_FLAGS: u16 = 8;
+/// `ifa_flags`: a secondary address (IPv4), a temporary one (IPv6).
+pub const IFA_F_SECONDARY: u32 = 0x01;
+/// `ifa_flags`: a static address, not one learned (autoconfiguration, DHCP).
+pub const IFA_F_PERMANENT: u32 = 0x80;
 /// `ifa_flags`: duplicate address detection failed for the address.
 pub const IFA_F_DADFAILED: u32 = 0x08;
 /// `ifa_flags`: duplicate address detection is still running.
