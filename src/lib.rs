@@ -210,9 +210,10 @@ pub use capture::{Recorder, RecordingError, RecordingStats, ReplayError, ReplayS
 pub use error::Error;
 pub use netns::{Netns, NETNS_RUN_DIR};
 pub use object::{
-    Action, Address, Event, FdbEntry, HwAddr, Link, LinkData, Mdb, MdbGroup, MdbSource, MplsLabel,
-    Name, Neighbour, Netconf, NetnsTag, NextHop, NexthopEncap, NexthopGroupMember, NexthopObject,
-    Nsid, Object, ObjectKind, Origin, ResilientGroup, Route, Rule, MAX_ADDR_LEN,
+    Action, Address, Event, FdbEntry, HwAddr, Link, LinkData, LinkDetails, Mdb, MdbGroup,
+    MdbSource, MplsLabel, Name, Neighbour, Netconf, NetnsTag, NextHop, NexthopEncap,
+    NexthopGroupMember, NexthopObject, Nsid, Object, ObjectKind, Origin, ResilientGroup, Route,
+    Rule, MAX_ADDR_LEN,
 };
 pub use watch::{
     AddrState, Builder, Condition, Dev, DurationHistogram, LinkState, Metrics, MetricsSource,

@@ -53,6 +53,17 @@ pub struct Link {
     pub txqlen: Option<u32>,
     /// `IFLA_ALT_IFNAME` entries inside `IFLA_PROP_LIST`.
     pub alt_names: Vec<Name>,
+    /// What `ip -d` shows beyond the above (queueing discipline, limits,
+    /// kind-specific data): boxed, so that an event of any kind stays small.
+    /// `None` when the message carried none of it.
+    pub details: Option<Box<LinkDetails>>,
+}
+
+/// The part of a [`Link`] `ip -d link show` adds: set by the kernel on every
+/// link message, read by few consumers, kept out of line.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct LinkDetails {
     /// `IFLA_QDISC`: the root queueing discipline (`noqueue`, `noop`, ...).
     pub qdisc: Option<Name>,
     /// `IFLA_LINKMODE`: `IF_LINK_MODE_*` (see [`names::linkmode`]).
@@ -65,7 +76,7 @@ pub struct Link {
     pub allmulti: Option<u32>,
     /// `IFLA_MIN_MTU` and `IFLA_MAX_MTU`: the MTUs the device accepts.
     pub min_mtu: Option<u32>,
-    /// See [`Link::min_mtu`].
+    /// See [`LinkDetails::min_mtu`].
     pub max_mtu: Option<u32>,
     /// `IFLA_NUM_TX_QUEUES`.
     pub num_tx_queues: Option<u32>,
@@ -91,6 +102,9 @@ impl Link {
     /// attribute fails it; see `walk`).
     #[inline]
     fn from_view(msg: &LinkMessage<'_>, link: &mut Link, skipped: &mut u32) -> wire::Result<()> {
+        fn details(link: &mut Link) -> &mut LinkDetails {
+            link.details.get_or_insert_with(Default::default)
+        }
         link.family = msg.family();
         link.ifindex = msg.index();
         link.flags = msg.flags();
@@ -108,22 +122,22 @@ impl Link {
                 IFLA_LINK => link.link = Some(attr.u32()?).filter(|&i| i != 0),
                 IFLA_LINK_NETNSID => link.link_netnsid = Some(attr.i32()?),
                 IFLA_TXQLEN => link.txqlen = Some(attr.u32()?),
-                IFLA_QDISC => link.qdisc = Some(name(&attr)),
-                IFLA_LINKMODE => link.linkmode = Some(attr.u8()?),
-                IFLA_GROUP => link.group = Some(attr.u32()?),
-                IFLA_PROMISCUITY => link.promiscuity = Some(attr.u32()?),
-                IFLA_ALLMULTI => link.allmulti = Some(attr.u32()?),
-                IFLA_MIN_MTU => link.min_mtu = Some(attr.u32()?),
-                IFLA_MAX_MTU => link.max_mtu = Some(attr.u32()?),
-                IFLA_NUM_TX_QUEUES => link.num_tx_queues = Some(attr.u32()?),
-                IFLA_NUM_RX_QUEUES => link.num_rx_queues = Some(attr.u32()?),
-                IFLA_GSO_MAX_SIZE => link.offload[0] = Some(attr.u32()?),
-                IFLA_GSO_MAX_SEGS => link.offload[1] = Some(attr.u32()?),
-                IFLA_TSO_MAX_SIZE => link.offload[2] = Some(attr.u32()?),
-                IFLA_TSO_MAX_SEGS => link.offload[3] = Some(attr.u32()?),
-                IFLA_GRO_MAX_SIZE => link.offload[4] = Some(attr.u32()?),
-                IFLA_GSO_IPV4_MAX_SIZE => link.offload[5] = Some(attr.u32()?),
-                IFLA_GRO_IPV4_MAX_SIZE => link.offload[6] = Some(attr.u32()?),
+                IFLA_QDISC => details(link).qdisc = Some(name(&attr)),
+                IFLA_LINKMODE => details(link).linkmode = Some(attr.u8()?),
+                IFLA_GROUP => details(link).group = Some(attr.u32()?),
+                IFLA_PROMISCUITY => details(link).promiscuity = Some(attr.u32()?),
+                IFLA_ALLMULTI => details(link).allmulti = Some(attr.u32()?),
+                IFLA_MIN_MTU => details(link).min_mtu = Some(attr.u32()?),
+                IFLA_MAX_MTU => details(link).max_mtu = Some(attr.u32()?),
+                IFLA_NUM_TX_QUEUES => details(link).num_tx_queues = Some(attr.u32()?),
+                IFLA_NUM_RX_QUEUES => details(link).num_rx_queues = Some(attr.u32()?),
+                IFLA_GSO_MAX_SIZE => details(link).offload[0] = Some(attr.u32()?),
+                IFLA_GSO_MAX_SEGS => details(link).offload[1] = Some(attr.u32()?),
+                IFLA_TSO_MAX_SIZE => details(link).offload[2] = Some(attr.u32()?),
+                IFLA_TSO_MAX_SEGS => details(link).offload[3] = Some(attr.u32()?),
+                IFLA_GRO_MAX_SIZE => details(link).offload[4] = Some(attr.u32()?),
+                IFLA_GSO_IPV4_MAX_SIZE => details(link).offload[5] = Some(attr.u32()?),
+                IFLA_GRO_IPV4_MAX_SIZE => details(link).offload[6] = Some(attr.u32()?),
                 IFLA_AF_SPEC => {
                     for af in attr.nested() {
                         let af = af?;
@@ -133,7 +147,7 @@ impl Link {
                         for a in af.nested() {
                             let a = a?;
                             if a.kind() == IFLA_INET6_ADDR_GEN_MODE {
-                                link.addr_gen_mode = Some(a.u8()?);
+                                details(link).addr_gen_mode = Some(a.u8()?);
                             }
                         }
                     }
@@ -153,11 +167,18 @@ impl Link {
                         }
                     }
                     let mut bad = 0;
-                    if let (Some(kind), Some(d)) = (&link.kind, data) {
-                        link.info_data = LinkData::info(kind.as_bytes(), &d, &mut bad);
-                    }
-                    if let (Some(kind), Some(d)) = (&link.slave_kind, slave_data) {
-                        link.slave_data = LinkData::slave(kind.as_bytes(), &d, &mut bad);
+                    let info = match (&link.kind, data) {
+                        (Some(kind), Some(d)) => LinkData::info(kind.as_bytes(), &d, &mut bad),
+                        _ => None,
+                    };
+                    let slave = match (&link.slave_kind, slave_data) {
+                        (Some(kind), Some(d)) => LinkData::slave(kind.as_bytes(), &d, &mut bad),
+                        _ => None,
+                    };
+                    if info.is_some() || slave.is_some() {
+                        let d = details(link);
+                        d.info_data = info;
+                        d.slave_data = slave;
                     }
                     if bad > 0 {
                         return Err(AttrError::Skip);
@@ -242,19 +263,7 @@ impl Kind for Link {
             slave_kind,
             txqlen,
             alt_names,
-            qdisc,
-            linkmode,
-            group,
-            promiscuity,
-            allmulti,
-            min_mtu,
-            max_mtu,
-            num_tx_queues,
-            num_rx_queues,
-            offload,
-            addr_gen_mode,
-            info_data,
-            slave_data,
+            details,
         } = self;
         (family, ifindex, ifname, flags, link_type, mtu, operstate)
             == (
@@ -276,18 +285,7 @@ impl Kind for Link {
                 )
             && (kind, slave_kind, txqlen, alt_names)
                 == (&b.kind, &b.slave_kind, &b.txqlen, &b.alt_names)
-            && (qdisc, linkmode, group, promiscuity, allmulti)
-                == (&b.qdisc, &b.linkmode, &b.group, &b.promiscuity, &b.allmulti)
-            && (min_mtu, max_mtu, num_tx_queues, num_rx_queues, offload)
-                == (
-                    &b.min_mtu,
-                    &b.max_mtu,
-                    &b.num_tx_queues,
-                    &b.num_rx_queues,
-                    &b.offload,
-                )
-            && (addr_gen_mode, info_data, slave_data)
-                == (&b.addr_gen_mode, &b.info_data, &b.slave_data)
+            && details == &b.details
     }
 
     fn ifindex(&self) -> Option<u32> {
@@ -305,18 +303,20 @@ impl Kind for Link {
         }
         f.words(k!("flags"), &mut names::link_flags(self.flags));
         f.words(k!("change"), &mut names::link_flag_bits(self.change));
+        let none = LinkDetails::default();
+        let d = self.details.as_deref().unwrap_or(&none);
         opt_num(f, k!("mtu"), self.mtu);
-        opt_name(f, k!("qdisc"), &self.qdisc);
+        opt_name(f, k!("qdisc"), &d.qdisc);
         if let Some(s) = self.operstate {
             f.word(k!("operstate"), names::operstate(s));
         }
-        if let Some(m) = self.linkmode {
+        if let Some(m) = d.linkmode {
             match names::linkmode(m) {
                 Some(name) => f.word(k!("linkmode"), name),
                 None => f.num(k!("linkmode"), m.into()),
             }
         }
-        if let Some(g) = self.group {
+        if let Some(g) = d.group {
             match g {
                 0 => f.word(k!("group"), "default"),
                 g => f.str(k!("group"), itoa::Buffer::new().format(g)),
@@ -338,30 +338,30 @@ impl Kind for Link {
         if let Some(id) = self.link_netnsid {
             f.int(k!("link_netnsid"), id.into());
         }
-        opt_num(f, k!("promiscuity"), self.promiscuity);
-        opt_num(f, k!("allmulti"), self.allmulti);
-        opt_num(f, k!("min_mtu"), self.min_mtu);
-        opt_num(f, k!("max_mtu"), self.max_mtu);
+        opt_num(f, k!("promiscuity"), d.promiscuity);
+        opt_num(f, k!("allmulti"), d.allmulti);
+        opt_num(f, k!("min_mtu"), d.min_mtu);
+        opt_num(f, k!("max_mtu"), d.max_mtu);
         if self.kind.is_some() || self.slave_kind.is_some() {
             f.object(
                 k!("linkinfo"),
                 &LinkInfo {
                     kind: self.kind.as_ref(),
-                    data: self.info_data.as_ref(),
+                    data: d.info_data.as_ref(),
                     slave_kind: self.slave_kind.as_ref(),
-                    slave_data: self.slave_data.as_ref(),
+                    slave_data: d.slave_data.as_ref(),
                 },
             );
         }
-        if let Some(m) = self.addr_gen_mode {
+        if let Some(m) = d.addr_gen_mode {
             match names::addr_gen_mode(m) {
                 Some(name) => f.word(k!("inet6_addr_gen_mode"), name),
                 None => f.num(k!("inet6_addr_gen_mode"), m.into()),
             }
         }
-        opt_num(f, k!("num_tx_queues"), self.num_tx_queues);
-        opt_num(f, k!("num_rx_queues"), self.num_rx_queues);
-        for (key, v) in OFFLOAD.iter().zip(self.offload) {
+        opt_num(f, k!("num_tx_queues"), d.num_tx_queues);
+        opt_num(f, k!("num_rx_queues"), d.num_rx_queues);
+        for (key, v) in OFFLOAD.iter().zip(d.offload) {
             opt_num(f, *key, v);
         }
         if !self.alt_names.is_empty() {

@@ -573,3 +573,157 @@ const MACVLAN: &[Spec] = &[
     spec(8, k!("usedbcqueuelen"), Fmt::U32), // IFLA_MACVLAN_BC_QUEUE_LEN_USED
     spec(6, k!("macaddr_count"), Fmt::U32),  // IFLA_MACVLAN_MACADDR_COUNT
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One attribute in the kernel's encoding.
+    fn attr(kind: u16, payload: &[u8]) -> Vec<u8> {
+        let mut b = ((4 + payload.len()) as u16).to_ne_bytes().to_vec();
+        b.extend_from_slice(&kind.to_ne_bytes());
+        b.extend_from_slice(payload);
+        b.resize(b.len().next_multiple_of(4), 0);
+        b
+    }
+
+    /// A field list as `(key, value)` text, for comparing.
+    struct Collect(Vec<String>);
+
+    impl Fields for Collect {
+        fn str(&mut self, key: FieldName, v: &str) {
+            self.0.push(format!("{}={v}", key.bare));
+        }
+        fn name(&mut self, key: FieldName, v: &super::super::Name) {
+            self.0.push(format!("{}={v}", key.bare));
+        }
+        fn word(&mut self, key: FieldName, v: &'static str) {
+            self.0.push(format!("{}={v}", key.bare));
+        }
+        fn num(&mut self, key: FieldName, v: u64) {
+            self.0.push(format!("{}={v}", key.bare));
+        }
+        fn int(&mut self, key: FieldName, v: i64) {
+            self.0.push(format!("{}={v}", key.bare));
+        }
+        fn yes(&mut self, key: FieldName) {
+            self.0.push(format!("{}=yes", key.bare));
+        }
+        fn ip(&mut self, key: FieldName, v: Option<std::net::IpAddr>) {
+            self.0.push(format!("{}={v:?}", key.bare));
+        }
+        fn prefix(&mut self, key: FieldName, v: std::net::IpAddr, len: Option<u8>) {
+            self.0.push(format!("{}={v}/{len:?}", key.bare));
+        }
+        fn hw(&mut self, key: FieldName, v: &HwAddr) {
+            self.0.push(format!("{}={v}", key.bare));
+        }
+        fn time(&mut self, key: FieldName, _: std::time::SystemTime) {
+            self.0.push(key.bare.into());
+        }
+        fn words(&mut self, key: FieldName, _: &mut dyn Iterator<Item = &'static str>) {
+            self.0.push(key.bare.into());
+        }
+        fn names(&mut self, key: FieldName, _: &[super::super::Name]) {
+            self.0.push(key.bare.into());
+        }
+        fn via(&mut self, key: FieldName, _: std::net::IpAddr) {
+            self.0.push(key.bare.into());
+        }
+        fn hops(&mut self, key: FieldName, _: &[super::super::NextHop]) {
+            self.0.push(key.bare.into());
+        }
+        fn null(&mut self, key: FieldName) {
+            self.0.push(format!("{}=null", key.bare));
+        }
+        fn bool(&mut self, key: FieldName, v: bool) {
+            self.0.push(format!("{}={v}", key.bare));
+        }
+        fn float(&mut self, key: FieldName, v: f64) {
+            self.0.push(format!("{}={v}", key.bare));
+        }
+        fn object(&mut self, key: FieldName, v: &dyn Nested) {
+            let mut inner = Collect(Vec::new());
+            v.fields(&mut inner);
+            self.0
+                .push(format!("{}={{{}}}", key.bare, inner.0.join(",")));
+        }
+        fn objects(&mut self, key: FieldName, _: &mut dyn Iterator<Item = &dyn Nested>) {
+            self.0.push(key.bare.into());
+        }
+    }
+
+    fn fields(data: &LinkData) -> Vec<String> {
+        let mut c = Collect(Vec::new());
+        data.fields(&mut c);
+        c.0
+    }
+
+    #[test]
+    fn timers_and_misfits_are_dropped_and_the_rest_named() {
+        let mut nested = Vec::new();
+        nested.extend(attr(1, &1500u32.to_ne_bytes())); // forward_delay
+        nested.extend(attr(19, &7u64.to_ne_bytes())); // IFLA_BR_GC_TIMER
+        nested.extend(attr(6, &[1, 2, 3])); // priority: a u16 of 3 bytes
+        nested.extend(attr(11, &[0x80, 0, 2, 0, 0, 0, 0x0d, 1])); // bridge_id
+        nested.extend(attr(9, &8u16.to_ne_bytes())); // group_fwd_mask
+        nested.extend(attr(999, &[1])); // unknown
+        let outer = attr(2, &nested);
+        let data_attr = Attrs::new(&outer).next().unwrap().unwrap();
+        let mut skipped = 0;
+        let data = LinkData::info(b"bridge", &data_attr, &mut skipped).unwrap();
+        assert_eq!(skipped, 1, "the 3-byte priority");
+        assert_eq!(data.attrs().count(), 3);
+        assert_eq!(data.get(19), None, "the timer is not kept");
+        assert_eq!(
+            fields(&data),
+            [
+                "forward_delay=1500",
+                "bridge_id=8000.2:0:0:0:d:1",
+                "group_fwd_mask=0x8"
+            ]
+        );
+        assert!(LinkData::info(b"veth", &data_attr, &mut skipped).is_none());
+    }
+
+    #[test]
+    fn vxlan_and_port_fields_follow_iproute2s_rules() {
+        let mut nested = Vec::new();
+        nested.extend(attr(1, &42u32.to_ne_bytes())); // id
+        nested.extend(attr(2, &[239, 1, 1, 1])); // group: multicast
+        nested.extend(attr(4, &[0, 0, 0, 0])); // local: unset
+        nested.extend(attr(10, &[0, 10, 0, 20])); // port_range
+        nested.extend(attr(15, &4789u16.to_be_bytes())); // port
+        nested.extend(attr(9, &0u32.to_ne_bytes())); // limit 0: left out
+        nested.extend(attr(23, &[])); // gbp
+        let outer = attr(2, &nested);
+        let a = Attrs::new(&outer).next().unwrap().unwrap();
+        let data = LinkData::info(b"vxlan", &a, &mut 0).unwrap();
+        assert_eq!(
+            fields(&data),
+            [
+                "id=42",
+                "group=Some(239.1.1.1)",
+                "port_range={low=10,high=20}",
+                "port=4789",
+                "gbp=null"
+            ]
+        );
+        let mut port = Vec::new();
+        port.extend(attr(1, &[3])); // state
+        port.extend(attr(4, &[0])); // hairpin
+        port.extend(attr(31, &0x4001u16.to_ne_bytes())); // group_fwd_mask
+        let outer = attr(5, &port);
+        let a = Attrs::new(&outer).next().unwrap().unwrap();
+        let data = LinkData::slave(b"bridge", &a, &mut 0).unwrap();
+        assert_eq!(
+            fields(&data),
+            [
+                "state=forwarding",
+                "hairpin=false",
+                "group_fwd_mask=0x4001",
+                "group_fwd_mask_str=stp,lldp"
+            ]
+        );
+    }
+}
