@@ -1,4 +1,7 @@
-//! The command line: what `nlwatch` and `nlwatch snapshot` accept.
+//! The command line: what `nlwatch` and each subcommand accept. Each command
+//! takes only the options that mean something for it (the groups below,
+//! flattened where they apply); `Args` is what a command runs with once its
+//! options are resolved.
 
 use clap::Parser;
 use nlwatch::{Netns, ObjectKind, NETNS_RUN_DIR};
@@ -19,13 +22,13 @@ pub(crate) struct Cli {
     #[command(subcommand)]
     pub(crate) command: Option<Command>,
     #[command(flatten)]
-    pub(crate) watch: Args,
+    pub(crate) watch: WatchArgs,
 }
 
 #[derive(clap::Subcommand, Debug)]
 pub(crate) enum Command {
     /// Print what the namespaces hold now, one line per object, and exit.
-    Snapshot(Args),
+    Snapshot(SnapshotArgs),
     /// Record every datagram the kernel sends to the watched sockets (the
     /// initial dump, notifications, resyncs) and every overrun, as pcapng that
     /// Wireshark and tshark read, until interrupted.
@@ -37,6 +40,29 @@ pub(crate) enum Command {
     /// 0 when it holds, 1 on timeout, 2 on bad usage, 3 when it never can
     /// (duplicate address detection failed, the namespace was deleted).
     Wait(WaitArgs),
+    /// Print a completion script for SHELL on standard output (see the README
+    /// for where to install it).
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff) on standard output, or write one page per
+    /// command (nlwatch.1, nlwatch-snapshot.1, ...) into a directory.
+    Manpage(ManpageArgs),
+}
+
+/// `nlwatch manpage [--dir DIR]`.
+#[derive(clap::Args, Debug, Clone)]
+pub(crate) struct ManpageArgs {
+    /// Write nlwatch.1 and a page per subcommand into DIR (e.g.
+    /// /usr/local/share/man/man1) instead of nlwatch.1 on standard output.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) dir: Option<PathBuf>,
+}
+
+/// `nlwatch completions SHELL`.
+#[derive(clap::Args, Debug, Clone)]
+pub(crate) struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_name = "SHELL")]
+    pub(crate) shell: clap_complete::Shell,
 }
 
 /// `nlwatch wait [OPTIONS] CONDITION`.
@@ -64,18 +90,9 @@ pub(crate) struct WaitArgs {
     pub(crate) condition: Vec<String>,
 }
 
-/// What to watch and how: the options `nlwatch` and `nlwatch record` share.
-#[derive(clap::Args, Debug, Clone)]
-pub(crate) struct Watching {
-    /// Receive buffer to request per namespace, in bytes.
-    #[arg(long, value_name = "BYTES", default_value_t = nlwatch::DEFAULT_RCVBUF)]
-    pub(crate) rcvbuf: usize,
-    /// During bursts (over 1,000 changes a second), let changes gather for up
-    /// to MS milliseconds before reading them (0 reads each at once; slower
-    /// changes are never delayed). Fewer wake-ups: much less CPU during bursts.
-    #[arg(long, value_name = "MS", value_parser = parse_window,
-          default_value_t = nlwatch::DEFAULT_BATCH_WINDOW.as_secs_f64() * 1000.0)]
-    pub(crate) batch_window: f64,
+/// Which namespaces: the options of every command that watches.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub(crate) struct Namespaces {
     /// Watch the namespace NAME under /run/netns (repeatable). Without any
     /// namespace option the current namespace is watched.
     #[arg(long = "netns", value_name = "NAME")]
@@ -88,6 +105,20 @@ pub(crate) struct Watching {
     /// additions and removals.
     #[arg(long)]
     pub(crate) all_netns: bool,
+}
+
+/// How changes are read and counted: `nlwatch` and `nlwatch record`.
+#[derive(clap::Args, Debug, Clone)]
+pub(crate) struct Reading {
+    /// Receive buffer to request per namespace, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = nlwatch::DEFAULT_RCVBUF)]
+    pub(crate) rcvbuf: usize,
+    /// During bursts (over 1,000 changes a second), let changes gather for up
+    /// to MS milliseconds before reading them (0 reads each at once; slower
+    /// changes are never delayed). Fewer wake-ups: much less CPU during bursts.
+    #[arg(long, value_name = "MS", value_parser = parse_window,
+          default_value_t = nlwatch::DEFAULT_BATCH_WINDOW.as_secs_f64() * 1000.0)]
+    pub(crate) batch_window: f64,
     /// Serve metrics for Prometheus on ADDR:PORT (`GET /metrics`, OpenMetrics
     /// or Prometheus text) while watching. 127.0.0.1:PORT keeps them on this
     /// machine; anything else exposes them to the network.
@@ -99,17 +130,182 @@ pub(crate) struct Watching {
     pub(crate) metrics_file: Option<PathBuf>,
 }
 
-impl Default for Watching {
-    /// The options' defaults: the current namespace, no metrics.
+impl Default for Reading {
+    /// The options' defaults: no metrics.
     fn default() -> Self {
-        Watching {
+        Reading {
             rcvbuf: nlwatch::DEFAULT_RCVBUF,
             batch_window: nlwatch::DEFAULT_BATCH_WINDOW.as_secs_f64() * 1000.0,
-            netns: Vec::new(),
-            netns_path: Vec::new(),
-            all_netns: false,
             metrics: None,
             metrics_file: None,
+        }
+    }
+}
+
+/// What to watch and how, resolved from a command's options.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Watching {
+    /// See [`Namespaces`].
+    pub(crate) namespaces: Namespaces,
+    /// See [`Reading`].
+    pub(crate) reading: Reading,
+}
+
+/// Which objects' lines are printed: the filters of every command that prints.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub(crate) struct Narrowing {
+    /// Only objects of interface NAME, a glob (`veth*`, repeatable: any of
+    /// them): a link itself, or an address, route, neighbour... on it. A
+    /// link's deletion, and what went with it, are printed after its name is
+    /// gone. Objects without an interface are left out.
+    #[arg(long, value_name = "NAME|GLOB")]
+    pub(crate) dev: Vec<String>,
+    /// Only IPv4 (inet) or IPv6 (inet6) addresses, routes, neighbours, rules,
+    /// ...; objects without an address family (links) are kept.
+    #[arg(long, value_name = "FAMILY", value_parser = parse_family)]
+    pub(crate) family: Option<u8>,
+    /// Only routes of table T (a number, main, local or default); objects
+    /// without a table are kept.
+    #[arg(long, value_name = "T", value_parser = parse_table)]
+    pub(crate) table: Option<u32>,
+}
+
+/// Which events are printed, from `--dev`, `--family`, `--table` and
+/// `--action`: the interface names as a library filter (its globs, compiled
+/// once), the rest as values.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Select {
+    /// Matches the event's interface name against the `--dev` globs.
+    pub(crate) dev: Option<nlwatch::Filter>,
+    pub(crate) family: Option<u8>,
+    pub(crate) table: Option<u32>,
+    pub(crate) action: Option<nlwatch::Action>,
+}
+
+impl Select {
+    fn new(n: &Narrowing, action: Option<nlwatch::Action>) -> Select {
+        let dev = (!n.dev.is_empty()).then(|| {
+            n.dev
+                .iter()
+                .fold(nlwatch::Filter::new(), |f, d| f.ifname(d))
+        });
+        Select {
+            dev,
+            family: n.family,
+            table: n.table,
+            action,
+        }
+    }
+}
+
+/// `--action`: the filter of the commands that print changes.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub(crate) struct ActionFilter {
+    /// Only new (added or changed) or del (deleted) objects.
+    #[arg(long, value_name = "ACTION", value_parser = parse_action)]
+    pub(crate) action: Option<nlwatch::Action>,
+}
+
+/// `--label` / `--no-label`.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub(crate) struct Labels {
+    /// Start each text line with its object, `[link]`, `[addr]`, ... (the
+    /// default, as `ip monitor label`).
+    #[arg(long, overrides_with = "no_label")]
+    pub(crate) label: bool,
+    /// Text lines without the `[object]` label.
+    #[arg(long, overrides_with = "label")]
+    pub(crate) no_label: bool,
+}
+
+/// `--json`, `-t` and `--dump`: how changes are printed.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub(crate) struct Stream {
+    /// Print one JSON object per line instead of text.
+    #[arg(long)]
+    pub(crate) json: bool,
+    /// Prefix text lines with the receive time (RFC 3339, UTC, microseconds).
+    #[arg(short = 't', long)]
+    pub(crate) timestamp: bool,
+    /// First print every existing object of each namespace (marked as dump), then
+    /// a sync line, then the changes.
+    #[arg(long)]
+    pub(crate) dump: bool,
+}
+
+/// `nlwatch [OPTIONS] [OBJECT ...]`.
+#[derive(clap::Args, Debug, Clone)]
+pub(crate) struct WatchArgs {
+    #[command(flatten)]
+    pub(crate) stream: Stream,
+    #[command(flatten)]
+    pub(crate) narrowing: Narrowing,
+    #[command(flatten)]
+    pub(crate) action: ActionFilter,
+    #[command(flatten)]
+    pub(crate) labels: Labels,
+    #[command(flatten)]
+    pub(crate) namespaces: Namespaces,
+    #[command(flatten)]
+    pub(crate) reading: Reading,
+    /// Objects to watch: link, addr, nexthop, route, rule, neigh, fdb, netconf, nsid, mdb (default: all).
+    #[arg(value_name = "OBJECT", value_parser = parse_object)]
+    pub(crate) objects: Vec<ObjectKind>,
+    /// Also record every datagram the kernel sends to the watched sockets, and
+    /// every overrun, to the pcapng file FILE (see `nlwatch record`).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) record: Option<PathBuf>,
+}
+
+impl WatchArgs {
+    /// What `nlwatch` runs with.
+    pub(crate) fn resolve(self) -> Args {
+        Args {
+            json: self.stream.json,
+            timestamp: self.stream.timestamp,
+            dump: self.stream.dump,
+            label: !self.labels.no_label,
+            select: Select::new(&self.narrowing, self.action.action),
+            watching: Watching {
+                namespaces: self.namespaces,
+                reading: self.reading,
+            },
+            objects: self.objects,
+            record: self.record,
+            named: false,
+        }
+    }
+}
+
+/// `nlwatch snapshot [OPTIONS] [OBJECT ...]`.
+#[derive(clap::Args, Debug, Clone)]
+pub(crate) struct SnapshotArgs {
+    /// Print one JSON object per line instead of text.
+    #[arg(long)]
+    pub(crate) json: bool,
+    #[command(flatten)]
+    pub(crate) narrowing: Narrowing,
+    #[command(flatten)]
+    pub(crate) labels: Labels,
+    #[command(flatten)]
+    pub(crate) namespaces: Namespaces,
+    /// Objects to print: link, addr, nexthop, route, rule, neigh, fdb, netconf, nsid, mdb (default: all).
+    #[arg(value_name = "OBJECT", value_parser = parse_object)]
+    pub(crate) objects: Vec<ObjectKind>,
+}
+
+impl SnapshotArgs {
+    /// What `nlwatch snapshot` runs with.
+    pub(crate) fn resolve(self) -> Args {
+        Args {
+            json: self.json,
+            label: !self.labels.no_label,
+            select: Select::new(&self.narrowing, None),
+            watching: Watching {
+                namespaces: self.namespaces,
+                reading: Reading::default(),
+            },
+            ..Args::printing(false, false, false, self.objects)
         }
     }
 }
@@ -122,7 +318,9 @@ pub(crate) struct RecordArgs {
     #[arg(value_name = "FILE")]
     pub(crate) file: PathBuf,
     #[command(flatten)]
-    pub(crate) watching: Watching,
+    pub(crate) namespaces: Namespaces,
+    #[command(flatten)]
+    pub(crate) reading: Reading,
     /// Objects to record: link, addr, nexthop, route, rule, neigh, fdb, netconf, nsid, mdb (default: all).
     #[arg(value_name = "OBJECT", value_parser = parse_object)]
     pub(crate) objects: Vec<ObjectKind>,
@@ -132,57 +330,71 @@ impl RecordArgs {
     /// The watching options, as `nlwatch` itself takes them.
     pub(crate) fn watch(&self) -> Args {
         Args {
-            watching: self.watching.clone(),
+            watching: Watching {
+                namespaces: self.namespaces.clone(),
+                reading: self.reading.clone(),
+            },
             ..Args::printing(false, false, false, self.objects.clone())
         }
     }
 }
 
-/// `nlwatch replay FILE [--json] [-t] [--dump] [OBJECT ...]`.
+/// `nlwatch replay FILE [OPTIONS] [OBJECT ...]`.
 #[derive(clap::Args, Debug, Clone)]
 pub(crate) struct ReplayArgs {
     /// The recording: pcapng or pcap; `-` reads standard input.
     #[arg(value_name = "FILE")]
     pub(crate) file: PathBuf,
-    /// Print one JSON object per line instead of text.
-    #[arg(long)]
-    pub(crate) json: bool,
-    /// Prefix text lines with the receive time (RFC 3339, UTC, microseconds).
-    #[arg(short = 't', long)]
-    pub(crate) timestamp: bool,
-    /// First print every object of each namespace's initial dump (marked as
-    /// dump), then a sync line, then the changes.
-    #[arg(long)]
-    pub(crate) dump: bool,
+    #[command(flatten)]
+    pub(crate) stream: Stream,
+    #[command(flatten)]
+    pub(crate) narrowing: Narrowing,
+    #[command(flatten)]
+    pub(crate) action: ActionFilter,
+    #[command(flatten)]
+    pub(crate) labels: Labels,
     /// Objects to print: link, addr, nexthop, route, rule, neigh, fdb, netconf, nsid, mdb (default: all).
     #[arg(value_name = "OBJECT", value_parser = parse_object)]
     pub(crate) objects: Vec<ObjectKind>,
 }
 
-#[derive(clap::Args, Debug, Clone)]
+impl ReplayArgs {
+    /// How `nlwatch replay` prints.
+    pub(crate) fn resolve(&self) -> Args {
+        Args {
+            label: !self.labels.no_label,
+            select: Select::new(&self.narrowing, self.action.action),
+            ..Args::printing(
+                self.stream.json,
+                self.stream.timestamp,
+                self.stream.dump,
+                self.objects.clone(),
+            )
+        }
+    }
+}
+
+/// What a command that watches or prints runs with, from its options.
+#[derive(Debug, Clone)]
 pub(crate) struct Args {
-    /// Print one JSON object per line instead of text.
-    #[arg(long)]
+    /// JSON lines instead of text.
     pub(crate) json: bool,
-    /// Prefix text lines with the receive time (RFC 3339, UTC, microseconds).
-    #[arg(short = 't', long)]
+    /// Text lines start with the time.
     pub(crate) timestamp: bool,
-    /// First print every existing object of each namespace (marked as dump), then
-    /// a sync line, then the changes.
-    #[arg(long)]
+    /// The initial dump is printed.
     pub(crate) dump: bool,
-    #[command(flatten)]
+    /// Text lines start with `[object]`.
+    pub(crate) label: bool,
+    /// `--dev`, `--family`, `--table`, `--action`.
+    pub(crate) select: Select,
+    /// Namespaces, reading, metrics.
     pub(crate) watching: Watching,
-    /// Objects to watch: link, addr, nexthop, route, rule, neigh, fdb, netconf, nsid, mdb (default: all).
-    #[arg(value_name = "OBJECT", value_parser = parse_object)]
+    /// The kinds asked for (none: all).
     pub(crate) objects: Vec<ObjectKind>,
-    /// Also record every datagram the kernel sends to the watched sockets, and
-    /// every overrun, to the pcapng file FILE (see `nlwatch record`).
-    #[arg(long, value_name = "FILE")]
+    /// `--record FILE`.
     pub(crate) record: Option<PathBuf>,
     /// Lines name their namespace whatever the options say (a replay of a
     /// recording made with namespace options).
-    #[arg(skip)]
     pub(crate) named: bool,
 }
 
@@ -199,6 +411,8 @@ impl Args {
             json,
             timestamp,
             dump,
+            label: true,
+            select: Select::default(),
             watching: Watching::default(),
             objects,
             record: None,
@@ -208,7 +422,7 @@ impl Args {
 
     /// More than the current namespace may be watched: lines name their namespace.
     pub(crate) fn multi(&self) -> bool {
-        let w = &self.watching;
+        let w = &self.watching.namespaces;
         self.named || w.all_netns || !w.netns.is_empty() || !w.netns_path.is_empty()
     }
 
@@ -229,10 +443,11 @@ impl Args {
     /// and, when `list_dir`, those under /run/netns now).
     pub(crate) fn targets(&self, list_dir: bool) -> Result<Vec<Netns>, String> {
         let mut targets = Vec::new();
-        if !self.multi() || self.watching.all_netns {
+        let w = &self.watching.namespaces;
+        if !self.multi() || w.all_netns {
             targets.push(Netns::Current);
         }
-        if self.watching.all_netns && list_dir {
+        if w.all_netns && list_dir {
             let mut names: Vec<String> = match std::fs::read_dir(NETNS_RUN_DIR) {
                 Ok(dir) => dir
                     .flatten()
@@ -244,8 +459,8 @@ impl Args {
             names.sort();
             targets.extend(names.into_iter().map(Netns::Named));
         }
-        targets.extend(self.watching.netns.iter().cloned().map(Netns::Named));
-        targets.extend(self.watching.netns_path.iter().cloned().map(Netns::Path));
+        targets.extend(w.netns.iter().cloned().map(Netns::Named));
+        targets.extend(w.netns_path.iter().cloned().map(Netns::Path));
         Ok(targets)
     }
 }
@@ -270,4 +485,35 @@ fn parse_window(s: &str) -> Result<f64, String> {
 
 fn parse_object(s: &str) -> Result<ObjectKind, String> {
     s.parse()
+}
+
+/// `inet` or `inet6` (also `4`, `6`, `ipv4`, `ipv6`), as `AF_INET` / `AF_INET6`.
+fn parse_family(s: &str) -> Result<u8, String> {
+    match s {
+        "inet" | "ipv4" | "4" => Ok(2),
+        "inet6" | "ipv6" | "6" => Ok(10),
+        _ => Err(format!("{s:?} is not a family: inet or inet6")),
+    }
+}
+
+/// A routing table: its number, or `main`, `local`, `default` (as `ip` names
+/// them).
+fn parse_table(s: &str) -> Result<u32, String> {
+    match s {
+        "main" => Ok(254),
+        "local" => Ok(255),
+        "default" => Ok(253),
+        _ => s
+            .parse()
+            .map_err(|_| format!("{s:?} is not a table: a number, main, local or default")),
+    }
+}
+
+/// `new` or `del`.
+fn parse_action(s: &str) -> Result<nlwatch::Action, String> {
+    match s {
+        "new" => Ok(nlwatch::Action::New),
+        "del" => Ok(nlwatch::Action::Del),
+        _ => Err(format!("{s:?} is not an action: new or del")),
+    }
 }

@@ -18,6 +18,7 @@ mod print;
 mod wait;
 
 use args::{Args, Cli, Command, RecordArgs, ReplayArgs};
+use clap::CommandFactory;
 use clap::Parser;
 use crossbeam_channel::select;
 use nix::sys::signal::{SigSet, Signal};
@@ -47,9 +48,9 @@ fn build_recording(args: &Args, recorder: Option<Recorder>) -> Result<Monitor, S
     };
     builder
         .objects(objects)
-        .rcvbuf(args.watching.rcvbuf)
+        .rcvbuf(args.watching.reading.rcvbuf)
         .batch_window(std::time::Duration::from_secs_f64(
-            args.watching.batch_window / 1000.0,
+            args.watching.reading.batch_window / 1000.0,
         ))
         // Existing objects are always listed, so that the names of existing
         // interfaces are known (a port's bridge, a group's port); they are
@@ -102,7 +103,12 @@ fn record(args: RecordArgs) -> Result<(), String> {
 fn run(args: Args, record: Option<&Path>, print: bool) -> Result<(), String> {
     let sig_rx = signals()?;
     // Bound before anything is watched: a taken port is an error at once.
-    let listener = args.watching.metrics.map(metrics::bind).transpose()?;
+    let listener = args
+        .watching
+        .reading
+        .metrics
+        .map(metrics::bind)
+        .transpose()?;
     let recorder = match record {
         Some(path) => Some(recorder(path, &args)?),
         None => None,
@@ -112,7 +118,7 @@ fn run(args: Args, record: Option<&Path>, print: bool) -> Result<(), String> {
     if let Some(listener) = listener {
         metrics::serve(listener, registry.clone())?;
     }
-    let mut metrics_file = match &args.watching.metrics_file {
+    let mut metrics_file = match &args.watching.reading.metrics_file {
         Some(path) => Some(metrics::MetricsFile::new(path, registry.clone())?),
         None => None,
     };
@@ -141,7 +147,7 @@ fn run(args: Args, record: Option<&Path>, print: bool) -> Result<(), String> {
     for target in args.targets(false)? {
         monitor.add_namespace(target).map_err(|e| e.to_string())?;
     }
-    if args.watching.all_netns {
+    if args.watching.namespaces.all_netns {
         monitor
             .watch_dir(NETNS_RUN_DIR)
             .map_err(|e| e.to_string())?;
@@ -261,7 +267,7 @@ fn replay(args: ReplayArgs) -> Result<(), String> {
         // As the live command: existing objects are always listed (printed only
         // with --dump).
         .list_existing(true);
-    let mut printing = Args::printing(args.json, args.timestamp, args.dump, args.objects);
+    let mut printing = args.resolve();
     printing.named = replay
         .comment()
         .is_some_and(|c| c.lines().any(|l| l == NAMED));
@@ -280,12 +286,6 @@ fn replay(args: ReplayArgs) -> Result<(), String> {
 /// `nlwatch snapshot`: waits for each namespace's initial dump, prints its state
 /// view one object per line (the fields of events, action `new`), and exits.
 fn snapshot(args: Args) -> Result<(), String> {
-    if args.record.is_some() {
-        return Err("--record records changes: use it with nlwatch or nlwatch record".into());
-    }
-    if args.watching.metrics.is_some() || args.watching.metrics_file.is_some() {
-        return Err("--metrics and --metrics-file are for watching: use them with nlwatch or nlwatch record".into());
-    }
     // Every kind is read (links name the rest); only the ones asked for are printed.
     let monitor = build(&Args {
         dump: false,
@@ -349,10 +349,56 @@ fn snapshot(args: Args) -> Result<(), String> {
     Ok(())
 }
 
+/// Writes `bytes` to stdout; a reader that had enough (`| head`) is no error.
+fn write_stdout(bytes: &[u8]) -> Result<(), String> {
+    let mut stdout = io::stdout().lock();
+    match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(format!("cannot write output: {e}")),
+        _ => Ok(()),
+    }
+}
+
+/// `nlwatch manpage`: nlwatch.1 on stdout, or with `dir` every command's page
+/// there (`nlwatch-snapshot.1`, ...), from the parser's own definitions.
+fn manpage(dir: Option<&Path>) -> Result<(), String> {
+    let cmd = Cli::command();
+    let Some(dir) = dir else {
+        let mut out = Vec::new();
+        clap_mangen::Man::new(cmd)
+            .render(&mut out)
+            .map_err(|e| format!("cannot render the manual page: {e}"))?;
+        return write_stdout(&out);
+    };
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let mut pages = vec![("nlwatch".to_string(), cmd.clone())];
+    for sub in cmd.get_subcommands() {
+        let name = format!("nlwatch-{}", sub.get_name());
+        // Named as its file is, as git's pages are (`man nlwatch-snapshot`).
+        let sub = sub.clone().name(name.clone());
+        pages.push((name, sub));
+    }
+    for (name, page) in pages {
+        let path = dir.join(format!("{name}.1"));
+        let mut out = Vec::new();
+        clap_mangen::Man::new(page)
+            .render(&mut out)
+            .and_then(|()| std::fs::write(&path, &out))
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    }
+    Ok(())
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Some(Command::Snapshot(args)) => snapshot(args),
+        Some(Command::Snapshot(args)) => snapshot(args.resolve()),
+        Some(Command::Completions(args)) => {
+            let mut cmd = Cli::command();
+            let mut out = Vec::new();
+            clap_complete::generate(args.shell, &mut cmd, "nlwatch", &mut out);
+            write_stdout(&out)
+        }
+        Some(Command::Manpage(args)) => manpage(args.dir.as_deref()),
         Some(Command::Record(args)) => record(args),
         Some(Command::Replay(args)) => replay(args),
         Some(Command::Wait(args)) => {
@@ -364,7 +410,7 @@ fn main() -> ExitCode {
                 }
             };
         }
-        None => watch(cli.watch),
+        None => watch(cli.watch.resolve()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -181,7 +181,10 @@ pub(crate) fn print_event(
 
 /// The line of `ev`, if it is printed, with the names `names` knows.
 fn event_line(out: &mut Vec<u8>, ev: &Event, args: &Args, names: &NameCache) -> io::Result<()> {
-    if !args.prints(ev.object.kind()) || (ev.origin == Origin::Dump && !args.dump) {
+    if !args.prints(ev.object.kind())
+        || (ev.origin == Origin::Dump && !args.dump)
+        || !selected(ev, args, names)
+    {
         return Ok(());
     }
     if args.json {
@@ -197,9 +200,15 @@ fn event_line(out: &mut Vec<u8>, ev: &Event, args: &Args, names: &NameCache) -> 
         // Written straight into the output buffer: no line of its own to
         // allocate and copy.
         text_prefix(out, args, ev.timestamp, Some(&ev.netns.name))?;
+        let start = out.len();
         let mut line = Utf8Out(out);
         let lookup = |i: u32| names.get(ev, i);
         write_text(&mut line, &ev.object, ev.action, &lookup).map_err(io::Error::other)?;
+        if !args.label {
+            // `[kind] `, which `write_text` always writes first.
+            let label = ev.object.kind().as_str().len() + 3;
+            out.drain(start..start + label);
+        }
         if ev.origin != Origin::Live {
             out.extend_from_slice(b" (");
             out.extend_from_slice(ev.origin.as_str().as_bytes());
@@ -207,6 +216,34 @@ fn event_line(out: &mut Vec<u8>, ev: &Event, args: &Args, names: &NameCache) -> 
         }
         out.push(b'\n');
         Ok(())
+    }
+}
+
+/// Whether `ev` passes `--dev`, `--family`, `--table` and `--action`. A family
+/// or table narrows only the objects that have one. An interface name the
+/// event does not carry (a deletion after its link's, say) is taken from the
+/// names learned, which keep a link's name until its own deletion is printed.
+fn selected(ev: &Event, args: &Args, names: &NameCache) -> bool {
+    let s = &args.select;
+    if s.action.is_some_and(|a| a != ev.action)
+        || s.family
+            .is_some_and(|f| ev.object.family().is_some_and(|of| of != f))
+        || s.table
+            .is_some_and(|t| ev.object.table().is_some_and(|ot| ot != t))
+    {
+        return false;
+    }
+    match &s.dev {
+        None => true,
+        Some(dev) if ev.ifname.is_some() => dev.matches_event(ev),
+        Some(dev) => match ev.object.ifindex().and_then(|i| names.get(ev, i)) {
+            Some(name) => {
+                let mut named = ev.clone();
+                named.ifname = Some(name);
+                dev.matches_event(&named)
+            }
+            None => false,
+        },
     }
 }
 
