@@ -9,7 +9,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-const BIN: &str = env!("CARGO_BIN_EXE_nlwatch");
+pub(crate) const BIN: &str = env!("CARGO_BIN_EXE_nlwatch");
 const HANG_GUARD: Duration = Duration::from_secs(20);
 
 /// Number of NETLINK_ROUTE sockets in this namespace that joined a multicast group
@@ -39,7 +39,7 @@ pub(crate) fn wait_for_group_member(n: usize) {
 
 /// Waits until the CLI has joined its multicast groups: it is then subscribed and
 /// will see every change made after. The sandbox holds no other listener.
-fn wait_for_listener(child: &mut Child) {
+pub(crate) fn wait_for_listener(child: &mut Child) {
     for _ in 0..4000 {
         if group_members() > 0 {
             return;
@@ -53,7 +53,7 @@ fn wait_for_listener(child: &mut Child) {
 }
 
 /// Lines of the child's stdout, read on a thread.
-fn lines(child: &mut Child) -> mpsc::Receiver<String> {
+pub(crate) fn lines(child: &mut Child) -> mpsc::Receiver<String> {
     let out = child.stdout.take().unwrap();
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
@@ -67,7 +67,7 @@ fn lines(child: &mut Child) -> mpsc::Receiver<String> {
     rx
 }
 
-fn until(rx: &mpsc::Receiver<String>, last: impl Fn(&str) -> bool) -> Vec<String> {
+pub(crate) fn until(rx: &mpsc::Receiver<String>, last: impl Fn(&str) -> bool) -> Vec<String> {
     let mut got = Vec::new();
     loop {
         let line = rx
@@ -81,7 +81,7 @@ fn until(rx: &mpsc::Receiver<String>, last: impl Fn(&str) -> bool) -> Vec<String
     }
 }
 
-fn terminate(mut child: Child, signal: Signal) -> std::process::ExitStatus {
+pub(crate) fn terminate(mut child: Child, signal: Signal) -> std::process::ExitStatus {
     nix::sys::signal::kill(nix::unistd::Pid::from_raw(child.id() as i32), signal).unwrap();
     child.wait().unwrap()
 }

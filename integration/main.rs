@@ -6,6 +6,7 @@ pub mod sandbox;
 
 mod chaos;
 mod cli;
+mod cli_filters;
 mod fdb;
 mod json_schema;
 mod mdb;

@@ -35,3 +35,32 @@ pub fn write_text(
     write!(out, "[{}] {}", obj.kind().as_str(), action.as_str())?;
     obj.write_text(out, names)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::write_text;
+    use crate::object::{Action, HwAddr, Link, Object};
+
+    /// The hardware type is named as `ip` names it: `link/loopback` for `lo`,
+    /// `link/none` for a tunnel without one, `link/[N]` for a type `ip` has no
+    /// name for.
+    #[test]
+    fn link_lines_name_the_hardware_type_as_ip_does() {
+        for (link_type, want) in [
+            (772u16, "link/loopback 00:00:00:00:00:00"),
+            (1, "link/ether 00:00:00:00:00:00"),
+            (65534, "link/none 00:00:00:00:00:00"),
+            (9999, "link/[9999] 00:00:00:00:00:00"),
+        ] {
+            let link = Link {
+                ifindex: 1,
+                link_type,
+                address: HwAddr::new(&[0; 6]),
+                ..Link::default()
+            };
+            let mut line = String::new();
+            write_text(&mut line, &Object::Link(link), Action::New, &|_| None).unwrap();
+            assert!(line.ends_with(want), "{line}");
+        }
+    }
+}
