@@ -79,7 +79,8 @@ fn assert_same_rules(ours: &[Value], family: &str, ip_args: &str) {
         .filter(|v| v["family"] == family)
         .map(|v| serde_json::to_string(&strip(v)).unwrap())
         .collect();
-    let theirs = ip_json(ip_args);
+    // `-d`: the details nlwatch's lines carry (a rule's protocol, always).
+    let theirs = ip_json(&format!("-d {ip_args}"));
     let mut kernel: Vec<String> = theirs
         .as_array()
         .unwrap()
@@ -88,7 +89,10 @@ fn assert_same_rules(ours: &[Value], family: &str, ip_args: &str) {
         .collect();
     mine.sort();
     kernel.sort();
-    assert_eq!(mine, kernel, "nlwatch (left) and `ip -j {ip_args}` (right)");
+    assert_eq!(
+        mine, kernel,
+        "nlwatch (left) and `ip -j -d {ip_args}` (right)"
+    );
 }
 
 sandboxed_test! {
