@@ -210,7 +210,7 @@ pub use capture::{Recorder, RecordingError, RecordingStats, ReplayError, ReplayS
 pub use error::Error;
 pub use netns::{Netns, NETNS_RUN_DIR};
 pub use object::{
-    Action, Address, Event, FdbEntry, HwAddr, Link, LinkData, LinkDetails, Mdb, MdbGroup,
+    Action, Address, Detail, Event, FdbEntry, HwAddr, Link, LinkData, LinkDetails, Mdb, MdbGroup,
     MdbSource, MplsLabel, Name, Neighbour, Netconf, NetnsTag, NextHop, NexthopEncap,
     NexthopGroupMember, NexthopObject, Nsid, Object, ObjectKind, Origin, ResilientGroup, Route,
     Rule, MAX_ADDR_LEN,

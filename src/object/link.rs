@@ -60,40 +60,90 @@ pub struct Link {
 }
 
 /// The part of a [`Link`] `ip -d link show` adds: set by the kernel on every
-/// link message, read by few consumers, kept out of line.
+/// link message, read by few consumers, kept out of line and packed (the
+/// numbers as one array with a presence mask, the rarer kind-specific data
+/// boxed once more): every link of the state view carries one.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-#[non_exhaustive]
 pub struct LinkDetails {
     /// `IFLA_QDISC`: the root queueing discipline (`noqueue`, `noop`, ...).
     pub qdisc: Option<Name>,
+    values: [u32; Detail::COUNT],
+    present: u16,
+    data: Option<Box<KindData>>,
+}
+
+/// `IFLA_INFO_DATA` and `IFLA_INFO_SLAVE_DATA`, which few links have.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct KindData {
+    info: Option<LinkData>,
+    slave: Option<LinkData>,
+}
+
+/// The numbers a [`LinkDetails`] holds, each from one `IFLA_*` attribute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Detail {
     /// `IFLA_LINKMODE`: `IF_LINK_MODE_*` (see [`names::linkmode`]).
-    pub linkmode: Option<u8>,
+    Linkmode,
     /// `IFLA_GROUP`: the device group (0 is `default`).
-    pub group: Option<u32>,
+    Group,
     /// `IFLA_PROMISCUITY`: how many times promiscuous mode was asked for.
-    pub promiscuity: Option<u32>,
+    Promiscuity,
     /// `IFLA_ALLMULTI`: how many times all-multicast mode was asked for.
-    pub allmulti: Option<u32>,
-    /// `IFLA_MIN_MTU` and `IFLA_MAX_MTU`: the MTUs the device accepts.
-    pub min_mtu: Option<u32>,
-    /// See [`LinkDetails::min_mtu`].
-    pub max_mtu: Option<u32>,
+    Allmulti,
+    /// `IFLA_MIN_MTU`: the smallest MTU the device accepts.
+    MinMtu,
+    /// `IFLA_MAX_MTU`: the largest MTU the device accepts.
+    MaxMtu,
     /// `IFLA_NUM_TX_QUEUES`.
-    pub num_tx_queues: Option<u32>,
+    NumTxQueues,
     /// `IFLA_NUM_RX_QUEUES`.
-    pub num_rx_queues: Option<u32>,
-    /// `IFLA_GSO_MAX_SIZE`, `IFLA_GSO_MAX_SEGS`, `IFLA_TSO_MAX_SIZE`,
-    /// `IFLA_TSO_MAX_SEGS`, `IFLA_GRO_MAX_SIZE`, `IFLA_GSO_IPV4_MAX_SIZE` and
-    /// `IFLA_GRO_IPV4_MAX_SIZE`, in that order: the offload limits.
-    pub offload: [Option<u32>; 7],
+    NumRxQueues,
+    /// `IFLA_GSO_MAX_SIZE`.
+    GsoMaxSize,
+    /// `IFLA_GSO_MAX_SEGS`.
+    GsoMaxSegs,
+    /// `IFLA_TSO_MAX_SIZE`.
+    TsoMaxSize,
+    /// `IFLA_TSO_MAX_SEGS`.
+    TsoMaxSegs,
+    /// `IFLA_GRO_MAX_SIZE`.
+    GroMaxSize,
+    /// `IFLA_GSO_IPV4_MAX_SIZE`.
+    GsoIpv4MaxSize,
+    /// `IFLA_GRO_IPV4_MAX_SIZE`.
+    GroIpv4MaxSize,
     /// `IFLA_INET6_ADDR_GEN_MODE` inside `IFLA_AF_SPEC`: how IPv6 link-local
     /// addresses are made (see [`names::addr_gen_mode`]).
-    pub addr_gen_mode: Option<u8>,
+    AddrGenMode,
+}
+
+impl Detail {
+    const COUNT: usize = 16;
+}
+
+impl LinkDetails {
+    /// The value of `d`, when the kernel sent it.
+    pub fn get(&self, d: Detail) -> Option<u32> {
+        (self.present & (1 << d as u16) != 0).then(|| self.values[d as usize])
+    }
+
+    /// Sets `d` (what decoding does; also for building events in tests).
+    pub fn set(&mut self, d: Detail, v: u32) {
+        self.values[d as usize] = v;
+        self.present |= 1 << d as u16;
+    }
+
     /// `IFLA_INFO_DATA` inside `IFLA_LINKINFO`, for the kinds nlwatch
     /// describes (bridge, VXLAN, macvlan, macvtap).
-    pub info_data: Option<LinkData>,
+    pub fn info_data(&self) -> Option<&LinkData> {
+        self.data.as_ref().and_then(|d| d.info.as_ref())
+    }
+
     /// `IFLA_INFO_SLAVE_DATA` inside `IFLA_LINKINFO`: a bridge port's settings.
-    pub slave_data: Option<LinkData>,
+    pub fn slave_data(&self) -> Option<&LinkData> {
+        self.data.as_ref().and_then(|d| d.slave.as_ref())
+    }
 }
 
 impl Link {
@@ -123,21 +173,21 @@ impl Link {
                 IFLA_LINK_NETNSID => link.link_netnsid = Some(attr.i32()?),
                 IFLA_TXQLEN => link.txqlen = Some(attr.u32()?),
                 IFLA_QDISC => details(link).qdisc = Some(name(&attr)),
-                IFLA_LINKMODE => details(link).linkmode = Some(attr.u8()?),
-                IFLA_GROUP => details(link).group = Some(attr.u32()?),
-                IFLA_PROMISCUITY => details(link).promiscuity = Some(attr.u32()?),
-                IFLA_ALLMULTI => details(link).allmulti = Some(attr.u32()?),
-                IFLA_MIN_MTU => details(link).min_mtu = Some(attr.u32()?),
-                IFLA_MAX_MTU => details(link).max_mtu = Some(attr.u32()?),
-                IFLA_NUM_TX_QUEUES => details(link).num_tx_queues = Some(attr.u32()?),
-                IFLA_NUM_RX_QUEUES => details(link).num_rx_queues = Some(attr.u32()?),
-                IFLA_GSO_MAX_SIZE => details(link).offload[0] = Some(attr.u32()?),
-                IFLA_GSO_MAX_SEGS => details(link).offload[1] = Some(attr.u32()?),
-                IFLA_TSO_MAX_SIZE => details(link).offload[2] = Some(attr.u32()?),
-                IFLA_TSO_MAX_SEGS => details(link).offload[3] = Some(attr.u32()?),
-                IFLA_GRO_MAX_SIZE => details(link).offload[4] = Some(attr.u32()?),
-                IFLA_GSO_IPV4_MAX_SIZE => details(link).offload[5] = Some(attr.u32()?),
-                IFLA_GRO_IPV4_MAX_SIZE => details(link).offload[6] = Some(attr.u32()?),
+                IFLA_LINKMODE => details(link).set(Detail::Linkmode, attr.u8()?.into()),
+                IFLA_GROUP => details(link).set(Detail::Group, attr.u32()?),
+                IFLA_PROMISCUITY => details(link).set(Detail::Promiscuity, attr.u32()?),
+                IFLA_ALLMULTI => details(link).set(Detail::Allmulti, attr.u32()?),
+                IFLA_MIN_MTU => details(link).set(Detail::MinMtu, attr.u32()?),
+                IFLA_MAX_MTU => details(link).set(Detail::MaxMtu, attr.u32()?),
+                IFLA_NUM_TX_QUEUES => details(link).set(Detail::NumTxQueues, attr.u32()?),
+                IFLA_NUM_RX_QUEUES => details(link).set(Detail::NumRxQueues, attr.u32()?),
+                IFLA_GSO_MAX_SIZE => details(link).set(Detail::GsoMaxSize, attr.u32()?),
+                IFLA_GSO_MAX_SEGS => details(link).set(Detail::GsoMaxSegs, attr.u32()?),
+                IFLA_TSO_MAX_SIZE => details(link).set(Detail::TsoMaxSize, attr.u32()?),
+                IFLA_TSO_MAX_SEGS => details(link).set(Detail::TsoMaxSegs, attr.u32()?),
+                IFLA_GRO_MAX_SIZE => details(link).set(Detail::GroMaxSize, attr.u32()?),
+                IFLA_GSO_IPV4_MAX_SIZE => details(link).set(Detail::GsoIpv4MaxSize, attr.u32()?),
+                IFLA_GRO_IPV4_MAX_SIZE => details(link).set(Detail::GroIpv4MaxSize, attr.u32()?),
                 IFLA_AF_SPEC => {
                     for af in attr.nested() {
                         let af = af?;
@@ -147,7 +197,7 @@ impl Link {
                         for a in af.nested() {
                             let a = a?;
                             if a.kind() == IFLA_INET6_ADDR_GEN_MODE {
-                                details(link).addr_gen_mode = Some(a.u8()?);
+                                details(link).set(Detail::AddrGenMode, a.u8()?.into());
                             }
                         }
                     }
@@ -176,9 +226,7 @@ impl Link {
                         _ => None,
                     };
                     if info.is_some() || slave.is_some() {
-                        let d = details(link);
-                        d.info_data = info;
-                        d.slave_data = slave;
+                        details(link).data = Some(Box::new(KindData { info, slave }));
                     }
                     if bad > 0 {
                         return Err(AttrError::Skip);
@@ -210,15 +258,15 @@ impl Link {
     }
 }
 
-/// The names of [`Link::offload`]'s values, in its order.
-const OFFLOAD: [FieldName; 7] = [
-    k!("gso_max_size"),
-    k!("gso_max_segs"),
-    k!("tso_max_size"),
-    k!("tso_max_segs"),
-    k!("gro_max_size"),
-    k!("gso_ipv4_max_size"),
-    k!("gro_ipv4_max_size"),
+/// The offload limits, in `ip -d`'s order, with their names.
+const OFFLOAD: [(FieldName, Detail); 7] = [
+    (k!("gso_max_size"), Detail::GsoMaxSize),
+    (k!("gso_max_segs"), Detail::GsoMaxSegs),
+    (k!("tso_max_size"), Detail::TsoMaxSize),
+    (k!("tso_max_segs"), Detail::TsoMaxSegs),
+    (k!("gro_max_size"), Detail::GroMaxSize),
+    (k!("gso_ipv4_max_size"), Detail::GsoIpv4MaxSize),
+    (k!("gro_ipv4_max_size"), Detail::GroIpv4MaxSize),
 ];
 
 impl Kind for Link {
@@ -310,13 +358,13 @@ impl Kind for Link {
         if let Some(s) = self.operstate {
             f.word(k!("operstate"), names::operstate(s));
         }
-        if let Some(m) = d.linkmode {
+        if let Some(m) = d.get(Detail::Linkmode).map(|m| m as u8) {
             match names::linkmode(m) {
                 Some(name) => f.word(k!("linkmode"), name),
                 None => f.num(k!("linkmode"), m.into()),
             }
         }
-        if let Some(g) = d.group {
+        if let Some(g) = d.get(Detail::Group) {
             match g {
                 0 => f.word(k!("group"), "default"),
                 g => f.str(k!("group"), itoa::Buffer::new().format(g)),
@@ -338,31 +386,31 @@ impl Kind for Link {
         if let Some(id) = self.link_netnsid {
             f.int(k!("link_netnsid"), id.into());
         }
-        opt_num(f, k!("promiscuity"), d.promiscuity);
-        opt_num(f, k!("allmulti"), d.allmulti);
-        opt_num(f, k!("min_mtu"), d.min_mtu);
-        opt_num(f, k!("max_mtu"), d.max_mtu);
+        opt_num(f, k!("promiscuity"), d.get(Detail::Promiscuity));
+        opt_num(f, k!("allmulti"), d.get(Detail::Allmulti));
+        opt_num(f, k!("min_mtu"), d.get(Detail::MinMtu));
+        opt_num(f, k!("max_mtu"), d.get(Detail::MaxMtu));
         if self.kind.is_some() || self.slave_kind.is_some() {
             f.object(
                 k!("linkinfo"),
                 &LinkInfo {
                     kind: self.kind.as_ref(),
-                    data: d.info_data.as_ref(),
+                    data: d.info_data(),
                     slave_kind: self.slave_kind.as_ref(),
-                    slave_data: d.slave_data.as_ref(),
+                    slave_data: d.slave_data(),
                 },
             );
         }
-        if let Some(m) = d.addr_gen_mode {
+        if let Some(m) = d.get(Detail::AddrGenMode).map(|m| m as u8) {
             match names::addr_gen_mode(m) {
                 Some(name) => f.word(k!("inet6_addr_gen_mode"), name),
                 None => f.num(k!("inet6_addr_gen_mode"), m.into()),
             }
         }
-        opt_num(f, k!("num_tx_queues"), d.num_tx_queues);
-        opt_num(f, k!("num_rx_queues"), d.num_rx_queues);
-        for (key, v) in OFFLOAD.iter().zip(d.offload) {
-            opt_num(f, *key, v);
+        opt_num(f, k!("num_tx_queues"), d.get(Detail::NumTxQueues));
+        opt_num(f, k!("num_rx_queues"), d.get(Detail::NumRxQueues));
+        for (key, detail) in OFFLOAD {
+            opt_num(f, key, d.get(detail));
         }
         if !self.alt_names.is_empty() {
             f.names(k!("altnames"), &self.alt_names);
@@ -422,5 +470,25 @@ impl Kind for Link {
             write!(out, " kind {k}")?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every link of a state view carries its details: they stay packed (the
+    /// first version, a field per `Option`, took 200 bytes).
+    #[test]
+    fn details_stay_small_and_keep_what_is_set() {
+        assert!(std::mem::size_of::<LinkDetails>() <= 112);
+        assert!(std::mem::size_of::<Link>() <= 256);
+        let mut d = LinkDetails::default();
+        assert_eq!(d.get(Detail::Group), None);
+        d.set(Detail::Group, 0);
+        d.set(Detail::AddrGenMode, 3);
+        assert_eq!(d.get(Detail::Group), Some(0));
+        assert_eq!(d.get(Detail::AddrGenMode), Some(3));
+        assert_eq!(d.get(Detail::MaxMtu), None);
     }
 }

@@ -52,7 +52,7 @@ pub(crate) use chunk_map::ChunkMap;
 pub use compact::{HwAddr, Name, MAX_ADDR_LEN};
 pub use event::{Event, NetnsTag, Origin};
 pub use fdb::FdbEntry;
-pub use link::{Link, LinkDetails};
+pub use link::{Detail, Link, LinkDetails};
 pub use link_info::LinkData;
 pub use mdb::{Mdb, MdbGroup, MdbSource};
 pub use neigh::Neighbour;

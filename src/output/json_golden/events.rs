@@ -40,20 +40,29 @@
             slave_kind: Some(Name::new("bridge")),
             txqlen: Some(1000),
             alt_names: vec![Name::new("alt\tname"), Name::new("a-very-long-alternative-name-over-thirty")],
-            details: Some(Box::new(LinkDetails {
-                qdisc: Some(Name::new("noqueue")),
-                linkmode: Some(1),
-                group: Some(5),
-                promiscuity: Some(1),
-                allmulti: Some(2),
-                min_mtu: Some(68),
-                max_mtu: Some(65535),
-                num_tx_queues: Some(2),
-                num_rx_queues: Some(3),
-                offload: [Some(65536), Some(65535), Some(524280), Some(65535), Some(65536), None, Some(1)],
-                addr_gen_mode: Some(9),
-                info_data: None,
-                slave_data: None,
+            details: Some(Box::new({
+                let mut d = LinkDetails::default();
+                d.qdisc = Some(Name::new("noqueue"));
+                for (detail, v) in [
+                    (Detail::Linkmode, 1),
+                    (Detail::Group, 5),
+                    (Detail::Promiscuity, 1),
+                    (Detail::Allmulti, 2),
+                    (Detail::MinMtu, 68),
+                    (Detail::MaxMtu, 65535),
+                    (Detail::NumTxQueues, 2),
+                    (Detail::NumRxQueues, 3),
+                    (Detail::GsoMaxSize, 65536),
+                    (Detail::GsoMaxSegs, 65535),
+                    (Detail::TsoMaxSize, 524280),
+                    (Detail::TsoMaxSegs, 65535),
+                    (Detail::GroMaxSize, 65536),
+                    (Detail::GroIpv4MaxSize, 1),
+                    (Detail::AddrGenMode, 9),
+                ] {
+                    d.set(detail, v);
+                }
+                d
             })),
         })),
         ev(2, Origin::Synthesized, Action::Del, None, Object::Link(Link {
