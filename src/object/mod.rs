@@ -36,6 +36,7 @@ mod nexthop;
 mod nsid;
 mod route;
 mod rule;
+mod stored;
 
 #[cfg(test)]
 pub(crate) mod decode_tests;
@@ -61,6 +62,7 @@ pub(crate) use route::RouteKey;
 pub use route::{MplsLabel, NextHop, Route};
 pub use rule::Rule;
 pub(crate) use rule::RuleKey;
+pub(crate) use stored::Store;
 
 use crate::wire::{self, Dump, NlMsg};
 use fields::{Fields, IfNames};
