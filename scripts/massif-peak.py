@@ -18,7 +18,7 @@ from collections import defaultdict
 # (category, pattern on one frame): the first frame, from the allocation
 # upwards, that matches any pattern decides.
 CATEGORIES = [
-    ("state: routes map (BTreeMap<RouteKey, Route>)", r"<nlwatch::object::route::RouteKey, nlwatch::object::route::Route\b"),
+    ("state: routes map (BTreeMap<RouteKey, Route>)", r"<nlwatch::object::route::RouteKey, nlwatch::object::route::Route\b|<nlwatch::object::route::RouteKey, nlwatch::object::stored::RouteRecord\b|nlwatch::object::stored::RouteRest::of\b"),
     ("state: links map (BTreeMap<u32, Link>)", r"<u32, nlwatch::object::link::Link\b"),
     ("state: addresses map (BTreeMap<AddrKey, Address>)", r"<nlwatch::object::addr::AddrKey, nlwatch::object::addr::Address\b"),
     ("state: neighbours map", r"<nlwatch::object::neigh::NeighKey"),

@@ -37,6 +37,7 @@ mod nexthop;
 mod nsid;
 mod route;
 mod rule;
+mod stored;
 
 #[cfg(test)]
 pub(crate) mod decode_tests;
@@ -63,6 +64,7 @@ pub(crate) use route::RouteKey;
 pub use route::{MplsLabel, NextHop, Route};
 pub use rule::Rule;
 pub(crate) use rule::RuleKey;
+pub(crate) use stored::Store;
 
 use crate::wire::{self, Dump, NlMsg};
 use fields::{Fields, IfNames};

@@ -11,7 +11,9 @@
 //! everything the kernel compares when it refuses a duplicate (`object::rule`);
 //! a namespace id by the id. Keys are plain integers and the
 //! maps are ordered, so snapshots come out sorted and a link's addresses and
-//! neighbours are one range. One map per kind, generated from the registry.
+//! neighbours are one range. One map per kind, generated from the registry,
+//! of what each kind stores (`object::Store`): routes as compact records that
+//! read back as the same `Route`, the other kinds as they are.
 //!
 //! Besides the maps, indexes serve the deletions the kernel makes without a
 //! word (see `infer`): the routes that use each link, the IPv4 routes by
@@ -25,7 +27,7 @@ use crate::object::{
     for_each_kind, Action, Address, FdbEntry, Kind, Link, Mdb, Name, Neighbour, Netconf, NetnsTag,
     NexthopObject, Nsid, Object, ObjectKind, Route, Rule,
 };
-use crate::object::{ChunkMap, RouteKey, RuleKey};
+use crate::object::{ChunkMap, RouteKey, RuleKey, Store};
 use crate::wire::consts::{AF_INET, RTN_LOCAL};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::IpAddr;
@@ -82,16 +84,17 @@ macro_rules! define_tables {
             }
         }
 
-        /// One map per kind.
+        /// One map per kind, of what each kind stores (`Store`: routes as
+        /// compact records, the others as they are).
         #[derive(Debug, Default)]
         struct Tables {
-            $($field: ChunkMap<<$ty as Kind>::Key, $ty>,)*
+            $($field: ChunkMap<<$ty as Kind>::Key, <$ty as Store>::Stored>,)*
         }
 
         impl Tables {
             fn remove(&mut self, key: &Key) -> Option<Object> {
                 match key {
-                    $(Key::$variant(k) => self.$field.remove(k).map(Object::$variant),)*
+                    $(Key::$variant(k) => self.$field.remove(k).map(|s| Object::$variant(<$ty>::unstore(s))),)*
                 }
             }
 
@@ -114,7 +117,7 @@ macro_rules! define_tables {
                 match (key, obj) {
                     $((Key::$variant(k), Object::$variant(o)) => {
                         if let Some(kept) = self.$field.get(k) {
-                            o.complete(kept);
+                            <$ty>::complete_from(o, kept);
                         }
                     })*
                     // A key is always made from its own kind's object.
@@ -133,7 +136,7 @@ macro_rules! define_tables {
             fn keys_on_link(&self, ifindex: u32) -> Vec<Key> {
                 let mut keys = Vec::new();
                 $(keys.extend(
-                    <$ty as Kind>::keys_on_link(&self.$field, ifindex)
+                    <$ty>::stored_keys_on_link(&self.$field, ifindex)
                         .into_iter()
                         .map(Key::$variant),
                 );)*
@@ -153,7 +156,7 @@ macro_rules! define_tables {
             /// A copy of the object kept under `key`, if any.
             fn get(&self, key: &Key) -> Option<Object> {
                 match key {
-                    $(Key::$variant(k) => self.$field.get(k).cloned().map(Object::$variant),)*
+                    $(Key::$variant(k) => self.$field.get(k).map(|s| Object::$variant(<$ty>::load(s))),)*
                 }
             }
 
@@ -162,7 +165,7 @@ macro_rules! define_tables {
             fn holds_same(&self, key: &Key, obj: &Object) -> bool {
                 match (key, obj) {
                     $((Key::$variant(k), Object::$variant(o)) => {
-                        self.$field.get(k).is_some_and(|kept| kept.same_state(o))
+                        self.$field.get(k).is_some_and(|kept| <$ty>::holds_same(kept, o))
                     })*
                     // A key is always made from its own kind's object.
                     #[allow(unreachable_patterns)]
@@ -197,7 +200,7 @@ macro_rules! define_tables {
                             self.$field
                                 .range((from, Bound::Unbounded))
                                 .take(budget)
-                                .map(|(k, v)| (*k, v.clone())),
+                                .map(|(k, v)| (*k, <$ty>::load(v))),
                         );
                         let last = into.$field.0.last().map(|(k, _)| Key::$variant(*k));
                         (into.$field.0.len() - before, last)
@@ -209,7 +212,7 @@ macro_rules! define_tables {
             fn copy_key(&self, into: &mut Copied, key: &Key) {
                 match key {
                     $(Key::$variant(k) => {
-                        into.$field.1.insert(*k, self.$field.get(k).cloned());
+                        into.$field.1.insert(*k, self.$field.get(k).map(<$ty>::load));
                     })*
                 }
             }
@@ -397,12 +400,16 @@ fn indexed_prefsrc(r: &Route) -> Option<IpAddr> {
 
 /// Inserts `obj` under `key` unless the same state is there; returns `None` when
 /// it was, else `Some(the replaced value)`.
-fn upsert<K: Ord + Copy, V: Kind>(map: &mut ChunkMap<K, V>, key: K, obj: &V) -> Option<Option<V>> {
+fn upsert<K: Ord + Copy, V: Store>(
+    map: &mut ChunkMap<K, V::Stored>,
+    key: K,
+    obj: &V,
+) -> Option<Option<V>> {
     match map.get_mut(&key) {
-        Some(kept) if kept.same_state(obj) => None,
-        Some(kept) => Some(Some(std::mem::replace(kept, obj.clone()))),
+        Some(kept) if V::holds_same(kept, obj) => None,
+        Some(kept) => Some(Some(V::replace(kept, obj))),
         None => {
-            map.insert(key, obj.clone());
+            map.insert(key, obj.store());
             Some(None)
         }
     }
@@ -684,7 +691,7 @@ impl NsState {
         self.tables
             .routes
             .get(rk)
-            .and_then(|r| r.nh_id)
+            .and_then(|r| r.nh_id())
             .is_some_and(|id| self.tables.nexthops.contains_key(&id))
     }
 
@@ -750,7 +757,7 @@ impl NsState {
                 self.tables
                     .routes
                     .get(rk)
-                    .is_some_and(|r| r.family == AF_INET)
+                    .is_some_and(|r| r.family() == AF_INET)
             })
             .map(|(_, rk)| Key::Route(*rk))
             .collect()
@@ -764,12 +771,12 @@ impl NsState {
             .filter(|rk| !self.uses_kept_nexthop(rk))
             .filter(|rk| {
                 self.tables.routes.get(rk).is_some_and(|r| {
-                    r.family == AF_INET
-                        && r.route_type != RTN_LOCAL
-                        && (if r.nexthops.is_empty() {
-                            r.oif == Some(ifindex)
+                    r.family() == AF_INET
+                        && r.route_type() != RTN_LOCAL
+                        && (if r.nexthops().is_empty() {
+                            r.oif() == Some(ifindex)
                         } else {
-                            r.nexthops.iter().all(|h| h.ifindex == ifindex)
+                            r.nexthops().iter().all(|h| h.ifindex == ifindex)
                         })
                 })
             })
@@ -841,7 +848,7 @@ impl NsState {
             .get(&local)
             .map(|keys| {
                 keys.iter()
-                    .filter(|k| self.tables.routes.get(k).is_some_and(|r| r.table == 254))
+                    .filter(|k| self.tables.routes.get(k).is_some_and(|r| r.table() == 254))
                     .map(|k| Key::Route(*k))
                     .collect()
             })
