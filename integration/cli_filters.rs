@@ -365,3 +365,40 @@ fn completions_and_manual_pages_come_from_the_parser() {
     assert!(!snapshot.contains("batch\\-window"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+sandboxed_test! {
+    /// A name that is not UTF-8 is a fine `--dev` (matched in its lossy form,
+    /// as the library matches names), also with `--record`, whose file notes
+    /// the command line: that used to panic in `std::env::args`.
+    fn dev_takes_a_name_that_is_not_utf8_also_when_recording() {
+        use std::os::unix::ffi::OsStrExt;
+        let name = std::ffi::OsStr::from_bytes(b"ev\xffil");
+        let file = std::env::temp_dir().join(format!("nlwatch-dev-{}.pcapng", std::process::id()));
+        let mut child = Command::new(BIN)
+            .arg("--dev")
+            .arg(name)
+            .arg("--record")
+            .arg(&file)
+            .arg("addr")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        wait_for_listener(&mut child);
+        let rx = lines(&mut child);
+        crate::sandbox::ip_raw(&[b"link", b"add", b"ev\xffil", b"type", b"veth", b"peer", b"name", b"other"]);
+        ip("addr add 10.4.0.2/24 dev other");
+        crate::sandbox::ip_raw(&[b"addr", b"add", b"10.4.0.1/24", b"dev", b"ev\xffil"]);
+        let got = until(&rx, |l| l.contains("10.4.0.1"));
+        assert!(got.iter().all(|l| !l.contains("10.4.0.2")), "{got:#?}");
+        assert!(got.last().unwrap().starts_with("[addr] new") && got.last().unwrap().contains("ev\\xffil"), "{got:#?}");
+        let mut child = child;
+        nix::sys::signal::kill(nix::unistd::Pid::from_raw(child.id() as i32), Signal::SIGTERM).unwrap();
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{err}");
+        assert!(!err.contains("panicked"), "{err}");
+        assert!(err.contains("recorded"), "{err}");
+        std::fs::remove_file(&file).unwrap();
+    }
+}

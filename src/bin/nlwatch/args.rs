@@ -157,9 +157,10 @@ pub(crate) struct Narrowing {
     /// Only objects of interface NAME, a glob (`veth*`, repeatable: any of
     /// them): a link itself, or an address, route, neighbour... on it. A
     /// link's deletion, and what went with it, are printed after its name is
-    /// gone. Objects without an interface are left out.
-    #[arg(long, value_name = "NAME|GLOB")]
-    pub(crate) dev: Vec<String>,
+    /// gone. Objects without an interface are left out. A name that is not
+    /// UTF-8 is matched in its lossy form.
+    #[arg(long, value_name = "NAME|GLOB", value_parser = clap::value_parser!(std::ffi::OsString))]
+    pub(crate) dev: Vec<std::ffi::OsString>,
     /// Only IPv4 (inet) or IPv6 (inet6) addresses, routes, neighbours, rules,
     /// ...; objects without an address family (links) are kept.
     #[arg(long, value_name = "FAMILY", value_parser = parse_family)]
@@ -187,7 +188,11 @@ impl Select {
         let dev = (!n.dev.is_empty()).then(|| {
             n.dev
                 .iter()
-                .fold(nlwatch::Filter::new(), |f, d| f.ifname(d))
+                // The library matches a name that is not UTF-8 in its lossy
+                // form: so is the pattern (`--dev $'ev\xffil'`).
+                .fold(nlwatch::Filter::new(), |f, d| {
+                    f.ifname(&d.to_string_lossy())
+                })
         });
         Select {
             dev,

@@ -226,7 +226,11 @@ fn recorder(path: &Path, args: &Args) -> Result<Recorder, String> {
             .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
         Box::new(file)
     };
-    let mut comment: Vec<String> = std::env::args().collect();
+    // `args_os`: an argument that is not UTF-8 (`--dev $'ev\xffil'`) is the
+    // user's right, and `args` would panic on it.
+    let mut comment: Vec<String> = std::env::args_os()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
     comment[0] = "nlwatch".into();
     let mut comment = comment.join(" ");
     if args.multi() {
