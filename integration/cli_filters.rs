@@ -392,7 +392,6 @@ sandboxed_test! {
         let got = until(&rx, |l| l.contains("10.4.0.1"));
         assert!(got.iter().all(|l| !l.contains("10.4.0.2")), "{got:#?}");
         assert!(got.last().unwrap().starts_with("[addr] new") && got.last().unwrap().contains("ev\\xffil"), "{got:#?}");
-        let mut child = child;
         nix::sys::signal::kill(nix::unistd::Pid::from_raw(child.id() as i32), Signal::SIGTERM).unwrap();
         let out = child.wait_with_output().unwrap();
         let err = String::from_utf8_lossy(&out.stderr);
