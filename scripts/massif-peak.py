@@ -18,13 +18,13 @@ from collections import defaultdict
 # (category, pattern on one frame): the first frame, from the allocation
 # upwards, that matches any pattern decides.
 CATEGORIES = [
-    ("state: routes map (BTreeMap<RouteKey, Route>)", r"<nlwatch::object::route::RouteKey, nlwatch::object::route::Route\b|<nlwatch::object::route::RouteKey, nlwatch::object::stored::RouteRecord\b|nlwatch::object::stored::RouteRest::of\b"),
-    ("state: links map (BTreeMap<u32, Link>)", r"<u32, nlwatch::object::link::Link\b"),
-    ("state: addresses map (BTreeMap<AddrKey, Address>)", r"<nlwatch::object::addr::AddrKey, nlwatch::object::addr::Address\b"),
+    ("state: routes map (RouteKey -> RouteRecord; Route before)", r"<nlwatch::object::route::RouteKey, nlwatch::object::route::Route\b|<nlwatch::object::route::RouteKey, nlwatch::object::stored::RouteRecord\b|nlwatch::object::stored::RouteRest::of\b"),
+    ("state: links map (u32 -> Link)", r"<u32, nlwatch::object::link::Link\b"),
+    ("state: addresses map (AddrKey -> Address)", r"<nlwatch::object::addr::AddrKey, nlwatch::object::addr::Address\b"),
     ("state: neighbours map", r"<nlwatch::object::neigh::NeighKey"),
-    ("state: netconf map (BTreeMap<NetconfKey, Netconf>)", r"<nlwatch::object::netconf::NetconfKey, nlwatch::object::netconf::Netconf\b"),
+    ("state: netconf map (NetconfKey -> Netconf)", r"<nlwatch::object::netconf::NetconfKey, nlwatch::object::netconf::Netconf\b"),
     ("state: other kinds' maps", r"<nlwatch::object::(fdb|mdb|netconf|nexthop|nsid|rule)::\w+Key\b|<(u32|i32), nlwatch::object::(nexthop|nsid)::"),
-    ("state: users index (BTreeSet<(u32, RouteKey)>)", r"\(u32, nlwatch::object::route::RouteKey\)"),
+    ("state: users index ((u32, RouteKey) set)", r"\(u32, nlwatch::object::route::RouteKey\)"),
     ("state: by_prefsrc sets (BTreeSet<RouteKey> per address)", r"<nlwatch::object::route::RouteKey, alloc::collections::btree::set_val"),
     ("state: by_prefsrc / v4_locals hash tables", r"hashbrown.*(IpAddr|core::net::ip_addr)|reindex.*state\.rs|NsState::(set_local|local)"),
     ("state: change log / snapshot copies", r"ChangeLog|SnapshotCopy|Copied|copy_step|into_snapshot"),
