@@ -123,6 +123,26 @@ pub(crate) fn word_or_num(f: &mut impl Fields, key: FieldName, name: Option<&'st
     }
 }
 
+/// A number as C's `%#llx` writes it (iproute2's `print_0xhex`): `0x10`,
+/// and `0` for zero.
+pub(crate) fn hex(v: u64) -> String {
+    if v == 0 {
+        "0".to_string()
+    } else {
+        format!("{v:#x}")
+    }
+}
+
+/// A device group as iproute2 names it without a groups file
+/// (`rtnl_group_n2a`): `default` for 0, else the number.
+pub(crate) fn group_name(group: i64) -> String {
+    if group == 0 {
+        "default".to_string()
+    } else {
+        group.to_string()
+    }
+}
+
 /// How text lines name interface `ifindex`: its name, escaped as [`Name`]'s
 /// `Display` writes it, or `if<N>` when no name is known. A `Display`, not a
 /// `String`: a text line names one or two interfaces, and allocating each

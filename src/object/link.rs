@@ -4,7 +4,7 @@
 //! groups, its JSON fields, its text line and the fields filters look at.
 
 use super::compact::{HwAddr, Name};
-use super::fields::{dev_name, k, opt_name, opt_num, FieldName, Fields, IfNames};
+use super::fields::{dev_name, group_name, k, opt_name, opt_num, FieldName, Fields, IfNames};
 use super::link_info::{LinkData, LinkInfo};
 use super::{hwaddr, name, names, walk, AttrError, Kind};
 use crate::wire::consts::*;
@@ -365,10 +365,7 @@ impl Kind for Link {
             }
         }
         if let Some(g) = d.get(Detail::Group) {
-            match g {
-                0 => f.word(k!("group"), "default"),
-                g => f.str(k!("group"), itoa::Buffer::new().format(g)),
-            }
+            f.str(k!("group"), &group_name(g.into()));
         }
         opt_num(f, k!("txqlen"), self.txqlen);
         match names::link_type(self.link_type) {

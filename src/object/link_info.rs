@@ -16,7 +16,7 @@
 //! `fields`).
 
 use super::compact::HwAddr;
-use super::fields::{k, FieldName, Fields, Nested};
+use super::fields::{hex, k, FieldName, Fields, Nested};
 use crate::wire::{self, Attr, Attrs};
 use std::net::{Ipv4Addr, Ipv6Addr};
 
@@ -354,15 +354,6 @@ impl Fmt {
                 }
             }
         }
-    }
-}
-
-/// `print_0xhex`'s `%#llx`: `0x8001`, and `0` for zero.
-fn hex(v: u64) -> String {
-    if v == 0 {
-        "0".into()
-    } else {
-        format!("{v:#x}")
     }
 }
 

@@ -38,7 +38,7 @@
 //! publishes the rules whose flags changed as synthesized `new` events.
 
 use super::compact::Name;
-use super::fields::{k, opt_num, Fields, IfNames};
+use super::fields::{group_name, hex, k, opt_num, Fields, IfNames};
 use super::route::family_name;
 use super::{key, names, walk, IpBits, Kind};
 use crate::wire::consts::*;
@@ -292,15 +292,6 @@ impl Rule {
     }
 }
 
-/// A number as C's `%#llx` writes it: `0x10`, and `0` for zero.
-fn hex(v: u64) -> String {
-    if v == 0 {
-        "0".to_string()
-    } else {
-        format!("{v:#x}")
-    }
-}
-
 /// A TOS value as `ip rule` prints it: its `rt_dsfield` name or `0x%02x`.
 fn tos_name(tos: u8) -> String {
     names::dsfield(tos).map_or_else(|| format!("0x{tos:02x}"), str::to_string)
@@ -324,16 +315,6 @@ fn realm_name(realm: u32) -> String {
         "cosmos".to_string()
     } else {
         realm.to_string()
-    }
-}
-
-/// An interface group as `ip rule` prints it (iproute2's `group` names 0
-/// `default`).
-fn group_name(group: i32) -> String {
-    if group == 0 {
-        "default".to_string()
-    } else {
-        group.to_string()
     }
 }
 
@@ -553,7 +534,7 @@ impl Kind for Rule {
                 f.int(k!("suppress_prefixlen"), pl.into());
             }
             if let Some(g) = self.suppress_ifgroup_set() {
-                f.str(k!("suppress_ifgroup"), &group_name(g));
+                f.str(k!("suppress_ifgroup"), &group_name(g.into()));
             }
         }
         if let Some(flow) = self.flow {
@@ -674,7 +655,7 @@ impl Kind for Rule {
                 write!(out, " suppress_prefixlength {pl}")?;
             }
             if let Some(g) = self.suppress_ifgroup_set() {
-                write!(out, " suppress_ifgroup {}", group_name(g))?;
+                write!(out, " suppress_ifgroup {}", group_name(g.into()))?;
             }
         }
         if let Some(flow) = self.flow {
