@@ -18,7 +18,7 @@
 use super::compact::HwAddr;
 use super::fields::{hex, k, FieldName, Fields, Nested};
 use crate::wire::{self, Attr, Attrs};
-use std::net::{Ipv4Addr, Ipv6Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// The attributes of one kind-specific list (`IFLA_INFO_DATA` or
 /// `IFLA_INFO_SLAVE_DATA`) of a kind nlwatch describes: the bridge, the
@@ -319,39 +319,23 @@ impl Fmt {
                     f.str(name, &hex(label.into()));
                 }
             }
-            Fmt::Group4 => {
-                let a = Ipv4Addr::new(p[0], p[1], p[2], p[3]);
-                if !a.is_unspecified() {
-                    let key = if a.is_multicast() {
-                        k!("group")
-                    } else {
-                        k!("remote")
-                    };
-                    f.ip(key, Some(a.into()));
+            Fmt::Group4 | Fmt::Group6 | Fmt::Local4 | Fmt::Local6 => {
+                let a: IpAddr = match <[u8; 16]>::try_from(p) {
+                    Ok(v6) => Ipv6Addr::from(v6).into(),
+                    Err(_) => Ipv4Addr::new(p[0], p[1], p[2], p[3]).into(),
+                };
+                if a.is_unspecified() {
+                    return;
                 }
-            }
-            Fmt::Group6 => {
-                let a = Ipv6Addr::from(<[u8; 16]>::try_from(p).unwrap_or_default());
-                if !a.is_unspecified() {
-                    let key = if a.is_multicast() {
-                        k!("group6")
-                    } else {
-                        k!("remote6")
-                    };
-                    f.ip(key, Some(a.into()));
-                }
-            }
-            Fmt::Local4 => {
-                let a = Ipv4Addr::new(p[0], p[1], p[2], p[3]);
-                if !a.is_unspecified() {
-                    f.ip(name, Some(a.into()));
-                }
-            }
-            Fmt::Local6 => {
-                let a = Ipv6Addr::from(<[u8; 16]>::try_from(p).unwrap_or_default());
-                if !a.is_unspecified() {
-                    f.ip(name, Some(a.into()));
-                }
+                // `ip` names a VXLAN's destination by what it is.
+                let key = match (self, a.is_multicast()) {
+                    (Fmt::Group4, true) => k!("group"),
+                    (Fmt::Group4, false) => k!("remote"),
+                    (Fmt::Group6, true) => k!("group6"),
+                    (Fmt::Group6, false) => k!("remote6"),
+                    _ => name,
+                };
+                f.ip(key, Some(a));
             }
         }
     }
