@@ -18,5 +18,5 @@ mod time;
 pub use crate::object::fields::IfNames;
 pub use crate::object::names;
 pub use json::{JsonEvent, JsonLine};
-pub use text::write_text;
+pub use text::{write_bare_text, write_text};
 pub use time::{rfc3339, Rfc3339};

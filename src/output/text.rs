@@ -32,7 +32,29 @@ pub fn write_text(
     action: Action,
     names: &dyn IfNames,
 ) -> fmt::Result {
-    write!(out, "[{}] {}", obj.kind().as_str(), action.as_str())?;
+    write!(out, "[{}] ", obj.kind().as_str())?;
+    write_bare_text(out, obj, action, names)
+}
+
+/// [`write_text`] without the `[kind]` label that starts its line (what
+/// `nlwatch --no-label` prints).
+///
+/// ```
+/// use nlwatch::{Action, Neighbour, Object};
+/// let mut n = Neighbour::default();
+/// (n.family, n.ifindex, n.dst, n.state) = (2, 3, "10.0.0.2".parse().ok(), 0x80);
+/// let mut line = String::new();
+/// nlwatch::output::write_bare_text(&mut line, &Object::Neighbour(n), Action::Del, &|_| None)?;
+/// assert_eq!(line, "del 10.0.0.2 dev if3 PERMANENT");
+/// # Ok::<(), std::fmt::Error>(())
+/// ```
+pub fn write_bare_text(
+    out: &mut impl fmt::Write,
+    obj: &Object,
+    action: Action,
+    names: &dyn IfNames,
+) -> fmt::Result {
+    out.write_str(action.as_str())?;
     obj.write_text(out, names)
 }
 

@@ -3,7 +3,7 @@
 //! and `Printer`, the sink that prints them on the reader thread.
 
 use crate::args::Args;
-use nlwatch::output::{write_text, JsonEvent, JsonLine, Rfc3339};
+use nlwatch::output::{write_bare_text, write_text, JsonEvent, JsonLine, Rfc3339};
 use nlwatch::{Action, Event, Flow, GoneReason, Item, Name, Object, Origin, Sink, SinkError};
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -200,15 +200,14 @@ fn event_line(out: &mut Vec<u8>, ev: &Event, args: &Args, names: &NameCache) -> 
         // Written straight into the output buffer: no line of its own to
         // allocate and copy.
         text_prefix(out, args, ev.timestamp, Some(&ev.netns.name))?;
-        let start = out.len();
         let mut line = Utf8Out(out);
         let lookup = |i: u32| names.get(ev, i);
-        write_text(&mut line, &ev.object, ev.action, &lookup).map_err(io::Error::other)?;
-        if !args.label {
-            // `[kind] `, which `write_text` always writes first.
-            let label = ev.object.kind().as_str().len() + 3;
-            out.drain(start..start + label);
-        }
+        let write = if args.label {
+            write_text
+        } else {
+            write_bare_text
+        };
+        write(&mut line, &ev.object, ev.action, &lookup).map_err(io::Error::other)?;
         if ev.origin != Origin::Live {
             out.extend_from_slice(b" (");
             out.extend_from_slice(ev.origin.as_str().as_bytes());
