@@ -98,6 +98,20 @@ impl Name {
     }
 }
 
+/// The text form of any name or path that reaches a text line (a namespace's
+/// tag, a watched directory's file): escaped exactly as [`Name`]'s `Display`
+/// escapes an interface name, so no name can end a line or forge a prefix.
+///
+/// ```
+/// assert_eq!(nlwatch::output::text_escaped("evil\n[ns:] x").to_string(), r"evil\x0a[ns:]\x20x");
+/// ```
+pub fn text_escaped(text: &str) -> impl fmt::Display + '_ {
+    Escaped {
+        bytes: text.as_bytes(),
+        controls: true,
+    }
+}
+
 /// The escaped form of a name: `\` as `\\`; a byte that is not part of valid
 /// UTF-8 as `\xNN`; with `controls`, also control characters and white space.
 /// Injective: every `\` in the output starts an escape.

@@ -50,7 +50,7 @@ pub(crate) mod rule_nsid_tests;
 
 pub use addr::Address;
 pub(crate) use chunk_map::ChunkMap;
-pub use compact::{HwAddr, Name, MAX_ADDR_LEN};
+pub use compact::{text_escaped, HwAddr, Name, MAX_ADDR_LEN};
 pub use event::{Event, NetnsTag, Origin};
 pub use fdb::FdbEntry;
 pub use link::{Detail, Link, LinkDetails};

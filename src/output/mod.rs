@@ -17,6 +17,7 @@ mod time;
 
 pub use crate::object::fields::IfNames;
 pub use crate::object::names;
+pub use crate::object::text_escaped;
 pub use json::{JsonEvent, JsonLine};
 pub use text::{write_bare_text, write_text};
 pub use time::{rfc3339, Rfc3339};

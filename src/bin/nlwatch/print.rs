@@ -3,7 +3,7 @@
 //! and `Printer`, the sink that prints them on the reader thread.
 
 use crate::args::Args;
-use nlwatch::output::{write_bare_text, write_text, JsonEvent, JsonLine, Rfc3339};
+use nlwatch::output::{text_escaped, write_bare_text, write_text, JsonEvent, JsonLine, Rfc3339};
 use nlwatch::{Action, Event, Flow, GoneReason, Item, Name, Object, Origin, Sink, SinkError};
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -151,6 +151,9 @@ fn reason_str(reason: &GoneReason) -> String {
 
 /// What starts a text line: the time with `-t`, `[TIME] `, and the namespace
 /// when several may be watched, `[ns:NAME] ` (`[ns:] ` for the current one).
+/// The name is escaped as interface names are: whoever can name a namespace
+/// (`ip netns add`, a file in a watched directory, a recording's interface)
+/// could otherwise end the line and forge the next one.
 fn text_prefix(
     out: &mut Vec<u8>,
     args: &Args,
@@ -161,7 +164,7 @@ fn text_prefix(
         write!(out, "[{}] ", Rfc3339(time))?;
     }
     match netns {
-        Some(name) if args.multi() => write!(out, "[ns:{name}] "),
+        Some(name) if args.multi() => write!(out, "[ns:{}] ", text_escaped(name)),
         _ => Ok(()),
     }
 }
@@ -328,6 +331,8 @@ fn print(out: &mut Vec<u8>, item: &Item, args: &Args, names: &mut NameCache) -> 
         }
         Item::DiscoveryFailed { path, errno } => {
             let path = path.display().to_string();
+            // A file name in a watched directory is anyone's to choose.
+            let shown = text_escaped(&path).to_string();
             let error = match errno {
                 Some(errno) => io::Error::from_raw_os_error(*errno).to_string(),
                 None => "cannot be watched".to_string(),
@@ -339,7 +344,7 @@ fn print(out: &mut Vec<u8>, item: &Item, args: &Args, names: &mut NameCache) -> 
                 ("netns", Some("error")),
                 None,
                 &[Extra::Str("path", &path), Extra::Str("error", &error)],
-                &format!("error {path}: {error}"),
+                &format!("error {shown}: {error}"),
             )?
         }
         // Control items this version does not print.
@@ -447,5 +452,47 @@ mod tests {
         print(&mut out, &gone, &args, &mut names).unwrap();
         let left: Vec<_> = names.known.keys().copied().collect();
         assert_eq!(left, [(2, 2)]);
+    }
+
+    /// A namespace's name and a watched file's path are anyone's to choose: in
+    /// text they are escaped as interface names are, so each item is one line
+    /// and no name can forge a line of its own (a name with a newline and a
+    /// fake `[ns:] [link] del` printed two lines before).
+    #[test]
+    fn namespace_names_and_paths_cannot_forge_text_lines() {
+        let mut args = Args::printing(false, false, false, Vec::new());
+        args.named = true;
+        let evil = NetnsTag {
+            name: "evil\n[ns:] [link] del 1: lo FORGED".into(),
+            id: 7,
+        };
+        let mut names = NameCache::default();
+        let mut out = Vec::new();
+        for item in [
+            link(&evil, Action::New, 2, "v0"),
+            Item::NamespaceAdded {
+                netns: evil.clone(),
+                timestamp: SystemTime::UNIX_EPOCH,
+            },
+            Item::DiscoveryFailed {
+                path: std::path::Path::new("/run/netns/x\n[ns:] [link] del 1: lo").into(),
+                errno: Some(13),
+            },
+        ] {
+            print(&mut out, &item, &args, &mut names).unwrap();
+        }
+        let text = String::from_utf8(out).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 3, "{text}");
+        let prefix = r"[ns:evil\x0a[ns:]\x20[link]\x20del\x201:\x20lo\x20FORGED] ";
+        assert!(lines[0].starts_with(prefix), "{}", lines[0]);
+        assert_eq!(&lines[0][prefix.len()..], "[link] new 2: v0 <>");
+        assert_eq!(lines[1], format!("{prefix}[netns] new id 7"));
+        assert!(
+            lines[2]
+                .starts_with(r"[netns] error /run/netns/x\x0a[ns:]\x20[link]\x20del\x201:\x20lo: "),
+            "{}",
+            lines[2]
+        );
     }
 }
