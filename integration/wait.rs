@@ -276,6 +276,19 @@ sandboxed_test! {
         }
         let out = wait(&["--netns", "absent", "link", "lo", "present"]);
         assert_eq!(out.status.code(), Some(3), "{}", String::from_utf8_lossy(&out.stderr));
+
+        // The answer could not be written: a failure with one line saying why,
+        // not a success a script would trust (it exited 0, silent, before).
+        let full = std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap();
+        let out = Command::new(BIN)
+            .args(["wait", "link", "lo", "present"])
+            .stdout(full)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.starts_with("nlwatch: cannot write output: "), "{err}");
     }
 }
 

@@ -14,7 +14,6 @@ use nlwatch::{
     Action, AddrState, Condition, Dev, Event, LinkState, Monitor, Netns, ObjectKind, Presence,
     WaitError, NETNS_RUN_DIR,
 };
-use std::io::Write;
 use std::net::IpAddr;
 use std::os::fd::AsFd;
 use std::time::Duration;
@@ -282,7 +281,12 @@ pub(crate) fn run(args: WaitArgs) -> Result<(), Failure> {
                 }
                 let mut out = Vec::new();
                 let _ = print_event(&mut out, &ev, &printing, &mut names);
-                let _ = std::io::stdout().write_all(&out);
+                // The line is the answer a script reads: a failed write is a
+                // failure (exit 1), as for the other commands, not a success.
+                if let Err(message) = crate::write_stdout(&out) {
+                    monitor.shutdown();
+                    return Err(Failure { status: 1, message });
+                }
             }
             monitor.shutdown();
             Ok(())
