@@ -440,3 +440,149 @@ fn what_is_not_a_recording_is_a_one_line_error() {
         assert!(out.stdout.is_empty());
     }
 }
+
+/// Sends SIGTERM to `child` and waits for it to end, at most `HANG_GUARD`
+/// (then kills it and fails): its exit status and stderr.
+fn terminate(mut child: Child) -> (Option<i32>, String) {
+    let pid = nix::unistd::Pid::from_raw(child.id() as i32);
+    nix::sys::signal::kill(pid, Signal::SIGTERM).unwrap();
+    let deadline = std::time::Instant::now() + HANG_GUARD;
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("nlwatch did not end on SIGTERM");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    (status.code(), err)
+}
+
+fn mkfifo(path: &Path) {
+    nix::unistd::mkfifo(path, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
+}
+
+sandboxed_test! {
+    /// `nlwatch record -` into a pipe nobody reads, through a burst, then
+    /// SIGTERM: it ends (status 1: its last blocks could not be written), and
+    /// says what it recorded. It hung before: the main thread waited for the
+    /// recorder, whose lock the reader held while blocked on the full pipe.
+    fn record_to_a_stalled_pipe_ends_on_sigterm() {
+        ip("link set lo up");
+        ip("netns add stall");
+        let scratch = Scratch::new("stall");
+        let fifo = scratch.path("f");
+        mkfifo(&fifo);
+        // Held open for reading and writing, never read: the pipe fills and
+        // stays full.
+        let held = std::fs::OpenOptions::new().read(true).write(true).open(&fifo).unwrap();
+        let out = std::fs::OpenOptions::new().write(true).open(&fifo).unwrap();
+        let child = Command::new(BIN)
+            .args(["record", "-", "--netns", "stall"])
+            .stdout(out)
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        burst(&scratch, "stall");
+        // The pipe is full: a thread of nlwatch waits in its write.
+        let blocked = || {
+            std::fs::read_dir(format!("/proc/{}/task", child.id()))
+                .unwrap()
+                .filter_map(|t| std::fs::read_to_string(t.unwrap().path().join("wchan")).ok())
+                .any(|w| w.contains("pipe_write"))
+        };
+        let mut waited = 0;
+        while !blocked() && waited < 600 {
+            std::thread::sleep(Duration::from_millis(50));
+            waited += 1;
+        }
+        assert!(blocked(), "nlwatch never blocked writing the pipe");
+        let (code, err) = terminate(child);
+        assert_eq!(code, Some(1), "{err}");
+        assert!(recorded_datagrams(&err) > 0, "{err}");
+        assert!(err.contains("its last blocks were not written"), "{err}");
+        drop(held);
+        ip("netns del stall");
+    }
+}
+
+sandboxed_test! {
+    /// `nlwatch record FIFO` waits for a reader, but a signal ends the wait
+    /// (exit 0, saying why nothing was recorded); it blocked in open() before,
+    /// and only SIGKILL ended it.
+    fn record_to_a_fifo_without_reader_ends_on_sigterm() {
+        let scratch = Scratch::new("fifo");
+        let fifo = scratch.path("p");
+        mkfifo(&fifo);
+        let child = Command::new(BIN)
+            .args(["record", fifo.to_str().unwrap()])
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(300));
+        let (code, err) = terminate(child);
+        assert_eq!(code, Some(0), "{err}");
+        assert!(err.contains("stopped before") && err.contains("could be opened"), "{err}");
+
+        // With a reader, the FIFO is the output: the recording flows through it.
+        let child = Command::new(BIN)
+            .args(["record", fifo.to_str().unwrap(), "link"])
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut reader = std::fs::File::open(&fifo).unwrap();
+        let mut magic = [0u8; 4];
+        reader.read_exact(&mut magic).unwrap();
+        assert_eq!(magic, [0x0a, 0x0d, 0x0d, 0x0a], "a pcapng section header");
+        let (code, err) = terminate(child);
+        assert_eq!(code, Some(0), "{err}");
+    }
+}
+
+sandboxed_test! {
+    /// A recording is created, never written through a link or over a file:
+    /// run as root in a directory others can write, its name could point at
+    /// any file. Both are one-line errors, and what they named is untouched.
+    fn record_never_follows_a_link_or_overwrites_a_file() {
+        let scratch = Scratch::new("nofollow");
+        let victim = scratch.path("victim");
+        std::fs::write(&victim, "precious\n").unwrap();
+        let link = scratch.path("rec.pcapng");
+        std::os::unix::fs::symlink(&victim, &link).unwrap();
+        for target in [&link, &victim] {
+            let out = Command::new(BIN)
+                .args(["record", target.to_str().unwrap(), "link"])
+                .output()
+                .unwrap();
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(1), "{err}");
+            assert_eq!(err.lines().count(), 1, "{err}");
+            assert!(err.starts_with("nlwatch: cannot create "), "{err}");
+        }
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious\n");
+        // A new file is made with mode 0644 (less what the umask takes).
+        let new = scratch.path("new.pcapng");
+        let child = Command::new(BIN)
+            .args(["record", new.to_str().unwrap(), "link"])
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        while std::fs::metadata(&new).map_or(0, |m| m.len()) == 0 {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let (code, err) = terminate(child);
+        assert_eq!(code, Some(0), "{err}");
+        let mode = std::fs::metadata(&new).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode & !0o644, 0, "{mode:o}");
+    }
+}

@@ -12,6 +12,12 @@
 //! recorder killed at any moment leaves a file that reads up to the last block
 //! written.
 //!
+//! Two locks: the gathered blocks and the counters under one, the output under
+//! the other. The output's is always taken first (so blocks are written in the
+//! order they were formatted), the blocks' only for a swap or a count. A write that blocks (a pipe nobody reads) holds
+//! only the output: [`Recorder::stats`] and the formatting of new blocks go on,
+//! so a program can still learn what was recorded and leave.
+//!
 //! It never decodes what it writes. Its first write error stops it (what comes
 //! later is dropped, counted nowhere else) and is kept for
 //! [`Recorder::stats`]: a full disk never stops the watching.
@@ -92,7 +98,19 @@ impl std::error::Error for RecordingError {}
 /// ```
 #[derive(Clone)]
 pub struct Recorder {
-    inner: Arc<Mutex<Inner>>,
+    inner: Arc<Shared>,
+}
+
+struct Shared {
+    state: Mutex<Inner>,
+    output: Mutex<Output>,
+}
+
+/// The output, and the buffer the gathered blocks are swapped into to be
+/// written (so that they are written without the blocks' lock held).
+struct Output {
+    out: Box<dyn Write + Send>,
+    writing: Vec<u8>,
 }
 
 impl std::fmt::Debug for Recorder {
@@ -106,7 +124,6 @@ impl std::fmt::Debug for Recorder {
 struct Inner {
     /// Blocks not written yet (the writer only formats them into memory).
     blocks: PcapNgWriter<Vec<u8>>,
-    out: Box<dyn Write + Send>,
     /// One frame (cooked header, then the datagram), reused.
     frame: Vec<u8>,
     /// Overruns so far per interface, for `isb_osdrop`.
@@ -145,35 +162,85 @@ impl Recorder {
         };
         let blocks = PcapNgWriter::with_section_header(Vec::with_capacity(64 * 1024), section)
             .map_err(pcap_io)?;
-        let mut inner = Inner {
-            blocks,
-            out: Box::new(out),
-            frame: Vec::with_capacity(4096),
-            overruns: Vec::new(),
-            stats: RecordingStats::default(),
-        };
-        inner.write_out();
-        match inner.stats.error.take() {
-            Some(e) => Err(io::Error::new(e.kind, e.message)),
-            None => Ok(Recorder {
-                inner: Arc::new(Mutex::new(inner)),
+        let recorder = Recorder {
+            inner: Arc::new(Shared {
+                state: Mutex::new(Inner {
+                    blocks,
+                    frame: Vec::with_capacity(4096),
+                    overruns: Vec::new(),
+                    stats: RecordingStats::default(),
+                }),
+                output: Mutex::new(Output {
+                    out: Box::new(out),
+                    writing: Vec::new(),
+                }),
             }),
+        };
+        recorder.write_out();
+        let error = recorder.inner.state.lock().stats.error.take();
+        match error {
+            Some(e) => Err(io::Error::new(e.kind, e.message)),
+            None => Ok(recorder),
         }
     }
 
     /// What was recorded so far, and the error that stopped recording, if any.
+    /// Never waits for the output: a write that blocks does not block this.
     pub fn stats(&self) -> RecordingStats {
-        self.inner.lock().stats.clone()
+        self.inner.state.lock().stats.clone()
     }
 
     /// Writes what gathered and flushes the output. `Err` when recording has
-    /// stopped on a write error (that error, again).
+    /// stopped on a write error (that error, again). Blocks while the output
+    /// does (a full pipe), as a write does.
     pub fn flush(&self) -> io::Result<()> {
-        let mut inner = self.inner.lock();
-        inner.write_out();
-        match &inner.stats.error {
+        self.write_out();
+        match &self.inner.state.lock().stats.error {
             Some(e) => Err(io::Error::new(e.kind, e.message.clone())),
             None => Ok(()),
+        }
+    }
+
+    /// Writes the gathered blocks (whole, in the order they were formatted:
+    /// the output's lock is taken before they are taken) and flushes the
+    /// output.
+    fn write_out(&self) {
+        let mut output = self.inner.output.lock();
+        let output = &mut *output;
+        {
+            let mut state = self.inner.state.lock();
+            let state = &mut *state;
+            let pending = state.blocks.get_mut();
+            if state.stats.error.is_some() {
+                pending.clear();
+                return;
+            }
+            std::mem::swap(pending, &mut output.writing);
+        }
+        let result = output
+            .out
+            .write_all(&output.writing)
+            .and_then(|()| output.out.flush());
+        let mut state = self.inner.state.lock();
+        match result {
+            Ok(()) => state.stats.bytes += output.writing.len() as u64,
+            Err(e) => {
+                state.stats.error = Some(RecordingError {
+                    kind: e.kind(),
+                    message: format!("cannot write the recording: {e}"),
+                })
+            }
+        }
+        output.writing.clear();
+    }
+
+    /// Formats one block into memory; writes out when enough gathered.
+    fn block(
+        &self,
+        write: impl FnOnce(&mut PcapNgWriter<Vec<u8>>) -> pcap_file::PcapResult<usize>,
+    ) {
+        if self.inner.state.lock().block(write) {
+            self.write_out();
         }
     }
 
@@ -196,11 +263,16 @@ impl Recorder {
                 InterfaceDescriptionOption::IfTsResol(9),
             ],
         };
-        let mut inner = self.inner.lock();
-        let id = u32::try_from(inner.overruns.len()).unwrap_or(u32::MAX);
-        inner.overruns.push(0);
-        inner.stats.namespaces += 1;
-        inner.block(|w| w.write_pcapng_block(idb));
+        let (id, full) = {
+            let mut inner = self.inner.state.lock();
+            let id = u32::try_from(inner.overruns.len()).unwrap_or(u32::MAX);
+            inner.overruns.push(0);
+            inner.stats.namespaces += 1;
+            (id, inner.block(|w| w.write_pcapng_block(idb)))
+        };
+        if full {
+            self.write_out();
+        }
         id
     }
 
@@ -218,7 +290,7 @@ impl Recorder {
     /// socket at `time`.
     pub(crate) fn overrun(&self, interface: u32, time: SystemTime) {
         let drops = {
-            let mut inner = self.inner.lock();
+            let mut inner = self.inner.state.lock();
             inner.stats.overruns += 1;
             match inner.overruns.get_mut(interface as usize) {
                 Some(n) => {
@@ -246,7 +318,7 @@ impl Recorder {
                 DUMP_ENDED,
             ))],
         };
-        self.inner.lock().block(|w| w.write_pcapng_block(isb));
+        self.block(|w| w.write_pcapng_block(isb));
     }
 
     /// Namespace `interface` stopped being watched at `time`, for `reason`.
@@ -275,7 +347,7 @@ impl Recorder {
                 InterfaceStatisticsOption::Comment(Cow::Owned(comment)),
             ],
         };
-        self.inner.lock().block(|w| w.write_pcapng_block(isb));
+        self.block(|w| w.write_pcapng_block(isb));
     }
 
     /// One datagram received on `interface`'s socket at `time`: `bytes` as
@@ -287,7 +359,7 @@ impl Recorder {
         bytes: &[u8],
         original_len: usize,
     ) {
-        let mut inner = self.inner.lock();
+        let mut inner = self.inner.state.lock();
         if inner.stats.error.is_some() {
             return;
         }
@@ -303,27 +375,31 @@ impl Recorder {
             options: Vec::new(),
         };
         inner.stats.datagrams += 1;
-        inner.block(|w| w.write_pcapng_block(epb));
+        let full = inner.block(|w| w.write_pcapng_block(epb));
         inner.frame = frame;
+        drop(inner);
+        if full {
+            self.write_out();
+        }
     }
 
     /// A reader has nothing more to read for now: write what gathered.
     pub(crate) fn idle(&self) {
-        let mut inner = self.inner.lock();
-        if !inner.blocks.get_ref().is_empty() {
-            inner.write_out();
+        if !self.inner.state.lock().blocks.get_ref().is_empty() {
+            self.write_out();
         }
     }
 }
 
 impl Inner {
-    /// Formats one block into memory; writes out when enough gathered.
+    /// Formats one block into memory; whether enough gathered to be written
+    /// at once (by the caller, once it has let this lock go).
     fn block(
         &mut self,
         write: impl FnOnce(&mut PcapNgWriter<Vec<u8>>) -> pcap_file::PcapResult<usize>,
-    ) {
+    ) -> bool {
         if self.stats.error.is_some() {
-            return;
+            return false;
         }
         if let Err(e) = write(&mut self.blocks) {
             // Formatting into memory fails only on a bad interface id, which
@@ -332,31 +408,9 @@ impl Inner {
                 kind: io::ErrorKind::Other,
                 message: format!("cannot format a block: {e}"),
             });
-            return;
+            return false;
         }
-        if self.blocks.get_ref().len() >= WRITE_AT {
-            self.write_out();
-        }
-    }
-
-    /// Writes the gathered blocks (whole) and flushes the output.
-    fn write_out(&mut self) {
-        let pending = self.blocks.get_mut();
-        if self.stats.error.is_some() {
-            pending.clear();
-            return;
-        }
-        let result = self.out.write_all(pending).and_then(|()| self.out.flush());
-        match result {
-            Ok(()) => self.stats.bytes += pending.len() as u64,
-            Err(e) => {
-                self.stats.error = Some(RecordingError {
-                    kind: e.kind(),
-                    message: format!("cannot write the recording: {e}"),
-                })
-            }
-        }
-        pending.clear();
+        self.blocks.get_ref().len() >= WRITE_AT
     }
 }
 
@@ -416,5 +470,73 @@ impl Tap {
     /// See [`Recorder::gone`].
     pub(crate) fn gone(&self, time: SystemTime, reason: &GoneReason) {
         self.recorder.gone(self.interface, time, reason);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crossbeam_channel::{bounded, Receiver};
+
+    /// An output that blocks every write until told to go on (a pipe whose
+    /// reader stalled).
+    struct Stalled {
+        entered: crossbeam_channel::Sender<()>,
+        go: Receiver<()>,
+    }
+
+    impl Write for Stalled {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            let _ = self.entered.try_send(());
+            let _ = self.go.recv();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// A write that blocks holds the output only: the counters can still be
+    /// read and blocks still be formatted, so a program asked to stop can
+    /// learn what was recorded and leave. (`stats` waited for the stalled
+    /// write before, and `nlwatch record -` ignored SIGTERM.)
+    #[test]
+    fn a_stalled_output_blocks_neither_stats_nor_formatting() {
+        let (go_tx, go_rx) = bounded::<()>(0);
+        let (entered_tx, entered_rx) = bounded::<()>(16);
+        // The section header is written at once: let it through.
+        let opening = std::thread::spawn({
+            let go = go_tx.clone();
+            move || go.send(()).unwrap()
+        });
+        let recorder = Recorder::new(Stalled {
+            entered: entered_tx,
+            go: go_rx,
+        })
+        .unwrap();
+        opening.join().unwrap();
+        entered_rx.recv().unwrap();
+        let interface = recorder.interface(&NetnsTag::default(), 1, &[ObjectKind::Link]);
+        let writer = std::thread::spawn({
+            let recorder = recorder.clone();
+            move || recorder.idle()
+        });
+        // The writer is inside the output's write, and stays there.
+        entered_rx.recv().unwrap();
+        let (done_tx, done_rx) = bounded(1);
+        let reader = std::thread::spawn({
+            let recorder = recorder.clone();
+            move || {
+                recorder.datagram(interface, SystemTime::UNIX_EPOCH, &[1, 2, 3, 4], 4);
+                let _ = done_tx.send(recorder.stats());
+            }
+        });
+        let stats = done_rx.recv_timeout(Duration::from_secs(10));
+        // Let the writer go whatever happened, so the test ends.
+        drop(go_tx);
+        writer.join().unwrap();
+        reader.join().unwrap();
+        let stats = stats.expect("stats and datagram waited for the stalled write");
+        assert_eq!((stats.namespaces, stats.datagrams), (1, 1));
     }
 }

@@ -22,6 +22,7 @@ use clap::CommandFactory;
 use clap::Parser;
 use crossbeam_channel::select;
 use nix::sys::signal::{SigSet, Signal};
+use nlwatch::output::text_escaped;
 use nlwatch::{
     Action, Event, Filter, Item, Monitor, ObjectKind, Overflow, Recorder, Replay, NETNS_RUN_DIR,
 };
@@ -110,7 +111,16 @@ fn run(args: Args, record: Option<&Path>, print: bool) -> Result<(), String> {
         .map(metrics::bind)
         .transpose()?;
     let recorder = match record {
-        Some(path) => Some(recorder(path, &args)?),
+        Some(path) => match recorder(path, &args, &sig_rx)? {
+            Some(recorder) => Some(recorder),
+            None => {
+                eprintln!(
+                    "nlwatch: stopped before {} could be opened (a FIFO nobody reads?)",
+                    text_escaped(&path.display().to_string())
+                );
+                return Ok(());
+            }
+        },
         None => None,
     };
     let monitor = build_recording(&args, recorder.clone())?;
@@ -199,6 +209,9 @@ fn run(args: Args, record: Option<&Path>, print: bool) -> Result<(), String> {
     }
 }
 
+/// How long the end of a run waits for the output to take what is left.
+const LAST_WRITE: Duration = Duration::from_secs(2);
+
 /// Joins the reader; the printer gets a last flush and is dropped (a recorder
 /// writes what is left). A reader stuck writing to a stdout nobody reads (a
 /// paused pager) would never return: give the shutdown a moment, then leave
@@ -209,7 +222,7 @@ fn shut_down(monitor: Monitor) {
         monitor.shutdown();
         let _ = done_tx.send(());
     });
-    let _ = done_rx.recv_timeout(Duration::from_secs(2));
+    let _ = done_rx.recv_timeout(LAST_WRITE);
 }
 
 /// What `nlwatch record` (and `--record`) writes in its file's section
@@ -217,14 +230,32 @@ fn shut_down(monitor: Monitor) {
 /// then prints lines that name them, as the live command did.
 const NAMED: &str = "namespaces: named";
 
-/// A recorder writing to `path` (`-`: stdout), its file saying how it was made.
-fn recorder(path: &Path, args: &Args) -> Result<Recorder, String> {
+/// A recorder writing to `path` (`-`: stdout), its file saying how it was made;
+/// `None` when a signal came first (opening a FIFO waits for its reader).
+fn recorder(
+    path: &Path,
+    args: &Args,
+    sig_rx: &crossbeam_channel::Receiver<()>,
+) -> Result<Option<Recorder>, String> {
     let out: Box<dyn Write + Send> = if path.as_os_str() == "-" {
         Box::new(io::stdout())
     } else {
-        let file = std::fs::File::create(path)
-            .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
-        Box::new(file)
+        // open() of a FIFO blocks, uninterruptibly for this program (its
+        // signals are taken by a thread): it is made on a thread of its own,
+        // which is left behind if a signal comes first.
+        let (tx, rx) = crossbeam_channel::bounded(1);
+        let owned = path.to_path_buf();
+        std::thread::Builder::new()
+            .name("nlwatch-open".into())
+            .spawn(move || {
+                let _ = tx.send(create_output(&owned));
+            })
+            .map_err(|e| format!("cannot start a thread: {e}"))?;
+        let file = select! {
+            recv(rx) -> opened => opened.map_err(|e| e.to_string())?,
+            recv(sig_rx) -> _ => return Ok(None),
+        };
+        Box::new(file.map_err(|e| format!("cannot create {}: {e}", path.display()))?)
     };
     // `args_os`: an argument that is not UTF-8 (`--dev $'ev\xffil'`) is the
     // user's right, and `args` would panic on it.
@@ -238,13 +269,58 @@ fn recorder(path: &Path, args: &Args) -> Result<Recorder, String> {
         comment.push_str(NAMED);
     }
     Recorder::with_comment(out, &comment)
+        .map(Some)
         .map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
+/// Opens a recording's output as a file that did not exist (created with mode
+/// 0644), or an existing FIFO or character device (a pipe to tshark,
+/// `/dev/null`). A symbolic link is never followed and an existing file never
+/// overwritten: run as root in a directory others can write, the name could
+/// otherwise be made to point at any file.
+fn create_output(path: &Path) -> io::Result<std::fs::File> {
+    use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+    let open = |create: bool| {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(create)
+            .mode(0o644)
+            .custom_flags(nix::libc::O_NOFOLLOW | nix::libc::O_CLOEXEC)
+            .open(path)
+    };
+    match open(true) {
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+            let link = std::fs::symlink_metadata(path)?.file_type();
+            if link.is_fifo() || link.is_char_device() {
+                // Checked again on what was opened: the name may have changed.
+                let file = open(false)?;
+                let kind = file.metadata()?.file_type();
+                if kind.is_fifo() || kind.is_char_device() {
+                    return Ok(file);
+                }
+            }
+            Err(io::Error::new(
+                io::ErrorKind::AlreadyExists,
+                "it exists (a recording is a new file, a FIFO or a device: \
+                 nlwatch never overwrites a file or follows a link)",
+            ))
+        }
+        other => other,
+    }
+}
+
 /// Writes what is left of a recording and says on stderr what it holds; a
-/// write error (but a closed pipe: its reader had enough) is the command's.
+/// write error (but a closed pipe: its reader had enough) is the command's,
+/// and so is an output that did not take what was left in time (a stalled
+/// pipe: the program leaves rather than wait for ever).
 fn recorded(recorder: &Recorder) -> Result<(), String> {
-    let _ = recorder.flush();
+    let (done_tx, done_rx) = crossbeam_channel::bounded::<()>(1);
+    let flushing = recorder.clone();
+    std::thread::spawn(move || {
+        let _ = flushing.flush();
+        let _ = done_tx.send(());
+    });
+    let stalled = done_rx.recv_timeout(LAST_WRITE).is_err();
     let stats = recorder.stats();
     if let Some(error) = stats.error.filter(|e| e.kind != io::ErrorKind::BrokenPipe) {
         return Err(error.to_string());
@@ -253,6 +329,12 @@ fn recorded(recorder: &Recorder) -> Result<(), String> {
         "nlwatch: recorded {} datagrams, {} overruns, from {} namespaces ({} bytes)",
         stats.datagrams, stats.overruns, stats.namespaces, stats.bytes
     );
+    if stalled {
+        return Err(format!(
+            "the recording's output took nothing for {} s: its last blocks were not written",
+            LAST_WRITE.as_secs()
+        ));
+    }
     Ok(())
 }
 
