@@ -3,7 +3,8 @@
 //! their counters say what the test did (veth pairs made and deleted, a forced
 //! overrun and its resync); the endpoint answers 404, 405, 400, 431 and 408 as
 //! it should and keeps serving while clients connect and send nothing, garbage
-//! or an endless header; it binds only where it is told.
+//! or an endless header; it binds only where it is told; the textfile's
+//! temporary is never a symlink someone planted.
 //!
 //! The port is fixed: each test runs in a network namespace of its own.
 
@@ -363,6 +364,41 @@ sandboxed_test! {
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains("cannot listen on 127.0.0.1:9155 for --metrics"), "{err}");
         let _ = live.stop();
+    }
+}
+
+sandboxed_test! {
+    /// Another user who can write the textfile directory plants a symlink
+    /// where nlwatch's temporary file once was named (`PATH.PID.tmp`, the PID
+    /// known in advance: here the shell's, which `exec` keeps) pointing at a
+    /// file of root's: nlwatch, root here, writes its metrics through a file
+    /// of its own, and the link's target keeps what it held.
+    fn a_planted_symlink_at_the_metrics_file_temporary_is_not_followed() {
+        let scratch = Scratch::new("metrics-symlink");
+        let (file, victim) = (scratch.path("nlwatch.prom"), scratch.path("victim"));
+        std::fs::write(&victim, "root's own\n").unwrap();
+        let mut child = Command::new("sh")
+            .args(["-c", r#"ln -s "$1" "$2.$$.tmp" && exec "$0" --metrics-file "$2" link"#, BIN])
+            .args([&victim, &file])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        // Written once before watching starts.
+        let start = Instant::now();
+        while !file.exists() {
+            assert!(child.try_wait().unwrap().is_none(), "nlwatch ended");
+            assert!(start.elapsed() < HANG_GUARD, "{} is never written", file.display());
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let pid = nix::unistd::Pid::from_raw(child.id() as i32);
+        nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT).unwrap();
+        assert!(child.wait().unwrap().success());
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "root's own\n");
+        assert!(std::fs::symlink_metadata(&file).unwrap().file_type().is_file());
+        let text = std::fs::read_to_string(&file).unwrap();
+        assert!(text.contains("nlwatch_namespaces_watched "), "{text}");
+        let planted = scratch.path(&format!("nlwatch.prom.{}.tmp", child.id()));
+        assert!(std::fs::symlink_metadata(&planted).unwrap().file_type().is_symlink());
     }
 }
 

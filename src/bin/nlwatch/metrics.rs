@@ -271,17 +271,15 @@ impl MetricsFile {
     }
 
     fn write(&self) -> io::Result<()> {
-        let mut tmp = self.path.clone().into_os_string();
-        // Not `*.prom`: the textfile collector skips it.
-        tmp.push(format!(".{}.tmp", std::process::id()));
-        let tmp = PathBuf::from(tmp);
+        let (tmp, mut f) = create_temporary(&self.path)?;
         let written = (|| {
-            let mut f = std::fs::File::create(&tmp)?;
             f.write_all(prometheus_text(&self.registry).as_bytes())?;
             f.sync_all()?;
             std::fs::rename(&tmp, &self.path)
         })();
         if written.is_err() {
+            // Ours: made by `create_temporary`, so removing it removes
+            // nothing of anyone else's.
             let _ = std::fs::remove_file(&tmp);
         }
         written
@@ -300,6 +298,55 @@ impl MetricsFile {
             }
         }
     }
+}
+
+/// How many names [`create_temporary`] tries before it gives up: a name taken
+/// by chance is one in 2^64; several in a row means someone is taking them.
+const TEMPORARY_TRIES: usize = 16;
+
+/// Creates a new file beside `path` to be renamed over it: `PATH.RANDOM.tmp`
+/// (not `*.prom`, which the textfile collector would read half written). The
+/// name is unpredictable, and the file is created only if nothing is at that
+/// name, so whoever else can write the directory (a shared textfile directory,
+/// `/tmp`) can neither guess it nor plant a symlink there that a process
+/// running as root would write through.
+fn create_temporary(path: &Path) -> io::Result<(PathBuf, std::fs::File)> {
+    let mut last = None;
+    for _ in 0..TEMPORARY_TRIES {
+        let mut name = path.as_os_str().to_os_string();
+        name.push(format!(".{:016x}.tmp", random_u64()));
+        let name = PathBuf::from(name);
+        match create_exclusive(&name) {
+            Ok(f) => return Ok((name, f)),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => last = Some(e),
+            Err(e) => return Err(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| io::Error::from(io::ErrorKind::AlreadyExists)))
+}
+
+/// Creates `name`, which must not exist: `O_CREAT|O_EXCL` fails on anything
+/// there, a symlink (even a dangling one) included, and `O_NOFOLLOW` says so
+/// again; `O_CLOEXEC` (std's default) keeps it from a child. Mode 0644 (less
+/// the umask): the collector runs as another user and must read it.
+fn create_exclusive(name: &Path) -> io::Result<std::fs::File> {
+    use nix::fcntl::OFlag;
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o644)
+        .custom_flags((OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC).bits())
+        .open(name)
+}
+
+/// 64 bits no other user can predict: std's `RandomState` takes its keys from
+/// the system's random source (once per thread, then a different key per
+/// call), and SipHash under a secret key is unpredictable without it. Enough
+/// for a file name without a crate for it.
+fn random_u64() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    std::hash::RandomState::new().build_hasher().finish()
 }
 
 #[cfg(test)]
@@ -348,5 +395,113 @@ mod tests {
         assert_eq!(head_end(b"GET / HTTP/1.1\r\nA: b\r\n\r\n"), Some(20));
         assert_eq!(head_end(b"GET / HTTP/1.1\n\n"), Some(14));
         assert_eq!(head_end(b"GET / HTTP/1.1\r\n"), None);
+    }
+}
+
+#[cfg(test)]
+mod file_tests {
+    use super::*;
+    use prometheus_client::metrics::counter::Counter;
+    use std::os::unix::fs::symlink;
+
+    /// A directory of its own under the system's temporary one, removed at
+    /// the end.
+    struct Dir(PathBuf);
+
+    impl Dir {
+        fn new(name: &str) -> Dir {
+            let mut hasher = std::hash::BuildHasher::build_hasher(&std::hash::RandomState::new());
+            std::hash::Hasher::write_u32(&mut hasher, std::process::id());
+            let tag = std::hash::Hasher::finish(&hasher);
+            let dir = std::env::temp_dir().join(format!("nlwatch-unit-{name}-{tag:016x}"));
+            std::fs::create_dir(&dir).unwrap();
+            Dir(dir)
+        }
+    }
+
+    impl Drop for Dir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    fn registry() -> Arc<Registry> {
+        let mut registry = Registry::default();
+        let counter: Counter = Counter::default();
+        counter.inc();
+        registry.register("nlwatch_unit", "A counter", counter);
+        Arc::new(registry)
+    }
+
+    /// Someone who can write the directory plants a symlink where the
+    /// temporary file of this process would be (the name the file once took:
+    /// the path, the process ID, `.tmp`); the write goes to a file of its
+    /// own, and what the link points at is untouched.
+    #[test]
+    fn a_planted_symlink_at_the_temporary_name_is_not_followed() {
+        let dir = Dir::new("planted");
+        let victim = dir.0.join("victim");
+        std::fs::write(&victim, "precious\n").unwrap();
+        let path = dir.0.join("nlwatch.prom");
+        let planted = dir
+            .0
+            .join(format!("nlwatch.prom.{}.tmp", std::process::id()));
+        symlink(&victim, &planted).unwrap();
+        let mut file = MetricsFile::new(&path, registry()).unwrap();
+        file.rewrite();
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious\n");
+        let meta = std::fs::symlink_metadata(&path).unwrap();
+        assert!(meta.file_type().is_file(), "{meta:?}");
+        assert!(std::fs::read_to_string(&path)
+            .unwrap()
+            .contains("nlwatch_unit_total 1"));
+        // The planted link is not ours to remove; nothing else is left.
+        assert!(std::fs::symlink_metadata(&planted)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        let mut left: Vec<_> = std::fs::read_dir(&dir.0)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        left.sort();
+        let planted = planted.file_name().unwrap().to_str().unwrap();
+        assert_eq!(left, ["nlwatch.prom", planted, "victim"]);
+    }
+    /// The create function itself, given a name something is already at (a
+    /// symlink to a file, a dangling symlink, a file): an error, and neither
+    /// the link's target nor the file is written or created.
+    #[test]
+    fn the_temporary_is_created_only_where_nothing_is() {
+        let dir = Dir::new("exclusive");
+        let victim = dir.0.join("victim");
+        std::fs::write(&victim, "precious\n").unwrap();
+        let link = dir.0.join("link");
+        symlink(&victim, &link).unwrap();
+        let err = create_exclusive(&link).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::AlreadyExists, "{err}");
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious\n");
+        let absent = dir.0.join("absent");
+        let dangling = dir.0.join("dangling");
+        symlink(&absent, &dangling).unwrap();
+        assert!(create_exclusive(&dangling).is_err());
+        assert!(!absent.exists(), "a dangling link's target is not created");
+        assert!(create_exclusive(&victim).is_err());
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious\n");
+
+        // A fresh name: made with mode 0644 (less the umask), and the names
+        // drawn differ from one call to the next.
+        let (name, _) = create_temporary(&dir.0.join("m.prom")).unwrap();
+        let mode = std::os::unix::fs::PermissionsExt::mode(
+            &std::fs::metadata(&name).unwrap().permissions(),
+        );
+        assert_eq!(mode & 0o7133, 0, "{mode:o}");
+        let (other, _) = create_temporary(&dir.0.join("m.prom")).unwrap();
+        assert_ne!(name, other);
+        let shape = name.file_name().unwrap().to_str().unwrap();
+        assert!(
+            shape.starts_with("m.prom.") && shape.ends_with(".tmp"),
+            "{shape}"
+        );
     }
 }
