@@ -14,7 +14,9 @@
 //! when every one is being answered is the new one told 503. So clients that
 //! connect and send nothing, or garbage, or an endless header, cost a bounded
 //! time and memory and cannot keep a scrape out: a scraper sends its request
-//! at once, and idle connections go before it.
+//! at once, and idle connections go before it. Out of descriptors or memory,
+//! the accept loop pauses (a little longer each time) rather than spin on the
+//! failing accept, and takes connections again once some are freed.
 
 use parking_lot::Mutex;
 use prometheus_client::registry::Registry;
@@ -38,6 +40,12 @@ const CONNECTIONS: usize = 16;
 /// make room whose threads have not ended yet (they end as soon as they see
 /// the close).
 const THREADS: usize = 2 * CONNECTIONS;
+/// The first pause after an accept failed for want of descriptors or memory;
+/// it doubles while accepts keep failing, up to [`ACCEPT_PAUSE_MAX`].
+const ACCEPT_PAUSE_MIN: Duration = Duration::from_millis(10);
+/// The longest pause between accepts failing for want of resources: short
+/// beside [`HEAD_TIME`], so a freed descriptor is soon used.
+const ACCEPT_PAUSE_MAX: Duration = Duration::from_millis(100);
 /// How often `--metrics-file` is rewritten.
 pub(crate) const FILE_PERIOD: Duration = Duration::from_secs(10);
 
@@ -78,10 +86,27 @@ pub(crate) fn serve(listener: TcpListener, registry: Arc<Registry>) -> Result<()
         .name("nlwatch-metrics".into())
         .spawn(move || {
             let slots = Arc::new(Mutex::new(Slots::default()));
+            let mut pause = Duration::ZERO;
             for stream in listener.incoming() {
-                // A failed accept (a connection reset before it was taken, too
-                // many open files) concerns that connection only.
-                let Ok(stream) = stream else { continue };
+                let stream = match stream {
+                    Ok(stream) => {
+                        pause = Duration::ZERO;
+                        stream
+                    }
+                    Err(e) => {
+                        // Out of descriptors or memory, the connection stays
+                        // queued and the next accept fails at once: wait (a
+                        // little longer each time) for a connection here to
+                        // end and free one, instead of spinning on it.
+                        if is_out_of_resources(&e) {
+                            pause = (pause * 2).clamp(ACCEPT_PAUSE_MIN, ACCEPT_PAUSE_MAX);
+                            std::thread::sleep(pause);
+                        }
+                        // Anything else (a connection reset before it was
+                        // taken) concerns that connection only, gone now.
+                        continue;
+                    }
+                };
                 let accepted = Instant::now();
                 let stream = Arc::new(stream);
                 let Some(id) = slots.lock().admit(&stream, accepted) else {
@@ -110,6 +135,18 @@ pub(crate) fn serve(listener: TcpListener, registry: Arc<Registry>) -> Result<()
         })
         .map(|_| ())
         .map_err(|e| format!("cannot start the metrics server: {e}"))
+}
+
+/// Whether a failed accept says the process or system is out of something
+/// (descriptors, memory, buffers) rather than something about one connection.
+fn is_out_of_resources(e: &io::Error) -> bool {
+    use nix::errno::Errno;
+    e.raw_os_error().is_some_and(|n| {
+        matches!(
+            Errno::from_raw(n),
+            Errno::EMFILE | Errno::ENFILE | Errno::ENOMEM | Errno::ENOBUFS
+        )
+    })
 }
 
 /// The connections being served, each with its thread: what the accept loop
