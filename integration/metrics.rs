@@ -521,11 +521,26 @@ sandboxed_test! {
     fn the_endpoint_backs_off_when_out_of_file_descriptors() {
         ip("link set lo up");
         let mut child = Command::new("prlimit")
-            .args(["--nofile=10:10", BIN, "--metrics", ADDR, "link"])
-            .stdout(std::process::Stdio::null())
+            .args(["--nofile=10:10", BIN, "--json", "--dump", "--metrics", ADDR, "link"])
+            .stdout(std::process::Stdio::piped())
             .spawn()
             .expect("prlimit (util-linux) is needed");
         let pid = child.id();
+        // Not a connection before it has started: what it opens to start
+        // (the namespace, the sockets of the dump) would be short of
+        // descriptors if a connection held one, and it would exit.
+        let (tx, synced) = std::sync::mpsc::channel();
+        let out = child.stdout.take().unwrap();
+        std::thread::spawn(move || {
+            use std::io::BufRead;
+            for line in std::io::BufReader::new(out).lines() {
+                let Ok(line) = line else { break };
+                if line.contains(r#""object":"sync""#) {
+                    let _ = tx.send(());
+                }
+            }
+        });
+        synced.recv_timeout(HANG_GUARD).expect("nlwatch never synced");
         let serving = || {
             let start = Instant::now();
             loop {
