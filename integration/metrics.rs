@@ -3,7 +3,9 @@
 //! their counters say what the test did (veth pairs made and deleted, a forced
 //! overrun and its resync); the endpoint answers 404, 405, 400, 431 and 408 as
 //! it should and keeps serving while clients connect and send nothing, garbage
-//! or an endless header; it binds only where it is told.
+//! or an endless header, and while idle clients hold connections or its file
+//! descriptors run out (without spinning); it binds only where it is told; the
+//! textfile's temporary is never a symlink someone planted.
 //!
 //! The port is fixed: each test runs in a network namespace of its own.
 
@@ -291,8 +293,9 @@ sandboxed_test! {
     /// The endpoint: 200 for GET and HEAD of /metrics (OpenMetrics when asked
     /// for), 404 elsewhere, 405 for other methods, 400 for garbage, 431 for a
     /// header past the cap, 408 for a client that sends nothing; while such
-    /// clients hang on, scrapes are answered; past four at once a client is
-    /// told 503, and served again once they are gone. It listens only on
+    /// clients hang on, scrapes are answered; past sixteen at once the oldest
+    /// silent one is closed to make room, and all are served again once they
+    /// are gone. It listens only on
     /// the address given, and a taken address is an error at once.
     fn the_endpoint_answers_and_outlasts_bad_clients() {
         ip("link set lo up");
@@ -333,10 +336,13 @@ sandboxed_test! {
             s.set_read_timeout(Some(HANG_GUARD)).unwrap();
             assert_eq!(status_line(s).as_deref(), Some("HTTP/1.1 408 Request Timeout"));
         }
-        // Four at once at most: of five silent clients, at most four are
-        // served (and let go with 408), the others told 503 at once. (Which
-        // ones is a race with the threads of the connections before.)
-        let mut hogs: Vec<TcpStream> = (0..5).map(|_| TcpStream::connect(ADDR).unwrap()).collect();
+        // Sixteen at once at most: of twenty silent clients, the oldest are
+        // closed without an answer to make room for the newest, the others
+        // let go with 408; none is told 503 (that is for when all sixteen are
+        // being answered). At least four are closed; up to two more when the
+        // two silent clients above still held their places, their threads
+        // ending as their 408 was read.
+        let mut hogs: Vec<TcpStream> = (0..20).map(|_| TcpStream::connect(ADDR).unwrap()).collect();
         let answers: Vec<String> = hogs
             .iter_mut()
             .map(|s| {
@@ -344,10 +350,9 @@ sandboxed_test! {
                 status_line(s).unwrap_or_default()
             })
             .collect();
-        let timed_out = answers.iter().filter(|a| *a == "HTTP/1.1 408 Request Timeout").count();
-        let refused = answers.iter().filter(|a| *a == "HTTP/1.1 503 Service Unavailable").count();
-        assert_eq!(timed_out + refused, 5, "{answers:?}");
-        assert!(refused >= 1 && timed_out >= 1, "{answers:?}");
+        let closed = answers.iter().take_while(|a| a.is_empty()).count();
+        assert!((4..=6).contains(&closed), "{answers:?}");
+        assert!(answers[closed..].iter().all(|a| a == "HTTP/1.1 408 Request Timeout"), "{answers:?}");
         // All gone: served again (each connection ends its thread after
         // answering: allow it the moment to count itself out).
         let start = Instant::now();
@@ -363,6 +368,249 @@ sandboxed_test! {
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains("cannot listen on 127.0.0.1:9155 for --metrics"), "{err}");
         let _ = live.stop();
+    }
+}
+
+/// A scrape by hand (no curl: its status and body whatever they are): the
+/// status line, or `None` when the server closed without one, and the body.
+fn raw_scrape() -> (Option<String>, String) {
+    let mut s = TcpStream::connect(ADDR).unwrap();
+    s.set_read_timeout(Some(HANG_GUARD)).unwrap();
+    s.set_write_timeout(Some(HANG_GUARD)).unwrap();
+    let _ = s.write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n");
+    let mut answer = Vec::new();
+    let _ = s.read_to_end(&mut answer);
+    let answer = String::from_utf8_lossy(&answer).into_owned();
+    let status = answer.lines().next().map(str::to_string);
+    let body = answer
+        .split_once("\r\n\r\n")
+        .map_or("", |(_, b)| b)
+        .to_string();
+    (status, body)
+}
+
+/// Clients that connect and send nothing, each connecting again a moment
+/// after the server lets it go, until stopped.
+struct Idlers {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    threads: Vec<std::thread::JoinHandle<()>>,
+}
+
+impl Idlers {
+    /// `n` of them, each connected once when this returns.
+    fn start(n: usize) -> Idlers {
+        use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+        use std::sync::Arc;
+        let stop = Arc::new(AtomicBool::new(false));
+        let connected = Arc::new(AtomicUsize::new(0));
+        let threads = (0..n)
+            .map(|_| {
+                let (stop, connected) = (stop.clone(), connected.clone());
+                std::thread::spawn(move || {
+                    let mut first = true;
+                    // Bounded: a few hundred reconnections at most in a test.
+                    for _ in 0..2000 {
+                        if stop.load(Ordering::Relaxed) {
+                            return;
+                        }
+                        if let Ok(mut s) = TcpStream::connect(ADDR) {
+                            if std::mem::take(&mut first) {
+                                connected.fetch_add(1, Ordering::Relaxed);
+                            }
+                            s.set_read_timeout(Some(Duration::from_millis(100)))
+                                .unwrap();
+                            let mut buf = [0u8; 512];
+                            // Until the server closes it (an answer, then EOF).
+                            while !stop.load(Ordering::Relaxed) {
+                                match s.read(&mut buf) {
+                                    Ok(0) => break,
+                                    Ok(_) => {}
+                                    Err(e)
+                                        if matches!(
+                                            e.kind(),
+                                            std::io::ErrorKind::WouldBlock
+                                                | std::io::ErrorKind::TimedOut
+                                        ) => {}
+                                    Err(_) => break,
+                                }
+                            }
+                        }
+                        std::thread::sleep(Duration::from_millis(20));
+                    }
+                })
+            })
+            .collect();
+        let start = Instant::now();
+        while connected.load(Ordering::Relaxed) < n {
+            assert!(start.elapsed() < HANG_GUARD, "idle clients cannot connect");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        Idlers { stop, threads }
+    }
+
+    fn stop(self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        for t in self.threads {
+            t.join().unwrap();
+        }
+    }
+}
+
+sandboxed_test! {
+    /// Clients that connect, send nothing and connect again as soon as they
+    /// are let go do not keep a scrape out: with 8 of them holding
+    /// connections, then 40 (more than the server serves at once), every
+    /// scrape is answered 200 with the metrics.
+    fn scrapes_get_through_while_idle_clients_hold_connections() {
+        ip("link set lo up");
+        let live = Live::start(&["--metrics", ADDR, "link"]);
+        wait_for_server();
+        for idle in [8, 40] {
+            let idlers = Idlers::start(idle);
+            // Let the server take them all before the scrapes come.
+            std::thread::sleep(Duration::from_millis(200));
+            let answers: Vec<_> = (0..5)
+                .map(|_| {
+                    let answer = raw_scrape();
+                    std::thread::sleep(Duration::from_millis(100));
+                    answer
+                })
+                .collect();
+            idlers.stop();
+            let served = answers
+                .iter()
+                .filter(|(status, body)| {
+                    status.as_deref() == Some("HTTP/1.1 200 OK")
+                        && body.contains("nlwatch_namespaces_watched 1")
+                })
+                .count();
+            let statuses: Vec<_> = answers.iter().map(|(s, _)| s.clone()).collect();
+            assert_eq!(served, 5, "with {idle} idle clients: {statuses:?}");
+        }
+        let _ = live.stop();
+    }
+}
+
+/// CPU time `pid` has used so far (user and system), in seconds: its clock
+/// ticks from /proc/PID/stat.
+fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    // The fields after the command name, which is in parentheses and may
+    // hold spaces: utime and stime are the 14th and 15th of the whole line.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .unwrap()
+        .1
+        .split_whitespace()
+        .collect();
+    let ticks: u64 = fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap();
+    let out = Command::new("getconf").arg("CLK_TCK").output().unwrap();
+    let per_second: u64 = String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .parse()
+        .unwrap_or(100);
+    ticks as f64 / per_second as f64
+}
+
+sandboxed_test! {
+    /// Out of file descriptors (a limit of 10, idle clients holding what is
+    /// left and more waiting), the server does not spin on the failing
+    /// accept: it uses well under a quarter of one CPU over two seconds of
+    /// it (CPU ticks counted, not wall time); and once the clients leave, a
+    /// scrape is answered.
+    fn the_endpoint_backs_off_when_out_of_file_descriptors() {
+        ip("link set lo up");
+        let mut child = Command::new("prlimit")
+            .args(["--nofile=10:10", BIN, "--json", "--dump", "--metrics", ADDR, "link"])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("prlimit (util-linux) is needed");
+        let pid = child.id();
+        // Not a connection before it has started: what it opens to start
+        // (the namespace, the sockets of the dump) would be short of
+        // descriptors if a connection held one, and it would exit.
+        let (tx, synced) = std::sync::mpsc::channel();
+        let out = child.stdout.take().unwrap();
+        std::thread::spawn(move || {
+            use std::io::BufRead;
+            for line in std::io::BufReader::new(out).lines() {
+                let Ok(line) = line else { break };
+                if line.contains(r#""object":"sync""#) {
+                    let _ = tx.send(());
+                }
+            }
+        });
+        synced.recv_timeout(HANG_GUARD).expect("nlwatch never synced");
+        let serving = || {
+            let start = Instant::now();
+            loop {
+                let (status, body) = raw_scrape();
+                if status.as_deref() == Some("HTTP/1.1 200 OK") && body.contains("nlwatch_namespaces_watched 1") {
+                    return;
+                }
+                assert!(child_alive(pid), "nlwatch ended");
+                assert!(start.elapsed() < HANG_GUARD, "no scrape answered: {status:?}");
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        };
+        wait_for_server();
+        // prlimit runs nlwatch in its own place (exec): the PID is nlwatch's.
+        assert_eq!(std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap().trim(), "nlwatch");
+        serving();
+        let idlers = Idlers::start(8);
+        std::thread::sleep(Duration::from_millis(200));
+        let before = cpu_seconds(pid);
+        std::thread::sleep(Duration::from_secs(2));
+        let used = cpu_seconds(pid) - before;
+        idlers.stop();
+        assert!(used < 0.5, "{used} s of CPU in 2 s with its descriptors used up");
+        serving();
+        nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid as i32), nix::sys::signal::Signal::SIGINT).unwrap();
+        assert!(child.wait().unwrap().success());
+    }
+}
+
+/// Whether process `pid` is still running (not gone, nor a zombie).
+fn child_alive(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+        !stat
+            .rsplit_once(')')
+            .is_some_and(|(_, rest)| rest.trim_start().starts_with('Z'))
+    })
+}
+
+sandboxed_test! {
+    /// Another user who can write the textfile directory plants a symlink
+    /// where nlwatch's temporary file once was named (`PATH.PID.tmp`, the PID
+    /// known in advance: here the shell's, which `exec` keeps) pointing at a
+    /// file of root's: nlwatch, root here, writes its metrics through a file
+    /// of its own, and the link's target keeps what it held.
+    fn a_planted_symlink_at_the_metrics_file_temporary_is_not_followed() {
+        let scratch = Scratch::new("metrics-symlink");
+        let (file, victim) = (scratch.path("nlwatch.prom"), scratch.path("victim"));
+        std::fs::write(&victim, "root's own\n").unwrap();
+        let mut child = Command::new("sh")
+            .args(["-c", r#"ln -s "$1" "$2.$$.tmp" && exec "$0" --metrics-file "$2" link"#, BIN])
+            .args([&victim, &file])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        // Written once before watching starts.
+        let start = Instant::now();
+        while !file.exists() {
+            assert!(child.try_wait().unwrap().is_none(), "nlwatch ended");
+            assert!(start.elapsed() < HANG_GUARD, "{} is never written", file.display());
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let pid = nix::unistd::Pid::from_raw(child.id() as i32);
+        nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT).unwrap();
+        assert!(child.wait().unwrap().success());
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "root's own\n");
+        assert!(std::fs::symlink_metadata(&file).unwrap().file_type().is_file());
+        let text = std::fs::read_to_string(&file).unwrap();
+        assert!(text.contains("nlwatch_namespaces_watched "), "{text}");
+        let planted = scratch.path(&format!("nlwatch.prom.{}.tmp", child.id()));
+        assert!(std::fs::symlink_metadata(&planted).unwrap().file_type().is_symlink());
     }
 }
 

@@ -6,27 +6,46 @@
 //! The server is std::net and a few threads, not an HTTP framework: it answers
 //! one path with one method, so all it needs is a request line and an
 //! `Accept` header read under a size cap and a deadline. What it must never do
-//! is let a client hold it: every connection has [`CONNECTION_TIME`] in all to
-//! send its request and take the answer, reads at most [`REQUEST_CAP`] bytes,
-//! and at most [`CONNECTIONS`] are served at once (more are told 503 and
-//! closed), so a client that connects and sends nothing, or sends garbage or an
-//! endless header, costs a bounded time and memory and never stops a scrape
-//! for long.
+//! is let clients hold it: a connection has [`HEAD_TIME`] to send its request
+//! head and [`CONNECTION_TIME`] in all to take the answer, reads at most
+//! [`REQUEST_CAP`] bytes, and at most [`CONNECTIONS`] are served at once. When
+//! all are taken, a new connection takes the place of the oldest one that has
+//! not sent its request yet (nor has any of it waiting), which is closed; only
+//! when every one is being answered is the new one told 503. So clients that
+//! connect and send nothing, or garbage, or an endless header, cost a bounded
+//! time and memory and cannot keep a scrape out: a scraper sends its request
+//! at once, and idle connections go before it. Out of descriptors or memory,
+//! the accept loop pauses (a little longer each time) rather than spin on the
+//! failing accept, and takes connections again once some are freed.
 
+use parking_lot::Mutex;
 use prometheus_client::registry::Registry;
 use std::io::{self, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+/// The longest a client may take to send its request head, from accept: a
+/// scraper sends it at once; a client still silent this long is let go (408).
+const HEAD_TIME: Duration = Duration::from_secs(2);
 /// The longest a connection may take, from accept to the last byte written.
 const CONNECTION_TIME: Duration = Duration::from_secs(5);
 /// The largest request read (the request line and the headers).
 const REQUEST_CAP: usize = 8192;
 /// Connections served at once.
-const CONNECTIONS: usize = 4;
+const CONNECTIONS: usize = 16;
+/// Connections with a thread at once: the ones served, and the ones closed to
+/// make room whose threads have not ended yet (they end as soon as they see
+/// the close).
+const THREADS: usize = 2 * CONNECTIONS;
+/// The first pause after an accept failed for want of descriptors or memory;
+/// it doubles while accepts keep failing, up to [`ACCEPT_PAUSE_MAX`].
+const ACCEPT_PAUSE_MIN: Duration = Duration::from_millis(10);
+/// The longest pause between accepts failing for want of resources: short
+/// beside [`HEAD_TIME`], so a freed descriptor is soon used.
+const ACCEPT_PAUSE_MAX: Duration = Duration::from_millis(100);
 /// How often `--metrics-file` is rewritten.
 pub(crate) const FILE_PERIOD: Duration = Duration::from_secs(10);
 
@@ -66,31 +85,169 @@ pub(crate) fn serve(listener: TcpListener, registry: Arc<Registry>) -> Result<()
     std::thread::Builder::new()
         .name("nlwatch-metrics".into())
         .spawn(move || {
-            let busy = Arc::new(AtomicUsize::new(0));
+            let slots = Arc::new(Mutex::new(Slots::default()));
+            let mut pause = Duration::ZERO;
             for stream in listener.incoming() {
-                // A failed accept (a connection reset before it was taken, too
-                // many open files) concerns that connection only.
-                let Ok(mut stream) = stream else { continue };
-                if busy.fetch_add(1, Ordering::AcqRel) >= CONNECTIONS {
-                    busy.fetch_sub(1, Ordering::AcqRel);
-                    let _ = stream.set_write_timeout(Some(Duration::from_secs(1)));
-                    let _ = respond(&mut stream, "503 Service Unavailable", None, b"busy\n");
+                let stream = match stream {
+                    Ok(stream) => {
+                        pause = Duration::ZERO;
+                        stream
+                    }
+                    Err(e) => {
+                        // Out of descriptors or memory, the connection stays
+                        // queued and the next accept fails at once: wait (a
+                        // little longer each time) for a connection here to
+                        // end and free one, instead of spinning on it.
+                        if is_out_of_resources(&e) {
+                            pause = (pause * 2).clamp(ACCEPT_PAUSE_MIN, ACCEPT_PAUSE_MAX);
+                            std::thread::sleep(pause);
+                        }
+                        // Anything else (a connection reset before it was
+                        // taken) concerns that connection only, gone now.
+                        continue;
+                    }
+                };
+                let accepted = Instant::now();
+                let stream = Arc::new(stream);
+                let Some(id) = slots.lock().admit(&stream, accepted) else {
+                    let _ = respond(
+                        &stream,
+                        accepted + Duration::from_secs(1),
+                        "503 Service Unavailable",
+                        None,
+                        b"busy\n",
+                    );
                     continue;
-                }
-                let (registry, done) = (registry.clone(), busy.clone());
+                };
+                let (registry, done) = (registry.clone(), slots.clone());
                 let spawned = std::thread::Builder::new()
                     .name("nlwatch-scrape".into())
                     .spawn(move || {
-                        handle(stream, &registry);
-                        done.fetch_sub(1, Ordering::AcqRel);
+                        handle(&stream, accepted, &registry, || done.lock().answering(id));
+                        // Out of the table before the stream is closed (the
+                        // last reference is this thread's).
+                        done.lock().close(id);
                     });
                 if spawned.is_err() {
-                    busy.fetch_sub(1, Ordering::AcqRel);
+                    slots.lock().close(id);
                 }
             }
         })
         .map(|_| ())
         .map_err(|e| format!("cannot start the metrics server: {e}"))
+}
+
+/// Whether a failed accept says the process or system is out of something
+/// (descriptors, memory, buffers) rather than something about one connection.
+fn is_out_of_resources(e: &io::Error) -> bool {
+    use nix::errno::Errno;
+    e.raw_os_error().is_some_and(|n| {
+        matches!(
+            Errno::from_raw(n),
+            Errno::EMFILE | Errno::ENFILE | Errno::ENOMEM | Errno::ENOBUFS
+        )
+    })
+}
+
+/// The connections being served, each with its thread: what the accept loop
+/// looks at to admit one more, or make room for it.
+#[derive(Default)]
+struct Slots {
+    /// The ID of the next connection admitted.
+    next: u64,
+    /// At most [`THREADS`], in the order admitted.
+    open: Vec<Slot>,
+}
+
+/// One connection admitted, until its thread ends.
+struct Slot {
+    id: u64,
+    accepted: Instant,
+    /// Shared with its thread: shutting it down here ends that thread's read.
+    stream: Arc<TcpStream>,
+    state: SlotState,
+}
+
+/// Where a connection is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SlotState {
+    /// Waiting for the request head: it may be closed to make room.
+    Reading,
+    /// Reading is over (the head came, or never will): being answered,
+    /// never closed for another.
+    Answering,
+    /// Closed to make room; its thread is on its way out.
+    Evicted,
+}
+
+impl Slots {
+    /// Admits `stream`, accepted at `accepted`, and says its ID; `None` when
+    /// there is no room (answer 503). When all [`CONNECTIONS`] are served,
+    /// room is made by closing the oldest one still waiting for its request
+    /// with nothing of it received yet: a scraper's request is waiting to be
+    /// read as soon as it connects, so it is not the one closed.
+    fn admit(&mut self, stream: &Arc<TcpStream>, accepted: Instant) -> Option<u64> {
+        if self.open.len() >= THREADS {
+            return None;
+        }
+        let served = self
+            .open
+            .iter()
+            .filter(|s| s.state != SlotState::Evicted)
+            .count();
+        if served >= CONNECTIONS {
+            let oldest = self
+                .open
+                .iter_mut()
+                .filter(|s| s.state == SlotState::Reading && !has_input(&s.stream))
+                .min_by_key(|s| s.accepted)?;
+            // Its thread's read returns at once, and it says nothing more.
+            let _ = oldest.stream.shutdown(Shutdown::Both);
+            oldest.state = SlotState::Evicted;
+        }
+        let id = self.next;
+        self.next += 1;
+        self.open.push(Slot {
+            id,
+            accepted,
+            stream: stream.clone(),
+            state: SlotState::Reading,
+        });
+        Some(id)
+    }
+
+    /// Connection `id` is done reading (its request head came, or cannot
+    /// come): it is answered, and never closed for another from now on.
+    /// `false` when it was closed already.
+    fn answering(&mut self, id: u64) -> bool {
+        match self.open.iter_mut().find(|s| s.id == id) {
+            Some(slot) if slot.state == SlotState::Reading => {
+                slot.state = SlotState::Answering;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Connection `id` is done: its place is free.
+    fn close(&mut self, id: u64) {
+        self.open.retain(|s| s.id != id);
+    }
+}
+
+/// Whether `stream` has bytes received and not read yet (or its peer closed
+/// it): a peek that never waits.
+fn has_input(stream: &TcpStream) -> bool {
+    use nix::sys::socket::{recv, MsgFlags};
+    let mut byte = [0u8; 1];
+    matches!(
+        recv(
+            stream.as_raw_fd(),
+            &mut byte,
+            MsgFlags::MSG_PEEK | MsgFlags::MSG_DONTWAIT
+        ),
+        Ok(1)
+    )
 }
 
 /// What a request asked for, as far as this server cares.
@@ -151,46 +308,40 @@ fn head_end(buf: &[u8]) -> Option<usize> {
     }
 }
 
-/// Answers one connection, within [`CONNECTION_TIME`] and [`REQUEST_CAP`].
-fn handle(mut stream: TcpStream, registry: &Registry) {
-    let deadline = Instant::now() + CONNECTION_TIME;
-    let _ = stream.set_write_timeout(Some(CONNECTION_TIME));
+/// Answers one connection accepted at `accepted`: its request head within
+/// [`HEAD_TIME`] and [`REQUEST_CAP`], the answer within [`CONNECTION_TIME`].
+/// `answering` is told when reading is over, and says whether to answer (the
+/// connection may have been closed to make room meanwhile).
+fn handle(
+    stream: &TcpStream,
+    accepted: Instant,
+    registry: &Registry,
+    answering: impl FnOnce() -> bool,
+) {
     let mut buf = Vec::with_capacity(1024);
-    let mut chunk = [0u8; 1024];
-    let end = loop {
-        if let Some(end) = head_end(&buf) {
-            break end;
-        }
-        if buf.len() >= REQUEST_CAP {
+    let head = read_head(stream, accepted + HEAD_TIME, &mut buf);
+    // Closed before a whole request (by the client, or here to make room):
+    // nothing to answer.
+    if head == Head::Gone || !answering() {
+        return;
+    }
+    let by = accepted + CONNECTION_TIME;
+    let end = match head {
+        Head::Complete(end) => end,
+        Head::TooLarge => {
+            let body = b"request too large\n";
             let _ = respond(
-                &mut stream,
+                stream,
+                by,
                 "431 Request Header Fields Too Large",
                 None,
-                b"request too large\n",
+                body,
             );
             return;
         }
-        let left = deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() || stream.set_read_timeout(Some(left)).is_err() {
-            let _ = respond(&mut stream, "408 Request Timeout", None, b"too slow\n");
+        Head::TooSlow | Head::Gone => {
+            let _ = respond(stream, by, "408 Request Timeout", None, b"too slow\n");
             return;
-        }
-        let room = chunk.len().min(REQUEST_CAP - buf.len());
-        match stream.read(&mut chunk[..room]) {
-            // Closed before a whole request: nothing to answer.
-            Ok(0) => return,
-            Ok(n) => buf.extend_from_slice(&chunk[..n]),
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-                ) =>
-            {
-                let _ = respond(&mut stream, "408 Request Timeout", None, b"too slow\n");
-                return;
-            }
-            Err(_) => return,
         }
     };
     let _ = match parse(&buf[..end]) {
@@ -202,40 +353,91 @@ fn handle(mut stream: TcpStream, registry: &Registry) {
             };
             if head {
                 // The length the GET would have, without the body.
-                respond_head(&mut stream, "200 OK", kind, body.len())
+                respond_head(stream, by, "200 OK", kind, body.len())
             } else {
-                respond(&mut stream, "200 OK", Some(kind), body.as_bytes())
+                respond(stream, by, "200 OK", Some(kind), body.as_bytes())
             }
         }
-        Request::NotFound => respond(&mut stream, "404 Not Found", None, b"try /metrics\n"),
+        Request::NotFound => respond(stream, by, "404 Not Found", None, b"try /metrics\n"),
         Request::MethodNotAllowed => respond(
-            &mut stream,
+            stream,
+            by,
             "405 Method Not Allowed\r\nAllow: GET, HEAD",
             None,
             b"GET /metrics\n",
         ),
-        Request::Malformed => respond(&mut stream, "400 Bad Request", None, b"bad request\n"),
+        Request::Malformed => respond(stream, by, "400 Bad Request", None, b"bad request\n"),
     };
 }
 
-/// Writes a whole response and closes (one request per connection).
+/// How reading a request head ended.
+#[derive(Debug, PartialEq, Eq)]
+enum Head {
+    /// The head is `buf[..end]`.
+    Complete(usize),
+    /// [`REQUEST_CAP`] bytes without the blank line that ends a head.
+    TooLarge,
+    /// Not all of it by the deadline.
+    TooSlow,
+    /// Closed (or failed) before the head was whole.
+    Gone,
+}
+
+/// Reads a request head into `buf` by `deadline`, at most [`REQUEST_CAP`]
+/// bytes of it.
+fn read_head(stream: &TcpStream, deadline: Instant, buf: &mut Vec<u8>) -> Head {
+    let mut chunk = [0u8; 1024];
+    let mut reader = stream;
+    loop {
+        if let Some(end) = head_end(buf) {
+            return Head::Complete(end);
+        }
+        if buf.len() >= REQUEST_CAP {
+            return Head::TooLarge;
+        }
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() || stream.set_read_timeout(Some(left)).is_err() {
+            return Head::TooSlow;
+        }
+        let room = chunk.len().min(REQUEST_CAP - buf.len());
+        match reader.read(&mut chunk[..room]) {
+            Ok(0) => return Head::Gone,
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) =>
+            {
+                return Head::TooSlow
+            }
+            Err(_) => return Head::Gone,
+        }
+    }
+}
+
+/// Writes a whole response by `deadline` and closes (one request per
+/// connection).
 fn respond(
-    stream: &mut TcpStream,
+    stream: &TcpStream,
+    deadline: Instant,
     status: &str,
     content_type: Option<&str>,
     body: &[u8],
 ) -> io::Result<()> {
     let content_type = content_type.unwrap_or("text/plain; charset=utf-8");
-    respond_head(stream, status, content_type, body.len())?;
-    stream.write_all(body)?;
-    stream.flush()?;
-    let _ = stream.shutdown(std::net::Shutdown::Write);
+    respond_head(stream, deadline, status, content_type, body.len())?;
+    write_by(stream, body, deadline)?;
+    let _ = stream.shutdown(Shutdown::Write);
     Ok(())
 }
 
-/// Writes the status line and headers of a response of `len` bytes.
+/// Writes the status line and headers of a response of `len` bytes by
+/// `deadline`.
 fn respond_head(
-    stream: &mut TcpStream,
+    stream: &TcpStream,
+    deadline: Instant,
     status: &str,
     content_type: &str,
     len: usize,
@@ -243,8 +445,27 @@ fn respond_head(
     let head = format!(
         "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {len}\r\nConnection: close\r\n\r\n"
     );
-    stream.write_all(head.as_bytes())?;
-    stream.flush()
+    write_by(stream, head.as_bytes(), deadline)
+}
+
+/// Writes all of `bytes` by `deadline`: a client that reads slowly cannot
+/// stretch a large answer past it one small write at a time.
+fn write_by(stream: &TcpStream, mut bytes: &[u8], deadline: Instant) -> io::Result<()> {
+    let mut writer = stream;
+    while !bytes.is_empty() {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(io::ErrorKind::TimedOut.into());
+        }
+        stream.set_write_timeout(Some(left))?;
+        match writer.write(bytes) {
+            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+            Ok(n) => bytes = &bytes[n..],
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
 }
 
 /// `--metrics-file`: rewrites `path` atomically (a file beside it, then
@@ -271,17 +492,15 @@ impl MetricsFile {
     }
 
     fn write(&self) -> io::Result<()> {
-        let mut tmp = self.path.clone().into_os_string();
-        // Not `*.prom`: the textfile collector skips it.
-        tmp.push(format!(".{}.tmp", std::process::id()));
-        let tmp = PathBuf::from(tmp);
+        let (tmp, mut f) = create_temporary(&self.path)?;
         let written = (|| {
-            let mut f = std::fs::File::create(&tmp)?;
             f.write_all(prometheus_text(&self.registry).as_bytes())?;
             f.sync_all()?;
             std::fs::rename(&tmp, &self.path)
         })();
         if written.is_err() {
+            // Ours: made by `create_temporary`, so removing it removes
+            // nothing of anyone else's.
             let _ = std::fs::remove_file(&tmp);
         }
         written
@@ -300,6 +519,55 @@ impl MetricsFile {
             }
         }
     }
+}
+
+/// How many names [`create_temporary`] tries before it gives up: a name taken
+/// by chance is one in 2^64; several in a row means someone is taking them.
+const TEMPORARY_TRIES: usize = 16;
+
+/// Creates a new file beside `path` to be renamed over it: `PATH.RANDOM.tmp`
+/// (not `*.prom`, which the textfile collector would read half written). The
+/// name is unpredictable, and the file is created only if nothing is at that
+/// name, so whoever else can write the directory (a shared textfile directory,
+/// `/tmp`) can neither guess it nor plant a symlink there that a process
+/// running as root would write through.
+fn create_temporary(path: &Path) -> io::Result<(PathBuf, std::fs::File)> {
+    let mut last = None;
+    for _ in 0..TEMPORARY_TRIES {
+        let mut name = path.as_os_str().to_os_string();
+        name.push(format!(".{:016x}.tmp", random_u64()));
+        let name = PathBuf::from(name);
+        match create_exclusive(&name) {
+            Ok(f) => return Ok((name, f)),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => last = Some(e),
+            Err(e) => return Err(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| io::Error::from(io::ErrorKind::AlreadyExists)))
+}
+
+/// Creates `name`, which must not exist: `O_CREAT|O_EXCL` fails on anything
+/// there, a symlink (even a dangling one) included, and `O_NOFOLLOW` says so
+/// again; `O_CLOEXEC` (std's default) keeps it from a child. Mode 0644 (less
+/// the umask): the collector runs as another user and must read it.
+fn create_exclusive(name: &Path) -> io::Result<std::fs::File> {
+    use nix::fcntl::OFlag;
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o644)
+        .custom_flags((OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC).bits())
+        .open(name)
+}
+
+/// 64 bits no other user can predict: std's `RandomState` takes its keys from
+/// the system's random source (once per thread, then a different key per
+/// call), and SipHash under a secret key is unpredictable without it. Enough
+/// for a file name without a crate for it.
+fn random_u64() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    std::hash::RandomState::new().build_hasher().finish()
 }
 
 #[cfg(test)]
@@ -348,5 +616,179 @@ mod tests {
         assert_eq!(head_end(b"GET / HTTP/1.1\r\nA: b\r\n\r\n"), Some(20));
         assert_eq!(head_end(b"GET / HTTP/1.1\n\n"), Some(14));
         assert_eq!(head_end(b"GET / HTTP/1.1\r\n"), None);
+    }
+
+    /// The table of connections: past [`CONNECTIONS`], a new one takes the
+    /// place of the oldest still waiting with nothing received (its client
+    /// sees the close), not of one whose request has arrived nor of one being
+    /// answered; with none of those, no room. Loopback only.
+    #[test]
+    fn a_new_connection_takes_the_place_of_the_oldest_idle_one() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let pair = || {
+            let client = TcpStream::connect(addr).unwrap();
+            let (server, _) = listener.accept().unwrap();
+            (client, Arc::new(server))
+        };
+        let mut slots = Slots::default();
+        let start = Instant::now();
+        let mut clients = Vec::new();
+        let mut ids = Vec::new();
+        for i in 0..CONNECTIONS {
+            let (client, server) = pair();
+            let at = start + Duration::from_millis(i as u64);
+            ids.push(slots.admit(&server, at).unwrap());
+            clients.push(client);
+        }
+        // The oldest is answered; the next has its request waiting.
+        assert!(slots.answering(ids[0]));
+        clients[1]
+            .write_all(b"GET /metrics HTTP/1.1\r\n\r\n")
+            .unwrap();
+        while !has_input(&slots.open[1].stream) {
+            std::thread::yield_now();
+        }
+        let (_new, server) = pair();
+        let late = start + Duration::from_secs(1);
+        assert!(slots.admit(&server, late).is_some());
+        let states: Vec<_> = slots.open.iter().map(|s| s.state).collect();
+        assert_eq!(
+            states[..3],
+            [SlotState::Answering, SlotState::Reading, SlotState::Evicted]
+        );
+        assert!(
+            !slots.answering(ids[2]),
+            "closed to make room: not answered"
+        );
+        clients[2]
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .unwrap();
+        assert_eq!(
+            clients[2].read(&mut [0u8; 8]).unwrap(),
+            0,
+            "its client sees the close"
+        );
+        // Its thread ended: its place is free (the count of threads too).
+        slots.close(ids[2]);
+        assert_eq!(slots.open.len(), CONNECTIONS);
+
+        // Every one answered or with its request waiting: no room.
+        for slot in &mut slots.open {
+            if slot.state == SlotState::Reading && !has_input(&slot.stream) {
+                slot.state = SlotState::Answering;
+            }
+        }
+        let (_refused, server) = pair();
+        assert_eq!(slots.admit(&server, late), None);
+        assert_eq!(slots.open.len(), CONNECTIONS);
+    }
+}
+
+#[cfg(test)]
+mod file_tests {
+    use super::*;
+    use prometheus_client::metrics::counter::Counter;
+    use std::os::unix::fs::symlink;
+
+    /// A directory of its own under the system's temporary one, removed at
+    /// the end.
+    struct Dir(PathBuf);
+
+    impl Dir {
+        fn new(name: &str) -> Dir {
+            let mut hasher = std::hash::BuildHasher::build_hasher(&std::hash::RandomState::new());
+            std::hash::Hasher::write_u32(&mut hasher, std::process::id());
+            let tag = std::hash::Hasher::finish(&hasher);
+            let dir = std::env::temp_dir().join(format!("nlwatch-unit-{name}-{tag:016x}"));
+            std::fs::create_dir(&dir).unwrap();
+            Dir(dir)
+        }
+    }
+
+    impl Drop for Dir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    fn registry() -> Arc<Registry> {
+        let mut registry = Registry::default();
+        let counter: Counter = Counter::default();
+        counter.inc();
+        registry.register("nlwatch_unit", "A counter", counter);
+        Arc::new(registry)
+    }
+
+    /// Someone who can write the directory plants a symlink where the
+    /// temporary file of this process would be (the name the file once took:
+    /// the path, the process ID, `.tmp`); the write goes to a file of its
+    /// own, and what the link points at is untouched.
+    #[test]
+    fn a_planted_symlink_at_the_temporary_name_is_not_followed() {
+        let dir = Dir::new("planted");
+        let victim = dir.0.join("victim");
+        std::fs::write(&victim, "precious\n").unwrap();
+        let path = dir.0.join("nlwatch.prom");
+        let planted = dir
+            .0
+            .join(format!("nlwatch.prom.{}.tmp", std::process::id()));
+        symlink(&victim, &planted).unwrap();
+        let mut file = MetricsFile::new(&path, registry()).unwrap();
+        file.rewrite();
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious\n");
+        let meta = std::fs::symlink_metadata(&path).unwrap();
+        assert!(meta.file_type().is_file(), "{meta:?}");
+        assert!(std::fs::read_to_string(&path)
+            .unwrap()
+            .contains("nlwatch_unit_total 1"));
+        // The planted link is not ours to remove; nothing else is left.
+        assert!(std::fs::symlink_metadata(&planted)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        let mut left: Vec<_> = std::fs::read_dir(&dir.0)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        left.sort();
+        let planted = planted.file_name().unwrap().to_str().unwrap();
+        assert_eq!(left, ["nlwatch.prom", planted, "victim"]);
+    }
+    /// The create function itself, given a name something is already at (a
+    /// symlink to a file, a dangling symlink, a file): an error, and neither
+    /// the link's target nor the file is written or created.
+    #[test]
+    fn the_temporary_is_created_only_where_nothing_is() {
+        let dir = Dir::new("exclusive");
+        let victim = dir.0.join("victim");
+        std::fs::write(&victim, "precious\n").unwrap();
+        let link = dir.0.join("link");
+        symlink(&victim, &link).unwrap();
+        let err = create_exclusive(&link).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::AlreadyExists, "{err}");
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious\n");
+        let absent = dir.0.join("absent");
+        let dangling = dir.0.join("dangling");
+        symlink(&absent, &dangling).unwrap();
+        assert!(create_exclusive(&dangling).is_err());
+        assert!(!absent.exists(), "a dangling link's target is not created");
+        assert!(create_exclusive(&victim).is_err());
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious\n");
+
+        // A fresh name: made with mode 0644 (less the umask), and the names
+        // drawn differ from one call to the next.
+        let (name, _) = create_temporary(&dir.0.join("m.prom")).unwrap();
+        let mode = std::os::unix::fs::PermissionsExt::mode(
+            &std::fs::metadata(&name).unwrap().permissions(),
+        );
+        assert_eq!(mode & 0o7133, 0, "{mode:o}");
+        let (other, _) = create_temporary(&dir.0.join("m.prom")).unwrap();
+        assert_ne!(name, other);
+        let shape = name.file_name().unwrap().to_str().unwrap();
+        assert!(
+            shape.starts_with("m.prom.") && shape.ends_with(".tmp"),
+            "{shape}"
+        );
     }
 }
