@@ -585,4 +585,42 @@ sandboxed_test! {
         let mode = std::fs::metadata(&new).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode & !0o644, 0, "{mode:o}");
     }
+
+/// `tcpdump -s 64 -i nlmon0` writes classic pcap whose frames are cut to 64
+/// bytes (original length more than included): the replay reads it, and a
+/// cut notification is a lost one, as a live truncated datagram is (an
+/// overrun line), not a malformed file.
+#[test]
+fn a_capture_cut_by_its_snap_length_replays() {
+    let scratch = Scratch::new("snaplen");
+    let file = scratch.path("nlmon.pcap");
+    let fixture = format!(
+        "{}/src/wire/fixtures/link_new_veth.bin",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let link = std::fs::read(fixture).unwrap();
+    // nlmon's cooked header: outgoing, ARPHRD_NETLINK, NETLINK_ROUTE.
+    let mut frame = vec![0, 4, 0x03, 0x38];
+    frame.extend_from_slice(&[0; 12]);
+    frame.extend_from_slice(&link);
+    let mut pcap = 0xa1b2_c3d4u32.to_ne_bytes().to_vec();
+    pcap.extend_from_slice(&[2, 0, 4, 0]);
+    pcap.extend_from_slice(&[0; 8]);
+    pcap.extend_from_slice(&64u32.to_ne_bytes());
+    pcap.extend_from_slice(&253u32.to_ne_bytes());
+    pcap.extend_from_slice(&1_700_000_000u32.to_ne_bytes());
+    pcap.extend_from_slice(&0u32.to_ne_bytes());
+    pcap.extend_from_slice(&64u32.to_ne_bytes());
+    pcap.extend_from_slice(&(frame.len() as u32).to_ne_bytes());
+    pcap.extend_from_slice(&frame[..64]);
+    std::fs::write(&file, pcap).unwrap();
+    let out = replay(&["--json", file.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    let printed = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        printed.matches(r#""object":"overrun""#).count(),
+        1,
+        "{printed}"
+    );
 }

@@ -43,7 +43,7 @@
 mod read;
 mod record;
 
-pub(crate) use read::{Input, Record, Records, Source};
+pub(crate) use read::{Record, Records, Source};
 pub use read::{ReplayError, ReplayStats};
 pub(crate) use record::Tap;
 pub use record::{Recorder, RecordingError, RecordingStats};
@@ -92,7 +92,7 @@ pub(crate) fn time_of(nanos: u64) -> SystemTime {
 /// the section's byte order, where the format has the high 32 bits first,
 /// then the low 32 bits, each in that byte order. On a little-endian host the
 /// halves are swapped so that the bytes come out as the format (and Wireshark)
-/// has them; the same swap reads them back.
+/// has them (`read` reads the two halves itself).
 pub(crate) fn isb_time(nanos: u64) -> u64 {
     if cfg!(target_endian = "little") {
         nanos.rotate_left(32)

@@ -5,32 +5,64 @@
 //! by other means (tcpdump on an `nlmon` device: pcapng or classic pcap, link
 //! type `LINKTYPE_NETLINK`, or Linux cooked capture of `ARPHRD_NETLINK` frames),
 //! whose frames become the datagrams of one [`Source::Foreign`] namespace.
-//! Frames of other families or link types are counted and skipped. A file cut
-//! short, or a malformed block, ends the records with an error after the last
-//! whole block; nothing here panics on any bytes.
+//! Frames of other families or link types are counted and skipped. A frame cut
+//! by a capture's snap length is a truncated datagram, as one cut by a live
+//! receive buffer is.
+//!
+//! It reads the blocks and records itself (the layouts are short), so that
+//! what a file can make it hold is bounded whatever the file says:
+//!
+//! - one block at a time, of at most [`MAX_BLOCK`] bytes (a classic pcap
+//!   frame: at most [`MAX_FRAME`]); options are looked at where they lie,
+//!   never kept, but for the first section's comment;
+//! - per interface described, a compact record of 24 bytes (and, for one of
+//!   nlwatch's namespaces, its name of at most [`MAX_NAME`] bytes and its
+//!   kinds, each once) until a packet or statistics block uses it; only then
+//!   is it handed on ([`Record::Interface`]), which is when the replay makes a
+//!   namespace of it;
+//! - at most [`MAX_NAMESPACES`] interfaces in use (handed on and not gone) at
+//!   once: one more ends the records with [`ReplayError::TooManyNamespaces`];
+//! - the interfaces of a section are forgotten at the next section header
+//!   (its packets cannot name them).
+//!
+//! A file cut short ends the records with [`ReplayError::Truncated`] after the
+//! last whole block; a whole block that is malformed (a bad length, an option
+//! running past its block or of the wrong size for its kind) with
+//! [`ReplayError::Malformed`], which says at which byte the block starts.
+//! Nothing here panics on any bytes.
 //!
 //! It never decodes a netlink message.
 
 use super::{
-    isb_time, time_of, ARPHRD_NETLINK, COOKED_LEN, LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2,
-    LINKTYPE_NETLINK, NETLINK_ROUTE,
+    time_of, ARPHRD_NETLINK, COOKED_LEN, LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2, LINKTYPE_NETLINK,
+    NETLINK_ROUTE,
 };
 use crate::bus::GoneReason;
 use crate::object::{NetnsTag, ObjectKind};
-use pcap_file::pcap::PcapReader;
-use pcap_file::pcapng::blocks::interface_description::{
-    InterfaceDescriptionBlock, InterfaceDescriptionOption,
-};
-use pcap_file::pcapng::blocks::interface_statistics::{
-    InterfaceStatisticsBlock, InterfaceStatisticsOption,
-};
-use pcap_file::pcapng::{Block, PcapNgReader};
-use pcap_file::{Endianness, PcapError};
 use std::collections::VecDeque;
 use std::fmt;
-use std::io::{self, Read};
+use std::io::{self, BufReader, Read};
 use std::sync::Arc;
 use std::time::SystemTime;
+
+/// The longest pcapng block a replay reads: 4 MiB. nlwatch's own blocks hold
+/// one datagram (tens of KiB at most) or a command line; a capture's frames
+/// are at most 256 KiB (tcpdump's largest snap length). A longer block is
+/// malformed rather than read.
+pub(crate) const MAX_BLOCK: usize = 4 << 20;
+/// The longest frame of a classic pcap file a replay reads: 256 KiB, tcpdump's
+/// largest snap length (`MAXIMUM_SNAPLEN`).
+pub(crate) const MAX_FRAME: usize = 256 << 10;
+/// The most interfaces a replay holds in use at once: 65,536. Each of
+/// nlwatch's interfaces in use is a namespace (its state view, its dump
+/// rounds); the frames of other captures make up one namespace, whatever
+/// their interfaces. Live, nlwatch is measured watching 10,000 namespaces;
+/// this leaves room for six times as many while bounding what a file can make
+/// a replay hold (a namespace with nothing in it costs a few KiB).
+pub(crate) const MAX_NAMESPACES: usize = 65_536;
+/// The longest namespace name a recording may give: 4,096 bytes, a path's
+/// longest (`PATH_MAX`; names are file names or paths).
+pub(crate) const MAX_NAME: usize = 4096;
 
 /// Why a replay could not read its recording (to the end).
 #[derive(Debug)]
@@ -44,12 +76,25 @@ pub enum ReplayError {
         /// Datagrams replayed before the cut.
         datagrams: u64,
     },
-    /// A block is malformed: what came before was replayed.
+    /// A block (a record, in classic pcap) is malformed: what came before was
+    /// replayed.
     Malformed {
         /// Datagrams replayed before it.
         datagrams: u64,
+        /// Where it starts: bytes from the start of the file.
+        offset: u64,
         /// What is wrong with it.
         reason: String,
+    },
+    /// The recording uses more interfaces at once (namespaces, for nlwatch's
+    /// own) than a replay holds, 65,536: what came before the block that
+    /// would have added one more was replayed. Each namespace in use holds its
+    /// state view; one that nothing uses holds (almost) nothing.
+    TooManyNamespaces {
+        /// Datagrams replayed before it.
+        datagrams: u64,
+        /// The limit: 65,536.
+        limit: usize,
     },
     /// The file was written on a host of the other byte order: netlink
     /// messages are in their host's byte order and cannot be read here.
@@ -72,9 +117,19 @@ impl fmt::Display for ReplayError {
                 "the file ends in the middle of a block: replayed up to the last whole \
                  block ({datagrams} datagrams)"
             ),
-            ReplayError::Malformed { datagrams, reason } => write!(
+            ReplayError::Malformed {
+                datagrams,
+                offset,
+                reason,
+            } => write!(
                 f,
-                "malformed block after {datagrams} datagrams ({reason}): replayed up to it"
+                "malformed block at byte {offset}, after {datagrams} datagrams ({reason}): \
+                 replayed up to it"
+            ),
+            ReplayError::TooManyNamespaces { datagrams, limit } => write!(
+                f,
+                "more than {limit} namespaces in use at once, the most a replay holds: \
+                 replayed up to the block that uses one more ({datagrams} datagrams)"
             ),
             ReplayError::ByteOrder => write!(
                 f,
@@ -106,6 +161,9 @@ pub struct ReplayStats {
     pub namespaces: u64,
     /// Datagrams replayed.
     pub datagrams: u64,
+    /// Datagrams replayed truncated: cut by the live receive buffer, or by a
+    /// capture's snap length (each handled as a live reader handles one).
+    pub truncated: u64,
     /// Overruns replayed.
     pub overruns: u64,
     /// Frames skipped: not netlink route, or copies of the frame before (a
@@ -126,19 +184,18 @@ pub(crate) enum Source {
     },
     /// Netlink captured by other means: notifications, of one namespace.
     Foreign,
-    /// Not netlink: its frames are skipped.
-    Other,
 }
 
 /// One thing a recording says, in file order.
 #[derive(Debug)]
 pub(crate) enum Record<'a> {
-    /// An interface (a namespace, for nlwatch's recordings) is described.
+    /// An interface (a namespace, for nlwatch's recordings) is in use: handed
+    /// on before the first record that names it.
     Interface { id: u32, source: Source },
     /// Its namespace began to be watched.
     Watched { id: u32, time: SystemTime },
     /// A datagram its socket received: `bytes` as captured, `original_len` its
-    /// length (more when the receive buffer truncated it).
+    /// length (more when the receive buffer or the snap length truncated it).
     Datagram {
         id: u32,
         time: SystemTime,
@@ -159,7 +216,7 @@ pub(crate) enum Record<'a> {
 }
 
 /// A record decided but not returned yet; a datagram's bytes are in
-/// `Records::frame`.
+/// `State::frame`.
 #[derive(Debug)]
 enum Pending {
     Interface {
@@ -219,7 +276,7 @@ impl Framing {
             Framing::Cooked2 => (be(8)?, be(0)?, 20),
             Framing::None => return None,
         };
-        (hatype == ARPHRD_NETLINK && family == NETLINK_ROUTE).then(|| &frame[len..])
+        (hatype == ARPHRD_NETLINK && family == NETLINK_ROUTE).then(|| frame.get(len..))?
     }
 
     fn header_len(self) -> usize {
@@ -230,59 +287,99 @@ impl Framing {
     }
 }
 
+/// Whether an interface has been handed on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Use {
+    /// Described only: nothing has named it yet.
+    No,
+    /// Handed on ([`Record::Interface`]): a namespace of the replay.
+    Yes,
+    /// Its namespace is gone: what names it now is ignored by the replay.
+    Gone,
+}
+
+/// What is kept of an interface description: little, since a file may
+/// describe many that nothing uses.
 #[derive(Debug)]
 struct Interface {
+    /// Until it is handed on: nlwatch's namespace as described.
+    namespace: Option<Box<Source>>,
+    /// `isb_osdrop` so far.
+    drops: u64,
     framing: Framing,
     /// nlwatch's (its statistics blocks tell overruns and departures).
     ours: bool,
-    /// Timestamp units: nanoseconds = raw * `mul` / `div`.
-    mul: u64,
-    div: u64,
-    /// `isb_osdrop` so far.
-    drops: u64,
+    /// `if_tsresol`: 10^-n seconds, or 2^-n with the top bit set.
+    resolution: u8,
+    used: Use,
 }
 
 impl Interface {
-    fn foreign(framing: Framing) -> Interface {
+    fn foreign(framing: Framing, resolution: u8) -> Interface {
         Interface {
+            namespace: None,
+            drops: 0,
             framing,
             ours: false,
-            mul: 1,
-            div: 1,
-            drops: 0,
+            resolution,
+            used: Use::No,
         }
     }
 
-    /// The time of a raw timestamp in this interface's units (pcap-file 2.0
-    /// hands them over as if they were nanoseconds).
+    /// The time of a raw timestamp in this interface's units.
     fn time(&self, raw: u64) -> SystemTime {
-        let nanos = u128::from(raw) * u128::from(self.mul) / u128::from(self.div.max(1));
+        let raw = u128::from(raw);
+        let r = self.resolution;
+        let nanos = if r & 0x80 != 0 {
+            (raw * 1_000_000_000)
+                .checked_shr(u32::from(r & 0x7f))
+                .unwrap_or(0)
+        } else if r <= 9 {
+            raw * 10u128.pow(9 - u32::from(r))
+        } else {
+            10u128
+                .checked_pow(u32::from(r) - 9)
+                .map_or(0, |div| raw / div)
+        };
         time_of(u64::try_from(nanos).unwrap_or(u64::MAX))
     }
 }
 
-enum Format<R: Read> {
-    PcapNg(Box<PcapNgReader<R>>),
-    Pcap(Box<PcapReader<R>>),
+/// Which file format is being read.
+#[derive(Debug, Clone, Copy)]
+enum Format {
+    PcapNg,
+    /// Classic pcap; `nanos` when its timestamps are in nanoseconds.
+    Pcap {
+        nanos: bool,
+    },
 }
 
 /// A recording read block by block: a lending iterator (each record borrows
 /// the reader until the next call).
 pub(crate) struct Records<R: Read> {
-    format: Format<R>,
+    input: BufReader<Input<R>>,
+    format: Format,
+    /// Bytes read so far: where the next block starts.
+    offset: u64,
+    /// The block (or classic pcap frame) being read, whole.
+    block: Vec<u8>,
+    /// The comment of the first section header.
+    comment: Option<String>,
     state: State,
     done: bool,
     /// Datagrams returned so far.
     pub(crate) datagrams: u64,
 }
 
-/// What `Records` keeps between blocks (apart from the reader, which the block
-/// being read borrows).
+/// What `Records` keeps between blocks.
 struct State {
-    /// Interfaces of all sections so far; the current section's ids start at
-    /// `base` (ids are unique across sections).
+    /// The current section's interfaces; their ids start at `base` (ids are
+    /// unique across sections).
     interfaces: Vec<Interface>,
     base: u32,
+    /// Interfaces handed on and not gone.
+    in_use: usize,
     pending: VecDeque<Pending>,
     /// The datagram of the pending `Datagram`.
     frame: Vec<u8>,
@@ -296,74 +393,149 @@ struct State {
 
 /// A pcapng file starts with this block type (the same bytes either way round).
 const PCAPNG_MAGIC: [u8; 4] = [0x0a, 0x0d, 0x0d, 0x0a];
+/// The section header's byte-order magic, as this host reads its own.
+const BYTE_ORDER_MAGIC: u32 = 0x1a2b_3c4d;
+/// Classic pcap's magic numbers as this host reads its own: microsecond and
+/// nanosecond timestamps.
+const PCAP_MICROS: u32 = 0xa1b2_c3d4;
+const PCAP_NANOS: u32 = 0xa1b2_3c4d;
+/// pcapng block types read; the others (name resolution, journal exports,
+/// custom and obsolete packet blocks) say nothing of netlink.
+const SECTION_HEADER: u32 = 0x0a0d_0d0a;
+const INTERFACE_DESCRIPTION: u32 = 1;
+const SIMPLE_PACKET: u32 = 3;
+const INTERFACE_STATISTICS: u32 = 5;
+const ENHANCED_PACKET: u32 = 6;
 /// Frames of a foreign capture equal to the one before and this close in time
 /// are copies delivered to other sockets.
 const COPY_WITHIN: std::time::Duration = std::time::Duration::from_millis(1);
 
 /// The input, with the four bytes read to tell its format put back in front.
-pub(crate) type Input<R> = io::Chain<io::Cursor<[u8; 4]>, R>;
+type Input<R> = io::Chain<io::Cursor<[u8; 4]>, R>;
 
-impl<R: Read> Records<Input<R>> {
+/// Reads into `buf` until it is full or the input ends: how much it read.
+fn fill(input: &mut impl Read, buf: &mut [u8]) -> Result<usize, ReplayError> {
+    let mut got = 0;
+    while got < buf.len() {
+        match input.read(&mut buf[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(ReplayError::Io(e)),
+        }
+    }
+    Ok(got)
+}
+
+/// The native-order integers of a block, by byte offset; `None` past its end.
+fn u16_at(b: &[u8], at: usize) -> Option<u16> {
+    Some(u16::from_ne_bytes(b.get(at..at + 2)?.try_into().ok()?))
+}
+
+fn u32_at(b: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from_ne_bytes(b.get(at..at + 4)?.try_into().ok()?))
+}
+
+/// A pcapng timestamp: the high 32 bits, then the low 32 bits.
+fn u64_at(b: &[u8], at: usize) -> Option<u64> {
+    Some(u64::from(u32_at(b, at)?) << 32 | u64::from(u32_at(b, at + 4)?))
+}
+
+/// Hands each option of `options` (code, value) to `each`, up to
+/// `opt_endofopt` or the end: an option whose value and padding run past the
+/// end is malformed.
+fn each_option<'a>(
+    mut options: &'a [u8],
+    mut each: impl FnMut(u16, &'a [u8]) -> Result<(), String>,
+) -> Result<(), String> {
+    while !options.is_empty() {
+        let (Some(code), Some(len)) = (u16_at(options, 0), u16_at(options, 2)) else {
+            return Err("an option header cut by the end of its block".into());
+        };
+        if code == 0 {
+            return Ok(());
+        }
+        let len = usize::from(len);
+        let end = 4 + len.next_multiple_of(4);
+        if end > options.len() {
+            return Err(format!(
+                "option {code} of {len} bytes runs past the end of its block"
+            ));
+        }
+        each(code, &options[4..4 + len])?;
+        options = &options[end..];
+    }
+    Ok(())
+}
+
+/// An option's text, which must be UTF-8.
+fn text(code: u16, value: &[u8]) -> Result<&str, String> {
+    std::str::from_utf8(value).map_err(|_| format!("option {code} is not UTF-8"))
+}
+
+/// An 8-byte option's value (a time, a count).
+fn eight(code: u16, value: &[u8]) -> Result<u64, String> {
+    match value.len() {
+        8 => Ok(u64::from_ne_bytes(value.try_into().unwrap_or_default())),
+        n => Err(format!("option {code} of {n} bytes, where its kind has 8")),
+    }
+}
+
+impl<R: Read> Records<R> {
     /// Reads the file's header: `NotACapture` when it is neither pcapng nor pcap.
     pub(crate) fn new(mut input: R) -> Result<Self, ReplayError> {
         let mut magic = [0u8; 4];
-        let mut got = 0;
-        while got < 4 {
-            match input.read(&mut magic[got..]) {
-                Ok(0) => return Err(ReplayError::NotACapture),
-                Ok(n) => got += n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(ReplayError::Io(e)),
-            }
+        if fill(&mut input, &mut magic)? < 4 {
+            return Err(ReplayError::NotACapture);
         }
-        let whole = io::Cursor::new(magic).chain(input);
-        let mut interfaces = Vec::new();
-        let mut pending = VecDeque::new();
+        let input = BufReader::with_capacity(64 << 10, io::Cursor::new(magic).chain(input));
+        let native = u32::from_ne_bytes(magic);
         let format = if magic == PCAPNG_MAGIC {
-            let reader = PcapNgReader::new(whole).map_err(start_error)?;
-            if reader.section().endianness != native() {
-                return Err(ReplayError::ByteOrder);
+            Format::PcapNg
+        } else if [PCAP_MICROS, PCAP_NANOS].contains(&native) {
+            Format::Pcap {
+                nanos: native == PCAP_NANOS,
             }
-            Format::PcapNg(Box::new(reader))
-        } else if [0xa1b2_c3d4, 0xd4c3_b2a1, 0xa1b2_3c4d, 0x4d3c_b2a1]
-            .contains(&u32::from_le_bytes(magic))
-        {
-            let reader = PcapReader::new(whole).map_err(start_error)?;
-            let header = reader.header();
-            if header.endianness != native() {
-                return Err(ReplayError::ByteOrder);
-            }
-            let linktype = u32::from(header.datalink);
-            let framing = Framing::of(linktype);
-            if framing == Framing::None {
-                return Err(ReplayError::NotNetlink { linktype });
-            }
-            interfaces.push(Interface::foreign(framing));
-            pending.push_back(Pending::Interface {
-                id: 0,
-                source: Source::Foreign,
-            });
-            Format::Pcap(Box::new(reader))
+        } else if [PCAP_MICROS, PCAP_NANOS].contains(&native.swap_bytes()) {
+            return Err(ReplayError::ByteOrder);
         } else {
             return Err(ReplayError::NotACapture);
         };
-        Ok(Records {
+        let mut records = Records {
+            input,
             format,
+            offset: 0,
+            block: Vec::new(),
+            comment: None,
             state: State {
-                interfaces,
+                interfaces: Vec::new(),
                 base: 0,
-                pending,
+                in_use: 0,
+                pending: VecDeque::new(),
                 frame: Vec::new(),
                 last_foreign: (Vec::new(), SystemTime::UNIX_EPOCH),
                 skipped: 0,
             },
             done: false,
             datagrams: 0,
-        })
+        };
+        match format {
+            Format::PcapNg => {
+                // The first block is the section header; not one at all is no
+                // capture.
+                match records.read_block() {
+                    Ok(()) if records.offset > 0 => {}
+                    Ok(()) | Err(ReplayError::Malformed { .. }) => {
+                        return Err(ReplayError::NotACapture)
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+            Format::Pcap { .. } => records.pcap_header()?,
+        }
+        Ok(records)
     }
-}
 
-impl<R: Read> Records<R> {
     /// The next record; `None` at the end of the file, or after an error.
     pub(crate) fn next(&mut self) -> Option<Result<Record<'_>, ReplayError>> {
         while self.state.pending.is_empty() {
@@ -400,15 +572,7 @@ impl<R: Read> Records<R> {
 
     /// The comment of the file's (first) section header, if any.
     pub(crate) fn comment(&self) -> Option<&str> {
-        let Format::PcapNg(reader) = &self.format else {
-            return None;
-        };
-        reader.section().options.iter().find_map(|o| match o {
-            pcap_file::pcapng::blocks::section_header::SectionHeaderOption::Comment(c) => {
-                Some(&**c)
-            }
-            _ => None,
-        })
+        self.comment.as_deref()
     }
 
     /// Frames skipped so far: not netlink route, or copies.
@@ -416,85 +580,337 @@ impl<R: Read> Records<R> {
         self.state.skipped
     }
 
+    fn malformed(&self, offset: u64, reason: String) -> ReplayError {
+        ReplayError::Malformed {
+            datagrams: self.datagrams,
+            offset,
+            reason,
+        }
+    }
+
+    fn truncated(&self) -> ReplayError {
+        ReplayError::Truncated {
+            datagrams: self.datagrams,
+        }
+    }
+
+    /// Reads exactly `len` more bytes into `self.block` (after what it
+    /// holds): `Truncated` when the file ends first.
+    fn read_more(&mut self, len: usize) -> Result<(), ReplayError> {
+        let start = self.block.len();
+        self.block.resize(start + len, 0);
+        if fill(&mut self.input, &mut self.block[start..])? < len {
+            return Err(self.truncated());
+        }
+        Ok(())
+    }
+
     /// Reads one block (or packet) into `pending`; at the end of the file sets
     /// `done`.
     fn read_block(&mut self) -> Result<(), ReplayError> {
-        let state = &mut self.state;
-        let datagrams = self.datagrams;
-        match &mut self.format {
-            Format::PcapNg(reader) => match reader.next_block() {
-                None => self.done = true,
-                Some(Err(e)) => return Err(read_error(e, datagrams)),
-                Some(Ok(block)) => match block {
-                    Block::SectionHeader(section) => {
-                        if section.endianness != native() {
-                            return Err(ReplayError::ByteOrder);
-                        }
-                        state.base = u32::try_from(state.interfaces.len()).unwrap_or(u32::MAX);
-                    }
-                    Block::InterfaceDescription(idb) => {
-                        let id = u32::try_from(state.interfaces.len()).unwrap_or(u32::MAX);
-                        let (interface, source) = describe(&idb);
-                        state.interfaces.push(interface);
-                        state.pending.push_back(Pending::Interface { id, source });
-                    }
-                    Block::EnhancedPacket(epb) => {
-                        let id = state.base.saturating_add(epb.interface_id);
-                        // pcap-file 2.0 hands the raw timestamp over as if it
-                        // were in nanoseconds, whatever the interface's units.
-                        let raw = u64::try_from(epb.timestamp.as_nanos()).unwrap_or(u64::MAX);
-                        let time = state.interface(id, datagrams)?.time(raw);
-                        state.frame(id, time, &epb.data, epb.original_len as usize, datagrams)?;
-                    }
-                    Block::SimplePacket(spb) => {
-                        // No interface id or time: the section's first
-                        // interface, at the time of the frame before.
-                        let time = state.last_foreign.1;
-                        let original = spb.original_len as usize;
-                        state.frame(state.base, time, &spb.data, original, datagrams)?;
-                    }
-                    Block::InterfaceStatistics(isb) => state.statistics(&isb),
-                    // Name resolution, journal exports, custom blocks: not
-                    // netlink.
-                    _ => {}
-                },
-            },
-            Format::Pcap(reader) => match reader.next_packet() {
-                None => self.done = true,
-                Some(Err(e)) => return Err(read_error(e, datagrams)),
-                Some(Ok(packet)) => {
-                    // pcap-file reads classic pcap times in their resolution.
-                    let nanos = u64::try_from(packet.timestamp.as_nanos()).unwrap_or(u64::MAX);
-                    let original = packet.orig_len as usize;
-                    state.frame(0, time_of(nanos), &packet.data, original, datagrams)?;
-                }
-            },
+        match self.format {
+            Format::PcapNg => self.pcapng_block(),
+            Format::Pcap { nanos } => self.pcap_record(nanos),
         }
+    }
+
+    /// Classic pcap's file header (after its magic): the link type.
+    fn pcap_header(&mut self) -> Result<(), ReplayError> {
+        self.block.clear();
+        self.read_more(24)?;
+        self.offset = 24;
+        let linktype = u32_at(&self.block, 20).unwrap_or_default();
+        let framing = Framing::of(linktype);
+        if framing == Framing::None {
+            return Err(ReplayError::NotNetlink { linktype });
+        }
+        // Its records carry times in their own units, read with them.
+        self.state.interfaces.push(Interface::foreign(framing, 9));
         Ok(())
+    }
+
+    /// One classic pcap record: timestamp, included and original lengths,
+    /// then the frame. A frame cut by the snap length (original longer than
+    /// included) is a truncated datagram.
+    fn pcap_record(&mut self, nanos: bool) -> Result<(), ReplayError> {
+        let at = self.offset;
+        self.block.clear();
+        self.block.resize(16, 0);
+        match fill(&mut self.input, &mut self.block)? {
+            0 => {
+                self.done = true;
+                return Ok(());
+            }
+            16 => {}
+            _ => return Err(self.truncated()),
+        }
+        let field = |i: usize| u32_at(&self.block, 4 * i).unwrap_or_default();
+        let (secs, frac, included, original) = (field(0), field(1), field(2), field(3));
+        let included = included as usize;
+        if included > MAX_FRAME {
+            return Err(self.malformed(
+                at,
+                format!("a frame of {included} bytes, more than the {MAX_FRAME} a replay reads"),
+            ));
+        }
+        self.read_more(included)?;
+        self.offset += 16 + included as u64;
+        let frac = u64::from(frac) * if nanos { 1 } else { 1_000 };
+        let time = time_of(u64::from(secs) * 1_000_000_000 + frac);
+        let frame = &self.block[16..];
+        self.state
+            .frame(0, time, frame, original as usize)
+            .map_err(|e| self.limit(e))
+    }
+
+    /// `TooManyNamespaces` with the datagrams read so far.
+    fn limit(&self, _: TooMany) -> ReplayError {
+        ReplayError::TooManyNamespaces {
+            datagrams: self.datagrams,
+            limit: MAX_NAMESPACES,
+        }
+    }
+
+    /// One pcapng block, read whole before it is looked at: a file that ends
+    /// inside it is truncated, anything wrong with a whole one is malformed.
+    fn pcapng_block(&mut self) -> Result<(), ReplayError> {
+        let at = self.offset;
+        self.block.clear();
+        self.block.resize(8, 0);
+        match fill(&mut self.input, &mut self.block)? {
+            0 => {
+                self.done = true;
+                return Ok(());
+            }
+            8 => {}
+            _ => return Err(self.truncated()),
+        }
+        let kind = u32_at(&self.block, 0).unwrap_or_default();
+        if kind == SECTION_HEADER {
+            // Its byte-order magic says how its length (and all that follows)
+            // reads.
+            self.read_more(4)?;
+            let magic = u32_at(&self.block, 8).unwrap_or_default();
+            if magic.swap_bytes() == BYTE_ORDER_MAGIC {
+                return Err(ReplayError::ByteOrder);
+            }
+            if magic != BYTE_ORDER_MAGIC {
+                return Err(
+                    self.malformed(at, "a section header without its byte-order magic".into())
+                );
+            }
+        }
+        let len = u32_at(&self.block, 4).unwrap_or_default() as usize;
+        if len % 4 != 0 || len < self.block.len() + 4 {
+            return Err(self.malformed(at, format!("a block length of {len}")));
+        }
+        if len > MAX_BLOCK {
+            return Err(self.malformed(
+                at,
+                format!("a block of {len} bytes, more than the {MAX_BLOCK} a replay reads"),
+            ));
+        }
+        let read = self.block.len();
+        self.read_more(len - read)?;
+        self.offset += len as u64;
+        let trailer = u32_at(&self.block, len - 4).unwrap_or_default() as usize;
+        if trailer != len {
+            return Err(self.malformed(
+                at,
+                format!("a block whose lengths differ: {len} before, {trailer} after"),
+            ));
+        }
+        let Records {
+            block,
+            state,
+            comment,
+            ..
+        } = self;
+        let body = &block[8..len - 4];
+        let first = at == 0;
+        let result = match kind {
+            SECTION_HEADER => state.section(body, first.then_some(comment)),
+            INTERFACE_DESCRIPTION => state.describe(body),
+            ENHANCED_PACKET => state.enhanced_packet(body),
+            SIMPLE_PACKET => state.simple_packet(body),
+            INTERFACE_STATISTICS => state.statistics(body),
+            _ => Ok(()),
+        };
+        match result {
+            Ok(()) => Ok(()),
+            Err(Bad::Malformed(reason)) => Err(self.malformed(at, reason)),
+            Err(Bad::TooMany(e)) => Err(self.limit(e)),
+        }
+    }
+}
+
+/// One more interface in use than [`MAX_NAMESPACES`].
+#[derive(Debug)]
+struct TooMany;
+
+/// What is wrong with a whole block.
+enum Bad {
+    Malformed(String),
+    TooMany(TooMany),
+}
+
+impl From<String> for Bad {
+    fn from(reason: String) -> Bad {
+        Bad::Malformed(reason)
+    }
+}
+
+impl From<TooMany> for Bad {
+    fn from(e: TooMany) -> Bad {
+        Bad::TooMany(e)
     }
 }
 
 impl State {
-    /// Interface `id`, which a frame names.
-    fn interface(&self, id: u32, datagrams: u64) -> Result<&Interface, ReplayError> {
-        self.interfaces
-            .get(id as usize)
-            .ok_or_else(|| ReplayError::Malformed {
-                datagrams,
-                reason: format!("a packet of interface {id}, which is not described"),
-            })
+    /// A Section Header Block: the interfaces of the section before are
+    /// forgotten (nothing after it can name them). The first one's comment is
+    /// kept (`comment`).
+    fn section(&mut self, body: &[u8], comment: Option<&mut Option<String>>) -> Result<(), Bad> {
+        if body.len() < 16 {
+            return Err(format!("a section header of {} bytes", body.len()).into());
+        }
+        let mut said = None;
+        each_option(&body[16..], |code, value| {
+            if code == 1 {
+                said = Some(text(code, value)?);
+            }
+            Ok(())
+        })?;
+        if let Some(comment) = comment {
+            *comment = said.map(str::to_string);
+        }
+        let described = u32::try_from(self.interfaces.len()).unwrap_or(u32::MAX);
+        self.base = self.base.saturating_add(described);
+        self.interfaces.clear();
+        Ok(())
     }
 
-    /// A frame of interface `id` received at `time`: a datagram, or skipped.
+    /// An Interface Description Block: kept as a compact record until a
+    /// packet or statistics block uses it.
+    fn describe(&mut self, body: &[u8]) -> Result<(), Bad> {
+        let (Some(linktype), Some(_)) = (u16_at(body, 0), u32_at(body, 4)) else {
+            return Err(format!("an interface description of {} bytes", body.len()).into());
+        };
+        let framing = Framing::of(u32::from(linktype));
+        let (mut name, mut description, mut resolution) = (None, None, 6u8);
+        each_option(&body[8..], |code, value| {
+            match code {
+                2 => name = Some(text(code, value)?),
+                3 => description = Some(text(code, value)?),
+                9 => match value {
+                    [r] => resolution = *r,
+                    _ => {
+                        return Err(format!(
+                            "option {code} of {} bytes, where its kind has 1",
+                            value.len()
+                        ))
+                    }
+                },
+                _ => {}
+            }
+            Ok(())
+        })?;
+        let mut interface = Interface::foreign(framing, resolution);
+        let ours = (framing != Framing::None)
+            .then(|| description.and_then(parse_description))
+            .flatten();
+        if let Some((id, portid, kinds)) = ours {
+            let name = name.unwrap_or_default();
+            if name.len() > MAX_NAME {
+                return Err(format!(
+                    "a namespace name of {} bytes, more than the {MAX_NAME} a replay reads",
+                    name.len()
+                )
+                .into());
+            }
+            interface.ours = true;
+            interface.namespace = Some(Box::new(Source::Namespace {
+                tag: NetnsTag {
+                    name: Arc::from(name),
+                    id,
+                },
+                portid,
+                kinds,
+            }));
+        }
+        self.interfaces.push(interface);
+        Ok(())
+    }
+
+    /// An Enhanced Packet Block: a frame of the interface it names.
+    fn enhanced_packet(&mut self, body: &[u8]) -> Result<(), Bad> {
+        let field = |i: usize| u32_at(body, 4 * i);
+        let (Some(local), Some(raw), Some(captured), Some(original)) =
+            (field(0), u64_at(body, 4), field(3), field(4))
+        else {
+            return Err(format!("an enhanced packet block of {} bytes", body.len()).into());
+        };
+        let captured = captured as usize;
+        let end = 20usize.saturating_add(captured.next_multiple_of(4));
+        if end > body.len() {
+            return Err(format!("a frame of {captured} bytes that runs past its block").into());
+        }
+        each_option(&body[end..], |_, _| Ok(()))?;
+        let Some(interface) = self.interfaces.get(local as usize) else {
+            return Err(format!("a packet of interface {local}, which is not described").into());
+        };
+        let time = interface.time(raw);
+        let frame = &body[20..20 + captured];
+        self.frame(local, time, frame, original as usize)?;
+        Ok(())
+    }
+
+    /// A Simple Packet Block: no interface id or time; the section's first
+    /// interface, at the time of the frame before.
+    fn simple_packet(&mut self, body: &[u8]) -> Result<(), Bad> {
+        let Some(original) = u32_at(body, 0) else {
+            return Err(format!("a simple packet block of {} bytes", body.len()).into());
+        };
+        if self.interfaces.is_empty() {
+            return Err(String::from("a packet of interface 0, which is not described").into());
+        }
+        let data = &body[4..];
+        let frame = &data[..data.len().min(original as usize)];
+        let time = self.last_foreign.1;
+        self.frame(0, time, frame, original as usize)?;
+        Ok(())
+    }
+
+    /// Interface `local` of this section is used: handed on the first time.
+    fn use_interface(&mut self, local: u32) -> Result<(), TooMany> {
+        let id = self.base.saturating_add(local);
+        let Some(interface) = self.interfaces.get_mut(local as usize) else {
+            return Ok(());
+        };
+        if interface.used != Use::No {
+            return Ok(());
+        }
+        if self.in_use >= MAX_NAMESPACES {
+            return Err(TooMany);
+        }
+        self.in_use += 1;
+        interface.used = Use::Yes;
+        let source = interface.namespace.take().map_or(Source::Foreign, |s| *s);
+        self.pending.push_back(Pending::Interface { id, source });
+        Ok(())
+    }
+
+    /// A frame of interface `local` received at `time`: a datagram, or skipped.
     fn frame(
         &mut self,
-        id: u32,
+        local: u32,
         time: SystemTime,
         frame: &[u8],
         original: usize,
-        datagrams: u64,
-    ) -> Result<(), ReplayError> {
-        let interface = self.interface(id, datagrams)?;
+    ) -> Result<(), TooMany> {
+        let Some(interface) = self.interfaces.get(local as usize) else {
+            return Ok(());
+        };
         let (framing, ours) = (interface.framing, interface.ours);
         let Some(datagram) = framing.datagram(frame) else {
             self.skipped += 1;
@@ -511,13 +927,14 @@ impl State {
             self.last_foreign.0.extend_from_slice(datagram);
             self.last_foreign.1 = time;
         }
+        self.use_interface(local)?;
         self.frame.clear();
         self.frame.extend_from_slice(datagram);
         let original_len = original
             .saturating_sub(framing.header_len())
             .max(datagram.len());
         self.pending.push_back(Pending::Datagram {
-            id,
+            id: self.base.saturating_add(local),
             time,
             original_len,
         });
@@ -526,100 +943,59 @@ impl State {
 
     /// An Interface Statistics Block: what nlwatch recorded of a namespace
     /// without a datagram (others' statistics say nothing to a replay).
-    fn statistics(&mut self, isb: &InterfaceStatisticsBlock<'_>) {
-        let id = self.base.saturating_add(isb.interface_id);
-        let Some(interface) = self.interfaces.get_mut(id as usize).filter(|i| i.ours) else {
-            return;
+    fn statistics(&mut self, body: &[u8]) -> Result<(), Bad> {
+        let (Some(local), Some(raw)) = (u32_at(body, 0), u64_at(body, 4)) else {
+            return Err(format!("an interface statistics block of {} bytes", body.len()).into());
         };
-        let time = time_of(isb_time(isb.timestamp));
         let (mut started, mut ended, mut drops, mut comment) = (false, false, None, "");
-        for option in &isb.options {
-            match option {
-                InterfaceStatisticsOption::IsbStartTime(_) => started = true,
-                InterfaceStatisticsOption::IsbEndTime(_) => ended = true,
-                InterfaceStatisticsOption::IsbOsDrop(n) => drops = Some(*n),
-                InterfaceStatisticsOption::Comment(c) => comment = c,
+        each_option(&body[12..], |code, value| {
+            match code {
+                1 => comment = text(code, value)?,
+                2 => started = eight(code, value).map(|_| true)?,
+                3 => ended = eight(code, value).map(|_| true)?,
+                7 => drops = Some(eight(code, value)?),
                 _ => {}
             }
+            Ok(())
+        })?;
+        let Some(interface) = self.interfaces.get_mut(local as usize).filter(|i| i.ours) else {
+            return Ok(());
+        };
+        let id = self.base.saturating_add(local);
+        let time = interface.time(raw);
+        // One overrun per block, as one `ENOBUFS` is one live (nlwatch
+        // writes a block per overrun, `isb_osdrop` one more each time): a
+        // count that jumps is still one loss to repair.
+        let overrun = drops.is_some_and(|n| n > interface.drops);
+        interface.drops = interface.drops.max(drops.unwrap_or(0));
+        let dump_ended = comment == super::record::DUMP_ENDED;
+        if !(overrun || ended || started || dump_ended) {
+            return Ok(());
         }
-        if let Some(n) = drops {
-            // One overrun per one more drop (nlwatch writes one block per
-            // overrun; a jump is bounded, each is a resync).
-            let more = n.saturating_sub(interface.drops).min(64);
-            interface.drops = interface.drops.max(n);
-            for _ in 0..more {
-                self.pending.push_back(Pending::Overrun { id, time });
-            }
+        self.use_interface(local)?;
+        if overrun {
+            self.pending.push_back(Pending::Overrun { id, time });
         }
         if ended {
             let reason = gone_reason(comment);
             self.pending.push_back(Pending::Gone { id, time, reason });
+            if let Some(interface) = self.interfaces.get_mut(local as usize) {
+                if interface.used == Use::Yes {
+                    interface.used = Use::Gone;
+                    self.in_use -= 1;
+                }
+            }
         } else if started {
             self.pending.push_back(Pending::Watched { id, time });
-        } else if comment == super::record::DUMP_ENDED {
+        } else if dump_ended {
             self.pending.push_back(Pending::DumpEnded { id, time });
         }
+        Ok(())
     }
 }
 
-/// An interface as its description block tells it.
-fn describe(idb: &InterfaceDescriptionBlock<'_>) -> (Interface, Source) {
-    let framing = Framing::of(u32::from(idb.linktype));
-    let (mut name, mut description, mut resolution) = (None, None, 6u8);
-    for option in &idb.options {
-        match option {
-            InterfaceDescriptionOption::IfName(n) => name = Some(n.to_string()),
-            InterfaceDescriptionOption::IfDescription(d) => description = Some(d.to_string()),
-            InterfaceDescriptionOption::IfTsResol(r) => resolution = *r,
-            _ => {}
-        }
-    }
-    // if_tsresol: 10^-n seconds, or 2^-n with the top bit set.
-    let (mul, div) = if resolution & 0x80 != 0 {
-        (
-            1_000_000_000,
-            1u64.checked_shl(u32::from(resolution & 0x7f))
-                .unwrap_or(u64::MAX),
-        )
-    } else if resolution <= 9 {
-        (10u64.pow(9 - u32::from(resolution)), 1)
-    } else {
-        (
-            1,
-            10u64
-                .checked_pow(u32::from(resolution) - 9)
-                .unwrap_or(u64::MAX),
-        )
-    };
-    let ours = (framing != Framing::None)
-        .then(|| description.as_deref().and_then(parse_description))
-        .flatten();
-    let mut interface = Interface {
-        framing,
-        ours: ours.is_some(),
-        mul,
-        div,
-        drops: 0,
-    };
-    let source = match ours {
-        Some((id, portid, kinds)) => Source::Namespace {
-            tag: NetnsTag {
-                name: Arc::from(name.unwrap_or_default()),
-                id,
-            },
-            portid,
-            kinds,
-        },
-        None if framing != Framing::None => Source::Foreign,
-        None => {
-            interface.ours = false;
-            Source::Other
-        }
-    };
-    (interface, source)
-}
-
-/// `netns_cookie=ID portid=PORT objects=KIND,...`, as `record` writes it.
+/// `netns_cookie=ID portid=PORT objects=KIND,...`, as `record` writes it; each
+/// kind kept once, in order.
 fn parse_description(d: &str) -> Option<(u64, u32, Vec<ObjectKind>)> {
     let (mut id, mut portid, mut kinds) = (None, None, None);
     for token in d.split_whitespace() {
@@ -627,11 +1003,14 @@ fn parse_description(d: &str) -> Option<(u64, u32, Vec<ObjectKind>)> {
             ("netns_cookie", v) => id = v.parse().ok(),
             ("portid", v) => portid = v.parse().ok(),
             ("objects", v) => {
-                kinds = v
-                    .split(',')
-                    .filter(|k| !k.is_empty())
-                    .map(|k| k.parse().ok())
-                    .collect::<Option<Vec<ObjectKind>>>()
+                let mut list: Vec<ObjectKind> = Vec::new();
+                for k in v.split(',').filter(|k| !k.is_empty()) {
+                    let kind = k.parse().ok()?;
+                    if !list.contains(&kind) {
+                        list.push(kind);
+                    }
+                }
+                kinds = Some(list);
             }
             _ => {}
         }
@@ -652,38 +1031,6 @@ fn gone_reason(comment: &str) -> GoneReason {
         {
             Some(errno) => GoneReason::SocketError(errno),
             None => GoneReason::Shutdown,
-        },
-    }
-}
-
-/// The byte order of this host, as pcap-file names it.
-fn native() -> Endianness {
-    if cfg!(target_endian = "little") {
-        Endianness::Little
-    } else {
-        Endianness::Big
-    }
-}
-
-/// An error reading the file's first block.
-fn start_error(e: PcapError) -> ReplayError {
-    match read_error(e, 0) {
-        ReplayError::Malformed { .. } => ReplayError::NotACapture,
-        other => other,
-    }
-}
-
-/// An error reading a block or packet.
-fn read_error(e: PcapError, datagrams: u64) -> ReplayError {
-    match e {
-        PcapError::IncompleteBuffer => ReplayError::Truncated { datagrams },
-        PcapError::IoError(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
-            ReplayError::Truncated { datagrams }
-        }
-        PcapError::IoError(e) => ReplayError::Io(e),
-        other => ReplayError::Malformed {
-            datagrams,
-            reason: other.to_string(),
         },
     }
 }
@@ -727,8 +1074,179 @@ mod tests {
         SystemTime::UNIX_EPOCH + Duration::from_nanos(nanos)
     }
 
+    /// A pcapng block of type `kind` (this host's byte order), its body padded.
+    fn block(kind: u32, body: &[u8]) -> Vec<u8> {
+        let mut body = body.to_vec();
+        body.resize(body.len().next_multiple_of(4), 0);
+        let len = (12 + body.len()) as u32;
+        let mut b = kind.to_ne_bytes().to_vec();
+        b.extend_from_slice(&len.to_ne_bytes());
+        b.extend_from_slice(&body);
+        b.extend_from_slice(&len.to_ne_bytes());
+        b
+    }
+
+    /// One pcapng option: code, length, value, padding.
+    fn option(code: u16, value: &[u8]) -> Vec<u8> {
+        let mut o = code.to_ne_bytes().to_vec();
+        o.extend_from_slice(&(value.len() as u16).to_ne_bytes());
+        o.extend_from_slice(value);
+        o.resize(o.len().next_multiple_of(4), 0);
+        o
+    }
+
+    /// What a recorder wrote: one namespace (interface 0), watched, with one
+    /// datagram.
+    fn one_namespace() -> Vec<u8> {
+        let out = Shared::default();
+        let recorder = Recorder::new(out.clone()).unwrap();
+        let ns = recorder.interface(&NetnsTag::default(), 7, &[ObjectKind::Link]);
+        recorder.watched(ns, at(1_000));
+        recorder.datagram(ns, at(2_000), &[1, 2, 3, 4], 4);
+        recorder.flush().unwrap();
+        let bytes = out.0.lock().clone();
+        bytes
+    }
+
+    /// A file of 100,000 namespaces of which one is used: only that one is
+    /// handed on (the replay makes a namespace of every interface it is
+    /// handed, so unused ones would cost as much as used ones).
+    #[test]
+    fn interfaces_nothing_uses_are_not_handed_on() {
+        let out = Shared::default();
+        let recorder = Recorder::new(out.clone()).unwrap();
+        let mut last = 0;
+        for i in 0..100_000u64 {
+            let tag = NetnsTag {
+                name: Arc::from(format!("ns{i}")),
+                id: i,
+            };
+            last = recorder.interface(&tag, 1, &[ObjectKind::Link]);
+        }
+        recorder.datagram(last, at(1), &[1, 2, 3, 4], 4);
+        recorder.flush().unwrap();
+        let bytes = out.0.lock().clone();
+        let mut records = Records::new(&bytes[..]).unwrap();
+        let mut handed = Vec::new();
+        while let Some(r) = records.next() {
+            if let Record::Interface { id, .. } = r.unwrap() {
+                handed.push(id);
+            }
+        }
+        assert_eq!((handed.len(), handed.first()), (1, Some(&last)));
+        assert_eq!(records.datagrams, 1);
+    }
+
+    /// A whole block with a malformed option (an `isb_osdrop` of 4 bytes
+    /// where the format has 8) is reported as malformed, where it is, not as a
+    /// file cut short; what came before it is read.
+    #[test]
+    fn a_malformed_option_in_a_whole_block_is_malformed_not_truncated() {
+        let mut file = one_namespace();
+        let offset = file.len();
+        let mut isb = 0u32.to_ne_bytes().to_vec();
+        isb.extend_from_slice(&[0; 8]);
+        isb.extend(option(7, &1u32.to_ne_bytes()));
+        isb.extend(option(0, &[]));
+        file.extend(block(5, &isb));
+        // A whole block after it: the file is not cut short.
+        file.extend(block(5, &[0; 12]));
+        let (got, error) = lines(&file);
+        assert_eq!(got.len(), 3, "{got:?}");
+        let error = error.expect("an error");
+        assert!(!error.contains("middle of a block"), "{error}");
+        assert!(error.contains(&format!("at byte {offset}")), "{error}");
+    }
+
+    /// What one block can make the reader hold is bounded: a block longer
+    /// than 4 MiB, a classic pcap frame longer than 256 KiB and a namespace
+    /// name longer than 4,096 bytes are malformed (before anything is
+    /// allocated for them), kinds named again are kept once, and an interface
+    /// nothing uses is a record of 24 bytes.
+    #[test]
+    fn what_a_file_can_make_the_reader_hold_is_bounded() {
+        let error = |file: &[u8]| {
+            let (_, error) = lines(file);
+            error.expect("an error")
+        };
+        // A block that says it is 64 MiB long.
+        let mut file = one_namespace();
+        let offset = file.len();
+        file.extend_from_slice(&6u32.to_ne_bytes());
+        file.extend_from_slice(&(64u32 << 20).to_ne_bytes());
+        file.extend_from_slice(&[0; 64]);
+        let e = error(&file);
+        assert!(
+            e.contains(&format!("at byte {offset}")) && e.contains("4194304"),
+            "{e}"
+        );
+        // A classic pcap frame that says it is 1 GiB long.
+        let mut pcap = 0xa1b2_c3d4u32.to_ne_bytes().to_vec();
+        pcap.extend_from_slice(&[2, 0, 4, 0]);
+        pcap.extend_from_slice(&[0; 8]);
+        pcap.extend_from_slice(&u32::MAX.to_ne_bytes());
+        pcap.extend_from_slice(&253u32.to_ne_bytes());
+        pcap.extend_from_slice(&[0; 8]);
+        pcap.extend_from_slice(&(1u32 << 30).to_ne_bytes());
+        pcap.extend_from_slice(&(1u32 << 30).to_ne_bytes());
+        let e = error(&pcap);
+        assert!(e.contains("at byte 24") && e.contains("262144"), "{e}");
+        // A namespace named with 5,000 bytes; one whose kinds are named over
+        // and over.
+        let idb = |name: &str, kinds: &str| {
+            let mut b = 253u16.to_ne_bytes().to_vec();
+            b.extend_from_slice(&[0; 6]);
+            b.extend(option(2, name.as_bytes()));
+            let description = format!("netns_cookie=1 portid=2 objects={kinds}");
+            b.extend(option(3, description.as_bytes()));
+            b.extend(option(0, &[]));
+            block(1, &b)
+        };
+        let mut file = one_namespace();
+        let offset = file.len();
+        file.extend(idb(&"n".repeat(5000), "link"));
+        let e = error(&file);
+        assert!(
+            e.contains(&format!("at byte {offset}")) && e.contains("4096"),
+            "{e}"
+        );
+        let mut file = one_namespace();
+        file.extend(idb("again", &"link,route,".repeat(1000)));
+        let mut watched = 1u32.to_ne_bytes().to_vec();
+        watched.extend_from_slice(&[0; 8]);
+        watched.extend(option(2, &[0; 8]));
+        watched.extend(option(0, &[]));
+        file.extend(block(5, &watched));
+        let (got, error) = lines(&file);
+        assert_eq!(error, None);
+        assert!(
+            got.iter()
+                .any(|l| l.contains("\"again\"") && l.contains("kinds: [Link, Route] ")),
+            "{got:#?}"
+        );
+        assert!(std::mem::size_of::<Interface>() <= 24);
+    }
+
+    /// A statistics block whose `isb_osdrop` grew by 64 at once is one
+    /// overrun, as one `ENOBUFS` is live (nlwatch's own recordings grow it by
+    /// one per block).
+    #[test]
+    fn one_statistics_block_is_at_most_one_overrun() {
+        let mut file = one_namespace();
+        let mut isb = 0u32.to_ne_bytes().to_vec();
+        isb.extend_from_slice(&[0; 8]);
+        isb.extend(option(7, &64u64.to_ne_bytes()));
+        isb.extend(option(0, &[]));
+        file.extend(block(5, &isb));
+        let (got, error) = lines(&file);
+        assert_eq!(error, None);
+        let overruns = got.iter().filter(|l| l.starts_with("Overrun")).count();
+        assert_eq!(overruns, 1, "{got:#?}");
+    }
+
     /// What the recorder writes is what the reader reads back, in order, to
-    /// the nanosecond.
+    /// the nanosecond; each interface is handed on before the first record
+    /// that names it.
     #[test]
     fn a_recording_reads_back_as_it_was_written() {
         let out = Shared::default();
@@ -782,17 +1300,6 @@ mod tests {
             ),
             format!(
                 "{:?}",
-                Record::Interface {
-                    id: 1,
-                    source: Source::Namespace {
-                        tag: NetnsTag::default(),
-                        portid: 77,
-                        kinds: ObjectKind::ALL.to_vec()
-                    }
-                }
-            ),
-            format!(
-                "{:?}",
                 Record::Watched {
                     id: 0,
                     time: at(1_700_000_000_123_456_789)
@@ -805,6 +1312,17 @@ mod tests {
                     time: at(1_700_000_000_200_000_001),
                     bytes: &[1, 2, 3, 4, 5],
                     original_len: 5
+                }
+            ),
+            format!(
+                "{:?}",
+                Record::Interface {
+                    id: 1,
+                    source: Source::Namespace {
+                        tag: NetnsTag::default(),
+                        portid: 77,
+                        kinds: ObjectKind::ALL.to_vec()
+                    }
                 }
             ),
             format!(
@@ -901,16 +1419,6 @@ mod tests {
     /// skipped.
     #[test]
     fn a_tcpdump_pcapng_in_microseconds_and_cooked_v2_reads_as_foreign_frames() {
-        fn block(kind: u32, body: &[u8]) -> Vec<u8> {
-            let mut body = body.to_vec();
-            body.resize(body.len().next_multiple_of(4), 0);
-            let len = (12 + body.len()) as u32;
-            let mut b = kind.to_ne_bytes().to_vec();
-            b.extend_from_slice(&len.to_ne_bytes());
-            b.extend_from_slice(&body);
-            b.extend_from_slice(&len.to_ne_bytes());
-            b
-        }
         let mut shb = 0x1a2b_3c4du32.to_ne_bytes().to_vec();
         shb.extend_from_slice(&1u16.to_ne_bytes());
         shb.extend_from_slice(&0u16.to_ne_bytes());
@@ -964,13 +1472,6 @@ mod tests {
                 Record::Interface {
                     id: 0,
                     source: Source::Foreign
-                }
-            ),
-            format!(
-                "{:?}",
-                Record::Interface {
-                    id: 1,
-                    source: Source::Other
                 }
             ),
             format!(

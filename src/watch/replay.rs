@@ -65,7 +65,7 @@ use std::time::SystemTime;
 /// Namespaces read by different reader threads may interleave otherwise than
 /// they did live; a recording's namespaces are replayed in file order.
 pub struct Replay {
-    records: Records<crate::capture::Input<Box<dyn Read + Send>>>,
+    records: Records<Box<dyn Read + Send>>,
     bus: Bus,
     list_existing: bool,
     synthesize: bool,
@@ -161,6 +161,7 @@ impl Replay {
             bus: &self.bus,
             outbox: Outbox::default(),
             entries: Vec::new(),
+            free: Vec::new(),
             by_id: HashMap::new(),
             foreign: None,
             look: None,
@@ -201,6 +202,9 @@ struct Player<'a> {
     outbox: Outbox,
     /// Namespaces by slot (`None` once gone).
     entries: Vec<Option<Entry>>,
+    /// Slots of namespaces gone, made again for the next ones: the slots are
+    /// as many as the namespaces in use at once, not as the file's.
+    free: Vec<usize>,
     /// Slots by interface id.
     by_id: HashMap<u32, usize>,
     /// The slot of the namespace that foreign captures make up.
@@ -239,11 +243,17 @@ impl Player<'_> {
                 let Some(entry) = self.entries[slot].as_mut() else {
                     return;
                 };
-                if foreign {
+                let truncated = original_len > bytes.len();
+                if truncated {
+                    self.stats.truncated += 1;
+                }
+                if foreign && truncated {
+                    cut_notification(entry, &self.outbox, bytes, time);
+                } else if foreign {
                     notifications(entry, &self.outbox, bytes, time);
                 } else {
                     let first = Header::peek(bytes);
-                    let received = if original_len > bytes.len() {
+                    let received = if truncated {
                         Received::Truncated {
                             len: original_len,
                             first,
@@ -287,6 +297,9 @@ impl Player<'_> {
                 let Some(mut entry) = self.entries[slot].take() else {
                     return;
                 };
+                if self.foreign != Some(slot) {
+                    self.free.push(slot);
+                }
                 entry.rounds.close();
                 entry.release_held(&self.outbox);
                 self.outbox.flush(self.bus);
@@ -310,8 +323,8 @@ impl Player<'_> {
                     ..self.policy.clone()
                 };
                 let entry = Entry::new(None, namespace(tag, portid), policy);
-                self.entries.push(Some(entry));
-                self.by_id.insert(id, self.entries.len() - 1);
+                let slot = self.place(entry);
+                self.by_id.insert(id, slot);
             }
             Source::Foreign => {
                 let slot = match self.foreign {
@@ -327,14 +340,27 @@ impl Player<'_> {
                         };
                         let mut entry = Entry::new(None, namespace(tag, 0), policy);
                         entry.without_dumps();
-                        self.entries.push(Some(entry));
-                        self.foreign = Some(self.entries.len() - 1);
-                        self.entries.len() - 1
+                        let slot = self.place(entry);
+                        self.foreign = Some(slot);
+                        slot
                     }
                 };
                 self.by_id.insert(id, slot);
             }
-            Source::Other => {}
+        }
+    }
+
+    /// A slot for a new namespace: one a namespace gone left, or a new one.
+    fn place(&mut self, entry: Entry) -> usize {
+        match self.free.pop() {
+            Some(slot) => {
+                self.entries[slot] = Some(entry);
+                slot
+            }
+            None => {
+                self.entries.push(Some(entry));
+                self.entries.len() - 1
+            }
         }
     }
 
@@ -395,6 +421,22 @@ fn notifications(entry: &mut Entry, outbox: &Outbox, bytes: &[u8], time: SystemT
     }
 }
 
+/// A datagram of a foreign capture cut short (by the capture's snap length):
+/// handled as a live reader handles a truncated datagram that is no dump's.
+/// A notification was lost, which is an overrun; what the captured header
+/// shows to be a request, an answer to a dump or an acknowledgement is no one's
+/// notification, and skipped as a whole one is.
+fn cut_notification(entry: &mut Entry, outbox: &Outbox, bytes: &[u8], time: SystemTime) {
+    Counters::count(&entry.ns.counters.truncated);
+    let lost = Header::peek(bytes).map_or(true, |h| {
+        h.flags & (NLM_F_REQUEST | NLM_F_MULTI) == 0
+            && !matches!(h.kind, NLMSG_DONE | NLMSG_ERROR | NLMSG_NOOP)
+    });
+    if lost {
+        entry.overrun(outbox, time);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -412,19 +454,26 @@ mod tests {
     /// A classic pcap file (microseconds, this host's byte order) of `frames`:
     /// (microseconds since the epoch, frame).
     fn pcap(linktype: u32, frames: &[(u64, Vec<u8>)]) -> Vec<u8> {
+        pcap_cut(65535, linktype, frames)
+    }
+
+    /// A classic pcap file as `tcpdump -s SNAPLEN` writes it: each frame cut
+    /// to `snaplen` bytes, with its original length.
+    fn pcap_cut(snaplen: u32, linktype: u32, frames: &[(u64, Vec<u8>)]) -> Vec<u8> {
         let mut f = Vec::new();
         f.extend_from_slice(&0xa1b2_c3d4u32.to_ne_bytes());
         f.extend_from_slice(&2u16.to_ne_bytes());
         f.extend_from_slice(&4u16.to_ne_bytes());
         f.extend_from_slice(&[0; 8]);
-        f.extend_from_slice(&65535u32.to_ne_bytes());
+        f.extend_from_slice(&snaplen.to_ne_bytes());
         f.extend_from_slice(&linktype.to_ne_bytes());
         for (us, frame) in frames {
+            let kept = &frame[..frame.len().min(snaplen as usize)];
             f.extend_from_slice(&((us / 1_000_000) as u32).to_ne_bytes());
             f.extend_from_slice(&((us % 1_000_000) as u32).to_ne_bytes());
+            f.extend_from_slice(&(kept.len() as u32).to_ne_bytes());
             f.extend_from_slice(&(frame.len() as u32).to_ne_bytes());
-            f.extend_from_slice(&(frame.len() as u32).to_ne_bytes());
-            f.extend_from_slice(frame);
+            f.extend_from_slice(kept);
         }
         f
     }
@@ -506,6 +555,86 @@ mod tests {
             ];
             assert_eq!(events, expected);
         }
+    }
+
+    /// `tcpdump -s 64 -i nlmon0`: frames longer than 64 bytes are cut. A cut
+    /// notification is a truncated datagram, as a live socket's: its
+    /// notification was lost (an overrun, counted as truncated); a cut request
+    /// is no one's notification and is skipped as a whole one is; the frames
+    /// that fit replay as ever.
+    #[test]
+    fn a_classic_pcap_cut_by_its_snap_length_replays_cut_frames_as_truncated() {
+        let second = 1_000_000;
+        let link = fixture("link_new_veth");
+        assert!(COOKED + link.len() > 64);
+        let frames = vec![
+            (second, nlmon(0, &link)),
+            (
+                2 * second,
+                nlmon(0, &with_flags(fixture("link_del_veth"), 0x301)),
+            ),
+        ];
+        for linktype in [253, 113] {
+            let (items, stats) = replayed(pcap_cut(64, linktype, &frames));
+            assert_eq!(
+                (stats.namespaces, stats.datagrams, stats.truncated),
+                (1, 2, 2),
+                "{stats:?}"
+            );
+            let at = |s: u64| SystemTime::UNIX_EPOCH + Duration::from_secs(s);
+            let got: Vec<(&str, SystemTime)> = items
+                .iter()
+                .map(|i| match i {
+                    Item::NamespaceAdded { timestamp, .. } => ("added", *timestamp),
+                    Item::Overrun { timestamp, .. } => ("overrun", *timestamp),
+                    other => panic!("{other:?}"),
+                })
+                .collect();
+            assert_eq!(got, [("added", at(1)), ("overrun", at(1))]);
+        }
+    }
+
+    /// The cooked header's length, before each datagram of a capture.
+    const COOKED: usize = 16;
+
+    /// A recording of `n` namespaces, each watched; when `leave`, each is gone
+    /// before the next is watched.
+    fn namespaces(n: u64, leave: bool) -> Vec<u8> {
+        let out = Shared::default();
+        let recorder = crate::capture::Recorder::new(out.clone()).unwrap();
+        let t = |ms: u64| SystemTime::UNIX_EPOCH + Duration::from_millis(ms);
+        for i in 0..n {
+            let tag = NetnsTag {
+                name: Arc::from(format!("n{i}")),
+                id: i,
+            };
+            let ns = recorder.interface(&tag, 1, &[ObjectKind::Link]);
+            recorder.watched(ns, t(i));
+            if leave {
+                recorder.gone(ns, t(i), &crate::bus::GoneReason::Removed);
+            }
+        }
+        recorder.flush().unwrap();
+        let bytes = out.0.lock().clone();
+        bytes
+    }
+
+    /// A file can make a replay hold at most 65,536 namespaces at once: one
+    /// more ends it with an error naming the limit, before it is made. As many
+    /// one after the other are no trouble.
+    #[test]
+    fn a_replay_holds_at_most_the_limit_of_namespaces_at_once() {
+        let over = Replay::from_reader(std::io::Cursor::new(namespaces(65_537, false))).unwrap();
+        let error = over.run().expect_err("past the limit");
+        assert!(error.to_string().contains("65536"), "{error}");
+        assert!(matches!(
+            error,
+            ReplayError::TooManyNamespaces { limit: 65_536, .. }
+        ));
+        let one_by_one =
+            Replay::from_reader(std::io::Cursor::new(namespaces(65_537, true))).unwrap();
+        let stats = one_by_one.run().unwrap();
+        assert_eq!(stats.namespaces, 65_537);
     }
 
     /// A `Write` that a recorder owns and a test reads.
