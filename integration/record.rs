@@ -584,8 +584,8 @@ sandboxed_test! {
         assert_eq!(code, Some(0), "{err}");
         let mode = std::fs::metadata(&new).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode & !0o644, 0, "{mode:o}");
-}
     }
+}
 
 /// `tcpdump -s 64 -i nlmon0` writes classic pcap whose frames are cut to 64
 /// bytes (original length more than included): the replay reads it, and a
