@@ -205,6 +205,7 @@ impl Discovery {
             return;
         };
         let mut overflowed = false;
+        let mut lost = Vec::new();
         for ev in events {
             if ev.mask.contains(AddWatchFlags::IN_Q_OVERFLOW) {
                 overflowed = true;
@@ -224,7 +225,14 @@ impl Discovery {
             if ev.mask.contains(AddWatchFlags::IN_IGNORED)
                 || ev.mask.contains(AddWatchFlags::IN_DELETE_SELF)
             {
-                self.watches.lock().remove(&ev.wd);
+                // The directory itself went (removed, renamed, its file
+                // system unmounted): the kernel dropped the watch. It is
+                // watched again below, or awaited through its parent, since
+                // the directory may come back: iproute2 makes /run/netns
+                // again on the next `ip netns add`.
+                if let Some(Watch::Dir(dir)) = self.watches.lock().remove(&ev.wd) {
+                    lost.push(dir);
+                }
                 continue;
             }
             let Some(file) = ev.name else { continue };
@@ -254,8 +262,43 @@ impl Discovery {
                 }
             }
         }
+        for dir in lost {
+            self.rewatch(&dir, shared);
+        }
         if overflowed {
             self.rescan(shared);
+        }
+    }
+
+    /// Watches `dir` again after its watch was dropped: what discovery added
+    /// from it and is no longer there (or is another namespace now) is gone,
+    /// and what is there now is found, as after an overflow.
+    fn rewatch(&self, dir: &Path, shared: &dyn Namespaces) {
+        let present: BTreeSet<PathBuf> = std::fs::read_dir(dir)
+            .map(|entries| entries.flatten().map(|e| e.path()).collect())
+            .unwrap_or_default();
+        self.vanish_gone(dir, &present, shared);
+        if let Err(e) = self.watch(dir) {
+            shared.failed(dir, &e);
+        }
+    }
+
+    /// Reports gone what discovery added from `dir` that is not among
+    /// `present`, or is another namespace under the same name now (told apart
+    /// by its nsfs identity).
+    fn vanish_gone(&self, dir: &Path, present: &BTreeSet<PathBuf>, shared: &dyn Namespaces) {
+        let gone: Vec<(PathBuf, String)> = self
+            .added
+            .lock()
+            .iter()
+            .filter(|(p, a)| {
+                p.parent() == Some(dir) && (!present.contains(*p) || identity(p) != a.identity)
+            })
+            .map(|(p, a)| (p.clone(), a.name.clone()))
+            .collect();
+        for (path, name) in gone {
+            self.added.lock().remove(&path);
+            shared.vanished(&name);
         }
     }
 
@@ -296,20 +339,7 @@ impl Discovery {
                 continue;
             };
             let present: BTreeSet<PathBuf> = entries.flatten().map(|e| e.path()).collect();
-            let gone: Vec<(PathBuf, String)> = self
-                .added
-                .lock()
-                .iter()
-                .filter(|(p, a)| {
-                    p.parent() == Some(dir.as_path())
-                        && (!present.contains(*p) || identity(p) != a.identity)
-                })
-                .map(|(p, a)| (p.clone(), a.name.clone()))
-                .collect();
-            for (path, name) in gone {
-                self.added.lock().remove(&path);
-                shared.vanished(&name);
-            }
+            self.vanish_gone(&dir, &present, shared);
             let added = self.added.lock();
             let mut pending = self.pending.lock();
             for path in present.into_iter().filter(|p| !added.contains_key(p)) {
@@ -445,6 +475,51 @@ mod tests {
                     "found /run/netns/late late"
                 ],
                 "{got:#?}"
+            );
+        }
+    }
+
+    crate::sandboxed_test! {
+        /// The watched directory deleted and made again (`umount /run/netns;
+        /// rmdir /run/netns`, then `ip netns add` makes it anew) is followed
+        /// again: read as it happens (awaited through its parent meanwhile)
+        /// and read only once it is all over. It was never watched again.
+        fn a_directory_removed_and_made_again_is_watched_again() {
+            let d = Discovery::new().unwrap();
+            let seen = Record::default();
+            let dir = Path::new("/run/netns");
+            ip("netns add r0");
+            d.watch(dir).unwrap();
+            d.retry_pending(&seen);
+            let remove = || {
+                ip("netns del r0");
+                let _ = nix::mount::umount(dir);
+                std::fs::remove_dir(dir).unwrap();
+            };
+            // Step by step: the directory is gone when discovery reads.
+            remove();
+            d.read_events(&seen);
+            d.retry_pending(&seen);
+            ip("netns add r1");
+            d.read_events(&seen);
+            d.retry_pending(&seen);
+            // All at once: it is already back when discovery reads.
+            ip("netns del r1");
+            d.read_events(&seen);
+            let _ = nix::mount::umount(dir);
+            std::fs::remove_dir(dir).unwrap();
+            ip("netns add r2");
+            d.read_events(&seen);
+            d.retry_pending(&seen);
+            assert_eq!(
+                *seen.0.lock(),
+                [
+                    "found /run/netns/r0 r0",
+                    "vanished r0",
+                    "found /run/netns/r1 r1",
+                    "vanished r1",
+                    "found /run/netns/r2 r2",
+                ]
             );
         }
     }
