@@ -109,7 +109,7 @@ pub(crate) fn serve(listener: TcpListener, registry: Arc<Registry>) -> Result<()
                 };
                 let accepted = Instant::now();
                 let stream = Arc::new(stream);
-                let Some(id) = slots.lock().admit(&stream, accepted) else {
+                let Some(id) = admit_soon(&slots, &stream, accepted) else {
                     let _ = respond(
                         &stream,
                         accepted + Duration::from_secs(1),
@@ -135,6 +135,37 @@ pub(crate) fn serve(listener: TcpListener, registry: Arc<Registry>) -> Result<()
         })
         .map(|_| ())
         .map_err(|e| format!("cannot start the metrics server: {e}"))
+}
+
+/// How long the accept loop waits for the threads of connections closed to
+/// make room to end, when they are all that stands in the way of a new one.
+const EVICTED_WAIT: Duration = Duration::from_secs(1);
+
+/// Admits `stream` (see [`Slots::admit`]), waiting up to [`EVICTED_WAIT`]
+/// while only the threads of closed connections are in the way: they end as
+/// soon as they are scheduled, and a busy machine (many clients closed in a
+/// row) must not turn that moment into a 503 for a scraper.
+fn admit_soon(slots: &Mutex<Slots>, stream: &Arc<TcpStream>, accepted: Instant) -> Option<u64> {
+    loop {
+        match slots.lock().admit(stream, accepted) {
+            Admission::Admitted(id) => return Some(id),
+            Admission::Busy => return None,
+            Admission::Wait if accepted.elapsed() >= EVICTED_WAIT => return None,
+            Admission::Wait => {}
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// What [`Slots::admit`] decided.
+#[derive(Debug, PartialEq, Eq)]
+enum Admission {
+    /// Served, with this ID.
+    Admitted(u64),
+    /// Every connection is being answered: 503.
+    Busy,
+    /// Room was made, but closed connections' threads are still ending.
+    Wait,
 }
 
 /// Whether a failed accept says the process or system is out of something
@@ -181,15 +212,14 @@ enum SlotState {
 }
 
 impl Slots {
-    /// Admits `stream`, accepted at `accepted`, and says its ID; `None` when
+    /// Admits `stream`, accepted at `accepted`, and says its ID; `Busy` when
     /// there is no room (answer 503). When all [`CONNECTIONS`] are served,
     /// room is made by closing the oldest one still waiting for its request
     /// with nothing of it received yet: a scraper's request is waiting to be
-    /// read as soon as it connects, so it is not the one closed.
-    fn admit(&mut self, stream: &Arc<TcpStream>, accepted: Instant) -> Option<u64> {
-        if self.open.len() >= THREADS {
-            return None;
-        }
+    /// read as soon as it connects, so it is not the one closed. `Wait` while
+    /// there is room but [`THREADS`] threads still run (those of closed
+    /// connections, on their way out).
+    fn admit(&mut self, stream: &Arc<TcpStream>, accepted: Instant) -> Admission {
         let served = self
             .open
             .iter()
@@ -200,10 +230,16 @@ impl Slots {
                 .open
                 .iter_mut()
                 .filter(|s| s.state == SlotState::Reading && !has_input(&s.stream))
-                .min_by_key(|s| s.accepted)?;
+                .min_by_key(|s| s.accepted);
+            let Some(oldest) = oldest else {
+                return Admission::Busy;
+            };
             // Its thread's read returns at once, and it says nothing more.
             let _ = oldest.stream.shutdown(Shutdown::Both);
             oldest.state = SlotState::Evicted;
+        }
+        if self.open.len() >= THREADS {
+            return Admission::Wait;
         }
         let id = self.next;
         self.next += 1;
@@ -213,7 +249,7 @@ impl Slots {
             stream: stream.clone(),
             state: SlotState::Reading,
         });
-        Some(id)
+        Admission::Admitted(id)
     }
 
     /// Connection `id` is done reading (its request head came, or cannot
@@ -638,7 +674,10 @@ mod tests {
         for i in 0..CONNECTIONS {
             let (client, server) = pair();
             let at = start + Duration::from_millis(i as u64);
-            ids.push(slots.admit(&server, at).unwrap());
+            let Admission::Admitted(id) = slots.admit(&server, at) else {
+                panic!("room for {CONNECTIONS}");
+            };
+            ids.push(id);
             clients.push(client);
         }
         // The oldest is answered; the next has its request waiting.
@@ -651,7 +690,7 @@ mod tests {
         }
         let (_new, server) = pair();
         let late = start + Duration::from_secs(1);
-        assert!(slots.admit(&server, late).is_some());
+        assert!(matches!(slots.admit(&server, late), Admission::Admitted(_)));
         let states: Vec<_> = slots.open.iter().map(|s| s.state).collect();
         assert_eq!(
             states[..3],
@@ -680,8 +719,41 @@ mod tests {
             }
         }
         let (_refused, server) = pair();
-        assert_eq!(slots.admit(&server, late), None);
+        assert_eq!(slots.admit(&server, late), Admission::Busy);
         assert_eq!(slots.open.len(), CONNECTIONS);
+    }
+
+    /// Connections closed to make room whose threads have not ended yet
+    /// hold the thread budget for a moment: a new one waits for them
+    /// (`Wait`, which the accept loop retries) rather than being refused.
+    #[test]
+    fn closed_connections_still_ending_make_a_new_one_wait_not_fail() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let mut clients = Vec::new();
+        let mut pair = || {
+            clients.push(TcpStream::connect(addr).unwrap());
+            Arc::new(listener.accept().unwrap().0)
+        };
+        let mut slots = Slots::default();
+        let start = Instant::now();
+        // Each admission past CONNECTIONS closes the oldest idle one, whose
+        // thread (in this test) never ends.
+        for i in 0..THREADS {
+            let at = start + Duration::from_millis(i as u64);
+            assert!(matches!(slots.admit(&pair(), at), Admission::Admitted(_)));
+        }
+        let late = start + Duration::from_secs(1);
+        let next = pair();
+        assert_eq!(slots.admit(&next, late), Admission::Wait);
+        let evicted = slots
+            .open
+            .iter()
+            .find(|s| s.state == SlotState::Evicted)
+            .map(|s| s.id)
+            .unwrap();
+        slots.close(evicted);
+        assert!(matches!(slots.admit(&next, late), Admission::Admitted(_)));
     }
 }
 
