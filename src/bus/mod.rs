@@ -494,6 +494,9 @@ impl Bus {
         self.shared.no_wait.store(true, Ordering::Release);
         self.shared.closed.store(true, Ordering::Release);
         let mut registry = self.shared.registry.lock();
+        for slot in &registry.0 {
+            slot.last_report();
+        }
         registry.0.clear();
         let old = self.shared.rebuild(&registry.0);
         drop(registry);
@@ -1122,6 +1125,30 @@ pub(super) mod tests {
         assert_eq!(bus.subscriber_count(), 0);
         assert_eq!(before.map(|_| ()).count(), 1);
         assert_eq!(after.recv(), None);
+    }
+
+    /// A `DropOldest` subscriber that read nothing while the last items came
+    /// still learns, when the bus closes, that it lost some: the report takes
+    /// the oldest item's place (it was never delivered before: every offer
+    /// found the queue full, and none came after).
+    #[test]
+    fn a_loss_left_unreported_at_close_is_reported() {
+        let bus = Bus::new();
+        let sub = bus.subscribe(Filter::new(), 4, Overflow::DropOldest);
+        links(1, 10).for_each(|i| bus.publish(i));
+        bus.close();
+        let dropped = sub.dropped();
+        let items: Vec<Item> = sub.collect();
+        let missed: u64 = items
+            .iter()
+            .map(|i| match *i {
+                Item::Lagged { missed } => missed,
+                _ => 0,
+            })
+            .sum();
+        assert_eq!(missed, 7, "{items:?}");
+        assert_eq!(missed + items.len() as u64 - 1, 10);
+        assert_eq!(dropped, 7);
     }
 
     /// A sink that counts what it is given and answers `answers` in turn

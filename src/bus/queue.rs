@@ -48,7 +48,8 @@ pub enum Overflow {
     ///
     /// Every removed item is counted in [`Subscription::dropped`] and reported as
     /// [`Item::Lagged`] as soon as the queue has room for the report, ahead of the
-    /// next item delivered to this subscriber. The lost items are older than the ones that were
+    /// next item delivered to this subscriber, and at the latest when the bus
+    /// closes (in place of the oldest item, then). The lost items are older than the ones that were
     /// queued when the report was made, so the report follows the survivors: read
     /// it as "before the items you just received, `missed` were lost". The queue
     /// needs room for one report and one item, so its capacity is at least 2.
@@ -140,6 +141,33 @@ impl Slot {
             // Sent, or the subscriber is gone and being removed.
             _ => None,
         }
+    }
+
+    /// The bus is closing: a loss not reported yet is reported now, since no
+    /// later offer will carry it. With [`Overflow::DropOldest`] a full queue
+    /// makes room for the report by dropping its oldest item (counted in the
+    /// report): a consumer that fell behind while the last items came still
+    /// learns it lost some. (With `DropNewest` the report waits for room, as
+    /// documented: there is no oldest item to give up.)
+    pub(super) fn last_report(&self) {
+        if self.unreported.load(Ordering::Acquire) == 0 {
+            return;
+        }
+        let _guard = self.lock.lock();
+        let mut unreported = self.unreported.load(Ordering::Acquire);
+        if !self.report(&mut unreported) {
+            if let Some(oldest) = &self.oldest {
+                match oldest.try_recv() {
+                    Ok(Item::Lagged { missed }) => unreported += missed,
+                    Ok(_) => self.note_drops(&mut unreported, 1),
+                    Err(_) => {}
+                }
+                self.report(&mut unreported);
+            }
+        }
+        self.unreported.store(unreported, Ordering::Release);
+        #[cfg(feature = "async")]
+        self.meta.wake.notify();
     }
 
     fn note_drops(&self, unreported: &mut u64, n: u64) {

@@ -577,11 +577,12 @@ mod tests {
                 assert_eq!(from_stream, from_blocking, "{overflow:?}");
                 // DropOldest: 1-6 lost, then 7 and 8 taken; 11 brings the
                 // report, and 12-20 push out 9, 10, the report (its 6 carried
-                // over), 11, 12, 13, 14, 15 and 16: no later item to report them.
+                // over), 11, 12, 13, 14, 15 and 16; no later item reports
+                // them, so the close does, in 17's place.
                 // DropNewest: 1-4 kept, 5-10 lost; 11 brings the report and
                 // fills the queue; 12-20 lost, with nothing after to report them.
                 let (want, dropped) = match overflow {
-                    Overflow::DropOldest => ("7 8 17 18 19 20", 6 + 8),
+                    Overflow::DropOldest => ("7 8 18 19 20 lagged:15", 6 + 8 + 1),
                     _ => ("1 2 3 4 lagged:6 11", 6 + 9),
                 };
                 assert_eq!(from_stream, labels(want), "{overflow:?}");
