@@ -9,6 +9,7 @@ mod cli;
 mod cli_filters;
 mod fdb;
 mod json_schema;
+mod kernel_model;
 mod mdb;
 mod metrics;
 mod monitor;

@@ -104,6 +104,12 @@ pub(crate) struct AddrKey {
     family: u8,
     local: IpBits,
     prefix_len: u8,
+    /// IPv4: the peer's prefix (`IFA_ADDRESS` masked by the prefix length),
+    /// which the kernel also tells addresses apart by: one local address
+    /// may have several peers (`ip addr add 10.1.1.1/32 peer 10.1.1.2`, then
+    /// `peer 10.1.1.3`). Zero without a peer, and for IPv6, whose addresses
+    /// are one per local address on a link.
+    peer: IpBits,
 }
 
 /// The `IFA_F_*` bits `ip -j` writes as keys, in its order (iproute2's
@@ -138,13 +144,24 @@ impl Kind for Address {
         Address::from_view(&AddressMessage::new_checked(*msg)?, into, skipped)
     }
 
-    /// Interface, family, address and prefix length, as the kernel keys them.
+    /// Interface, family, address, prefix length and (IPv4) the peer's
+    /// prefix, as the kernel keys them (`__inet_insert_ifa`, `inet_ifa_match`).
     fn key(&self) -> Option<AddrKey> {
+        let peer = match self.peer() {
+            Some(IpAddr::V4(p)) if self.family == AF_INET => {
+                let mask = u32::MAX
+                    .checked_shl(32 - u32::from(self.prefix_len.min(32)))
+                    .unwrap_or(0);
+                IpBits::of(Some(IpAddr::V4((u32::from(p) & mask).into())))
+            }
+            _ => IpBits::ZERO,
+        };
         Some(AddrKey {
             family: self.family,
             ifindex: self.ifindex,
             local: IpBits::of(self.primary()),
             prefix_len: self.prefix_len,
+            peer,
         })
     }
 
@@ -175,6 +192,7 @@ impl Kind for Address {
             family: 0,
             local: IpBits::ZERO,
             prefix_len: 0,
+            peer: IpBits::ZERO,
         };
         keys_while(map, first, |k| k.ifindex == ifindex)
     }

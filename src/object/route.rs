@@ -288,9 +288,70 @@ impl Route {
         })
     }
 
-    /// A digest of what tells IPv4 routes to one prefix apart besides their
-    /// output device: their type and next hop(s) (FNV-1a: stable, and two
-    /// routes of one prefix colliding is not a practical concern).
+    /// Whether this is an IPv6 route whose next hops the kernel keeps as
+    /// siblings of one route (`rt6_qualify_for_ecmp`): through a gateway, not
+    /// learnt from a router advertisement, not through a nexthop object.
+    /// Their hops come and go one at a time (`ip -6 route append` adds one,
+    /// `ip -6 route del ... via` removes one, and a device's deletion its
+    /// own), and `ip` shows them as one route, with `nexthops` when there are
+    /// several: so the view keeps them as one route, whatever hops it has.
+    pub(crate) fn has_ipv6_siblings(&self) -> bool {
+        self.family == AF_INET6
+            && self.nh_id.is_none()
+            && self.protocol != RTPROT_RA
+            && (self.gateway.is_some() || self.nexthops.iter().any(|h| h.gateway.is_some()))
+    }
+
+    /// The next hops of a route, as hops: its multipath hops, or its one
+    /// (output device and gateway, with the route's own next-hop flags).
+    pub(crate) fn hops(&self) -> Vec<NextHop> {
+        if !self.nexthops.is_empty() {
+            return self.nexthops.clone();
+        }
+        match self.oif {
+            Some(ifindex) => vec![NextHop {
+                ifindex,
+                gateway: self.gateway,
+                via: self.via,
+                newdst: Vec::new(),
+                weight: 1,
+                flags: self.flags as u8,
+            }],
+            None => Vec::new(),
+        }
+    }
+
+    /// This route with `hops` as its next hops: one is written as the
+    /// kernel writes a route with one (output device and gateway, its flags
+    /// the route's), several as multipath hops.
+    pub(crate) fn with_hops(&self, mut hops: Vec<NextHop>) -> Route {
+        let mut route = self.clone();
+        const HOP_FLAGS: u32 = 0xff;
+        if hops.len() == 1 {
+            let hop = hops.remove(0);
+            route.oif = Some(hop.ifindex);
+            route.gateway = hop.gateway;
+            route.via = hop.via;
+            route.flags = (route.flags & !HOP_FLAGS) | u32::from(hop.flags);
+            route.nexthops = Vec::new();
+        } else {
+            route.oif = None;
+            route.gateway = None;
+            route.via = None;
+            route.nexthops = hops;
+        }
+        route
+    }
+
+    /// A digest of what tells IPv4 routes to one prefix (table, TOS, metric)
+    /// apart besides their output device, as the kernel tells them apart (a
+    /// `fib_alias` by its type, its `fib_info` by protocol, scope, preferred
+    /// source, metrics and next hops: `fib_info` comparison in `fib_create_info`):
+    /// routes that differ in any of these are two routes, which `ip route
+    /// append` makes, and so does the kernel itself while it promotes a
+    /// secondary address. What the kernel changes without a message (the
+    /// `linkdown` and `dead` flags) is left out. FNV-1a: stable, and two
+    /// routes of one prefix colliding is not a practical concern.
     pub(crate) fn hop_digest(&self) -> u64 {
         let mut h: u64 = 0xcbf2_9ce4_8422_2325;
         let mut eat = |bytes: &[u8]| {
@@ -299,15 +360,17 @@ impl Route {
                 h = h.wrapping_mul(0x0000_0100_0000_01b3);
             }
         };
-        eat(&[self.route_type]);
-        for ip in [self.gateway, self.via] {
+        eat(&[self.route_type, self.protocol, self.scope]);
+        for ip in [self.gateway, self.via, self.prefsrc] {
             eat(&ip_bits(ip).to_be_bytes());
         }
         eat(&self.nh_id.unwrap_or(0).to_be_bytes());
+        eat(&self.mtu.map_or(u64::MAX, u64::from).to_be_bytes());
         for hop in &self.nexthops {
             eat(&hop.ifindex.to_be_bytes());
             eat(&ip_bits(hop.gateway).to_be_bytes());
             eat(&ip_bits(hop.via).to_be_bytes());
+            eat(&hop.weight.to_be_bytes());
         }
         h
     }
@@ -413,7 +476,17 @@ impl RouteKey {
     pub(crate) fn is_ipv4(&self) -> bool {
         self.family == AF_INET
     }
+
+    /// Whether this is the key of an IPv6 route whose next hops are siblings
+    /// (see [`Route::has_ipv6_siblings`]).
+    pub(crate) fn is_ipv6_siblings(&self) -> bool {
+        self.family == AF_INET6 && self.hop == IPV6_SIBLINGS
+    }
 }
+
+/// The `hop` of the key of an IPv6 route of siblings: they are one route
+/// whatever their next hops.
+const IPV6_SIBLINGS: u64 = 1;
 
 impl Kind for Route {
     const MESSAGES: [u16; 2] = [RTM_NEWROUTE, RTM_DELROUTE];
@@ -445,14 +518,19 @@ impl Kind for Route {
             tos: self.tos,
             priority: self.priority.unwrap_or(0),
             // Both keep routes to one prefix with one metric apart per device
-            // (local and multicast routes of every link, say).
-            oif: self.oif.unwrap_or(0),
-            // IPv4 also by next hop (IPv6 makes such routes one multipath
-            // route).
-            hop: if self.family == AF_INET {
-                self.hop_digest()
-            } else {
+            // (local and multicast routes of every link, say), but for
+            // IPv6 siblings, which are one route whatever their hops.
+            oif: if self.has_ipv6_siblings() {
                 0
+            } else {
+                self.oif.unwrap_or(0)
+            },
+            // IPv4 also by next hop and what else its kernel tells routes
+            // apart by.
+            hop: match self.family {
+                AF_INET => self.hop_digest(),
+                _ if self.has_ipv6_siblings() => IPV6_SIBLINGS,
+                _ => 0,
             },
         })
     }

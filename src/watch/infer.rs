@@ -24,6 +24,7 @@
 //! (a change during a dump of its kind, or an `NLMSG_OVERRUN`, after which they
 //! resync).
 
+use super::hops;
 use super::namespace::{Counters, Out};
 use super::state::Key;
 use super::sync::DumpRounds;
@@ -134,6 +135,22 @@ fn silent(action: Action, object: &Object, out: &Out<'_>) -> Silent {
     }
 }
 
+/// The link whose change moves the state of the next hops on it (see
+/// `hops`): one deleted (`true`), or one that went up or down or gained or
+/// lost its carrier. Judged before the view is updated.
+fn link_moved(action: Action, object: &Object, out: &Out<'_>) -> Option<(u32, bool)> {
+    let Object::Link(l) = object else { return None };
+    if !l.is_interface() {
+        return None;
+    }
+    if action == Action::Del {
+        return Some((l.ifindex, true));
+    }
+    let was = out.state.link_flags(l.ifindex)?;
+    let state = |f: u32| (f & IFF_UP != 0, f & IFF_UP != 0 && f & IFF_LOWER_UP != 0);
+    (state(was) != state(l.flags)).then_some((l.ifindex, false))
+}
+
 /// Whether a change may move the flags the kernel sets on rules without a
 /// word: a link appearing, going or renamed (a rule names its interfaces by
 /// name: `detached`), or a rule coming or going (a `goto` to its priority:
@@ -162,23 +179,48 @@ fn live(
     let silent = silent(action, &object, out);
     let rule_flags = moves_rule_flags(action, &object, out);
     let left = port_left(action, &object, out);
-    // `ip route replace` of an IPv4 route replaces one route of its prefix (of
-    // those that differ only in device or next hop) in place, and the kernel
-    // announces only the new one. When the new one was not there and one other
-    // was, that one went; when several were, which one is not said: the view
-    // is repaired by a resync.
+    let moved = link_moved(action, &object, out);
+    // IPv6 siblings: an announced hop joins the kept ones; a deleted one
+    // leaves the others, published after the deletion.
+    let mut siblings_left = None;
+    if let (Object::Route(r), Some(Key::Route(rk))) = (&object, key) {
+        if rk.is_ipv6_siblings() {
+            if let Some(Object::Route(kept)) = out.state.get(&Key::Route(rk)) {
+                match action {
+                    Action::New if !replace => {
+                        object = Object::Route(hops::siblings_added(&kept, r));
+                    }
+                    Action::Del => siblings_left = hops::siblings_left(&kept, r),
+                    _ => {}
+                }
+            }
+        }
+    }
+    // `ip route replace` replaces one route of its prefix (table, TOS and
+    // metric) in place, and the kernel announces only the new one: IPv4 the
+    // first of them; IPv6 the first of the same kind (siblings or not:
+    // `fib6_add_rt2node`), else the first of any. When the new one was not
+    // there and one candidate was, that one went; when several were, which
+    // one is not said: the view is repaired by a resync.
     let replaced = match key {
-        Some(Key::Route(rk)) if replace && action == Action::New && rk.is_ipv4() => {
+        Some(Key::Route(rk)) if replace && action == Action::New => {
             let others = out.state.route_aliases(&rk);
-            if out.state.has(&Key::Route(rk)) && !others.is_empty() {
-                // The kernel replaced the first of its routes of that prefix,
-                // which may not be this one: ask the kernel.
-                rounds.want_resync();
+            let same: Vec<_> = others
+                .iter()
+                .filter(|k| k.is_ipv4() || k.is_ipv6_siblings() == rk.is_ipv6_siblings())
+                .copied()
+                .collect();
+            if out.state.has(&Key::Route(rk)) {
+                if !same.is_empty() {
+                    // The kernel replaced the first of its routes of that
+                    // kind, which may not be this one: ask the kernel.
+                    rounds.want_resync();
+                }
                 Vec::new()
-            } else if out.state.has(&Key::Route(rk)) {
-                Vec::new()
-            } else {
+            } else if same.is_empty() {
                 others
+            } else {
+                same
             }
         }
         _ => Vec::new(),
@@ -195,6 +237,15 @@ fn live(
         out.state.apply_keyed(key, action, &object);
     }
     out.publish(action, Origin::Live, object);
+    if let Some(left) = siblings_left {
+        let left = Object::Route(left);
+        if let Some(key) = key {
+            out.state.apply_keyed(key, Action::New, &left);
+        }
+        if out.policy.synthesize {
+            out.publish(Action::New, Origin::Synthesized, left);
+        }
+    }
     if rule_flags {
         refresh_rule_flags(out);
     }
@@ -215,6 +266,28 @@ fn live(
         }
         _ => rounds.want_resync(),
     }
+    silent_removals(silent, out);
+    if let Some((ifindex, deleted)) = moved {
+        follow_link(ifindex, deleted, out);
+    }
+}
+
+/// The next hops on link `ifindex` after its change (see `hops`): routes
+/// flushed, routes whose hops changed, applied and announced.
+fn follow_link(ifindex: u32, deleted: bool, out: &mut Out<'_>) {
+    let (gone, changed) = hops::after_link_change(out.state, ifindex, deleted);
+    let announce = out.policy.synthesize;
+    out.remove_all(gone, Origin::Synthesized, announce);
+    for (key, object) in changed {
+        out.state.apply_keyed(key, Action::New, &object);
+        if announce {
+            out.publish(Action::New, Origin::Synthesized, object);
+        }
+    }
+}
+
+/// Removes (and announces) what `silent` says the kernel removed unannounced.
+fn silent_removals(silent: Silent, out: &mut Out<'_>) {
     let (gone, nexthops) = match silent {
         Silent::Nothing => return,
         // The kernel announces some of it (before the link's own deletion) but
@@ -223,10 +296,8 @@ fn live(
             out.state.dependents(ifindex),
             Some(out.state.nexthops_flushed_with(ifindex)),
         ),
-        Silent::LinkDown(ifindex) => (
-            out.state.ipv4_routes_only_via(ifindex),
-            Some(out.state.nexthops_flushed_with(ifindex)),
-        ),
+        // Its routes follow it in `follow_link`.
+        Silent::LinkDown(ifindex) => (Vec::new(), Some(out.state.nexthops_flushed_with(ifindex))),
         Silent::CarrierLost(ifindex) => {
             (Vec::new(), Some(out.state.nexthops_flushed_with(ifindex)))
         }

@@ -21,6 +21,7 @@
 //! - `replay`: [`Replay`], a recording played back through `reader`, `sync`,
 //!   `infer` and `namespace` as a live monitor runs them, without sockets.
 
+mod hops;
 mod infer;
 mod metrics;
 mod monitor;

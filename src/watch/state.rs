@@ -677,6 +677,8 @@ impl NsState {
         let routes: Vec<Key> = self
             .routes_via(ifindex)
             .filter(|rk| !self.uses_kept_nexthop(rk))
+            // IPv6 siblings on other links live on (`hops`).
+            .filter(|rk| !rk.is_ipv6_siblings() || self.only_via(rk, ifindex))
             .map(Key::Route)
             .collect();
         keys.splice(at..at, routes);
@@ -687,7 +689,7 @@ impl NsState {
     /// with that nexthop ([`NsState::nexthops_flushed_with`]), not with the
     /// links its next hops were on (a group outlives a member's link). When
     /// the nexthop is not kept (nexthops not watched), its links decide.
-    fn uses_kept_nexthop(&self, rk: &RouteKey) -> bool {
+    pub(crate) fn uses_kept_nexthop(&self, rk: &RouteKey) -> bool {
         self.tables
             .routes
             .get(rk)
@@ -763,6 +765,17 @@ impl NsState {
             .collect()
     }
 
+    /// Whether every next hop of route `rk` is on link `ifindex`.
+    fn only_via(&self, rk: &RouteKey, ifindex: u32) -> bool {
+        self.tables.routes.get(rk).is_some_and(|r| {
+            if r.nexthops().is_empty() {
+                r.oif() == Some(ifindex)
+            } else {
+                r.nexthops().iter().all(|h| h.ifindex == ifindex)
+            }
+        })
+    }
+
     /// The IPv4 routes whose every next hop is on link `ifindex`: what the kernel
     /// flushes, unannounced, when the link goes down. Local routes (the link's own
     /// addresses, table local) stay.
@@ -807,6 +820,17 @@ impl NsState {
             .range(key.aliases())
             .map(|(k, _)| *k)
             .filter(|k| k != key)
+            .collect()
+    }
+
+    /// The routes that use link `ifindex` (output interface or a next hop),
+    /// whole, in key order.
+    pub(crate) fn routes_on(&self, ifindex: u32) -> Vec<(RouteKey, Route)> {
+        self.routes_via(ifindex)
+            .filter_map(|rk| match self.tables.get(&Key::Route(rk)) {
+                Some(Object::Route(r)) => Some((rk, r)),
+                _ => None,
+            })
             .collect()
     }
 
@@ -1088,7 +1112,9 @@ mod tests {
         let b = ip("10.0.0.2").unwrap();
         assert_eq!(s.ipv4_routes_with_prefsrc(a).len(), 2);
         assert_eq!(s.ipv4_routes_with_prefsrc(b).len(), 1);
-        // Replaced under the same key with another source: it moves.
+        // Replaced by one with another source (another route: the old one
+        // is removed, see `infer`): it moves.
+        s.apply(Action::Del, &with_src("10.2.0.0", "10.0.0.1"));
         s.apply(Action::New, &with_src("10.2.0.0", "10.0.0.2"));
         assert_eq!(s.ipv4_routes_with_prefsrc(a).len(), 1);
         assert_eq!(s.ipv4_routes_with_prefsrc(b).len(), 2);

@@ -40,6 +40,15 @@ pub const RT_SCOPE_UNIVERSE: u8 = 0;
 // rtm_type (RTN_*).
 pub const RTN_UNICAST: u8 = 1;
 pub const RTN_LOCAL: u8 = 2;
+pub const RTN_ANYCAST: u8 = 4;
+
+// rtm_protocol (RTPROT_*).
+pub const RTPROT_KERNEL: u8 = 2;
+pub const RTPROT_RA: u8 = 9;
+
+// rtnh_flags (RTNH_F_*): a next hop's state, also in a route's rtm_flags.
+pub const RTNH_F_DEAD: u8 = 1;
+pub const RTNH_F_LINKDOWN: u8 = 16;
 
 // rtnetlink message types.
 pub const RTM_NEWLINK: u16 = 16;

@@ -1,0 +1,208 @@
+//! Routes' next hops as the kernel keeps them, where its messages do not say
+//! it all: IPv6 routes of siblings, whose hops come and go one message at a
+//! time, and the state of next hops, which follows their links without a
+//! message.
+//!
+//! - IPv6 siblings (see `Route::has_ipv6_siblings`) are one route in the view,
+//!   as `ip` shows them. The kernel announces a hop appended (`ip -6 route
+//!   append`) or deleted (`ip -6 route del ... via`, a hop's device deleted)
+//!   on its own: a new hop is merged into the kept route, a deleted one taken
+//!   out of it, and what is left published as a synthesized `new`.
+//! - A next hop on a link that lost its carrier is `linkdown`; on a link that
+//!   went down, `dead` too; both clear when the link comes back
+//!   (`fib_sync_down_dev`, `fib_sync_up`, `rt6_sync_down_dev`, `rt6_sync_up`),
+//!   and an IPv4 route whose every hop is dead is flushed. None of it is
+//!   announced, so it is inferred from the links' flags here, and published
+//!   as synthesized `new` (or `del`) events.
+//!
+//! This module decides what changes; `infer` applies and publishes it. It
+//! never reads a socket.
+
+use super::state::{Key, NsState};
+use crate::object::{NextHop, Object, Route};
+use crate::wire::consts::{
+    AF_INET, AF_INET6, IFF_LOWER_UP, IFF_UP, RTNH_F_DEAD, RTNH_F_LINKDOWN, RTN_ANYCAST, RTN_LOCAL,
+};
+
+/// Whether two hops are the same next hop (device and gateway).
+fn same_hop(a: &NextHop, b: &NextHop) -> bool {
+    a.ifindex == b.ifindex && a.gateway == b.gateway && a.via == b.via
+}
+
+/// The route of IPv6 siblings the view keeps once `announced` (a `new`
+/// without `NLM_F_REPLACE`) is applied to `kept`: the kernel announces an
+/// appended hop alone, or with its siblings; either way the route has both
+/// the kept hops and the announced ones (those as announced).
+pub(super) fn siblings_added(kept: &Route, announced: &Route) -> Route {
+    let new = announced.hops();
+    let mut hops: Vec<NextHop> = kept
+        .hops()
+        .into_iter()
+        .map(|h| new.iter().find(|n| same_hop(n, &h)).cloned().unwrap_or(h))
+        .collect();
+    for n in new {
+        if !hops.iter().any(|h| same_hop(h, &n)) {
+            hops.push(n);
+        }
+    }
+    announced.with_hops(hops)
+}
+
+/// What is left of the kept route of IPv6 siblings once the hops of
+/// `deleted` (an announced deletion) are gone; `None` when nothing is.
+pub(super) fn siblings_left(kept: &Route, deleted: &Route) -> Option<Route> {
+    let gone = deleted.hops();
+    let left: Vec<NextHop> = kept
+        .hops()
+        .into_iter()
+        .filter(|h| !gone.iter().any(|g| same_hop(g, h)))
+        .collect();
+    (!left.is_empty()).then(|| kept.with_hops(left))
+}
+
+/// A link's state as next hops see it: administratively up, with carrier.
+/// A link the view does not hold counts as up with carrier (nothing is
+/// inferred from what is not known).
+fn link_state(state: &NsState, ifindex: u32) -> (bool, bool) {
+    state.link_flags(ifindex).map_or((true, true), |f| {
+        (f & IFF_UP != 0, f & IFF_UP != 0 && f & IFF_LOWER_UP != 0)
+    })
+}
+
+/// What the routes through link `ifindex` become, without a message, now
+/// that the link is as the view holds it (it went up or down, or gained or
+/// lost its carrier) or, with `deleted`, is gone: the keys of the routes
+/// the kernel flushed, and the routes whose hops changed (flags, or an IPv6
+/// sibling on the deleted link taken out), to apply and announce.
+pub(super) fn after_link_change(
+    state: &NsState,
+    ifindex: u32,
+    deleted: bool,
+) -> (Vec<Key>, Vec<(Key, Object)>) {
+    let (mut gone, mut changed) = (Vec::new(), Vec::new());
+    for (key, route) in state.routes_on(ifindex) {
+        // A route through a nexthop object follows that object (`infer`);
+        // a local route's hop (scope host) is never dead nor down.
+        if route.nh_id.is_some() || route.route_type == RTN_LOCAL {
+            continue;
+        }
+        let mut hops = route.hops();
+        if deleted {
+            // IPv4 routes through a deleted link go with it whole (the
+            // link's dependents); an IPv6 route of siblings loses the hops
+            // there, when the kernel did not say so first.
+            if route.family != AF_INET6 || !route.has_ipv6_siblings() {
+                continue;
+            }
+            hops.retain(|h| h.ifindex != ifindex);
+            if hops.is_empty() {
+                gone.push(Key::Route(key));
+            } else {
+                changed.push((Key::Route(key), Object::Route(route.with_hops(hops))));
+            }
+            continue;
+        }
+        let states: Vec<(bool, bool)> = hops.iter().map(|h| link_state(state, h.ifindex)).collect();
+        let all_dead = states.iter().all(|&(up, _)| !up);
+        let after = match route.family {
+            AF_INET => {
+                if all_dead {
+                    // Flushed by the kernel, unannounced (`fib_flush`).
+                    gone.push(Key::Route(key));
+                    continue;
+                }
+                with_flags(&route, &mut hops, &states, true)
+            }
+            AF_INET6 => {
+                // A route through a link that went down is deleted, and
+                // announced, unless a sibling on another link lives on; an
+                // anycast or local route's hop is never marked.
+                if all_dead || route.route_type == RTN_ANYCAST {
+                    continue;
+                }
+                let several = hops.len() > 1;
+                with_flags(&route, &mut hops, &states, several)
+            }
+            _ => continue,
+        };
+        if after != route {
+            changed.push((Key::Route(key), Object::Route(after)));
+        }
+    }
+    (gone, changed)
+}
+
+/// `route` with its hops' `dead` and `linkdown` as their links' `states`
+/// make them: a hop on a link that is down is dead (where `dead_hops`: a
+/// multipath hop, or any IPv4 one) and down; on a link without carrier,
+/// down. A route of several hops is `linkdown` itself when all of them are.
+fn with_flags(
+    route: &Route,
+    hops: &mut [NextHop],
+    states: &[(bool, bool)],
+    dead_hops: bool,
+) -> Route {
+    for (hop, &(up, carrier)) in hops.iter_mut().zip(states) {
+        hop.flags &= !(RTNH_F_DEAD | RTNH_F_LINKDOWN);
+        if !up && dead_hops {
+            hop.flags |= RTNH_F_DEAD;
+        }
+        if !carrier {
+            hop.flags |= RTNH_F_LINKDOWN;
+        }
+    }
+    let several = hops.len() > 1;
+    let all_down = hops.iter().all(|h| h.flags & RTNH_F_LINKDOWN != 0);
+    let mut after = route.with_hops(hops.to_vec());
+    if several && route.family == AF_INET {
+        after.flags &= !u32::from(RTNH_F_DEAD | RTNH_F_LINKDOWN);
+        if all_down {
+            after.flags |= u32::from(RTNH_F_LINKDOWN);
+        }
+    }
+    after
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hop(ifindex: u32, gw: &str) -> NextHop {
+        NextHop {
+            ifindex,
+            gateway: gw.parse().ok(),
+            weight: 1,
+            ..NextHop::default()
+        }
+    }
+
+    fn route(hops: Vec<NextHop>) -> Route {
+        let base = Route {
+            family: AF_INET6,
+            dst: "2001:db8:3::".parse().ok(),
+            dst_len: 64,
+            table: 254,
+            priority: Some(1024),
+            ..Route::default()
+        };
+        base.with_hops(hops)
+    }
+
+    /// A hop appended alone or with its siblings, and hops deleted one at a
+    /// time: the route keeps every hop the kernel still has.
+    #[test]
+    fn siblings_are_added_and_taken_out_one_at_a_time() {
+        let a = route(vec![hop(3, "2001:db8:1::2")]);
+        let b = route(vec![hop(5, "2001:db8:2::2")]);
+        let ab = siblings_added(&a, &b);
+        assert_eq!(ab.nexthops.len(), 2);
+        assert_eq!((ab.oif, ab.gateway), (None, None));
+        // Announced with its siblings: the same route.
+        assert_eq!(siblings_added(&a, &ab), ab);
+        let left = siblings_left(&ab, &a).unwrap();
+        assert_eq!(left, b);
+        assert_eq!(siblings_left(&left, &b), None);
+        // A deletion of the whole route takes every hop.
+        assert_eq!(siblings_left(&ab, &ab), None);
+    }
+}
