@@ -176,6 +176,14 @@ fn live(
     rounds: &mut DumpRounds,
 ) {
     let key = Key::of(&object);
+    if let Some(key) = key {
+        if action == Action::Del && out.state.deletion_inferred(&key) {
+            // Inferred before the kernel said it: told once already.
+            rounds.note_live(&key, action);
+            return;
+        }
+        out.state.announced(&key);
+    }
     let silent = silent(action, &object, out);
     let rule_flags = moves_rule_flags(action, &object, out);
     let left = port_left(action, &object, out);
@@ -302,13 +310,16 @@ fn silent_removals(silent: Silent, out: &mut Out<'_>) {
             (Vec::new(), Some(out.state.nexthops_flushed_with(ifindex)))
         }
         Silent::AddressGone { source, last_of } => {
+            // Some of these the kernel announces, after the address (its
+            // prefix, local and broadcast routes; on newer kernels the routes
+            // it was the preferred source of): looked at once the socket is
+            // quiet, when what was announced has been read.
             let mut gone = source.map_or_else(Vec::new, |l| out.state.ipv4_routes_with_prefsrc(l));
             if let Some(ifindex) = last_of {
                 gone.extend(out.state.ipv4_routes_only_via(ifindex));
-                gone.sort_unstable();
-                gone.dedup();
             }
-            (gone, None)
+            out.state.defer(gone);
+            return;
         }
         Silent::NexthopGone(id) => (out.state.ipv4_routes_using(id), None),
     };
@@ -339,6 +350,15 @@ fn silent_removals(silent: Silent, out: &mut Out<'_>) {
     let at = after.partition_point(|k| k.kind() <= ObjectKind::Route);
     after.splice(at..at, routes);
     out.remove_all(after, Origin::Synthesized, announce);
+}
+
+/// The socket is quiet: of the routes an address's removal may have taken
+/// along, those the kernel did not announce and the view still holds were
+/// flushed silently: removed, and announced as synthesized deletions.
+pub(crate) fn settle_deferred(out: &mut Out<'_>) {
+    let gone = out.state.take_deferred();
+    let announce = out.policy.synthesize;
+    out.remove_all(gone, Origin::Synthesized, announce);
 }
 
 /// Corrects the flags of the rules the kernel changed silently (see

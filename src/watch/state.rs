@@ -291,6 +291,12 @@ pub(crate) struct NsState {
     nh_routes: ChunkMap<(u32, RouteKey), ()>,
     /// The keys changed while snapshots are being copied (see [`SnapshotCopy`]).
     log: ChangeLog,
+    /// Routes an address's removal may have taken along, to look at once the
+    /// socket is quiet (see `infer::settle_deferred`).
+    deferred: Vec<Key>,
+    /// The routes whose deletion was last inferred: the kernel's own
+    /// announcement of one of them, if it comes after all, is not told again.
+    inferred: Vec<Key>,
     /// The most objects held since memory was last handed back (see
     /// [`NsState::remove`]).
     high_water: usize,
@@ -821,6 +827,35 @@ impl NsState {
             .map(|(k, _)| *k)
             .filter(|k| k != key)
             .collect()
+    }
+
+    /// Keeps `keys` to look at when the socket is quiet.
+    pub(crate) fn defer(&mut self, keys: Vec<Key>) {
+        self.deferred.extend(keys);
+    }
+
+    /// The kernel spoke of `key`: it is not looked at again when quiet.
+    pub(crate) fn announced(&mut self, key: &Key) {
+        if !self.deferred.is_empty() {
+            self.deferred.retain(|k| k != key);
+        }
+    }
+
+    /// What was deferred, still held, in key order; the deletions inferred
+    /// from it replace the last ones remembered.
+    pub(crate) fn take_deferred(&mut self) -> Vec<Key> {
+        let mut keys = std::mem::take(&mut self.deferred);
+        keys.sort_unstable();
+        keys.dedup();
+        keys.retain(|k| self.tables.contains(k));
+        self.inferred.clone_from(&keys);
+        keys
+    }
+
+    /// Whether the deletion of `key` was inferred at the last quiet socket
+    /// (and not held since).
+    pub(crate) fn deletion_inferred(&self, key: &Key) -> bool {
+        self.inferred.contains(key) && !self.tables.contains(key)
     }
 
     /// The routes that use link `ifindex` (output interface or a next hop),

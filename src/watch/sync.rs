@@ -359,6 +359,9 @@ impl Entry {
     /// redone; a round of dumps that could not be started earlier is tried
     /// again now.
     pub(crate) fn quiet(&mut self, outbox: &Outbox, empty: bool, now: SystemTime) {
+        // What the kernel did not announce of what was read is known now.
+        let (mut out, _) = self.out(outbox, now);
+        super::infer::settle_deferred(&mut out);
         if let Some(d) = self.rounds.current.as_ref().filter(|d| d.lost && empty) {
             let retry = d.retries < DUMP_RETRIES;
             if let Some(tap) = &self.ns.tap {
