@@ -309,7 +309,7 @@ impl Chaos {
         let op = if ends.is_empty() {
             0
         } else {
-            self.rng.below(14)
+            self.rng.below(19)
         };
         if op == 0 {
             let a = only.unwrap_or_else(|| self.live_ns());
@@ -401,6 +401,28 @@ impl Chaos {
                 format!("link del {dev}")
             }
             12 => format!("neigh flush dev {dev}"),
+            // Routes to a few prefixes that differ only in protocol: apart.
+            13 => format!(
+                "route append 10.{}.{}.0/24 dev {dev} proto {}",
+                70 + ns,
+                k % 8,
+                ["static", "boot", "zebra", "bird"][j % 4]
+            ),
+            // IPv6 replace among a few prefixes and metrics.
+            14 if j % 5 == 0 => format!("-6 route replace blackhole fd7{ns}:{:x}::/64 metric {}", k % 8, j % 3),
+            14 => format!("-6 route replace fd7{ns}:{:x}::/64 dev {dev} metric {}", k % 8, j % 3),
+            // IPv6 siblings: hops appended and deleted one at a time.
+            15 => format!("-6 route append fd9{ns}::{:x}:0/112 via fe80::{:x} dev {dev}", k % 4, j % 4 + 1),
+            16 => format!("-6 route del fd9{ns}::{:x}:0/112 via fe80::{:x} dev {dev}", k % 4, j % 4 + 1),
+            // One local address, several peers.
+            17 => format!(
+                "addr add 10.{}.{}.1/32 peer 10.{}.{}.{} dev {dev}",
+                90 + ns,
+                k % 4,
+                90 + ns,
+                k % 4,
+                j % 4 + 2
+            ),
             _ => format!("addr flush dev {dev}"),
         };
         vec![(ns, cmd)]

@@ -21,7 +21,8 @@
 use super::state::{Key, NsState};
 use crate::object::{NextHop, Object, Route};
 use crate::wire::consts::{
-    AF_INET, AF_INET6, IFF_LOWER_UP, IFF_UP, RTNH_F_DEAD, RTNH_F_LINKDOWN, RTN_ANYCAST, RTN_LOCAL,
+    AF_INET, AF_INET6, IFF_LOWER_UP, IFF_RUNNING, IFF_UP, RTNH_F_DEAD, RTNH_F_LINKDOWN,
+    RTN_ANYCAST, RTN_LOCAL,
 };
 
 /// Whether two hops are the same next hop (device and gateway).
@@ -60,12 +61,21 @@ pub(super) fn siblings_left(kept: &Route, deleted: &Route) -> Option<Route> {
     (!left.is_empty()).then(|| kept.with_hops(left))
 }
 
-/// A link's state as next hops see it: administratively up, with carrier.
-/// A link the view does not hold counts as up with carrier (nothing is
-/// inferred from what is not known).
-fn link_state(state: &NsState, ifindex: u32) -> (bool, bool) {
+/// A link's state as next hops of `family` see it: administratively up, and
+/// ready. IPv4 takes a link with a carrier or operationally up as ready
+/// (`fib_netdev_event`: `IFF_RUNNING | IFF_LOWER_UP`); IPv6 only one
+/// operationally up (`addrconf_link_ready`: `IFF_RUNNING`), so a bridge
+/// that lost its carrier but not its operational state is down for IPv4's
+/// hops and not for IPv6's. A link the view does not hold counts as up and
+/// ready (nothing is inferred from what is not known).
+fn link_state(state: &NsState, ifindex: u32, family: u8) -> (bool, bool) {
+    let ready = if family == AF_INET {
+        IFF_RUNNING | IFF_LOWER_UP
+    } else {
+        IFF_RUNNING
+    };
     state.link_flags(ifindex).map_or((true, true), |f| {
-        (f & IFF_UP != 0, f & IFF_UP != 0 && f & IFF_LOWER_UP != 0)
+        (f & IFF_UP != 0, f & IFF_UP != 0 && f & ready != 0)
     })
 }
 
@@ -102,7 +112,10 @@ pub(super) fn after_link_change(
             }
             continue;
         }
-        let states: Vec<(bool, bool)> = hops.iter().map(|h| link_state(state, h.ifindex)).collect();
+        let states: Vec<(bool, bool)> = hops
+            .iter()
+            .map(|h| link_state(state, h.ifindex, route.family))
+            .collect();
         let all_dead = states.iter().all(|&(up, _)| !up);
         let after = match route.family {
             AF_INET => {

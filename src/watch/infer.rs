@@ -147,8 +147,8 @@ fn link_moved(action: Action, object: &Object, out: &Out<'_>) -> Option<(u32, bo
         return Some((l.ifindex, true));
     }
     let was = out.state.link_flags(l.ifindex)?;
-    let state = |f: u32| (f & IFF_UP != 0, f & IFF_UP != 0 && f & IFF_LOWER_UP != 0);
-    (state(was) != state(l.flags)).then_some((l.ifindex, false))
+    let state = IFF_UP | IFF_RUNNING | IFF_LOWER_UP;
+    (was & state != l.flags & state).then_some((l.ifindex, false))
 }
 
 /// Whether a change may move the flags the kernel sets on rules without a

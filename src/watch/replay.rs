@@ -281,6 +281,13 @@ impl Player<'_> {
                 let Some(slot) = self.by_id.get(&id).copied() else {
                     return;
                 };
+                // An overrun at another time than the look in progress came in
+                // a look of its own: the one before ended (quiet) first, as
+                // the live reader ended it.
+                if self.look != Some((slot, time)) {
+                    self.end_look();
+                    self.look = Some((slot, time));
+                }
                 let Some(entry) = self.entries[slot].as_mut() else {
                     return;
                 };
