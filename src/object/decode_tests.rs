@@ -227,7 +227,7 @@ fn routes_v4_v6_metrics_and_multipath() {
         panic!()
     };
     assert_eq!(
-        (r.dst_string(), r.table, r.mtu),
+        (r.dst_string(), r.table, r.mtu()),
         ("10.3.0.0/16".into(), 254, Some(1400))
     );
 

@@ -20,7 +20,7 @@ use crate::object::fields::{
     float_as_integer, format_ip, format_u8, k, via_family, FieldName, Fields, IfNames, Nested,
     IP_MAX,
 };
-use crate::object::{Event, HwAddr, Name, NextHop, Origin, MAX_ADDR_LEN};
+use crate::object::{Event, HwAddr, Name, Origin, MAX_ADDR_LEN};
 use std::net::IpAddr;
 use std::time::SystemTime;
 
@@ -276,19 +276,6 @@ impl Fields for Writer<'_> {
         w.word(k!("family"), via_family(v));
         w.ip(k!("host"), Some(v));
         w.end();
-    }
-    fn hops(&mut self, key: FieldName, v: &[NextHop]) {
-        self.key(key);
-        self.out.push(b'[');
-        for (i, h) in v.iter().enumerate() {
-            if i > 0 {
-                self.out.push(b',');
-            }
-            let mut w = Writer::new(self.out);
-            h.fields(&mut w);
-            w.end();
-        }
-        self.out.push(b']');
     }
     #[inline]
     fn null(&mut self, key: FieldName) {

@@ -134,13 +134,29 @@ pub const RTA_TABLE: u16 = 15;
 pub const RTA_VIA: u16 = 18;
 pub const RTA_NEWDST: u16 = 19;
 pub const RTA_PREF: u16 = 20;
+pub const RTA_ENCAP_TYPE: u16 = 21;
+pub const RTA_ENCAP: u16 = 22;
 pub const RTA_NH_ID: u16 = 30;
 
 // struct rtvia, the payload of RTA_VIA: a 16-bit family, then the address.
 pub const RTVIA_FAMILY_LEN: usize = 2;
 
 // RTA_METRICS nested attributes (RTAX_*).
+/// A bit mask: bit `1 << RTAX_X` locks metric `RTAX_X`.
+pub const RTAX_LOCK: u16 = 1;
 pub const RTAX_MTU: u16 = 2;
+pub const RTAX_RTT: u16 = 4;
+pub const RTAX_RTTVAR: u16 = 5;
+pub const RTAX_HOPLIMIT: u16 = 10;
+pub const RTAX_FEATURES: u16 = 12;
+pub const RTAX_RTO_MIN: u16 = 13;
+/// The congestion control algorithm's name (a string).
+pub const RTAX_CC_ALGO: u16 = 16;
+/// The last metric `ip route` names (`fastopen_no_cookie`).
+pub const RTAX_FASTOPEN_NO_COOKIE: u16 = 17;
+/// `RTAX_FEATURES` bits `ip route` names.
+pub const RTAX_FEATURE_ECN: u32 = 1 << 0;
+pub const RTAX_FEATURE_TCP_USEC_TS: u32 = 1 << 4;
 
 // struct ndmsg attributes (NDA_*).
 pub const NDA_DST: u16 = 1;
