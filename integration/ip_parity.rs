@@ -238,3 +238,18 @@ sandboxed_test! {
         );
     }
 }
+
+sandboxed_test! {
+    /// An address's route metric (`IFA_RT_PRIORITY`) as `ip -j` writes it:
+    /// `"metric":100`, and in text as `ip addr` prints it. (nlwatch wrote
+    /// none.)
+    fn address_metric_is_ips() {
+        two_links();
+        ip("addr add 10.3.0.1/24 dev d0 metric 100");
+        ip("addr add 2001:db8:3::1/64 dev d0 metric 200 nodad");
+        assert_eq!(same_as_ip("addr", |o| o.get("metric").is_some()), 2);
+        let text = snapshot(&[]);
+        let want = "d0 inet 10.3.0.1/24 metric 100 scope global";
+        assert!(text.iter().any(|l| l.contains(want)), "no {want:?} in {text:#?}");
+    }
+}

@@ -109,6 +109,8 @@ pub const IFA_LABEL: u16 = 3;
 pub const IFA_BROADCAST: u16 = 4;
 pub const IFA_CACHEINFO: u16 = 6;
 pub const IFA_FLAGS: u16 = 8;
+/// `IFA_RT_PRIORITY`: the metric of the prefix route an address makes.
+pub const IFA_RT_PRIORITY: u16 = 9;
 /// `ifa_flags`: a secondary address (IPv4), a temporary one (IPv6).
 pub const IFA_F_SECONDARY: u32 = 0x01;
 /// `ifa_flags`: a static address, not one learned (autoconfiguration, DHCP).

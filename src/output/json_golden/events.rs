@@ -88,6 +88,7 @@
             label: Some(Name::new("eth0:a")),
             valid_lft: Some(u32::MAX),
             preferred_lft: Some(0),
+            metric: Some(100),
         })),
         ev(4, Origin::Live, Action::Del, None, Object::Address(Address {
             family: 10,
