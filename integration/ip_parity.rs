@@ -253,3 +253,20 @@ sandboxed_test! {
         assert!(text.iter().any(|l| l.contains(want)), "no {want:?} in {text:#?}");
     }
 }
+
+sandboxed_test! {
+    /// A link's alias as `ip -j -d` writes it: `"ifalias":"..."`. (nlwatch
+    /// wrote none.)
+    fn link_alias_is_ips_ifalias() {
+        two_links();
+        // (A `\` would be written `\\`, as in every name nlwatch writes: see the
+        // README, "Names".)
+        run("ip", &["link", "set", "d0", "alias", "uplink \"a\" b"]);
+        assert_eq!(same_as_ip("link", |o| o.get("ifalias").is_some()), 1);
+        // Set and taken away: gone from the line, as from ip's.
+        run("ip", &["link", "set", "d0", "alias", ""]);
+        let mine = ours("link");
+        let d0 = mine.iter().find(|o| is(o, "ifname", "d0")).unwrap();
+        assert!(d0.get("ifalias").is_none(), "{d0}");
+    }
+}

@@ -34,7 +34,8 @@ const NOT_CARRIED: &[(&str, &str)] = &[
     ("nsid", "name"),
 ];
 
-/// Makes one of each kind's common shapes: a veth pair, a bridge with a port,
+/// Makes one of each kind's common shapes: a veth pair (one end with an
+/// alias), a bridge with a port,
 /// a VXLAN and a macvlan device, an ifb, IPv4 and IPv6 addresses (one with a
 /// label, one with a metric), routes in two tables (one with a TOS and
 /// metrics, one multipath), a neighbour, nexthops, a rule, a static FDB entry, and a namespace id.
@@ -53,6 +54,7 @@ fn topology() {
         "addr add 2001:db8::1/64 dev veth0 nodad",
         "addr add 10.2.0.1/24 dev br0 label br0:x",
         "addr add 10.3.0.1/24 dev veth0 metric 50",
+        "link set veth0 alias uplink",
         "route add 10.9.0.0/16 via 10.1.0.2 dev veth0 metric 5",
         "route add 10.8.0.0/16 dev veth0 table 100 proto static",
         "route add 10.7.0.0/16 via 10.1.0.2 dev veth0 tos 0x10 mtu lock 1300 features ecn",

@@ -584,6 +584,17 @@ mod tests {
         }
     }
 
+    /// A link's alias, any bytes a user gave it, is written escaped as
+    /// names are (`\xNN`): valid JSON whatever it holds, through the writer
+    /// and serde alike.
+    #[test]
+    fn a_link_alias_is_escaped_as_names_are() {
+        let object = crate::object::decode_tests::link_with_alias();
+        let event = Event::new(Default::default(), crate::object::Action::New, object);
+        let line = super::line_both_ways(&event, &|_| None);
+        assert!(line.ends_with(r#","ifalias":"ev\\xffil"}"#), "{line}");
+    }
+
     /// The JSON lines have `ip -j nexthop show`'s fields and values (plus
     /// `family` and `oif`, as routes have), through the writer and serde alike;
     /// the text lines read like `ip monitor nexthop`.

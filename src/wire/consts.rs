@@ -70,6 +70,8 @@ pub const IFLA_IFNAME: u16 = 3;
 pub const IFLA_MTU: u16 = 4;
 pub const IFLA_LINK: u16 = 5;
 pub const IFLA_MASTER: u16 = 10;
+/// The link's alias (`ip link set DEV alias TEXT`).
+pub const IFLA_IFALIAS: u16 = 20;
 pub const IFLA_TXQLEN: u16 = 13;
 pub const IFLA_OPERSTATE: u16 = 16;
 pub const IFLA_LINKINFO: u16 = 18;
