@@ -270,3 +270,14 @@ sandboxed_test! {
         assert!(d0.get("ifalias").is_none(), "{d0}");
     }
 }
+
+sandboxed_test! {
+    /// A neighbour's `NTF_ROUTER` as `ip -j` writes it: `"router":null`.
+    /// (nlwatch wrote it only in its own `flags` list.)
+    fn neighbour_router_flag_is_ips() {
+        two_links();
+        ip("neigh add 10.0.0.9 lladdr 02:00:00:00:00:09 dev d0 router nud permanent");
+        ip("-6 neigh add 2001:db8::9 lladdr 02:00:00:00:00:09 dev d0 router nud permanent");
+        assert_eq!(same_as_ip("neigh", |o| o.get("router").is_some()), 2);
+    }
+}

@@ -35,10 +35,10 @@ const NOT_CARRIED: &[(&str, &str)] = &[
 ];
 
 /// Makes one of each kind's common shapes: a veth pair (one end with an
-/// alias), a bridge with a port,
-/// a VXLAN and a macvlan device, an ifb, IPv4 and IPv6 addresses (one with a
-/// label, one with a metric), routes in two tables (one with a TOS and
-/// metrics, one multipath), a neighbour, nexthops, a rule, a static FDB entry, and a namespace id.
+/// alias), a bridge with a port, a VXLAN and a macvlan device, an ifb, IPv4
+/// and IPv6 addresses (one with a label, one with a metric), routes in two
+/// tables (one with a TOS and metrics, one multipath), a neighbour (a
+/// router), nexthops, a rule, a static FDB entry, and a namespace id.
 fn topology() {
     for cmd in [
         "link add veth0 type veth peer name veth1",
@@ -60,7 +60,7 @@ fn topology() {
         "route add 10.7.0.0/16 via 10.1.0.2 dev veth0 tos 0x10 mtu lock 1300 features ecn",
         "route add 10.6.0.0/16 nexthop via 10.1.0.2 dev veth0 nexthop via 10.2.0.2 dev br0 onlink",
         "-6 route add 2001:db8:1::/64 via 2001:db8::2 dev veth0",
-        "neigh add 10.1.0.2 lladdr 02:00:00:00:00:02 dev veth0 nud permanent",
+        "neigh add 10.1.0.2 lladdr 02:00:00:00:00:02 dev veth0 nud permanent router",
         "nexthop add id 1 via 10.1.0.2 dev veth0",
         "nexthop add id 2 group 1",
         "rule add from 10.5.0.0/16 table 100 pref 100",

@@ -177,6 +177,7 @@ pub const NDA_SRC_VNI: u16 = 11;
 pub const NDA_NH_ID: u16 = 13;
 pub const NTF_SELF: u8 = 0x02;
 pub const NTF_MASTER: u8 = 0x04;
+pub const NTF_PROXY: u8 = 0x08;
 pub const NTF_EXT_LEARNED: u8 = 0x10;
 pub const NTF_OFFLOADED: u8 = 0x20;
 pub const NTF_STICKY: u8 = 0x40;
