@@ -6,11 +6,15 @@
 //! notifications change, in the live picture.
 
 use crate::json_schema::{differences, identity, iproute2_objects};
+use crate::monitor::HANG_GUARD;
 use crate::sandbox::{ip, run};
 use crate::sandboxed_test;
+use nlwatch::output::JsonEvent;
+use nlwatch::{Action, Event, Item, Link, Monitor, Netns, Object, Subscription};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::process::Command;
+use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_nlwatch");
 
@@ -279,5 +283,126 @@ sandboxed_test! {
         ip("neigh add 10.0.0.9 lladdr 02:00:00:00:00:09 dev d0 router nud permanent");
         ip("-6 neigh add 2001:db8::9 lladdr 02:00:00:00:00:09 dev d0 router nud permanent");
         assert_eq!(same_as_ip("neigh", |o| o.get("router").is_some()), 2);
+    }
+}
+
+/// The state of bridge port `dev` as `ip -j -d` gives it.
+fn port_state(dev: &str) -> String {
+    let v = crate::sandbox::ip_json(&format!("-d link show dev {dev}"));
+    v[0]["linkinfo"]["info_slave_data"]["state"]
+        .as_str()
+        .unwrap_or("-")
+        .to_string()
+}
+
+/// Waits until `f` holds.
+fn wait_until(what: &str, f: impl Fn() -> bool) {
+    let t = Instant::now();
+    while !f() {
+        assert!(t.elapsed() < HANG_GUARD, "never: {what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// The links a subscriber's picture holds: the links of the events it
+/// received, by ifindex (not a bridge's per-port messages, which do not
+/// stand for the link).
+type Picture = BTreeMap<u32, Link>;
+
+/// Folds what `sub` has into `picture` until a marker change has come and no
+/// dump is due.
+fn settle(monitor: &Monitor, sub: &Subscription, marker: &str, picture: &mut Picture) {
+    ip(&format!("link add {marker} type veth peer name {marker}p"));
+    let t = Instant::now();
+    let mut got = false;
+    loop {
+        while let Ok(item) = sub.try_recv() {
+            let Item::Event(ev) = item else { continue };
+            let Object::Link(l) = &ev.object else {
+                continue;
+            };
+            if !l.is_interface() {
+                continue;
+            }
+            got |= l.ifname.as_ref().is_some_and(|n| n == marker);
+            match ev.action {
+                Action::New => picture.insert(l.ifindex, l.clone()),
+                Action::Del => picture.remove(&l.ifindex),
+            };
+        }
+        if got && !monitor.namespaces()[0].syncing && sub.is_empty() {
+            return;
+        }
+        assert!(t.elapsed() < HANG_GUARD, "never settled");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// `link`'s JSON line, its interfaces named from `links`.
+fn link_line(link: &Link, links: &[Link]) -> Value {
+    let names = |i: u32| {
+        links
+            .iter()
+            .find(|l| l.ifindex == i)
+            .and_then(|l| l.ifname.clone())
+    };
+    let event = Event::new(Default::default(), Action::New, Object::Link(link.clone()));
+    let mut out = Vec::new();
+    JsonEvent {
+        event: &event,
+        names: &names,
+    }
+    .write_line(&mut out);
+    serde_json::from_slice(&out).unwrap()
+}
+
+/// What of `ours` (a link's line) differs from `ip -j -d link show dev`.
+fn link_differences(dev: &str, ours: &Value) -> Vec<String> {
+    let theirs = crate::sandbox::ip_json(&format!("-d link show dev {dev}"));
+    let mut diffs = Vec::new();
+    differences("link", "", &theirs[0], ours, &mut diffs);
+    diffs
+}
+
+sandboxed_test! {
+    /// A bridge port's state changes with only the bridge's per-port message
+    /// (family `AF_BRIDGE`) to say so: the bridge going down disables its
+    /// ports, coming up puts them back to forwarding (STP off), and no
+    /// message of the port link itself follows. The port's link, in the live
+    /// picture a subscriber folds and in the monitor's snapshot, must be what
+    /// `ip -j -d link show` says after each. (It kept `"state":"forwarding"`
+    /// after the bridge went down.)
+    fn bridge_port_state_follows_the_bridges_per_port_messages() {
+        ip("link add br0 type bridge");
+        ip("link add v0 type veth peer name v1");
+        ip("link set v0 master br0");
+        for dev in ["br0", "v1", "v0"] {
+            ip(&format!("link set {dev} up"));
+        }
+        wait_until("v0 forwarding", || port_state("v0") == "forwarding");
+        let monitor = Monitor::builder().list_existing(true).build().unwrap();
+        let sub = monitor.subscribe();
+        monitor.add_namespace(Netns::Current).unwrap();
+        let mut picture = Picture::new();
+        settle(&monitor, &sub, "mk0", &mut picture);
+        let v0 = crate::sandbox::ifindex("v0");
+        for (i, (change, state)) in [("link set br0 down", "disabled"), ("link set br0 up", "forwarding")]
+            .into_iter()
+            .enumerate()
+        {
+            ip(change);
+            wait_until(state, || port_state("v0") == state);
+            settle(&monitor, &sub, &format!("mk{}", i + 1), &mut picture);
+            let links: Vec<Link> = picture.values().cloned().collect();
+            let live = link_line(&picture[&v0], &links);
+            assert_eq!(live["linkinfo"]["info_slave_data"]["state"], state, "{live}");
+            let diffs = link_differences("v0", &live);
+            assert!(diffs.is_empty(), "live picture after {change}: {diffs:?}");
+            let snap = &monitor.snapshots(&nlwatch::Filter::new())[0];
+            let port = snap.links.iter().find(|l| l.ifindex == v0).unwrap();
+            let diffs = link_differences("v0", &link_line(port, &snap.links));
+            assert!(diffs.is_empty(), "snapshot after {change}: {diffs:?}");
+        }
+        monitor.shutdown();
     }
 }

@@ -72,7 +72,8 @@ pub struct LinkDetails {
     data: Option<Box<KindData>>,
 }
 
-/// What few links have: `IFLA_INFO_DATA`, `IFLA_INFO_SLAVE_DATA` and
+/// What few links have: `IFLA_INFO_DATA`, `IFLA_INFO_SLAVE_DATA` (or a
+/// bridge's per-port message's `IFLA_PROTINFO`, the same attributes) and
 /// `IFLA_IFALIAS`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 struct KindData {
@@ -142,7 +143,9 @@ impl LinkDetails {
         self.data.as_ref().and_then(|d| d.info.as_ref())
     }
 
-    /// `IFLA_INFO_SLAVE_DATA` inside `IFLA_LINKINFO`: a bridge port's settings.
+    /// `IFLA_INFO_SLAVE_DATA` inside `IFLA_LINKINFO`: a bridge port's
+    /// settings. In a bridge's per-port message (family `AF_BRIDGE`), its
+    /// `IFLA_PROTINFO`: the same settings.
     pub fn slave_data(&self) -> Option<&LinkData> {
         self.data.as_ref().and_then(|d| d.slave.as_ref())
     }
@@ -156,6 +159,12 @@ impl LinkDetails {
     /// The rare part, made when first needed.
     fn data_mut(&mut self) -> &mut KindData {
         self.data.get_or_insert_with(Default::default)
+    }
+
+    /// Replaces the bridge port settings (what a bridge's per-port message
+    /// says of its port: see the state view).
+    pub(crate) fn set_slave_data(&mut self, slave: LinkData) {
+        self.data_mut().slave = Some(slave);
     }
 }
 
@@ -187,6 +196,17 @@ impl Link {
                 IFLA_TXQLEN => link.txqlen = Some(attr.u32()?),
                 // The kernel sends none for an empty alias.
                 IFLA_IFALIAS => details(link).data_mut().alias = Some(name(&attr)),
+                // A bridge's per-port message: the port's settings, which
+                // `IFLA_INFO_SLAVE_DATA` of the port link holds too.
+                IFLA_PROTINFO if link.family == AF_BRIDGE => {
+                    let mut bad = 0;
+                    if let Some(slave) = LinkData::slave(b"bridge", &attr, &mut bad) {
+                        details(link).data_mut().slave = Some(slave);
+                    }
+                    if bad > 0 {
+                        return Err(AttrError::Skip);
+                    }
+                }
                 IFLA_QDISC => details(link).qdisc = Some(name(&attr)),
                 IFLA_LINKMODE => details(link).set(Detail::Linkmode, attr.u8()?.into()),
                 IFLA_GROUP => details(link).set(Detail::Group, attr.u32()?),

@@ -70,6 +70,9 @@ pub const IFLA_IFNAME: u16 = 3;
 pub const IFLA_MTU: u16 = 4;
 pub const IFLA_LINK: u16 = 5;
 pub const IFLA_MASTER: u16 = 10;
+/// A bridge port's settings, in a bridge's per-port (`AF_BRIDGE`) message:
+/// `IFLA_BRPORT_*`, as `IFLA_INFO_SLAVE_DATA` holds them.
+pub const IFLA_PROTINFO: u16 = 12;
 /// The link's alias (`ip link set DEV alias TEXT`).
 pub const IFLA_IFALIAS: u16 = 20;
 pub const IFLA_TXQLEN: u16 = 13;
