@@ -34,10 +34,11 @@ const NOT_CARRIED: &[(&str, &str)] = &[
     ("nsid", "name"),
 ];
 
-/// Makes one of each kind's common shapes: a veth pair, a bridge with a port,
-/// a VXLAN and a macvlan device, an ifb, IPv4 and IPv6 addresses (one with a
-/// label), routes in two tables, a neighbour, nexthops, a rule, a static FDB
-/// entry, and a namespace id.
+/// Makes one of each kind's common shapes: a veth pair (one end with an
+/// alias), a bridge with a port, a VXLAN and a macvlan device, an ifb, IPv4
+/// and IPv6 addresses (one with a label, one with a metric), routes in two
+/// tables (one with a TOS and metrics, one multipath), a neighbour (a
+/// router), nexthops, a rule, a static FDB entry, and a namespace id.
 fn topology() {
     for cmd in [
         "link add veth0 type veth peer name veth1",
@@ -52,10 +53,14 @@ fn topology() {
         "addr add 10.1.0.1/24 dev veth0",
         "addr add 2001:db8::1/64 dev veth0 nodad",
         "addr add 10.2.0.1/24 dev br0 label br0:x",
+        "addr add 10.3.0.1/24 dev veth0 metric 50",
+        "link set veth0 alias uplink",
         "route add 10.9.0.0/16 via 10.1.0.2 dev veth0 metric 5",
         "route add 10.8.0.0/16 dev veth0 table 100 proto static",
+        "route add 10.7.0.0/16 via 10.1.0.2 dev veth0 tos 0x10 mtu lock 1300 features ecn",
+        "route add 10.6.0.0/16 nexthop via 10.1.0.2 dev veth0 nexthop via 10.2.0.2 dev br0 onlink",
         "-6 route add 2001:db8:1::/64 via 2001:db8::2 dev veth0",
-        "neigh add 10.1.0.2 lladdr 02:00:00:00:00:02 dev veth0 nud permanent",
+        "neigh add 10.1.0.2 lladdr 02:00:00:00:00:02 dev veth0 nud permanent router",
         "nexthop add id 1 via 10.1.0.2 dev veth0",
         "nexthop add id 2 group 1",
         "rule add from 10.5.0.0/16 table 100 pref 100",
@@ -78,7 +83,7 @@ fn topology() {
     );
 }
 
-fn json_of(cmd: &str, args: &str) -> Value {
+pub(crate) fn json_of(cmd: &str, args: &str) -> Value {
     let out = run(cmd, &args.split_whitespace().collect::<Vec<_>>());
     if out.stdout.iter().all(u8::is_ascii_whitespace) {
         return Value::Array(Vec::new());
@@ -86,7 +91,7 @@ fn json_of(cmd: &str, args: &str) -> Value {
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{cmd} {args}: {e}"))
 }
 
-fn array(v: Value) -> Vec<Value> {
+pub(crate) fn array(v: Value) -> Vec<Value> {
     match v {
         Value::Array(a) => a,
         other => panic!("not a list: {other}"),
@@ -94,7 +99,7 @@ fn array(v: Value) -> Vec<Value> {
 }
 
 /// What iproute2 prints, per kind, one JSON object per object.
-fn iproute2_objects() -> BTreeMap<&'static str, Vec<Value>> {
+pub(crate) fn iproute2_objects() -> BTreeMap<&'static str, Vec<Value>> {
     let mut kinds: BTreeMap<&str, Vec<Value>> = BTreeMap::new();
     kinds.insert("link", array(json_of("ip", "-j -d link show")));
     let mut addrs = Vec::new();
@@ -141,11 +146,11 @@ fn iproute2_objects() -> BTreeMap<&'static str, Vec<Value>> {
 }
 
 /// What tells objects of `kind` apart in both outputs.
-fn identity(kind: &str, o: &Value) -> String {
+pub(crate) fn identity(kind: &str, o: &Value) -> String {
     let keys: &[&str] = match kind {
         "link" => &["ifname"],
         "addr" => &["ifname", "local"],
-        "route" => &["family", "dst", "table", "type", "dev", "metric"],
+        "route" => &["family", "dst", "table", "type", "dev", "metric", "tos"],
         "neigh" => &["dst", "dev"],
         "nexthop" => &["id"],
         "rule" => &["family", "priority", "table"],
@@ -185,8 +190,24 @@ fn key_paths(prefix: &str, v: &Value, out: &mut BTreeSet<String>) {
     }
 }
 
-/// The keys of `theirs` missing from `ours` or with another value there.
-fn differences(kind: &str, path: &str, theirs: &Value, ours: &Value, out: &mut Vec<String>) {
+/// The keys of `theirs` missing from `ours` or with another value there. A
+/// list of objects (a route's `nexthops`, its `metrics`) is compared item by
+/// item, each as an object: nlwatch may add keys there too.
+pub(crate) fn differences(
+    kind: &str,
+    path: &str,
+    theirs: &Value,
+    ours: &Value,
+    out: &mut Vec<String>,
+) {
+    if let (Value::Array(t), Value::Array(o)) = (theirs, ours) {
+        if t.len() == o.len() && t.iter().any(Value::is_object) {
+            for (t, o) in t.iter().zip(o) {
+                differences(kind, path, t, o, out);
+            }
+            return;
+        }
+    }
     let Value::Object(map) = theirs else {
         if theirs != ours {
             out.push(format!("{path}: ip {theirs}, nlwatch {ours}"));

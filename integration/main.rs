@@ -8,6 +8,7 @@ mod chaos;
 mod cli;
 mod cli_filters;
 mod fdb;
+mod ip_parity;
 mod json_schema;
 mod kernel_model;
 mod mdb;

@@ -213,7 +213,7 @@ pub use object::{
     Action, Address, Detail, Event, FdbEntry, HwAddr, Link, LinkData, LinkDetails, Mdb, MdbGroup,
     MdbSource, MplsLabel, Name, Neighbour, Netconf, NetnsTag, NextHop, NexthopEncap,
     NexthopGroupMember, NexthopObject, Nsid, Object, ObjectKind, Origin, ResilientGroup, Route,
-    Rule, MAX_ADDR_LEN,
+    RouteMetrics, Rule, MAX_ADDR_LEN,
 };
 pub use watch::{
     AddrState, Builder, Condition, Dev, DurationHistogram, LinkState, Metrics, MetricsSource,

@@ -41,6 +41,9 @@ pub struct Address {
     pub valid_lft: Option<u32>,
     /// Preferred lifetime in seconds from `IFA_CACHEINFO`; `u32::MAX` means forever.
     pub preferred_lft: Option<u32>,
+    /// `IFA_RT_PRIORITY`: the metric of the prefix route the address makes
+    /// (`ip addr add ... metric N`).
+    pub metric: Option<u32>,
 }
 
 impl Address {
@@ -79,6 +82,7 @@ impl Address {
                 IFA_BROADCAST => addr.broadcast = Some(attr.ip_of(family)?),
                 IFA_LABEL => addr.label = Some(name(&attr)),
                 IFA_FLAGS => addr.flags = attr.u32()?,
+                IFA_RT_PRIORITY => addr.metric = Some(attr.u32()?),
                 IFA_CACHEINFO => {
                     let p = attr.payload();
                     if p.len() < IFA_CACHEINFO_LEN {
@@ -179,9 +183,17 @@ impl Kind for Address {
             label,
             valid_lft: _,
             preferred_lft: _,
+            metric,
         } = self;
-        (family, prefix_len, flags, scope, ifindex)
-            == (&b.family, &b.prefix_len, &b.flags, &b.scope, &b.ifindex)
+        (family, prefix_len, flags, scope, ifindex, metric)
+            == (
+                &b.family,
+                &b.prefix_len,
+                &b.flags,
+                &b.scope,
+                &b.ifindex,
+                &b.metric,
+            )
             && (local, address, broadcast, label) == (&b.local, &b.address, &b.broadcast, &b.label)
     }
 
@@ -211,6 +223,7 @@ impl Kind for Address {
         opt_ip(f, k!("local"), self.primary());
         opt_ip(f, k!("address"), self.peer());
         f.num(k!("prefixlen"), self.prefix_len.into());
+        opt_num(f, k!("metric"), self.metric);
         opt_ip(f, k!("broadcast"), self.broadcast);
         word_or_num(f, k!("scope"), names::scope(self.scope), self.scope);
         opt_name(f, k!("label"), &self.label);
@@ -254,6 +267,9 @@ impl Kind for Address {
             write!(out, " peer {}", IpText(peer))?;
         }
         write!(out, "/{}", self.prefix_len)?;
+        if let Some(m) = self.metric {
+            write!(out, " metric {m}")?;
+        }
         if let Some(b) = self.broadcast {
             write!(out, " brd {}", IpText(b))?;
         }

@@ -227,7 +227,7 @@ fn routes_v4_v6_metrics_and_multipath() {
         panic!()
     };
     assert_eq!(
-        (r.dst_string(), r.table, r.mtu),
+        (r.dst_string(), r.table, r.mtu()),
         ("10.3.0.0/16".into(), 254, Some(1400))
     );
 
@@ -556,6 +556,25 @@ fn link_new_not_utf8() {
     assert_eq!(l.ifname.unwrap().to_string(), r"ev\xffil");
     assert_eq!(l.kind.unwrap(), "veth");
     assert_eq!(l.mtu, Some(1500));
+}
+
+/// A link whose alias (`IFLA_IFALIAS`) is not UTF-8: `link_new_not_utf8`
+/// with its name (`ev\xffil`) made the alias. For `output`'s tests too.
+pub(crate) fn link_with_alias() -> Object {
+    let bytes = retagged(fixture!("link_new_not_utf8"), 16, IFLA_IFNAME, IFLA_IFALIAS);
+    decode(&bytes).1
+}
+
+/// A link's alias is a user's text, any bytes: kept exactly (`output`'s
+/// tests check it is written escaped as names are).
+#[test]
+fn link_alias_is_kept_as_the_kernel_sent_it() {
+    let obj = link_with_alias();
+    let Object::Link(l) = &obj else {
+        panic!("not a link: {obj:?}")
+    };
+    let alias = l.details.as_deref().and_then(|d| d.ifalias());
+    assert_eq!(alias.map(|a| a.as_bytes()), Some(&b"ev\xffil"[..]));
 }
 
 #[test]

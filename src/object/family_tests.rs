@@ -80,11 +80,12 @@ pub(crate) fn printed() -> Vec<(Object, &'static str, &'static str)> {
         (
             Object::Route(mpls_stacks()),
             r#""dst":"16","to":"300/400/500","#,
-            " 16 as to 300/400/500 table main proto boot nexthop as to 300/400/500 dev dummy5 ",
+            // No weight: `ip` prints none for MPLS hops.
+            " 16 as to 300/400/500 table main proto boot nexthop as to 300/400/500 dev dummy5",
         ),
         (
             Object::Route(mpls_stacks()),
-            r#""nexthops":[{"to":"300/400/500","gateway":null,"oif":5,"#,
+            r#""nexthops":[{"to":"300/400/500","gateway":null,"oif":5,"dev":"dummy5","flags":[]}]"#,
             "",
         ),
         (

@@ -7,7 +7,6 @@
 //! format: it must never write a byte of JSON or text itself.
 
 use super::compact::{HwAddr, Name};
-use super::route::NextHop;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::SystemTime;
 
@@ -62,9 +61,6 @@ pub(crate) trait Fields {
     /// An `RTA_VIA` gateway, as `ip -j` writes it:
     /// `{"family":"inet6","host":"2001:db8::1"}`.
     fn via(&mut self, key: FieldName, v: IpAddr);
-    /// The next hops of a multipath route: a list of objects of
-    /// [`NextHop::fields`](super::route::NextHop).
-    fn hops(&mut self, key: FieldName, v: &[NextHop]);
     /// `null`: how `ip -j` writes a flag that is set (`"blackhole":null`).
     fn null(&mut self, key: FieldName);
     /// `true` or `false`.

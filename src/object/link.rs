@@ -72,11 +72,14 @@ pub struct LinkDetails {
     data: Option<Box<KindData>>,
 }
 
-/// `IFLA_INFO_DATA` and `IFLA_INFO_SLAVE_DATA`, which few links have.
+/// What few links have: `IFLA_INFO_DATA`, `IFLA_INFO_SLAVE_DATA` (or a
+/// bridge's per-port message's `IFLA_PROTINFO`, the same attributes) and
+/// `IFLA_IFALIAS`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 struct KindData {
     info: Option<LinkData>,
     slave: Option<LinkData>,
+    alias: Option<Name>,
 }
 
 /// The numbers a [`LinkDetails`] holds, each from one `IFLA_*` attribute.
@@ -140,9 +143,28 @@ impl LinkDetails {
         self.data.as_ref().and_then(|d| d.info.as_ref())
     }
 
-    /// `IFLA_INFO_SLAVE_DATA` inside `IFLA_LINKINFO`: a bridge port's settings.
+    /// `IFLA_INFO_SLAVE_DATA` inside `IFLA_LINKINFO`: a bridge port's
+    /// settings. In a bridge's per-port message (family `AF_BRIDGE`), its
+    /// `IFLA_PROTINFO`: the same settings.
     pub fn slave_data(&self) -> Option<&LinkData> {
         self.data.as_ref().and_then(|d| d.slave.as_ref())
+    }
+
+    /// `IFLA_IFALIAS`: the alias a user gave the link (`ip link set DEV
+    /// alias TEXT`), any bytes.
+    pub fn ifalias(&self) -> Option<&Name> {
+        self.data.as_ref().and_then(|d| d.alias.as_ref())
+    }
+
+    /// The rare part, made when first needed.
+    fn data_mut(&mut self) -> &mut KindData {
+        self.data.get_or_insert_with(Default::default)
+    }
+
+    /// Replaces the bridge port settings (what a bridge's per-port message
+    /// says of its port: see the state view).
+    pub(crate) fn set_slave_data(&mut self, slave: LinkData) {
+        self.data_mut().slave = Some(slave);
     }
 }
 
@@ -172,6 +194,19 @@ impl Link {
                 IFLA_LINK => link.link = Some(attr.u32()?).filter(|&i| i != 0),
                 IFLA_LINK_NETNSID => link.link_netnsid = Some(attr.i32()?),
                 IFLA_TXQLEN => link.txqlen = Some(attr.u32()?),
+                // The kernel sends none for an empty alias.
+                IFLA_IFALIAS => details(link).data_mut().alias = Some(name(&attr)),
+                // A bridge's per-port message: the port's settings, which
+                // `IFLA_INFO_SLAVE_DATA` of the port link holds too.
+                IFLA_PROTINFO if link.family == AF_BRIDGE => {
+                    let mut bad = 0;
+                    if let Some(slave) = LinkData::slave(b"bridge", &attr, &mut bad) {
+                        details(link).data_mut().slave = Some(slave);
+                    }
+                    if bad > 0 {
+                        return Err(AttrError::Skip);
+                    }
+                }
                 IFLA_QDISC => details(link).qdisc = Some(name(&attr)),
                 IFLA_LINKMODE => details(link).set(Detail::Linkmode, attr.u8()?.into()),
                 IFLA_GROUP => details(link).set(Detail::Group, attr.u32()?),
@@ -226,7 +261,9 @@ impl Link {
                         _ => None,
                     };
                     if info.is_some() || slave.is_some() {
-                        details(link).data = Some(Box::new(KindData { info, slave }));
+                        let data = details(link).data_mut();
+                        data.info = info;
+                        data.slave = slave;
                     }
                     if bad > 0 {
                         return Err(AttrError::Skip);
@@ -412,6 +449,9 @@ impl Kind for Link {
         if !self.alt_names.is_empty() {
             f.names(k!("altnames"), &self.alt_names);
         }
+        if let Some(alias) = d.ifalias() {
+            f.name(k!("ifalias"), alias);
+        }
     }
 
     /// The master's and the peer's names; the link's own name is a field already.
@@ -465,6 +505,9 @@ impl Kind for Link {
         }
         if let Some(k) = &self.kind {
             write!(out, " kind {k}")?;
+        }
+        if let Some(alias) = self.details.as_deref().and_then(LinkDetails::ifalias) {
+            write!(out, " alias {alias}")?;
         }
         Ok(())
     }

@@ -605,9 +605,6 @@ mod tests {
         fn via(&mut self, key: FieldName, _: std::net::IpAddr) {
             self.0.push(key.bare.into());
         }
-        fn hops(&mut self, key: FieldName, _: &[super::super::NextHop]) {
-            self.0.push(key.bare.into());
-        }
         fn null(&mut self, key: FieldName) {
             self.0.push(format!("{}=null", key.bare));
         }

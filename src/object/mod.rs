@@ -61,7 +61,7 @@ pub use netconf::Netconf;
 pub use nexthop::{NexthopEncap, NexthopGroupMember, NexthopObject, ResilientGroup};
 pub use nsid::Nsid;
 pub(crate) use route::RouteKey;
-pub use route::{MplsLabel, NextHop, Route};
+pub use route::{MplsLabel, NextHop, Route, RouteMetrics};
 pub use rule::Rule;
 pub(crate) use rule::RuleKey;
 pub(crate) use stored::Store;

@@ -130,6 +130,17 @@ impl Kind for Neighbour {
         }
         f.words(k!("state"), &mut names::nud_states(self.state));
         f.words(k!("flags"), &mut names::neigh_flags(self.flags));
+        // `ip -j` writes these flags as keys of their own, `null` when set.
+        for (bit, key) in [
+            (NTF_ROUTER, k!("router")),
+            (NTF_PROXY, k!("proxy")),
+            (NTF_EXT_LEARNED, k!("extern_learn")),
+            (NTF_OFFLOADED, k!("offload")),
+        ] {
+            if self.flags & bit != 0 {
+                f.null(key);
+            }
+        }
         opt_num(f, k!("master_index"), self.master);
     }
 

@@ -69,7 +69,8 @@ pub struct ResilientGroup {
     pub unbalanced_time: u64,
 }
 
-/// A lightweight tunnel encapsulation (`NHA_ENCAP_TYPE`, `NHA_ENCAP`). The
+/// A lightweight tunnel encapsulation (`NHA_ENCAP_TYPE`, `NHA_ENCAP` of a
+/// nexthop object; `RTA_ENCAP_TYPE`, `RTA_ENCAP` of a route or hop). The
 /// fields of `mpls`, `ip` and `ip6` are decoded; other types keep their type
 /// alone.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -247,8 +248,12 @@ fn resilient(a: &wire::Attr<'_>) -> Result<ResilientGroup, AttrError> {
     Ok(r)
 }
 
-/// `NHA_ENCAP`'s nested attributes, read by the encapsulation's type.
-fn decode_encap(encap_type: u16, encap: Option<wire::Attr<'_>>) -> wire::Result<NexthopEncap> {
+/// `NHA_ENCAP`'s (or a route's `RTA_ENCAP`'s) nested attributes, read by
+/// the encapsulation's type.
+pub(crate) fn decode_encap(
+    encap_type: u16,
+    encap: Option<wire::Attr<'_>>,
+) -> wire::Result<NexthopEncap> {
     let mut e = NexthopEncap {
         encap_type,
         ..NexthopEncap::default()
@@ -296,7 +301,12 @@ pub(crate) fn clock_secs(centis: u64) -> f64 {
 
 /// `%g` as text, for text lines: `60`, `0.5`, `1.23457e+06`.
 fn g_text(centis: u64) -> String {
-    let v = clock_secs(centis);
+    g(clock_secs(centis))
+}
+
+/// A number already rounded to six significant digits as C's `%g` writes
+/// it: `60`, `0.5`, `1.23457e+06`.
+pub(crate) fn g(v: f64) -> String {
     if v != 0.0 && !(1e-4..1e6).contains(&v) {
         let s = format!("{v:e}");
         // Rust writes `1.23457e6`; C writes `1.23457e+06`.

@@ -92,7 +92,7 @@ fn fields(object: &Object) -> String {
             r.tos,
             r.flags,
             o(r.priority),
-            o(r.mtu),
+            o(r.mtu()),
             o(r.pref),
             o(r.nh_id),
             list(&r.nexthops, |h| format!(

@@ -7,9 +7,11 @@
 
 use super::compact::Name;
 use super::fields::{
-    dev_name, k, opt_ip, opt_num, via_family, word_or_num, Fields, IfNames, IpText,
+    dev_name, hex, k, opt_ip, opt_num, via_family, word_or_num, FieldName, Fields, IfNames, IpText,
+    Nested,
 };
-use super::{ip_bits, key, names, walk, AttrError, IpBits, Kind};
+use super::nexthop::{decode_encap, g, NexthopEncap};
+use super::{ip_bits, key, name, names, walk, AttrError, IpBits, Kind};
 use crate::wire::consts::*;
 use crate::wire::{self, Dump, MultipathHops, NlMsg, RouteMessage};
 use std::fmt;
@@ -89,22 +91,247 @@ pub struct NextHop {
     pub weight: u16,
     /// `rtnh_flags`: RTNH_F_*.
     pub flags: u8,
+    /// `RTA_ENCAP_TYPE` and `RTA_ENCAP` of this hop: a lightweight tunnel
+    /// encapsulation.
+    pub encap: Option<Box<NexthopEncap>>,
 }
 
-impl NextHop {
-    /// The fields of one next hop, in the order of the JSON line.
-    pub(crate) fn fields(&self, f: &mut impl Fields) {
-        if !self.newdst.is_empty() {
-            f.str(k!("to"), &mpls_stack(&self.newdst));
+/// One next hop of a route as its JSON line writes it, with its device's
+/// name (which only the printer knows).
+struct HopLine<'a> {
+    hop: &'a NextHop,
+    family: u8,
+    names: &'a dyn IfNames,
+}
+
+impl Nested for HopLine<'_> {
+    /// As `ip -j route` writes a hop (`print_rta_multipath`), plus its `oif`.
+    fn fields(&self, f: &mut dyn Fields) {
+        let h = self.hop;
+        if let Some(e) = &h.encap {
+            f.object(k!("encap"), e.as_ref());
+        }
+        if !h.newdst.is_empty() {
+            f.str(k!("to"), &mpls_stack(&h.newdst));
         }
         // Absent gateways are `null` here (a hop's shape does not change).
-        f.ip(k!("gateway"), self.gateway);
-        if let Some(via) = self.via {
+        f.ip(k!("gateway"), h.gateway);
+        if let Some(via) = h.via {
             f.via(k!("via"), via);
         }
-        f.num(k!("oif"), self.ifindex.into());
-        f.num(k!("weight"), self.weight.into());
-        f.words(k!("flags"), &mut names::nexthop_flags(self.flags));
+        f.num(k!("oif"), h.ifindex.into());
+        if let Some(name) = self.names.name(h.ifindex) {
+            f.name(k!("dev"), &name);
+        }
+        // `ip` gives MPLS hops no weight.
+        if self.family != AF_MPLS {
+            f.num(k!("weight"), h.weight.into());
+        }
+        f.words(k!("flags"), &mut names::rt_flags(h.flags.into()));
+    }
+}
+
+/// `RTA_METRICS`: a route's metrics (`RTAX_*`), as the kernel sent them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RouteMetrics {
+    /// `RTAX_LOCK`: bit `1 << RTAX_X` locks metric `RTAX_X` (the kernel does
+    /// not learn it, from path MTU discovery say).
+    pub lock: u32,
+    /// The numeric metrics, `(RTAX_*, value)`, in the kernel's order: all
+    /// but `RTAX_LOCK` and `RTAX_CC_ALGO`.
+    pub values: Vec<(u16, u32)>,
+    /// `RTAX_CC_ALGO`: the congestion control algorithm's name.
+    pub congctl: Option<Name>,
+}
+
+/// The metrics `ip route` names, by `RTAX_*` (iproute2's `mx_names`), with
+/// their JSON keys.
+const METRICS: [(u16, &str, FieldName); 16] = [
+    (RTAX_MTU, "mtu", k!("mtu")),
+    (3, "window", k!("window")),
+    (RTAX_RTT, "rtt", k!("rtt")),
+    (RTAX_RTTVAR, "rttvar", k!("rttvar")),
+    (6, "ssthresh", k!("ssthresh")),
+    (7, "cwnd", k!("cwnd")),
+    (8, "advmss", k!("advmss")),
+    (9, "reordering", k!("reordering")),
+    (RTAX_HOPLIMIT, "hoplimit", k!("hoplimit")),
+    (11, "initcwnd", k!("initcwnd")),
+    (RTAX_FEATURES, "features", k!("features")),
+    (RTAX_RTO_MIN, "rto_min", k!("rto_min")),
+    (14, "initrwnd", k!("initrwnd")),
+    (15, "quickack", k!("quickack")),
+    (RTAX_CC_ALGO, "congctl", k!("congestion")),
+    (
+        RTAX_FASTOPEN_NO_COOKIE,
+        "fastopen_no_cookie",
+        k!("fastopen_no_cookie"),
+    ),
+];
+
+/// What `ip route` prints of one metric (`print_rta_metrics`).
+enum Metric<'a> {
+    /// A number as it is.
+    Num(u32),
+    /// A time in milliseconds (`rtt`, `rttvar` scaled down from the
+    /// kernel's units, `rto_min`).
+    Millis(u32),
+    /// `RTAX_FEATURES`.
+    Features(u32),
+    /// The congestion control algorithm.
+    Name(&'a Name),
+}
+
+impl RouteMetrics {
+    /// Decodes `RTA_METRICS`.
+    fn decode(attr: &wire::Attr<'_>) -> wire::Result<RouteMetrics> {
+        let mut m = RouteMetrics::default();
+        for a in attr.nested() {
+            let a = a?;
+            match a.kind() {
+                RTAX_LOCK => m.lock = a.u32()?,
+                RTAX_CC_ALGO => m.congctl = Some(name(&a)),
+                kind => m.values.push((kind, a.u32()?)),
+            }
+        }
+        Ok(m)
+    }
+
+    /// The value of metric `rtax` (an `RTAX_*`), when the kernel sent it.
+    pub fn get(&self, rtax: u16) -> Option<u32> {
+        self.values
+            .iter()
+            .rev()
+            .find(|(k, _)| *k == rtax)
+            .map(|&(_, v)| v)
+    }
+
+    /// The metrics `ip route` prints, in its order: each with its name, its
+    /// JSON key, whether it is locked, and its value. A locked metric
+    /// without a value is 0, as `ip` prints it; a hop limit of -1 (the
+    /// default) is not printed.
+    fn shown(&self) -> impl Iterator<Item = (&'static str, FieldName, bool, Metric<'_>)> + '_ {
+        METRICS.iter().filter_map(move |&(rtax, text, key)| {
+            let locked = self.lock & (1u32 << rtax) != 0;
+            if rtax == RTAX_CC_ALGO {
+                return self
+                    .congctl
+                    .as_ref()
+                    .map(|n| (text, key, locked, Metric::Name(n)));
+            }
+            let v = match self.get(rtax) {
+                Some(v) => v,
+                None if locked => 0,
+                None => return None,
+            };
+            let shown = match rtax {
+                RTAX_HOPLIMIT if v == u32::MAX => return None,
+                // The kernel keeps them scaled (`<< 3`, `<< 2`).
+                RTAX_RTT => Metric::Millis(v / 8),
+                RTAX_RTTVAR => Metric::Millis(v / 4),
+                RTAX_RTO_MIN => Metric::Millis(v),
+                RTAX_FEATURES => Metric::Features(v),
+                _ => Metric::Num(v),
+            };
+            Some((text, key, locked, shown))
+        })
+    }
+}
+
+/// As `ip -j route` writes them, inside `"metrics":[...]`: no lock (`ip -j`
+/// writes none).
+impl Nested for RouteMetrics {
+    fn fields(&self, f: &mut dyn Fields) {
+        for (_, key, _, value) in self.shown() {
+            match value {
+                Metric::Num(v) | Metric::Millis(v) => f.num(key, v.into()),
+                Metric::Name(n) => f.name(key, n),
+                Metric::Features(v) => {
+                    if v & RTAX_FEATURE_ECN != 0 {
+                        f.null(k!("ecn"));
+                    }
+                    if v & RTAX_FEATURE_TCP_USEC_TS != 0 {
+                        f.null(k!("tcp_usec_ts"));
+                    }
+                    if v & !(RTAX_FEATURE_ECN | RTAX_FEATURE_TCP_USEC_TS) != 0 {
+                        f.str(key, &hex(v.into()));
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl fmt::Display for RouteMetrics {
+    /// As `ip route` prints them: `mtu lock 1300 rtt 100ms features ecn`.
+    fn fmt(&self, out: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, (text, _, locked, value)) in self.shown().enumerate() {
+            if i > 0 {
+                out.write_str(" ")?;
+            }
+            out.write_str(text)?;
+            if locked {
+                out.write_str(" lock")?;
+            }
+            match value {
+                Metric::Num(v) => write!(out, " {v}")?,
+                Metric::Millis(v) if v >= 1000 => {
+                    // `%gs`: six significant digits.
+                    let secs = f64::from(v) / 1e3;
+                    let secs: f64 = format!("{secs:.5e}").parse().unwrap_or(secs);
+                    write!(out, " {}s", g(secs))?;
+                }
+                Metric::Millis(v) => write!(out, " {v}ms")?,
+                Metric::Name(n) => write!(out, " {n}")?,
+                Metric::Features(v) => {
+                    if v & RTAX_FEATURE_ECN != 0 {
+                        out.write_str(" ecn")?;
+                    }
+                    if v & RTAX_FEATURE_TCP_USEC_TS != 0 {
+                        out.write_str(" tcp_usec_ts")?;
+                    }
+                    if v & !(RTAX_FEATURE_ECN | RTAX_FEATURE_TCP_USEC_TS) != 0 {
+                        write!(out, " {}", hex(v.into()))?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A TOS (DS field) value as `ip route` and `ip rule` print it: its
+/// `rt_dsfield` name, or `0x%02x`.
+pub(crate) fn tos_name(tos: u8) -> std::borrow::Cow<'static, str> {
+    match names::dsfield(tos) {
+        Some(name) => name.into(),
+        None => format!("0x{tos:02x}").into(),
+    }
+}
+
+/// The lightweight tunnel of a route or hop: `RTA_ENCAP_TYPE` and
+/// `RTA_ENCAP` (either may come first). One that does not decode, or has no
+/// type, is skipped and counted.
+fn encap(
+    encap_type: Option<u16>,
+    encap: Option<wire::Attr<'_>>,
+    skipped: &mut u32,
+) -> Option<Box<NexthopEncap>> {
+    match encap_type {
+        Some(t) => match decode_encap(t, encap) {
+            Ok(e) => Some(Box::new(e)),
+            Err(_) => {
+                *skipped += 1;
+                None
+            }
+        },
+        None => {
+            if encap.is_some() {
+                *skipped += 1;
+            }
+            None
+        }
     }
 }
 
@@ -159,8 +386,11 @@ pub struct Route {
     pub flags: u32,
     /// `RTA_PRIORITY`: the metric.
     pub priority: Option<u32>,
-    /// `RTAX_MTU` inside `RTA_METRICS`.
-    pub mtu: Option<u32>,
+    /// `RTA_METRICS`: the route's metrics (the MTU is [`Route::mtu`]);
+    /// `None` when the kernel sent none.
+    pub metrics: Option<Box<RouteMetrics>>,
+    /// `RTA_ENCAP_TYPE` and `RTA_ENCAP`: a lightweight tunnel encapsulation.
+    pub encap: Option<Box<NexthopEncap>>,
     /// `RTA_PREF`: IPv6 router preference.
     pub pref: Option<u8>,
     /// `RTA_NH_ID`: the nexthop object this route uses.
@@ -233,6 +463,9 @@ impl Route {
         route.route_type = msg.route_type();
         route.tos = msg.tos();
         route.flags = msg.flags();
+        // Read after the walk: either may come first.
+        let (mut encap_type, mut encap_attr) = (None, None);
+        let mut hop_skipped = 0;
         walk(msg.attrs(), skipped, |attr| {
             match attr.kind() {
                 RTA_DST if family == AF_MPLS => route.dst_labels = labels(&attr)?,
@@ -249,19 +482,15 @@ impl Route {
                 RTA_PRIORITY => route.priority = Some(key(attr.u32())?),
                 RTA_PREF => route.pref = Some(attr.u8()?),
                 RTA_NH_ID => route.nh_id = Some(attr.u32()?),
-                RTA_METRICS => {
-                    for m in attr.nested() {
-                        let m = m?;
-                        if m.kind() == RTAX_MTU {
-                            route.mtu = Some(m.u32()?);
-                        }
-                    }
-                }
+                RTA_METRICS => route.metrics = Some(Box::new(RouteMetrics::decode(&attr)?)),
+                RTA_ENCAP_TYPE => encap_type = Some(attr.u16()?),
+                RTA_ENCAP => encap_attr = Some(attr),
                 RTA_MULTIPATH => {
                     for hop in MultipathHops::new(attr.payload()) {
                         let hop = hop?;
                         let (mut gateway, mut via_addr) = (None, None);
                         let mut newdst = Vec::new();
+                        let (mut hop_encap_type, mut hop_encap) = (None, None);
                         for a in hop.attrs() {
                             let a = a?;
                             match a.kind() {
@@ -269,6 +498,8 @@ impl Route {
                                 RTA_VIA => via_addr = via(&a)?,
                                 RTA_NEWDST if family == AF_MPLS => newdst = labels(&a)?,
                                 RTA_NEWDST => return Err(AttrError::Skip),
+                                RTA_ENCAP_TYPE => hop_encap_type = Some(a.u16()?),
+                                RTA_ENCAP => hop_encap = Some(a),
                                 _ => {}
                             }
                         }
@@ -279,13 +510,22 @@ impl Route {
                             newdst,
                             weight: hop.hops() as u16 + 1,
                             flags: hop.flags(),
+                            encap: encap(hop_encap_type, hop_encap, &mut hop_skipped),
                         });
                     }
                 }
                 _ => {}
             }
             Ok(())
-        })
+        })?;
+        *skipped += hop_skipped;
+        route.encap = encap(encap_type, encap_attr, skipped);
+        Ok(())
+    }
+
+    /// `RTAX_MTU` of the route's metrics.
+    pub fn mtu(&self) -> Option<u32> {
+        self.metrics.as_ref()?.get(RTAX_MTU)
     }
 
     /// Whether this is an IPv6 route whose next hops the kernel keeps as
@@ -567,6 +807,12 @@ impl Kind for Route {
         if !self.newdst.is_empty() {
             f.str(k!("to"), &mpls_stack(&self.newdst));
         }
+        if let Some(e) = &self.encap {
+            f.object(k!("encap"), e.as_ref());
+        }
+        if self.tos != 0 {
+            f.str(k!("tos"), &tos_name(self.tos));
+        }
         opt_ip(f, k!("gateway"), self.gateway);
         if let Some(via) = self.via {
             f.via(k!("via"), via);
@@ -592,21 +838,36 @@ impl Kind for Route {
         );
         opt_num(f, k!("metric"), self.priority);
         opt_ip(f, k!("prefsrc"), self.prefsrc);
-        opt_num(f, k!("mtu"), self.mtu);
         opt_num(f, k!("nhid"), self.nh_id);
         if let Some(p) = self.pref {
             word_or_num(f, k!("pref"), names::router_pref(p), p);
         }
-        f.words(k!("flags"), &mut names::nexthop_flags(self.flags as u8));
-        if !self.nexthops.is_empty() {
-            f.hops(k!("nexthops"), &self.nexthops);
+        f.words(k!("flags"), &mut names::rt_flags(self.flags));
+        if let Some(m) = &self.metrics {
+            f.objects(
+                k!("metrics"),
+                &mut std::iter::once(m.as_ref() as &dyn Nested),
+            );
         }
     }
 
-    /// The output interface's name, as `dev`.
-    fn name_fields(&self, own: Option<&Name>, _names: &dyn IfNames, f: &mut impl Fields) {
-        if let Some(name) = own {
+    /// The output interface's name, as `dev` (a multipath route has none:
+    /// its hops name theirs), and the next hops, each naming its device.
+    fn name_fields(&self, own: Option<&Name>, names: &dyn IfNames, f: &mut impl Fields) {
+        if let Some(name) = own.filter(|_| self.oif.is_some()) {
             f.name(k!("dev"), name);
+        }
+        if !self.nexthops.is_empty() {
+            let hops: Vec<HopLine<'_>> = self
+                .nexthops
+                .iter()
+                .map(|hop| HopLine {
+                    hop,
+                    family: self.family,
+                    names,
+                })
+                .collect();
+            f.objects(k!("nexthops"), &mut hops.iter().map(|h| h as &dyn Nested));
         }
     }
 
@@ -633,6 +894,12 @@ impl Kind for Route {
         if !self.newdst.is_empty() {
             write!(out, " as to {}", mpls_stack(&self.newdst))?;
         }
+        if let Some(e) = &self.encap {
+            write!(out, " encap {e}")?;
+        }
+        if self.tos != 0 {
+            write!(out, " tos {}", tos_name(self.tos))?;
+        }
         if let Some(g) = self.gateway {
             write!(out, " via {}", IpText(g))?;
         }
@@ -656,11 +923,17 @@ impl Kind for Route {
         if let Some(m) = self.priority {
             write!(out, " metric {m}")?;
         }
-        if let Some(m) = self.mtu {
-            write!(out, " mtu {m}")?;
+        for flag in names::rt_flags(self.flags) {
+            write!(out, " {flag}")?;
+        }
+        if let Some(m) = self.metrics.as_ref().filter(|m| m.shown().next().is_some()) {
+            write!(out, " {m}")?;
         }
         for h in &self.nexthops {
             out.write_str(" nexthop")?;
+            if let Some(e) = &h.encap {
+                write!(out, " encap {e}")?;
+            }
             if !h.newdst.is_empty() {
                 write!(out, " as to {}", mpls_stack(&h.newdst))?;
             }
@@ -670,7 +943,13 @@ impl Kind for Route {
             if let Some(v) = h.via {
                 write!(out, " via {} {v}", via_family(v))?;
             }
-            write!(out, " dev {} weight {}", dev(h.ifindex), h.weight)?;
+            write!(out, " dev {}", dev(h.ifindex))?;
+            if self.family != AF_MPLS {
+                write!(out, " weight {}", h.weight)?;
+            }
+            for flag in names::rt_flags(h.flags.into()) {
+                write!(out, " {flag}")?;
+            }
         }
         Ok(())
     }

@@ -17,7 +17,7 @@
 
 use super::{
     Address, ChunkMap, FdbEntry, Kind, Link, Mdb, MplsLabel, Neighbour, Netconf, NextHop,
-    NexthopObject, Nsid, Route, Rule,
+    NexthopEncap, NexthopObject, Nsid, Route, RouteMetrics, Rule,
 };
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -217,7 +217,8 @@ impl RouteHead {
             tos,
             flags,
             priority,
-            mtu: _,
+            metrics: _,
+            encap: _,
             pref,
             nh_id,
             nexthops: _,
@@ -252,7 +253,8 @@ struct RouteRest {
     src: Option<IpAddr>,
     via: Option<IpAddr>,
     iif: Option<u32>,
-    mtu: Option<u32>,
+    metrics: Option<Box<RouteMetrics>>,
+    encap: Option<Box<NexthopEncap>>,
     dst_labels: Vec<MplsLabel>,
     newdst: Vec<MplsLabel>,
     nexthops: Vec<NextHop>,
@@ -264,7 +266,8 @@ impl RouteRest {
         r.src.is_some()
             || r.via.is_some()
             || r.iif.is_some()
-            || r.mtu.is_some()
+            || r.metrics.is_some()
+            || r.encap.is_some()
             || !r.dst_labels.is_empty()
             || !r.newdst.is_empty()
             || !r.nexthops.is_empty()
@@ -278,7 +281,8 @@ impl RouteRest {
                 src: r.src,
                 via: r.via,
                 iif: r.iif,
-                mtu: r.mtu,
+                metrics: r.metrics.clone(),
+                encap: r.encap.clone(),
                 dst_labels: r.dst_labels.clone(),
                 newdst: r.newdst.clone(),
                 nexthops: r.nexthops.clone(),
@@ -294,7 +298,8 @@ impl RouteRest {
                 x.src == r.src
                     && x.via == r.via
                     && x.iif == r.iif
-                    && x.mtu == r.mtu
+                    && x.metrics == r.metrics
+                    && x.encap == r.encap
                     && x.dst_labels == r.dst_labels
                     && x.newdst == r.newdst
                     && x.nexthops == r.nexthops
@@ -351,7 +356,8 @@ impl RouteRecord {
             src,
             via,
             iif,
-            mtu,
+            metrics,
+            encap,
             dst_labels,
             newdst,
             nexthops,
@@ -376,7 +382,8 @@ impl RouteRecord {
             tos: h.tos,
             flags: h.flags,
             priority: get_num(h.priority, h.has, has::PRIORITY),
-            mtu,
+            metrics,
+            encap,
             pref: get_num(h.pref, h.has, has::PREF),
             nh_id: self.nh_id(),
             nexthops,
@@ -468,7 +475,17 @@ mod tests {
             tos: 0x10,
             flags: 0x8000_0201,
             priority: Some(1024),
-            mtu: Some(1400),
+            metrics: Some(Box::new(RouteMetrics {
+                lock: 1 << 2,
+                values: vec![(2, 1400), (8, 1300)],
+                congctl: Some("cubic".into()),
+            })),
+            encap: Some(Box::new(NexthopEncap {
+                encap_type: 2,
+                id: Some(7),
+                dst: ip("192.0.2.1"),
+                ..NexthopEncap::default()
+            })),
             pref: Some(3),
             nh_id: Some(77),
             nexthops: vec![
@@ -479,6 +496,11 @@ mod tests {
                     newdst: vec![label],
                     weight: 3,
                     flags: 4,
+                    encap: Some(Box::new(NexthopEncap {
+                        encap_type: 1,
+                        labels: vec![label],
+                        ..NexthopEncap::default()
+                    })),
                 },
                 NextHop {
                     ifindex: 6,
@@ -524,7 +546,8 @@ mod tests {
                 oif: Some(0),
                 nh_id: Some(0),
                 pref: Some(0),
-                mtu: Some(0),
+                metrics: Some(Box::default()),
+                encap: Some(Box::default()),
                 iif: Some(0),
                 ..plain4.clone()
             },
@@ -631,7 +654,8 @@ mod tests {
                 ..f.clone()
             },
             Route {
-                mtu: None,
+                metrics: None,
+                encap: None,
                 ..f.clone()
             },
             Route {

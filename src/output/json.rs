@@ -20,7 +20,7 @@ use crate::object::fields::{
     float_as_integer, format_ip, format_u8, k, via_family, FieldName, Fields, IfNames, Nested,
     IP_MAX,
 };
-use crate::object::{Event, HwAddr, Name, NextHop, Origin, MAX_ADDR_LEN};
+use crate::object::{Event, HwAddr, Name, Origin, MAX_ADDR_LEN};
 use std::net::IpAddr;
 use std::time::SystemTime;
 
@@ -276,19 +276,6 @@ impl Fields for Writer<'_> {
         w.word(k!("family"), via_family(v));
         w.ip(k!("host"), Some(v));
         w.end();
-    }
-    fn hops(&mut self, key: FieldName, v: &[NextHop]) {
-        self.key(key);
-        self.out.push(b'[');
-        for (i, h) in v.iter().enumerate() {
-            if i > 0 {
-                self.out.push(b',');
-            }
-            let mut w = Writer::new(self.out);
-            h.fields(&mut w);
-            w.end();
-        }
-        self.out.push(b']');
     }
     #[inline]
     fn null(&mut self, key: FieldName) {
@@ -595,6 +582,17 @@ mod tests {
                 serde_json::to_string(s).unwrap()
             );
         }
+    }
+
+    /// A link's alias, any bytes a user gave it, is written escaped as
+    /// names are (`\xNN`): valid JSON whatever it holds, through the writer
+    /// and serde alike.
+    #[test]
+    fn a_link_alias_is_escaped_as_names_are() {
+        let object = crate::object::decode_tests::link_with_alias();
+        let event = Event::new(Default::default(), crate::object::Action::New, object);
+        let line = super::line_both_ways(&event, &|_| None);
+        assert!(line.ends_with(r#","ifalias":"ev\\xffil"}"#), "{line}");
     }
 
     /// The JSON lines have `ip -j nexthop show`'s fields and values (plus

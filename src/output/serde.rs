@@ -7,7 +7,7 @@
 use super::json::{event_fields, JsonEvent};
 use super::time::Rfc3339;
 use crate::object::fields::{float_as_integer, k, via_family, FieldName, Fields, Nested};
-use crate::object::{Event, HwAddr, Name, NextHop};
+use crate::object::{Event, HwAddr, Name};
 use serde::ser::{SerializeMap, Serializer};
 use std::net::IpAddr;
 use std::time::SystemTime;
@@ -64,16 +64,6 @@ impl serde::Serialize for Via {
         let mut f = SerdeFields::new(s.serialize_map(Some(2))?);
         f.put(k!("family"), via_family(self.0));
         f.put(k!("host"), &self.0);
-        f.end()
-    }
-}
-
-struct Hop<'a>(&'a NextHop);
-
-impl serde::Serialize for Hop<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut f = SerdeFields::new(s.serialize_map(None)?);
-        self.0.fields(&mut f);
         f.end()
     }
 }
@@ -142,10 +132,6 @@ impl<M: SerializeMap> Fields for SerdeFields<M> {
     }
     fn via(&mut self, key: FieldName, v: IpAddr) {
         self.put(key, &Via(v));
-    }
-    fn hops(&mut self, key: FieldName, v: &[NextHop]) {
-        let hops: Vec<Hop<'_>> = v.iter().map(Hop).collect();
-        self.put(key, &hops);
     }
     fn null(&mut self, key: FieldName) {
         self.put(key, &());

@@ -23,10 +23,12 @@ use super::infer;
 use super::namespace::{Counters, Entry, Outbox};
 use super::pace::Pace;
 use super::socket::{Received, RecvBatch};
+use super::state::Key;
 use super::sync::{self, DumpEnded};
 use crate::bus::{Bus, GoneReason, Item};
 use crate::capture::Tap;
-use crate::object::NetnsTag;
+use crate::object::{Action, NetnsTag, Object, Origin};
+use crate::wire::consts::{AF_BRIDGE, RTM_NEWLINK};
 use crate::wire::{Messages, NlMsg};
 use nix::sys::epoll::{Epoll, EpollCreateFlags, EpollEvent, EpollFlags, EpollTimeout};
 use nix::sys::eventfd::{EfdFlags, EventFd};
@@ -482,5 +484,29 @@ fn handle_message(
         return None;
     }
     infer::notification(msg, out, rounds);
+    bridge_port(msg, out, rounds);
     None
+}
+
+/// A bridge's per-port message (`RTM_NEWLINK` of family `AF_BRIDGE`, which
+/// `infer` publishes as it is) also changes the port link the view keeps
+/// (see [`NsState::fold_bridge_port`](super::state::NsState)): when it did,
+/// the port link is published as it is now, so that a consumer folding the
+/// stream holds what the view holds. Decoded a second time here: these
+/// messages are rare, and the first decoding counted what it skipped.
+fn bridge_port(
+    msg: &NlMsg<'_>,
+    out: &mut super::namespace::Out<'_>,
+    rounds: &mut sync::DumpRounds,
+) {
+    if msg.kind() != RTM_NEWLINK || msg.payload().first() != Some(&AF_BRIDGE) {
+        return;
+    }
+    let Ok(Some((Action::New, Object::Link(port)))) = Object::decode(msg) else {
+        return;
+    };
+    if let Some(now) = out.state.fold_bridge_port(&port) {
+        rounds.note_live(&Key::Link(port.ifindex), Action::New);
+        out.publish(Action::New, Origin::Live, now);
+    }
 }

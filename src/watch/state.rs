@@ -500,6 +500,39 @@ impl NsState {
         moved
     }
 
+    /// Folds a bridge's per-port message (a link of family `AF_BRIDGE`) into
+    /// the port link it speaks of. The port's bridge settings (its STP
+    /// `state`, `bridge_id`, `root_id`, ...) change with only that message to
+    /// say so (the bridge going down disables its ports, STP moves them
+    /// through its states), and the view keeps the port's own link, whose
+    /// `IFLA_INFO_SLAVE_DATA` holds the same settings: they are replaced by
+    /// the message's `IFLA_PROTINFO`. Returns the port link as it is now
+    /// when that changed it (to publish), else `None`: nothing to fold, a
+    /// port the view does not hold as a bridge port, or nothing new.
+    pub(crate) fn fold_bridge_port(&mut self, port: &Link) -> Option<Object> {
+        if port.is_interface() {
+            return None;
+        }
+        let settings = port.details.as_deref()?.slave_data()?;
+        let kept = self.tables.links.get(&port.ifindex)?;
+        if kept.slave_kind.as_ref().map_or(true, |k| k != "bridge") {
+            return None;
+        }
+        let details = kept.details.as_deref();
+        if details.and_then(|d| d.slave_data()) == Some(settings) {
+            return None;
+        }
+        let mut now = kept.clone();
+        now.details
+            .get_or_insert_with(Default::default)
+            .set_slave_data(settings.clone());
+        // No `IFF_*` flag changed.
+        now.change = 0;
+        let now = Object::Link(now);
+        self.apply_keyed(Key::Link(port.ifindex), Action::New, &now);
+        Some(now)
+    }
+
     /// How many objects the view holds.
     pub(crate) fn len(&self) -> usize {
         self.tables.len()

@@ -79,6 +79,11 @@ pub const IFLA_IFNAME: u16 = 3;
 pub const IFLA_MTU: u16 = 4;
 pub const IFLA_LINK: u16 = 5;
 pub const IFLA_MASTER: u16 = 10;
+/// A bridge port's settings, in a bridge's per-port (`AF_BRIDGE`) message:
+/// `IFLA_BRPORT_*`, as `IFLA_INFO_SLAVE_DATA` holds them.
+pub const IFLA_PROTINFO: u16 = 12;
+/// The link's alias (`ip link set DEV alias TEXT`).
+pub const IFLA_IFALIAS: u16 = 20;
 pub const IFLA_TXQLEN: u16 = 13;
 pub const IFLA_OPERSTATE: u16 = 16;
 pub const IFLA_LINKINFO: u16 = 18;
@@ -118,6 +123,8 @@ pub const IFA_LABEL: u16 = 3;
 pub const IFA_BROADCAST: u16 = 4;
 pub const IFA_CACHEINFO: u16 = 6;
 pub const IFA_FLAGS: u16 = 8;
+/// `IFA_RT_PRIORITY`: the metric of the prefix route an address makes.
+pub const IFA_RT_PRIORITY: u16 = 9;
 /// `ifa_flags`: a secondary address (IPv4), a temporary one (IPv6).
 pub const IFA_F_SECONDARY: u32 = 0x01;
 /// `ifa_flags`: a static address, not one learned (autoconfiguration, DHCP).
@@ -143,13 +150,29 @@ pub const RTA_TABLE: u16 = 15;
 pub const RTA_VIA: u16 = 18;
 pub const RTA_NEWDST: u16 = 19;
 pub const RTA_PREF: u16 = 20;
+pub const RTA_ENCAP_TYPE: u16 = 21;
+pub const RTA_ENCAP: u16 = 22;
 pub const RTA_NH_ID: u16 = 30;
 
 // struct rtvia, the payload of RTA_VIA: a 16-bit family, then the address.
 pub const RTVIA_FAMILY_LEN: usize = 2;
 
 // RTA_METRICS nested attributes (RTAX_*).
+/// A bit mask: bit `1 << RTAX_X` locks metric `RTAX_X`.
+pub const RTAX_LOCK: u16 = 1;
 pub const RTAX_MTU: u16 = 2;
+pub const RTAX_RTT: u16 = 4;
+pub const RTAX_RTTVAR: u16 = 5;
+pub const RTAX_HOPLIMIT: u16 = 10;
+pub const RTAX_FEATURES: u16 = 12;
+pub const RTAX_RTO_MIN: u16 = 13;
+/// The congestion control algorithm's name (a string).
+pub const RTAX_CC_ALGO: u16 = 16;
+/// The last metric `ip route` names (`fastopen_no_cookie`).
+pub const RTAX_FASTOPEN_NO_COOKIE: u16 = 17;
+/// `RTAX_FEATURES` bits `ip route` names.
+pub const RTAX_FEATURE_ECN: u32 = 1 << 0;
+pub const RTAX_FEATURE_TCP_USEC_TS: u32 = 1 << 4;
 
 // struct ndmsg attributes (NDA_*).
 pub const NDA_DST: u16 = 1;
@@ -166,6 +189,7 @@ pub const NDA_SRC_VNI: u16 = 11;
 pub const NDA_NH_ID: u16 = 13;
 pub const NTF_SELF: u8 = 0x02;
 pub const NTF_MASTER: u8 = 0x04;
+pub const NTF_PROXY: u8 = 0x08;
 pub const NTF_EXT_LEARNED: u8 = 0x10;
 pub const NTF_OFFLOADED: u8 = 0x20;
 pub const NTF_STICKY: u8 = 0x40;

@@ -88,6 +88,7 @@
             label: Some(Name::new("eth0:a")),
             valid_lft: Some(u32::MAX),
             preferred_lft: Some(0),
+            metric: Some(100),
         })),
         ev(4, Origin::Live, Action::Del, None, Object::Address(Address {
             family: 10,
@@ -115,12 +116,12 @@
             tos: 0,
             flags: 0x10,
             priority: Some(50),
-            mtu: Some(1400),
+            metrics: Some(Box::new(crate_root::RouteMetrics { lock: 0, values: vec![(2, 1400)], congctl: None })),
             pref: None,
             nh_id: Some(12),
             nexthops: vec![
-                NextHop { ifindex: 7, gateway: ip("fe80::1"), via: None, newdst: Vec::new(), weight: 1, flags: 1 },
-                NextHop { ifindex: 8, gateway: None, via: None, newdst: Vec::new(), weight: 256, flags: 0 },
+                NextHop { ifindex: 7, gateway: ip("fe80::1"), via: None, newdst: Vec::new(), weight: 1, flags: 1, encap: None },
+                NextHop { ifindex: 8, gateway: None, via: None, newdst: Vec::new(), weight: 256, flags: 0, encap: None },
             ],
             ..Route::default()
         })),
