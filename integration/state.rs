@@ -466,7 +466,13 @@ impl Rebuilt {
                             .map(|h| (h.ifindex, h.gateway, h.via, h.weight))
                             .collect();
                         (
-                            (r.route_type, r.protocol, r.scope, r.prefsrc, r.mtu),
+                            (
+                                r.route_type,
+                                r.protocol,
+                                r.scope,
+                                r.prefsrc,
+                                format!("{:?}", r.metrics),
+                            ),
                             (r.gateway, r.via, r.nh_id, hops),
                         )
                     })

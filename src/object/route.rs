@@ -556,6 +556,7 @@ impl Route {
                 newdst: Vec::new(),
                 weight: 1,
                 flags: self.flags as u8,
+                encap: self.encap.clone(),
             }],
             None => Vec::new(),
         }
@@ -573,11 +574,13 @@ impl Route {
             route.gateway = hop.gateway;
             route.via = hop.via;
             route.flags = (route.flags & !HOP_FLAGS) | u32::from(hop.flags);
+            route.encap = hop.encap;
             route.nexthops = Vec::new();
         } else {
             route.oif = None;
             route.gateway = None;
             route.via = None;
+            route.encap = None;
             route.nexthops = hops;
         }
         route
@@ -605,12 +608,28 @@ impl Route {
             eat(&ip_bits(ip).to_be_bytes());
         }
         eat(&self.nh_id.unwrap_or(0).to_be_bytes());
-        eat(&self.mtu.map_or(u64::MAX, u64::from).to_be_bytes());
+        if let Some(m) = &self.metrics {
+            eat(&m.lock.to_be_bytes());
+            for (kind, value) in &m.values {
+                eat(&kind.to_be_bytes());
+                eat(&value.to_be_bytes());
+            }
+            if let Some(cc) = &m.congctl {
+                eat(cc.as_bytes());
+            }
+        }
+        // Encapsulations are rare: their text is digest enough.
+        if let Some(e) = &self.encap {
+            eat(format!("{e:?}").as_bytes());
+        }
         for hop in &self.nexthops {
             eat(&hop.ifindex.to_be_bytes());
             eat(&ip_bits(hop.gateway).to_be_bytes());
             eat(&ip_bits(hop.via).to_be_bytes());
             eat(&hop.weight.to_be_bytes());
+            if let Some(e) = &hop.encap {
+                eat(format!("{e:?}").as_bytes());
+            }
         }
         h
     }
