@@ -340,6 +340,8 @@ def classify(kind, what, field, ipv, nlv, ipo, nlo):
     """A first guess at the cause, for the details (the report categorizes)."""
     if kind == "neigh" and what == "missing" and ipo and "NOARP" in (ipo.get("state") or []):
         return "neigh-noarp-never-notified"
+    if kind == "neigh" and what == "missing" and ipo and "INCOMPLETE" in (ipo.get("state") or []):
+        return "neigh-incomplete-never-notified"
     if kind == "addr" and what == "missing" and ipo and ipo.get("tentative"):
         return "addr-tentative-never-notified"
     if what == "differs":
