@@ -346,7 +346,7 @@ def classify(kind, what, field, ipv, nlv, ipo, nlo):
         return "addr-tentative-never-notified"
     if what == "differs":
         if isinstance(ipv, tuple) and isinstance(nlv, tuple) and \
-                tuple(sorted(x.lower() for x in ipv)) == tuple(sorted(x.lower() for x in nlv)) \
+                tuple(sorted(str(x).lower() for x in ipv)) == tuple(sorted(str(x).lower() for x in nlv)) \
                 and ipv != nlv:
             return "case-only"
         if kind == "route" and field == "flags":
