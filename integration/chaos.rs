@@ -401,13 +401,32 @@ impl Chaos {
                 format!("link del {dev}")
             }
             12 => format!("neigh flush dev {dev}"),
-            // Routes to a few prefixes that differ only in protocol: apart.
-            13 => format!(
-                "route append 10.{}.{}.0/24 dev {dev} proto {}",
-                70 + ns,
-                k % 8,
-                ["static", "boot", "zebra", "bird"][j % 4]
-            ),
+            // Routes to a few prefixes that differ only in protocol or
+            // preferred source (one of the namespace's addresses): apart.
+            13 => {
+                let mine: Vec<usize> = self
+                    .v4_prefixes
+                    .iter()
+                    .filter(|p| p.0 == ns)
+                    .map(|p| p.1)
+                    .collect();
+                if j % 2 == 0 && !mine.is_empty() {
+                    format!(
+                        "route append 10.{}.{}.0/24 dev {dev} src 10.{}.{}.1",
+                        70 + ns,
+                        k % 8,
+                        60 + ns,
+                        mine[j % mine.len()]
+                    )
+                } else {
+                    format!(
+                        "route append 10.{}.{}.0/24 dev {dev} proto {}",
+                        70 + ns,
+                        k % 8,
+                        ["static", "boot", "zebra", "bird"][j % 4]
+                    )
+                }
+            }
             // IPv6 replace among a few prefixes and metrics.
             14 if j % 5 == 0 => format!("-6 route replace blackhole fd7{ns}:{:x}::/64 metric {}", k % 8, j % 3),
             14 => format!("-6 route replace fd7{ns}:{:x}::/64 dev {dev} metric {}", k % 8, j % 3),
