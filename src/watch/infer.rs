@@ -177,12 +177,13 @@ fn live(
 ) {
     let key = Key::of(&object);
     if let Some(key) = key {
-        if action == Action::Del && out.state.deletion_inferred(&key) {
+        let told = action == Action::Del && out.state.deletion_inferred(&key);
+        out.state.announced(&key);
+        if told {
             // Inferred before the kernel said it: told once already.
             rounds.note_live(&key, action);
             return;
         }
-        out.state.announced(&key);
     }
     let silent = silent(action, &object, out);
     let rule_flags = moves_rule_flags(action, &object, out);

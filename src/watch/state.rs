@@ -265,6 +265,11 @@ fn used_links(obj: &Object) -> impl Iterator<Item = u32> + '_ {
     first.into_iter().chain(hops.iter().map(|h| h.ifindex))
 }
 
+/// How many inferred deletions a namespace remembers (see
+/// `NsState::inferred`): the kernel announces what it announces right after the
+/// change that made nlwatch infer them.
+const INFERRED_KEPT: usize = 256;
+
 /// What one namespace holds.
 #[derive(Debug, Default)]
 pub(crate) struct NsState {
@@ -294,8 +299,11 @@ pub(crate) struct NsState {
     /// Routes an address's removal may have taken along, to look at once the
     /// socket is quiet (see `infer::settle_deferred`).
     deferred: Vec<Key>,
-    /// The routes whose deletion was last inferred: the kernel's own
-    /// announcement of one of them, if it comes after all, is not told again.
+    /// Routes whose deletion was inferred (the latest [`INFERRED_KEPT`]),
+    /// until the kernel speaks of them: its own announcement of one, if it
+    /// comes after all, is not told again. Kept by what the kernel said, not
+    /// by when the socket was quiet, so that a replay (which sees only the
+    /// looks that read something) keeps the same.
     inferred: Vec<Key>,
     /// The most objects held since memory was last handed back (see
     /// [`NsState::remove`]).
@@ -867,26 +875,35 @@ impl NsState {
         self.deferred.extend(keys);
     }
 
-    /// The kernel spoke of `key`: it is not looked at again when quiet.
+    /// The kernel spoke of `key`: it is not looked at again when quiet, nor
+    /// taken for an inferred deletion any more.
     pub(crate) fn announced(&mut self, key: &Key) {
         if !self.deferred.is_empty() {
             self.deferred.retain(|k| k != key);
         }
+        if !self.inferred.is_empty() {
+            self.inferred.retain(|k| k != key);
+        }
     }
 
-    /// What was deferred, still held, in key order; the deletions inferred
-    /// from it replace the last ones remembered.
+    /// What was deferred, still held, in key order, remembered as inferred
+    /// deletions.
     pub(crate) fn take_deferred(&mut self) -> Vec<Key> {
+        if self.deferred.is_empty() {
+            return Vec::new();
+        }
         let mut keys = std::mem::take(&mut self.deferred);
         keys.sort_unstable();
         keys.dedup();
         keys.retain(|k| self.tables.contains(k));
-        self.inferred.clone_from(&keys);
+        self.inferred.extend_from_slice(&keys);
+        let over = self.inferred.len().saturating_sub(INFERRED_KEPT);
+        self.inferred.drain(..over);
         keys
     }
 
-    /// Whether the deletion of `key` was inferred at the last quiet socket
-    /// (and not held since).
+    /// Whether the deletion of `key` was inferred, and the kernel has not
+    /// spoken of it since.
     pub(crate) fn deletion_inferred(&self, key: &Key) -> bool {
         self.inferred.contains(key) && !self.tables.contains(key)
     }
