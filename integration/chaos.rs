@@ -337,6 +337,13 @@ impl Chaos {
                 pairs[i].1 = e
             }
         };
+        // The namespace's IPv4 prefixes (gateways and preferred sources).
+        let mine: Vec<usize> = self
+            .v4_prefixes
+            .iter()
+            .filter(|p| p.0 == ns)
+            .map(|p| p.1)
+            .collect();
         let cmd = match op {
             1 => {
                 let others: Vec<usize> = self.live.iter().copied().filter(|&n| n != ns).collect();
@@ -376,12 +383,6 @@ impl Chaos {
             7 => format!("route add fd7{ns}:{k:x}::/64 dev {dev} metric {j}"),
             8 => {
                 // A gateway on one of the namespace's prefixes, when it has one.
-                let mine: Vec<usize> = self
-                    .v4_prefixes
-                    .iter()
-                    .filter(|p| p.0 == ns)
-                    .map(|p| p.1)
-                    .collect();
                 let x = if mine.is_empty() { k } else { mine[self.rng.below(mine.len())] };
                 format!(
                     "route add 172.{}.{k}.0/24 via 10.{}.{x}.2 dev {dev}",
@@ -404,12 +405,6 @@ impl Chaos {
             // Routes to a few prefixes that differ only in protocol or
             // preferred source (one of the namespace's addresses): apart.
             13 => {
-                let mine: Vec<usize> = self
-                    .v4_prefixes
-                    .iter()
-                    .filter(|p| p.0 == ns)
-                    .map(|p| p.1)
-                    .collect();
                 if j % 2 == 0 && !mine.is_empty() {
                     format!(
                         "route append 10.{}.{}.0/24 dev {dev} src 10.{}.{}.1",

@@ -7,7 +7,6 @@
 //! snapshot and the picture folded from the events must equal what `ip -j -d`
 //! lists, and no deletion may be told twice.
 
-use crate::monitor::HANG_GUARD;
 use crate::sandbox::{ip, ip_json};
 use crate::sandboxed_test;
 use nlwatch::{Action, Item, Monitor, Netns, Object, Route, Subscription};
@@ -321,34 +320,12 @@ fn snapshot(monitor: &Monitor) -> Picture {
     }
 }
 
-/// Makes a marker change, waits until it has come and no dump is due, and
-/// folds what came.
-fn settle(monitor: &Monitor, sub: &Subscription, fold: &mut Fold, marker: &str) {
-    ip(&format!("link add {marker} type veth peer name {marker}p"));
-    let t = std::time::Instant::now();
-    let mut got = false;
-    loop {
-        while let Ok(item) = sub.try_recv() {
-            if matches!(&item, Item::Event(ev) if matches!(&ev.object,
-                Object::Link(l) if l.ifname.as_ref().is_some_and(|n| n == marker)))
-            {
-                got = true;
-            }
-            fold.event(&item);
-        }
-        if got && !monitor.namespaces()[0].syncing && sub.is_empty() {
-            return;
-        }
-        assert!(t.elapsed() < HANG_GUARD, "never settled");
-        std::thread::sleep(std::time::Duration::from_millis(5));
-    }
-}
-
 /// Checks the snapshot and the folded picture against the kernel, and that
 /// nothing was told twice, after step `step`.
 fn check(monitor: &Monitor, sub: &Subscription, fold: &mut Fold, step: &str) {
     fold.steps += 1;
-    settle(monitor, sub, fold, &format!("m{}", fold.steps));
+    let marker = format!("m{}", fold.steps);
+    crate::routes::settle_with(monitor, sub, &marker, |item| fold.event(&item));
     let kernel = Picture {
         routes: kernel_routes(),
         addresses: kernel_addresses(),

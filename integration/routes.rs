@@ -56,6 +56,16 @@ fn view_routes(monitor: &Monitor, dev: impl Fn(u32) -> String) -> BTreeSet<Strin
 
 /// Makes a marker change and waits until it has come and no dump is due.
 fn settle(monitor: &Monitor, sub: &Subscription, marker: &str, seen: &mut Vec<Item>) {
+    settle_with(monitor, sub, marker, |item| seen.push(item));
+}
+
+/// [`settle`], handing each item received to `each`.
+pub(crate) fn settle_with(
+    monitor: &Monitor,
+    sub: &Subscription,
+    marker: &str,
+    mut each: impl FnMut(Item),
+) {
     ip(&format!("link add {marker} type veth peer name {marker}p"));
     let t = std::time::Instant::now();
     let mut got = false;
@@ -66,7 +76,7 @@ fn settle(monitor: &Monitor, sub: &Subscription, marker: &str, seen: &mut Vec<It
             {
                 got = true;
             }
-            seen.push(item);
+            each(item);
         }
         if got && !monitor.namespaces()[0].syncing && sub.is_empty() {
             return;
