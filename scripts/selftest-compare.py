@@ -191,6 +191,20 @@ def norm_route(o, src, names):
     return key, v
 
 
+def route_identity(key, o):
+    """What a `new` replaces and a `del` removes (docs/json.md, "route"): an
+    IPv6 route through a gateway (not from a router advertisement, not through
+    a nexthop object) is one route whatever its hops, so its hops, device and
+    gateway are not part of it."""
+    siblings = (o.get("family") == "inet6" and o.get("nhid") is None
+                and o.get("protocol") != "ra"
+                and (o.get("gateway") or any(h.get("gateway") for h in o.get("nexthops") or [])))
+    return key[:6] + ("siblings",) if siblings else key
+
+
+IDENTITY = {"route": route_identity}
+
+
 RULE_SELECTORS = ["family", "priority", "not", "src", "srclen", "dst", "dstlen", "tos",
                   "dscp", "dscp_mask", "flowlabel", "flowlabel_mask", "fwmark", "fwmask",
                   "iif", "oif", "l3mdev", "uid_start", "uid_end", "ipproto", "sport",
@@ -457,9 +471,10 @@ class Live:
     def fold(self, ck, t, names):
         st = self.state.get(ck)
         if st is None:
-            st = self.state[ck] = [0, {k: {} for k in KINDS}, collections.Counter(), {}]
+            st = self.state[ck] = [0, {k: {} for k in KINDS}, collections.Counter(), {},
+                                   {k: {} for k in KINDS}]
         lines = self.lines.get(ck, [])
-        pos, pic, twice, _ = st
+        pos, pic, twice, _, _ = st
         while pos < len(lines) and (lines[pos][0] is None or lines[pos][0] <= t):
             _, o = lines[pos]
             pos += 1
@@ -468,25 +483,32 @@ class Live:
                 if o.get("action") == "del":
                     for k in KINDS:
                         pic[k].clear()
+                        st[4][k].clear()
                 continue
             r = NORM[kind](o, "nl", names)
             if r is None:
                 continue
             key, v = r
+            # Folded by identity, compared by key.
+            ident = IDENTITY.get(kind, lambda k, _o: k)(key, o)
             gone = st[3]
+            idents = st[4][kind]
             if o.get("action") == "del":
                 how = "synthesized" if o.get("synthesized") else "kernel"
-                if key in pic[kind]:
-                    del pic[kind][key]
-                    gone[(kind, key)] = how
-                elif (kind, key) in gone:
+                if ident in idents:
+                    del pic[kind][idents.pop(ident)]
+                    gone[(kind, ident)] = how
+                elif (kind, ident) in gone:
                     # the same deletion told twice (first how, then this)
-                    twice[(kind, "told twice: " + gone[(kind, key)] + " then " + how)] += 1
+                    twice[(kind, "told twice: " + gone[(kind, ident)] + " then " + how)] += 1
                 else:
                     twice[(kind, "never told before: " + how + " del")] += 1
             else:
+                if ident in idents:
+                    pic[kind].pop(idents[ident], None)
+                idents[ident] = key
                 pic[kind][key] = (v, o)
-                gone.pop((kind, key), None)
+                gone.pop((kind, ident), None)
         st[0] = pos
         return pic
 

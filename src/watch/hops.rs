@@ -33,7 +33,9 @@ fn same_hop(a: &NextHop, b: &NextHop) -> bool {
 /// The route of IPv6 siblings the view keeps once `announced` (a `new`
 /// without `NLM_F_REPLACE`) is applied to `kept`: the kernel announces an
 /// appended hop alone, or with its siblings; either way the route has both
-/// the kept hops and the announced ones (those as announced).
+/// the kept hops and the announced ones (those as announced). What is not a
+/// hop (metrics, ...) stays the kept route's: each sibling has its own, and
+/// `ip` shows the first's.
 pub(super) fn siblings_added(kept: &Route, announced: &Route) -> Route {
     let new = announced.hops();
     let mut hops: Vec<NextHop> = kept
@@ -46,7 +48,7 @@ pub(super) fn siblings_added(kept: &Route, announced: &Route) -> Route {
             hops.push(n);
         }
     }
-    announced.with_hops(hops)
+    kept.with_hops(hops)
 }
 
 /// What is left of the kept route of IPv6 siblings once the hops of
@@ -217,5 +219,15 @@ mod tests {
         assert_eq!(siblings_left(&left, &b), None);
         // A deletion of the whole route takes every hop.
         assert_eq!(siblings_left(&ab, &ab), None);
+        // What is not a hop stays the kept route's (each sibling has its own
+        // metrics; `ip` shows the first's).
+        let mut with_mtu = a.clone();
+        with_mtu.metrics = Some(Box::new(crate::object::RouteMetrics {
+            lock: 0,
+            values: vec![(2, 1400)],
+            congctl: None,
+        }));
+        assert_eq!(siblings_added(&with_mtu, &b).metrics, with_mtu.metrics);
+        assert_eq!(siblings_added(&a, &with_mtu).metrics, None);
     }
 }
