@@ -785,7 +785,7 @@ def main():
              lambda d: d["family"] == AF_BRIDGE and d["lladdr"] == "02:00:00:00:00:aa",
              note="A static entry on bridge port fdba (NTF_MASTER, NDA_MASTER fdbbr).")
 
-    # 14. netconf and MDB (issue 10). Captured while this was step 13: a run
+    # 14. netconf and MDB. Captured while this was step 13: a run
     # of the script now gives them other ifindexes than the saved fixtures.
     for g in (RTNLGRP_IPV4_NETCONF, RTNLGRP_IPV6_NETCONF, RTNLGRP_MDB):
         cap.sock.setsockopt(SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, g)

@@ -37,7 +37,7 @@ const FIXTURES: &[(&str, &[u8])] = &[
     ("fdb_new_vxlan", fixture!("fdb_new_vxlan")),
     ("fdb_del_vxlan", fixture!("fdb_del_vxlan")),
     ("fdb_new_master", fixture!("fdb_new_master")),
-    // netconf and MDB (issue 10).
+    // netconf and MDB.
     ("netconf_new_dev", fixture!("netconf_new_dev")),
     ("netconf_new_all", fixture!("netconf_new_all")),
     ("netconf_dump_all_v6", fixture!("netconf_dump_all_v6")),

@@ -1,5 +1,5 @@
 //! Addresses are decoded by their message's family, not by their length
-//! (RELIABILITY.md, issue 9 finding 8): `AF_MPLS` routes carry label stacks, the
+//! (RELIABILITY.md, "addresses read by length, not by family"): `AF_MPLS` routes carry label stacks, the
 //! multicast routing families (`RTNL_FAMILY_IPMR`, `RTNL_FAMILY_IP6MR`) carry
 //! IPv4 and IPv6 addresses, and an address whose length does not fit its family
 //! is malformed: skipped and counted without hiding its object, unless the

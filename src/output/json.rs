@@ -504,7 +504,7 @@ mod tests {
 
     /// Routes of every family print their addresses as `ip -j` does: `AF_MPLS`
     /// label stacks as `300/400`, the multicast routing families' as IPv4 and
-    /// IPv6 (finding 8 of issue 9; the routes are decoded in
+    /// IPv6 (the routes are decoded in
     /// `object::family_tests`), the same through serde; and netconf and MDB
     /// entries with `ip -j netconf` / `bridge -j mdb`'s names.
     #[test]

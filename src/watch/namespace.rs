@@ -563,7 +563,7 @@ mod tests {
         b
     }
 
-    /// Finding 8 of issue 9: an address that does not fit its family is
+    /// An address that does not fit its family (its message's) is
     /// counted, as a skipped attribute (its route still published) or, when the
     /// route is keyed by it, as a decode error.
     #[test]

@@ -232,7 +232,7 @@ pub const RTNEXTHOP_LEN: usize = 8;
 /// `sizeof(struct ifa_cacheinfo)`.
 pub const IFA_CACHEINFO_LEN: usize = 16;
 
-// --- netconf (issue 10): linux/netconf.h -------------------------------------
+// --- netconf: linux/netconf.h ----------------------------------------------
 
 pub const RTM_NEWNETCONF: u16 = 80;
 pub const RTM_DELNETCONF: u16 = 81;
@@ -254,7 +254,7 @@ pub const NETCONFA_IFINDEX_ALL: i32 = -1;
 /// `NETCONFA_IFINDEX` of the `default` settings (those new devices start with).
 pub const NETCONFA_IFINDEX_DEFAULT: i32 = -2;
 
-// --- mdb (issue 10): linux/if_bridge.h ----------------------------------------
+// --- mdb: linux/if_bridge.h -------------------------------------------------
 
 pub const RTM_NEWMDB: u16 = 84;
 pub const RTM_DELMDB: u16 = 85;
