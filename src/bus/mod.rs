@@ -61,7 +61,6 @@ use parking_lot::{Mutex, RwLock};
 use queue::{Meta, Slot};
 use std::collections::HashMap;
 use std::fmt;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -101,37 +100,14 @@ impl Group {
     }
 }
 
-/// Hashes namespace ids with one multiplication (Fibonacci hashing) instead of
-/// SipHash: ids are netns cookies or inode numbers chosen by the kernel, not by
-/// whoever sends the events, so there is no collision attack to defend against,
-/// and the lookup is on every publish.
-#[derive(Default)]
-struct IdHasher(u64);
-
-impl Hasher for IdHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.write_u64(u64::from(b));
-        }
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        self.0 = (self.0 ^ n).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    }
-
-    fn finish(&self) -> u64 {
-        // The product's high bits depend on every input bit, its low bits only on
-        // the input's low bits; the table indexes by the low bits, so fold.
-        self.0 ^ (self.0 >> 32)
-    }
-}
-
 /// An immutable snapshot of the subscribers, arranged for publishing.
 #[derive(Default)]
 struct Index {
     /// Subscribers without a namespace criterion.
     any_netns: Group,
-    by_netns_id: HashMap<u64, Group, BuildHasherDefault<IdHasher>>,
+    /// foldhash, as the resync's key sets: SipHash was the larger part of
+    /// this lookup, made on every publish.
+    by_netns_id: foldhash::HashMap<u64, Group>,
     by_netns_name: HashMap<Arc<str>, Group>,
     /// Every subscriber: for items without a namespace.
     all: Vec<Arc<Slot>>,

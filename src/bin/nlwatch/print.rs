@@ -5,8 +5,6 @@
 use crate::args::Args;
 use nlwatch::output::{text_escaped, write_bare_text, write_text, JsonEvent, JsonLine, Rfc3339};
 use nlwatch::{Action, Event, Flow, GoneReason, Item, Name, Object, Origin, Sink, SinkError};
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::io::{self, Write};
 use std::time::SystemTime;
 
@@ -15,30 +13,8 @@ use std::time::SystemTime;
 /// through pod churn would otherwise keep every name it ever saw).
 #[derive(Default)]
 pub(crate) struct NameCache {
-    known: HashMap<(u64, u32), Name, BuildHasherDefault<IndexHasher>>,
-}
-
-/// A hasher for (namespace id, ifindex) keys: a multiply and a rotate per word.
-/// The keys come from the kernel, not from an adversary, and SipHash was the
-/// larger part of every lookup.
-#[derive(Default)]
-struct IndexHasher(u64);
-
-impl Hasher for IndexHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.write_u64(b.into());
-        }
-    }
-    fn write_u32(&mut self, v: u32) {
-        self.write_u64(v.into());
-    }
-    fn write_u64(&mut self, v: u64) {
-        self.0 = (self.0.rotate_left(5) ^ v).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
+    /// foldhash: SipHash was the larger part of every lookup.
+    known: foldhash::HashMap<(u64, u32), Name>,
 }
 
 impl NameCache {
