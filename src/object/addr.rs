@@ -8,8 +8,7 @@ use super::fields::{
     dev_name, k, opt_ip, opt_name, opt_num, word_or_num, write_lower, FieldName, Fields, IfNames,
     IpText,
 };
-use super::ChunkMap;
-use super::{key, keys_while, name, names, walk, AttrError, IpBits, Kind};
+use super::{key, name, names, walk, AttrError, IpBits, Kind};
 use crate::wire::consts::*;
 use crate::wire::{self, AddressMessage, Dump, NlMsg};
 use std::fmt;
@@ -197,16 +196,15 @@ impl Kind for Address {
             && (local, address, broadcast, label) == (&b.local, &b.address, &b.broadcast, &b.label)
     }
 
-    /// A link's addresses are one range of the map: its ifindex leads the key.
-    fn keys_on_link(map: &ChunkMap<AddrKey, Self>, ifindex: u32) -> Vec<AddrKey> {
-        let first = AddrKey {
+    /// A link's addresses are one range of keys: its ifindex leads the key.
+    fn first_key_on_link(ifindex: u32) -> Option<AddrKey> {
+        Some(AddrKey {
             ifindex,
             family: 0,
             local: IpBits::ZERO,
             prefix_len: 0,
             peer: IpBits::ZERO,
-        };
-        keys_while(map, first, |k| k.ifindex == ifindex)
+        })
     }
 
     fn ifindex(&self) -> Option<u32> {

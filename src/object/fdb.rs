@@ -23,8 +23,7 @@
 
 use super::compact::{HwAddr, Name};
 use super::fields::{dev_name, k, opt_ip, opt_num, Fields, IfNames};
-use super::ChunkMap;
-use super::{hwaddr, key, keys_while, walk, IpBits, Kind};
+use super::{hwaddr, key, walk, IpBits, Kind};
 use crate::wire::consts::*;
 use crate::wire::{self, Dump, NeighbourMessage, NlMsg};
 use std::fmt;
@@ -196,11 +195,11 @@ impl Kind for FdbEntry {
         self == other
     }
 
-    /// A bridge's entries, and a device's own, are one range of the map: its
+    /// A bridge's entries, and a device's own, are one range of keys: its
     /// ifindex leads the key. (A port's entries are the kernel's to announce
     /// gone, but for its local ones: see `infer`.)
-    fn keys_on_link(map: &ChunkMap<FdbKey, Self>, ifindex: u32) -> Vec<FdbKey> {
-        let first = FdbKey {
+    fn first_key_on_link(ifindex: u32) -> Option<FdbKey> {
+        Some(FdbKey {
             owner: ifindex,
             master: false,
             mac: None,
@@ -209,8 +208,7 @@ impl Kind for FdbEntry {
             port: 0,
             vni: 0,
             via: 0,
-        };
-        keys_while(map, first, |k| k.owner == ifindex)
+        })
     }
 
     fn ifindex(&self) -> Option<u32> {

@@ -24,7 +24,6 @@
 
 use super::compact::{HwAddr, Name};
 use super::fields::{dev_name, k, Fields, IfNames, Nested};
-use super::ChunkMap;
 use super::{key, names, walk, AttrError, IpBits, Kind};
 use crate::wire::consts::*;
 use crate::wire::{self, Dump, MdbEntry, MdbMessage, NlMsg};
@@ -381,11 +380,8 @@ impl Kind for Mdb {
     /// A bridge's entries (one range: the bridge leads the key), and any entry
     /// of the port `ifindex` (the kernel announces those, so this finds none
     /// unless a deletion was missed).
-    fn keys_on_link(map: &ChunkMap<MdbKey, Self>, ifindex: u32) -> Vec<MdbKey> {
-        map.keys()
-            .filter(|k| k.bridge == ifindex || k.port == ifindex)
-            .copied()
-            .collect()
+    fn on_link(key: &MdbKey, ifindex: u32) -> Option<bool> {
+        Some(key.bridge == ifindex || key.port == ifindex)
     }
 
     /// The bridge, as `bridge mdb` names it (`dev`).
@@ -640,14 +636,19 @@ pub(crate) mod tests {
 
     #[test]
     fn a_bridge_entries_and_a_port_entries_are_found_by_link() {
-        let mut map = ChunkMap::new();
-        for (_, m) in decode_all(DUMP) {
-            map.insert(m.key().unwrap(), m);
-        }
-        assert_eq!(Mdb::keys_on_link(&map, 4).len(), map.len());
-        let on_port = Mdb::keys_on_link(&map, 8);
+        let keys: Vec<MdbKey> = decode_all(DUMP)
+            .into_iter()
+            .map(|(_, m)| m.key().unwrap())
+            .collect();
+        let on = |i: u32| -> Vec<&MdbKey> {
+            keys.iter()
+                .filter(|k| Mdb::on_link(k, i) == Some(true))
+                .collect()
+        };
+        assert_eq!(on(4).len(), keys.len());
+        let on_port = on(8);
         assert!(!on_port.is_empty() && on_port.iter().all(|k| k.port == 8));
-        assert!(Mdb::keys_on_link(&map, 9).is_empty());
+        assert!(on(9).is_empty());
     }
 
     #[test]

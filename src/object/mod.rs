@@ -20,7 +20,6 @@
 //!
 //! This module never touches a socket, never keeps state and never publishes.
 
-mod chunk_map;
 mod compact;
 mod event;
 pub(crate) mod fields;
@@ -37,7 +36,6 @@ mod nexthop;
 mod nsid;
 mod route;
 mod rule;
-mod stored;
 
 #[cfg(test)]
 pub(crate) mod decode_tests;
@@ -49,7 +47,6 @@ mod npr_tests;
 pub(crate) mod rule_nsid_tests;
 
 pub use addr::Address;
-pub(crate) use chunk_map::ChunkMap;
 pub use compact::{text_escaped, HwAddr, Name, MAX_ADDR_LEN};
 pub use event::{Event, NetnsTag, Origin};
 pub use fdb::FdbEntry;
@@ -64,7 +61,6 @@ pub(crate) use route::RouteKey;
 pub use route::{MplsLabel, NextHop, Route, RouteMetrics};
 pub use rule::Rule;
 pub(crate) use rule::RuleKey;
-pub(crate) use stored::Store;
 
 use crate::wire::{self, Dump, NlMsg};
 use fields::{Fields, IfNames};
@@ -167,10 +163,20 @@ pub(crate) trait Kind: Clone + Default + PartialEq + fmt::Debug + Sized {
     /// Whether two versions describe the same state (fields that change by
     /// themselves, such as lifetimes, do not count).
     fn same_state(&self, other: &Self) -> bool;
-    /// The keys of the kept objects that belong to link `ifindex` and vanish with
-    /// it, when the key finds them (ifindex first); others are found otherwise.
-    fn keys_on_link(_map: &ChunkMap<Self::Key, Self>, _ifindex: u32) -> Vec<Self::Key> {
-        Vec::new()
+    /// The smallest key an object that belongs to link `ifindex` (and
+    /// vanishes with it) can have, for kinds whose key leads with the
+    /// ifindex: the objects of a link are the keys from it up to the next
+    /// link's (see [`link_keys`]). `None` for kinds found otherwise (routes
+    /// through the view's index, MDB entries by [`Kind::on_link`]).
+    fn first_key_on_link(_ifindex: u32) -> Option<Self::Key> {
+        None
+    }
+    /// For kinds whose objects of a link are not one range of keys (an MDB
+    /// entry belongs to its bridge and to its port): whether the object of
+    /// `key` belongs to link `ifindex`. `None` when [`Kind::first_key_on_link`]
+    /// says it all.
+    fn on_link(_key: &Self::Key, _ifindex: u32) -> Option<bool> {
+        None
     }
     /// The interface it belongs to, for filters and names.
     fn ifindex(&self) -> Option<u32>;
@@ -480,17 +486,19 @@ pub(crate) fn netconf_mdb_printed() -> Vec<(Object, &'static str, &'static str)>
     all
 }
 
-/// The keys of `map` from `first` on, as long as `within` holds: the objects of
-/// one link, for kinds whose key starts with its ifindex.
-fn keys_while<K: Ord + Copy, V>(
-    map: &ChunkMap<K, V>,
-    first: K,
-    within: impl Fn(&K) -> bool,
-) -> Vec<K> {
-    map.range(first..)
-        .map(|(k, _)| *k)
-        .take_while(within)
-        .collect()
+/// A range of keys, as `BTreeMap::range` takes it.
+pub(crate) type KeyRange<K> = (std::ops::Bound<K>, std::ops::Bound<K>);
+
+/// The range of keys of the objects of link `ifindex`, for kinds whose key
+/// leads with it: from its first key to the next link's first key.
+pub(crate) fn link_keys<K: Kind>(ifindex: u32) -> Option<KeyRange<K::Key>> {
+    use std::ops::Bound;
+    let first = K::first_key_on_link(ifindex)?;
+    let end = ifindex
+        .checked_add(1)
+        .and_then(K::first_key_on_link)
+        .map_or(Bound::Unbounded, Bound::Excluded);
+    Some((Bound::Included(first), end))
 }
 
 /// A link-layer address attribute.

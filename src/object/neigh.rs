@@ -6,8 +6,7 @@
 
 use super::compact::{HwAddr, Name};
 use super::fields::{dev_name, k, opt_ip, opt_num, write_lower, Fields, IfNames, IpText};
-use super::ChunkMap;
-use super::{hwaddr, key, keys_while, names, walk, IpBits, Kind};
+use super::{hwaddr, key, names, walk, IpBits, Kind};
 use crate::wire::consts::*;
 use crate::wire::{self, Dump, NeighbourMessage, NlMsg};
 use std::fmt;
@@ -103,14 +102,13 @@ impl Kind for Neighbour {
         self == other
     }
 
-    /// A link's neighbours are one range of the map: its ifindex leads the key.
-    fn keys_on_link(map: &ChunkMap<NeighKey, Self>, ifindex: u32) -> Vec<NeighKey> {
-        let first = NeighKey {
+    /// A link's neighbours are one range of keys: its ifindex leads the key.
+    fn first_key_on_link(ifindex: u32) -> Option<NeighKey> {
+        Some(NeighKey {
             ifindex,
             family: 0,
             dst: IpBits::ZERO,
-        };
-        keys_while(map, first, |k| k.ifindex == ifindex)
+        })
     }
 
     fn ifindex(&self) -> Option<u32> {

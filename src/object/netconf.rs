@@ -30,8 +30,7 @@
 
 use super::compact::Name;
 use super::fields::{dev_name, k, FieldName, Fields, IfNames};
-use super::ChunkMap;
-use super::{keys_while, names, walk, Kind};
+use super::{names, walk, Kind};
 use crate::wire::consts::*;
 use crate::wire::{self, Dump, NetconfMessage, NlMsg};
 use std::fmt;
@@ -168,12 +167,12 @@ impl Kind for Netconf {
         self == other
     }
 
-    fn keys_on_link(map: &ChunkMap<NetconfKey, Self>, ifindex: u32) -> Vec<NetconfKey> {
-        let Ok(ifindex) = i32::try_from(ifindex) else {
-            return Vec::new();
-        };
-        let first = NetconfKey { ifindex, family: 0 };
-        keys_while(map, first, |k| k.ifindex == ifindex)
+    /// A device's settings are one range of keys: its ifindex leads the key.
+    fn first_key_on_link(ifindex: u32) -> Option<NetconfKey> {
+        Some(NetconfKey {
+            ifindex: i32::try_from(ifindex).ok()?,
+            family: 0,
+        })
     }
 
     /// Each setting the notification did not carry keeps its kept value.

@@ -21,6 +21,7 @@
 //! - `replay`: [`Replay`], a recording played back through `reader`, `sync`,
 //!   `infer` and `namespace` as a live monitor runs them, without sockets.
 
+mod chunk_map;
 mod hops;
 mod infer;
 mod metrics;
@@ -31,6 +32,7 @@ mod reader;
 mod replay;
 mod socket;
 mod state;
+mod stored;
 mod sync;
 mod wait;
 

@@ -12,7 +12,7 @@
 //! a namespace id by the id. Keys are plain integers and the
 //! maps are ordered, so snapshots come out sorted and a link's addresses and
 //! neighbours are one range. One map per kind, generated from the registry,
-//! of what each kind stores (`object::Store`): routes as compact records that
+//! of what each kind stores (`stored::Store`): routes as compact records that
 //! read back as the same `Route`, the other kinds as they are.
 //!
 //! Besides the maps, indexes serve the deletions the kernel makes without a
@@ -23,11 +23,13 @@
 //! This module never touches a socket and never publishes: the reader decides what
 //! to announce from what [`NsState::apply_keyed`] reports.
 
+use super::chunk_map::ChunkMap;
+use super::stored::Store;
 use crate::object::{
     for_each_kind, Action, Address, FdbEntry, Kind, Link, Mdb, Name, Neighbour, Netconf, NetnsTag,
     NexthopObject, Nsid, Object, ObjectKind, Route, Rule,
 };
-use crate::object::{ChunkMap, RouteKey, RuleKey, Store};
+use crate::object::{link_keys, RouteKey, RuleKey};
 use crate::wire::consts::{AF_INET, RTN_LOCAL};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::IpAddr;
@@ -136,7 +138,7 @@ macro_rules! define_tables {
             fn keys_on_link(&self, ifindex: u32) -> Vec<Key> {
                 let mut keys = Vec::new();
                 $(keys.extend(
-                    <$ty>::stored_keys_on_link(&self.$field, ifindex)
+                    keys_on_link::<$ty, _>(&self.$field, ifindex)
                         .into_iter()
                         .map(Key::$variant),
                 );)*
@@ -254,6 +256,18 @@ pub(crate) enum Applied {
     /// Not an object the view keeps.
     #[cfg(test)]
     Ignored,
+}
+
+/// The keys in `map` of the objects of kind `K` that belong to link
+/// `ifindex` (see [`Kind::first_key_on_link`] and [`Kind::on_link`]).
+fn keys_on_link<K: Kind, V>(map: &ChunkMap<K::Key, V>, ifindex: u32) -> Vec<K::Key> {
+    if let Some(range) = link_keys::<K>(ifindex) {
+        return map.range(range).map(|(k, _)| *k).collect();
+    }
+    map.keys()
+        .filter(|k| K::on_link(k, ifindex) == Some(true))
+        .copied()
+        .collect()
 }
 
 /// The links a route uses: its output interface and next hops.
@@ -482,7 +496,7 @@ impl NsState {
             .map(|l| (l.ifindex, mac_of(l)))
             .collect();
         let bridge_mac = self.tables.links.get(&bridge).and_then(mac_of);
-        let keys = <FdbEntry as Kind>::keys_on_link(&self.tables.fdb, bridge);
+        let keys = keys_on_link::<FdbEntry, _>(&self.tables.fdb, bridge);
         let mut moved = Vec::new();
         for k in keys {
             let Some(e) = self.tables.fdb.get(&k) else {
@@ -931,7 +945,7 @@ impl NsState {
 
     /// How many IPv4 addresses link `ifindex` holds.
     pub(crate) fn ipv4_addresses_on(&self, ifindex: u32) -> usize {
-        <Address as Kind>::keys_on_link(&self.tables.addresses, ifindex)
+        keys_on_link::<Address, _>(&self.tables.addresses, ifindex)
             .iter()
             .filter(|k| {
                 self.tables

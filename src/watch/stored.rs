@@ -15,9 +15,9 @@
 //! "the same state" means what [`Kind::same_state`] says. It holds no index
 //! and no state of its own.
 
-use super::{
-    Address, ChunkMap, FdbEntry, Kind, Link, Mdb, MplsLabel, Neighbour, Netconf, NextHop,
-    NexthopEncap, NexthopObject, Nsid, Route, RouteMetrics, Rule,
+use crate::object::{
+    Address, FdbEntry, Kind, Link, Mdb, MplsLabel, Neighbour, Netconf, NextHop, NexthopEncap,
+    NexthopObject, Nsid, Route, RouteMetrics, Rule,
 };
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -45,10 +45,6 @@ pub(crate) trait Store: Kind {
 
     /// [`Kind::complete`] from a kept record.
     fn complete_from(obj: &mut Self, kept: &Self::Stored);
-
-    /// [`Kind::keys_on_link`] over a map of records.
-    fn stored_keys_on_link(map: &ChunkMap<Self::Key, Self::Stored>, ifindex: u32)
-        -> Vec<Self::Key>;
 
     /// Puts `obj` in `slot`, returning the object it held.
     fn replace(slot: &mut Self::Stored, obj: &Self) -> Self {
@@ -81,13 +77,6 @@ macro_rules! stored_as_they_are {
 
             fn complete_from(obj: &mut $ty, kept: &$ty) {
                 obj.complete(kept);
-            }
-
-            fn stored_keys_on_link(
-                map: &ChunkMap<<$ty as Kind>::Key, $ty>,
-                ifindex: u32,
-            ) -> Vec<<$ty as Kind>::Key> {
-                <$ty as Kind>::keys_on_link(map, ifindex)
             }
         }
     )*};
@@ -422,14 +411,6 @@ impl Store for Route {
     /// route only to complete from it would cost every replaced route a
     /// `Route` and its vectors.
     fn complete_from(_obj: &mut Route, _kept: &RouteRecord) {}
-
-    /// None: routes are found by link through the view's own index.
-    fn stored_keys_on_link(
-        _map: &ChunkMap<<Route as Kind>::Key, RouteRecord>,
-        _ifindex: u32,
-    ) -> Vec<<Route as Kind>::Key> {
-        Vec::new()
-    }
 }
 
 #[cfg(test)]
