@@ -21,6 +21,7 @@
 //! - `replay`: [`Replay`], a recording played back through `reader`, `sync`,
 //!   `infer` and `namespace` as a live monitor runs them, without sockets.
 
+mod builder;
 mod chunk_map;
 mod hops;
 mod infer;
@@ -29,6 +30,7 @@ mod monitor;
 mod namespace;
 mod pace;
 mod reader;
+mod registry;
 mod replay;
 mod socket;
 mod state;
@@ -36,13 +38,11 @@ mod stored;
 mod sync;
 mod wait;
 
+pub use builder::{Builder, DEFAULT_BATCH_WINDOW, DEFAULT_CAPACITY, DEFAULT_RCVBUF};
 pub use metrics::{
     DurationHistogram, Metrics, NamespaceCounters, NamespaceMetrics, RESYNC_BUCKETS,
 };
-pub use monitor::{
-    Builder, MetricsSource, Monitor, NamespaceHandle, NamespaceStats, DEFAULT_BATCH_WINDOW,
-    DEFAULT_CAPACITY, DEFAULT_RCVBUF,
-};
+pub use monitor::{MetricsSource, Monitor, NamespaceHandle, NamespaceStats};
 pub use replay::Replay;
 pub use state::Snapshot;
 pub use wait::{AddrState, Condition, Dev, LinkState, NeverReason, Presence, WaitError};

@@ -1,43 +1,36 @@
-//! The monitor: the registry of watched namespaces, the reader pool, the bus and
-//! directory discovery, behind one handle.
+//! [`Monitor`]: the handle an embedder holds, over the registry of watched
+//! namespaces, the reader pool, the bus and directory discovery (`registry`),
+//! made by a [`Builder`] (`builder`).
 //!
 //! Adding a namespace opens its nsfs file on the caller's thread, recognises a
 //! namespace already watched under another name (same nsfs device and inode), and
 //! otherwise creates its socket on a short-lived thread inside it (`netns`),
 //! starts its initial dump (`sync`) and hands the socket to its reader (picked
 //! by the namespace's identity, so a namespace removed and added again stays on
-//! one reader, which announces the departure before the new arrival). Removing a namespace hands it back to its reader, which reads what
-//! the kernel had queued on its socket (the last changes before the removal),
-//! publishes it, and closes the socket within that pass: a netlink socket holds a
-//! reference on its namespace, and keeping it would keep a deleted namespace
-//! alive. At shutdown the thread that stops the readers does the same for every
+//! one reader, which announces the departure before the new arrival). Removing
+//! a namespace hands it back to its reader, which reads what the kernel had
+//! queued on its socket (the last changes before the removal), publishes it,
+//! and closes the socket within that pass: a netlink socket holds a reference
+//! on its namespace, and keeping it would keep a deleted namespace alive. At
+//! shutdown the thread that stops the readers does the same for every
 //! namespace once they are joined.
 //!
-//! Readers and discovery see the monitor only through the narrow traits they
-//! define (`ReaderHost`, `Namespaces`), which [`Core`] implements.
-//!
-//! Locks are always taken registry first, then a reader's entries; readers never
-//! hold their entries while taking the registry. There is no global state: two
-//! monitors in one process share nothing.
+//! There is no global state: two monitors in one process share nothing.
 
-use super::metrics::{Ledger, Metrics, NamespaceMetrics};
-use super::namespace::{Counters, Entry, Namespace, Policy};
-use super::reader::{self, Reader, ReaderHost};
-use super::socket::{RtSocket, DEFAULT_BUFFER};
+use super::builder::Builder;
+use super::metrics::Metrics;
+use super::reader;
+use super::registry::{Core, Registered};
 use super::state::{Snapshot, SnapshotCopy};
 use super::wait::{Condition, Next, WaitError, Waiter};
-use crate::bus::{
-    Bus, Filter, GoneReason, Item, Overflow, RecvTimeoutError, Sink, SinkId, Subscription,
-};
-use crate::capture::{Recorder, Tap};
+use crate::bus::{Filter, GoneReason, Overflow, RecvTimeoutError, Sink, SinkId, Subscription};
 use crate::error::Error;
-use crate::netns::discover::{Discovery, Namespaces};
-use crate::netns::{self, Netns};
+use crate::netns::discover::Discovery;
+use crate::netns::Netns;
 use crate::object::{NetnsTag, Object, ObjectKind};
 use parking_lot::Mutex;
-use std::collections::HashMap;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -81,9 +74,9 @@ pub struct NamespaceStats {
 /// [`Monitor::remove_namespace`] to stop watching under that name.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct NamespaceHandle {
-    token: u64,
-    name: Arc<str>,
-    tag: NetnsTag,
+    pub(super) token: u64,
+    pub(super) name: Arc<str>,
+    pub(super) tag: NetnsTag,
 }
 
 impl NamespaceHandle {
@@ -99,595 +92,9 @@ impl NamespaceHandle {
     }
 }
 
-/// How to build a [`Monitor`].
-///
-/// ```no_run
-/// use nlwatch::{Monitor, Netns, ObjectKind};
-/// let monitor = Monitor::builder()
-///     .objects([ObjectKind::Link, ObjectKind::Address])
-///     .rcvbuf(4 << 20)
-///     .readers(2)
-///     .build()?;
-/// let events = monitor.subscribe();
-/// monitor.add_namespace(Netns::Current)?;
-/// monitor.add_namespace(Netns::Named("blue".into()))?;
-/// for item in events {
-///     println!("{item:?}");
-/// }
-/// # Ok::<(), nlwatch::Error>(())
-/// ```
-#[derive(Debug, Clone)]
-pub struct Builder {
-    objects: Vec<ObjectKind>,
-    rcvbuf: Option<usize>,
-    capacity: usize,
-    overflow: Overflow,
-    readers: usize,
-    list_existing: bool,
-    synthesize: bool,
-    batch_window: Duration,
-    /// Receive slot size to start with (tests shrink it to provoke truncations).
-    recv_buffer: usize,
-    snapshot_step: usize,
-    recorder: Option<Recorder>,
-}
-
-/// How long a reader lets notifications gather by default while they keep coming
-/// (see [`Builder::batch_window`]).
-pub const DEFAULT_BATCH_WINDOW: Duration = Duration::from_millis(10);
-
-/// Receive buffer requested by default: 4 MiB, enough for bursts of tens of
-/// thousands of notifications (the kernel's default is about 208 KiB).
-pub const DEFAULT_RCVBUF: usize = 4 << 20;
-/// Queue length of a subscriber by default.
-pub const DEFAULT_CAPACITY: usize = 65_536;
-
 /// Queue length of a waiter's subscription: a waiter that falls behind copies
 /// the view again (`Item::Lagged`), so it needs no more.
 const WAIT_QUEUE: usize = 1024;
-
-/// Objects a snapshot copies per hold of its namespace's reader lock (see
-/// `SnapshotCopy`): small enough that the reader, and every namespace it reads,
-/// waits well under a millisecond for one step (see BENCHMARKS.md).
-const SNAPSHOT_STEP: usize = 1024;
-
-impl Default for Builder {
-    fn default() -> Self {
-        Builder {
-            objects: ObjectKind::ALL.to_vec(),
-            rcvbuf: Some(DEFAULT_RCVBUF),
-            capacity: DEFAULT_CAPACITY,
-            overflow: Overflow::default(),
-            readers: 1,
-            list_existing: false,
-            synthesize: true,
-            batch_window: DEFAULT_BATCH_WINDOW,
-            recv_buffer: DEFAULT_BUFFER,
-            snapshot_step: SNAPSHOT_STEP,
-            recorder: None,
-        }
-    }
-}
-
-impl Builder {
-    /// The kinds of object to watch (default: all).
-    pub fn objects(mut self, kinds: impl IntoIterator<Item = ObjectKind>) -> Self {
-        self.objects = kinds.into_iter().collect();
-        self.objects.sort();
-        self.objects.dedup();
-        self
-    }
-
-    /// Receive buffer to request per socket, in bytes (default [`DEFAULT_RCVBUF`]);
-    /// `None` keeps the kernel's default. Without `CAP_NET_ADMIN` the kernel caps
-    /// it at `net.core.rmem_max`; [`NamespaceStats::rcvbuf`] tells what applied.
-    pub fn rcvbuf(mut self, bytes: impl Into<Option<usize>>) -> Self {
-        self.rcvbuf = bytes.into();
-        self
-    }
-
-    /// Queue length of each subscriber (default [`DEFAULT_CAPACITY`]). What happens
-    /// when a queue is full is the [`overflow`](Self::overflow) policy.
-    pub fn subscriber_capacity(mut self, items: usize) -> Self {
-        self.capacity = items.max(1);
-        self
-    }
-
-    /// What to do when a subscriber's queue is full (default
-    /// [`Overflow::DropOldest`]); losses are reported as [`Item::Lagged`].
-    /// **[`Overflow::Block`] makes the reader thread wait for the slowest
-    /// subscriber, stalling every other subscriber of its namespaces and letting
-    /// the kernel's socket buffers overrun**; see [`Overflow`].
-    pub fn overflow(mut self, policy: Overflow) -> Self {
-        self.overflow = policy;
-        self
-    }
-
-    /// Number of reader threads (default 1, at least 1). Each namespace is read by
-    /// one of them for its whole life, so its events keep the kernel's order; one
-    /// reader serves thousands of quiet namespaces.
-    pub fn readers(mut self, threads: usize) -> Self {
-        self.readers = threads.max(1);
-        self
-    }
-
-    /// Deliver each namespace's current links, addresses, routes and neighbours as
-    /// `new` events of [`Origin::Dump`](crate::Origin::Dump) when it is added,
-    /// followed by [`Item::SyncDone`], then its live events (default: off; the
-    /// dump is made either way to fill the state view, and `SyncDone` is sent
-    /// either way).
-    pub fn list_existing(mut self, yes: bool) -> Self {
-        self.list_existing = yes;
-        self
-    }
-
-    /// Publish the deletions the kernel does not announce (the routes and
-    /// neighbours of a deleted link, IPv4 routes flushed when a link goes down or
-    /// an address is removed) as `del` events of
-    /// [`Origin::Synthesized`](crate::Origin::Synthesized) (default: on). The state
-    /// view drops them either way.
-    pub fn synthesize_deletions(mut self, yes: bool) -> Self {
-        self.synthesize = yes;
-        self
-    }
-
-    /// During a burst, let notifications gather for up to `window` before
-    /// reading them, instead of waking the reader for each one (default:
-    /// [`DEFAULT_BATCH_WINDOW`], 10 ms; `Duration::ZERO` turns it off; at most 1 s).
-    ///
-    /// A reader with nothing to read blocks until the kernel sends something,
-    /// and while notifications come slower than 1,000 per second (over spans of
-    /// at least 1 ms) it keeps doing so: each change is read as it comes. Once
-    /// they come faster, it pauses before each next look for about the time 256
-    /// of them take to arrive at the measured rate, at most `window`, and goes
-    /// back to blocking as soon as the rate falls (it looks again at once, whatever
-    /// the rate, when a look left more than it reads in one go). So a steady
-    /// moderate rate of changes is delivered without delay, and during a burst
-    /// each change waits at most `window` while the reader wakes once per batch
-    /// instead of once per message: each wake-up costs far more CPU than
-    /// decoding a message (see BENCHMARKS.md, "Burst" and "Latency").
-    /// `Monitor::shutdown` may wait one window.
-    ///
-    /// Notifications pile up in the socket meanwhile: keep `window` times the
-    /// kernel's notification rate (at most about 100,000 per second, each taking
-    /// about 1 KiB of the receive buffer) well inside [`Builder::rcvbuf`].
-    pub fn batch_window(mut self, window: Duration) -> Self {
-        self.batch_window = window.min(Duration::from_secs(1));
-        self
-    }
-
-    /// The size the readers' receive slots start with (default 32 KiB; they grow
-    /// after a truncation): small sizes make the kernel's datagrams truncate.
-    #[cfg(test)]
-    pub(crate) fn recv_buffer(mut self, bytes: usize) -> Self {
-        self.recv_buffer = bytes;
-        self
-    }
-
-    /// Record every datagram the kernel sends to the watched sockets (the
-    /// notifications and the dump answers), every overrun, and each namespace's
-    /// arrival and departure, as pcapng (default: off). See [`Recorder`] for the
-    /// file, and [`Replay`](crate::Replay) to play it back. The readers hand it
-    /// each datagram as they receive it, and write what gathered in whole blocks
-    /// between two looks at their sockets and when the monitor shuts down.
-    pub fn record(mut self, recorder: Recorder) -> Self {
-        self.recorder = Some(recorder);
-        self
-    }
-
-    /// Objects a snapshot copies per hold of a reader's lock (default 1024;
-    /// `usize::MAX` copies a namespace in one hold). For benchmarks comparing
-    /// the two; not part of the stable API.
-    #[doc(hidden)]
-    pub fn snapshot_step(mut self, objects: usize) -> Self {
-        self.snapshot_step = objects.max(1);
-        self
-    }
-
-    /// Starts the reader threads. No namespace is watched yet: subscribe first,
-    /// then add namespaces with [`Monitor::add_namespace`] or [`Monitor::watch_dir`],
-    /// so that no event can slip out between a socket opening and a subscription.
-    pub fn build(self) -> Result<Monitor, Error> {
-        if self.objects.is_empty() {
-            return Err(Error::InvalidArgument(format!(
-                "no object kinds to watch: name at least one of {}",
-                ObjectKind::list(", ")
-            )));
-        }
-        // Links are always followed (see `Out::publish`), and each group joined once.
-        let mut groups: Vec<u32> = std::iter::once(&ObjectKind::Link)
-            .chain(&self.objects)
-            .flat_map(|k| k.groups().iter().copied())
-            .collect();
-        groups.sort_unstable();
-        groups.dedup();
-        let readers = (0..self.readers)
-            .map(|_| Reader::new().map_err(|e| Error::io("create a reader's epoll", "", e)))
-            .collect::<Result<Vec<_>, _>>()?;
-        let shared = Arc::new(Core {
-            bus: Bus::new(),
-            stop: AtomicBool::new(false),
-            registry: Mutex::new(Registry::default()),
-            readers,
-            groups,
-            policy: Policy {
-                kinds: self.objects.clone(),
-                list_existing: self.list_existing,
-                synthesize: self.synthesize,
-            },
-            rcvbuf: self.rcvbuf,
-            capacity: self.capacity,
-            overflow: self.overflow,
-            batch_window: self.batch_window,
-            recv_buffer: self.recv_buffer,
-            snapshot_step: self.snapshot_step,
-            discovery: Mutex::new(None),
-            recorder: self.recorder,
-            ledger: Mutex::new(Ledger::default()),
-        });
-        let mut threads = Vec::with_capacity(self.readers);
-        for index in 0..self.readers {
-            let s = shared.clone();
-            let spawned = std::thread::Builder::new()
-                .name(format!("nlwatch-reader-{index}"))
-                .spawn(move || reader::run(&s.readers[index], &*s));
-            match spawned {
-                Ok(handle) => threads.push(handle),
-                Err(e) => {
-                    // Stop the readers already started before reporting.
-                    let monitor = Monitor {
-                        shared,
-                        threads: Mutex::new(threads),
-                    };
-                    drop(monitor);
-                    return Err(Error::io("start a reader thread", "", e));
-                }
-            }
-        }
-        Ok(Monitor {
-            shared,
-            threads: Mutex::new(threads),
-        })
-    }
-}
-
-/// A namespace in the registry.
-struct Registered {
-    ns: Arc<Namespace>,
-    /// (st_dev, st_ino) of its nsfs file.
-    key: (u64, u64),
-    /// The names it was added by; watched while any remains.
-    names: Vec<Arc<str>>,
-    reader: usize,
-}
-
-#[derive(Default)]
-struct Registry {
-    by_token: HashMap<u64, Registered>,
-    /// The token of each namespace by its nsfs (device, inode): one lookup to
-    /// know whether a namespace is watched already.
-    by_key: HashMap<(u64, u64), u64>,
-    /// The token of each namespace by its tag's id (the netns cookie), for
-    /// `snapshot`.
-    by_id: HashMap<u64, u64>,
-    /// The reader of each namespace retired lately, by nsfs identity and by
-    /// name: a namespace added again, or another one added under the same name,
-    /// goes to the same reader, whose one ordered queue announces the departure
-    /// before the arrival (readers keep no order between them). Entries are
-    /// taken when used; the maps are cleared past [`DEPARTED_KEPT`].
-    departed_by_key: HashMap<(u64, u64), usize>,
-    departed_by_name: HashMap<Arc<str>, usize>,
-    next_token: u64,
-}
-
-/// How many retired namespaces [`Registry`] remembers the reader of.
-const DEPARTED_KEPT: usize = 4096;
-
-impl Registry {
-    /// Remembers that the namespace of `key`, known by `names`, was retired by
-    /// `reader`.
-    fn departed(&mut self, key: (u64, u64), names: &[Arc<str>], reader: usize) {
-        if self.departed_by_key.len() + self.departed_by_name.len() >= DEPARTED_KEPT {
-            self.departed_by_key.clear();
-            self.departed_by_name.clear();
-        }
-        self.departed_by_key.insert(key, reader);
-        for name in names {
-            self.departed_by_name.insert(name.clone(), reader);
-        }
-    }
-
-    /// The reader for a namespace of `key` arriving under `name`: the one that
-    /// retired the same namespace, or another by that name, lately; else by
-    /// nsfs inode (which spreads evenly).
-    fn reader_for(&mut self, key: (u64, u64), name: &str, readers: usize) -> usize {
-        let by_key = self.departed_by_key.remove(&key);
-        let by_name = self.departed_by_name.remove(name);
-        // The name first: an nsfs inode is reused once its namespace is
-        // destroyed, so a key match may be another namespace altogether.
-        by_name
-            .or(by_key)
-            .unwrap_or((key.1 % readers as u64) as usize)
-    }
-
-    /// When the namespace of `key` is watched, adds `name` to it and returns the
-    /// handle for that name.
-    fn join(&mut self, key: (u64, u64), name: &Arc<str>) -> Option<NamespaceHandle> {
-        let token = *self.by_key.get(&key)?;
-        let watched = self.by_token.get_mut(&token)?;
-        watched.names.push(name.clone());
-        Some(NamespaceHandle {
-            token,
-            name: name.clone(),
-            tag: watched.ns.tag.clone(),
-        })
-    }
-
-    fn insert(&mut self, token: u64, registered: Registered) {
-        self.by_key.insert(registered.key, token);
-        self.by_id.insert(registered.ns.tag.id, token);
-        self.by_token.insert(token, registered);
-    }
-
-    fn remove(&mut self, token: u64) -> Option<Registered> {
-        let registered = self.by_token.remove(&token)?;
-        self.by_key.remove(&registered.key);
-        self.by_id.remove(&registered.ns.tag.id);
-        Some(registered)
-    }
-}
-
-/// What the monitor's threads share.
-struct Core {
-    bus: Bus,
-    stop: AtomicBool,
-    registry: Mutex<Registry>,
-    readers: Vec<Reader>,
-    groups: Vec<u32>,
-    policy: Policy,
-    rcvbuf: Option<usize>,
-    capacity: usize,
-    overflow: Overflow,
-    batch_window: Duration,
-    recv_buffer: usize,
-    snapshot_step: usize,
-    discovery: Mutex<Option<(Arc<Discovery>, JoinHandle<()>)>>,
-    recorder: Option<Recorder>,
-    /// Every namespace's counters, and the totals of those gone.
-    ledger: Mutex<Ledger>,
-}
-
-impl ReaderHost for Core {
-    fn bus(&self) -> &Bus {
-        &self.bus
-    }
-
-    fn recorder(&self) -> Option<&Recorder> {
-        self.recorder.as_ref()
-    }
-
-    fn batch_window(&self) -> Duration {
-        self.batch_window
-    }
-
-    fn recv_buffer(&self) -> usize {
-        self.recv_buffer
-    }
-
-    fn stopping(&self) -> bool {
-        Core::stopping(self)
-    }
-
-    fn socket_failed(&self, token: u64, errno: i32) {
-        self.forget(token, GoneReason::SocketError(errno));
-    }
-}
-
-impl Namespaces for Core {
-    fn stopping(&self) -> bool {
-        Core::stopping(self)
-    }
-
-    fn found(&self, path: &Path, name: String) -> Result<(), Error> {
-        self.add_named(Netns::Path(path.to_path_buf()), name)
-            .map(|_| ())
-    }
-
-    fn vanished(&self, name: &str) {
-        let _ = self.remove_by_name(name, GoneReason::Vanished);
-    }
-
-    fn failed(&self, path: &Path, error: &Error) {
-        self.bus.publish(Item::DiscoveryFailed {
-            path: Arc::from(path),
-            errno: error.errno(),
-        });
-    }
-}
-
-impl Core {
-    /// Whether the monitor is shutting down.
-    fn stopping(&self) -> bool {
-        self.stop.load(Ordering::Acquire)
-    }
-
-    /// See [`Monitor::add_namespace`].
-    fn add(&self, netns: Netns) -> Result<NamespaceHandle, Error> {
-        let name = netns.display_name();
-        self.add_named(netns, name)
-    }
-
-    /// Adds `netns` under `name` (discovery names `/run/netns` entries by file name).
-    fn add_named(&self, netns: Netns, name: String) -> Result<NamespaceHandle, Error> {
-        let current = matches!(netns, Netns::Current);
-        let file = netns::open(netns)?;
-        let name: Arc<str> = Arc::from(name);
-        if let Some(handle) = self.registry.lock().join(file.key, &name) {
-            return Ok(handle);
-        }
-        // The slow part (a thread that enters the namespace, the socket's set-up)
-        // without the registry's lock: other namespaces are added, removed and
-        // listed meanwhile.
-        let (groups, rcvbuf) = (self.groups.clone(), self.rcvbuf);
-        let socket = netns::run_inside(&file, current, "open the rtnetlink socket", move || {
-            RtSocket::open(&groups, rcvbuf)
-        })?;
-        let mut registry = self.registry.lock();
-        // Added by another caller meanwhile: that one is watched, this socket
-        // is closed.
-        if let Some(handle) = registry.join(file.key, &name) {
-            return Ok(handle);
-        }
-        let id = socket.netns_cookie().unwrap_or(file.key.1);
-        let tag = NetnsTag {
-            name: name.clone(),
-            id,
-        };
-        let tap = self.recorder.as_ref().map(|recorder| Tap {
-            interface: recorder.interface(&tag, socket.portid(), &self.policy.kinds),
-            recorder: recorder.clone(),
-        });
-        let counters = Arc::new(Counters::default());
-        self.ledger.lock().add(tag.clone(), counters.clone());
-        let ns = Arc::new(Namespace {
-            tag: tag.clone(),
-            portid: socket.portid(),
-            rcvbuf: socket.rcvbuf(),
-            counters,
-            tap,
-        });
-        let token = registry.next_token;
-        registry.next_token += 1;
-        // The reader that announced this namespace, or one of this name, gone
-        // lately announces its arrival after that departure.
-        let reader = registry.reader_for(file.key, &name, self.readers.len());
-        let mut entry = Entry::new(Some(socket), ns.clone(), self.policy.clone());
-        // The groups are joined: dump now, before the reader sees the socket, so
-        // the answers are recognised as the dump's and no change falls in between.
-        entry
-            .start()
-            .map_err(|e| Error::io("request the initial dump", &name, e))?;
-        // The reader announces it (`NamespaceAdded`) before anything of it, on
-        // its own thread: this call never waits for a subscriber, and a failed
-        // registration announces nothing.
-        self.readers[reader]
-            .insert(token, entry)
-            .map_err(|e| Error::io("register the socket with epoll", &name, e))?;
-        registry.insert(
-            token,
-            Registered {
-                ns,
-                key: file.key,
-                names: vec![name.clone()],
-                reader,
-            },
-        );
-        Ok(NamespaceHandle { token, name, tag })
-    }
-
-    /// Drops the name `name` of namespace `token`; when no name remains, closes
-    /// its socket and announces it gone.
-    fn remove_name(&self, token: u64, name: &str, reason: GoneReason) -> Result<(), Error> {
-        let mut registry = self.registry.lock();
-        let watched = registry
-            .by_token
-            .get_mut(&token)
-            .ok_or_else(|| Error::NotWatched {
-                netns: name.to_string(),
-            })?;
-        let at = watched
-            .names
-            .iter()
-            .position(|n| &**n == name)
-            .ok_or_else(|| Error::NotWatched {
-                netns: name.to_string(),
-            })?;
-        let removed = watched.names.remove(at);
-        if watched.names.is_empty() {
-            let watched = registry.remove(token).expect("just found");
-            registry.departed(
-                watched.key,
-                &[removed, watched.ns.tag.name.clone()],
-                watched.reader,
-            );
-            // Its reader reads what the socket holds, closes it and announces it.
-            self.readers[watched.reader].retire(token, reason);
-        }
-        Ok(())
-    }
-
-    /// Removes namespace `name` (any namespace added by that name).
-    fn remove_by_name(&self, name: &str, reason: GoneReason) -> Result<(), Error> {
-        let token = self
-            .registry
-            .lock()
-            .by_token
-            .iter()
-            .find(|(_, w)| w.names.iter().any(|n| &**n == name))
-            .map(|(&t, _)| t)
-            .ok_or_else(|| Error::NotWatched {
-                netns: name.to_string(),
-            })?;
-        self.remove_name(token, name, reason)
-    }
-
-    /// Forgets namespace `token` whatever its names (its socket failed).
-    fn forget(&self, token: u64, reason: GoneReason) {
-        let watched = self.registry.lock().remove(token);
-        if let Some(watched) = watched {
-            self.readers[watched.reader].remove(token, &self.bus);
-            let timestamp = std::time::SystemTime::now();
-            if let Some(tap) = &watched.ns.tap {
-                tap.gone(timestamp, &reason);
-            }
-            self.bus.publish(Item::NamespaceGone {
-                netns: watched.ns.tag.clone(),
-                reason,
-                timestamp,
-            });
-        }
-    }
-}
-
-impl Core {
-    /// See [`Monitor::metrics`].
-    fn metrics(&self) -> Metrics {
-        // Registry first, then the ledger (a namespace is added to the ledger
-        // under the registry's lock).
-        let namespaces_watched = self.registry.lock().by_token.len();
-        let (live, total) = self.ledger.lock().read();
-        let mut objects: HashMap<u64, ([u64; ObjectKind::COUNT], bool)> = HashMap::new();
-        for r in &self.readers {
-            for entry in r.entries.lock().values() {
-                let mut by_kind = [0; ObjectKind::COUNT];
-                for kind in ObjectKind::ALL {
-                    by_kind[kind.index()] = entry.state.len_of(kind) as u64;
-                }
-                let syncing = entry.ns.counters.syncing.load(Ordering::Acquire);
-                objects.insert(entry.ns.tag.id, (by_kind, syncing));
-            }
-        }
-        let namespaces = live
-            .into_iter()
-            .map(|(netns, counters)| {
-                let (objects, syncing) = objects.get(&netns.id).copied().unwrap_or_default();
-                NamespaceMetrics {
-                    netns,
-                    counters,
-                    objects,
-                    syncing,
-                }
-            })
-            .collect();
-        Metrics {
-            namespaces,
-            total,
-            namespaces_watched,
-            readers: self.readers.len(),
-            subscribers: self.bus.subscribers(),
-        }
-    }
-}
 
 /// Reads a monitor's [`Metrics`] from any thread; see
 /// [`Monitor::metrics_source`].
@@ -715,8 +122,8 @@ impl std::fmt::Debug for MetricsSource {
 /// Dropping the monitor shuts it down: every thread is joined, every socket
 /// closed, and every subscription's iteration ends.
 pub struct Monitor {
-    shared: Arc<Core>,
-    threads: Mutex<Vec<JoinHandle<()>>>,
+    pub(super) shared: Arc<Core>,
+    pub(super) threads: Mutex<Vec<JoinHandle<()>>>,
 }
 
 impl std::fmt::Debug for Monitor {
@@ -753,7 +160,7 @@ impl Monitor {
     /// publishes it, with no queue and no thread switch (see [`Sink`] for the
     /// rules a sink must keep, and how it stops or fails). Add sinks before
     /// namespaces so they see everything. The sink is dropped when it stops or
-    /// fails ([`Item::SinkStopped`] names the id returned here) or when the
+    /// fails ([`Item::SinkStopped`](crate::Item::SinkStopped) names the id returned here) or when the
     /// monitor shuts down.
     pub fn add_sink(&self, filter: Filter, sink: Box<dyn Sink>) -> SinkId {
         self.shared.bus.add_sink(filter, sink)
@@ -775,7 +182,7 @@ impl Monitor {
     /// the socket is created on a short-lived thread that enters the namespace.
     /// A namespace already watched (under any name) is not opened twice: the new
     /// name is added to it and its handle returned. Subscribers receive
-    /// [`Item::NamespaceAdded`] (published by the namespace's reader, so this
+    /// [`Item::NamespaceAdded`](crate::Item::NamespaceAdded) (published by the namespace's reader, so this
     /// call never waits for a subscriber) and then every change from that point.
     ///
     /// Errors name the namespace: [`Error::NoSuchNamespace`],
@@ -792,7 +199,7 @@ impl Monitor {
     /// Stops watching under `handle`'s name. When it was the namespace's last
     /// name, its reader reads what the kernel had already queued on its socket
     /// (changes made before the removal), publishes it, closes the socket and
-    /// then publishes [`Item::NamespaceGone`]: within one pass of the reader, so
+    /// then publishes [`Item::NamespaceGone`](crate::Item::NamespaceGone): within one pass of the reader, so
     /// the socket does not keep a deleted namespace alive.
     pub fn remove_namespace(&self, handle: &NamespaceHandle) -> Result<(), Error> {
         self.shared
@@ -1154,6 +561,7 @@ impl Drop for Monitor {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::bus::Item;
     use crate::object::{Action, Object, Origin};
     use crate::sandbox::{ip, ip_json};
 
