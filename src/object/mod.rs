@@ -35,6 +35,7 @@ mod netconf;
 mod nexthop;
 mod nsid;
 mod route;
+mod route_metrics;
 mod rule;
 
 #[cfg(test)]
