@@ -1,12 +1,12 @@
 //! [`Builder`]: how a [`Monitor`] is made, with its defaults, and the start of
 //! its reader threads. It never watches anything itself.
 
+use super::keep::namespace::Policy;
 use super::metrics::Ledger;
 use super::monitor::Monitor;
-use super::namespace::Policy;
-use super::reader::{self, Reader};
+use super::read::reader::{self, Reader};
+use super::read::socket::DEFAULT_BUFFER;
 use super::registry::{Core, Registry};
-use super::socket::DEFAULT_BUFFER;
 use crate::bus::{Bus, Overflow};
 use crate::capture::Recorder;
 use crate::error::Error;

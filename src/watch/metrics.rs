@@ -9,7 +9,7 @@
 //! feature's `nlwatch::metrics` encodes these values for Prometheus, and the
 //! CLI serves them.
 
-use super::namespace::Counters;
+use super::keep::namespace::Counters;
 use crate::bus::SubscriberStats;
 use crate::object::{Action, NetnsTag, ObjectKind};
 use std::sync::atomic::{AtomicU64, Ordering};

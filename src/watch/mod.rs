@@ -2,57 +2,49 @@
 //! threads, each namespace's state view kept from dumps and notifications, and
 //! the [`Monitor`] that ties them together.
 //!
-//! In the order data flows:
+//! In the order data flows, in three stages:
 //!
-//! - `socket`: the rtnetlink socket (autobind, groups, receive buffer, sender
-//!   check, `recvmmsg`); hands out bytes.
-//! - `reader`: the reader threads; hands each message to `sync` or `infer`.
-//! - `pace`: when a reader looks again (blocking, or pausing during bursts).
-//! - `sync`: dump rounds (initial picture, resync after lost notifications).
-//! - `infer`: notifications, and the deletions the kernel makes silently.
-//! - `namespace`: a watched namespace as its reader holds it, and `Out`, the one
-//!   way its events reach the bus.
-//! - `state`: the state view and [`Snapshot`].
-//! - `monitor`: the registry of namespaces, the threads, the public handle.
-//! - `wait`: [`Condition`] and [`WaitError`], what `Monitor::wait_until`
-//!   checks on a copy of the state view and on each later event.
-//! - `metrics`: the counters as values ([`Metrics`]) and the totals of
-//!   namespaces gone.
-//! - `replay`: [`Replay`], a recording played back through `reader`, `sync`,
-//!   `infer` and `namespace` as a live monitor runs them, without sockets.
+//! - `read`: reading the sockets: `socket` (the rtnetlink socket: autobind,
+//!   groups, receive buffer, sender check, `recvmmsg`; hands out bytes),
+//!   `reader` (the reader threads; hands each message to `sync` or `infer`),
+//!   `pace` (when a reader looks again: blocking, or pausing during bursts).
+//! - `keep`: keeping each namespace's state: `sync` (dump rounds: initial
+//!   picture, resync after lost notifications), `infer` (notifications, and
+//!   what the kernel does without one), `hops` (routes' next hops as the
+//!   kernel keeps them), `namespace` (a watched namespace as its reader holds
+//!   it, and `Out`, the one way its events reach the bus), `state` (the state
+//!   view and [`Snapshot`]) with its containers (`chunk_map`, `stored`).
+//! - the front: `monitor` (the public handle) made by `builder`, over
+//!   `registry` (the namespaces, the threads, what they share); `wait`
+//!   ([`Condition`] and [`WaitError`], what `Monitor::wait_until` checks);
+//!   `metrics` (the counters as values, [`Metrics`]); `replay` ([`Replay`], a
+//!   recording played back through `read` and `keep` as a live monitor runs
+//!   them, without sockets).
 
 mod builder;
-mod chunk_map;
-mod hops;
-mod infer;
+mod keep;
 mod metrics;
 mod monitor;
-mod namespace;
-mod pace;
-mod reader;
+mod read;
 mod registry;
 mod replay;
-mod socket;
-mod state;
-mod stored;
-mod sync;
 mod wait;
 
 pub use builder::{Builder, DEFAULT_BATCH_WINDOW, DEFAULT_CAPACITY, DEFAULT_RCVBUF};
+pub use keep::state::Snapshot;
 pub use metrics::{
     DurationHistogram, Metrics, NamespaceCounters, NamespaceMetrics, RESYNC_BUCKETS,
 };
 pub use monitor::{MetricsSource, Monitor, NamespaceHandle, NamespaceStats};
 pub use replay::Replay;
-pub use state::Snapshot;
 pub use wait::{AddrState, Condition, Dev, LinkState, NeverReason, Presence, WaitError};
 
 /// What `crate::fuzzing` drives (feature `fuzzing`): a namespace's entry and the
 /// reader's handling of one datagram, without threads.
 #[cfg(feature = "fuzzing")]
 pub(crate) mod fuzz_access {
-    pub(crate) use super::namespace::{Counters, Entry, Namespace, Outbox, Policy};
-    pub(crate) use super::reader::handle_datagram;
-    pub(crate) use super::socket::{Received, RtSocket};
-    pub(crate) use super::state::{Key, SnapshotCopy};
+    pub(crate) use super::keep::namespace::{Counters, Entry, Namespace, Outbox, Policy};
+    pub(crate) use super::keep::state::{Key, SnapshotCopy};
+    pub(crate) use super::read::reader::handle_datagram;
+    pub(crate) use super::read::socket::{Received, RtSocket};
 }

@@ -18,10 +18,10 @@
 //! There is no global state: two monitors in one process share nothing.
 
 use super::builder::Builder;
+use super::keep::state::{Snapshot, SnapshotCopy};
 use super::metrics::Metrics;
-use super::reader;
+use super::read::reader;
 use super::registry::{Core, Registered};
-use super::state::{Snapshot, SnapshotCopy};
 use super::wait::{Condition, Next, WaitError, Waiter};
 use crate::bus::{Filter, GoneReason, Overflow, RecvTimeoutError, Sink, SinkId, Subscription};
 use crate::error::Error;

@@ -4,11 +4,11 @@
 //! narrow traits they define (`ReaderHost`, `Namespaces`). Locks are always
 //! taken registry first, then a reader's entries.
 
+use super::keep::namespace::{Counters, Entry, Namespace, Policy};
 use super::metrics::{Ledger, Metrics, NamespaceMetrics};
 use super::monitor::NamespaceHandle;
-use super::namespace::{Counters, Entry, Namespace, Policy};
-use super::reader::{Reader, ReaderHost};
-use super::socket::RtSocket;
+use super::read::reader::{Reader, ReaderHost};
+use super::read::socket::RtSocket;
 use crate::bus::{Bus, GoneReason, Item, Overflow};
 use crate::capture::{Recorder, Tap};
 use crate::error::Error;

@@ -17,10 +17,10 @@
 //!
 //! This module never opens a socket and needs no privileges.
 
-use super::infer;
-use super::namespace::{Counters, Entry, Namespace, Outbox, Policy};
-use super::reader::handle_datagram;
-use super::socket::Received;
+use super::keep::infer;
+use super::keep::namespace::{Counters, Entry, Namespace, Outbox, Policy};
+use super::read::reader::handle_datagram;
+use super::read::socket::Received;
 use crate::bus::{Bus, Filter, Item, Overflow, Sink, SinkId, Subscription};
 use crate::capture::{Record, Records, ReplayError, ReplayStats, Source};
 use crate::object::{NetnsTag, ObjectKind};

@@ -36,7 +36,7 @@ fn same_hop(a: &NextHop, b: &NextHop) -> bool {
 /// the kept hops and the announced ones (those as announced). What is not a
 /// hop (metrics, ...) stays the kept route's: each sibling has its own, and
 /// `ip` shows the first's.
-pub(super) fn siblings_added(kept: &Route, announced: &Route) -> Route {
+pub(in crate::watch) fn siblings_added(kept: &Route, announced: &Route) -> Route {
     let new = announced.hops();
     let mut hops: Vec<NextHop> = kept
         .hops()
@@ -53,7 +53,7 @@ pub(super) fn siblings_added(kept: &Route, announced: &Route) -> Route {
 
 /// What is left of the kept route of IPv6 siblings once the hops of
 /// `deleted` (an announced deletion) are gone; `None` when nothing is.
-pub(super) fn siblings_left(kept: &Route, deleted: &Route) -> Option<Route> {
+pub(in crate::watch) fn siblings_left(kept: &Route, deleted: &Route) -> Option<Route> {
     let gone = deleted.hops();
     let left: Vec<NextHop> = kept
         .hops()
@@ -86,7 +86,7 @@ fn link_state(state: &NsState, ifindex: u32, family: u8) -> (bool, bool) {
 /// lost its carrier) or, with `deleted`, is gone: the keys of the routes
 /// the kernel flushed, and the routes whose hops changed (flags, or an IPv6
 /// sibling on the deleted link taken out), to apply and announce.
-pub(super) fn after_link_change(
+pub(in crate::watch) fn after_link_change(
     state: &NsState,
     ifindex: u32,
     deleted: bool,

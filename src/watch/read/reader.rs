@@ -19,15 +19,15 @@
 //! subscriber only when that subscriber chose `Overflow::Block` (see the bus).
 //! It sees the monitor only through [`ReaderHost`].
 
-use super::infer;
-use super::namespace::{Counters, Entry, Outbox};
 use super::pace::Pace;
 use super::socket::{Received, RecvBatch};
-use super::state::Key;
-use super::sync::{self, DumpEnded};
 use crate::bus::{Bus, GoneReason, Item};
 use crate::capture::Tap;
 use crate::object::{Action, NetnsTag, Object, Origin};
+use crate::watch::keep::infer;
+use crate::watch::keep::namespace::{Counters, Entry, Outbox};
+use crate::watch::keep::state::Key;
+use crate::watch::keep::sync::{self, DumpEnded};
 use crate::wire::consts::{AF_BRIDGE, RTM_NEWLINK};
 use crate::wire::{Messages, NlMsg};
 use nix::sys::epoll::{Epoll, EpollCreateFlags, EpollEvent, EpollFlags, EpollTimeout};
@@ -472,7 +472,7 @@ pub(crate) fn handle_datagram(
 /// One message: an answer to the dump in progress, or a notification.
 fn handle_message(
     msg: &NlMsg<'_>,
-    out: &mut super::namespace::Out<'_>,
+    out: &mut crate::watch::keep::namespace::Out<'_>,
     rounds: &mut sync::DumpRounds,
 ) -> Option<DumpEnded> {
     if rounds.answers(msg, out.ns.portid) {
@@ -490,13 +490,13 @@ fn handle_message(
 
 /// A bridge's per-port message (`RTM_NEWLINK` of family `AF_BRIDGE`, which
 /// `infer` publishes as it is) also changes the port link the view keeps
-/// (see [`NsState::fold_bridge_port`](super::state::NsState)): when it did,
+/// (see [`NsState::fold_bridge_port`](crate::watch::keep::state::NsState)): when it did,
 /// the port link is published as it is now, so that a consumer folding the
 /// stream holds what the view holds. Decoded a second time here: these
 /// messages are rare, and the first decoding counted what it skipped.
 fn bridge_port(
     msg: &NlMsg<'_>,
-    out: &mut super::namespace::Out<'_>,
+    out: &mut crate::watch::keep::namespace::Out<'_>,
     rounds: &mut sync::DumpRounds,
 ) {
     if msg.kind() != RTM_NEWLINK || msg.payload().first() != Some(&AF_BRIDGE) {

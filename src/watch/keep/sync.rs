@@ -451,7 +451,7 @@ impl Entry {
 mod tests {
     use super::*;
     use crate::object::NetnsTag;
-    use crate::watch::namespace::{Namespace, Policy};
+    use crate::watch::keep::namespace::{Namespace, Policy};
     use crate::wire::consts::NLM_F_MULTI;
     use std::sync::Arc;
     use std::time::SystemTime;
@@ -550,10 +550,10 @@ mod tests {
         assert!(published(&outbox).is_empty());
         let last = done(6, entry.ns.portid);
         let t1 = t0 + std::time::Duration::from_millis(40);
-        crate::watch::reader::handle_datagram(
+        crate::watch::read::reader::handle_datagram(
             &mut entry,
             &outbox,
-            super::super::socket::Received::Kernel(&last),
+            crate::watch::read::socket::Received::Kernel(&last),
             t1,
         );
         assert_eq!(published(&outbox), ["ResyncDone"]);
@@ -573,10 +573,10 @@ mod tests {
     }
 
     fn feed(entry: &mut Entry, outbox: &Outbox, bytes: &[u8]) {
-        crate::watch::reader::handle_datagram(
+        crate::watch::read::reader::handle_datagram(
             entry,
             outbox,
-            super::super::socket::Received::Kernel(bytes),
+            crate::watch::read::socket::Received::Kernel(bytes),
             SystemTime::UNIX_EPOCH,
         );
     }

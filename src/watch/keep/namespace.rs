@@ -14,13 +14,13 @@
 //!
 //! This module never reads a socket and never decides what an event means.
 
-use super::metrics::{Histogram, NamespaceCounters};
-use super::socket::RtSocket;
 use super::state::{Key, NsState, SnapshotCopy};
 use super::sync::DumpRounds;
 use crate::bus::{Bus, Item};
 use crate::capture::Tap;
 use crate::object::{Action, Event, Name, NetnsTag, Object, ObjectKind, Origin};
+use crate::watch::metrics::{Histogram, NamespaceCounters};
+use crate::watch::read::socket::RtSocket;
 use crate::wire;
 #[cfg(test)]
 use crate::wire::NlMsg;

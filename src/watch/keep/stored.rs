@@ -97,16 +97,16 @@ stored_as_they_are!(
 /// Bits of [`RouteHead::has`]: which optional fields are present, and which
 /// addresses are IPv6 (an IPv4 address takes the first 4 of its 16 bytes).
 mod has {
-    pub(super) const DST: u16 = 1 << 0;
-    pub(super) const DST_V6: u16 = 1 << 1;
-    pub(super) const GATEWAY: u16 = 1 << 2;
-    pub(super) const GATEWAY_V6: u16 = 1 << 3;
-    pub(super) const PREFSRC: u16 = 1 << 4;
-    pub(super) const PREFSRC_V6: u16 = 1 << 5;
-    pub(super) const PRIORITY: u16 = 1 << 6;
-    pub(super) const OIF: u16 = 1 << 7;
-    pub(super) const NH_ID: u16 = 1 << 8;
-    pub(super) const PREF: u16 = 1 << 9;
+    pub(in crate::watch) const DST: u16 = 1 << 0;
+    pub(in crate::watch) const DST_V6: u16 = 1 << 1;
+    pub(in crate::watch) const GATEWAY: u16 = 1 << 2;
+    pub(in crate::watch) const GATEWAY_V6: u16 = 1 << 3;
+    pub(in crate::watch) const PREFSRC: u16 = 1 << 4;
+    pub(in crate::watch) const PREFSRC_V6: u16 = 1 << 5;
+    pub(in crate::watch) const PRIORITY: u16 = 1 << 6;
+    pub(in crate::watch) const OIF: u16 = 1 << 7;
+    pub(in crate::watch) const NH_ID: u16 = 1 << 8;
+    pub(in crate::watch) const PREF: u16 = 1 << 9;
 }
 
 /// An optional address as 16 bytes and two bits of [`RouteHead::has`]
