@@ -169,7 +169,7 @@
 //! - `metrics`: `nlwatch::metrics`, the Prometheus exposition of
 //!   [`Monitor::metrics`] (a `prometheus-client` collector). Without it the
 //!   same counters are plain values ([`Metrics`]), with no dependency.
-#![warn(missing_docs)]
+#![warn(missing_docs, unreachable_pub, missing_debug_implementations)]
 
 pub mod wire;
 
@@ -198,6 +198,9 @@ pub mod fuzzing;
 #[cfg(test)]
 #[allow(dead_code)]
 #[path = "../integration/sandbox.rs"]
+// Shared with the integration tests, where its items are `pub` for their
+// modules.
+#[allow(unreachable_pub)]
 mod sandbox;
 
 #[cfg(feature = "async")]

@@ -177,6 +177,7 @@ impl Iterator for Subscription {
 }
 
 /// Blocks for each item in turn until the bus closes.
+#[derive(Debug)]
 pub struct SubscriptionIter<'a> {
     rx: crossbeam_channel::Iter<'a, Item>,
 }

@@ -65,6 +65,14 @@ pub struct JsonEvent<'a> {
     pub names: &'a dyn IfNames,
 }
 
+impl std::fmt::Debug for JsonEvent<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JsonEvent")
+            .field("event", self.event)
+            .finish_non_exhaustive()
+    }
+}
+
 impl JsonEvent<'_> {
     /// Appends the JSON line (without the newline) to `out`.
     pub fn write_line(&self, out: &mut Vec<u8>) {
@@ -85,6 +93,12 @@ impl JsonEvent<'_> {
 /// ```
 pub struct JsonLine<'a> {
     writer: Writer<'a>,
+}
+
+impl std::fmt::Debug for JsonLine<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JsonLine").finish_non_exhaustive()
+    }
 }
 
 impl<'a> JsonLine<'a> {

@@ -5,11 +5,11 @@ use super::{ne_u32, split_family, Attrs, NlMsg, Result};
 
 mod field {
     //! Offsets inside `struct ifaddrmsg`.
-    pub const FAMILY: usize = 0;
-    pub const PREFIXLEN: usize = 1;
-    pub const FLAGS: usize = 2;
-    pub const SCOPE: usize = 3;
-    pub const INDEX: usize = 4;
+    pub(super) const FAMILY: usize = 0;
+    pub(super) const PREFIXLEN: usize = 1;
+    pub(super) const FLAGS: usize = 2;
+    pub(super) const SCOPE: usize = 3;
+    pub(super) const INDEX: usize = 4;
 }
 
 family_view!(

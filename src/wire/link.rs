@@ -5,11 +5,11 @@ use super::{ne_u16, ne_u32, split_family, Attrs, NlMsg, Result};
 
 mod field {
     //! Offsets inside `struct ifinfomsg`.
-    pub const FAMILY: usize = 0;
-    pub const TYPE: usize = 2;
-    pub const INDEX: usize = 4;
-    pub const FLAGS: usize = 8;
-    pub const CHANGE: usize = 12;
+    pub(super) const FAMILY: usize = 0;
+    pub(super) const TYPE: usize = 2;
+    pub(super) const INDEX: usize = 4;
+    pub(super) const FLAGS: usize = 8;
+    pub(super) const CHANGE: usize = 12;
 }
 
 family_view!(

@@ -11,14 +11,14 @@ use super::{align, check_len, ne_u16, ne_u32, split_family, Attrs, NlMsg, Result
 
 mod field {
     //! Offsets inside `struct br_port_msg` and `struct br_mdb_entry`.
-    pub const FAMILY: usize = 0;
-    pub const IFINDEX: usize = 4;
-    pub const E_IFINDEX: usize = 0;
-    pub const E_STATE: usize = 4;
-    pub const E_FLAGS: usize = 5;
-    pub const E_VID: usize = 6;
-    pub const E_ADDR: std::ops::Range<usize> = 8..24;
-    pub const E_PROTO: usize = 24;
+    pub(super) const FAMILY: usize = 0;
+    pub(super) const IFINDEX: usize = 4;
+    pub(super) const E_IFINDEX: usize = 0;
+    pub(super) const E_STATE: usize = 4;
+    pub(super) const E_FLAGS: usize = 5;
+    pub(super) const E_VID: usize = 6;
+    pub(super) const E_ADDR: std::ops::Range<usize> = 8..24;
+    pub(super) const E_PROTO: usize = 24;
 }
 
 family_view!(

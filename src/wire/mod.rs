@@ -167,12 +167,12 @@ pub type Result<T> = std::result::Result<T, Error>;
 mod field {
     //! Offsets inside `struct nlmsghdr` (read here, written by `request`).
     use std::ops::Range;
-    pub const LEN: Range<usize> = 0..4;
-    pub const TYPE: Range<usize> = 4..6;
-    pub const FLAGS: Range<usize> = 6..8;
-    pub const SEQ: Range<usize> = 8..12;
-    pub const PID: Range<usize> = 12..16;
-    pub const HEADER_LEN: usize = 16;
+    pub(super) const LEN: Range<usize> = 0..4;
+    pub(super) const TYPE: Range<usize> = 4..6;
+    pub(super) const FLAGS: Range<usize> = 6..8;
+    pub(super) const SEQ: Range<usize> = 8..12;
+    pub(super) const PID: Range<usize> = 12..16;
+    pub(super) const HEADER_LEN: usize = 16;
 }
 
 /// Reads a native-endian `u16` at `at`; the caller has checked the bounds.

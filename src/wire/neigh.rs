@@ -5,11 +5,11 @@ use super::{ne_u16, ne_u32, split_family, Attrs, NlMsg, Result};
 
 mod field {
     //! Offsets inside `struct ndmsg`.
-    pub const FAMILY: usize = 0;
-    pub const IFINDEX: usize = 4;
-    pub const STATE: usize = 8;
-    pub const FLAGS: usize = 10;
-    pub const TYPE: usize = 11;
+    pub(super) const FAMILY: usize = 0;
+    pub(super) const IFINDEX: usize = 4;
+    pub(super) const STATE: usize = 8;
+    pub(super) const FLAGS: usize = 10;
+    pub(super) const TYPE: usize = 11;
 }
 
 family_view!(

@@ -6,17 +6,17 @@ use super::{ne_u32, split_family, Attrs, Error, NlMsg, Result};
 
 mod field {
     //! Offsets inside `struct nhmsg`.
-    pub const FAMILY: usize = 0;
-    pub const SCOPE: usize = 1;
-    pub const PROTOCOL: usize = 2;
-    pub const FLAGS: usize = 4;
+    pub(super) const FAMILY: usize = 0;
+    pub(super) const SCOPE: usize = 1;
+    pub(super) const PROTOCOL: usize = 2;
+    pub(super) const FLAGS: usize = 4;
 }
 
 mod grp_field {
     //! Offsets inside `struct nexthop_grp`.
-    pub const ID: usize = 0;
-    pub const WEIGHT: usize = 4;
-    pub const WEIGHT_HIGH: usize = 5;
+    pub(super) const ID: usize = 0;
+    pub(super) const WEIGHT: usize = 4;
+    pub(super) const WEIGHT_HIGH: usize = 5;
 }
 
 family_view!(

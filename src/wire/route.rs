@@ -6,23 +6,23 @@ use super::{align, check_len, ne_u16, ne_u32, split_family, Attrs, Error, NlMsg,
 
 mod field {
     //! Offsets inside `struct rtmsg`.
-    pub const FAMILY: usize = 0;
-    pub const DST_LEN: usize = 1;
-    pub const SRC_LEN: usize = 2;
-    pub const TOS: usize = 3;
-    pub const TABLE: usize = 4;
-    pub const PROTOCOL: usize = 5;
-    pub const SCOPE: usize = 6;
-    pub const TYPE: usize = 7;
-    pub const FLAGS: usize = 8;
+    pub(super) const FAMILY: usize = 0;
+    pub(super) const DST_LEN: usize = 1;
+    pub(super) const SRC_LEN: usize = 2;
+    pub(super) const TOS: usize = 3;
+    pub(super) const TABLE: usize = 4;
+    pub(super) const PROTOCOL: usize = 5;
+    pub(super) const SCOPE: usize = 6;
+    pub(super) const TYPE: usize = 7;
+    pub(super) const FLAGS: usize = 8;
 }
 
 mod hop_field {
     //! Offsets inside `struct rtnexthop`.
-    pub const LEN: usize = 0;
-    pub const FLAGS: usize = 2;
-    pub const HOPS: usize = 3;
-    pub const IFINDEX: usize = 4;
+    pub(super) const LEN: usize = 0;
+    pub(super) const FLAGS: usize = 2;
+    pub(super) const HOPS: usize = 3;
+    pub(super) const IFINDEX: usize = 4;
 }
 
 family_view!(

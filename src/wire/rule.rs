@@ -6,13 +6,13 @@ use super::{ne_u32, split_family, Attrs, NlMsg, Result};
 
 mod field {
     //! Offsets inside `struct fib_rule_hdr`.
-    pub const FAMILY: usize = 0;
-    pub const DST_LEN: usize = 1;
-    pub const SRC_LEN: usize = 2;
-    pub const TOS: usize = 3;
-    pub const TABLE: usize = 4;
-    pub const ACTION: usize = 7;
-    pub const FLAGS: usize = 8;
+    pub(super) const FAMILY: usize = 0;
+    pub(super) const DST_LEN: usize = 1;
+    pub(super) const SRC_LEN: usize = 2;
+    pub(super) const TOS: usize = 3;
+    pub(super) const TABLE: usize = 4;
+    pub(super) const ACTION: usize = 7;
+    pub(super) const FLAGS: usize = 8;
 }
 
 family_view!(
