@@ -9,7 +9,7 @@
 //! each snapshot's duration and size; checks every snapshot holds the 100,000
 //! routes that do not change.
 //!
-//!   cargo bench --bench snapshot [-- ROUTES]
+//!   cargo bench --features bench --bench snapshot [-- ROUTES]
 //!
 //! The reader's wait includes any time the snapshotting thread is preempted
 //! while it holds the lock: on a loaded machine, run it as

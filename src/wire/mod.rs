@@ -71,6 +71,11 @@ macro_rules! family_view {
 
 mod addr;
 mod attr;
+/// The kernel's constants the views and the library use (`linux/rtnetlink.h`,
+/// `linux/if_link.h`, ...). Not part of the library's interface: they follow
+/// the kernel's headers and may change in any release; take them from a crate
+/// made for them (`libc`, `netlink-packet-route`).
+#[doc(hidden)]
 pub mod consts;
 mod link;
 mod mdb;
