@@ -124,7 +124,7 @@ impl Builder {
         self
     }
 
-    /// Deliver each namespace's current links, addresses, routes and neighbours as
+    /// Deliver each namespace's current objects (of every kind watched) as
     /// `new` events of [`Origin::Dump`](crate::Origin::Dump) when it is added,
     /// followed by [`Item::SyncDone`](crate::Item::SyncDone), then its live events (default: off; the
     /// dump is made either way to fill the state view, and `SyncDone` is sent

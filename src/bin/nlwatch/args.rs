@@ -9,8 +9,9 @@ use std::io;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-/// Watch rtnetlink: links, addresses, routes and neighbours, printed as they
-/// change, in the current network namespace or in the ones named.
+/// Watch rtnetlink: links, addresses, routes, neighbours and every other kind
+/// of object the kernel announces (OBJECT), printed as they change, in the
+/// current network namespace or in the ones named.
 #[derive(Parser, Debug)]
 #[command(
     name = "nlwatch",
@@ -253,8 +254,8 @@ pub(crate) struct WatchArgs {
     pub(crate) namespaces: Namespaces,
     #[command(flatten)]
     pub(crate) reading: Reading,
-    /// Objects to watch: link, addr, nexthop, route, rule, neigh, fdb, netconf, nsid, mdb (default: all).
-    #[arg(value_name = "OBJECT", value_parser = parse_object)]
+    /// Objects to watch (default: all).
+    #[arg(value_name = "OBJECT", value_parser = KindParser)]
     pub(crate) objects: Vec<ObjectKind>,
     /// Also record every datagram the kernel sends to the watched sockets, and
     /// every overrun, to the pcapng file FILE (see `nlwatch record`).
@@ -294,8 +295,8 @@ pub(crate) struct SnapshotArgs {
     pub(crate) labels: Labels,
     #[command(flatten)]
     pub(crate) namespaces: Namespaces,
-    /// Objects to print: link, addr, nexthop, route, rule, neigh, fdb, netconf, nsid, mdb (default: all).
-    #[arg(value_name = "OBJECT", value_parser = parse_object)]
+    /// Objects to print (default: all).
+    #[arg(value_name = "OBJECT", value_parser = KindParser)]
     pub(crate) objects: Vec<ObjectKind>,
 }
 
@@ -326,8 +327,8 @@ pub(crate) struct RecordArgs {
     pub(crate) namespaces: Namespaces,
     #[command(flatten)]
     pub(crate) reading: Reading,
-    /// Objects to record: link, addr, nexthop, route, rule, neigh, fdb, netconf, nsid, mdb (default: all).
-    #[arg(value_name = "OBJECT", value_parser = parse_object)]
+    /// Objects to record (default: all).
+    #[arg(value_name = "OBJECT", value_parser = KindParser)]
     pub(crate) objects: Vec<ObjectKind>,
 }
 
@@ -358,8 +359,8 @@ pub(crate) struct ReplayArgs {
     pub(crate) action: ActionFilter,
     #[command(flatten)]
     pub(crate) labels: Labels,
-    /// Objects to print: link, addr, nexthop, route, rule, neigh, fdb, netconf, nsid, mdb (default: all).
-    #[arg(value_name = "OBJECT", value_parser = parse_object)]
+    /// Objects to print (default: all).
+    #[arg(value_name = "OBJECT", value_parser = KindParser)]
     pub(crate) objects: Vec<ObjectKind>,
 }
 
@@ -488,8 +489,39 @@ fn parse_window(s: &str) -> Result<f64, String> {
     }
 }
 
-fn parse_object(s: &str) -> Result<ObjectKind, String> {
-    s.parse()
+/// Parses an OBJECT and lists the kinds for `--help`, completions and manual
+/// pages, from the library's list of kinds (so no list of them is written
+/// here to go stale).
+#[derive(Clone, Copy, Debug)]
+struct KindParser;
+
+impl clap::builder::TypedValueParser for KindParser {
+    type Value = ObjectKind;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        _arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<ObjectKind, clap::Error> {
+        let parsed = value
+            .to_str()
+            .ok_or_else(|| format!("{value:?} is not an object"))
+            .and_then(|s| s.parse::<ObjectKind>());
+        parsed.map_err(|e| {
+            clap::Error::raw(clap::error::ErrorKind::InvalidValue, format!("{e}\n")).with_cmd(cmd)
+        })
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(
+            ObjectKind::ALL
+                .iter()
+                .map(|k| clap::builder::PossibleValue::new(k.as_str())),
+        ))
+    }
 }
 
 /// `inet` or `inet6` (also `4`, `6`, `ipv4`, `ipv6`), as `AF_INET` / `AF_INET6`.
