@@ -3,7 +3,6 @@
 //!
 //! This module only defines the values.
 
-use super::sink::SinkId;
 use crate::object::{Event, NetnsTag};
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -94,3 +93,9 @@ pub enum GoneReason {
     /// The monitor is shutting down.
     Shutdown,
 }
+
+/// The id of a sink, as [`Bus::add_sink`](super::Bus::add_sink) and
+/// [`Monitor::add_sink`](crate::Monitor::add_sink) return it and
+/// [`Item::SinkStopped`] names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SinkId(pub(crate) u64);

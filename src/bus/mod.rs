@@ -49,9 +49,10 @@ mod stream;
 mod subscription;
 
 pub use filter::Filter;
+pub use item::SinkId;
 pub use item::{GoneReason, Item};
 pub use queue::Overflow;
-pub use sink::{Flow, Sink, SinkError, SinkId};
+pub use sink::{Flow, Sink, SinkError};
 #[cfg(feature = "async")]
 pub use stream::SubscriptionStream;
 pub use subscription::{RecvTimeoutError, Subscription, SubscriptionIter, TryRecvError};
@@ -327,7 +328,7 @@ impl Bus {
                 unreported: AtomicU64::new(0),
                 lock: Mutex::new(()),
                 #[cfg(feature = "async")]
-                _wake_on_drop: stream::WakeOnDrop(meta.clone()),
+                _wake_on_drop: queue::WakeOnDrop(meta.clone()),
             });
             registry.0.push(slot);
             let old = self.shared.rebuild(&registry.0);

@@ -94,7 +94,7 @@ pub(super) struct Meta {
     pub(super) unsubscribed: AtomicBool,
     /// The stream's waker, when the subscription became one.
     #[cfg(feature = "async")]
-    pub(super) wake: super::stream::Wake,
+    pub(super) wake: Wake,
 }
 
 /// The bus's end of one subscription.
@@ -116,7 +116,7 @@ pub(super) struct Slot {
     /// Wakes a stream once `tx` (dropped before it, being declared before it)
     /// has disconnected the queue, so that the stream sees its end.
     #[cfg(feature = "async")]
-    pub(super) _wake_on_drop: super::stream::WakeOnDrop,
+    pub(super) _wake_on_drop: WakeOnDrop,
 }
 
 impl Slot {
@@ -254,5 +254,55 @@ impl Slot {
                 Err(SendTimeoutError::Timeout(back)) => item = back,
             }
         }
+    }
+}
+
+/// The waker of a subscription that is a stream, and whether it is one.
+#[cfg(feature = "async")]
+#[derive(Default)]
+pub(super) struct Wake {
+    /// Set once by `into_stream`, never unset: until then publishers skip the
+    /// waker.
+    pub(super) streaming: AtomicBool,
+    /// The waker of the task that last found the queue empty, until a
+    /// publisher wakes it.
+    waker: atomic_waker::AtomicWaker,
+}
+
+#[cfg(feature = "async")]
+impl Wake {
+    /// Called by a publisher after each offer to this subscription, and when a
+    /// reason to look again arises (the queue's last sender is gone, an old
+    /// index is let go of).
+    #[inline]
+    pub(super) fn notify(&self) {
+        // Relaxed: once set, the flag is seen by every publisher that took the
+        // subscriber index after it was set (the index lock orders them), and
+        // those that took an older one are covered when they drop it.
+        if self.streaming.load(Ordering::Relaxed) {
+            self.wake();
+        }
+    }
+
+    #[cold]
+    fn wake(&self) {
+        self.waker.wake();
+    }
+
+    pub(super) fn register(&self, waker: &std::task::Waker) {
+        self.waker.register(waker);
+    }
+}
+
+/// Wakes the stream when dropped: the last field of the bus's end of a
+/// subscription, so that its queue's sender, dropped before it, has
+/// disconnected the queue by then and the stream sees the end.
+#[cfg(feature = "async")]
+pub(super) struct WakeOnDrop(pub(super) std::sync::Arc<Meta>);
+
+#[cfg(feature = "async")]
+impl Drop for WakeOnDrop {
+    fn drop(&mut self) {
+        self.0.wake.notify();
     }
 }

@@ -20,12 +20,6 @@ pub enum Flow {
 /// Why a sink failed: any error, reported by its text as [`Item::SinkStopped`].
 pub type SinkError = Box<dyn std::error::Error + Send + Sync>;
 
-/// The id of a sink, as [`Bus::add_sink`](super::Bus::add_sink) and
-/// [`Monitor::add_sink`](crate::Monitor::add_sink) return it and
-/// [`Item::SinkStopped`] names it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct SinkId(pub(crate) u64);
-
 /// A push-model consumer of the bus, in the spirit of ripgrep's `Sink`: it runs
 /// on the thread that publishes (a monitor's reader), so it sees items with no
 /// queue, no copy and no thread switch in between: what a printer or recorder

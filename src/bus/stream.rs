@@ -44,54 +44,8 @@ use crossbeam_channel::TryRecvError;
 use futures_core::stream::{FusedStream, Stream};
 use std::fmt;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::task::{Context, Poll, Waker};
-
-/// The waker of a subscription that is a stream, and whether it is one.
-#[derive(Default)]
-pub(super) struct Wake {
-    /// Set once by `into_stream`, never unset: until then publishers skip the
-    /// waker.
-    streaming: AtomicBool,
-    /// The waker of the task that last found the queue empty, until a
-    /// publisher wakes it.
-    waker: atomic_waker::AtomicWaker,
-}
-
-impl Wake {
-    /// Called by a publisher after each offer to this subscription, and when a
-    /// reason to look again arises (the queue's last sender is gone, an old
-    /// index is let go of).
-    #[inline]
-    pub(super) fn notify(&self) {
-        // Relaxed: once set, the flag is seen by every publisher that took the
-        // subscriber index after it was set (the index lock orders them), and
-        // those that took an older one are covered when they drop it.
-        if self.streaming.load(Ordering::Relaxed) {
-            self.wake();
-        }
-    }
-
-    #[cold]
-    fn wake(&self) {
-        self.waker.wake();
-    }
-
-    fn register(&self, waker: &Waker) {
-        self.waker.register(waker);
-    }
-}
-
-/// Wakes the stream when dropped: the last field of the bus's end of a
-/// subscription, so that its queue's sender, dropped before it, has
-/// disconnected the queue by then and the stream sees the end.
-pub(super) struct WakeOnDrop(pub(super) std::sync::Arc<super::queue::Meta>);
-
-impl Drop for WakeOnDrop {
-    fn drop(&mut self) {
-        self.0.wake.notify();
-    }
-}
+use std::sync::atomic::Ordering;
+use std::task::{Context, Poll};
 
 /// A [`Subscription`] as a [`futures_core::Stream`] of [`Item`]s (feature
 /// `async`), made by [`Subscription::into_stream`].
@@ -282,6 +236,7 @@ mod tests {
     use std::future::Future;
     use std::sync::atomic::AtomicUsize;
     use std::sync::Arc;
+    use std::task::Waker;
     use std::time::Duration;
 
     /// A hang guard, not a timing assertion: a lost wake-up shows as a hang.
