@@ -2,17 +2,21 @@
 //! [`Monitor::metrics`](crate::Monitor::metrics), and the resync-duration
 //! [`Histogram`] the readers feed.
 //!
-//! The readers count with relaxed atomics in each namespace's `Counters`; this
-//! module turns them into owned values, and keeps the totals of namespaces
+//! The readers count with relaxed atomics in each namespace's [`Counters`]
+//! (defined here, with what it counts); this module turns them into owned values, and keeps the totals of namespaces
 //! that are gone ([`Ledger`]) so that a total never goes down. It never
 //! formats an exposition and never touches the network: the `metrics`
 //! feature's `nlwatch::metrics` encodes these values for Prometheus, and the
 //! CLI serves them.
 
-use super::keep::namespace::Counters;
 use crate::bus::SubscriberStats;
-use crate::object::{Action, NetnsTag, ObjectKind};
-use std::sync::atomic::{AtomicU64, Ordering};
+#[cfg(test)]
+use crate::object::Object;
+use crate::object::{Action, Event, NetnsTag, ObjectKind, Origin};
+use crate::wire;
+#[cfg(test)]
+use crate::wire::NlMsg;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -266,6 +270,104 @@ impl Ledger {
             })
             .collect();
         (live, total)
+    }
+}
+
+/// Counters of one namespace, shared between its reader and `Monitor::namespaces`
+/// (and `Monitor::metrics`). Plain relaxed atomics on a cache line the reader
+/// of this namespace alone writes: a counted datagram costs one uncontended
+/// add.
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    /// Datagrams received (truncated and forged ones too).
+    pub(crate) datagrams: AtomicU64,
+    /// Netlink messages in them.
+    pub(crate) messages: AtomicU64,
+    /// Events published, by kind (`ObjectKind::index`) and action (new, del).
+    pub(crate) published: [[AtomicU64; 2]; ObjectKind::COUNT],
+    /// Deletions published as `Origin::Synthesized`.
+    pub(crate) synthesized_deletions: AtomicU64,
+    /// How long each resync took (from what asked for it to `ResyncDone`).
+    pub(crate) resync_seconds: Histogram,
+    pub(crate) foreign_dropped: AtomicU64,
+    pub(crate) decode_errors: AtomicU64,
+    pub(crate) attributes_skipped: AtomicU64,
+    pub(crate) overruns: AtomicU64,
+    pub(crate) truncated: AtomicU64,
+    pub(crate) resyncs: AtomicU64,
+    pub(crate) dumps_interrupted: AtomicU64,
+    /// A round of dumps is running or waiting to run.
+    pub(crate) syncing: AtomicBool,
+}
+
+impl Counters {
+    /// Counts one published event.
+    pub(crate) fn published(&self, event: &Event) {
+        let action = usize::from(event.action == Action::Del);
+        Counters::count(&self.published[event.object.kind().index()][action]);
+        if event.origin == Origin::Synthesized && event.action == Action::Del {
+            Counters::count(&self.synthesized_deletions);
+        }
+    }
+
+    /// Events published, of every kind and action.
+    pub(crate) fn events_total(&self) -> u64 {
+        self.published
+            .iter()
+            .flatten()
+            .map(|c| c.load(Ordering::Relaxed))
+            .sum()
+    }
+
+    /// What the counters say now.
+    pub(crate) fn values(&self) -> NamespaceCounters {
+        let load = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        let mut events = [[0; 2]; ObjectKind::COUNT];
+        for (out, by_action) in events.iter_mut().zip(&self.published) {
+            *out = [load(&by_action[0]), load(&by_action[1])];
+        }
+        NamespaceCounters {
+            datagrams: load(&self.datagrams),
+            messages: load(&self.messages),
+            events,
+            synthesized_deletions: load(&self.synthesized_deletions),
+            decode_errors: load(&self.decode_errors),
+            attributes_skipped: load(&self.attributes_skipped),
+            foreign_dropped: load(&self.foreign_dropped),
+            overruns: load(&self.overruns),
+            truncated: load(&self.truncated),
+            resyncs: load(&self.resyncs),
+            dumps_interrupted: load(&self.dumps_interrupted),
+            resync_seconds: self.resync_seconds.values(),
+        }
+    }
+
+    /// Adds one to `counter`.
+    pub(crate) fn count(counter: &AtomicU64) {
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Decodes one message, counting what could not be decoded: a message
+    /// (`decode_errors`, then `Err`) or malformed attributes skipped in an object
+    /// that is still returned (`attributes_skipped`).
+    #[cfg(test)]
+    pub(crate) fn decode(&self, msg: &NlMsg<'_>) -> wire::Result<Option<(Action, Object)>> {
+        let mut skipped = 0;
+        let decoded = Object::decode_counted(msg, &mut skipped);
+        self.counted(decoded, skipped)
+    }
+
+    /// Counts what [`Object::decode_each`] could not decode: the message
+    /// (`decode_errors`) or `skipped` malformed attributes.
+    pub(crate) fn counted<T>(&self, decoded: wire::Result<T>, skipped: u32) -> wire::Result<T> {
+        if skipped > 0 {
+            self.attributes_skipped
+                .fetch_add(skipped.into(), Ordering::Relaxed);
+        }
+        if decoded.is_err() {
+            Counters::count(&self.decode_errors);
+        }
+        decoded
     }
 }
 

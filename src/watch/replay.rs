@@ -18,7 +18,8 @@
 //! This module never opens a socket and needs no privileges.
 
 use super::keep::infer;
-use super::keep::namespace::{Counters, Entry, Namespace, Outbox, Policy};
+use super::keep::namespace::{Entry, Namespace, Outbox, Policy};
+use super::metrics::Counters;
 use super::read::reader::handle_datagram;
 use super::read::socket::Received;
 use crate::bus::{Bus, Filter, Item, Overflow, Sink, SinkId, Subscription};

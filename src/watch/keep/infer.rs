@@ -25,11 +25,12 @@
 //! resync).
 
 use super::hops;
-use super::namespace::{Counters, Out};
+use super::namespace::Out;
 use super::state::Key;
 use super::sync::DumpRounds;
 use crate::bus::Item;
 use crate::object::{Action, Object, ObjectKind, Origin};
+use crate::watch::metrics::Counters;
 use crate::wire::consts::{AF_INET, IFF_LOWER_UP, IFF_RUNNING, IFF_UP, NLM_F_REPLACE};
 use crate::wire::{Message, NlMsg};
 use std::net::IpAddr;

@@ -16,10 +16,11 @@
 //! This module never reads the socket (the reader hands it messages) and never
 //! infers what the kernel deleted silently (that is `infer`).
 
-use super::namespace::{Counters, Entry, Out, Outbox};
+use super::namespace::{Entry, Out, Outbox};
 use super::state::{Applied, Key};
 use crate::bus::Item;
 use crate::object::{Action, Object, ObjectKind, Origin};
+use crate::watch::metrics::Counters;
 use crate::wire::consts::{NLMSG_DONE, NLMSG_ERROR};
 use crate::wire::{Message, NlMsg};
 use std::collections::VecDeque;
