@@ -235,13 +235,16 @@ fn address_line(a: &nlwatch::Address, name: &dyn Fn(u32) -> String) -> Option<St
 
 /// A route's identity as docs/json.md gives it, as text: what the view keys
 /// routes by. IPv6 routes through a gateway (not learnt from a router
-/// advertisement) are siblings: one route whatever their hops.
+/// advertisement) are siblings: one route whatever their hops; so is a route
+/// through a nexthop object.
 fn route_identity(r: &Route, line: &str) -> String {
     let siblings = r.family == 10
         && r.protocol != 9
         && (r.gateway.is_some() || r.nexthops.iter().any(|h| h.gateway.is_some()));
-    if siblings {
-        line.split(" dev ").next().unwrap().to_string()
+    // A route through a nexthop object: the object, whatever hops a message
+    // expands it to.
+    if siblings || r.nh_id.is_some() {
+        format!("{} nhid {:?}", line.split(" dev ").next().unwrap(), r.nh_id)
     } else {
         line.to_string()
     }
@@ -485,6 +488,34 @@ sandboxed_test! {
         check(&monitor, &sub, &mut fold, "the carrier back");
         ip("link set t1 down");
         check(&monitor, &sub, &mut fold, "the carrier lost again");
+        monitor.shutdown();
+    }
+}
+
+sandboxed_test! {
+    /// A route through a nexthop object is one route whatever hops the
+    /// kernel expands the object to in a message: the group replaced (the
+    /// kernel announces the route again, with the new hops) and then
+    /// deleted (the IPv4 route flushed with it, unannounced) leave one route,
+    /// then none, each told once (the expanded hops made two routes of one
+    /// before, and its deletion was told twice).
+    fn a_route_through_a_nexthop_object_is_one_route_whatever_its_hops() {
+        let (monitor, sub, mut fold) = watch();
+        pair("t0", "t1");
+        ip("addr add 10.1.0.1/24 dev t0");
+        ip("nexthop add id 21 via 10.1.0.2 dev t0");
+        ip("nexthop add id 22 via 10.1.0.3 dev t0");
+        ip("nexthop add id 23 via 10.1.0.4 dev t0");
+        ip("nexthop add id 122 group 21/22");
+        ip("route add 10.9.0.0/16 nhid 122");
+        check(&monitor, &sub, &mut fold, "a route through a group");
+        ip("nexthop replace id 122 group 21/23");
+        check(&monitor, &sub, &mut fold, "the group replaced");
+        ip("route del 10.9.0.0/16");
+        ip("route add 10.9.0.0/16 nhid 122");
+        check(&monitor, &sub, &mut fold, "the route deleted and added again");
+        ip("nexthop del id 122");
+        check(&monitor, &sub, &mut fold, "the group deleted");
         monitor.shutdown();
     }
 }

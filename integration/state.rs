@@ -458,11 +458,13 @@ impl Rebuilt {
                 // as the kernel does (docs/json.md); IPv6 routes through a
                 // gateway are one route whatever their hops (siblings).
                 (
-                    (!ipv6_siblings(r)).then_some(r.oif),
+                    (!ipv6_siblings(r) && r.nh_id.is_none()).then_some(r.oif),
                     (r.family == 2).then(|| {
+                        // Through a nexthop object: the object, not its hops.
                         let hops: Vec<_> = r
                             .nexthops
                             .iter()
+                            .filter(|_| r.nh_id.is_none())
                             .map(|h| (h.ifindex, h.gateway, h.via, h.weight))
                             .collect();
                         (
@@ -473,7 +475,11 @@ impl Rebuilt {
                                 r.prefsrc,
                                 format!("{:?}", r.metrics),
                             ),
-                            (r.gateway, r.via, r.nh_id, hops),
+                            (
+                                r.nh_id.map_or((r.gateway, r.via), |_| (None, None)),
+                                r.nh_id,
+                                hops,
+                            ),
                         )
                     })
                 )

@@ -199,7 +199,12 @@ def route_identity(key, o):
     siblings = (o.get("family") == "inet6" and o.get("nhid") is None
                 and o.get("protocol") != "ra"
                 and (o.get("gateway") or any(h.get("gateway") for h in o.get("nexthops") or [])))
-    return key[:6] + ("siblings",) if siblings else key
+    if siblings:
+        return key[:6] + ("siblings",)
+    # Through a nexthop object: the object, whatever hops a line expands it to.
+    if o.get("nhid") is not None:
+        return key[:6] + ("nhid", o.get("nhid"))
+    return key
 
 
 IDENTITY = {"route": route_identity}

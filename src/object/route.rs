@@ -434,7 +434,12 @@ impl Route {
             }
         };
         eat(&[self.route_type, self.protocol, self.scope]);
-        for ip in [self.gateway, self.via, self.prefsrc] {
+        // A route through a nexthop object is told apart by the object, not by
+        // the hops the kernel expands it to in a message (which follow the
+        // object, and which its deletion leaves out).
+        let hops_of_object = self.nh_id.is_some();
+        let own = |ip: Option<IpAddr>| if hops_of_object { None } else { ip };
+        for ip in [own(self.gateway), own(self.via), self.prefsrc] {
             eat(&ip_bits(ip).to_be_bytes());
         }
         eat(&self.nh_id.unwrap_or(0).to_be_bytes());
@@ -452,7 +457,7 @@ impl Route {
         if let Some(e) = &self.encap {
             eat(format!("{e:?}").as_bytes());
         }
-        for hop in &self.nexthops {
+        for hop in self.nexthops.iter().filter(|_| !hops_of_object) {
             eat(&hop.ifindex.to_be_bytes());
             eat(&ip_bits(hop.gateway).to_be_bytes());
             eat(&ip_bits(hop.via).to_be_bytes());
@@ -608,8 +613,9 @@ impl Kind for Route {
             priority: self.priority.unwrap_or(0),
             // Both keep routes to one prefix with one metric apart per device
             // (local and multicast routes of every link, say), but for
-            // IPv6 siblings, which are one route whatever their hops.
-            oif: if self.has_ipv6_siblings() {
+            // IPv6 siblings, which are one route whatever their hops, and a
+            // route through a nexthop object, whose hops are the object's.
+            oif: if self.has_ipv6_siblings() || self.nh_id.is_some() {
                 0
             } else {
                 self.oif.unwrap_or(0)
