@@ -516,6 +516,13 @@ sandboxed_test! {
         check(&monitor, &sub, &mut fold, "the route deleted and added again");
         ip("nexthop del id 122");
         check(&monitor, &sub, &mut fold, "the group deleted");
+        // IPv6: a route replaced by one through another object is one route.
+        ip("-6 addr add 2001:db8:1::1/64 dev t0 nodad");
+        ip("nexthop add id 81 via 2001:db8:1::2 dev t0");
+        ip("-6 nexthop add id 83 blackhole");
+        ip("-6 route add 2001:db8:9::/64 nhid 81");
+        ip("-6 route replace 2001:db8:9::/64 nhid 83");
+        check(&monitor, &sub, &mut fold, "an IPv6 route through another object");
         monitor.shutdown();
     }
 }

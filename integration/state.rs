@@ -459,8 +459,9 @@ impl Rebuilt {
                 // gateway are one route whatever their hops (siblings).
                 (
                     (!ipv6_siblings(r) && r.nh_id.is_none()).then_some(r.oif),
+                    // Through a nexthop object: the object, not its hops.
+                    r.nh_id,
                     (r.family == 2).then(|| {
-                        // Through a nexthop object: the object, not its hops.
                         let hops: Vec<_> = r
                             .nexthops
                             .iter()

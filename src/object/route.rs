@@ -582,6 +582,10 @@ impl RouteKey {
 /// whatever their next hops.
 const IPV6_SIBLINGS: u64 = 1;
 
+/// Marks the `hop` of the key of an IPv6 route through a nexthop object,
+/// whose id it holds in its low 32 bits.
+const IPV6_OBJECT: u64 = 1 << 32;
+
 impl Kind for Route {
     const MESSAGES: [u16; 2] = [RTM_NEWROUTE, RTM_DELROUTE];
     const GROUPS: &'static [u32] = &[RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE];
@@ -621,10 +625,12 @@ impl Kind for Route {
                 self.oif.unwrap_or(0)
             },
             // IPv4 also by next hop and what else its kernel tells routes
-            // apart by.
-            hop: match self.family {
-                AF_INET => self.hop_digest(),
+            // apart by; IPv6 by its nexthop object, when it has one (routes
+            // of one prefix and metric through two objects are two).
+            hop: match (self.family, self.nh_id) {
+                (AF_INET, _) => self.hop_digest(),
                 _ if self.has_ipv6_siblings() => IPV6_SIBLINGS,
+                (_, Some(id)) => IPV6_OBJECT | u64::from(id),
                 _ => 0,
             },
         })
