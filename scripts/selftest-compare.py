@@ -207,7 +207,13 @@ def route_identity(key, o):
     return key
 
 
-IDENTITY = {"route": route_identity}
+def addr_identity(key, o):
+    """An IPv6 address is one per local address (and prefix length) on a
+    link, whatever its peer: `ip -6 addr change` gives it another."""
+    return key[:4] if o.get("family") == "inet6" else key
+
+
+IDENTITY = {"route": route_identity, "addr": addr_identity}
 
 
 RULE_SELECTORS = ["family", "priority", "not", "src", "srclen", "dst", "dstlen", "tos",
