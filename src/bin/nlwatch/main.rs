@@ -217,12 +217,19 @@ const LAST_WRITE: Duration = Duration::from_secs(2);
 /// paused pager) would never return: give the shutdown a moment, then leave
 /// anyway (the kernel closes the sockets).
 fn shut_down(monitor: Monitor) {
+    within_last_write(move || monitor.shutdown());
+}
+
+/// Runs `work` on a thread of its own and waits for it at most
+/// [`LAST_WRITE`]: whether it ended in time. Work that blocks on an output
+/// nobody reads is left behind (the process ends anyway).
+fn within_last_write(work: impl FnOnce() + Send + 'static) -> bool {
     let (done_tx, done_rx) = crossbeam_channel::bounded::<()>(1);
     std::thread::spawn(move || {
-        monitor.shutdown();
+        work();
         let _ = done_tx.send(());
     });
-    let _ = done_rx.recv_timeout(LAST_WRITE);
+    done_rx.recv_timeout(LAST_WRITE).is_ok()
 }
 
 /// What `nlwatch record` (and `--record`) writes in its file's section
@@ -314,13 +321,10 @@ fn create_output(path: &Path) -> io::Result<std::fs::File> {
 /// and so is an output that did not take what was left in time (a stalled
 /// pipe: the program leaves rather than wait for ever).
 fn recorded(recorder: &Recorder) -> Result<(), String> {
-    let (done_tx, done_rx) = crossbeam_channel::bounded::<()>(1);
     let flushing = recorder.clone();
-    std::thread::spawn(move || {
+    let stalled = !within_last_write(move || {
         let _ = flushing.flush();
-        let _ = done_tx.send(());
     });
-    let stalled = done_rx.recv_timeout(LAST_WRITE).is_err();
     let stats = recorder.stats();
     if let Some(error) = stats.error.filter(|e| e.kind != io::ErrorKind::BrokenPipe) {
         return Err(error.to_string());

@@ -638,15 +638,8 @@ impl<R: Read> Records<R> {
     /// included) is a truncated datagram.
     fn pcap_record(&mut self, nanos: bool) -> Result<(), ReplayError> {
         let at = self.offset;
-        self.block.clear();
-        self.block.resize(16, 0);
-        match fill(&mut self.input, &mut self.block)? {
-            0 => {
-                self.done = true;
-                return Ok(());
-            }
-            16 => {}
-            _ => return Err(self.truncated()),
+        if !self.head(16)? {
+            return Ok(());
         }
         let field = |i: usize| u32_at(&self.block, 4 * i).unwrap_or_default();
         let (secs, frac, included, original) = (field(0), field(1), field(2), field(3));
@@ -667,6 +660,22 @@ impl<R: Read> Records<R> {
             .map_err(|e| self.limit(e))
     }
 
+    /// Reads the first `len` bytes of a record or block into `self.block`:
+    /// `false` (and done) when the file ends cleanly before it, truncated
+    /// when it ends inside it.
+    fn head(&mut self, len: usize) -> Result<bool, ReplayError> {
+        self.block.clear();
+        self.block.resize(len, 0);
+        match fill(&mut self.input, &mut self.block)? {
+            0 => {
+                self.done = true;
+                Ok(false)
+            }
+            n if n == len => Ok(true),
+            _ => Err(self.truncated()),
+        }
+    }
+
     /// `TooManyNamespaces` with the datagrams read so far.
     fn limit(&self, _: TooMany) -> ReplayError {
         ReplayError::TooManyNamespaces {
@@ -679,15 +688,8 @@ impl<R: Read> Records<R> {
     /// inside it is truncated, anything wrong with a whole one is malformed.
     fn pcapng_block(&mut self) -> Result<(), ReplayError> {
         let at = self.offset;
-        self.block.clear();
-        self.block.resize(8, 0);
-        match fill(&mut self.input, &mut self.block)? {
-            0 => {
-                self.done = true;
-                return Ok(());
-            }
-            8 => {}
-            _ => return Err(self.truncated()),
+        if !self.head(8)? {
+            return Ok(());
         }
         let kind = u32_at(&self.block, 0).unwrap_or_default();
         if kind == SECTION_HEADER {

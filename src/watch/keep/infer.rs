@@ -3,9 +3,11 @@
 //! A notification is applied to the state view and published in order. Some
 //! changes take other objects with them and the kernel does not say so (or not
 //! for everything): a deleted link takes its addresses, routes and neighbours; a
-//! link that goes down takes the IPv4 routes whose every next hop is on it; an
-//! IPv4 address that goes away takes the IPv4 routes that name it as preferred
-//! source; a deleted bridge takes the multicast groups it joined itself (its
+//! link that goes up or down or gains or loses its carrier moves the state of
+//! the next hops on it, and takes the IPv4 routes whose every next hop is down
+//! (`hops`); an IPv4 address that goes away takes the IPv4 routes that name it
+//! as preferred source (looked at once the socket is quiet, since the kernel
+//! announces some of them: `settle_deferred`); a deleted bridge takes the multicast groups it joined itself (its
 //! ports' groups are announced). (A deleted device's netconf is announced: see
 //! the `netconf` and `mdb` modules for what was found, by test.) A link
 //! deleted, going down or losing its carrier takes the nexthop objects on it,
@@ -69,7 +71,7 @@ enum Silent {
     Nothing,
     /// A link was deleted: everything that used it.
     LinkGone(u32),
-    /// A link went down: its IPv4 routes, its nexthops.
+    /// A link went down: its nexthops (its routes follow in `follow_link`).
     LinkDown(u32),
     /// A link that is up lost its carrier: its nexthops.
     CarrierLost(u32),
