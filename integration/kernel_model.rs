@@ -26,6 +26,9 @@ struct RouteText<'a> {
     dev: &'a str,
     gateway: &'a str,
     hops: &'a [(String, String, u64)],
+    /// The route's MTU metric (ip shows an IPv6 multipath route's first
+    /// sibling's).
+    mtu: Option<u64>,
 }
 
 impl RouteText<'_> {
@@ -37,7 +40,7 @@ impl RouteText<'_> {
             .collect();
         hops.sort();
         format!(
-            "{} {} table {} metric {} proto {} src {} dev {} via {} hops [{}]",
+            "{} {} table {} metric {} proto {} src {} dev {} via {} hops [{}] mtu {:?}",
             self.kind,
             self.dst,
             self.table,
@@ -46,7 +49,8 @@ impl RouteText<'_> {
             self.prefsrc,
             self.dev,
             self.gateway,
-            hops.join(" ")
+            hops.join(" "),
+            self.mtu
         )
     }
 }
@@ -94,6 +98,10 @@ fn kernel_routes() -> BTreeMap<String, String> {
                 dev: &s("dev"),
                 gateway: &s("gateway"),
                 hops: &hops,
+                mtu: r
+                    .get("metrics")
+                    .and_then(|m| m.as_array())
+                    .and_then(|m| m.iter().find_map(|m| m.get("mtu")?.as_u64())),
             }
             .line();
             let mut flags: Vec<String> = r["flags"]
@@ -160,6 +168,7 @@ fn view_route(r: &Route, name: &dyn Fn(u32) -> String) -> Option<(String, String
         dev: &dev,
         gateway: &ip(r.gateway),
         hops: &hops,
+        mtu: r.mtu().map(u64::from),
     }
     .line();
     let mut flags: Vec<String> = FLAGS
@@ -420,6 +429,16 @@ sandboxed_test! {
         check(&monitor, &sub, &mut fold, "one hop appended");
         ip("-6 route append 2001:db8:3::/64 via 2001:db8:1::4 dev t0");
         check(&monitor, &sub, &mut fold, "another hop appended");
+        // Each sibling has its own metrics; ip shows the first's, so the
+        // second's once the first is gone.
+        ip("-6 route add 2001:db8:5::/64 via 2001:db8:2::2 dev t2");
+        ip("-6 route append 2001:db8:5::/64 via 2001:db8:1::2 dev t0 mtu 1400");
+        ip("-6 route append 2001:db8:5::/64 via 2001:db8:1::3 dev t0");
+        check(&monitor, &sub, &mut fold, "siblings with their own metrics");
+        ip("-6 route del 2001:db8:5::/64 via 2001:db8:2::2 dev t2");
+        check(&monitor, &sub, &mut fold, "the first sibling deleted");
+        ip("-6 route del 2001:db8:5::/64 via 2001:db8:1::2 dev t0");
+        check(&monitor, &sub, &mut fold, "the next first sibling deleted");
         ip("link del t0");
         check(&monitor, &sub, &mut fold, "a hop's device deleted");
         monitor.shutdown();

@@ -75,7 +75,7 @@ fn labels(a: &wire::Attr<'_>) -> wire::Result<Vec<MplsLabel>> {
 }
 
 /// One next hop of a multipath route (`struct rtnexthop` in `RTA_MULTIPATH`).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default)]
 #[non_exhaustive]
 pub struct NextHop {
     /// `rtnh_ifindex`.
@@ -94,7 +94,38 @@ pub struct NextHop {
     /// `RTA_ENCAP_TYPE` and `RTA_ENCAP` of this hop: a lightweight tunnel
     /// encapsulation.
     pub encap: Option<Box<NexthopEncap>>,
+    /// An IPv6 sibling's own metrics, as its announcement gave them (`None`:
+    /// not known, the route's). The kernel keeps metrics per sibling, but a
+    /// route's messages carry the first sibling's only; the state view
+    /// remembers each so that the route shows the next one's when the first
+    /// goes. Not part of the hop's value (a dump cannot tell it).
+    pub(crate) own_metrics: Option<Option<Box<RouteMetrics>>>,
 }
+
+impl PartialEq for NextHop {
+    fn eq(&self, other: &Self) -> bool {
+        // `own_metrics` is left out: see its docs.
+        let NextHop {
+            ifindex,
+            gateway,
+            via,
+            newdst,
+            weight,
+            flags,
+            encap,
+            own_metrics: _,
+        } = self;
+        *ifindex == other.ifindex
+            && *gateway == other.gateway
+            && *via == other.via
+            && *newdst == other.newdst
+            && *weight == other.weight
+            && *flags == other.flags
+            && *encap == other.encap
+    }
+}
+
+impl Eq for NextHop {}
 
 /// One next hop of a route as its JSON line writes it, with its device's
 /// name (which only the printer knows).
@@ -341,6 +372,7 @@ impl Route {
                             weight: hop.hops() as u16 + 1,
                             flags: hop.flags(),
                             encap: encap(hop_encap_type, hop_encap, &mut hop_skipped),
+                            own_metrics: None,
                         });
                     }
                 }
@@ -387,6 +419,7 @@ impl Route {
                 weight: 1,
                 flags: self.flags as u8,
                 encap: self.encap.clone(),
+                own_metrics: None,
             }],
             None => Vec::new(),
         }

@@ -120,8 +120,8 @@
             pref: None,
             nh_id: Some(12),
             nexthops: vec![
-                NextHop { ifindex: 7, gateway: ip("fe80::1"), via: None, newdst: Vec::new(), weight: 1, flags: 1, encap: None },
-                NextHop { ifindex: 8, gateway: None, via: None, newdst: Vec::new(), weight: 256, flags: 0, encap: None },
+                NextHop { ifindex: 7, gateway: ip("fe80::1"), via: None, newdst: Vec::new(), weight: 1, flags: 1, encap: None, own_metrics: None },
+                NextHop { ifindex: 8, gateway: None, via: None, newdst: Vec::new(), weight: 256, flags: 0, encap: None, own_metrics: None },
             ],
             ..Route::default()
         })),

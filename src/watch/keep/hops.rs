@@ -36,12 +36,31 @@ fn same_hop(a: &NextHop, b: &NextHop) -> bool {
 /// the kept hops and the announced ones (those as announced). What is not a
 /// hop (metrics, ...) stays the kept route's: each sibling has its own, and
 /// `ip` shows the first's.
+///
+/// Each hop remembers its own metrics where they are known, for
+/// `siblings_left`: a message's metrics are those of the sibling it was
+/// sent for, which is its first hop (`rt6_fill_node`), and a route of one
+/// hop's are that hop's.
 pub(in crate::watch) fn siblings_added(kept: &Route, announced: &Route) -> Route {
-    let new = announced.hops();
-    let mut hops: Vec<NextHop> = kept
-        .hops()
+    let with_own = |route: &Route| {
+        let mut hops = route.hops();
+        if let Some(first) = hops.first_mut() {
+            if first.own_metrics.is_none() {
+                first.own_metrics = Some(route.metrics.clone());
+            }
+        }
+        hops
+    };
+    let new = with_own(announced);
+    let mut hops: Vec<NextHop> = with_own(kept)
         .into_iter()
-        .map(|h| new.iter().find(|n| same_hop(n, &h)).cloned().unwrap_or(h))
+        .map(|h| match new.iter().find(|n| same_hop(n, &h)) {
+            Some(n) => NextHop {
+                own_metrics: n.own_metrics.clone().or(h.own_metrics),
+                ..n.clone()
+            },
+            None => h,
+        })
         .collect();
     for n in new {
         if !hops.iter().any(|h| same_hop(h, &n)) {
@@ -52,7 +71,9 @@ pub(in crate::watch) fn siblings_added(kept: &Route, announced: &Route) -> Route
 }
 
 /// What is left of the kept route of IPv6 siblings once the hops of
-/// `deleted` (an announced deletion) are gone; `None` when nothing is.
+/// `deleted` (an announced deletion) are gone; `None` when nothing is. The
+/// route's metrics become the first hop left's own, when known (`ip` shows
+/// the first sibling's).
 pub(in crate::watch) fn siblings_left(kept: &Route, deleted: &Route) -> Option<Route> {
     let gone = deleted.hops();
     let left: Vec<NextHop> = kept
@@ -60,7 +81,12 @@ pub(in crate::watch) fn siblings_left(kept: &Route, deleted: &Route) -> Option<R
         .into_iter()
         .filter(|h| !gone.iter().any(|g| same_hop(g, h)))
         .collect();
-    (!left.is_empty()).then(|| kept.with_hops(left))
+    let first = left.first()?.own_metrics.clone();
+    let mut route = kept.with_hops(left);
+    if let Some(metrics) = first {
+        route.metrics = metrics;
+    }
+    Some(route)
 }
 
 /// A link's state as next hops of `family` see it: administratively up, and
@@ -229,5 +255,17 @@ mod tests {
         }));
         assert_eq!(siblings_added(&with_mtu, &b).metrics, with_mtu.metrics);
         assert_eq!(siblings_added(&a, &with_mtu).metrics, None);
+        // Until the first goes: then the route has the next one's.
+        let mut b_mtu = b.clone();
+        b_mtu.metrics = with_mtu.metrics.clone();
+        let ab = siblings_added(&a, &b_mtu);
+        assert_eq!(ab.metrics, None);
+        let c = route(vec![hop(7, "2001:db8:4::2")]);
+        // Announced with its siblings, the metrics its own (the first hop's).
+        let abc = siblings_added(&ab, &siblings_added(&c, &ab));
+        assert_eq!(abc.nexthops.len(), 3);
+        let bc = siblings_left(&abc, &a).unwrap();
+        assert_eq!(bc.metrics, with_mtu.metrics);
+        assert_eq!(siblings_left(&bc, &b).unwrap().metrics, None);
     }
 }

@@ -482,6 +482,7 @@ mod tests {
                         labels: vec![label],
                         ..NexthopEncap::default()
                     })),
+                    own_metrics: None,
                 },
                 NextHop {
                     ifindex: 6,
