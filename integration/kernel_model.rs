@@ -55,8 +55,8 @@ impl RouteText<'_> {
     }
 }
 
-/// The kernel's routes on the test's links (`dev` starting with `t`), both
-/// families, every table: each with its flags (hops' flags after `|`).
+/// The kernel's routes on the test's links (`dev` starting with `t`) or
+/// through nexthop objects, both families, every table: each with its flags (hops' flags after `|`).
 fn kernel_routes() -> BTreeMap<String, String> {
     let mut all = BTreeMap::new();
     for family in ["-4", "-6"] {
@@ -84,7 +84,8 @@ fn kernel_routes() -> BTreeMap<String, String> {
             let on_test_links = std::iter::once(s("dev"))
                 .chain(hops.iter().map(|h| h.0.clone()))
                 .any(|d| d.starts_with('t'));
-            if !on_test_links {
+            // Routes through nexthop objects too (a blackhole object's are on lo).
+            if !on_test_links && r.get("nhid").is_none() {
                 continue;
             }
             let table = s("table");
@@ -139,7 +140,7 @@ fn view_route(r: &Route, name: &dyn Fn(u32) -> String) -> Option<(String, String
     let devs = std::iter::once(r.oif)
         .chain(r.nexthops.iter().map(|h| Some(h.ifindex)))
         .any(|i| dev_of(i).starts_with('t'));
-    if !devs || (r.family != 2 && r.family != 10) {
+    if !(devs || r.nh_id.is_some()) || (r.family != 2 && r.family != 10) {
         return None;
     }
     let kind = nlwatch::output::names::route_type(r.route_type).unwrap_or("-");
@@ -253,7 +254,14 @@ fn route_identity(r: &Route, line: &str) -> String {
     // A route through a nexthop object: the object, whatever hops a message
     // expands it to.
     if siblings || r.nh_id.is_some() {
-        format!("{} nhid {:?}", line.split(" dev ").next().unwrap(), r.nh_id)
+        let head = line.split(" dev ").next().unwrap();
+        // The type a message gives a route through a nexthop object follows
+        // the object (`blackhole` while the object is one), not the route.
+        let head = match r.nh_id {
+            Some(_) => head.split_once(' ').map_or(head, |(_, rest)| rest),
+            None => head,
+        };
+        format!("{head} nhid {:?}", r.nh_id)
     } else {
         line.to_string()
     }
@@ -355,7 +363,11 @@ fn watch() -> (Monitor, Subscription, Fold) {
     let monitor = Monitor::builder().build().unwrap();
     let sub = monitor.subscribe();
     monitor.add_namespace(Netns::Current).unwrap();
-    (monitor, sub, Fold::default())
+    let mut fold = Fold::default();
+    // The loopback link is there before the events start (a blackhole
+    // object's routes are on it).
+    fold.names.insert(1, "lo".to_string());
+    (monitor, sub, fold)
 }
 
 fn pair(a: &str, b: &str) {
@@ -535,6 +547,15 @@ sandboxed_test! {
         check(&monitor, &sub, &mut fold, "the route deleted and added again");
         ip("nexthop del id 122");
         check(&monitor, &sub, &mut fold, "the group deleted");
+        // A route's type in a message is `blackhole` while its object is one.
+        ip("nexthop add id 24 via 10.1.0.5 dev t0");
+        ip("route add 10.8.0.0/16 nhid 24");
+        ip("nexthop replace id 24 blackhole");
+        check(&monitor, &sub, &mut fold, "the object made a blackhole");
+        ip("nexthop replace id 24 via 10.1.0.5 dev t0");
+        check(&monitor, &sub, &mut fold, "the object a gateway again");
+        ip("route replace 10.8.0.0/16 nhid 23");
+        check(&monitor, &sub, &mut fold, "the route replaced by one through another object");
         // IPv6: a route replaced by one through another object is one route.
         ip("-6 addr add 2001:db8:1::1/64 dev t0 nodad");
         ip("nexthop add id 81 via 2001:db8:1::2 dev t0");

@@ -466,11 +466,17 @@ impl Route {
                 h = h.wrapping_mul(0x0000_0100_0000_01b3);
             }
         };
-        eat(&[self.route_type, self.protocol, self.scope]);
         // A route through a nexthop object is told apart by the object, not by
         // the hops the kernel expands it to in a message (which follow the
-        // object, and which its deletion leaves out).
+        // object, and which its deletion leaves out), nor by the type a
+        // message gives it while the object is a blackhole (`blackhole`,
+        // whatever the route's own: `fib_dump_info`, `rt6_fill_node`).
         let hops_of_object = self.nh_id.is_some();
+        let route_type = match self.route_type {
+            RTN_BLACKHOLE if hops_of_object => RTN_UNICAST,
+            t => t,
+        };
+        eat(&[route_type, self.protocol, self.scope]);
         let own = |ip: Option<IpAddr>| if hops_of_object { None } else { ip };
         for ip in [own(self.gateway), own(self.via), self.prefsrc] {
             eat(&ip_bits(ip).to_be_bytes());
@@ -486,8 +492,9 @@ impl Route {
                 eat(cc.as_bytes());
             }
         }
-        // Encapsulations are rare: their text is digest enough.
-        if let Some(e) = &self.encap {
+        // Encapsulations are rare: their text is digest enough. An object's
+        // follows the object.
+        if let Some(e) = self.encap.as_ref().filter(|_| !hops_of_object) {
             eat(format!("{e:?}").as_bytes());
         }
         for hop in self.nexthops.iter().filter(|_| !hops_of_object) {
