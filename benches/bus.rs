@@ -40,7 +40,8 @@
 
 use criterion::{BenchmarkId, Criterion, Throughput};
 use nlwatch::{
-    Action, Bus, Event, Filter, Item, Link, Name, NetnsTag, Object, Overflow, Subscription,
+    objects::{Link, Name},
+    Action, Bus, Event, Filter, Item, NetnsTag, Object, Overflow, Subscription,
 };
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;

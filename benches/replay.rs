@@ -20,7 +20,7 @@
 //! replay (the main thread: `Replay::run` runs on its caller) from
 //! `/proc/thread-self/schedstat`. Needs no privileges, touches no network.
 
-use nlwatch::{Filter, Flow, Item, Replay, Sink, SinkError};
+use nlwatch::{recording::Replay, Filter, Flow, Item, Sink, SinkError};
 use std::time::Instant;
 
 struct Counting(u64);

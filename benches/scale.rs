@@ -203,7 +203,7 @@ fn main() {
     let stats = monitor.namespaces();
     let foreign: u64 = stats
         .iter()
-        .map(|s| s.foreign_dropped + s.decode_errors)
+        .map(|s| s.counters.foreign_dropped + s.counters.decode_errors)
         .sum();
     println!("foreign drops + decode errors {foreign}");
     monitor.shutdown();

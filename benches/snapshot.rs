@@ -121,7 +121,7 @@ fn main() {
         let stats = &monitor.namespaces()[0];
         eprintln!(
             "  overruns {}, resyncs {}, decode errors {}",
-            stats.overruns, stats.resyncs, stats.decode_errors
+            stats.counters.overruns, stats.counters.resyncs, stats.counters.decode_errors
         );
         monitor.shutdown();
     }

@@ -618,7 +618,7 @@ fn chaos_run(seed: u64, ops: usize) -> String {
     chaos.add_ns(1);
     // Everything is recorded, and replayed at the end (see `replayed_alike`).
     let recording = Recording::default();
-    let recorder = nlwatch::Recorder::new(recording.clone()).unwrap();
+    let recorder = nlwatch::recording::Recorder::new(recording.clone()).unwrap();
     chaos.recording = Some(recording.clone());
     let monitor = Monitor::builder()
         .readers(2)
@@ -739,7 +739,7 @@ fn replayed_alike(live: &[Item], recording: Vec<u8>) -> Result<(), String> {
         }
         by_ns
     }
-    let replay = nlwatch::Replay::from_reader(std::io::Cursor::new(recording))
+    let replay = nlwatch::recording::Replay::from_reader(std::io::Cursor::new(recording))
         .map_err(|e| format!("the recording: {e}"))?
         .list_existing(true);
     let sub = replay.subscribe_with_queue(Filter::new(), 1 << 20, Overflow::DropNewest);

@@ -10,7 +10,7 @@ use crate::monitor::HANG_GUARD;
 use crate::sandbox::{ip, run};
 use crate::sandboxed_test;
 use nlwatch::output::JsonEvent;
-use nlwatch::{Action, Event, Item, Link, Monitor, Netns, Object, Subscription};
+use nlwatch::{objects::Link, Action, Event, Item, Monitor, Netns, Object, Subscription};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::process::Command;

@@ -9,7 +9,7 @@
 
 use crate::sandbox::{ip, ip_json};
 use crate::sandboxed_test;
-use nlwatch::{Action, Item, Monitor, Netns, Object, Route, Subscription};
+use nlwatch::{objects::Route, Action, Item, Monitor, Netns, Object, Subscription};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// The route flags compared: `dead`, `onlink`, `linkdown` (`RTNH_F_*`).
@@ -228,7 +228,7 @@ struct Picture {
     addresses: BTreeSet<String>,
 }
 
-fn address_line(a: &nlwatch::Address, name: &dyn Fn(u32) -> String) -> Option<String> {
+fn address_line(a: &nlwatch::objects::Address, name: &dyn Fn(u32) -> String) -> Option<String> {
     let dev = name(a.ifindex);
     let link_local = a
         .primary()

@@ -204,7 +204,7 @@ sandboxed_test! {
         let snap = monitor.snapshots(&nlwatch::Filter::new()).remove(0);
         assert!(snap.mdbs.is_empty(), "{:#?}", snap.mdbs);
         let stats = &monitor.namespaces()[0];
-        assert_eq!((stats.decode_errors, stats.attributes_skipped), (0, 0));
+        assert_eq!((stats.counters.decode_errors, stats.counters.attributes_skipped), (0, 0));
     }
 }
 

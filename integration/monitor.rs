@@ -111,10 +111,10 @@ sandboxed_test! {
         let ns = monitor.namespaces();
         assert_eq!(ns.len(), 1);
         assert_eq!(ev_id(&events), ns[0].netns.id);
-        assert_eq!(ns[0].decode_errors, 0);
-        assert_eq!(ns[0].foreign_dropped, 0);
+        assert_eq!(ns[0].counters.decode_errors, 0);
+        assert_eq!(ns[0].counters.foreign_dropped, 0);
 
-        let is_link = |idx: u32, action: Action, f: fn(&nlwatch::Link) -> bool| {
+        let is_link = |idx: u32, action: Action, f: fn(&nlwatch::objects::Link) -> bool| {
             move |ev: &Event| {
                 ev.action == action && matches!(&ev.object, Object::Link(l) if l.ifindex == idx && f(l))
             }
@@ -267,7 +267,7 @@ sandboxed_test! {
         // The reader counts an event just before publishing it: once it has, it is
         // blocked on `stuck`.
         let t = std::time::Instant::now();
-        while monitor.namespaces()[0].events == 0 {
+        while monitor.namespaces()[0].counters.events_total() == 0 {
             assert!(t.elapsed() < HANG_GUARD, "the reader never saw an event");
             std::thread::sleep(std::time::Duration::from_millis(5));
         }
@@ -372,7 +372,7 @@ sandboxed_test! {
         let names: Vec<&[u8]> = snap.links.iter().filter_map(|l| l.ifname.as_ref()).map(|n| n.as_bytes()).collect();
         assert!(names.contains(&odd) && names.contains(&lookalike), "{names:?}");
         let stats = &monitor.namespaces()[0];
-        assert_eq!((stats.decode_errors, stats.attributes_skipped), (0, 0));
+        assert_eq!((stats.counters.decode_errors, stats.counters.attributes_skipped), (0, 0));
         monitor.shutdown();
     }
 }

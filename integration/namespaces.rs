@@ -191,8 +191,8 @@ sandboxed_test! {
         let stats = monitor.namespaces();
         assert_eq!(stats.len(), 3);
         for s in &stats {
-            assert_eq!(s.events as usize, by_ns[&*s.netns.name].len().max(s.events as usize));
-            assert_eq!((s.decode_errors, s.foreign_dropped), (0, 0));
+            assert_eq!(s.counters.events_total() as usize, by_ns[&*s.netns.name].len().max(s.counters.events_total() as usize));
+            assert_eq!((s.counters.decode_errors, s.counters.foreign_dropped), (0, 0));
         }
     }
 }
@@ -452,7 +452,7 @@ sandboxed_test! {
         ip("link add marker0 type veth peer name marker1");
         let items = items_until(&sub, |i| link_event(i, "", "marker0", Action::New));
         assert!(!items.iter().any(|i| matches!(i, Item::Event(ev) if is_link(ev, "forgd", Action::New))));
-        assert_eq!(monitor.namespaces()[0].foreign_dropped, 2);
+        assert_eq!(monitor.namespaces()[0].counters.foreign_dropped, 2);
     }
 }
 

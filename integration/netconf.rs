@@ -182,7 +182,7 @@ sandboxed_test! {
         let all4 = snap.netconfs.iter().find(|n| n.ifindex == -1 && n.family == 2).unwrap();
         assert_eq!((all4.forwarding, all4.rp_filter), (Some(true), Some(0)));
         let stats = &monitor.namespaces()[0];
-        assert_eq!((stats.decode_errors, stats.attributes_skipped), (0, 0));
+        assert_eq!((stats.counters.decode_errors, stats.counters.attributes_skipped), (0, 0));
     }
 }
 

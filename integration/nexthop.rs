@@ -7,7 +7,9 @@
 use crate::monitor::{collect_until, HANG_GUARD};
 use crate::sandbox::{ifindex, ip, ip_json, run};
 use crate::sandboxed_test;
-use nlwatch::{Action, Event, Item, Monitor, Netns, NexthopObject, Object, Origin, Subscription};
+use nlwatch::{
+    objects::Nexthop, Action, Event, Item, Monitor, Netns, Object, Origin, Subscription,
+};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
@@ -16,7 +18,7 @@ use std::sync::Arc;
 
 const BIN: &str = env!("CARGO_BIN_EXE_nlwatch");
 
-fn nexthop(ev: &Event) -> Option<&NexthopObject> {
+fn nexthop(ev: &Event) -> Option<&Nexthop> {
     match &ev.object {
         Object::Nexthop(n) => Some(n),
         _ => None,
@@ -24,7 +26,7 @@ fn nexthop(ev: &Event) -> Option<&NexthopObject> {
 }
 
 /// `id` and its members as `id:weight`, for comparing groups in one line.
-fn members(n: &NexthopObject) -> String {
+fn members(n: &Nexthop) -> String {
     n.group
         .iter()
         .map(|m| format!("{}:{}", m.id, m.weight))
@@ -188,7 +190,7 @@ sandboxed_test! {
         assert_eq!(ids, [2, 3, 4, 11, 20]);
         assert_eq!(cli_snapshot_equals_ip(), 5);
         let ns = &monitor.namespaces()[0];
-        assert_eq!((ns.decode_errors, ns.attributes_skipped), (0, 0));
+        assert_eq!((ns.counters.decode_errors, ns.counters.attributes_skipped), (0, 0));
     }
 }
 

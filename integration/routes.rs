@@ -4,7 +4,7 @@
 use crate::monitor::HANG_GUARD;
 use crate::sandbox::{ip, run};
 use crate::sandboxed_test;
-use nlwatch::{Action, Item, Monitor, Netns, Object, Origin, Route, Subscription};
+use nlwatch::{objects::Route, Action, Item, Monitor, Netns, Object, Origin, Subscription};
 use std::collections::BTreeSet;
 
 /// The IPv4 routes of every table, as `ip -j route show table all` lists them.

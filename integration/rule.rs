@@ -7,7 +7,7 @@
 use crate::monitor::HANG_GUARD;
 use crate::sandbox::{ip, ip_json, run};
 use crate::sandboxed_test;
-use nlwatch::{Action, Filter, Item, Monitor, Netns, Object, ObjectKind, Origin, Rule};
+use nlwatch::{objects::Rule, Action, Filter, Item, Monitor, Netns, Object, ObjectKind, Origin};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -188,7 +188,7 @@ sandboxed_test! {
         ];
         assert_eq!(got.iter().map(|(s, _)| *s).collect::<Vec<_>>(), expect);
         assert_eq!(monitor.snapshot(handle.tag()).unwrap().rules, first.rules);
-        assert_eq!(monitor.namespaces()[0].decode_errors, 0);
+        assert_eq!(monitor.namespaces()[0].counters.decode_errors, 0);
 
         let only_100: Vec<Seen> = vec![
             (New, Live, 10, 100, 0),

@@ -415,7 +415,7 @@ pub(crate) fn snapshot_lines(s: &Snapshot) -> BTreeSet<Line> {
 /// Whether `r` is an IPv6 route of siblings (through a gateway, not from a
 /// router advertisement, not through a nexthop object): one route whatever
 /// its hops.
-fn ipv6_siblings(r: &nlwatch::Route) -> bool {
+fn ipv6_siblings(r: &nlwatch::objects::Route) -> bool {
     r.family == 10
         && r.nh_id.is_none()
         && r.protocol != 9
@@ -777,8 +777,8 @@ sandboxed_test! {
         }
         settle(&monitor, &sub, &handle, "", "zz0", &mut seen);
         let stats = &monitor.namespaces()[0];
-        assert!(stats.overruns + stats.truncated > 0, "no overrun with a 4 KiB buffer: {stats:?}");
-        assert!(stats.resyncs > 0);
+        assert!(stats.counters.overruns + stats.counters.truncated > 0, "no overrun with a 4 KiB buffer: {stats:?}");
+        assert!(stats.counters.resyncs > 0);
         assert!(seen.iter().any(|i| matches!(i, Item::Overrun { .. })));
         assert!(seen.iter().any(|i| matches!(i, Item::ResyncDone { .. })));
         assert!(!seen.iter().any(|i| matches!(i, Item::Lagged { .. })));
@@ -1162,7 +1162,7 @@ sandboxed_test! {
         let items = items_until(&held, |i| matches!(i, Item::SyncDone { .. }));
 
         let stats = &monitor.namespaces()[0];
-        assert!(stats.dumps_interrupted >= 1, "no interrupted dump: {stats:#?}");
+        assert!(stats.counters.dumps_interrupted >= 1, "no interrupted dump: {stats:#?}");
         // Every address once in the initial picture, whatever the retries.
         let mut dumped = BTreeMap::new();
         for i in &items {

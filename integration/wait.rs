@@ -7,8 +7,8 @@ use crate::monitor::HANG_GUARD;
 use crate::sandbox::{ifindex, ip};
 use crate::sandboxed_test;
 use nlwatch::{
-    AddrState, Condition, Dev, LinkState, Monitor, Netns, NetnsTag, NeverReason, Object,
-    ObjectKind, Presence, WaitError,
+    waiting::{AddrState, Condition, Dev, LinkState, NeverReason, Presence, WaitError},
+    Monitor, Netns, NetnsTag, Object, ObjectKind,
 };
 use std::process::Command;
 use std::sync::Arc;
@@ -33,7 +33,7 @@ fn becomes(
     })
 }
 
-fn link(result: Result<Option<Object>, WaitError>) -> nlwatch::Link {
+fn link(result: Result<Option<Object>, WaitError>) -> nlwatch::objects::Link {
     match result {
         Ok(Some(Object::Link(l))) => l,
         other => panic!("not a link: {other:?}"),

@@ -19,10 +19,19 @@
 //! ```
 //!
 //! The modules, in that order: [`wire`] (bytes, depends on nothing), `object`
-//! (one module per kind and the one registry of kinds; its types are re-exported
-//! here), `netns`, `watch` ([`Monitor`] and its readers; [`Replay`], a recording
-//! played through them), `bus` ([`Bus`], [`Filter`], [`Subscription`], [`Sink`]),
-//! `capture` ([`Recorder`], and the reading of recordings) and [`output`].
+//! (one module per kind and the one registry of kinds; its types are in
+//! [`objects`]), `netns`, `watch` ([`Monitor`] and its readers), `bus`
+//! ([`Bus`], [`Filter`], [`Subscription`], [`Sink`]), `capture` (recordings
+//! written and read: [`recording`]) and [`output`].
+//!
+//! # The front
+//!
+//! The crate root holds what every embedder uses: the monitor, namespaces,
+//! events and the bus. The rest is grouped by what it is for: [`objects`]
+//! (each kind's type and what they are made of), [`waiting`] (conditions
+//! and [`Monitor::wait_until`]'s answers), [`metrics`] (counters, and their
+//! Prometheus exposition with the feature `metrics`), [`recording`] (pcapng
+//! recording and replay) and [`output`] (text and JSON lines).
 //! Dependencies point one way: `wire` <- `object` <- `bus` <- `capture` <-
 //! `watch`, `netns` <- `watch`, and `object` <- `output`.
 //!
@@ -69,9 +78,9 @@
 //! # Ok::<(), nlwatch::Error>(())
 //! ```
 //!
-//! **[`Item`]**: events ([`Event`], holding an [`Object`]: [`Link`], [`Address`],
-//! [`Route`], [`Rule`], [`Neighbour`], [`Nsid`]) and the control items that travel
-//! with them.
+//! **[`Item`]**: events ([`Event`], holding an [`Object`], one variant per
+//! kind in [`ObjectKind::ALL`], its types in [`objects`]) and the control
+//! items that travel with them.
 //!
 //! ```
 //! use nlwatch::{Item, Object};
@@ -117,39 +126,41 @@
 //! # Ok::<(), nlwatch::Error>(())
 //! ```
 //!
-//! **[`NamespaceStats`]**: per-namespace counters (events, overruns, drops).
+//! **[`WatchedNamespace`]**: each namespace watched, with its counters
+//! ([`metrics::NamespaceCounters`]: events, overruns, drops).
 //!
 //! ```no_run
 //! # let monitor = nlwatch::Monitor::builder().build()?;
 //! for ns in monitor.namespaces() {
-//!     println!("{:?}: {} events, {} overruns", ns.netns.name, ns.events, ns.overruns);
+//!     let c = &ns.counters;
+//!     println!("{:?}: {} events, {} overruns", ns.netns.name, c.events_total(), c.overruns);
 //! }
 //! # Ok::<(), nlwatch::Error>(())
 //! ```
 //!
-//! **[`Condition`]**: what [`Monitor::wait_until`] waits for, without a race
+//! **[`waiting::Condition`]**: what [`Monitor::wait_until`] waits for, without a race
 //! between the check and the wait.
 //!
 //! ```no_run
 //! # let monitor = nlwatch::Monitor::builder().build()?;
 //! # let ns = monitor.add_namespace(nlwatch::Netns::Current)?;
-//! use nlwatch::{Condition, LinkState};
+//! use nlwatch::waiting::{Condition, LinkState};
 //! let up = Condition::link("eth0", LinkState::Running);
 //! monitor.wait_until(ns.tag(), &up, Some(std::time::Duration::from_secs(5)))?;
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! **[`Recorder`]** and **[`Replay`]**: what the kernel sent, kept as pcapng
+//! **[`recording::Recorder`]** and **[`recording::Replay`]**: what the kernel sent, kept as pcapng
 //! ([`Builder::record`]) and played back through the same pipeline.
 //!
 //! ```no_run
-//! let replay = nlwatch::Replay::open("netlink.pcapng")?;
+//! let replay = nlwatch::recording::Replay::open("netlink.pcapng")?;
 //! let items = replay.subscribe();
 //! std::thread::spawn(move || replay.run());
 //! for item in items {
 //!     println!("{item:?}");
 //! }
-//! # Ok::<(), nlwatch::ReplayError>(())
+//! # Ok::<(), nlwatch::recording::ReplayError>(())
 //! ```
 //!
 //! **[`Bus`]**: the fan-out on its own, to test consumers or feed them from
@@ -166,9 +177,10 @@
 //! - `async`: `Subscription::into_stream`, a subscription as a
 //!   `futures_core::Stream` (`SubscriptionStream`) for any async runtime,
 //!   woken by the reader that queues an item. Adds only `futures-core`.
-//! - `metrics`: `nlwatch::metrics`, the Prometheus exposition of
-//!   [`Monitor::metrics`] (a `prometheus-client` collector). Without it the
-//!   same counters are plain values ([`Metrics`]), with no dependency.
+//! - `metrics`: `nlwatch::metrics::{Collector, encode}`, the Prometheus
+//!   exposition of [`Monitor::metrics`] (a `prometheus-client` collector).
+//!   Without it the same counters are plain values ([`metrics::Metrics`]),
+//!   with no dependency.
 #![warn(missing_docs, unreachable_pub, missing_debug_implementations)]
 
 pub mod wire;
@@ -185,7 +197,6 @@ mod watch;
 
 pub mod output;
 
-#[cfg(feature = "metrics")]
 pub mod metrics;
 
 mod error;
@@ -207,23 +218,46 @@ mod sandbox;
 pub use bus::SubscriptionStream;
 pub use bus::{
     Bus, Filter, Flow, GoneReason, Item, Overflow, RecvTimeoutError, Sink, SinkError, SinkId,
-    SubscriberStats, Subscription, SubscriptionIter, TryRecvError,
+    Subscription, SubscriptionIter, TryRecvError,
 };
-pub use capture::{Recorder, RecordingError, RecordingStats, ReplayError, ReplayStats};
 pub use error::Error;
 pub use netns::{Netns, NETNS_RUN_DIR};
-pub use object::{
-    Action, Address, Detail, Event, FdbEntry, HwAddr, Link, LinkData, LinkDetails, Mdb, MdbGroup,
-    MdbSource, MplsLabel, Name, Neighbour, Netconf, NetnsTag, NextHop, NexthopEncap,
-    NexthopGroupMember, NexthopObject, Nsid, Object, ObjectKind, Origin, ResilientGroup, Route,
-    RouteMetrics, Rule, MAX_ADDR_LEN,
-};
+pub use object::{Action, Event, NetnsTag, Object, ObjectKind, Origin};
 pub use watch::{
-    AddrState, Builder, Condition, Dev, DurationHistogram, LinkState, Metrics, MetricsSource,
-    Monitor, NamespaceCounters, NamespaceHandle, NamespaceMetrics, NamespaceStats, NeverReason,
-    Presence, Replay, Snapshot, WaitError, DEFAULT_BATCH_WINDOW, DEFAULT_CAPACITY, DEFAULT_RCVBUF,
-    RESYNC_BUCKETS,
+    Builder, Monitor, NamespaceHandle, Snapshot, WatchedNamespace, DEFAULT_BATCH_WINDOW,
+    DEFAULT_CAPACITY, DEFAULT_RCVBUF,
 };
+
+pub mod objects {
+    //! The objects events carry and snapshots hold: one type per kind (see
+    //! [`ObjectKind::ALL`](crate::ObjectKind::ALL)), and what they are made of.
+
+    pub use crate::object::{
+        Address, Detail, FdbEntry, HwAddr, Link, LinkData, LinkDetails, Mdb, MdbGroup, MdbSource,
+        MplsLabel, Name, Neighbour, Netconf, Nexthop, NexthopEncap, NexthopGroupMember, Nsid,
+        ResilientGroup, Route, RouteHop, RouteMetrics, Rule, MAX_ADDR_LEN,
+    };
+}
+
+pub mod waiting {
+    //! What [`Monitor::wait_until`](crate::Monitor::wait_until) waits for
+    //! ([`Condition`]) and what it answers.
+
+    pub use crate::watch::{
+        AddrState, Condition, Dev, LinkState, NeverReason, Presence, WaitError,
+    };
+}
+
+pub mod recording {
+    //! Recordings: every datagram a monitor reads, written as pcapng
+    //! ([`Recorder`], `Builder::record`), and played back through the
+    //! readers' own code ([`Replay`]).
+
+    pub use crate::capture::{
+        Recorder, RecordingCounters, RecordingError, ReplayCounters, ReplayError,
+    };
+    pub use crate::watch::Replay;
+}
 
 #[cfg(test)]
 mod architecture {

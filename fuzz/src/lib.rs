@@ -13,7 +13,7 @@ use nlwatch::wire::{
     align, AddressMessage, Attrs, Header, LinkMessage, Message, Messages, MultipathHops,
     NeighbourMessage, NlMsg, RouteMessage,
 };
-use nlwatch::{Action, Event, Name, NetnsTag, Object, Origin};
+use nlwatch::{objects::Name, Action, Event, NetnsTag, Object, Origin};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -362,7 +362,8 @@ pub const TARGETS: &[(&str, Body)] = &[
 /// with its figures or an error, and never panics; each namespace's events
 /// are numbered upwards from 1, and it says how many datagrams it replayed.
 pub fn replay(data: &[u8]) {
-    let Ok(replay) = nlwatch::Replay::from_reader(std::io::Cursor::new(data.to_vec())) else {
+    let Ok(replay) = nlwatch::recording::Replay::from_reader(std::io::Cursor::new(data.to_vec()))
+    else {
         return;
     };
     let items = replay.subscribe_with_queue(

@@ -348,7 +348,7 @@ impl Filter {
     /// Whether `event` satisfies every criterion.
     ///
     /// ```
-    /// use nlwatch::{Action, Name, Event, Filter, Neighbour, NetnsTag, Object};
+    /// use nlwatch::{Action, Event, Filter, NetnsTag, Object, objects::{Name, Neighbour}};
     /// use std::sync::Arc;
     /// let mut neighbour = Neighbour::default();
     /// (neighbour.family, neighbour.ifindex) = (2, 2);

@@ -499,13 +499,13 @@ impl Bus {
 
     /// The current subscriptions, in subscription order: how full each queue
     /// is and how many items each has lost.
-    pub fn subscribers(&self) -> Vec<SubscriberStats> {
+    pub fn subscribers(&self) -> Vec<SubscriberCounters> {
         self.shared
             .registry
             .lock()
             .0
             .iter()
-            .map(|slot| SubscriberStats {
+            .map(|slot| SubscriberCounters {
                 id: slot.id,
                 queued: slot.tx.len(),
                 capacity: slot.tx.capacity().unwrap_or(usize::MAX),
@@ -519,7 +519,7 @@ impl Bus {
 /// One subscription as [`Bus::subscribers`] sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
-pub struct SubscriberStats {
+pub struct SubscriberCounters {
     /// Its id on this bus, in subscription order (ids are not reused).
     pub id: u64,
     /// Items in its queue, not yet received.

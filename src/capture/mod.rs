@@ -44,9 +44,9 @@ mod read;
 mod record;
 
 pub(crate) use read::{Record, Records, Source};
-pub use read::{ReplayError, ReplayStats};
+pub use read::{ReplayCounters, ReplayError};
 pub(crate) use record::Tap;
-pub use record::{Recorder, RecordingError, RecordingStats};
+pub use record::{Recorder, RecordingCounters, RecordingError};
 
 use std::time::{Duration, SystemTime};
 

@@ -50,7 +50,7 @@ const WRITE_AT: usize = 4 << 20;
 /// What a [`Recorder`] has written so far.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
-pub struct RecordingStats {
+pub struct RecordingCounters {
     /// Namespaces described (one pcapng interface each).
     pub namespaces: u64,
     /// Datagrams recorded (one frame each): every datagram the kernel sent to a
@@ -82,12 +82,12 @@ impl std::fmt::Display for RecordingError {
 impl std::error::Error for RecordingError {}
 
 /// Records what the kernel sends to a monitor's sockets as a pcapng file that
-/// Wireshark reads and [`Replay`](crate::Replay) plays back. Give it to
+/// Wireshark reads and [`Replay`](crate::recording::Replay) plays back. Give it to
 /// [`Builder::record`](crate::Builder::record); keep a clone to read its
 /// [`stats`](Recorder::stats) or to [`flush`](Recorder::flush) it.
 ///
 /// ```no_run
-/// use nlwatch::{Monitor, Netns, Recorder};
+/// use nlwatch::{Monitor, Netns, recording::Recorder};
 /// let recorder = Recorder::new(std::fs::File::create("netlink.pcapng")?)?;
 /// let monitor = Monitor::builder().record(recorder.clone()).build()?;
 /// monitor.add_namespace(Netns::Current)?;
@@ -128,7 +128,7 @@ struct Inner {
     frame: Vec<u8>,
     /// Overruns so far per interface, for `isb_osdrop`.
     overruns: Vec<u64>,
-    stats: RecordingStats,
+    stats: RecordingCounters,
 }
 
 impl Recorder {
@@ -168,7 +168,7 @@ impl Recorder {
                     blocks,
                     frame: Vec::with_capacity(4096),
                     overruns: Vec::new(),
-                    stats: RecordingStats::default(),
+                    stats: RecordingCounters::default(),
                 }),
                 output: Mutex::new(Output {
                     out: Box::new(out),
@@ -186,7 +186,7 @@ impl Recorder {
 
     /// What was recorded so far, and the error that stopped recording, if any.
     /// Never waits for the output: a write that blocks does not block this.
-    pub fn stats(&self) -> RecordingStats {
+    pub fn stats(&self) -> RecordingCounters {
         self.inner.state.lock().stats.clone()
     }
 

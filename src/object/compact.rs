@@ -24,7 +24,7 @@ const INLINE: usize = 30;
 /// is the form of JSON lines (the same, but control characters are left to JSON).
 ///
 /// ```
-/// use nlwatch::Name;
+/// use nlwatch::objects::Name;
 /// let s = Name::from("veth0");
 /// assert_eq!(s.to_str(), Some("veth0"));
 /// assert_eq!(s, "veth0");
@@ -233,7 +233,7 @@ pub const MAX_ADDR_LEN: usize = 32;
 /// Displayed as lower-case hex bytes joined by `:`, as `ip` prints it.
 ///
 /// ```
-/// use nlwatch::HwAddr;
+/// use nlwatch::objects::HwAddr;
 /// let mac = HwAddr::new(&[2, 0, 0, 0, 0, 1]).unwrap();
 /// assert_eq!(mac.to_string(), "02:00:00:00:00:01");
 /// ```

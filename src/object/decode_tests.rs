@@ -691,7 +691,7 @@ fn fdb_master_entry_on_a_bridge_port() {
     assert_eq!(e.state_name(), Some("static"));
 }
 
-fn nexthop(name: &str, bytes: &[u8]) -> (Action, crate::object::NexthopObject) {
+fn nexthop(name: &str, bytes: &[u8]) -> (Action, crate::object::Nexthop) {
     let mut skipped = 0;
     let msg = NlMsg::new_checked(bytes).unwrap();
     let (action, obj) = Object::decode_counted(&msg, &mut skipped).unwrap().unwrap();

@@ -85,7 +85,7 @@ impl Event {
     /// for anything else.
     ///
     /// ```
-    /// use nlwatch::{Action, Event, Link, NetnsTag, Object, Origin};
+    /// use nlwatch::{Action, Event, NetnsTag, Object, Origin, objects::Link};
     /// let mut link = Link::default();
     /// link.ifindex = 7;
     /// let mut ev = Event::new(NetnsTag::default(), Action::New, Object::Link(link));

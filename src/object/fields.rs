@@ -179,7 +179,7 @@ pub(crate) fn via_family(v: IpAddr) -> &'static str {
 ///
 /// ```
 /// use nlwatch::output::IfNames;
-/// use nlwatch::Name;
+/// use nlwatch::objects::Name;
 /// let names = |ifindex: u32| (ifindex == 1).then(|| Name::from("lo"));
 /// assert_eq!(names.name(1).unwrap(), "lo");
 /// assert_eq!(names.name(2), None);

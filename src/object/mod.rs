@@ -56,10 +56,10 @@ pub use link_info::LinkData;
 pub use mdb::{Mdb, MdbGroup, MdbSource};
 pub use neigh::Neighbour;
 pub use netconf::Netconf;
-pub use nexthop::{NexthopEncap, NexthopGroupMember, NexthopObject, ResilientGroup};
+pub use nexthop::{Nexthop, NexthopEncap, NexthopGroupMember, ResilientGroup};
 pub use nsid::Nsid;
 pub(crate) use route::RouteKey;
-pub use route::{MplsLabel, NextHop, Route, RouteMetrics};
+pub use route::{MplsLabel, Route, RouteHop, RouteMetrics};
 pub use rule::Rule;
 pub(crate) use rule::RuleKey;
 
@@ -82,7 +82,7 @@ macro_rules! for_each_kind {
             Link(Link) links "link" [] "Network interfaces (`RTNLGRP_LINK`).";
             Address(Address) addresses "addr" ["address"]
                 "IPv4 and IPv6 addresses (`RTNLGRP_IPV4_IFADDR`, `RTNLGRP_IPV6_IFADDR`).";
-            Nexthop(NexthopObject) nexthops "nexthop" []
+            Nexthop(Nexthop) nexthops "nexthop" []
                 "Nexthop objects: single, blackhole, groups, FDB (`RTNLGRP_NEXTHOP`).";
             Route(Route) routes "route" []
                 "IPv4 and IPv6 routes (`RTNLGRP_IPV4_ROUTE`, `RTNLGRP_IPV6_ROUTE`).";

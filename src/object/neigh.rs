@@ -13,7 +13,7 @@ use std::fmt;
 use std::net::IpAddr;
 
 /// An IP neighbour (ARP / NDP) entry, from `RTM_NEWNEIGH` / `RTM_DELNEIGH`
-/// (bridge forwarding database entries are [`FdbEntry`](crate::FdbEntry)).
+/// (bridge forwarding database entries are [`FdbEntry`](crate::objects::FdbEntry)).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Neighbour {

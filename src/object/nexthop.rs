@@ -98,11 +98,11 @@ pub struct NexthopEncap {
 /// empty); `fdb` marks a nexthop or group of the bridge forwarding database
 /// (VXLAN), which has a gateway and no device.
 ///
-/// Not to be confused with [`NextHop`](crate::NextHop), one hop of a multipath
+/// Not to be confused with [`RouteHop`](crate::objects::RouteHop), one hop of a multipath
 /// route.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
-pub struct NexthopObject {
+pub struct Nexthop {
     /// `NHA_ID`: its identity.
     pub id: u32,
     /// `nh_family`: the gateway's family (`AF_UNSPEC` for a group).
@@ -141,7 +141,7 @@ fn bad(kind: u16, len: usize) -> wire::Error {
     wire::Error::BadAttribute { kind, len }
 }
 
-impl NexthopObject {
+impl Nexthop {
     /// Whether it is a group.
     pub fn is_group(&self) -> bool {
         !self.group.is_empty()
@@ -152,7 +152,7 @@ impl NexthopObject {
     #[inline]
     fn from_view(
         msg: &NexthopMessage<'_>,
-        nh: &mut NexthopObject,
+        nh: &mut Nexthop,
         skipped: &mut u32,
     ) -> wire::Result<()> {
         nh.family = msg.family();
@@ -413,7 +413,7 @@ impl Nested for HwStats {
     }
 }
 
-impl Kind for NexthopObject {
+impl Kind for Nexthop {
     const MESSAGES: [u16; 2] = [RTM_NEWNEXTHOP, RTM_DELNEXTHOP];
     const GROUPS: &'static [u32] = &[RTNLGRP_NEXTHOP];
     const DUMP: Dump = Dump {
@@ -425,7 +425,7 @@ impl Kind for NexthopObject {
 
     #[inline]
     fn decode(msg: &NlMsg<'_>, into: &mut Self, skipped: &mut u32) -> wire::Result<()> {
-        NexthopObject::from_view(&NexthopMessage::new_checked(*msg)?, into, skipped)
+        Nexthop::from_view(&NexthopMessage::new_checked(*msg)?, into, skipped)
     }
 
     /// The id: the kernel keys nexthops by it alone.
@@ -441,10 +441,10 @@ impl Kind for NexthopObject {
                 ..r
             })
         };
-        NexthopObject {
+        Nexthop {
             resilient: calm(self),
             ..self.clone()
-        } == NexthopObject {
+        } == Nexthop {
             resilient: calm(other),
             ..other.clone()
         }

@@ -77,7 +77,7 @@ fn labels(a: &wire::Attr<'_>) -> wire::Result<Vec<MplsLabel>> {
 /// One next hop of a multipath route (`struct rtnexthop` in `RTA_MULTIPATH`).
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
-pub struct NextHop {
+pub struct RouteHop {
     /// `rtnh_ifindex`.
     pub ifindex: u32,
     /// `RTA_GATEWAY` of this hop.
@@ -102,10 +102,10 @@ pub struct NextHop {
     pub(crate) own_metrics: Option<Option<Box<RouteMetrics>>>,
 }
 
-impl PartialEq for NextHop {
+impl PartialEq for RouteHop {
     fn eq(&self, other: &Self) -> bool {
         // `own_metrics` is left out: see its docs.
-        let NextHop {
+        let RouteHop {
             ifindex,
             gateway,
             via,
@@ -125,12 +125,12 @@ impl PartialEq for NextHop {
     }
 }
 
-impl Eq for NextHop {}
+impl Eq for RouteHop {}
 
 /// One next hop of a route as its JSON line writes it, with its device's
 /// name (which only the printer knows).
 struct HopLine<'a> {
-    hop: &'a NextHop,
+    hop: &'a RouteHop,
     family: u8,
     names: &'a dyn IfNames,
 }
@@ -257,7 +257,7 @@ pub struct Route {
     /// `RTA_NH_ID`: the nexthop object this route uses.
     pub nh_id: Option<u32>,
     /// `RTA_MULTIPATH` next hops; empty for a single-path route.
-    pub nexthops: Vec<NextHop>,
+    pub nexthops: Vec<RouteHop>,
 }
 
 /// `RTA_VIA` payload: `struct rtvia { __kernel_sa_family_t rtvia_family; __u8 rtvia_addr[]; }`,
@@ -364,7 +364,7 @@ impl Route {
                                 _ => {}
                             }
                         }
-                        route.nexthops.push(NextHop {
+                        route.nexthops.push(RouteHop {
                             ifindex: hop.ifindex(),
                             gateway,
                             via: via_addr,
@@ -406,12 +406,12 @@ impl Route {
 
     /// The next hops of a route, as hops: its multipath hops, or its one
     /// (output device and gateway, with the route's own next-hop flags).
-    pub(crate) fn hops(&self) -> Vec<NextHop> {
+    pub(crate) fn hops(&self) -> Vec<RouteHop> {
         if !self.nexthops.is_empty() {
             return self.nexthops.clone();
         }
         match self.oif {
-            Some(ifindex) => vec![NextHop {
+            Some(ifindex) => vec![RouteHop {
                 ifindex,
                 gateway: self.gateway,
                 via: self.via,
@@ -428,7 +428,7 @@ impl Route {
     /// This route with `hops` as its next hops: one is written as the
     /// kernel writes a route with one (output device and gateway, its flags
     /// the route's), several as multipath hops.
-    pub(crate) fn with_hops(&self, mut hops: Vec<NextHop>) -> Route {
+    pub(crate) fn with_hops(&self, mut hops: Vec<RouteHop>) -> Route {
         let mut route = self.clone();
         const HOP_FLAGS: u32 = 0xff;
         if hops.len() == 1 {

@@ -53,7 +53,7 @@ pub(crate) fn event_fields(ev: &Event, names: &dyn IfNames, f: &mut impl Fields)
 /// # use nlwatch::Event;
 /// # use nlwatch::output::JsonEvent;
 /// # fn show(event: &Event) {
-/// let names = |ifindex: u32| (ifindex == 4).then(|| nlwatch::Name::from("br0"));
+/// let names = |ifindex: u32| (ifindex == 4).then(|| nlwatch::objects::Name::from("br0"));
 /// let mut line = Vec::new();
 /// JsonEvent { event, names: &names }.write_line(&mut line);
 /// # }

@@ -18,7 +18,7 @@ use std::fmt;
 /// ```
 ///
 /// ```
-/// use nlwatch::{Action, Neighbour, Object};
+/// use nlwatch::{Action, Object, objects::Neighbour};
 /// let mut n = Neighbour::default();
 /// (n.family, n.ifindex, n.dst, n.state) = (2, 3, "10.0.0.2".parse().ok(), 0x80);
 /// let mut line = String::new();
@@ -40,7 +40,7 @@ pub fn write_text(
 /// `nlwatch --no-label` prints).
 ///
 /// ```
-/// use nlwatch::{Action, Neighbour, Object};
+/// use nlwatch::{Action, Object, objects::Neighbour};
 /// let mut n = Neighbour::default();
 /// (n.family, n.ifindex, n.dst, n.state) = (2, 3, "10.0.0.2".parse().ok(), 0x80);
 /// let mut line = String::new();

@@ -93,7 +93,7 @@ impl Builder {
 
     /// Receive buffer to request per socket, in bytes (default [`DEFAULT_RCVBUF`]);
     /// `None` keeps the kernel's default. Without `CAP_NET_ADMIN` the kernel caps
-    /// it at `net.core.rmem_max`; [`NamespaceStats::rcvbuf`](crate::NamespaceStats::rcvbuf) tells what applied.
+    /// it at `net.core.rmem_max`; [`WatchedNamespace::rcvbuf`](crate::WatchedNamespace::rcvbuf) tells what applied.
     pub fn rcvbuf(mut self, bytes: impl Into<Option<usize>>) -> Self {
         self.rcvbuf = bytes.into();
         self
@@ -180,7 +180,7 @@ impl Builder {
     /// Record every datagram the kernel sends to the watched sockets (the
     /// notifications and the dump answers), every overrun, and each namespace's
     /// arrival and departure, as pcapng (default: off). See [`Recorder`] for the
-    /// file, and [`Replay`](crate::Replay) to play it back. The readers hand it
+    /// file, and [`Replay`](crate::recording::Replay) to play it back. The readers hand it
     /// each datagram as they receive it, and write what gathered in whole blocks
     /// between two looks at their sockets and when the monitor shuts down.
     pub fn record(mut self, recorder: Recorder) -> Self {

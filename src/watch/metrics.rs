@@ -9,7 +9,7 @@
 //! feature's `nlwatch::metrics` encodes these values for Prometheus, and the
 //! CLI serves them.
 
-use crate::bus::SubscriberStats;
+use crate::bus::SubscriberCounters;
 #[cfg(test)]
 use crate::object::Object;
 use crate::object::{Action, Event, NetnsTag, ObjectKind, Origin};
@@ -214,7 +214,7 @@ pub struct Metrics {
     /// Reader threads.
     pub readers: usize,
     /// The subscriptions, in subscription order.
-    pub subscribers: Vec<SubscriberStats>,
+    pub subscribers: Vec<SubscriberCounters>,
 }
 
 /// Every namespace's counters, kept past the namespace: the live ones are

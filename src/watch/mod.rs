@@ -35,7 +35,7 @@ pub use keep::state::Snapshot;
 pub use metrics::{
     DurationHistogram, Metrics, NamespaceCounters, NamespaceMetrics, RESYNC_BUCKETS,
 };
-pub use monitor::{MetricsSource, Monitor, NamespaceHandle, NamespaceStats};
+pub use monitor::{MetricsSource, Monitor, NamespaceHandle, WatchedNamespace};
 pub use replay::Replay;
 pub use wait::{AddrState, Condition, Dev, LinkState, NeverReason, Presence, WaitError};
 

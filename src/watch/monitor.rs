@@ -19,7 +19,7 @@
 
 use super::builder::Builder;
 use super::keep::state::{Snapshot, SnapshotCopy};
-use super::metrics::Metrics;
+use super::metrics::{Metrics, NamespaceCounters};
 use super::read::reader;
 use super::registry::{Core, Registered};
 use super::wait::{Condition, Next, WaitError, Waiter};
@@ -35,10 +35,11 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-/// Counters of one watched namespace.
+/// One watched namespace, as [`Monitor::namespaces`] lists it: its socket
+/// and its counters.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
-pub struct NamespaceStats {
+pub struct WatchedNamespace {
     /// The namespace, tagged with the name it was first added by.
     pub netns: NetnsTag,
     /// Every name it is currently added by (it is watched while any remains).
@@ -47,27 +48,13 @@ pub struct NamespaceStats {
     pub portid: u32,
     /// The receive buffer the kernel applied, in bytes.
     pub rcvbuf: usize,
-    /// Events decoded and published.
-    pub events: u64,
-    /// Datagrams dropped because their sender was not the kernel.
-    pub foreign_dropped: u64,
-    /// Messages that could not be decoded (counted and skipped).
-    pub decode_errors: u64,
-    /// Malformed attributes skipped in objects that were still decoded and
-    /// published (a name is never one: names are kept as raw bytes).
-    pub attributes_skipped: u64,
-    /// Times the kernel reported lost notifications (`ENOBUFS`).
-    pub overruns: u64,
-    /// Datagrams larger than the receive buffer (their tail was lost).
-    pub truncated: u64,
-    /// Full re-dumps made to repair lost notifications.
-    pub resyncs: u64,
-    /// Dumps the kernel marked inconsistent (`NLM_F_DUMP_INTR`), redone.
-    pub dumps_interrupted: u64,
     /// Whether a round of dumps (initial or resync) is running or due. When it is
     /// false and the socket has been read, the state view holds everything the
     /// kernel reported.
     pub syncing: bool,
+    /// What its reader counted (the same counters as
+    /// [`NamespaceMetrics::counters`](crate::metrics::NamespaceMetrics::counters)).
+    pub counters: NamespaceCounters,
 }
 
 /// A watched namespace, as returned by [`Monitor::add_namespace`]; pass it to
@@ -314,7 +301,7 @@ impl Monitor {
     /// namespace went away); [`WaitError::NotWatched`]; [`WaitError::ShutDown`].
     ///
     /// ```no_run
-    /// use nlwatch::{AddrState, Condition, Monitor, Netns};
+    /// use nlwatch::{Monitor, Netns, waiting::{AddrState, Condition}};
     /// use std::time::Duration;
     /// let monitor = Monitor::builder().build()?;
     /// let ns = monitor.add_namespace(Netns::Named("blue".into()))?;
@@ -362,7 +349,7 @@ impl Monitor {
     ///
     /// ```no_run
     /// # async fn run(monitor: &nlwatch::Monitor, ns: &nlwatch::NamespaceHandle) {
-    /// use nlwatch::{Condition, LinkState};
+    /// use nlwatch::waiting::{Condition, LinkState};
     /// let up = Condition::link("eth0", LinkState::Up);
     /// let link = monitor.wait_until_async(ns.tag(), &up).await;
     /// # }
@@ -451,7 +438,7 @@ impl Monitor {
     }
 
     /// The watched namespaces with their counters.
-    pub fn namespaces(&self) -> Vec<NamespaceStats> {
+    pub fn namespaces(&self) -> Vec<WatchedNamespace> {
         let registry = self.shared.registry.lock();
         let mut all: Vec<_> = registry
             .by_token
@@ -460,20 +447,13 @@ impl Monitor {
                 let c = &w.ns.counters;
                 (
                     token,
-                    NamespaceStats {
+                    WatchedNamespace {
                         netns: w.ns.tag.clone(),
                         names: w.names.iter().map(|n| n.to_string()).collect(),
                         portid: w.ns.portid,
                         rcvbuf: w.ns.rcvbuf,
-                        events: c.events_total(),
-                        foreign_dropped: c.foreign_dropped.load(Ordering::Relaxed),
-                        decode_errors: c.decode_errors.load(Ordering::Relaxed),
-                        attributes_skipped: c.attributes_skipped.load(Ordering::Relaxed),
-                        overruns: c.overruns.load(Ordering::Relaxed),
-                        truncated: c.truncated.load(Ordering::Relaxed),
-                        resyncs: c.resyncs.load(Ordering::Relaxed),
-                        dumps_interrupted: c.dumps_interrupted.load(Ordering::Relaxed),
                         syncing: c.syncing.load(Ordering::Acquire),
+                        counters: c.values(),
                     },
                 )
             })
@@ -595,7 +575,7 @@ mod tests {
                 }
             }
             let stats = &monitor.namespaces()[0];
-            assert!(stats.truncated >= 1, "nothing was truncated: {stats:?}");
+            assert!(stats.counters.truncated >= 1, "nothing was truncated: {stats:?}");
             assert!(
                 !items.iter().any(|i| matches!(i, Item::Overrun { .. })),
                 "a lost dump part is not lost notifications: {items:#?}"
@@ -625,7 +605,7 @@ mod tests {
                 .collect();
             want.sort();
             assert_eq!(dumped, want);
-            assert_eq!((stats.overruns, stats.resyncs), (0, 0), "{stats:?}");
+            assert_eq!((stats.counters.overruns, stats.counters.resyncs), (0, 0), "{stats:?}");
         }
     }
 }

@@ -23,7 +23,7 @@ use super::metrics::Counters;
 use super::read::reader::handle_datagram;
 use super::read::socket::Received;
 use crate::bus::{Bus, Filter, Item, Overflow, Sink, SinkId, Subscription};
-use crate::capture::{Record, Records, ReplayError, ReplayStats, Source};
+use crate::capture::{Record, Records, ReplayCounters, ReplayError, Source};
 use crate::object::{NetnsTag, ObjectKind};
 use crate::wire::consts::{NLMSG_DONE, NLMSG_ERROR, NLMSG_NOOP, NLM_F_MULTI, NLM_F_REQUEST};
 use crate::wire::{Header, Messages};
@@ -33,7 +33,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::SystemTime;
 
-/// Plays a recording back (one made by [`Recorder`](crate::Recorder), or
+/// Plays a recording back (one made by [`Recorder`](crate::recording::Recorder), or
 /// netlink captured with tcpdump on an `nlmon` device) through the pipeline a
 /// live [`Monitor`](crate::Monitor) runs, and publishes what it would have
 /// published: the same events, overruns, resyncs and namespace items, with the
@@ -46,7 +46,7 @@ use std::time::SystemTime;
 /// running it, or use a [`Sink`].
 ///
 /// ```no_run
-/// use nlwatch::{Item, Replay};
+/// use nlwatch::{Item, recording::Replay};
 /// let replay = Replay::open("netlink.pcapng")?.list_existing(true);
 /// let items = replay.subscribe();
 /// let consumer = std::thread::spawn(move || {
@@ -59,7 +59,7 @@ use std::time::SystemTime;
 /// let stats = replay.run()?;
 /// consumer.join().unwrap();
 /// println!("{} datagrams replayed", stats.datagrams);
-/// # Ok::<(), nlwatch::ReplayError>(())
+/// # Ok::<(), nlwatch::recording::ReplayError>(())
 /// ```
 ///
 /// Each namespace's items come in the order its live reader published them.
@@ -157,7 +157,7 @@ impl Replay {
     /// Plays the whole recording, then ends every subscription. A file cut
     /// short or malformed is played up to its last whole block, then reported
     /// ([`ReplayError::Truncated`], [`ReplayError::Malformed`]).
-    pub fn run(mut self) -> Result<ReplayStats, ReplayError> {
+    pub fn run(mut self) -> Result<ReplayCounters, ReplayError> {
         let mut player = Player {
             bus: &self.bus,
             outbox: Outbox::default(),
@@ -171,7 +171,7 @@ impl Replay {
                 list_existing: self.list_existing,
                 synthesize: self.synthesize,
             },
-            stats: ReplayStats::default(),
+            stats: ReplayCounters::default(),
         };
         let result = loop {
             match self.records.next() {
@@ -213,7 +213,7 @@ struct Player<'a> {
     /// The slot and receive time of the datagrams being read together.
     look: Option<(usize, SystemTime)>,
     policy: Policy,
-    stats: ReplayStats,
+    stats: ReplayCounters,
 }
 
 impl Player<'_> {
@@ -501,7 +501,7 @@ mod tests {
         datagram
     }
 
-    fn replayed(bytes: Vec<u8>) -> (Vec<Item>, ReplayStats) {
+    fn replayed(bytes: Vec<u8>) -> (Vec<Item>, ReplayCounters) {
         let replay = Replay::from_reader(std::io::Cursor::new(bytes)).unwrap();
         let sub = replay.subscribe_with_queue(Filter::new(), 1 << 12, Overflow::DropNewest);
         let stats = replay.run().unwrap();
@@ -695,7 +695,7 @@ mod tests {
                     break;
                 }
             }
-            let truncated = monitor.namespaces()[0].truncated;
+            let truncated = monitor.namespaces()[0].counters.truncated;
             assert!(truncated >= 1, "nothing was truncated");
             monitor.shutdown();
             items.extend(live);

@@ -41,6 +41,7 @@ pub const RT_SCOPE_UNIVERSE: u8 = 0;
 pub const RTN_UNICAST: u8 = 1;
 pub const RTN_LOCAL: u8 = 2;
 pub const RTN_ANYCAST: u8 = 4;
+pub const RTN_BLACKHOLE: u8 = 6;
 
 // rtm_protocol (RTPROT_*).
 pub const RTPROT_KERNEL: u8 = 2;

@@ -24,7 +24,8 @@ use crossbeam_channel::select;
 use nix::sys::signal::{SigSet, Signal};
 use nlwatch::output::text_escaped;
 use nlwatch::{
-    Action, Event, Filter, Item, Monitor, ObjectKind, Overflow, Recorder, Replay, NETNS_RUN_DIR,
+    recording::{Recorder, Replay},
+    Action, Event, Filter, Item, Monitor, ObjectKind, Overflow, NETNS_RUN_DIR,
 };
 use print::{print_event, NameCache, Printer, OUT_BUFFER};
 use std::io::{self, Read, Write};

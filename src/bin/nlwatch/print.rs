@@ -4,7 +4,9 @@
 
 use crate::args::Args;
 use nlwatch::output::{text_escaped, write_bare_text, write_text, JsonEvent, JsonLine, Rfc3339};
-use nlwatch::{Action, Event, Flow, GoneReason, Item, Name, Object, Origin, Sink, SinkError};
+use nlwatch::{
+    objects::Name, Action, Event, Flow, GoneReason, Item, Object, Origin, Sink, SinkError,
+};
 use std::io::{self, Write};
 use std::time::SystemTime;
 
@@ -42,7 +44,7 @@ impl NameCache {
 
     /// Learns the names of a namespace's links ahead of its objects (a
     /// snapshot prints a port before its bridge, and may not print links).
-    pub(crate) fn know(&mut self, netns: u64, links: &[nlwatch::Link]) {
+    pub(crate) fn know(&mut self, netns: u64, links: &[nlwatch::objects::Link]) {
         for l in links {
             if let Some(name) = &l.ifname {
                 self.known.insert((netns, l.ifindex), name.clone());
@@ -382,7 +384,7 @@ impl Sink for Printer {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use nlwatch::{Link, NetnsTag};
+    use nlwatch::{objects::Link, NetnsTag};
     use std::sync::Arc;
 
     fn link(ns: &NetnsTag, action: Action, ifindex: u32, name: &str) -> Item {

@@ -11,8 +11,8 @@ use crate::args::{Args, WaitArgs};
 use crate::print::{print_event, NameCache};
 use nix::sys::inotify::{AddWatchFlags, InitFlags, Inotify};
 use nlwatch::{
-    Action, AddrState, Condition, Dev, Event, LinkState, Monitor, Netns, ObjectKind, Presence,
-    WaitError, NETNS_RUN_DIR,
+    waiting::{AddrState, Condition, Dev, LinkState, Presence, WaitError},
+    Action, Event, Monitor, Netns, ObjectKind, NETNS_RUN_DIR,
 };
 use std::net::IpAddr;
 use std::os::fd::AsFd;

@@ -156,7 +156,7 @@ impl std::error::Error for ReplayError {
 /// What a replay read.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
-pub struct ReplayStats {
+pub struct ReplayCounters {
     /// Namespaces replayed.
     pub namespaces: u64,
     /// Datagrams replayed.

@@ -2,7 +2,7 @@
 // the JSON tests (and used once to record `lines.txt` with the serde path).
 {
     use crate_root::object::*;
-    use crate_root::{Name, HwAddr};
+    use crate_root::objects::{HwAddr, Name};
     use std::net::IpAddr;
     use std::sync::Arc;
     use std::time::{Duration, SystemTime};
@@ -116,12 +116,12 @@
             tos: 0,
             flags: 0x10,
             priority: Some(50),
-            metrics: Some(Box::new(crate_root::RouteMetrics { lock: 0, values: vec![(2, 1400)], congctl: None })),
+            metrics: Some(Box::new(crate_root::objects::RouteMetrics { lock: 0, values: vec![(2, 1400)], congctl: None })),
             pref: None,
             nh_id: Some(12),
             nexthops: vec![
-                NextHop { ifindex: 7, gateway: ip("fe80::1"), via: None, newdst: Vec::new(), weight: 1, flags: 1, encap: None, own_metrics: None },
-                NextHop { ifindex: 8, gateway: None, via: None, newdst: Vec::new(), weight: 256, flags: 0, encap: None, own_metrics: None },
+                RouteHop { ifindex: 7, gateway: ip("fe80::1"), via: None, newdst: Vec::new(), weight: 1, flags: 1, encap: None, own_metrics: None },
+                RouteHop { ifindex: 8, gateway: None, via: None, newdst: Vec::new(), weight: 256, flags: 0, encap: None, own_metrics: None },
             ],
             ..Route::default()
         })),

@@ -19,14 +19,14 @@
 //! never reads a socket.
 
 use super::state::{Key, NsState};
-use crate::object::{NextHop, Object, Route};
+use crate::object::{Object, Route, RouteHop};
 use crate::wire::consts::{
     AF_INET, AF_INET6, IFF_LOWER_UP, IFF_RUNNING, IFF_UP, RTNH_F_DEAD, RTNH_F_LINKDOWN,
     RTN_ANYCAST, RTN_LOCAL,
 };
 
 /// Whether two hops are the same next hop (device and gateway).
-fn same_hop(a: &NextHop, b: &NextHop) -> bool {
+fn same_hop(a: &RouteHop, b: &RouteHop) -> bool {
     a.ifindex == b.ifindex && a.gateway == b.gateway && a.via == b.via
 }
 
@@ -52,10 +52,10 @@ pub(in crate::watch) fn siblings_added(kept: &Route, announced: &Route) -> Route
         hops
     };
     let new = with_own(announced);
-    let mut hops: Vec<NextHop> = with_own(kept)
+    let mut hops: Vec<RouteHop> = with_own(kept)
         .into_iter()
         .map(|h| match new.iter().find(|n| same_hop(n, &h)) {
-            Some(n) => NextHop {
+            Some(n) => RouteHop {
                 own_metrics: n.own_metrics.clone().or(h.own_metrics),
                 ..n.clone()
             },
@@ -76,7 +76,7 @@ pub(in crate::watch) fn siblings_added(kept: &Route, announced: &Route) -> Route
 /// the first sibling's).
 pub(in crate::watch) fn siblings_left(kept: &Route, deleted: &Route) -> Option<Route> {
     let gone = deleted.hops();
-    let left: Vec<NextHop> = kept
+    let left: Vec<RouteHop> = kept
         .hops()
         .into_iter()
         .filter(|h| !gone.iter().any(|g| same_hop(g, h)))
@@ -179,7 +179,7 @@ pub(in crate::watch) fn after_link_change(
 /// down. A route of several hops is `linkdown` itself when all of them are.
 fn with_flags(
     route: &Route,
-    hops: &mut [NextHop],
+    hops: &mut [RouteHop],
     states: &[(bool, bool)],
     dead_hops: bool,
 ) -> Route {
@@ -208,16 +208,16 @@ fn with_flags(
 mod tests {
     use super::*;
 
-    fn hop(ifindex: u32, gw: &str) -> NextHop {
-        NextHop {
+    fn hop(ifindex: u32, gw: &str) -> RouteHop {
+        RouteHop {
             ifindex,
             gateway: gw.parse().ok(),
             weight: 1,
-            ..NextHop::default()
+            ..RouteHop::default()
         }
     }
 
-    fn route(hops: Vec<NextHop>) -> Route {
+    fn route(hops: Vec<RouteHop>) -> Route {
         let base = Route {
             family: AF_INET6,
             dst: "2001:db8:3::".parse().ok(),

@@ -16,8 +16,8 @@
 //! and no state of its own.
 
 use crate::object::{
-    Address, FdbEntry, Kind, Link, Mdb, MplsLabel, Neighbour, Netconf, NextHop, NexthopEncap,
-    NexthopObject, Nsid, Route, RouteMetrics, Rule,
+    Address, FdbEntry, Kind, Link, Mdb, MplsLabel, Neighbour, Netconf, Nexthop, NexthopEncap, Nsid,
+    Route, RouteHop, RouteMetrics, Rule,
 };
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -82,17 +82,7 @@ macro_rules! stored_as_they_are {
     )*};
 }
 
-stored_as_they_are!(
-    Link,
-    Address,
-    NexthopObject,
-    Rule,
-    Neighbour,
-    FdbEntry,
-    Netconf,
-    Nsid,
-    Mdb
-);
+stored_as_they_are!(Link, Address, Nexthop, Rule, Neighbour, FdbEntry, Netconf, Nsid, Mdb);
 
 /// Bits of [`RouteHead::has`]: which optional fields are present, and which
 /// addresses are IPv6 (an IPv4 address takes the first 4 of its 16 bytes).
@@ -246,7 +236,7 @@ struct RouteRest {
     encap: Option<Box<NexthopEncap>>,
     dst_labels: Vec<MplsLabel>,
     newdst: Vec<MplsLabel>,
-    nexthops: Vec<NextHop>,
+    nexthops: Vec<RouteHop>,
 }
 
 impl RouteRest {
@@ -334,7 +324,7 @@ impl RouteRecord {
     }
 
     /// The `RTA_MULTIPATH` next hops (empty for a single-path route).
-    pub(crate) fn nexthops(&self) -> &[NextHop] {
+    pub(crate) fn nexthops(&self) -> &[RouteHop] {
         self.rest.as_deref().map_or(&[], |r| &r.nexthops)
     }
 
@@ -470,7 +460,7 @@ mod tests {
             pref: Some(3),
             nh_id: Some(77),
             nexthops: vec![
-                NextHop {
+                RouteHop {
                     ifindex: 5,
                     gateway: ip("10.0.0.1"),
                     via: ip("2001:db8::9"),
@@ -484,9 +474,9 @@ mod tests {
                     })),
                     own_metrics: None,
                 },
-                NextHop {
+                RouteHop {
                     ifindex: 6,
-                    ..NextHop::default()
+                    ..RouteHop::default()
                 },
             ],
         }

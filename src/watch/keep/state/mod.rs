@@ -27,7 +27,7 @@ use super::chunk_map::ChunkMap;
 use super::stored::Store;
 use crate::object::{
     for_each_kind, Action, Address, FdbEntry, Kind, Link, Mdb, Name, Neighbour, Netconf, NetnsTag,
-    NexthopObject, Nsid, Object, ObjectKind, Route, Rule,
+    Nexthop, Nsid, Object, ObjectKind, Route, Rule,
 };
 use crate::object::{link_keys, RouteKey, RuleKey};
 use crate::wire::consts::{AF_INET, RTN_LOCAL};
@@ -278,7 +278,7 @@ fn keys_on_link<K: Kind, V>(map: &ChunkMap<K::Key, V>, ifindex: u32) -> Vec<K::K
 
 /// The links a route uses: its output interface and next hops.
 fn used_links(obj: &Object) -> impl Iterator<Item = u32> + '_ {
-    let (first, hops): (Option<u32>, &[crate::object::NextHop]) = match obj {
+    let (first, hops): (Option<u32>, &[crate::object::RouteHop]) = match obj {
         Object::Route(r) => (r.oif, &r.nexthops),
         _ => (None, &[]),
     };
@@ -641,7 +641,7 @@ impl NsState {
 mod tests {
     use super::copy::LOG_CAP;
     use super::*;
-    use crate::object::NextHop;
+    use crate::object::RouteHop;
     use crate::wire::consts::{AF_BRIDGE, AF_INET6};
 
     fn link(ifindex: u32, name: &str) -> Object {
@@ -702,9 +702,9 @@ mod tests {
             oif,
             nexthops: hops
                 .iter()
-                .map(|&ifindex| NextHop {
+                .map(|&ifindex| RouteHop {
                     ifindex,
-                    ..NextHop::default()
+                    ..RouteHop::default()
                 })
                 .collect(),
             ..Route::default()
@@ -801,14 +801,14 @@ mod tests {
     }
 
     fn nh(id: u32, oif: Option<u32>, members: &[u32]) -> Object {
-        Object::Nexthop(NexthopObject {
+        Object::Nexthop(Nexthop {
             id,
             oif,
             group: members
                 .iter()
                 .map(|&id| crate::object::NexthopGroupMember { id, weight: 1 })
                 .collect(),
-            ..NexthopObject::default()
+            ..Nexthop::default()
         })
     }
 

@@ -43,7 +43,7 @@ impl NsState {
     /// it, the groups left without members, and the IPv4 routes using either;
     /// and the groups that only lose members, as they are after. Deletions in
     /// key order (nexthops by id, then routes).
-    pub(crate) fn nexthops_flushed_with(&self, ifindex: u32) -> (Vec<Key>, Vec<NexthopObject>) {
+    pub(crate) fn nexthops_flushed_with(&self, ifindex: u32) -> (Vec<Key>, Vec<Nexthop>) {
         let on_link: BTreeSet<u32> = self
             .nh_on_link
             .range((ifindex, 0)..=(ifindex, u32::MAX))

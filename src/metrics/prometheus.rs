@@ -25,12 +25,12 @@
 //! # Ok(()) }
 //! ```
 
+use super::{
+    DurationHistogram, Metrics, MetricsSource, NamespaceCounters, NamespaceMetrics, RESYNC_BUCKETS,
+};
 use crate::bus::Overflow;
 use crate::object::{Action, ObjectKind};
-use crate::watch::{
-    DurationHistogram, Metrics, MetricsSource, Monitor, NamespaceCounters, NamespaceMetrics,
-    RESYNC_BUCKETS,
-};
+use crate::watch::Monitor;
 use prometheus_client::encoding::{DescriptorEncoder, MetricEncoder, NoLabelSet};
 use prometheus_client::metrics::MetricType;
 use prometheus_client::registry::Unit;
@@ -226,7 +226,7 @@ pub fn encode(metrics: &Metrics, mut encoder: DescriptorEncoder) -> fmt::Result 
             .encode_gauge(&u64::from(ns.syncing))?;
     }
 
-    let sub_labels = |s: &crate::bus::SubscriberStats| {
+    let sub_labels = |s: &super::SubscriberCounters| {
         let overflow = match s.overflow {
             Overflow::DropOldest => "drop_oldest",
             Overflow::DropNewest => "drop_newest",
