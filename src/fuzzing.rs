@@ -553,7 +553,7 @@ fn same_view(a: &HashMap<Key, Object>, b: &HashMap<Key, Object>) -> bool {
 }
 
 macro_rules! define_same_state {
-    ($($variant:ident($ty:ident) $field:ident $name:literal [$($alias:literal),*] $doc:literal;)*) => {
+    ($($variant:ident($module:ident::$ty:ident) $field:ident $name:literal [$($alias:literal),*] $doc:literal;)*) => {
         /// Two objects of one kind in the same state, as the view judges it.
         fn same_state(a: &Object, b: &Object) -> bool {
             match (a, b) {

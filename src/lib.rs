@@ -232,11 +232,9 @@ pub mod objects {
     //! The objects events carry and snapshots hold: one type per kind (see
     //! [`ObjectKind::ALL`](crate::ObjectKind::ALL)), and what they are made of.
 
-    pub use crate::object::{
-        Address, Detail, FdbEntry, HwAddr, Link, LinkData, LinkDetails, Mdb, MdbGroup, MdbSource,
-        MplsLabel, Name, Neighbour, Netconf, Nexthop, NexthopEncap, NexthopGroupMember, Nsid,
-        ResilientGroup, Route, RouteHop, RouteMetrics, Rule, MAX_ADDR_LEN,
-    };
+    // Each kind's public types, gathered by the registry of kinds.
+    pub use crate::object::kinds::*;
+    pub use crate::object::{HwAddr, Name, MAX_ADDR_LEN};
 }
 
 pub mod waiting {

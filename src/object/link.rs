@@ -5,7 +5,8 @@
 
 use super::compact::{HwAddr, Name};
 use super::fields::{dev_name, group_name, k, opt_name, opt_num, FieldName, Fields, IfNames};
-use super::link_info::{LinkData, LinkInfo};
+use super::link_info::LinkInfo;
+pub use super::link_info::LinkData;
 use super::{hwaddr, name, names, walk, AttrError, Kind};
 use crate::wire::consts::*;
 use crate::wire::{self, Dump, LinkMessage, NlMsg};

@@ -10,13 +10,15 @@
 //!
 //! # One place per kind
 //!
-//! Each kind is one module (`link`, `addr`, `nexthop`, `route`, `neigh`, `fdb`, `netconf`, `mdb`) holding its owned
+//! Each kind is one module (named on its line of the registry) holding its owned
 //! type and its [`Kind`] implementation: how it decodes, the messages and groups
 //! that carry it, the dump that lists it, its identity in the state view, its
 //! JSON fields, its text line and the fields filters look at. The registry below
-//! lists the kinds once; every per-kind enum, array, mask, group list and lookup
-//! in the crate ([`ObjectKind`], [`Object`], the state view's tables and keys,
-//! the bus's per-kind index) is generated from it.
+//! lists the kinds once; the kind's module declaration and every per-kind
+//! enum, array, mask, group list and lookup in the crate ([`ObjectKind`],
+//! [`Object`], the re-exports of `nlwatch::objects`, the state view's tables,
+//! keys and stored forms, `Snapshot`'s fields, the bus's per-kind index, the
+//! CLI's list of kinds) is generated from it.
 //!
 //! This module never touches a socket, never keeps state and never publishes.
 
@@ -25,18 +27,10 @@ mod event;
 pub(crate) mod fields;
 pub mod names;
 
-mod addr;
-mod fdb;
-mod link;
+// Each kind's module is declared by the registry (`kind_modules`, below);
+// these serve several kinds.
 mod link_info;
-mod mdb;
-mod neigh;
-mod netconf;
-mod nexthop;
-mod nsid;
-mod route;
 mod route_metrics;
-mod rule;
 
 #[cfg(test)]
 pub(crate) mod decode_tests;
@@ -47,20 +41,10 @@ mod npr_tests;
 #[cfg(test)]
 pub(crate) mod rule_nsid_tests;
 
-pub use addr::Address;
 pub use compact::{text_escaped, HwAddr, Name, MAX_ADDR_LEN};
 pub use event::{Event, NetnsTag, Origin};
-pub use fdb::FdbEntry;
-pub use link::{Detail, Link, LinkDetails};
-pub use link_info::LinkData;
-pub use mdb::{Mdb, MdbGroup, MdbSource};
-pub use neigh::Neighbour;
-pub use netconf::Netconf;
-pub use nexthop::{Nexthop, NexthopEncap, NexthopGroupMember, ResilientGroup};
-pub use nsid::Nsid;
+pub(crate) use kinds::*;
 pub(crate) use route::RouteKey;
-pub use route::{MplsLabel, Route, RouteHop, RouteMetrics};
-pub use rule::Rule;
 pub(crate) use rule::RuleKey;
 
 use crate::wire::{self, Dump, NlMsg};
@@ -73,35 +57,50 @@ use std::net::IpAddr;
 /// kind is named after its link).
 ///
 /// `for_each_kind!(callback)` calls `callback!` with every line, as
-/// `Variant(Type) snapshot_field "cli-name" [aliases] "doc";`. A module that
+/// `Variant(module::Type) snapshot_field "cli-name" [aliases] "doc";`: the
+/// kind's module (declared from here) and its owned type. A module that
 /// needs something per kind writes a callback macro that turns the lines into
 /// that thing, so nothing per kind is ever listed twice.
 macro_rules! for_each_kind {
     ($callback:ident) => {
         $callback! {
-            Link(Link) links "link" [] "Network interfaces (`RTNLGRP_LINK`).";
-            Address(Address) addresses "addr" ["address"]
+            Link(link::Link) links "link" [] "Network interfaces (`RTNLGRP_LINK`).";
+            Address(addr::Address) addresses "addr" ["address"]
                 "IPv4 and IPv6 addresses (`RTNLGRP_IPV4_IFADDR`, `RTNLGRP_IPV6_IFADDR`).";
-            Nexthop(Nexthop) nexthops "nexthop" []
+            Nexthop(nexthop::Nexthop) nexthops "nexthop" []
                 "Nexthop objects: single, blackhole, groups, FDB (`RTNLGRP_NEXTHOP`).";
-            Route(Route) routes "route" []
+            Route(route::Route) routes "route" []
                 "IPv4 and IPv6 routes (`RTNLGRP_IPV4_ROUTE`, `RTNLGRP_IPV6_ROUTE`).";
-            Rule(Rule) rules "rule" []
+            Rule(rule::Rule) rules "rule" []
                 "IPv4 and IPv6 policy routing rules (`RTNLGRP_IPV4_RULE`, `RTNLGRP_IPV6_RULE`).";
-            Neighbour(Neighbour) neighbours "neigh" ["neighbour", "neighbor"]
+            Neighbour(neigh::Neighbour) neighbours "neigh" ["neighbour", "neighbor"]
                 "IP neighbour (ARP / NDP) entries (`RTNLGRP_NEIGH`).";
-            Fdb(FdbEntry) fdb "fdb" []
+            Fdb(fdb::FdbEntry) fdb "fdb" []
                 "Bridge forwarding database entries: `AF_BRIDGE` neighbours (`RTNLGRP_NEIGH`).";
-            Netconf(Netconf) netconfs "netconf" []
+            Netconf(netconf::Netconf) netconfs "netconf" []
                 "Per-device IP settings (`RTNLGRP_IPV4_NETCONF`, `RTNLGRP_IPV6_NETCONF`).";
-            Nsid(Nsid) nsids "nsid" []
+            Nsid(nsid::Nsid) nsids "nsid" []
                 "Ids of peer network namespaces (`RTNLGRP_NSID`).";
-            Mdb(Mdb) mdbs "mdb" []
+            Mdb(mdb::Mdb) mdbs "mdb" []
                 "Bridge multicast database entries and router ports (`RTNLGRP_MDB`).";
         }
     };
 }
 pub(crate) use for_each_kind;
+
+/// Declares each kind's module and gathers their public types (the object
+/// and what it is made of) in `kinds`, which the crate's front re-exports.
+macro_rules! kind_modules {
+    ($($variant:ident($module:ident::$ty:ident) $field:ident $name:literal [$($alias:literal),*] $doc:literal;)*) => {
+        $(mod $module;)*
+
+        /// Every kind's public types.
+        pub(crate) mod kinds {
+            $(pub use super::$module::*;)*
+        }
+    };
+}
+for_each_kind!(kind_modules);
 
 /// What a kind of object is and does: implemented once per kind, in its module.
 pub(crate) trait Kind: Clone + Default + PartialEq + fmt::Debug + Sized {
@@ -219,7 +218,7 @@ impl Action {
 
 /// Generates [`ObjectKind`] and [`Object`] from the registry.
 macro_rules! define_object {
-    ($($variant:ident($ty:ident) $field:ident $name:literal [$($alias:literal),*] $doc:literal;)*) => {
+    ($($variant:ident($module:ident::$ty:ident) $field:ident $name:literal [$($alias:literal),*] $doc:literal;)*) => {
         /// The kinds of object nlwatch reports.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         #[non_exhaustive]
@@ -234,8 +233,11 @@ macro_rules! define_object {
             /// Every kind, in the order `ip monitor` lists them.
             pub const ALL: [ObjectKind; ObjectKind::COUNT] = [$(ObjectKind::$variant),*];
 
-            /// The name used by the CLI and in JSON's `"object"`: `link`, `addr`,
-            /// `route`, `neigh`.
+            #[doc = concat!(
+                "The name used by the CLI and in JSON's `\"object\"`: ",
+                $("`", $name, "` ",)*
+                "(the registry's, in its order)."
+            )]
             pub fn as_str(self) -> &'static str {
                 match self {
                     $(ObjectKind::$variant => $name,)*
@@ -467,7 +469,7 @@ impl ObjectKind {
     }
 
     /// Every kind's name, joined by `, ` and `last` before the last one:
-    /// `link, addr, route or neigh`.
+    /// `link, addr, ... or mdb`.
     pub(crate) fn list(last: &str) -> String {
         let names: Vec<&str> = ObjectKind::ALL.iter().map(|k| k.as_str()).collect();
         match names.split_last() {

@@ -69,7 +69,6 @@ macro_rules! family_view {
     };
 }
 
-mod addr;
 mod attr;
 /// The kernel's constants the views and the library use (`linux/rtnetlink.h`,
 /// `linux/if_link.h`, ...). Not part of the library's interface: they follow
@@ -77,27 +76,74 @@ mod attr;
 /// made for them (`libc`, `netlink-packet-route`).
 #[doc(hidden)]
 pub mod consts;
-mod link;
-mod mdb;
-mod neigh;
-mod netconf;
-mod nexthop;
-mod nsid;
 mod request;
-mod route;
-mod rule;
 
-pub use addr::AddressMessage;
 pub use attr::{Attr, Attrs};
-pub use link::LinkMessage;
-pub use mdb::{MdbEntry, MdbMessage};
-pub use neigh::NeighbourMessage;
-pub use netconf::NetconfMessage;
-pub use nexthop::{nexthop_group, NexthopGroupEntry, NexthopMessage};
-pub use nsid::NsidMessage;
 pub use request::{Dump, Request};
-pub use route::{MultipathHop, MultipathHops, RouteMessage};
-pub use rule::RuleMessage;
+
+/// The rtnetlink message families this crate has a view for: one line each,
+/// `Variant(module::View) [NEW_TYPE, DEL_TYPE];`. The family's module (its
+/// view, declared with [`family_view!`], and what its attributes hold) is
+/// declared and re-exported from here, and [`Message`] and
+/// [`NlMsg::parse`] are generated from the list, so a new family is its
+/// module, its line here and its constants.
+macro_rules! families {
+    ($($variant:ident($module:ident::$view:ident) [$new:ident, $del:ident];)*) => {
+        $(
+            mod $module;
+            pub use $module::*;
+        )*
+
+        /// A netlink message interpreted by its type.
+        #[derive(Debug, Clone, Copy)]
+        #[non_exhaustive]
+        pub enum Message<'a> {
+            /// `NLMSG_NOOP`: to be ignored.
+            Noop,
+            /// `NLMSG_DONE`: the end of a multipart answer.
+            Done,
+            /// `NLMSG_OVERRUN`: data was lost (the kernel does not send it today; handled anyway).
+            Overrun,
+            /// `NLMSG_ERROR`: an error answer, or an acknowledgement when the error is 0.
+            Error(ErrorMessage<'a>),
+            $(
+                #[doc = concat!("`", stringify!($new), "` / `", stringify!($del), "`.")]
+                $variant($view<'a>),
+            )*
+            /// Any other type, passed through untouched.
+            Other(NlMsg<'a>),
+        }
+
+        impl<'a> NlMsg<'a> {
+            /// Interprets the message by its type. Types this crate has no view for come
+            /// back as [`Message::Other`], never as an error.
+            #[inline]
+            pub fn parse(&self) -> Result<Message<'a>> {
+                use consts::*;
+                Ok(match self.kind() {
+                    NLMSG_NOOP => Message::Noop,
+                    NLMSG_DONE => Message::Done,
+                    NLMSG_OVERRUN => Message::Overrun,
+                    NLMSG_ERROR => Message::Error(ErrorMessage::new_checked(*self)?),
+                    $($new | $del => Message::$variant($view::new_checked(*self)?),)*
+                    _ => Message::Other(*self),
+                })
+            }
+        }
+    };
+}
+
+families! {
+    Link(link::LinkMessage) [RTM_NEWLINK, RTM_DELLINK];
+    Address(addr::AddressMessage) [RTM_NEWADDR, RTM_DELADDR];
+    Route(route::RouteMessage) [RTM_NEWROUTE, RTM_DELROUTE];
+    Neighbour(neigh::NeighbourMessage) [RTM_NEWNEIGH, RTM_DELNEIGH];
+    Netconf(netconf::NetconfMessage) [RTM_NEWNETCONF, RTM_DELNETCONF];
+    Mdb(mdb::MdbMessage) [RTM_NEWMDB, RTM_DELMDB];
+    Nexthop(nexthop::NexthopMessage) [RTM_NEWNEXTHOP, RTM_DELNEXTHOP];
+    Rule(rule::RuleMessage) [RTM_NEWRULE, RTM_DELRULE];
+    Nsid(nsid::NsidMessage) [RTM_NEWNSID, RTM_DELNSID];
+}
 
 use std::fmt;
 
@@ -329,35 +375,7 @@ impl<'a> NlMsg<'a> {
     pub fn as_bytes(&self) -> &'a [u8] {
         self.bytes
     }
-
-    /// Interprets the message by its type. Types this crate has no view for come
-    /// back as [`Message::Other`], never as an error.
-    #[inline]
-    pub fn parse(&self) -> Result<Message<'a>> {
-        use consts::*;
-        Ok(match self.kind() {
-            NLMSG_NOOP => Message::Noop,
-            NLMSG_DONE => Message::Done,
-            NLMSG_OVERRUN => Message::Overrun,
-            NLMSG_ERROR => Message::Error(ErrorMessage::new_checked(*self)?),
-            RTM_NEWLINK | RTM_DELLINK => Message::Link(LinkMessage::new_checked(*self)?),
-            RTM_NEWADDR | RTM_DELADDR => Message::Address(AddressMessage::new_checked(*self)?),
-            RTM_NEWROUTE | RTM_DELROUTE => Message::Route(RouteMessage::new_checked(*self)?),
-            RTM_NEWNEIGH | RTM_DELNEIGH => {
-                Message::Neighbour(NeighbourMessage::new_checked(*self)?)
-            }
-            RTM_NEWNETCONF | RTM_DELNETCONF => {
-                Message::Netconf(NetconfMessage::new_checked(*self)?)
-            }
-            RTM_NEWMDB | RTM_DELMDB => Message::Mdb(MdbMessage::new_checked(*self)?),
-            RTM_NEWNEXTHOP | RTM_DELNEXTHOP => {
-                Message::Nexthop(NexthopMessage::new_checked(*self)?)
-            }
-            RTM_NEWRULE | RTM_DELRULE => Message::Rule(RuleMessage::new_checked(*self)?),
-            RTM_NEWNSID | RTM_DELNSID => Message::Nsid(NsidMessage::new_checked(*self)?),
-            _ => Message::Other(*self),
-        })
-    }
+    // `parse`: generated with `Message` from the list of families (`families!`).
 }
 
 impl fmt::Debug for NlMsg<'_> {
@@ -370,40 +388,6 @@ impl fmt::Debug for NlMsg<'_> {
             .field("portid", &self.portid())
             .finish()
     }
-}
-
-/// A netlink message interpreted by its type.
-#[derive(Debug, Clone, Copy)]
-#[non_exhaustive]
-pub enum Message<'a> {
-    /// `NLMSG_NOOP`: to be ignored.
-    Noop,
-    /// `NLMSG_DONE`: the end of a multipart answer.
-    Done,
-    /// `NLMSG_OVERRUN`: data was lost (the kernel does not send it today; handled anyway).
-    Overrun,
-    /// `NLMSG_ERROR`: an error answer, or an acknowledgement when the error is 0.
-    Error(ErrorMessage<'a>),
-    /// `RTM_NEWLINK` / `RTM_DELLINK`.
-    Link(LinkMessage<'a>),
-    /// `RTM_NEWADDR` / `RTM_DELADDR`.
-    Address(AddressMessage<'a>),
-    /// `RTM_NEWROUTE` / `RTM_DELROUTE`.
-    Route(RouteMessage<'a>),
-    /// `RTM_NEWNEIGH` / `RTM_DELNEIGH`.
-    Neighbour(NeighbourMessage<'a>),
-    /// `RTM_NEWNETCONF` / `RTM_DELNETCONF`.
-    Netconf(NetconfMessage<'a>),
-    /// `RTM_NEWMDB` / `RTM_DELMDB`.
-    Mdb(MdbMessage<'a>),
-    /// `RTM_NEWNEXTHOP` / `RTM_DELNEXTHOP`.
-    Nexthop(NexthopMessage<'a>),
-    /// `RTM_NEWRULE` / `RTM_DELRULE`.
-    Rule(RuleMessage<'a>),
-    /// `RTM_NEWNSID` / `RTM_DELNSID`.
-    Nsid(NsidMessage<'a>),
-    /// Any other type, passed through untouched.
-    Other(NlMsg<'a>),
 }
 
 /// `NLMSG_ERROR`: `struct nlmsgerr` (an `int error` and the header of the request).

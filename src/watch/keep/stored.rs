@@ -15,10 +15,9 @@
 //! "the same state" means what [`Kind::same_state`] says. It holds no index
 //! and no state of its own.
 
-use crate::object::{
-    Address, FdbEntry, Kind, Link, Mdb, MplsLabel, Neighbour, Netconf, Nexthop, NexthopEncap, Nsid,
-    Route, RouteHop, RouteMetrics, Rule,
-};
+// Every kind's type, by the registry's names (see `stored_forms`).
+use crate::object::kinds::*;
+use crate::object::{for_each_kind, Kind};
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -53,9 +52,11 @@ pub(crate) trait Store: Kind {
 }
 
 /// Kinds kept as they are: few of them per namespace, or (links) not ours to
-/// reshape here.
-macro_rules! stored_as_they_are {
-    ($($ty:ident),*) => {$(
+/// reshape here. Every kind of the registry is, but those with a record of
+/// their own (routes: [`RouteRecord`]), so a new kind needs nothing here.
+macro_rules! stored_as_it_is {
+    (Route) => {};
+    ($ty:ident) => {
         impl Store for $ty {
             type Stored = $ty;
 
@@ -79,10 +80,15 @@ macro_rules! stored_as_they_are {
                 obj.complete(kept);
             }
         }
-    )*};
+    };
 }
 
-stored_as_they_are!(Link, Address, Nexthop, Rule, Neighbour, FdbEntry, Netconf, Nsid, Mdb);
+macro_rules! stored_forms {
+    ($($variant:ident($module:ident::$ty:ident) $field:ident $name:literal [$($alias:literal),*] $doc:literal;)*) => {
+        $(stored_as_it_is!($ty);)*
+    };
+}
+for_each_kind!(stored_forms);
 
 /// Bits of [`RouteHead::has`]: which optional fields are present, and which
 /// addresses are IPv6 (an IPv4 address takes the first 4 of its 16 bytes).

@@ -25,10 +25,9 @@
 
 use super::chunk_map::ChunkMap;
 use super::stored::Store;
-use crate::object::{
-    for_each_kind, Action, Address, FdbEntry, Kind, Link, Mdb, Name, Neighbour, Netconf, NetnsTag,
-    Nexthop, Nsid, Object, ObjectKind, Route, Rule,
-};
+// Every kind's type, by the registry's names (the tables below).
+use crate::object::kinds::*;
+use crate::object::{for_each_kind, Action, Kind, Name, NetnsTag, Object, ObjectKind};
 use crate::object::{link_keys, RouteKey, RuleKey};
 use crate::wire::consts::{AF_INET, RTN_LOCAL};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -43,7 +42,7 @@ pub(crate) use copy::SnapshotCopy;
 use copy::{merge, ChangeLog};
 
 macro_rules! define_tables {
-    ($($variant:ident($ty:ident) $field:ident $name:literal [$($alias:literal),*] $doc:literal;)*) => {
+    ($($variant:ident($module:ident::$ty:ident) $field:ident $name:literal [$($alias:literal),*] $doc:literal;)*) => {
         /// A consistent copy of what one namespace holds.
         #[derive(Debug, Clone, Default, PartialEq, Eq)]
         #[non_exhaustive]
