@@ -2,9 +2,8 @@
 //!
 //! This module owns the byte layout of netlink: the message header walk
 //! ([`Messages`]), the attribute walk ([`Attrs`], nested attributes included), one
-//! view per rtnetlink family ([`LinkMessage`], [`AddressMessage`], [`RouteMessage`],
-//! [`NeighbourMessage`], [`NexthopMessage`], [`NetconfMessage`], [`MdbMessage`],
-//! [`RuleMessage`], [`NsidMessage`]), the requests the crate sends ([`Request`], [`Dump`]) and
+//! view per rtnetlink family (the `*Message` types, [`LinkMessage`] and the
+//! others, one variant each of [`Message`]), the requests the crate sends ([`Request`], [`Dump`]) and
 //! the kernel's numbers ([`consts`]). Reading never allocates and never panics:
 //! every length is checked once, when a view is made, and any byte sequence yields
 //! values or a typed [`Error`].
