@@ -321,7 +321,8 @@ fn check(kind: &str) {
     assert!(problems.is_empty(), "{kind}:\n{}", problems.join("\n"));
 }
 
-/// One test per kind: `fn NAME() { check(KIND) }` in the sandbox.
+/// One test per kind: `fn NAME() { check(KIND) }` in the sandbox; and one
+/// that fails while a kind has none.
 macro_rules! schema_tests {
     ($($name:ident: $kind:literal,)*) => {
         $(sandboxed_test! {
@@ -329,6 +330,17 @@ macro_rules! schema_tests {
                 check($kind);
             }
         })*
+
+        #[test]
+        fn every_kind_is_compared_with_iproute2() {
+            let compared = [$($kind),*];
+            let missing: Vec<&str> = nlwatch::ObjectKind::ALL
+                .iter()
+                .map(|k| k.as_str())
+                .filter(|k| !compared.contains(k))
+                .collect();
+            assert!(missing.is_empty(), "kinds not compared with ip -j: {missing:?}");
+        }
     };
 }
 

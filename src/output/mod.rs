@@ -7,9 +7,9 @@
 //! of `object`); this module frames and writes them. It depends on the objects
 //! only, never on the monitor, the bus or the sockets.
 
-mod json;
 #[cfg(test)]
-mod rule_nsid_lines;
+mod golden;
+mod json;
 #[cfg(feature = "serde")]
 mod serde;
 mod text;

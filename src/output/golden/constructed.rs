@@ -1,5 +1,6 @@
-// Events covering every field and every naming branch of the JSON line; shared by
-// the JSON tests (and used once to record `lines.txt` with the serde path).
+// Events covering every field and every naming branch of the JSON line (and
+// values no fixture holds), written as text and JSON lines in `constructed.txt`
+// (its JSON lines first recorded with the serde path).
 {
     use crate_root::object::*;
     use crate_root::objects::{HwAddr, Name};
@@ -193,5 +194,10 @@
             e.ifname = Some(Name::new(b"ev\xffil"));
             e
         },
+        // An id unassigned, with the id of the namespace asking.
+        ev(12, Origin::Live, Action::New, None, Object::Nsid(Nsid {
+            nsid: Some(-1),
+            current_nsid: Some(3),
+        })),
     ]
 }
