@@ -566,3 +566,69 @@ sandboxed_test! {
         monitor.shutdown();
     }
 }
+
+sandboxed_test! {
+    /// What the kernel never announces: the `NOARP` neighbour entries it
+    /// makes for the multicast groups a link sends to (here `ff02::16`, where
+    /// MLD reports go once IPv6 is up on the link) come with no
+    /// `RTM_NEWNEIGH`. The view lists them after a dump (the snapshot, a
+    /// resync), never as a live event (README, "What the kernel changes
+    /// without a message").
+    fn noarp_neighbours_are_in_dumps_and_never_announced() {
+        let monitor = Monitor::builder()
+            .objects([nlwatch::ObjectKind::Link, nlwatch::ObjectKind::Neighbour])
+            .build()
+            .unwrap();
+        let sub = monitor.subscribe();
+        monitor.add_namespace(Netns::Current).unwrap();
+        pair("t0", "t1");
+        // The kernel makes the entry when the first MLD report leaves (after
+        // a random delay of up to a second): wait for `ip` to list it.
+        let listed = || {
+            crate::sandbox::ip_json("-6 neigh show dev t0 nud noarp")
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|n| n["dst"] == "ff02::16")
+        };
+        let mut tries = 0;
+        while !listed() {
+            tries += 1;
+            assert!(tries < 1000, "the kernel never made the ff02::16 entry");
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        let mut announced = Vec::new();
+        crate::routes::settle_with(&monitor, &sub, "m1", |item| {
+            if let Item::Event(ev) = item {
+                if let Object::Neighbour(n) = &ev.object {
+                    announced.push(n.dst);
+                }
+            }
+        });
+        let ff02_16: std::net::IpAddr = "ff02::16".parse().unwrap();
+        assert!(!announced.contains(&Some(ff02_16)), "{announced:?}");
+        // The view holds what was dumped and announced: not it; a dump (a
+        // new monitor's here, or a resync) lists it.
+        let snap = monitor.snapshots(&nlwatch::Filter::new());
+        assert!(
+            !snap[0].neighbours.iter().any(|n| n.dst == Some(ff02_16)),
+            "the view holds what was dumped and announced: not it"
+        );
+        drop(monitor);
+        let monitor = Monitor::builder()
+            .objects([nlwatch::ObjectKind::Link, nlwatch::ObjectKind::Neighbour])
+            .build()
+            .unwrap();
+        let sub = monitor.subscribe();
+        monitor.add_namespace(Netns::Current).unwrap();
+        crate::routes::settle_with(&monitor, &sub, "m2", |_| {});
+        let snap = monitor.snapshots(&nlwatch::Filter::new());
+        let entry = snap[0]
+            .neighbours
+            .iter()
+            .find(|n| n.dst == Some(ff02_16))
+            .expect("the dump lists it");
+        assert_eq!(entry.state, 0x40, "NUD_NOARP");
+        monitor.shutdown();
+    }
+}
