@@ -43,8 +43,9 @@ pub use wait::{AddrState, Condition, Dev, LinkState, NeverReason, Presence, Wait
 /// reader's handling of one datagram, without threads.
 #[cfg(feature = "fuzzing")]
 pub(crate) mod fuzz_access {
-    pub(crate) use super::keep::namespace::{Entry, Namespace, Outbox, Policy};
+    pub(crate) use super::keep::namespace::{Namespace, Outbox, Policy};
     pub(crate) use super::keep::state::{Key, SnapshotCopy};
+    pub(crate) use super::keep::sync::Entry;
     pub(crate) use super::metrics::Counters;
     pub(crate) use super::read::reader::handle_datagram;
     pub(crate) use super::read::socket::{Received, RtSocket};

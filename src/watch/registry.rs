@@ -4,7 +4,8 @@
 //! narrow traits they define (`ReaderHost`, `Namespaces`). Locks are always
 //! taken registry first, then a reader's entries.
 
-use super::keep::namespace::{Entry, Namespace, Policy};
+use super::keep::namespace::{Namespace, Policy};
+use super::keep::sync::Entry;
 use super::metrics::Counters;
 use super::metrics::{Ledger, Metrics, NamespaceMetrics};
 use super::monitor::NamespaceHandle;

@@ -18,7 +18,8 @@
 //! This module never opens a socket and needs no privileges.
 
 use super::keep::infer;
-use super::keep::namespace::{Entry, Namespace, Outbox, Policy};
+use super::keep::namespace::{Namespace, Outbox, Policy};
+use super::keep::sync::Entry;
 use super::metrics::Counters;
 use super::read::reader::handle_datagram;
 use super::read::socket::Received;

@@ -29,7 +29,6 @@
 use super::hops;
 use super::namespace::Out;
 use super::state::Key;
-use super::sync::DumpRounds;
 use crate::bus::Item;
 use crate::object::{Action, Object, ObjectKind, Origin};
 use crate::watch::metrics::Counters;
@@ -37,9 +36,20 @@ use crate::wire::consts::{AF_INET, IFF_LOWER_UP, IFF_RUNNING, IFF_UP, NLM_F_REPL
 use crate::wire::{Message, NlMsg};
 use std::net::IpAddr;
 
+/// What this module tells the dump rounds (`sync::DumpRounds`): a change seen
+/// during a dump of its kind, and a loss that only a resync repairs. A trait,
+/// so that this module does not depend on the rounds that call it.
+pub(crate) trait Rounds {
+    /// A notification during a dump of its kind: the object exists (`new`)
+    /// or is already gone (`del`), whatever the dump says about it.
+    fn note_live(&mut self, key: &Key, action: Action);
+    /// Asks for a full resync once the current round is over.
+    fn want_resync(&mut self);
+}
+
 /// A message that is not a dump answer: an object's notification, an overrun
 /// report, or something skipped.
-pub(crate) fn notification(msg: &NlMsg<'_>, out: &mut Out<'_>, rounds: &mut DumpRounds) {
+pub(crate) fn notification(msg: &NlMsg<'_>, out: &mut Out<'_>, rounds: &mut impl Rounds) {
     // Most messages carry one object; an MDB message may carry several.
     let mut skipped = 0;
     let replace = msg.flags() & NLM_F_REPLACE != 0;
@@ -176,7 +186,7 @@ fn live(
     mut object: Object,
     replace: bool,
     out: &mut Out<'_>,
-    rounds: &mut DumpRounds,
+    rounds: &mut impl Rounds,
 ) {
     let key = Key::of(&object);
     if let Some(key) = key {

@@ -1,8 +1,9 @@
-//! A watched namespace as its reader holds it ([`Entry`]): the socket, the
-//! identity and counters the monitor also sees ([`Namespace`]), the state view,
-//! the dump rounds and the event sequence; and the one way its events are
-//! published ([`Out`]), which keeps the sequence, the view's names and the
-//! counters right.
+//! What a watched namespace is to the reader and the monitor alike: its
+//! identity and counters ([`Namespace`]), what is announced for it
+//! ([`Policy`]), and the one way its events are published ([`Out`], through
+//! an [`Outbox`]), which keeps the sequence, the view's names and the
+//! counters right. The reader's own record of it, with the socket, the state
+//! view and the dump rounds, is `sync::Entry`.
 //!
 //! Until the initial dump is complete (`SyncDone`), every event but the dump's
 //! own is held back, in order, and published right after `SyncDone`: a subscriber
@@ -14,13 +15,11 @@
 //!
 //! This module never reads a socket and never decides what an event means.
 
-use super::state::{Key, NsState, SnapshotCopy};
-use super::sync::DumpRounds;
+use super::state::{Key, NsState};
 use crate::bus::{Bus, Item};
 use crate::capture::Tap;
 use crate::object::{Action, Event, Name, NetnsTag, Object, ObjectKind, Origin};
 use crate::watch::metrics::Counters;
-use crate::watch::read::socket::RtSocket;
 #[cfg(test)]
 use crate::wire::NlMsg;
 use std::cell::RefCell;
@@ -81,123 +80,6 @@ pub(crate) struct Policy {
     pub(crate) list_existing: bool,
     /// Publish deletions the kernel does not announce as `Origin::Synthesized`.
     pub(crate) synthesize: bool,
-}
-
-/// A watched socket, owned by its reader.
-pub(crate) struct Entry {
-    /// The socket; `None` for a namespace replayed from a recording, whose
-    /// dump requests go nowhere (the answers are in the recording).
-    pub(crate) socket: Option<RtSocket>,
-    pub(crate) ns: Arc<Namespace>,
-    pub(crate) policy: Policy,
-    /// Sequence number of the last event published for this namespace.
-    pub(crate) seq: u64,
-    pub(crate) state: NsState,
-    pub(crate) rounds: DumpRounds,
-    /// Events held back until `SyncDone` (numbered when they are published).
-    pub(crate) held: Held,
-    /// Whether its `NamespaceAdded` was published: its socket is not read
-    /// before.
-    pub(crate) announced: bool,
-}
-
-impl Entry {
-    pub(crate) fn new(socket: Option<RtSocket>, ns: Arc<Namespace>, policy: Policy) -> Self {
-        Entry {
-            socket,
-            ns,
-            policy,
-            seq: 0,
-            state: NsState::default(),
-            rounds: DumpRounds::default(),
-            held: Held::default(),
-            announced: false,
-        }
-    }
-
-    /// One step of a copy of the state view (see [`SnapshotCopy`]): when it
-    /// completes, the `seq` and `synced` the copy reflects.
-    pub(crate) fn copy_step(&mut self, c: &mut SnapshotCopy, budget: usize) -> Option<(u64, bool)> {
-        self.state
-            .copy_step(c, budget)
-            .then(|| (self.seq, self.rounds.synced()))
-    }
-
-    /// The publisher of this namespace's events for what was read at `now`, and
-    /// the dump rounds beside it (the two are changed together).
-    pub(crate) fn out<'a>(
-        &'a mut self,
-        outbox: &'a Outbox,
-        now: SystemTime,
-    ) -> (Out<'a>, &'a mut DumpRounds) {
-        let Entry {
-            ns,
-            policy,
-            seq,
-            state,
-            rounds,
-            held,
-            ..
-        } = self;
-        let hold = !rounds.synced();
-        let out = Out {
-            ns,
-            policy,
-            seq,
-            state,
-            now,
-            outbox,
-            held: hold.then_some(held),
-        };
-        (out, rounds)
-    }
-
-    /// The initial picture is complete: publishes `SyncDone`, then the events
-    /// held back meanwhile, in order, and the view's state of an object where
-    /// they would leave another (see [`Held`]).
-    pub(crate) fn sync_done(&mut self, outbox: &Outbox, now: SystemTime) {
-        outbox.publish(Item::SyncDone {
-            netns: self.ns.tag.clone(),
-            timestamp: now,
-        });
-        self.release_held(outbox);
-    }
-
-    /// Publishes the events held back, in order. Also what a namespace that goes
-    /// away before its initial picture completed does with them, just before its
-    /// `NamespaceGone`: they happened, and are not lost with it.
-    pub(crate) fn release_held(&mut self, outbox: &Outbox) {
-        let (events, superseded) = self.held.take();
-        // What the held changes leave of an object the dump showed later,
-        // against what the view holds: the view's state where they differ.
-        let mut repairs = Vec::new();
-        for (key, last) in superseded {
-            let left = &events[last];
-            let agrees = match (left.action, self.state.has(&key)) {
-                (Action::New, true) => self.state.holds_same(&key, &left.object),
-                (Action::Del, false) => true,
-                _ => false,
-            };
-            if agrees {
-                continue;
-            }
-            let (action, object) = match self.state.get(&key) {
-                Some(kept) => (Action::New, kept),
-                None => (Action::Del, left.object.clone()),
-            };
-            let mut event = Event::new(self.ns.tag.clone(), action, object);
-            event.origin = Origin::Resync;
-            event.timestamp = left.timestamp;
-            event.ifname = ifname_of(&event.object, &self.state);
-            repairs.push(event);
-        }
-        for mut event in events.into_iter().chain(repairs) {
-            self.seq += 1;
-            event.seq = self.seq;
-            self.ns.counters.published(&event);
-            outbox.publish(Item::Event(Arc::new(event)));
-        }
-    }
 }
 
 /// Events held back before `SyncDone` past which they are coalesced (see
@@ -291,7 +173,7 @@ fn coalesce(held: &mut Vec<Event>) {
 }
 
 /// The name of the interface `object` belongs to, as the view knows it now.
-fn ifname_of(object: &Object, state: &NsState) -> Option<Name> {
+pub(super) fn ifname_of(object: &Object, state: &NsState) -> Option<Name> {
     match object {
         Object::Link(l) => l.ifname.clone(),
         // A rule names its interfaces itself (it has no ifindex).
@@ -309,7 +191,7 @@ pub(crate) struct Out<'a> {
     pub(crate) now: SystemTime,
     pub(crate) outbox: &'a Outbox,
     /// Where events other than the dump's wait while the initial dump runs.
-    held: Option<&'a mut Held>,
+    pub(super) held: Option<&'a mut Held>,
 }
 
 impl Out<'_> {

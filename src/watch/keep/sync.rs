@@ -1,5 +1,8 @@
-//! Dump rounds: how a namespace's state view is filled when it is added
-//! (`Purpose::Initial`) and repaired after lost notifications (`Purpose::Resync`).
+//! A watched socket as its reader holds it ([`Entry`]: the socket, the state
+//! view, the event sequence and the events held back), and its dump rounds:
+//! how the state view is filled when the namespace is added
+//! (`Purpose::Initial`) and repaired after lost notifications
+//! (`Purpose::Resync`).
 //!
 //! A round dumps the watched kinds one at a time (the kernel allows one dump per
 //! socket), links first since every other kind is named after its link. Dump
@@ -16,16 +19,19 @@
 //! This module never reads the socket (the reader hands it messages) and never
 //! infers what the kernel deleted silently (that is `infer`).
 
-use super::namespace::{Entry, Out, Outbox};
-use super::state::{Applied, Key};
+use super::infer::{self, Rounds};
+use super::namespace::{ifname_of, Held, Namespace, Out, Outbox, Policy};
+use super::state::{Applied, Key, NsState, SnapshotCopy};
 use crate::bus::Item;
-use crate::object::{Action, Object, ObjectKind, Origin};
+use crate::object::{Action, Event, Object, ObjectKind, Origin};
 use crate::watch::metrics::Counters;
+use crate::watch::read::socket::RtSocket;
 use crate::wire::consts::{NLMSG_DONE, NLMSG_ERROR};
 use crate::wire::{Message, NlMsg};
 use std::collections::VecDeque;
 use std::io;
 use std::sync::atomic::Ordering;
+use std::sync::Arc;
 use std::time::SystemTime;
 
 /// The sets of keys a dump showed: a whole namespace's objects (100,000 routes)
@@ -136,15 +142,14 @@ impl DumpRounds {
             d.lost = true;
         }
     }
+}
 
-    /// Asks for a full resync once the current round is over.
-    pub(crate) fn want_resync(&mut self) {
+impl Rounds for DumpRounds {
+    fn want_resync(&mut self) {
         self.resync_wanted = true;
     }
 
-    /// A notification during a dump of its kind: the object exists (`new`) or is
-    /// already gone (`del`), whatever the dump says about it.
-    pub(crate) fn note_live(&mut self, key: &Key, action: Action) {
+    fn note_live(&mut self, key: &Key, action: Action) {
         if let Some(d) = self.current.as_mut().filter(|d| d.kind == key.kind()) {
             match action {
                 Action::New => {
@@ -258,6 +263,123 @@ fn finish_dump(out: &mut Out<'_>, rounds: &DumpRounds) {
     out.remove_all(gone, Origin::Resync, true);
 }
 
+/// A watched socket, owned by its reader.
+pub(crate) struct Entry {
+    /// The socket; `None` for a namespace replayed from a recording, whose
+    /// dump requests go nowhere (the answers are in the recording).
+    pub(crate) socket: Option<RtSocket>,
+    pub(crate) ns: Arc<Namespace>,
+    pub(crate) policy: Policy,
+    /// Sequence number of the last event published for this namespace.
+    pub(crate) seq: u64,
+    pub(crate) state: NsState,
+    pub(crate) rounds: DumpRounds,
+    /// Events held back until `SyncDone` (numbered when they are published).
+    pub(crate) held: Held,
+    /// Whether its `NamespaceAdded` was published: its socket is not read
+    /// before.
+    pub(crate) announced: bool,
+}
+
+impl Entry {
+    pub(crate) fn new(socket: Option<RtSocket>, ns: Arc<Namespace>, policy: Policy) -> Self {
+        Entry {
+            socket,
+            ns,
+            policy,
+            seq: 0,
+            state: NsState::default(),
+            rounds: DumpRounds::default(),
+            held: Held::default(),
+            announced: false,
+        }
+    }
+
+    /// One step of a copy of the state view (see [`SnapshotCopy`]): when it
+    /// completes, the `seq` and `synced` the copy reflects.
+    pub(crate) fn copy_step(&mut self, c: &mut SnapshotCopy, budget: usize) -> Option<(u64, bool)> {
+        self.state
+            .copy_step(c, budget)
+            .then(|| (self.seq, self.rounds.synced()))
+    }
+
+    /// The publisher of this namespace's events for what was read at `now`, and
+    /// the dump rounds beside it (the two are changed together).
+    pub(crate) fn out<'a>(
+        &'a mut self,
+        outbox: &'a Outbox,
+        now: SystemTime,
+    ) -> (Out<'a>, &'a mut DumpRounds) {
+        let Entry {
+            ns,
+            policy,
+            seq,
+            state,
+            rounds,
+            held,
+            ..
+        } = self;
+        let hold = !rounds.synced();
+        let out = Out {
+            ns,
+            policy,
+            seq,
+            state,
+            now,
+            outbox,
+            held: hold.then_some(held),
+        };
+        (out, rounds)
+    }
+
+    /// The initial picture is complete: publishes `SyncDone`, then the events
+    /// held back meanwhile, in order, and the view's state of an object where
+    /// they would leave another (see [`Held`]).
+    pub(crate) fn sync_done(&mut self, outbox: &Outbox, now: SystemTime) {
+        outbox.publish(Item::SyncDone {
+            netns: self.ns.tag.clone(),
+            timestamp: now,
+        });
+        self.release_held(outbox);
+    }
+
+    /// Publishes the events held back, in order. Also what a namespace that goes
+    /// away before its initial picture completed does with them, just before its
+    /// `NamespaceGone`: they happened, and are not lost with it.
+    pub(crate) fn release_held(&mut self, outbox: &Outbox) {
+        let (events, superseded) = self.held.take();
+        // What the held changes leave of an object the dump showed later,
+        // against what the view holds: the view's state where they differ.
+        let mut repairs = Vec::new();
+        for (key, last) in superseded {
+            let left = &events[last];
+            let agrees = match (left.action, self.state.has(&key)) {
+                (Action::New, true) => self.state.holds_same(&key, &left.object),
+                (Action::Del, false) => true,
+                _ => false,
+            };
+            if agrees {
+                continue;
+            }
+            let (action, object) = match self.state.get(&key) {
+                Some(kept) => (Action::New, kept),
+                None => (Action::Del, left.object.clone()),
+            };
+            let mut event = Event::new(self.ns.tag.clone(), action, object);
+            event.origin = Origin::Resync;
+            event.timestamp = left.timestamp;
+            event.ifname = ifname_of(&event.object, &self.state);
+            repairs.push(event);
+        }
+        for mut event in events.into_iter().chain(repairs) {
+            self.seq += 1;
+            event.seq = self.seq;
+            self.ns.counters.published(&event);
+            outbox.publish(Item::Event(Arc::new(event)));
+        }
+    }
+}
+
 impl Entry {
     /// Starts the initial round of dumps. Called before the reader sees the socket,
     /// after the groups were joined, so no change falls between dump and events.
@@ -362,7 +484,7 @@ impl Entry {
     pub(crate) fn quiet(&mut self, outbox: &Outbox, empty: bool, now: SystemTime) {
         // What the kernel did not announce of what was read is known now.
         let (mut out, _) = self.out(outbox, now);
-        super::infer::settle_deferred(&mut out);
+        infer::settle_deferred(&mut out);
         if let Some(d) = self.rounds.current.as_ref().filter(|d| d.lost && empty) {
             let retry = d.retries < DUMP_RETRIES;
             if let Some(tap) = &self.ns.tap {
