@@ -100,6 +100,9 @@ pub struct Filter {
     ifnames: Vec<Glob>,
     families: Vec<u8>,
     tables: Vec<u32>,
+    /// Set by `ip_style()`: a family or table criterion passes objects that
+    /// have none.
+    ip_style: bool,
 }
 
 /// A set of object kinds, one bit each.
@@ -271,6 +274,23 @@ impl Filter {
         self
     }
 
+    /// Family and table criteria as `ip monitor`'s: they narrow only the
+    /// objects that have a family or a table (`ip -4 monitor` still shows
+    /// links, `ip monitor route table N`... every object but routes and rules
+    /// of other tables). Without it, an object without a family or a table
+    /// never matches such a criterion.
+    ///
+    /// ```
+    /// use nlwatch::{Action, Event, Filter, NetnsTag, Object, objects::Link};
+    /// let link = Event::new(NetnsTag::default(), Action::New, Object::Link(Link::default()));
+    /// assert!(!Filter::new().table(254).matches_event(&link));
+    /// assert!(Filter::new().table(254).ip_style().matches_event(&link));
+    /// ```
+    pub fn ip_style(mut self) -> Self {
+        self.ip_style = true;
+        self
+    }
+
     /// With `false`, accepts no event at all, only control items (namespaces added
     /// and gone, overruns, sync and resync done, sink stops, this subscriber's
     /// losses): for a consumer that supervises rather than follows changes. The
@@ -379,9 +399,9 @@ impl Filter {
                     .map(|name| name.to_string_lossy())
                     .is_some_and(|name| self.ifnames.iter().any(|g| g.matches(&name))))
             && (self.families.is_empty()
-                || (event.object.family()).is_some_and(|f| self.families.contains(&f)))
+                || (event.object.family()).map_or(self.ip_style, |f| self.families.contains(&f)))
             && (self.tables.is_empty()
-                || (event.object.table()).is_some_and(|t| self.tables.contains(&t)))
+                || (event.object.table()).map_or(self.ip_style, |t| self.tables.contains(&t)))
     }
 
     /// Whether `item` would be delivered to a subscriber with this filter (see the

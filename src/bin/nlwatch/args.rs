@@ -173,33 +173,43 @@ pub(crate) struct Narrowing {
 }
 
 /// Which events are printed, from `--dev`, `--family`, `--table` and
-/// `--action`: the interface names as a library filter (its globs, compiled
-/// once), the rest as values.
+/// `--action`: a library filter (its globs compiled once) with `ip`'s
+/// semantics for families and tables (they narrow only the objects that
+/// have one).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Select {
-    /// Matches the event's interface name against the `--dev` globs.
-    pub(crate) dev: Option<nlwatch::Filter>,
-    pub(crate) family: Option<u8>,
-    pub(crate) table: Option<u32>,
-    pub(crate) action: Option<nlwatch::Action>,
+    /// Every criterion given; `None` when there is none.
+    pub(crate) filter: Option<nlwatch::Filter>,
+    /// Whether it names interfaces (`--dev`).
+    pub(crate) by_dev: bool,
 }
 
 impl Select {
     fn new(n: &Narrowing, action: Option<nlwatch::Action>) -> Select {
-        let dev = (!n.dev.is_empty()).then(|| {
-            n.dev
-                .iter()
-                // The library matches a name that is not UTF-8 in its lossy
-                // form: so is the pattern (`--dev $'ev\xffil'`).
-                .fold(nlwatch::Filter::new(), |f, d| {
-                    f.ifname(&d.to_string_lossy())
-                })
-        });
+        let by_dev = !n.dev.is_empty();
+        if !by_dev && n.family.is_none() && n.table.is_none() && action.is_none() {
+            return Select::default();
+        }
+        let mut filter = n
+            .dev
+            .iter()
+            // The library matches a name that is not UTF-8 in its lossy
+            // form: so is the pattern (`--dev $'ev\xffil'`).
+            .fold(nlwatch::Filter::new().ip_style(), |f, d| {
+                f.ifname(&d.to_string_lossy())
+            });
+        if let Some(family) = n.family {
+            filter = filter.family(family);
+        }
+        if let Some(table) = n.table {
+            filter = filter.table(table);
+        }
+        if let Some(action) = action {
+            filter = filter.action(action);
+        }
         Select {
-            dev,
-            family: n.family,
-            table: n.table,
-            action,
+            filter: Some(filter),
+            by_dev,
         }
     }
 }
@@ -239,6 +249,14 @@ pub(crate) struct Stream {
     pub(crate) dump: bool,
 }
 
+/// `OBJECT ...`: the kinds of object a command is about.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub(crate) struct Objects {
+    /// Kinds of object (default: all).
+    #[arg(value_name = "OBJECT", value_parser = KindParser)]
+    pub(crate) kinds: Vec<ObjectKind>,
+}
+
 /// `nlwatch [OPTIONS] [OBJECT ...]`.
 #[derive(clap::Args, Debug, Clone)]
 pub(crate) struct WatchArgs {
@@ -254,9 +272,8 @@ pub(crate) struct WatchArgs {
     pub(crate) namespaces: Namespaces,
     #[command(flatten)]
     pub(crate) reading: Reading,
-    /// Objects to watch (default: all).
-    #[arg(value_name = "OBJECT", value_parser = KindParser)]
-    pub(crate) objects: Vec<ObjectKind>,
+    #[command(flatten)]
+    pub(crate) objects: Objects,
     /// Also record every datagram the kernel sends to the watched sockets, and
     /// every overrun, to the pcapng file FILE (see `nlwatch record`).
     #[arg(long, value_name = "FILE")]
@@ -267,18 +284,14 @@ impl WatchArgs {
     /// What `nlwatch` runs with.
     pub(crate) fn resolve(self) -> Args {
         Args {
-            json: self.stream.json,
-            timestamp: self.stream.timestamp,
-            dump: self.stream.dump,
             label: !self.labels.no_label,
             select: Select::new(&self.narrowing, self.action.action),
             watching: Watching {
                 namespaces: self.namespaces,
                 reading: self.reading,
             },
-            objects: self.objects,
             record: self.record,
-            named: false,
+            ..Args::streaming(&self.stream, self.objects)
         }
     }
 }
@@ -295,9 +308,8 @@ pub(crate) struct SnapshotArgs {
     pub(crate) labels: Labels,
     #[command(flatten)]
     pub(crate) namespaces: Namespaces,
-    /// Objects to print (default: all).
-    #[arg(value_name = "OBJECT", value_parser = KindParser)]
-    pub(crate) objects: Vec<ObjectKind>,
+    #[command(flatten)]
+    pub(crate) objects: Objects,
 }
 
 impl SnapshotArgs {
@@ -311,7 +323,7 @@ impl SnapshotArgs {
                 namespaces: self.namespaces,
                 reading: Reading::default(),
             },
-            ..Args::printing(false, false, false, self.objects)
+            ..Args::new(self.objects)
         }
     }
 }
@@ -327,9 +339,8 @@ pub(crate) struct RecordArgs {
     pub(crate) namespaces: Namespaces,
     #[command(flatten)]
     pub(crate) reading: Reading,
-    /// Objects to record (default: all).
-    #[arg(value_name = "OBJECT", value_parser = KindParser)]
-    pub(crate) objects: Vec<ObjectKind>,
+    #[command(flatten)]
+    pub(crate) objects: Objects,
 }
 
 impl RecordArgs {
@@ -340,7 +351,7 @@ impl RecordArgs {
                 namespaces: self.namespaces.clone(),
                 reading: self.reading.clone(),
             },
-            ..Args::printing(false, false, false, self.objects.clone())
+            ..Args::new(self.objects.clone())
         }
     }
 }
@@ -359,9 +370,8 @@ pub(crate) struct ReplayArgs {
     pub(crate) action: ActionFilter,
     #[command(flatten)]
     pub(crate) labels: Labels,
-    /// Objects to print (default: all).
-    #[arg(value_name = "OBJECT", value_parser = KindParser)]
-    pub(crate) objects: Vec<ObjectKind>,
+    #[command(flatten)]
+    pub(crate) objects: Objects,
 }
 
 impl ReplayArgs {
@@ -370,12 +380,7 @@ impl ReplayArgs {
         Args {
             label: !self.labels.no_label,
             select: Select::new(&self.narrowing, self.action.action),
-            ..Args::printing(
-                self.stream.json,
-                self.stream.timestamp,
-                self.stream.dump,
-                self.objects.clone(),
-            )
+            ..Args::streaming(&self.stream, self.objects.clone())
         }
     }
 }
@@ -405,24 +410,29 @@ pub(crate) struct Args {
 }
 
 impl Args {
-    /// The options of a command that only prints (a replay): these, and the
-    /// defaults.
-    pub(crate) fn printing(
-        json: bool,
-        timestamp: bool,
-        dump: bool,
-        objects: Vec<ObjectKind>,
-    ) -> Args {
+    /// The defaults, for the kinds in `objects`: text lines with their label,
+    /// no time, no dump, every change, the current namespace.
+    pub(crate) fn new(objects: Objects) -> Args {
         Args {
-            json,
-            timestamp,
-            dump,
+            json: false,
+            timestamp: false,
+            dump: false,
             label: true,
             select: Select::default(),
             watching: Watching::default(),
-            objects,
+            objects: objects.kinds,
             record: None,
             named: false,
+        }
+    }
+
+    /// The defaults, printed as `stream` says (`--json`, `-t`, `--dump`).
+    pub(crate) fn streaming(stream: &Stream, objects: Objects) -> Args {
+        Args {
+            json: stream.json,
+            timestamp: stream.timestamp,
+            dump: stream.dump,
+            ..Args::new(objects)
         }
     }
 

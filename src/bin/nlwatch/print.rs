@@ -199,31 +199,24 @@ fn event_line(out: &mut Vec<u8>, ev: &Event, args: &Args, names: &NameCache) -> 
     }
 }
 
-/// Whether `ev` passes `--dev`, `--family`, `--table` and `--action`. A family
-/// or table narrows only the objects that have one. An interface name the
-/// event does not carry (a deletion after its link's, say) is taken from the
-/// names learned, which keep a link's name until its own deletion is printed.
+/// Whether `ev` passes `--dev`, `--family`, `--table` and `--action` (see
+/// `Select`). An interface name the event does not carry (a deletion after
+/// its link's, say) is taken from the names learned, which keep a link's name
+/// until its own deletion is printed.
 fn selected(ev: &Event, args: &Args, names: &NameCache) -> bool {
-    let s = &args.select;
-    if s.action.is_some_and(|a| a != ev.action)
-        || s.family
-            .is_some_and(|f| ev.object.family().is_some_and(|of| of != f))
-        || s.table
-            .is_some_and(|t| ev.object.table().is_some_and(|ot| ot != t))
-    {
-        return false;
+    let Some(filter) = &args.select.filter else {
+        return true;
+    };
+    if !args.select.by_dev || ev.ifname.is_some() {
+        return filter.matches_event(ev);
     }
-    match &s.dev {
-        None => true,
-        Some(dev) if ev.ifname.is_some() => dev.matches_event(ev),
-        Some(dev) => match ev.object.ifindex().and_then(|i| names.get(ev, i)) {
-            Some(name) => {
-                let mut named = ev.clone();
-                named.ifname = Some(name);
-                dev.matches_event(&named)
-            }
-            None => false,
-        },
+    match ev.object.ifindex().and_then(|i| names.get(ev, i)) {
+        Some(name) => {
+            let mut named = ev.clone();
+            named.ifname = Some(name);
+            filter.matches_event(&named)
+        }
+        None => false,
     }
 }
 
@@ -399,7 +392,10 @@ mod tests {
     /// ever before).
     #[test]
     fn names_are_forgotten_with_their_link_and_namespace() {
-        let args = Args::printing(true, false, false, Vec::new());
+        let args = Args {
+            json: true,
+            ..Args::new(Default::default())
+        };
         let (a, b) = (
             NetnsTag {
                 name: "a".into(),
@@ -438,7 +434,7 @@ mod tests {
     /// fake `[ns:] [link] del` printed two lines before).
     #[test]
     fn namespace_names_and_paths_cannot_forge_text_lines() {
-        let mut args = Args::printing(false, false, false, Vec::new());
+        let mut args = Args::new(Default::default());
         args.named = true;
         let evil = NetnsTag {
             name: "evil\n[ns:] [link] del 1: lo FORGED".into(),

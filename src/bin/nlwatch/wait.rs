@@ -261,7 +261,11 @@ pub(crate) fn run(args: WaitArgs) -> Result<(), Failure> {
         watch.stop();
         result
     });
-    let printing = Args::printing(args.json, false, true, Vec::new());
+    let printing = Args {
+        json: args.json,
+        dump: true,
+        ..Args::new(Default::default())
+    };
     match result {
         Ok(object) => {
             if let Some(object) = object {
