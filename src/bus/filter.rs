@@ -30,8 +30,8 @@ use std::sync::Arc;
 /// | action | [`action`](Self::action) | `action` is one of them |
 /// | interface index | [`ifindex`](Self::ifindex) | [`Object::ifindex`](crate::Object::ifindex) is one of them (a route without output interface has none and does not match) |
 /// | interface name | [`ifname`](Self::ifname) | `Event::ifname` is known and matches one of the globs |
-/// | address family | [`family`](Self::family) | [`Object::family`](crate::Object::family) is one of them (addresses, routes and neighbours have one); **links never match**, they have no family |
-/// | route table | [`table`](Self::table) | [`Object::table`](crate::Object::table) is one of them (routes have one); other objects never match |
+/// | address family | [`family`](Self::family) | [`Object::family`](crate::Object::family) is one of them (addresses, routes and neighbours have one); **links never match**, they have no family (with [`ip_style`](Self::ip_style), objects without one always match) |
+/// | route table | [`table`](Self::table) | [`Object::table`](crate::Object::table) is one of them (routes have one); other objects never match (with [`ip_style`](Self::ip_style), they always do) |
 /// | events at all | [`events`](Self::events) | `events(false)` accepts no event: control items only |
 /// | no namespace at all | [`no_namespace`](Self::no_namespace) | never: neither events nor control items of any namespace |
 ///
@@ -247,7 +247,7 @@ impl Filter {
     /// for bridge FDB neighbours) is compared the same way.
     ///
     /// Links have no address family, so **a family filter never matches a link
-    /// event**. To follow IPv4 addresses together with every link change, use two
+    /// event** (unless [`ip_style`](Self::ip_style)). To follow IPv4 addresses together with every link change, use two
     /// subscriptions (or none of the family criterion and check
     /// `Address::family` yourself).
     ///
