@@ -349,6 +349,113 @@ mod architecture {
         assert!(checked >= 30, "only {checked} files checked");
     }
 
+    /// The sibling modules a file's code (its tests left out) names:
+    /// `super::NAME` and `crate::FOLDER::NAME`, where FOLDER is the file's own
+    /// folder as a module path (`watch::keep`).
+    fn siblings_named(text: &str, folder: &str, siblings: &BTreeSet<String>) -> BTreeSet<String> {
+        let code = text
+            .split("#[cfg(test)]\nmod tests")
+            .next()
+            .unwrap()
+            .split("#[cfg(test)]\npub(super) mod tests")
+            .next()
+            .unwrap();
+        let mut found = BTreeSet::new();
+        let word = |s: &str| -> String {
+            s.chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect()
+        };
+        let absolute = format!("crate::{folder}::");
+        for line in code.lines() {
+            if line.trim_start().starts_with("//") {
+                continue;
+            }
+            for prefix in ["super::", absolute.as_str()] {
+                for (at, _) in line.match_indices(prefix) {
+                    let rest = &line[at + prefix.len()..];
+                    // `use super::{a, b::C}`: every name at the group's top.
+                    let names: Vec<String> = match rest.strip_prefix('{') {
+                        Some(group) => group.split(',').map(|n| word(n.trim())).collect(),
+                        None => vec![word(rest)],
+                    };
+                    found.extend(names.into_iter().filter(|n| siblings.contains(n)));
+                }
+            }
+        }
+        found
+    }
+
+    /// No two files of one folder name each other (a cycle a small move
+    /// removes: the docs of each say which way data flows).
+    #[test]
+    fn no_two_modules_of_a_folder_name_each_other() {
+        let mut dirs = vec![Path::new(env!("CARGO_MANIFEST_DIR")).join("src")];
+        let mut folders = 0;
+        while let Some(dir) = dirs.pop() {
+            let mut modules = std::collections::BTreeMap::new();
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+                if path.is_dir() {
+                    dirs.push(path.clone());
+                    if path.join("mod.rs").is_file() {
+                        modules.insert(name, path.join("mod.rs"));
+                    }
+                } else if path.extension().is_some_and(|e| e == "rs")
+                    && name != "mod"
+                    && name != "lib"
+                    && name != "main"
+                    && !name.ends_with("_tests")
+                {
+                    modules.insert(name, path);
+                }
+            }
+            let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+            let folder = dir
+                .strip_prefix(&src)
+                .unwrap()
+                .to_string_lossy()
+                .replace('/', "::");
+            let names: BTreeSet<String> = modules.keys().cloned().collect();
+            let mut edges = BTreeSet::new();
+            for (module, file) in &modules {
+                // A folder's mod.rs is named from inside it by `super::`: its
+                // own `super::` is the folder above.
+                if file.ends_with("mod.rs") {
+                    continue;
+                }
+                let text = std::fs::read_to_string(file).unwrap();
+                for other in siblings_named(&text, &folder, &names) {
+                    if other != *module {
+                        edges.insert((module.clone(), other));
+                    }
+                }
+            }
+            for (a, b) in &edges {
+                assert!(
+                    !edges.contains(&(b.clone(), a.clone())) || a > b,
+                    "src/{folder}: {a} and {b} name each other",
+                );
+            }
+            folders += 1;
+        }
+        assert!(folders >= 10, "only {folders} folders checked");
+    }
+
+    #[test]
+    fn the_cycle_check_sees_a_sibling_named() {
+        let siblings: BTreeSet<String> = ["sync", "state"].map(String::from).into();
+        assert_eq!(
+            siblings_named(
+                "use super::{sync::Entry, x};\nlet a = crate::watch::keep::state::Key;\n// super::other",
+                "watch::keep",
+                &siblings
+            ),
+            siblings
+        );
+    }
+
     #[test]
     fn the_check_sees_a_bent_dependency() {
         assert_eq!(

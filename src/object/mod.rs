@@ -29,6 +29,7 @@ pub mod names;
 
 // Each kind's module is declared by the registry (`kind_modules`, below);
 // these serve several kinds.
+mod encap;
 mod link_info;
 mod route_metrics;
 

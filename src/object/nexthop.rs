@@ -34,7 +34,7 @@
 
 use super::compact::Name;
 use super::fields::{dev_name, k, Fields, IfNames, Nested};
-use super::route::{mpls_stack, MplsLabel};
+use super::encap::{decode_encap, NexthopEncap};
 use super::{key, names, walk, AttrError, Kind};
 use crate::wire::consts::*;
 use crate::wire::{self, nexthop_group, Dump, NexthopMessage, NlMsg};
@@ -67,29 +67,6 @@ pub struct ResilientGroup {
     /// unbalanced; changes by itself, so it does not count as a change of
     /// state.
     pub unbalanced_time: u64,
-}
-
-/// A lightweight tunnel encapsulation (`NHA_ENCAP_TYPE`, `NHA_ENCAP` of a
-/// nexthop object; `RTA_ENCAP_TYPE`, `RTA_ENCAP` of a route or hop). The
-/// fields of `mpls`, `ip` and `ip6` are decoded; other types keep their type
-/// alone.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct NexthopEncap {
-    /// `LWTUNNEL_ENCAP_*` (see [`names::encap_type`]).
-    pub encap_type: u16,
-    /// `mpls`: the labels pushed (`MPLS_IPTUNNEL_DST`).
-    pub labels: Vec<MplsLabel>,
-    /// `ip` / `ip6`: the tunnel id (`LWTUNNEL_IP_ID`, host order).
-    pub id: Option<u64>,
-    /// `ip` / `ip6`: the tunnel's source.
-    pub src: Option<IpAddr>,
-    /// `ip` / `ip6`: the tunnel's destination.
-    pub dst: Option<IpAddr>,
-    /// `mpls` and `ip`: the TTL; `ip6`: the hop limit.
-    pub ttl: Option<u8>,
-    /// `ip`: the TOS; `ip6`: the traffic class.
-    pub tos: Option<u8>,
 }
 
 /// A nexthop object, from `RTM_NEWNEXTHOP` / `RTM_DELNEXTHOP`: what `ip nexthop`
@@ -248,50 +225,6 @@ fn resilient(a: &wire::Attr<'_>) -> Result<ResilientGroup, AttrError> {
     Ok(r)
 }
 
-/// `NHA_ENCAP`'s (or a route's `RTA_ENCAP`'s) nested attributes, read by
-/// the encapsulation's type.
-pub(crate) fn decode_encap(
-    encap_type: u16,
-    encap: Option<wire::Attr<'_>>,
-) -> wire::Result<NexthopEncap> {
-    let mut e = NexthopEncap {
-        encap_type,
-        ..NexthopEncap::default()
-    };
-    let Some(encap) = encap else { return Ok(e) };
-    let family = match encap_type {
-        LWTUNNEL_ENCAP_IP => AF_INET,
-        LWTUNNEL_ENCAP_IP6 => AF_INET6,
-        LWTUNNEL_ENCAP_MPLS => {
-            for a in encap.nested() {
-                let a = a?;
-                match a.kind() {
-                    MPLS_IPTUNNEL_DST => {
-                        e.labels = a.mpls_entries()?.map(MplsLabel::from_entry).collect()
-                    }
-                    MPLS_IPTUNNEL_TTL => e.ttl = Some(a.u8()?),
-                    _ => {}
-                }
-            }
-            return Ok(e);
-        }
-        _ => return Ok(e),
-    };
-    for a in encap.nested() {
-        let a = a?;
-        match a.kind() {
-            // Sent in network byte order (a tunnel key).
-            LWTUNNEL_IP_ID => e.id = Some(u64::from_be(a.u64()?)),
-            LWTUNNEL_IP_DST => e.dst = Some(a.ip_of(family)?),
-            LWTUNNEL_IP_SRC => e.src = Some(a.ip_of(family)?),
-            LWTUNNEL_IP_TTL => e.ttl = Some(a.u8()?),
-            LWTUNNEL_IP_TOS => e.tos = Some(a.u8()?),
-            _ => {}
-        }
-    }
-    Ok(e)
-}
-
 /// A `clock_t` (hundredths of a second) as `ip` prints it: seconds, to six
 /// significant digits (`%g` of `__jiffies_to_tv`'s value).
 pub(crate) fn clock_secs(centis: u64) -> f64 {
@@ -340,66 +273,6 @@ impl Nested for ResilientGroup {
             clock_secs(self.unbalanced_timer.into()),
         );
         f.float(k!("unbalanced_time"), clock_secs(self.unbalanced_time));
-    }
-}
-
-/// As iproute2 6.x prints it (`"encap":{"encap_type":"mpls","dst":"100"}`;
-/// iproute2 6.1 wrote the same fields without the nesting).
-impl Nested for NexthopEncap {
-    fn fields(&self, f: &mut dyn Fields) {
-        f.word(k!("encap_type"), names::encap_type(self.encap_type));
-        if self.encap_type == LWTUNNEL_ENCAP_MPLS {
-            if !self.labels.is_empty() {
-                f.str(k!("dst"), &mpls_stack(&self.labels));
-            }
-            if let Some(t) = self.ttl {
-                f.num(k!("ttl"), t.into());
-            }
-            return;
-        }
-        let v6 = self.encap_type == LWTUNNEL_ENCAP_IP6;
-        if let Some(id) = self.id {
-            f.num(k!("id"), id);
-        }
-        if self.src.is_some() {
-            f.ip(k!("src"), self.src);
-        }
-        if self.dst.is_some() {
-            f.ip(k!("dst"), self.dst);
-        }
-        if let Some(t) = self.ttl {
-            f.num(if v6 { k!("hoplimit") } else { k!("ttl") }, t.into());
-        }
-        if let Some(t) = self.tos {
-            f.num(if v6 { k!("tc") } else { k!("tos") }, t.into());
-        }
-    }
-}
-
-impl fmt::Display for NexthopEncap {
-    /// `mpls 100 ttl 5`, `ip id 5 src 0.0.0.0 dst 10.0.0.7 ttl 0 tos 0`.
-    fn fmt(&self, out: &mut fmt::Formatter<'_>) -> fmt::Result {
-        out.write_str(names::encap_type(self.encap_type))?;
-        if !self.labels.is_empty() {
-            write!(out, " {}", mpls_stack(&self.labels))?;
-        }
-        let v6 = self.encap_type == LWTUNNEL_ENCAP_IP6;
-        if let Some(id) = self.id {
-            write!(out, " id {id}")?;
-        }
-        if let Some(s) = self.src {
-            write!(out, " src {s}")?;
-        }
-        if let Some(d) = self.dst {
-            write!(out, " dst {d}")?;
-        }
-        if let Some(t) = self.ttl {
-            write!(out, " {} {t}", if v6 { "hoplimit" } else { "ttl" })?;
-        }
-        if let Some(t) = self.tos {
-            write!(out, " {} {t}", if v6 { "tc" } else { "tos" })?;
-        }
-        Ok(())
     }
 }
 

@@ -9,65 +9,14 @@ use super::compact::Name;
 use super::fields::{
     dev_name, k, opt_ip, opt_num, via_family, word_or_num, Fields, IfNames, IpText, Nested,
 };
-use super::nexthop::{decode_encap, NexthopEncap};
+use super::encap::{decode_encap, mpls_stack};
+pub use super::encap::{MplsLabel, NexthopEncap};
 pub use super::route_metrics::RouteMetrics;
 use super::{ip_bits, key, names, walk, AttrError, IpBits, Kind};
 use crate::wire::consts::*;
 use crate::wire::{self, Dump, MultipathHops, NlMsg, RouteMessage};
 use std::fmt;
 use std::net::IpAddr;
-
-/// One entry of an MPLS label stack (`struct mpls_label`): what `AF_MPLS` routes
-/// have for addresses.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub struct MplsLabel {
-    /// The 20-bit label.
-    pub label: u32,
-    /// The 3-bit traffic class.
-    pub tc: u8,
-    /// Bottom of stack: the last entry of its stack.
-    pub bos: bool,
-    /// Time to live.
-    pub ttl: u8,
-}
-
-impl MplsLabel {
-    /// An entry from its 32-bit value (host order):
-    /// `label << 12 | tc << 9 | bos << 8 | ttl`.
-    pub fn from_entry(entry: u32) -> MplsLabel {
-        MplsLabel {
-            label: entry >> MPLS_LS_LABEL_SHIFT,
-            tc: ((entry >> MPLS_LS_TC_SHIFT) & 0x7) as u8,
-            bos: (entry >> MPLS_LS_S_SHIFT) & 1 == 1,
-            ttl: entry as u8,
-        }
-    }
-
-    /// The entry's 32-bit value (host order).
-    pub fn entry(self) -> u32 {
-        (self.label & 0xf_ffff) << MPLS_LS_LABEL_SHIFT
-            | u32::from(self.tc & 0x7) << MPLS_LS_TC_SHIFT
-            | u32::from(self.bos) << MPLS_LS_S_SHIFT
-            | u32::from(self.ttl)
-    }
-}
-
-/// A label stack as `ip route` prints it: the labels joined by `/`, up to the
-/// bottom of stack (`300`, `300/400`).
-pub(crate) fn mpls_stack(labels: &[MplsLabel]) -> String {
-    let mut s = String::new();
-    for l in labels {
-        if !s.is_empty() {
-            s.push('/');
-        }
-        s.push_str(itoa::Buffer::new().format(l.label));
-        if l.bos {
-            break;
-        }
-    }
-    s
-}
 
 /// A label stack attribute (`RTA_DST` and `RTA_NEWDST` of `AF_MPLS`).
 fn labels(a: &wire::Attr<'_>) -> wire::Result<Vec<MplsLabel>> {

@@ -1,5 +1,5 @@
-//! [`Builder`]: how a [`Monitor`] is made, with its defaults, and the start of
-//! its reader threads. It never watches anything itself.
+//! [`Builder`]: how a [`Monitor`] is made (`Monitor::builder`), with its
+//! defaults, and the start of its reader threads. It never watches anything itself.
 
 use super::keep::namespace::Policy;
 use super::metrics::Ledger;
@@ -63,6 +63,14 @@ pub const DEFAULT_CAPACITY: usize = 65_536;
 /// `SnapshotCopy`): small enough that the reader, and every namespace it reads,
 /// waits well under a millisecond for one step (see BENCHMARKS.md).
 const SNAPSHOT_STEP: usize = 1024;
+
+impl Monitor {
+    /// A builder with the defaults: every object kind, a 4 MiB receive buffer, one
+    /// reader thread.
+    pub fn builder() -> Builder {
+        Builder::default()
+    }
+}
 
 impl Default for Builder {
     fn default() -> Self {

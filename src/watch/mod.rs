@@ -35,7 +35,8 @@ pub use keep::state::Snapshot;
 pub use metrics::{
     DurationHistogram, Metrics, NamespaceCounters, NamespaceMetrics, RESYNC_BUCKETS,
 };
-pub use monitor::{MetricsSource, Monitor, NamespaceHandle, WatchedNamespace};
+pub use monitor::{MetricsSource, Monitor, WatchedNamespace};
+pub use registry::NamespaceHandle;
 pub use replay::Replay;
 pub use wait::{AddrState, Condition, Dev, LinkState, NeverReason, Presence, WaitError};
 

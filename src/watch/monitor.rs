@@ -17,11 +17,10 @@
 //!
 //! There is no global state: two monitors in one process share nothing.
 
-use super::builder::Builder;
 use super::keep::state::{Snapshot, SnapshotCopy};
 use super::metrics::{Metrics, NamespaceCounters};
 use super::read::reader;
-use super::registry::{Core, Registered};
+use super::registry::{Core, NamespaceHandle, Registered};
 use super::wait::{Condition, Next, WaitError, Waiter};
 use crate::bus::{Filter, GoneReason, Overflow, RecvTimeoutError, Sink, SinkId, Subscription};
 use crate::error::Error;
@@ -55,28 +54,6 @@ pub struct WatchedNamespace {
     /// What its reader counted (the same counters as
     /// [`NamespaceMetrics::counters`](crate::metrics::NamespaceMetrics::counters)).
     pub counters: NamespaceCounters,
-}
-
-/// A watched namespace, as returned by [`Monitor::add_namespace`]; pass it to
-/// [`Monitor::remove_namespace`] to stop watching under that name.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct NamespaceHandle {
-    pub(super) token: u64,
-    pub(super) name: Arc<str>,
-    pub(super) tag: NetnsTag,
-}
-
-impl NamespaceHandle {
-    /// The tag events of this namespace carry.
-    pub fn tag(&self) -> &NetnsTag {
-        &self.tag
-    }
-
-    /// The name this handle added the namespace by (it may differ from the tag's
-    /// name when the namespace was already watched under another one).
-    pub fn name(&self) -> &str {
-        &self.name
-    }
 }
 
 /// Queue length of a waiter's subscription: a waiter that falls behind copies
@@ -122,12 +99,6 @@ impl std::fmt::Debug for Monitor {
 }
 
 impl Monitor {
-    /// A builder with the defaults: every object kind, a 4 MiB receive buffer, one
-    /// reader thread.
-    pub fn builder() -> Builder {
-        Builder::default()
-    }
-
     /// A new subscription that receives every item published from now on, with the
     /// builder's queue capacity and overflow policy.
     pub fn subscribe(&self) -> Subscription {

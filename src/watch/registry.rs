@@ -1,6 +1,7 @@
 //! What a monitor's threads share ([`Core`]): the registry of watched
-//! namespaces, the readers, the bus and discovery, and how namespaces are
-//! added, removed and found. Readers and discovery see it only through the
+//! namespaces (each watched under a name by a [`NamespaceHandle`]), the
+//! readers, the bus and discovery, and how namespaces are added, removed and
+//! found. Readers and discovery see it only through the
 //! narrow traits they define (`ReaderHost`, `Namespaces`). Locks are always
 //! taken registry first, then a reader's entries.
 
@@ -8,7 +9,6 @@ use super::keep::namespace::{Namespace, Policy};
 use super::keep::sync::Entry;
 use super::metrics::Counters;
 use super::metrics::{Ledger, Metrics, NamespaceMetrics};
-use super::monitor::NamespaceHandle;
 use super::read::reader::{Reader, ReaderHost};
 use super::read::socket::RtSocket;
 use crate::bus::{Bus, GoneReason, Item, Overflow};
@@ -24,6 +24,28 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
+
+/// A watched namespace, as returned by [`Monitor::add_namespace`](crate::Monitor::add_namespace); pass it to
+/// [`Monitor::remove_namespace`](crate::Monitor::remove_namespace) to stop watching under that name.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct NamespaceHandle {
+    pub(super) token: u64,
+    pub(super) name: Arc<str>,
+    pub(super) tag: NetnsTag,
+}
+
+impl NamespaceHandle {
+    /// The tag events of this namespace carry.
+    pub fn tag(&self) -> &NetnsTag {
+        &self.tag
+    }
+
+    /// The name this handle added the namespace by (it may differ from the tag's
+    /// name when the namespace was already watched under another one).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
 
 /// A namespace in the registry.
 pub(super) struct Registered {
