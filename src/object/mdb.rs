@@ -380,9 +380,8 @@ impl Kind for Mdb {
     /// A bridge's entries (one range: the bridge leads the key), and any entry
     /// of the port `ifindex` (the kernel announces those, so this finds none
     /// unless a deletion was missed).
-    fn on_link(key: &MdbKey, ifindex: u32) -> Option<bool> {
-        Some(key.bridge == ifindex || key.port == ifindex)
-    }
+    const ON_LINK: Option<fn(&MdbKey, u32) -> bool> =
+        Some(|key, ifindex| key.bridge == ifindex || key.port == ifindex);
 
     /// The bridge, as `bridge mdb` names it (`dev`).
     fn ifindex(&self) -> Option<u32> {
@@ -642,7 +641,7 @@ pub(crate) mod tests {
             .collect();
         let on = |i: u32| -> Vec<&MdbKey> {
             keys.iter()
-                .filter(|k| Mdb::on_link(k, i) == Some(true))
+                .filter(|k| Mdb::ON_LINK.is_some_and(|on| on(k, i)))
                 .collect()
         };
         assert_eq!(on(4).len(), keys.len());

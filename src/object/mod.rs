@@ -168,17 +168,18 @@ pub(crate) trait Kind: Clone + Default + PartialEq + fmt::Debug + Sized {
     /// vanishes with it) can have, for kinds whose key leads with the
     /// ifindex: the objects of a link are the keys from it up to the next
     /// link's (see [`link_keys`]). `None` for kinds found otherwise (routes
-    /// through the view's index, MDB entries by [`Kind::on_link`]).
+    /// through the view's index, MDB entries by [`Kind::ON_LINK`]).
     fn first_key_on_link(_ifindex: u32) -> Option<Self::Key> {
         None
     }
     /// For kinds whose objects of a link are not one range of keys (an MDB
     /// entry belongs to its bridge and to its port): whether the object of
-    /// `key` belongs to link `ifindex`. `None` when [`Kind::first_key_on_link`]
-    /// says it all.
-    fn on_link(_key: &Self::Key, _ifindex: u32) -> Option<bool> {
-        None
-    }
+    /// a key belongs to a link, which the view then asks of every key of the
+    /// kind. `None` (the default) when [`Kind::first_key_on_link`] says it
+    /// all, or the kind's objects do not go with a link: the view then walks
+    /// nothing (a link deleted in a namespace of 100,000 routes must not
+    /// look at each).
+    const ON_LINK: Option<fn(&Self::Key, u32) -> bool> = None;
     /// The interface it belongs to, for filters and names.
     fn ifindex(&self) -> Option<u32>;
     /// Its address family, for [`Filter::family`](crate::Filter::family).

@@ -264,15 +264,17 @@ pub(crate) enum Applied {
 }
 
 /// The keys in `map` of the objects of kind `K` that belong to link
-/// `ifindex` (see [`Kind::first_key_on_link`] and [`Kind::on_link`]).
+/// `ifindex` (see [`Kind::first_key_on_link`] and [`Kind::ON_LINK`]): a
+/// range of keys, a walk over the kind's keys only for a kind that asks for
+/// one, else none.
 fn keys_on_link<K: Kind, V>(map: &ChunkMap<K::Key, V>, ifindex: u32) -> Vec<K::Key> {
     if let Some(range) = link_keys::<K>(ifindex) {
         return map.range(range).map(|(k, _)| *k).collect();
     }
-    map.keys()
-        .filter(|k| K::on_link(k, ifindex) == Some(true))
-        .copied()
-        .collect()
+    match K::ON_LINK {
+        Some(on) => map.keys().filter(|k| on(k, ifindex)).copied().collect(),
+        None => Vec::new(),
+    }
 }
 
 /// The links a route uses: its output interface and next hops.
