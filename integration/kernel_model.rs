@@ -575,10 +575,13 @@ sandboxed_test! {
     /// resync), never as a live event (README, "What the kernel changes
     /// without a message").
     fn noarp_neighbours_are_in_dumps_and_never_announced() {
-        let monitor = Monitor::builder()
-            .objects([nlwatch::ObjectKind::Link, nlwatch::ObjectKind::Neighbour])
-            .build()
-            .unwrap();
+        let neighbours = || {
+            Monitor::builder()
+                .objects([nlwatch::ObjectKind::Link, nlwatch::ObjectKind::Neighbour])
+                .build()
+                .unwrap()
+        };
+        let monitor = neighbours();
         let sub = monitor.subscribe();
         monitor.add_namespace(Netns::Current).unwrap();
         pair("t0", "t1");
@@ -615,10 +618,7 @@ sandboxed_test! {
             "the view holds what was dumped and announced: not it"
         );
         drop(monitor);
-        let monitor = Monitor::builder()
-            .objects([nlwatch::ObjectKind::Link, nlwatch::ObjectKind::Neighbour])
-            .build()
-            .unwrap();
+        let monitor = neighbours();
         let sub = monitor.subscribe();
         monitor.add_namespace(Netns::Current).unwrap();
         crate::routes::settle_with(&monitor, &sub, "m2", |_| {});
