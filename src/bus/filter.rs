@@ -276,7 +276,7 @@ impl Filter {
 
     /// Family and table criteria as `ip monitor`'s: they narrow only the
     /// objects that have a family or a table (`ip -4 monitor` still shows
-    /// links, `ip monitor route table N`... every object but routes and rules
+    /// links; a table criterion passes every object but the routes and rules
     /// of other tables). Without it, an object without a family or a table
     /// never matches such a criterion.
     ///
