@@ -89,7 +89,7 @@ pub(crate) fn terminate(mut child: Child, signal: Signal) -> std::process::ExitS
 sandboxed_test! {
     fn json_lines_name_what_the_kernel_did() {
         let mut child = Command::new(BIN)
-            .arg("--json")
+            .args(["--json", "-d"])
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()

@@ -2,7 +2,7 @@
 //! was found to differ by running the kernel's selftests under nlwatch: each
 //! makes the objects that carry the field, and every key `ip -j -d` writes for
 //! them must be in nlwatch's line with the same value (`json_schema`'s
-//! comparison), in the snapshot (`nlwatch snapshot --json`) or, for what only
+//! comparison), in the snapshot (`nlwatch snapshot --json -d`) or, for what only
 //! notifications change, in the live picture.
 
 use crate::json_schema::{differences, identity, iproute2_objects};
@@ -39,7 +39,7 @@ fn snapshot(args: &[&str]) -> Vec<String> {
 
 /// nlwatch's snapshot lines of `kind`, parsed.
 fn ours(kind: &str) -> Vec<Value> {
-    snapshot(&["--json"])
+    snapshot(&["--json", "-d"])
         .iter()
         .map(|l| serde_json::from_str::<Value>(l).unwrap())
         .filter(|v| v["object"] == kind)
@@ -351,6 +351,7 @@ fn link_line(link: &Link, links: &[Link]) -> Value {
     JsonEvent {
         event: &event,
         names: &names,
+        details: true,
     }
     .write_line(&mut out);
     serde_json::from_slice(&out).unwrap()

@@ -1,15 +1,19 @@
-//! The JSON lines' schema against `ip -j -d` and `bridge -j -d`: for every
-//! object kind, the objects of one topology as `nlwatch snapshot --json`
-//! prints them and as iproute2 prints them, side by side.
+//! The JSON lines' schema against iproute2's: for every object kind, the
+//! objects of one topology as `nlwatch snapshot --json -d` prints them beside
+//! `ip -j -d` / `bridge -j -d`, and as `nlwatch snapshot --json` prints them
+//! beside `ip -j` / `bridge -j`.
 //!
-//! Three checks per kind:
+//! Checks per kind, for each of the two forms:
 //! - every key iproute2 writes (nested ones too) is in nlwatch's line for the
 //!   same object, with the same value, but for the documented exceptions
 //!   ([`NOT_CARRIED`]);
 //! - the keys nlwatch writes for the topology are those of the kind's golden
-//!   file, `integration/golden/KIND.keys` (a schema change shows in review);
+//!   file, `integration/golden/KIND.keys` with the details and
+//!   `KIND.plain.keys` without (a schema change shows in review);
 //!   `NLWATCH_BLESS=1` rewrites the files;
-//! - every golden key is in `docs/json.md`'s table for the kind.
+//! - every golden key is in `docs/json.md`'s table for the kind;
+//! - without the details, nlwatch's line lacks every key `-d` adds to
+//!   iproute2's line for the same object: the two forms follow `ip`'s habit.
 
 use crate::sandbox::{ip, run};
 use crate::sandboxed_test;
@@ -98,8 +102,16 @@ pub(crate) fn array(v: Value) -> Vec<Value> {
     }
 }
 
-/// What iproute2 prints, per kind, one JSON object per object.
+/// What iproute2 prints with `-d`, per kind, one JSON object per object.
 pub(crate) fn iproute2_objects() -> BTreeMap<&'static str, Vec<Value>> {
+    iproute2_objects_in(true)
+}
+
+/// What iproute2 prints with `-d` or without, per kind, one JSON object per
+/// object.
+fn iproute2_objects_in(details: bool) -> BTreeMap<&'static str, Vec<Value>> {
+    let j = if details { "-j -d" } else { "-j" };
+    let json_of = |cmd: &str, args: &str| json_of(cmd, &args.replacen("-j -d", j, 1));
     let mut kinds: BTreeMap<&str, Vec<Value>> = BTreeMap::new();
     kinds.insert("link", array(json_of("ip", "-j -d link show")));
     let mut addrs = Vec::new();
@@ -145,7 +157,9 @@ pub(crate) fn iproute2_objects() -> BTreeMap<&'static str, Vec<Value>> {
     kinds
 }
 
-/// What tells objects of `kind` apart in both outputs.
+/// What tells objects of `kind` apart in both outputs, and in both forms:
+/// a route's table and type are main and unicast where a line without the
+/// details leaves them out.
 pub(crate) fn identity(kind: &str, o: &Value) -> String {
     let keys: &[&str] = match kind {
         "link" => &["ifname"],
@@ -160,8 +174,13 @@ pub(crate) fn identity(kind: &str, o: &Value) -> String {
         "nsid" => &["nsid"],
         other => panic!("no identity for {other}"),
     };
+    let default = |k: &str| match (kind, k) {
+        ("route", "table") => "\"main\"".to_string(),
+        ("route", "type") => "\"unicast\"".to_string(),
+        _ => "-".to_string(),
+    };
     keys.iter()
-        .map(|k| o.get(*k).map_or("-".into(), Value::to_string))
+        .map(|k| o.get(*k).map_or_else(|| default(k), Value::to_string))
         .collect::<Vec<_>>()
         .join(" ")
 }
@@ -252,30 +271,50 @@ fn documented(doc: &str, kind: &str) -> BTreeSet<String> {
     keys
 }
 
-/// The three checks of the module docs for `kind`, in a fresh sandbox with
-/// the whole topology.
-fn check(kind: &str) {
-    topology();
-    // iproute2's view before and after the snapshot: what both show the same
-    // stood still throughout (the kernel adds multicast groups and neighbours
-    // of its own as links come up), so the snapshot must show it too.
-    let before = iproute2_objects().remove(kind).unwrap_or_default();
-    let snapshot = Command::new(BIN)
-        .args(["snapshot", "--json"])
-        .output()
-        .unwrap();
+/// `nlwatch snapshot --json` (with `-d` when `details`): its lines of `kind`.
+fn snapshot_of(kind: &str, details: bool) -> Vec<Value> {
+    let mut args = vec!["snapshot", "--json"];
+    if details {
+        args.push("-d");
+    }
+    let snapshot = Command::new(BIN).args(&args).output().unwrap();
     assert!(
         snapshot.status.success(),
         "{}",
         String::from_utf8_lossy(&snapshot.stderr)
     );
-    let mine: Vec<Value> = String::from_utf8(snapshot.stdout)
+    String::from_utf8(snapshot.stdout)
         .unwrap()
         .lines()
         .map(|l| serde_json::from_str::<Value>(l).unwrap())
         .filter(|v| v["object"] == kind)
-        .collect();
-    let after = iproute2_objects().remove(kind).unwrap_or_default();
+        .collect()
+}
+
+/// The checks of the module docs for `kind`, in a fresh sandbox with the
+/// whole topology.
+fn check(kind: &str) {
+    topology();
+    let mut problems = check_form(kind, true);
+    problems.extend(check_form(kind, false));
+    problems.extend(plain_lacks_details(kind));
+    assert!(problems.is_empty(), "{kind}:\n{}", problems.join("\n"));
+}
+
+/// The first three checks, for one form: what differs from iproute2's
+/// objects, from the golden keys and from the docs.
+fn check_form(kind: &str, details: bool) -> Vec<String> {
+    let form = if details { "with -d" } else { "without -d" };
+    // iproute2's view before and after the snapshot: what both show the same
+    // stood still throughout (the kernel adds multicast groups and neighbours
+    // of its own as links come up), so the snapshot must show it too.
+    let before = iproute2_objects_in(details)
+        .remove(kind)
+        .unwrap_or_default();
+    let mine = snapshot_of(kind, details);
+    let after = iproute2_objects_in(details)
+        .remove(kind)
+        .unwrap_or_default();
     let theirs: Vec<&Value> = before.iter().filter(|o| after.contains(o)).collect();
     assert!(!theirs.is_empty(), "the topology made no {kind}");
     let root = env!("CARGO_MANIFEST_DIR");
@@ -284,18 +323,22 @@ fn check(kind: &str) {
     for t in theirs {
         let id = identity(kind, t);
         let Some(o) = by_id.get(&id) else {
-            problems.push(format!("{id}: not in nlwatch's snapshot"));
+            problems.push(format!("{form}: {id}: not in nlwatch's snapshot"));
             continue;
         };
         let mut diffs = Vec::new();
         differences(kind, "", t, o, &mut diffs);
-        problems.extend(diffs.into_iter().map(|d| format!("{id}: {d}")));
+        problems.extend(diffs.into_iter().map(|d| format!("{form}: {id}: {d}")));
     }
     let mut keys = BTreeSet::new();
     for o in &mine {
         key_paths("", o, &mut keys);
     }
-    let golden_path = format!("{root}/integration/golden/{kind}.keys");
+    let golden_path = if details {
+        format!("{root}/integration/golden/{kind}.keys")
+    } else {
+        format!("{root}/integration/golden/{kind}.plain.keys")
+    };
     if std::env::var_os("NLWATCH_BLESS").is_some() {
         let text: String = keys.iter().map(|k| format!("{k}\n")).collect();
         std::fs::write(&golden_path, text).unwrap();
@@ -316,9 +359,43 @@ fn check(kind: &str) {
         .filter(|k| !docs.contains(*k) && !docs.contains(k.rsplit('.').next().unwrap()))
         .collect();
     if !undocumented.is_empty() {
-        problems.push(format!("not in docs/json.md: {undocumented:?}"));
+        problems.push(format!("{form}: not in docs/json.md: {undocumented:?}"));
     }
-    assert!(problems.is_empty(), "{kind}:\n{}", problems.join("\n"));
+    problems
+}
+
+/// The keys `-d` adds to iproute2's line of an object, which nlwatch's
+/// line without the details must lack too; and that there are some to
+/// lack where the kind has details at all (else the check tests nothing).
+fn plain_lacks_details(kind: &str) -> Vec<String> {
+    let plain = iproute2_objects_in(false).remove(kind).unwrap_or_default();
+    let detailed = iproute2_objects_in(true).remove(kind).unwrap_or_default();
+    let mine = snapshot_of(kind, false);
+    let plain: BTreeMap<String, &Value> = plain.iter().map(|o| (identity(kind, o), o)).collect();
+    let mine: BTreeMap<String, &Value> = mine.iter().map(|o| (identity(kind, o), o)).collect();
+    let mut problems = Vec::new();
+    let mut checked = 0;
+    for d in &detailed {
+        let id = identity(kind, d);
+        let (Some(Value::Object(p)), Some(Value::Object(d)), Some(o)) =
+            (plain.get(&id).copied(), Some(d), mine.get(&id))
+        else {
+            continue;
+        };
+        for key in d.keys().filter(|k| !p.contains_key(*k)) {
+            checked += 1;
+            if let Some(v) = o.get(key) {
+                problems.push(format!(
+                    "without -d: {id}: {key} is a detail (only ip -j -d writes it), nlwatch wrote {v}"
+                ));
+            }
+        }
+    }
+    // The kinds whose `ip -j -d` adds nothing for this topology.
+    if checked == 0 && !["addr", "neigh", "fdb", "netconf", "nsid"].contains(&kind) {
+        problems.push("no detail keys compared: the check tested nothing".into());
+    }
+    problems
 }
 
 /// One test per kind: `fn NAME() { check(KIND) }` in the sandbox; and one

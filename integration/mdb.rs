@@ -2,7 +2,7 @@
 //! bridge with `bridge mdb`, router ports, a port going down, a port and a
 //! bridge deleted; the events decoded in order, which deletions the kernel
 //! announces (a bridge's own groups go silently: synthesized), and
-//! `nlwatch snapshot --json mdb` against `bridge -d -j mdb show`.
+//! `nlwatch snapshot --json -d mdb` against `bridge -d -j mdb show`.
 
 use crate::monitor::collect_until;
 use crate::netconf::{snapshot_json, sysctl, wait_synced};
@@ -61,7 +61,7 @@ fn line(ev: &Event, names: &BTreeMap<u32, &str>) -> String {
     )
 }
 
-/// `nlwatch snapshot --json mdb` holds what `bridge -d -j mdb show` lists (its
+/// `nlwatch snapshot --json -d mdb` holds what `bridge -d -j mdb show` lists (its
 /// groups, and its router ports), every field `bridge` prints equal, and
 /// nothing else.
 fn snapshot_equals_bridge() {

@@ -59,9 +59,9 @@ fn line(ev: &Event, names: &BTreeMap<i32, &str>) -> String {
     )
 }
 
-/// `nlwatch snapshot --json OBJECT`, one JSON value per line.
+/// `nlwatch snapshot --json -d OBJECT`, one JSON value per line.
 pub(crate) fn snapshot_json(object: &str) -> Vec<serde_json::Value> {
-    let out = run(BIN, &["snapshot", "--json", object]);
+    let out = run(BIN, &["snapshot", "--json", "-d", object]);
     String::from_utf8(out.stdout)
         .unwrap()
         .lines()

@@ -41,9 +41,9 @@ fn rule_events(sub: &nlwatch::Subscription, n: usize) -> Vec<(Seen, Rule)> {
     got
 }
 
-/// `nlwatch snapshot --json rule` in this namespace: one object per rule.
+/// `nlwatch snapshot --json -d rule` in this namespace: one object per rule.
 fn cli_rules() -> Vec<Value> {
-    let out = run(BIN, &["snapshot", "--json", "rule"]);
+    let out = run(BIN, &["snapshot", "--json", "-d", "rule"]);
     String::from_utf8(out.stdout)
         .unwrap()
         .lines()

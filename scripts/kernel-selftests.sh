@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Run the Linux kernel's own rtnetlink selftests (fib_nexthops.sh, fib_tests.sh,
 # rtnetlink.sh, fib_rule_tests.sh from Debian's linux-source-6.12) under
-# `nlwatch --all-netns --json --dump` and report where nlwatch's picture of each
+# `nlwatch --all-netns --json -d --dump` and report where nlwatch's picture of each
 # namespace differs from the kernel's as iproute2 prints it. A measurement, not
 # part of the test suite: selftests that need what this kernel lacks fail or skip,
 # which is fine; the figures are about nlwatch, not about the selftests' verdicts.
@@ -29,7 +29,7 @@
 # - Everything runs inside scripts/sandbox.sh (private net, mount and PID
 #   namespaces, a private /run): never on the host's network. One sandbox per
 #   selftest, each bounded by `timeout`.
-# - In each, `nlwatch --all-netns --json --dump` writes the live stream to
+# - In each, `nlwatch --all-netns --json -d --dump` writes the live stream to
 #   live.jsonl. A shim `ip` first in PATH (every selftest and lib.sh's
 #   cleanup_ns call `ip` through PATH; the only full-path call, /sbin/modprobe,
 #   is not `ip`) catches `ip netns del|delete NAME` and `ip -all netns del|delete`
@@ -37,7 +37,7 @@
 #   waits 0.3 s for the live stream to settle, notes the time, dumps the kernel's
 #   view with iproute2 (`ip -j -d` link/addr/route -4 and -6 table all/rule -4
 #   and -6/nexthop/neigh -4 and -6 `nud all`, `bridge -j -d` fdb/mdb) and runs
-#   `nlwatch snapshot --json --netns NAME`. Namespaces still present when the
+#   `nlwatch snapshot --json -d --netns NAME`. Namespaces still present when the
 #   selftest ends get a quiet point too.
 # - scripts/selftest-compare.py folds the live lines (new/del, dump, resync and
 #   synthesized lines alike) per namespace cookie up to each quiet point's time
@@ -148,7 +148,7 @@ if [ "${1:-}" = "--quiet-point" ]; then
     j fdb      "$NLWATCH_REAL_BRIDGE" -n "$ns" -j -d fdb show
     j mdb      "$NLWATCH_REAL_BRIDGE" -n "$ns" -j -d mdb show
     t1=$(date +%s.%N)
-    "$NLWATCH_BIN" snapshot --json --netns "$ns" > "$d/snapshot.jsonl" 2> "$d/snapshot.err" || true
+    "$NLWATCH_BIN" snapshot --json -d --netns "$ns" > "$d/snapshot.jsonl" 2> "$d/snapshot.err" || true
     t2=$(date +%s.%N)
     caller=${NLWATCH_SELFTEST_CALLER:-ip netns del}
     caller=${caller//\\/\\\\}; caller=${caller//\"/\\\"}
@@ -172,7 +172,7 @@ if [ "${1:-}" = "--inner" ]; then
             "$0" "$NLWATCH_REAL_IP" > "$shimdir/ip"
     fi
     chmod +x "$shimdir/ip"
-    "$NLWATCH_BIN" --all-netns --json --dump > "$out/live.jsonl" 2> "$out/live.err" &
+    "$NLWATCH_BIN" --all-netns --json -d --dump > "$out/live.jsonl" 2> "$out/live.err" &
     nl=$!
     # Wait for the current namespace's initial dump.
     for _ in $(seq 100); do grep -q '"object":"sync"' "$out/live.jsonl" 2>/dev/null && break; sleep 0.1; done

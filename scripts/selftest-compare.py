@@ -5,7 +5,7 @@ what is left out by design).
 
     scripts/selftest-compare.py RESULTS_DIR [TEST ...]
 
-RESULTS_DIR/TEST/live.jsonl is `nlwatch --all-netns --json --dump`'s output,
+RESULTS_DIR/TEST/live.jsonl is `nlwatch --all-netns --json -d --dump`'s output,
 RESULTS_DIR/TEST/qp/NNNN/ one quiet point: meta.json (netns, t0/t1: the time
 before/after iproute2's dumps), iproute2's JSON per kind, snapshot.jsonl.
 

@@ -34,6 +34,11 @@ pub(crate) use k;
 
 /// Receives the fields of an event, in order.
 pub(crate) trait Fields {
+    /// Whether the receiver wants the details: the keys `ip -j -d` writes
+    /// and `ip -j` leaves out (a link's queues and offload sizes, a route's
+    /// `"table":"main"`, ...). A kind asks before writing them; the state view
+    /// keeps them either way.
+    fn details(&self) -> bool;
     /// A string of nlwatch's or the caller's: may need JSON escaping.
     fn str(&mut self, key: FieldName, v: &str);
     /// A name from the kernel: raw bytes, written in [`Name::json_escaped`]'s form.

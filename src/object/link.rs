@@ -170,6 +170,38 @@ impl LinkDetails {
 }
 
 impl Link {
+    /// The fields `ip -j -d` adds to `ip -j`'s, in its order.
+    fn detail_fields(&self, f: &mut impl Fields) {
+        let none = LinkDetails::default();
+        let d = self.details.as_deref().unwrap_or(&none);
+        opt_num(f, k!("promiscuity"), d.get(Detail::Promiscuity));
+        opt_num(f, k!("allmulti"), d.get(Detail::Allmulti));
+        opt_num(f, k!("min_mtu"), d.get(Detail::MinMtu));
+        opt_num(f, k!("max_mtu"), d.get(Detail::MaxMtu));
+        if self.kind.is_some() || self.slave_kind.is_some() {
+            f.object(
+                k!("linkinfo"),
+                &LinkInfo {
+                    kind: self.kind.as_ref(),
+                    data: d.info_data(),
+                    slave_kind: self.slave_kind.as_ref(),
+                    slave_data: d.slave_data(),
+                },
+            );
+        }
+        if let Some(m) = d.get(Detail::AddrGenMode).map(|m| m as u8) {
+            match names::addr_gen_mode(m) {
+                Some(name) => f.word(k!("inet6_addr_gen_mode"), name),
+                None => f.num(k!("inet6_addr_gen_mode"), m.into()),
+            }
+        }
+        opt_num(f, k!("num_tx_queues"), d.get(Detail::NumTxQueues));
+        opt_num(f, k!("num_rx_queues"), d.get(Detail::NumRxQueues));
+        for (key, detail) in OFFLOAD {
+            opt_num(f, key, d.get(detail));
+        }
+    }
+
     /// Decodes a link message. Unknown attributes are skipped, malformed ones
     /// skipped and counted (a link is keyed by its header's index alone, so no
     /// attribute fails it; see `walk`).
@@ -388,7 +420,11 @@ impl Kind for Link {
             f.word(k!("family"), names::family(self.family));
         }
         f.words(k!("flags"), &mut names::link_flags(self.flags));
-        f.words(k!("change"), &mut names::link_flag_bits(self.change));
+        // A new link's change mask is all ones: it says nothing then, and
+        // would be the longest list of the line.
+        if self.change != u32::MAX {
+            f.words(k!("change"), &mut names::link_flag_bits(self.change));
+        }
         let none = LinkDetails::default();
         let d = self.details.as_deref().unwrap_or(&none);
         opt_num(f, k!("mtu"), self.mtu);
@@ -421,31 +457,8 @@ impl Kind for Link {
         if let Some(id) = self.link_netnsid {
             f.int(k!("link_netnsid"), id.into());
         }
-        opt_num(f, k!("promiscuity"), d.get(Detail::Promiscuity));
-        opt_num(f, k!("allmulti"), d.get(Detail::Allmulti));
-        opt_num(f, k!("min_mtu"), d.get(Detail::MinMtu));
-        opt_num(f, k!("max_mtu"), d.get(Detail::MaxMtu));
-        if self.kind.is_some() || self.slave_kind.is_some() {
-            f.object(
-                k!("linkinfo"),
-                &LinkInfo {
-                    kind: self.kind.as_ref(),
-                    data: d.info_data(),
-                    slave_kind: self.slave_kind.as_ref(),
-                    slave_data: d.slave_data(),
-                },
-            );
-        }
-        if let Some(m) = d.get(Detail::AddrGenMode).map(|m| m as u8) {
-            match names::addr_gen_mode(m) {
-                Some(name) => f.word(k!("inet6_addr_gen_mode"), name),
-                None => f.num(k!("inet6_addr_gen_mode"), m.into()),
-            }
-        }
-        opt_num(f, k!("num_tx_queues"), d.get(Detail::NumTxQueues));
-        opt_num(f, k!("num_rx_queues"), d.get(Detail::NumRxQueues));
-        for (key, detail) in OFFLOAD {
-            opt_num(f, key, d.get(detail));
+        if f.details() {
+            self.detail_fields(f);
         }
         if !self.alt_names.is_empty() {
             f.names(k!("altnames"), &self.alt_names);
@@ -453,6 +466,12 @@ impl Kind for Link {
         if let Some(alias) = d.ifalias() {
             f.name(k!("ifalias"), alias);
         }
+    }
+
+    /// A link's are everything `ip -d link` adds, which sits between
+    /// `link_netnsid` and `altnames` in `ip -j -d`'s order.
+    fn text_details(&self, f: &mut impl Fields) {
+        self.detail_fields(f);
     }
 
     /// The master's and the peer's names; the link's own name is a field already.

@@ -566,6 +566,9 @@ mod tests {
     struct Collect(Vec<String>);
 
     impl Fields for Collect {
+        fn details(&self) -> bool {
+            true
+        }
         fn str(&mut self, key: FieldName, v: &str) {
             self.0.push(format!("{}={v}", key.bare));
         }

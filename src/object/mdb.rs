@@ -415,26 +415,30 @@ impl Kind for Mdb {
                 f.word(k!("type"), state);
             }
         }
-        if let Some(mode) = self.filter_mode {
-            f.word(
-                k!("filter_mode"),
-                if mode == MCAST_INCLUDE {
-                    "include"
-                } else {
-                    "exclude"
-                },
-            );
-        }
-        if !self.sources.is_empty() {
-            f.objects(
-                k!("source_list"),
-                &mut self.sources.iter().map(|s| s as &dyn Nested),
-            );
-        }
-        if let Some(p) = self.protocol {
-            match names::protocol(p) {
-                Some(name) => f.word(k!("protocol"), name),
-                None => f.str(k!("protocol"), itoa::Buffer::new().format(p)),
+        // The source filter and the protocol are details: `bridge -j mdb`
+        // writes them only with `-d`.
+        if f.details() {
+            if let Some(mode) = self.filter_mode {
+                f.word(
+                    k!("filter_mode"),
+                    if mode == MCAST_INCLUDE {
+                        "include"
+                    } else {
+                        "exclude"
+                    },
+                );
+            }
+            if !self.sources.is_empty() {
+                f.objects(
+                    k!("source_list"),
+                    &mut self.sources.iter().map(|s| s as &dyn Nested),
+                );
+            }
+            if let Some(p) = self.protocol {
+                match names::protocol(p) {
+                    Some(name) => f.word(k!("protocol"), name),
+                    None => f.str(k!("protocol"), itoa::Buffer::new().format(p)),
+                }
             }
         }
         if self.group.is_some() {

@@ -190,8 +190,13 @@ pub(crate) trait Kind: Clone + Default + PartialEq + fmt::Debug + Sized {
     fn table(&self) -> Option<u32> {
         None
     }
-    /// Its JSON fields, named as `ip -j` names them, in order.
+    /// Its JSON fields, named as `ip -j` names them, in order; the details
+    /// (what `ip -j -d` adds) only when [`Fields::details`] says so.
     fn fields(&self, f: &mut impl Fields);
+    /// The details a text line adds after [`Kind::write_text`]'s when they
+    /// are asked for: the kinds whose `ip -d` text grows by more than a word
+    /// or two (a link's) list them here, the others have none.
+    fn text_details(&self, _f: &mut impl Fields) {}
     /// The names of the interfaces it refers to, after its fields: `own` is the
     /// name of its own interface ([`Event::ifname`]), `names` resolves the others.
     fn name_fields(&self, own: Option<&Name>, names: &dyn IfNames, f: &mut impl Fields);
@@ -444,6 +449,13 @@ macro_rules! define_object {
             pub(crate) fn write_text(&self, out: &mut dyn fmt::Write, names: &dyn IfNames) -> fmt::Result {
                 match self {
                     $(Object::$variant(o) => o.write_text(out, names),)*
+                }
+            }
+
+            /// See [`Kind::text_details`].
+            pub(crate) fn text_details(&self, f: &mut impl Fields) {
+                match self {
+                    $(Object::$variant(o) => o.text_details(f),)*
                 }
             }
         }

@@ -358,18 +358,23 @@ impl Kind for Nexthop {
         if let Some(oif) = self.oif {
             f.num(k!("oif"), oif.into());
         }
-        // Scope and protocol always, as `ip -j -d` (iproute2 6.1) writes
-        // them; later versions leave a global scope and unspec out.
-        match names::scope(self.scope) {
-            Some(s) => f.word(k!("scope"), s),
-            None => f.str(k!("scope"), itoa::Buffer::new().format(self.scope)),
+        // `ip -j` leaves out a global scope and an unspec protocol, `ip -j
+        // -d` (iproute2 6.1) writes them; later versions leave them out in
+        // both.
+        if f.details() || self.scope != RT_SCOPE_UNIVERSE {
+            match names::scope(self.scope) {
+                Some(s) => f.word(k!("scope"), s),
+                None => f.str(k!("scope"), itoa::Buffer::new().format(self.scope)),
+            }
         }
         if self.blackhole {
             f.null(k!("blackhole"));
         }
-        match names::protocol(self.protocol) {
-            Some(p) => f.word(k!("protocol"), p),
-            None => f.str(k!("protocol"), itoa::Buffer::new().format(self.protocol)),
+        if f.details() || self.protocol != RTPROT_UNSPEC {
+            match names::protocol(self.protocol) {
+                Some(p) => f.word(k!("protocol"), p),
+                None => f.str(k!("protocol"), itoa::Buffer::new().format(self.protocol)),
+            }
         }
         f.words(k!("flags"), &mut names::rt_flags(self.flags));
         if self.fdb {

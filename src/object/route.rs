@@ -669,23 +669,34 @@ impl Kind for Route {
         }
         opt_num(f, k!("oif"), self.oif);
         opt_num(f, k!("iif"), self.iif);
-        match names::table(self.table) {
-            Some(name) => f.word(k!("table"), name),
-            None => f.str(k!("table"), itoa::Buffer::new().format(self.table)),
+        // `ip -j` leaves out the main table, the boot protocol, the global
+        // scope and the unicast type; `ip -j -d` writes them all.
+        let details = f.details();
+        if details || self.table != u32::from(RT_TABLE_MAIN) {
+            match names::table(self.table) {
+                Some(name) => f.word(k!("table"), name),
+                None => f.str(k!("table"), itoa::Buffer::new().format(self.table)),
+            }
         }
-        word_or_num(
-            f,
-            k!("protocol"),
-            names::protocol(self.protocol),
-            self.protocol,
-        );
-        word_or_num(f, k!("scope"), names::scope(self.scope), self.scope);
-        word_or_num(
-            f,
-            k!("type"),
-            names::route_type(self.route_type),
-            self.route_type,
-        );
+        if details || self.protocol != RTPROT_BOOT {
+            word_or_num(
+                f,
+                k!("protocol"),
+                names::protocol(self.protocol),
+                self.protocol,
+            );
+        }
+        if details || self.scope != RT_SCOPE_UNIVERSE {
+            word_or_num(f, k!("scope"), names::scope(self.scope), self.scope);
+        }
+        if details || self.route_type != RTN_UNICAST {
+            word_or_num(
+                f,
+                k!("type"),
+                names::route_type(self.route_type),
+                self.route_type,
+            );
+        }
         opt_num(f, k!("metric"), self.priority);
         opt_ip(f, k!("prefsrc"), self.prefsrc);
         opt_num(f, k!("nhid"), self.nh_id);

@@ -561,9 +561,12 @@ impl Kind for Rule {
                 None => f.str(k!("action"), itoa::Buffer::new().format(a)),
             },
         }
-        // Always, as `ip -j -d` writes it (plain `ip -j` leaves unspec and
-        // kernel out, as the text line does).
-        if let Some(p) = self.protocol {
+        // Plain `ip -j` leaves unspec and kernel out, as the text line does;
+        // `ip -j -d` writes it always.
+        if let Some(p) = self
+            .protocol
+            .filter(|&p| f.details() || (p != RTPROT_UNSPEC && p != RTPROT_KERNEL))
+        {
             match names::protocol(p) {
                 Some(name) => f.word(k!("protocol"), name),
                 None => f.str(k!("protocol"), itoa::Buffer::new().format(p)),

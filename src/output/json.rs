@@ -55,7 +55,7 @@ pub(crate) fn event_fields(ev: &Event, names: &dyn IfNames, f: &mut impl Fields)
 /// # fn show(event: &Event) {
 /// let names = |ifindex: u32| (ifindex == 4).then(|| nlwatch::objects::Name::from("br0"));
 /// let mut line = Vec::new();
-/// JsonEvent { event, names: &names }.write_line(&mut line);
+/// JsonEvent { event, names: &names, details: false }.write_line(&mut line);
 /// # }
 /// ```
 pub struct JsonEvent<'a> {
@@ -63,6 +63,13 @@ pub struct JsonEvent<'a> {
     pub event: &'a Event,
     /// Names of other interfaces of the event's namespace.
     pub names: &'a dyn IfNames,
+    /// Also the details, as `ip -j -d` adds them to `ip -j`'s keys (`nlwatch
+    /// -d`): a link's `linkinfo`, promiscuity, MTU bounds, queues and offload
+    /// sizes; a route's `table`, `protocol`, `scope` and `type` where they
+    /// are main, boot, global and unicast; a nexthop's scope and protocol,
+    /// a rule's protocol where they are the defaults; an MDB entry's
+    /// `filter_mode`, `source_list` and `protocol`.
+    pub details: bool,
 }
 
 impl std::fmt::Debug for JsonEvent<'_> {
@@ -76,7 +83,7 @@ impl std::fmt::Debug for JsonEvent<'_> {
 impl JsonEvent<'_> {
     /// Appends the JSON line (without the newline) to `out`.
     pub fn write_line(&self, out: &mut Vec<u8>) {
-        let mut w = Writer::new(out);
+        let mut w = Writer::new(out, self.details);
         event_fields(self.event, self.names, &mut w);
         w.end();
     }
@@ -105,7 +112,7 @@ impl<'a> JsonLine<'a> {
     /// Opens a line at the end of `out`.
     pub fn new(out: &'a mut Vec<u8>) -> Self {
         JsonLine {
-            writer: Writer::new(out),
+            writer: Writer::new(out, false),
         }
     }
 
@@ -142,15 +149,20 @@ impl<'a> JsonLine<'a> {
 pub(crate) struct Writer<'a> {
     out: &'a mut Vec<u8>,
     first: bool,
+    details: bool,
 }
 
 impl<'a> Writer<'a> {
-    /// Opens an object at the end of `out`.
-    pub(crate) fn new(out: &'a mut Vec<u8>) -> Self {
+    /// Opens an object at the end of `out`, with the details or without.
+    pub(crate) fn new(out: &'a mut Vec<u8>, details: bool) -> Self {
         // Most lines fit: one capacity check instead of many growths.
         out.reserve(1024);
         out.push(b'{');
-        Writer { out, first: true }
+        Writer {
+            out,
+            first: true,
+            details,
+        }
     }
 
     /// Closes the object.
@@ -201,6 +213,10 @@ impl<'a> Writer<'a> {
 }
 
 impl Fields for Writer<'_> {
+    #[inline]
+    fn details(&self) -> bool {
+        self.details
+    }
     #[inline]
     fn str(&mut self, key: FieldName, v: &str) {
         self.key(key);
@@ -286,7 +302,7 @@ impl Fields for Writer<'_> {
     }
     fn via(&mut self, key: FieldName, v: IpAddr) {
         self.key(key);
-        let mut w = Writer::new(self.out);
+        let mut w = Writer::new(self.out, self.details);
         w.word(k!("family"), via_family(v));
         w.ip(k!("host"), Some(v));
         w.end();
@@ -315,7 +331,7 @@ impl Fields for Writer<'_> {
     }
     fn object(&mut self, key: FieldName, v: &dyn Nested) {
         self.key(key);
-        let mut w = Writer::new(self.out);
+        let mut w = Writer::new(self.out, self.details);
         v.fields(&mut w);
         w.end();
     }
@@ -326,7 +342,7 @@ impl Fields for Writer<'_> {
             if i > 0 {
                 self.out.push(b',');
             }
-            let mut w = Writer::new(self.out);
+            let mut w = Writer::new(self.out, self.details);
             o.fields(&mut w);
             w.end();
         }
@@ -445,8 +461,12 @@ fn name(out: &mut Vec<u8>, v: &Name) {
 /// checked to be exactly what serde writes too. For the tests of every kind's
 /// lines.
 #[cfg(test)]
-pub(crate) fn line_both_ways(event: &Event, names: &dyn IfNames) -> String {
-    let line = JsonEvent { event, names };
+pub(crate) fn line_both_ways(event: &Event, names: &dyn IfNames, details: bool) -> String {
+    let line = JsonEvent {
+        event,
+        names,
+        details,
+    };
     let mut out = Vec::new();
     line.write_line(&mut out);
     let out = String::from_utf8(out).expect("JSON lines are UTF-8");
@@ -530,7 +550,7 @@ mod tests {
         for (object, json, text) in printed {
             let names = |i: u32| Some(Name::from(format!("dummy{i}").as_str()));
             let mut line = String::new();
-            crate::output::write_text(&mut line, &object, Action::New, &names).unwrap();
+            crate::output::write_text(&mut line, &object, Action::New, &names, false).unwrap();
             assert!(line.contains(text), "{line}");
             let event = Event {
                 netns: NetnsTag {
@@ -544,7 +564,7 @@ mod tests {
                 ifname: None,
                 object,
             };
-            let out = super::line_both_ways(&event, &names);
+            let out = super::line_both_ways(&event, &names, true);
             assert!(out.contains(json), "{out}");
         }
     }
@@ -575,7 +595,7 @@ mod tests {
     fn a_link_alias_is_escaped_as_names_are() {
         let object = crate::object::decode_tests::link_with_alias();
         let event = Event::new(Default::default(), crate::object::Action::New, object);
-        let line = super::line_both_ways(&event, &|_| None);
+        let line = super::line_both_ways(&event, &|_| None, true);
         assert!(line.ends_with(r#","ifalias":"ev\\xffil"}"#), "{line}");
     }
 
@@ -596,7 +616,7 @@ mod tests {
         (res.idle_timer, res.unbalanced_timer, res.unbalanced_time) = (50, 12_345, 123_456_789);
         let object = Object::Nexthop(r);
         let mut line = String::new();
-        write_text(&mut line, &object, Action::New, &names).unwrap();
+        write_text(&mut line, &object, Action::New, &names, false).unwrap();
         assert!(
             line.contains("idle_timer 0.5 unbalanced_timer 123.45 unbalanced_time 1.23457e+06"),
             "{line}"
@@ -610,7 +630,7 @@ mod tests {
             ifname: None,
             object,
         };
-        let out = super::line_both_ways(&event, &names);
+        let out = super::line_both_ways(&event, &names, true);
         assert!(
             out.contains(
                 r#""idle_timer":0.5,"unbalanced_timer":123.45,"unbalanced_time":1234570}"#

@@ -12,13 +12,14 @@ use serde::ser::{SerializeMap, Serializer};
 use std::net::IpAddr;
 use std::time::SystemTime;
 
-/// The JSON line's fields (see [`JsonEvent`]), without the names of other
-/// interfaces.
+/// The JSON line's fields (see [`JsonEvent`]) with the details, without the
+/// names of other interfaces.
 impl serde::Serialize for Event {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         JsonEvent {
             event: self,
             names: &|_| None,
+            details: true,
         }
         .serialize(s)
     }
@@ -28,6 +29,7 @@ impl serde::Serialize for Event {
 impl serde::Serialize for JsonEvent<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut f = SerdeFields::new(s.serialize_map(None)?);
+        f.details = self.details;
         event_fields(self.event, self.names, &mut f);
         f.end()
     }
@@ -37,6 +39,7 @@ impl serde::Serialize for JsonEvent<'_> {
 pub(crate) struct SerdeFields<M: SerializeMap> {
     map: M,
     error: Option<M::Error>,
+    details: bool,
 }
 
 /// `Display` values as serde strings.
@@ -70,7 +73,11 @@ impl serde::Serialize for Via {
 
 impl<M: SerializeMap> SerdeFields<M> {
     pub(crate) fn new(map: M) -> Self {
-        SerdeFields { map, error: None }
+        SerdeFields {
+            map,
+            error: None,
+            details: true,
+        }
     }
 
     fn put<T: serde::Serialize + ?Sized>(&mut self, key: FieldName, v: &T) {
@@ -91,6 +98,9 @@ impl<M: SerializeMap> SerdeFields<M> {
 }
 
 impl<M: SerializeMap> Fields for SerdeFields<M> {
+    fn details(&self) -> bool {
+        self.details
+    }
     fn str(&mut self, key: FieldName, v: &str) {
         self.put(key, v);
     }

@@ -3,12 +3,18 @@
 //!
 //! This module never decides what an object contains; it only writes it.
 
-use crate::object::fields::IfNames;
-use crate::object::{Action, Object};
+use crate::object::fields::{float_as_integer, FieldName, Fields, IfNames, Nested};
+use crate::object::{text_escaped, Action, HwAddr, Name, Object};
 use std::fmt;
+use std::net::IpAddr;
+use std::time::SystemTime;
 
 /// Writes an object as one `ip monitor`-style line (without the trailing newline),
 /// naming interfaces with `names` where it can and as `if<N>` where it cannot.
+/// With `details` (`nlwatch -d`), a link's line goes on with what `ip -d link`
+/// adds (` promiscuity 0 allmulti 0 min_mtu 68 ...`, its `linkinfo` flattened
+/// to ` info_kind veth ...`), named as its JSON keys; the other kinds' lines
+/// are the same either way.
 ///
 /// ```text
 /// [link] new 7: veth0 <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 state UP link/ether 02:00:00:00:00:01 kind veth
@@ -22,7 +28,7 @@ use std::fmt;
 /// let mut n = Neighbour::default();
 /// (n.family, n.ifindex, n.dst, n.state) = (2, 3, "10.0.0.2".parse().ok(), 0x80);
 /// let mut line = String::new();
-/// nlwatch::output::write_text(&mut line, &Object::Neighbour(n), Action::New, &|_| None)?;
+/// nlwatch::output::write_text(&mut line, &Object::Neighbour(n), Action::New, &|_| None, false)?;
 /// assert_eq!(line, "[neigh] new 10.0.0.2 dev if3 PERMANENT");
 /// # Ok::<(), std::fmt::Error>(())
 /// ```
@@ -31,9 +37,10 @@ pub fn write_text(
     obj: &Object,
     action: Action,
     names: &dyn IfNames,
+    details: bool,
 ) -> fmt::Result {
     write!(out, "[{}] ", obj.kind().as_str())?;
-    write_bare_text(out, obj, action, names)
+    write_bare_text(out, obj, action, names, details)
 }
 
 /// [`write_text`] without the `[kind]` label that starts its line (what
@@ -44,7 +51,7 @@ pub fn write_text(
 /// let mut n = Neighbour::default();
 /// (n.family, n.ifindex, n.dst, n.state) = (2, 3, "10.0.0.2".parse().ok(), 0x80);
 /// let mut line = String::new();
-/// nlwatch::output::write_bare_text(&mut line, &Object::Neighbour(n), Action::Del, &|_| None)?;
+/// nlwatch::output::write_bare_text(&mut line, &Object::Neighbour(n), Action::Del, &|_| None, false)?;
 /// assert_eq!(line, "del 10.0.0.2 dev if3 PERMANENT");
 /// # Ok::<(), std::fmt::Error>(())
 /// ```
@@ -53,9 +60,123 @@ pub fn write_bare_text(
     obj: &Object,
     action: Action,
     names: &dyn IfNames,
+    details: bool,
 ) -> fmt::Result {
     out.write_str(action.as_str())?;
-    obj.write_text(out, names)
+    obj.write_text(out, names)?;
+    if details {
+        let mut f = TextFields {
+            out: out as &mut dyn fmt::Write,
+            result: Ok(()),
+        };
+        obj.text_details(&mut f);
+        f.result?;
+    }
+    Ok(())
+}
+
+/// [`Fields`] as ` key value` pairs on a text line: lists joined by commas,
+/// nested objects flattened into the line (their keys say what they are),
+/// every string escaped as names are. The first error is kept.
+struct TextFields<'a> {
+    out: &'a mut dyn fmt::Write,
+    result: fmt::Result,
+}
+
+impl TextFields<'_> {
+    fn pair(&mut self, key: FieldName, v: &dyn fmt::Display) {
+        if self.result.is_ok() {
+            self.result = write!(self.out, " {} {v}", key.bare);
+        }
+    }
+
+    fn list<T: fmt::Display>(&mut self, key: FieldName, items: impl Iterator<Item = T>) {
+        let mut first = true;
+        for item in items {
+            if self.result.is_err() {
+                return;
+            }
+            self.result = if first {
+                write!(self.out, " {} {item}", key.bare)
+            } else {
+                write!(self.out, ",{item}")
+            };
+            first = false;
+        }
+    }
+}
+
+impl Fields for TextFields<'_> {
+    fn details(&self) -> bool {
+        true
+    }
+    fn str(&mut self, key: FieldName, v: &str) {
+        self.pair(key, &text_escaped(v));
+    }
+    fn name(&mut self, key: FieldName, v: &Name) {
+        self.pair(key, v);
+    }
+    fn word(&mut self, key: FieldName, v: &'static str) {
+        self.pair(key, &v);
+    }
+    fn num(&mut self, key: FieldName, v: u64) {
+        self.pair(key, &v);
+    }
+    fn int(&mut self, key: FieldName, v: i64) {
+        self.pair(key, &v);
+    }
+    fn yes(&mut self, key: FieldName) {
+        self.pair(key, &"true");
+    }
+    fn ip(&mut self, key: FieldName, v: Option<IpAddr>) {
+        match v {
+            Some(ip) => self.pair(key, &ip),
+            None => self.pair(key, &"none"),
+        }
+    }
+    fn prefix(&mut self, key: FieldName, v: IpAddr, len: Option<u8>) {
+        match len {
+            Some(len) => self.pair(key, &format_args!("{v}/{len}")),
+            None => self.pair(key, &v),
+        }
+    }
+    fn hw(&mut self, key: FieldName, v: &HwAddr) {
+        self.pair(key, v);
+    }
+    fn time(&mut self, key: FieldName, v: SystemTime) {
+        self.pair(key, &super::Rfc3339(v));
+    }
+    fn words(&mut self, key: FieldName, v: &mut dyn Iterator<Item = &'static str>) {
+        self.list(key, v);
+    }
+    fn names(&mut self, key: FieldName, v: &[Name]) {
+        self.list(key, v.iter());
+    }
+    fn via(&mut self, key: FieldName, v: IpAddr) {
+        self.pair(key, &v);
+    }
+    fn null(&mut self, key: FieldName) {
+        if self.result.is_ok() {
+            self.result = write!(self.out, " {}", key.bare);
+        }
+    }
+    fn bool(&mut self, key: FieldName, v: bool) {
+        self.pair(key, &v);
+    }
+    fn float(&mut self, key: FieldName, v: f64) {
+        match float_as_integer(v) {
+            Some(n) => self.pair(key, &n),
+            None => self.pair(key, &v),
+        }
+    }
+    fn object(&mut self, _key: FieldName, v: &dyn Nested) {
+        v.fields(self);
+    }
+    fn objects(&mut self, _key: FieldName, v: &mut dyn Iterator<Item = &dyn Nested>) {
+        for o in v {
+            o.fields(self);
+        }
+    }
 }
 
 #[cfg(test)]
@@ -81,7 +202,14 @@ mod tests {
                 ..Link::default()
             };
             let mut line = String::new();
-            write_text(&mut line, &Object::Link(link), Action::New, &|_| None).unwrap();
+            write_text(
+                &mut line,
+                &Object::Link(link),
+                Action::New,
+                &|_| None,
+                false,
+            )
+            .unwrap();
             assert!(line.ends_with(want), "{line}");
         }
     }

@@ -44,7 +44,9 @@ pub const RTN_ANYCAST: u8 = 4;
 pub const RTN_BLACKHOLE: u8 = 6;
 
 // rtm_protocol (RTPROT_*).
+pub const RTPROT_UNSPEC: u8 = 0;
 pub const RTPROT_KERNEL: u8 = 2;
+pub const RTPROT_BOOT: u8 = 3;
 pub const RTPROT_RA: u8 = 9;
 
 // rtnh_flags (RTNH_F_*): a next hop's state, also in a route's rtm_flags.

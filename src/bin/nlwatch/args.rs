@@ -86,6 +86,12 @@ pub(crate) struct WaitArgs {
     /// Print the object as a JSON line instead of text.
     #[arg(long)]
     pub(crate) json: bool,
+    /// Also print the details, as `ip -d` does: a link's `linkinfo`,
+    /// promiscuity, MTU bounds, queues and offload sizes; a route's main
+    /// table, boot protocol, global scope and unicast type; ... (the state
+    /// view keeps them either way).
+    #[arg(short = 'd', long)]
+    pub(crate) details: bool,
     /// The condition (see below).
     #[arg(value_name = "CONDITION", required = true, num_args = 1..)]
     pub(crate) condition: Vec<String>,
@@ -234,12 +240,18 @@ pub(crate) struct Labels {
     pub(crate) no_label: bool,
 }
 
-/// `--json`, `-t` and `--dump`: how changes are printed.
+/// `--json`, `-d`, `-t` and `--dump`: how changes are printed.
 #[derive(clap::Args, Debug, Clone, Default)]
 pub(crate) struct Stream {
     /// Print one JSON object per line instead of text.
     #[arg(long)]
     pub(crate) json: bool,
+    /// Also print the details, as `ip -d` does: a link's `linkinfo`,
+    /// promiscuity, MTU bounds, queues and offload sizes; a route's main
+    /// table, boot protocol, global scope and unicast type; ... (the state
+    /// view keeps them either way).
+    #[arg(short = 'd', long)]
+    pub(crate) details: bool,
     /// Prefix text lines with the receive time (RFC 3339, UTC, microseconds).
     #[arg(short = 't', long)]
     pub(crate) timestamp: bool,
@@ -302,6 +314,12 @@ pub(crate) struct SnapshotArgs {
     /// Print one JSON object per line instead of text.
     #[arg(long)]
     pub(crate) json: bool,
+    /// Also print the details, as `ip -d` does: a link's `linkinfo`,
+    /// promiscuity, MTU bounds, queues and offload sizes; a route's main
+    /// table, boot protocol, global scope and unicast type; ... (the state
+    /// view keeps them either way).
+    #[arg(short = 'd', long)]
+    pub(crate) details: bool,
     #[command(flatten)]
     pub(crate) narrowing: Narrowing,
     #[command(flatten)]
@@ -317,6 +335,7 @@ impl SnapshotArgs {
     pub(crate) fn resolve(self) -> Args {
         Args {
             json: self.json,
+            details: self.details,
             label: !self.labels.no_label,
             select: Select::new(&self.narrowing, None),
             watching: Watching {
@@ -390,6 +409,8 @@ impl ReplayArgs {
 pub(crate) struct Args {
     /// JSON lines instead of text.
     pub(crate) json: bool,
+    /// Lines carry the details (`-d`).
+    pub(crate) details: bool,
     /// Text lines start with the time.
     pub(crate) timestamp: bool,
     /// The initial dump is printed.
@@ -415,6 +436,7 @@ impl Args {
     pub(crate) fn new(objects: Objects) -> Args {
         Args {
             json: false,
+            details: false,
             timestamp: false,
             dump: false,
             label: true,
@@ -426,10 +448,11 @@ impl Args {
         }
     }
 
-    /// The defaults, printed as `stream` says (`--json`, `-t`, `--dump`).
+    /// The defaults, printed as `stream` says (`--json`, `-d`, `-t`, `--dump`).
     pub(crate) fn streaming(stream: &Stream, objects: Objects) -> Args {
         Args {
             json: stream.json,
+            details: stream.details,
             timestamp: stream.timestamp,
             dump: stream.dump,
             ..Args::new(objects)

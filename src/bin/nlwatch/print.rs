@@ -173,6 +173,7 @@ fn event_line(out: &mut Vec<u8>, ev: &Event, args: &Args, names: &NameCache) -> 
         JsonEvent {
             event: ev,
             names: &lookup,
+            details: args.details,
         }
         .write_line(out);
         out.push(b'\n');
@@ -188,7 +189,7 @@ fn event_line(out: &mut Vec<u8>, ev: &Event, args: &Args, names: &NameCache) -> 
         } else {
             write_bare_text
         };
-        write(&mut line, &ev.object, ev.action, &lookup).map_err(io::Error::other)?;
+        write(&mut line, &ev.object, ev.action, &lookup, args.details).map_err(io::Error::other)?;
         if ev.origin != Origin::Live {
             out.extend_from_slice(b" (");
             out.extend_from_slice(ev.origin.as_str().as_bytes());

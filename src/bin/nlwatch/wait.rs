@@ -263,6 +263,7 @@ pub(crate) fn run(args: WaitArgs) -> Result<(), Failure> {
     });
     let printing = Args {
         json: args.json,
+        details: args.details,
         dump: true,
         ..Args::new(Default::default())
     };

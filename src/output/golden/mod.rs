@@ -2,6 +2,9 @@
 //! JSON lines (through the JSON writer, and with the feature `serde` through
 //! serde too, which must agree), compared with recorded lines.
 //!
+//! Each object is written plain, then with the details (`nlwatch -d`) on a
+//! line of its own starting `-d ` where that differs.
+//!
 //! - `fixtures.txt`: every message of every fixture the kernel sent
 //!   (`src/wire/fixtures/*.bin`, made by `scripts/capture-fixtures.py`),
 //!   decoded and written. A new kind brings fixtures; its lines are recorded
@@ -61,6 +64,29 @@ fn compare(file: &str, got: &str) {
     }
 }
 
+/// `ev`'s text line and JSON line, plain and then with the details where
+/// they differ.
+fn write_both_forms(out: &mut String, ev: &Event, names: &dyn crate::output::IfNames) {
+    let text = |details| {
+        let mut text = String::new();
+        write_text(&mut text, &ev.object, ev.action, names, details).unwrap();
+        text.trim_end().to_string()
+    };
+    let (plain, detailed) = (text(false), text(true));
+    writeln!(out, "{plain}").unwrap();
+    if detailed != plain {
+        writeln!(out, "-d {detailed}").unwrap();
+    }
+    let (plain, detailed) = (
+        line_both_ways(ev, names, false),
+        line_both_ways(ev, names, true),
+    );
+    writeln!(out, "{plain}").unwrap();
+    if detailed != plain {
+        writeln!(out, "-d {detailed}").unwrap();
+    }
+}
+
 /// Every fixture's objects, by fixture name (sorted): the kinds they are and
 /// the recorded text.
 fn fixture_lines() -> (String, BTreeSet<ObjectKind>) {
@@ -89,8 +115,6 @@ fn fixture_lines() -> (String, BTreeSet<ObjectKind>) {
                 writeln!(out, "skipped attributes: {skipped}").unwrap();
             }
             kinds.insert(object.kind());
-            let mut text = String::new();
-            write_text(&mut text, &object, action, &fixture_name).unwrap();
             let event = Event {
                 netns: NetnsTag::default(),
                 seq: 1,
@@ -100,8 +124,7 @@ fn fixture_lines() -> (String, BTreeSet<ObjectKind>) {
                 ifname: object.ifindex().and_then(fixture_name),
                 object,
             };
-            let json = line_both_ways(&event, &fixture_name);
-            writeln!(out, "{}\n{json}", text.trim_end()).unwrap();
+            write_both_forms(&mut out, &event, &fixture_name);
         }
     }
     (out, kinds)
@@ -142,9 +165,7 @@ fn constructed_events_write_their_recorded_lines() {
     };
     let mut out = String::new();
     for ev in &events {
-        let mut text = String::new();
-        write_text(&mut text, &ev.object, ev.action, &names).unwrap();
-        writeln!(out, "{}\n{}", text.trim_end(), line_both_ways(ev, &names)).unwrap();
+        write_both_forms(&mut out, ev, &names);
     }
     compare("src/output/golden/constructed.txt", &out);
 }
