@@ -1,6 +1,11 @@
 #!/usr/bin/env bash
-# Burst benchmark: nlwatch and `ip monitor` side by side, watching the same objects
-# (link, address, route, neigh) while N veth pairs are created and deleted.
+# Burst benchmark: nlwatch, `ip monitor` and a drain-only floor side by side, each
+# on its own socket, watching the same objects (link, address, route, neigh) while
+# N veth pairs are created and deleted; CPU per kernel message for each.
+#
+# The floor (benches/drain.rs) only takes the messages off its socket, as
+# nlwatch's readers do (poll, recvmmsg with 64 slots until empty, 10 ms to
+# gather) and counts their types: what any listener must spend.
 #
 #   scripts/bench-burst.sh [options] [N]      # N veth pairs, default 10000
 #
@@ -52,10 +57,18 @@
 #                           kernel takes 17-33 ms per pair, so this phase is a
 #                           long trickle), or all at once with `link del group 1`
 #                           (one batched unregister: a true burst)
-#   --no-build              use target/release/nlwatch as it is
+#   --instructions          also record the burst (as --record) and replay the
+#                           recording under valgrind's callgrind (`nlwatch replay
+#                           FILE --json` with the same objects): nlwatch's
+#                           user-space instructions per kernel message, a figure
+#                           that does not move with the machine's load
+#   --no-build              use target/release/nlwatch as it is (the floor is
+#                           built all the same, unless NLWATCH_BENCH_DRAIN names
+#                           its binary)
 #
 # NLWATCH_BENCH_EXTRA="..." adds options to nlwatch's command line (e.g.
-# "--batch-window 0" to read every message as it comes).
+# "--batch-window 0" to read every message as it comes, or "-d" for the details).
+# Binaries are taken from $CARGO_TARGET_DIR when it is set, else from target/.
 #
 # Everything runs in scripts/sandbox.sh (fresh network, mount and PID namespaces,
 # private /run): the host's network is never touched. Inside,
@@ -82,6 +95,11 @@ if [ -z "${NLWATCH_BENCH_BURST_INNER:-}" ]; then
     if [ "$build" = 1 ]; then
         (cd "$root" && cargo build --release --quiet)
     fi
+    if [ -z "${NLWATCH_BENCH_DRAIN:-}" ]; then
+        NLWATCH_BENCH_DRAIN=$(cd "$root" && cargo bench --quiet --bench drain --no-run \
+            --message-format=json | jq -r 'select(.target.name == "drain" and .executable != null) | .executable')
+    fi
+    export NLWATCH_BENCH_DRAIN
     if [ -n "$perf_dir" ]; then
         mkdir -p "$perf_dir"
         (cd "$root" && CARGO_PROFILE_RELEASE_DEBUG=true \
@@ -93,11 +111,12 @@ fi
 
 # ---- inside the sandbox ----
 n=10000 ip_rcvbuf="" nl_rcvbuf="" perf_dir="" keep="" delete=each syscalls=0
-callgrind_dir="" massif_dir="" pause=0 record=0
+callgrind_dir="" massif_dir="" pause=0 record=0 instructions=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --pause) pause=1 ;;
         --record) record=1 ;;
+        --instructions) record=1 instructions=1 ;;
         --callgrind) callgrind_dir=$(realpath "$2"); shift ;;
         --massif) massif_dir=$(realpath "$2"); shift ;;
         --ip-rcvbuf) ip_rcvbuf=$2; shift ;;
@@ -121,7 +140,8 @@ case "$delete" in
     *) echo "bench-burst: --delete each|group" >&2; exit 2 ;;
 esac
 
-nlwatch=$root/target/release/nlwatch
+nlwatch=${CARGO_TARGET_DIR:-$root/target}/release/nlwatch
+drain=$NLWATCH_BENCH_DRAIN
 [ -z "$perf_dir" ] || nlwatch=$root/target/perf/release/nlwatch
 wrap=()
 if [ -n "$callgrind_dir" ]; then
@@ -267,10 +287,15 @@ done
 [ -e ref.counts.ready ] || { echo "bench-burst: reference listener did not start" >&2; exit 1; }
 
 [ "$pause" = 0 ] || [ -n "$nl_rcvbuf" ] || nl_rcvbuf=1073741824
+objects=(link addr route neigh)
 nl_args=(--json ${NLWATCH_BENCH_EXTRA:-})
 [ -z "$nl_rcvbuf" ] || nl_args+=(--rcvbuf "$nl_rcvbuf")
-"${wrap[@]}" "$nlwatch" "${nl_args[@]}" >nlwatch.jsonl 2>nlwatch.err &
+"${wrap[@]}" "$nlwatch" "${nl_args[@]}" "${objects[@]}" >nlwatch.jsonl 2>nlwatch.err &
 nl_pid=$!
+# The floor: the same groups (0x555), nlwatch's receive buffer (4 MiB unless
+# --nlwatch-rcvbuf says otherwise).
+"$drain" 0x555 "${nl_rcvbuf:-4194304}" drain.counts 2>drain.err &
+dr_pid=$!
 ip_args=()
 [ -z "$ip_rcvbuf" ] || ip_args+=(-rc "$ip_rcvbuf")
 # -o: one line per message; label: [LINK]/[ADDR]/[ROUTE]/[NEIGH] prefix, to count
@@ -283,14 +308,16 @@ for a in "${nl_args[@]}"; do
     [ "$a" = --json ] || rec_args+=("$a")
 done
 if [ "$record" = 1 ]; then
-    "$nlwatch" record "$work/burst.pcapng" "${rec_args[@]}" >record.out 2>record.err &
+    "$nlwatch" record "$work/burst.pcapng" "${rec_args[@]}" "${objects[@]}" >record.out 2>record.err &
     rec_pid=$!
 fi
 wait_listening "$nl_pid" nlwatch
 wait_listening "$ip_pid" "ip monitor"
+wait_listening "$dr_pid" "the floor"
 [ "$record" = 0 ] || wait_listening "$rec_pid" "nlwatch record"
 sleep 0.5 # nlwatch's start-up link dump
-nl_cpu0=$(cpu_ticks "$nl_pid") ip_cpu0=$(cpu_ticks "$ip_pid")
+nl_cpu0=$(cpu_ticks "$nl_pid") ip_cpu0=$(cpu_ticks "$ip_pid") dr_cpu0=$(cpu_ticks "$dr_pid")
+dr_sys0=$(sys_ticks "$dr_pid")
 nl_sys0=$(sys_ticks "$nl_pid") ip_sys0=$(sys_ticks "$ip_pid")
 nl_cs0=$(ctxsw "$nl_pid") ip_cs0=$(ctxsw "$ip_pid")
 nl_w0=$(writes "$nl_pid") ip_w0=$(writes "$ip_pid")
@@ -360,8 +387,9 @@ if [ "$syscalls" = 1 ]; then
     wait "$nl_stat_pid" "$ip_stat_pid" || true
 fi
 
-nl_cpu1=$(cpu_ticks "$nl_pid") ip_cpu1=$(cpu_ticks "$ip_pid")
-nl_sys1=$(sys_ticks "$nl_pid") ip_sys1=$(sys_ticks "$ip_pid")
+nl_cpu1=$(cpu_ticks "$nl_pid") ip_cpu1=$(cpu_ticks "$ip_pid") dr_cpu1=$(cpu_ticks "$dr_pid")
+nl_sys1=$(sys_ticks "$nl_pid") ip_sys1=$(sys_ticks "$ip_pid") dr_sys1=$(sys_ticks "$dr_pid")
+dr_hwm=$(hwm_kib "$dr_pid") dr_drops=$(drops_of "$dr_pid")
 nl_cs1=$(ctxsw "$nl_pid") ip_cs1=$(ctxsw "$ip_pid")
 nl_w1=$(writes "$nl_pid") ip_w1=$(writes "$ip_pid")
 nl_hwm=$(hwm_kib "$nl_pid") ip_hwm=$(hwm_kib "$ip_pid")
@@ -376,7 +404,10 @@ if [ "$record" = 1 ]; then
     rec_hwm=$(hwm_kib "$rec_pid") rec_rb=$(rcvbuf_of "$rec_pid") rec_drops=$(drops_of "$rec_pid")
     rec_threads=$(awk '/^Threads:/ { print $2 }' /proc/"$rec_pid"/status)
 fi
-kill -TERM "$nl_pid" "$ip_pid" ${rec_pid:-}
+kill -TERM "$nl_pid" "$ip_pid" "$dr_pid" ${rec_pid:-}
+wait "$dr_pid"
+dr_msgs=$(awk '$1 == "messages" { print $2 }' drain.counts)
+dr_overruns=$(awk '$1 == "overruns" { print $2 }' drain.counts)
 nl_rc=0
 wait "$nl_pid" || nl_rc=$?
 wait "$ip_pid" || true
@@ -423,7 +454,7 @@ us_per() { # ticks events
 secs() { awk -v t="$1" -v hz="$tck" 'BEGIN { printf "%.2f", t / hz }'; }
 mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 per() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
-nl_dt=$((nl_cpu1 - nl_cpu0)) ip_dt=$((ip_cpu1 - ip_cpu0))
+nl_dt=$((nl_cpu1 - nl_cpu0)) ip_dt=$((ip_cpu1 - ip_cpu0)) dr_dt=$((dr_cpu1 - dr_cpu0))
 
 cat <<EOF
 
@@ -457,6 +488,19 @@ ${rows}| **total** | **$gen_total** | **$nl_total** | **$ip_total** |
 | RSS after the burst (VmRSS) | $(mib "$nl_rss") MiB | $(mib "$ip_rss") MiB |
 | threads | $nl_threads | $ip_threads |
 | exit after SIGTERM | $nl_rc | (killed) |
+
+Side by side on this burst: CPU (utime+stime) per kernel message generated ($gen_total)
+
+| | nlwatch | ip monitor | floor (drain only) |
+|---|---:|---:|---:|
+| messages received | $nl_total events | $ip_total lines | $dr_msgs |
+| overruns / kernel drops | $nl_overrun / $nl_drops | $ip_enobufs / $ip_drops | $dr_overruns / $dr_drops |
+| CPU during the burst | $(secs "$nl_dt") s | $(secs "$ip_dt") s | $(secs "$dr_dt") s |
+| of which system | $(secs $((nl_sys1 - nl_sys0))) s | $(secs $((ip_sys1 - ip_sys0))) s | $(secs $((dr_sys1 - dr_sys0))) s |
+| **CPU per kernel message** | **$(us_per "$nl_dt" "$gen_total") µs** | **$(us_per "$ip_dt" "$gen_total") µs** | **$(us_per "$dr_dt" "$gen_total") µs** |
+| peak RSS (VmHWM) | $(mib "$nl_hwm") MiB | $(mib "$ip_hwm") MiB | $(mib "$dr_hwm") MiB |
+
+nlwatch / ip monitor: $(per "$nl_dt" "$ip_dt") (goal: at most 0.33); nlwatch / floor: $(per "$nl_dt" "$dr_dt") (goal: at most 2)
 EOF
 if [ "$syscalls" = 1 ]; then
     sc() { awk -F, -v e="$2" -v n="$3" '$3 == e { if (n > 0) printf "%.2f", $1 / n; exit }' "$1"; }
@@ -520,6 +564,22 @@ ${rec_rows}| **total** | **$gen_total** | **$rec_total** |
 Record / JSON, CPU per kernel message: $(ratio "$rec_dt" "$nl_dt") (goal: at most 1.25, with nothing missing)
 EOF
 fi
+if [ "$instructions" = 1 ]; then
+    # The recording replayed under callgrind: nlwatch's user-space work for the
+    # very messages of this burst (decode, state view, JSON), without the
+    # system calls of reading them live.
+    rp_args=(--json)
+    [[ " ${NLWATCH_BENCH_EXTRA:-} " != *" -d "* ]] || rp_args+=(-d)
+    valgrind --tool=callgrind --callgrind-out-file=replay.callgrind \
+        "$nlwatch" replay "$work/burst.pcapng" "${rp_args[@]}" "${objects[@]}" >/dev/null 2>replay.err
+    ir=$(awk '/^(summary|totals):/ { print $2; exit }' replay.callgrind)
+    rec_msgs=$(rc_ messages)
+    cat <<EOF
+
+User-space instructions (callgrind, nlwatch replay burst.pcapng ${rp_args[*]} ${objects[*]}):
+$ir instructions for $rec_msgs recorded messages: $(per "$ir" "$rec_msgs") per kernel message
+EOF
+fi
 if [ -s nlwatch.err ]; then
     echo "nlwatch stderr:" >&2
     cat nlwatch.err >&2
@@ -527,7 +587,7 @@ fi
 
 if [ -n "$keep" ]; then
     mkdir -p "$keep"
-    cp burst.batch nlwatch.jsonl nlwatch.err ipmon.txt ipmon.err ref.counts "$keep"/
+    cp burst.batch nlwatch.jsonl nlwatch.err ipmon.txt ipmon.err ref.counts drain.counts "$keep"/
     [ "$record" = 0 ] || cp burst.pcapng record.err record.counts "$keep"/
 fi
 if [ -n "$massif_dir" ]; then
