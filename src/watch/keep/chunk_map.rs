@@ -16,9 +16,13 @@
 //! link's routes) fill their chunks too. A chunk left nearly empty by removals
 //! is merged into a neighbour.
 //!
-//! Lookups are two binary searches (the chunks by first key, then one chunk);
-//! an insertion moves at most two chunks' entries (about 8 KiB). It holds no
-//! `unsafe` code and never panics on any sequence of calls.
+//! Lookups are two binary searches: the chunks by first key, in a list of
+//! their first keys kept beside them (contiguous, so the search reads a few
+//! cache lines instead of one chunk's heap block per step: measured, the
+//! search through the chunks themselves was a tenth of nlwatch's CPU in a
+//! burst), then one chunk. An insertion moves at most two chunks' entries
+//! (about 8 KiB). It holds no `unsafe` code and never panics on any sequence
+//! of calls.
 
 use std::fmt;
 use std::ops::{Bound, RangeBounds};
@@ -27,6 +31,8 @@ use std::ops::{Bound, RangeBounds};
 /// module docs). Chunks are never empty.
 pub(crate) struct ChunkMap<K, V> {
     chunks: Vec<Vec<(K, V)>>,
+    /// The first key of each chunk, in step with `chunks`.
+    firsts: Vec<K>,
     len: usize,
 }
 
@@ -34,6 +40,7 @@ impl<K, V> Default for ChunkMap<K, V> {
     fn default() -> Self {
         ChunkMap {
             chunks: Vec::new(),
+            firsts: Vec::new(),
             len: 0,
         }
     }
@@ -90,14 +97,40 @@ impl<K: Ord + Clone, V> ChunkMap<K, V> {
     /// key is not above it, or the first chunk), and where in it `key` is or
     /// would go.
     fn find(&self, key: &K) -> (usize, Result<usize, usize>) {
-        let at = self
-            .chunks
-            .partition_point(|c| c.first().is_some_and(|(k, _)| k <= key))
-            .saturating_sub(1);
+        let at = self.firsts.partition_point(|k| k <= key).saturating_sub(1);
         match self.chunks.get(at) {
             Some(chunk) => (at, chunk.binary_search_by(|(k, _)| k.cmp(key))),
             None => (0, Err(0)),
         }
+    }
+
+    /// Takes chunk `c`'s first key into `firsts` after its front changed.
+    fn sync_first(&mut self, c: usize) {
+        if let (Some((k, _)), Some(first)) = (
+            self.chunks.get(c).and_then(|chunk| chunk.first()),
+            self.firsts.get_mut(c),
+        ) {
+            first.clone_from(k);
+        }
+    }
+
+    /// Puts `chunk`, not empty, at `c` in the chunk list.
+    fn insert_chunk(&mut self, c: usize, chunk: Vec<(K, V)>) {
+        if let Some((k, _)) = chunk.first() {
+            self.firsts.insert(c, k.clone());
+            self.chunks.insert(c, chunk);
+        }
+    }
+
+    /// Takes chunk `c` out of the chunk list.
+    fn remove_chunk(&mut self, c: usize) -> Vec<(K, V)> {
+        self.firsts.remove(c);
+        let chunk = self.chunks.remove(c);
+        if self.chunks.len() < self.chunks.capacity() / 4 {
+            self.chunks.shrink_to_fit();
+            self.firsts.shrink_to_fit();
+        }
+        chunk
     }
 
     /// The value under `key`.
@@ -140,7 +173,7 @@ impl<K: Ord + Clone, V> ChunkMap<K, V> {
             // such namespaces must not cost a dozen 4 KiB chunks each.
             let mut chunk = Vec::with_capacity(Self::FIRST_CAP);
             chunk.push((key, value));
-            self.chunks.push(chunk);
+            self.insert_chunk(0, chunk);
             return None;
         };
         if chunk.len() < cap {
@@ -149,6 +182,9 @@ impl<K: Ord + Clone, V> ChunkMap<K, V> {
                 chunk.reserve_exact((chunk.len() * 2).min(cap) - chunk.len());
             }
             chunk.insert(i, (key, value));
+            if i == 0 {
+                self.sync_first(c);
+            }
             return None;
         }
         let end = chunk.len();
@@ -158,11 +194,12 @@ impl<K: Ord + Clone, V> ChunkMap<K, V> {
             // chunk (keys coming in ascending order fill that one).
             if let Some(next) = self.chunks.get_mut(c + 1).filter(|n| n.len() < cap) {
                 next.insert(0, (key, value));
+                self.sync_first(c + 1);
                 return None;
             }
             let mut fresh = Vec::with_capacity(cap);
             fresh.push((key, value));
-            self.chunks.insert(c + 1, fresh);
+            self.insert_chunk(c + 1, fresh);
             return None;
         }
         if i == 0 {
@@ -170,7 +207,7 @@ impl<K: Ord + Clone, V> ChunkMap<K, V> {
             // land in front of a chunk): a new chunk in front.
             let mut fresh = Vec::with_capacity(cap);
             fresh.push((key, value));
-            self.chunks.insert(c, fresh);
+            self.insert_chunk(c, fresh);
             return None;
         }
         self.insert_inside_full(c, i, (key, value));
@@ -207,6 +244,8 @@ impl<K: Ord + Clone, V> ChunkMap<K, V> {
                 next.reserve_exact(chunk.len() - from);
                 next.splice(0..0, chunk.drain(from..));
                 chunk.insert(i, entry);
+                // `from` is past 0: only the next chunk's front changed.
+                self.sync_first(c + 1);
                 return;
             }
         }
@@ -216,6 +255,7 @@ impl<K: Ord + Clone, V> ChunkMap<K, V> {
                 prev.reserve_exact(n);
                 prev.extend(chunk.drain(..n));
                 chunk.insert(i - n, entry);
+                self.sync_first(c);
                 return;
             }
         }
@@ -225,7 +265,7 @@ impl<K: Ord + Clone, V> ChunkMap<K, V> {
         let mut tail = Vec::with_capacity(cap);
         tail.extend(chunk.drain(i..));
         chunk.push(entry);
-        self.chunks.insert(c + 1, tail);
+        self.insert_chunk(c + 1, tail);
     }
 
     /// Removes the entry under `key`, returning its value.
@@ -238,11 +278,13 @@ impl<K: Ord + Clone, V> ChunkMap<K, V> {
         self.len -= 1;
         let left = chunk.len();
         if left == 0 {
-            self.chunks.remove(c);
-            if self.chunks.len() < self.chunks.capacity() / 4 {
-                self.chunks.shrink_to_fit();
-            }
-        } else if left < Self::CAP / 4 {
+            self.remove_chunk(c);
+            return Some(value);
+        }
+        if i == 0 {
+            self.sync_first(c);
+        }
+        if left < Self::CAP / 4 {
             self.merge_around(c);
         }
         Some(value)
@@ -262,7 +304,7 @@ impl<K: Ord + Clone, V> ChunkMap<K, V> {
             return;
         };
         // `into + 1` exists: it is `c` or the chunk after it.
-        let mut next = self.chunks.remove(into + 1);
+        let mut next = self.remove_chunk(into + 1);
         if let Some(chunk) = self.chunks.get_mut(into) {
             chunk.append(&mut next);
         }
@@ -344,10 +386,17 @@ mod tests {
     use std::collections::BTreeMap;
 
     /// Every chunk sorted, none empty, none over capacity, keys ascending
-    /// across chunks, and the count right.
+    /// across chunks, each chunk's first key in `firsts`, and the count right.
     fn check<K: Ord + Clone + fmt::Debug, V>(m: &ChunkMap<K, V>) {
         let cap = ChunkMap::<K, V>::CAP;
         assert!(m.chunks.iter().all(|c| !c.is_empty() && c.len() <= cap));
+        let firsts: Vec<&K> = m
+            .chunks
+            .iter()
+            .filter_map(|c| c.first())
+            .map(|(k, _)| k)
+            .collect();
+        assert_eq!(firsts, m.firsts.iter().collect::<Vec<_>>());
         let keys: Vec<&K> = m.keys().collect();
         assert!(keys.windows(2).all(|w| w[0] < w[1]), "{keys:?}");
         assert_eq!(keys.len(), m.len());
