@@ -159,6 +159,9 @@ pub(crate) trait Kind: Clone + Default + PartialEq + fmt::Debug + Sized {
     /// version kept in the state view (`kept`), before the view takes it: a
     /// netconf notification for one sysctl carries that setting alone.
     fn complete(&mut self, _kept: &Self) {}
+    /// Whether [`Kind::complete`] does anything: only then does the view
+    /// look up the kept version before it takes a notification.
+    const PARTIAL: bool = false;
     /// Its identity, or `None` when the state view does not keep it.
     fn key(&self) -> Option<Self::Key>;
     /// Whether two versions describe the same state (fields that change by

@@ -175,6 +175,8 @@ impl Kind for Netconf {
         })
     }
 
+    const PARTIAL: bool = true;
+
     /// Each setting the notification did not carry keeps its kept value.
     fn complete(&mut self, kept: &Self) {
         fn keep<T: Copy>(now: &mut Option<T>, kept: Option<T>) {

@@ -141,14 +141,6 @@ impl<K: Ord + Clone, V> ChunkMap<K, V> {
         }
     }
 
-    /// The value under `key`, to change in place.
-    pub(crate) fn get_mut(&mut self, key: &K) -> Option<&mut V> {
-        match self.find(key) {
-            (c, Ok(i)) => self.chunks.get_mut(c)?.get_mut(i).map(|(_, v)| v),
-            _ => None,
-        }
-    }
-
     /// Whether an entry is under `key`.
     pub(crate) fn contains_key(&self, key: &K) -> bool {
         self.get(key).is_some()
@@ -157,13 +149,48 @@ impl<K: Ord + Clone, V> ChunkMap<K, V> {
     /// Puts `value` under `key`; returns the value it replaced.
     pub(crate) fn insert(&mut self, key: K, value: V) -> Option<V> {
         let (c, at) = self.find(&key);
-        let i = match at {
+        match at {
             Ok(i) => {
                 let slot = self.chunks.get_mut(c)?.get_mut(i)?;
-                return Some(std::mem::replace(&mut slot.1, value));
+                Some(std::mem::replace(&mut slot.1, value))
             }
-            Err(i) => i,
-        };
+            Err(i) => {
+                self.insert_at(c, i, key, value);
+                None
+            }
+        }
+    }
+
+    /// One search for a read and a write: `f` gets the value under `key`
+    /// (`None` when there is none) and returns a value to put under `key`
+    /// when there was none, and its result.
+    pub(crate) fn upsert_with<R>(
+        &mut self,
+        key: K,
+        f: impl FnOnce(Option<&mut V>) -> (Option<V>, R),
+    ) -> R {
+        let (c, at) = self.find(&key);
+        match at {
+            Ok(i) => {
+                f(self
+                    .chunks
+                    .get_mut(c)
+                    .and_then(|chunk| chunk.get_mut(i))
+                    .map(|(_, v)| v))
+                .1
+            }
+            Err(i) => {
+                let (value, result) = f(None);
+                if let Some(value) = value {
+                    self.insert_at(c, i, key, value);
+                }
+                result
+            }
+        }
+    }
+
+    /// Puts `(key, value)` at `i` of chunk `c`, where `find` said it goes.
+    fn insert_at(&mut self, c: usize, i: usize, key: K, value: V) {
         self.len += 1;
         let cap = Self::CAP;
         let Some(chunk) = self.chunks.get_mut(c) else {
@@ -174,7 +201,7 @@ impl<K: Ord + Clone, V> ChunkMap<K, V> {
             let mut chunk = Vec::with_capacity(Self::FIRST_CAP);
             chunk.push((key, value));
             self.insert_chunk(0, chunk);
-            return None;
+            return;
         };
         if chunk.len() < cap {
             if chunk.len() == chunk.capacity() {
@@ -185,7 +212,7 @@ impl<K: Ord + Clone, V> ChunkMap<K, V> {
             if i == 0 {
                 self.sync_first(c);
             }
-            return None;
+            return;
         }
         let end = chunk.len();
         if i == end {
@@ -195,12 +222,12 @@ impl<K: Ord + Clone, V> ChunkMap<K, V> {
             if let Some(next) = self.chunks.get_mut(c + 1).filter(|n| n.len() < cap) {
                 next.insert(0, (key, value));
                 self.sync_first(c + 1);
-                return None;
+                return;
             }
             let mut fresh = Vec::with_capacity(cap);
             fresh.push((key, value));
             self.insert_chunk(c + 1, fresh);
-            return None;
+            return;
         }
         if i == 0 {
             // Before the first key of the first chunk (only there does a key
@@ -208,10 +235,9 @@ impl<K: Ord + Clone, V> ChunkMap<K, V> {
             let mut fresh = Vec::with_capacity(cap);
             fresh.push((key, value));
             self.insert_chunk(c, fresh);
-            return None;
+            return;
         }
         self.insert_inside_full(c, i, (key, value));
-        None
     }
 
     /// Room left in chunk `c` (0 when there is no such chunk).
@@ -423,7 +449,17 @@ mod tests {
                 let adding = (round / 2000) % 2 == 0;
                 if next(4) < if adding { 3 } else { 1 } {
                     let v = [next(1000); 8];
-                    assert_eq!(m.insert(k, v), want.insert(k, v));
+                    if next(2) == 0 {
+                        assert_eq!(m.insert(k, v), want.insert(k, v));
+                    } else {
+                        // As the view's upsert: a value there is changed in
+                        // place, else one is put there.
+                        let was = m.upsert_with(k, |kept| match kept {
+                            Some(kept) => (None, Some(std::mem::replace(kept, v))),
+                            None => (Some(v), None),
+                        });
+                        assert_eq!(was, want.insert(k, v));
+                    }
                     s.insert((k / 7, k), ());
                 } else {
                     assert_eq!(m.remove(&k), want.remove(&k));

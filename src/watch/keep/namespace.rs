@@ -23,7 +23,6 @@ use crate::watch::metrics::Counters;
 #[cfg(test)]
 use crate::wire::NlMsg;
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::SystemTime;
 
@@ -105,7 +104,7 @@ pub(crate) struct Held {
     events: Vec<Event>,
     /// Objects the initial dump showed while events were held, with how many
     /// were held then: those of them about the object came before.
-    shown: HashMap<Key, usize>,
+    shown: foldhash::HashMap<Key, usize>,
 }
 
 impl Held {
@@ -133,7 +132,7 @@ impl Held {
     /// nothing is held after.
     pub(crate) fn take(&mut self) -> (Vec<Event>, Vec<(Key, usize)>) {
         let shown = std::mem::take(&mut self.shown);
-        let mut last: HashMap<Key, usize> = HashMap::new();
+        let mut last: foldhash::HashMap<Key, usize> = Default::default();
         if !shown.is_empty() {
             for (i, ev) in self.events.iter().enumerate() {
                 if let Some(key) = Key::of(&ev.object).filter(|k| shown.contains_key(k)) {
@@ -158,7 +157,8 @@ impl Held {
 /// What a subscriber rebuilds from them after `SyncDone` is the same picture;
 /// the states an object went through on the way are not told.
 fn coalesce(held: &mut Vec<Event>) {
-    let mut last: HashMap<Key, usize> = HashMap::with_capacity(held.len());
+    let mut last: foldhash::HashMap<Key, usize> =
+        foldhash::HashMap::with_capacity_and_hasher(held.len(), Default::default());
     for (i, ev) in held.iter().enumerate() {
         if let Some(key) = Key::of(&ev.object) {
             last.insert(key, i);

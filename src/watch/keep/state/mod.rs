@@ -30,7 +30,7 @@ use crate::object::kinds::*;
 use crate::object::{for_each_kind, Action, Kind, Name, NetnsTag, Object, ObjectKind};
 use crate::object::{link_keys, RouteKey, RuleKey};
 use crate::wire::consts::{AF_INET, RTN_LOCAL};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 use std::ops::Bound;
 
@@ -122,7 +122,7 @@ macro_rules! define_tables {
             /// under it, if any (see `Kind::complete`).
             fn complete(&self, key: &Key, obj: &mut Object) {
                 match (key, obj) {
-                    $((Key::$variant(k), Object::$variant(o)) => {
+                    $((Key::$variant(k), Object::$variant(o)) if <$ty as Kind>::PARTIAL => {
                         if let Some(kept) = self.$field.get(k) {
                             <$ty>::complete_from(o, kept);
                         }
@@ -304,11 +304,12 @@ pub(crate) struct NsState {
     /// removal finds the routes the kernel flushes with it without a scan.
     /// A `Vec` per address, not a set: an address is the preferred source of a
     /// few routes (its local, broadcast and prefix routes), and a `BTreeSet`'s
-    /// first leaf took 720 bytes for those few keys (measured).
-    by_prefsrc: HashMap<IpAddr, Vec<RouteKey>>,
+    /// first leaf took 720 bytes for those few keys (measured). foldhash,
+    /// as every hashed set of the view: SipHash cost more than the lookup.
+    by_prefsrc: foldhash::HashMap<IpAddr, Vec<RouteKey>>,
     /// How many links hold each IPv4 address: the kernel flushes the routes
     /// with an address as preferred source only when its last link loses it.
-    v4_locals: HashMap<IpAddr, u32>,
+    v4_locals: foldhash::HashMap<IpAddr, u32>,
     /// (ifindex, id) for every nexthop on a device: what a link takes along.
     nh_on_link: ChunkMap<(u32, u32), ()>,
     /// (member id, group id): the groups a nexthop is in.
@@ -352,14 +353,11 @@ fn upsert<K: Ord + Copy, V: Store>(
     key: K,
     obj: &V,
 ) -> Option<Option<V>> {
-    match map.get_mut(&key) {
-        Some(kept) if V::holds_same(kept, obj) => None,
-        Some(kept) => Some(Some(V::replace(kept, obj))),
-        None => {
-            map.insert(key, obj.store());
-            Some(None)
-        }
-    }
+    map.upsert_with(key, |kept| match kept {
+        Some(kept) if V::holds_same(kept, obj) => (None, None),
+        Some(kept) => (None, Some(Some(V::replace(kept, obj)))),
+        None => (Some(obj.store()), Some(None)),
+    })
 }
 
 impl NsState {
