@@ -103,7 +103,7 @@ if [ -z "${NLWATCH_BENCH_BURST_INNER:-}" ]; then
     if [ -n "$perf_dir" ]; then
         mkdir -p "$perf_dir"
         (cd "$root" && CARGO_PROFILE_RELEASE_DEBUG=true \
-            cargo build --release --quiet --target-dir target/perf)
+            cargo build --release --quiet --target-dir "${CARGO_TARGET_DIR:-$root/target}/perf")
     fi
     export NLWATCH_BENCH_BURST_INNER=1
     exec "$root/scripts/sandbox.sh" "$0" "${args[@]}"
@@ -142,10 +142,10 @@ esac
 
 nlwatch=${CARGO_TARGET_DIR:-$root/target}/release/nlwatch
 drain=$NLWATCH_BENCH_DRAIN
-[ -z "$perf_dir" ] || nlwatch=$root/target/perf/release/nlwatch
+[ -z "$perf_dir" ] || nlwatch=${CARGO_TARGET_DIR:-$root/target}/perf/release/nlwatch
 wrap=()
 if [ -n "$callgrind_dir" ]; then
-    nlwatch=$root/target/perf/release/nlwatch
+    nlwatch=${CARGO_TARGET_DIR:-$root/target}/perf/release/nlwatch
     wrap=(valgrind --tool=callgrind --callgrind-out-file="$callgrind_dir/callgrind.out")
     [ -n "$nl_rcvbuf" ] || nl_rcvbuf=268435456
 fi
@@ -156,7 +156,7 @@ if [ -n "$massif_dir" ]; then
     # would slow it far more; they are a few pages a thread). --detailed-freq=1
     # keeps a detailed tree in every snapshot, so the peak's is detailed
     # whatever the run's length.
-    nlwatch=$root/target/perf/release/nlwatch
+    nlwatch=${CARGO_TARGET_DIR:-$root/target}/perf/release/nlwatch
     wrap=(valgrind --tool=massif --pages-as-heap=no --heap-admin=8
         --detailed-freq=1 --max-snapshots=200 --threshold=0.5
         --massif-out-file="$massif_dir/massif.out")
