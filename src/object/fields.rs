@@ -144,6 +144,15 @@ pub(crate) fn group_name(group: i64) -> String {
     }
 }
 
+/// [`group_name`] as a field, without allocating (every link line has one).
+pub(crate) fn group_field(f: &mut impl Fields, key: FieldName, group: i64) {
+    if group == 0 {
+        f.word(key, "default");
+    } else {
+        f.str(key, itoa::Buffer::new().format(group));
+    }
+}
+
 /// How text lines name interface `ifindex`: its name, escaped as [`Name`]'s
 /// `Display` writes it, or `if<N>` when no name is known. A `Display`, not a
 /// `String`: a text line names one or two interfaces, and allocating each

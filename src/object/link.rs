@@ -4,7 +4,7 @@
 //! groups, its JSON fields, its text line and the fields filters look at.
 
 use super::compact::{HwAddr, Name};
-use super::fields::{dev_name, group_name, k, opt_name, opt_num, FieldName, Fields, IfNames};
+use super::fields::{dev_name, group_field, k, opt_name, opt_num, FieldName, Fields, IfNames};
 use super::link_info::LinkInfo;
 pub use super::link_info::LinkData;
 use super::{hwaddr, name, names, walk, AttrError, Kind};
@@ -439,7 +439,7 @@ impl Kind for Link {
             }
         }
         if let Some(g) = d.get(Detail::Group) {
-            f.str(k!("group"), &group_name(g.into()));
+            group_field(f, k!("group"), g.into());
         }
         opt_num(f, k!("txqlen"), self.txqlen);
         match names::link_type(self.link_type) {

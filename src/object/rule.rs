@@ -38,7 +38,7 @@
 //! publishes the rules whose flags changed as synthesized `new` events.
 
 use super::compact::Name;
-use super::fields::{group_name, hex, k, opt_num, Fields, IfNames};
+use super::fields::{group_field, group_name, hex, k, opt_num, Fields, IfNames};
 use super::route::family_name;
 use super::{key, names, walk, IpBits, Kind};
 use crate::wire::consts::*;
@@ -534,7 +534,7 @@ impl Kind for Rule {
                 f.int(k!("suppress_prefixlen"), pl.into());
             }
             if let Some(g) = self.suppress_ifgroup_set() {
-                f.str(k!("suppress_ifgroup"), &group_name(g.into()));
+                group_field(f, k!("suppress_ifgroup"), g.into());
             }
         }
         if let Some(flow) = self.flow {

@@ -19,6 +19,7 @@
 //! never reads a socket.
 
 use super::state::{Key, NsState};
+use super::stored::Store;
 use crate::object::{Object, Route, RouteHop};
 use crate::wire::consts::{
     AF_INET, AF_INET6, IFF_LOWER_UP, IFF_RUNNING, IFF_UP, RTNH_F_DEAD, RTNH_F_LINKDOWN,
@@ -118,12 +119,36 @@ pub(in crate::watch) fn after_link_change(
     deleted: bool,
 ) -> (Vec<Key>, Vec<(Key, Object)>) {
     let (mut gone, mut changed) = (Vec::new(), Vec::new());
-    for (key, route) in state.routes_on(ifindex) {
+    // A deleted link concerns only IPv6 routes of siblings (below): the
+    // others are not even looked at.
+    for (key, record) in state.route_records_on(ifindex, |k| !deleted || k.is_ipv6_siblings()) {
         // A route through a nexthop object follows that object (`infer`);
         // a local route's hop (scope host) is never dead nor down.
-        if route.nh_id.is_some() || route.route_type == RTN_LOCAL {
+        if record.nh_id().is_some() || record.route_type() == RTN_LOCAL {
             continue;
         }
+        // Where every hop is dead the outcome is known from the record (a
+        // link going down takes a few routes each time): the route is read
+        // back whole only when its hops may change.
+        if !deleted {
+            let dead = |i: u32| !link_state(state, i, record.family()).0;
+            let all_dead = match (record.nexthops(), record.oif()) {
+                ([], Some(oif)) => dead(oif),
+                ([], None) => true,
+                (hops, _) => hops.iter().all(|h| dead(h.ifindex)),
+            };
+            match record.family() {
+                AF_INET if all_dead => {
+                    // Flushed by the kernel, unannounced (`fib_flush`).
+                    gone.push(Key::Route(key));
+                    continue;
+                }
+                AF_INET6 if all_dead || record.route_type() == RTN_ANYCAST => continue,
+                AF_INET | AF_INET6 => {}
+                _ => continue,
+            }
+        }
+        let route = Route::load(record);
         let mut hops = route.hops();
         if deleted {
             // IPv4 routes through a deleted link go with it whole (the

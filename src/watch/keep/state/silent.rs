@@ -5,6 +5,7 @@
 //! Queries and small bookkeeping only: `infer` decides and publishes.
 
 use super::*;
+use crate::watch::keep::stored::RouteRecord;
 
 impl NsState {
     /// The keys of the objects that use link `ifindex` and vanish with it: those
@@ -187,14 +188,17 @@ impl NsState {
         self.inferred.contains(key) && !self.tables.contains(key)
     }
 
-    /// The routes that use link `ifindex` (output interface or a next hop),
-    /// whole, in key order.
-    pub(crate) fn routes_on(&self, ifindex: u32) -> Vec<(RouteKey, Route)> {
+    /// The routes that use link `ifindex` (output interface or a next hop)
+    /// and whose key `wanted` accepts, as the view stores them, in key order
+    /// (read back whole with [`Store::load`] only where needed).
+    pub(crate) fn route_records_on(
+        &self,
+        ifindex: u32,
+        wanted: impl Fn(&RouteKey) -> bool,
+    ) -> Vec<(RouteKey, &RouteRecord)> {
         self.routes_via(ifindex)
-            .filter_map(|rk| match self.tables.get(&Key::Route(rk)) {
-                Some(Object::Route(r)) => Some((rk, r)),
-                _ => None,
-            })
+            .filter(|rk| wanted(rk))
+            .filter_map(|rk| self.tables.routes.get(&rk).map(|r| (rk, r)))
             .collect()
     }
 
