@@ -11,6 +11,7 @@ use super::{hwaddr, name, names, walk, AttrError, Kind};
 use crate::wire::consts::*;
 use crate::wire::{self, Dump, LinkMessage, NlMsg};
 use std::fmt;
+use std::sync::Arc;
 
 /// A network interface, from `RTM_NEWLINK` / `RTM_DELLINK`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -55,16 +56,19 @@ pub struct Link {
     /// `IFLA_ALT_IFNAME` entries inside `IFLA_PROP_LIST`.
     pub alt_names: Vec<Name>,
     /// What `ip -d` shows beyond the above (queueing discipline, limits,
-    /// kind-specific data): boxed, so that an event of any kind stays small.
+    /// kind-specific data): out of line, so that an event of any kind stays
+    /// small, and shared (the state view keeps one copy of alike details).
     /// `None` when the message carried none of it.
-    pub details: Option<Box<LinkDetails>>,
+    pub details: Option<Arc<LinkDetails>>,
 }
 
 /// The part of a [`Link`] `ip -d link show` adds: set by the kernel on every
 /// link message, read by few consumers, kept out of line and packed (the
 /// numbers as one array with a presence mask, the rarer kind-specific data
-/// boxed once more): every link of the state view carries one.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// boxed once more): every link of the state view carries one. Shared
+/// (`Arc`): links made alike have the same details, and the state view keeps
+/// one copy of each.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct LinkDetails {
     /// `IFLA_QDISC`: the root queueing discipline (`noqueue`, `noop`, ...).
     pub qdisc: Option<Name>,
@@ -76,7 +80,7 @@ pub struct LinkDetails {
 /// What few links have: `IFLA_INFO_DATA`, `IFLA_INFO_SLAVE_DATA` (or a
 /// bridge's per-port message's `IFLA_PROTINFO`, the same attributes) and
 /// `IFLA_IFALIAS`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 struct KindData {
     info: Option<LinkData>,
     slave: Option<LinkData>,
@@ -208,7 +212,7 @@ impl Link {
     #[inline]
     fn from_view(msg: &LinkMessage<'_>, link: &mut Link, skipped: &mut u32) -> wire::Result<()> {
         fn details(link: &mut Link) -> &mut LinkDetails {
-            link.details.get_or_insert_with(Default::default)
+            Arc::make_mut(link.details.get_or_insert_with(Default::default))
         }
         link.family = msg.family();
         link.ifindex = msg.index();

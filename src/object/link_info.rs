@@ -24,7 +24,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 /// `IFLA_INFO_SLAVE_DATA`) of a kind nlwatch describes: the bridge, the
 /// bridge port, VXLAN, macvlan and macvtap. Kept in the kernel's encoding,
 /// without the countdown timers; the JSON lines name each value.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq, Hash)]
 pub struct LinkData {
     table: Table,
     bytes: Box<[u8]>,
@@ -40,7 +40,7 @@ impl std::fmt::Debug for LinkData {
 }
 
 /// Which list a [`LinkData`] holds: which table names its attributes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Table {
     Bridge,
     BridgePort,

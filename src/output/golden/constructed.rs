@@ -41,7 +41,7 @@
             slave_kind: Some(Name::new("bridge")),
             txqlen: Some(1000),
             alt_names: vec![Name::new("alt\tname"), Name::new("a-very-long-alternative-name-over-thirty")],
-            details: Some(Box::new({
+            details: Some(std::sync::Arc::new({
                 let mut d = LinkDetails::default();
                 d.qdisc = Some(Name::new("noqueue"));
                 for (detail, v) in [

@@ -438,8 +438,7 @@ impl NsState {
             return None;
         }
         let mut now = kept.clone();
-        now.details
-            .get_or_insert_with(Default::default)
+        std::sync::Arc::make_mut(now.details.get_or_insert_with(Default::default))
             .set_slave_data(settings.clone());
         // No `IFF_*` flag changed.
         now.change = 0;
