@@ -20,6 +20,7 @@ from collections import defaultdict
 CATEGORIES = [
     ("state: routes map (RouteKey -> RouteRecord; Route before)", r"<nlwatch::object::route::RouteKey, nlwatch::object::route::Route\b|<nlwatch::object::route::RouteKey, nlwatch::object::stored::RouteRecord\b|nlwatch::object::stored::RouteRest::of\b"),
     ("state: links map (u32 -> Link)", r"<u32, nlwatch::object::link::Link\b"),
+    ("state: link details (LinkDetails, shared since 2026-12-08)", r"link::LinkDetails\b"),
     ("state: addresses map (AddrKey -> Address)", r"<nlwatch::object::addr::AddrKey, nlwatch::object::addr::Address\b"),
     ("state: neighbours map", r"<nlwatch::object::neigh::NeighKey"),
     ("state: netconf map (NetconfKey -> Netconf)", r"<nlwatch::object::netconf::NetconfKey, nlwatch::object::netconf::Netconf\b"),

@@ -528,6 +528,8 @@ impl NsState {
                 keys.retain(|k| *k != rk);
                 if keys.is_empty() {
                     self.by_prefsrc.remove(&ip);
+                } else if keys.capacity() > 2 * keys.len() {
+                    keys.shrink_to_fit();
                 }
             }
         }
@@ -535,6 +537,11 @@ impl NsState {
             let keys = self.by_prefsrc.entry(ip).or_default();
             // A key is indexed once: a route keeps its key when replaced.
             if !keys.contains(&rk) {
+                // Room for exactly the keys: an address is the source of a
+                // few routes (three, as the kernel makes them), and doubling
+                // left a fourth key's room in each of 10,000 lists (massif:
+                // 2.1 MiB of lists at the burst's peak).
+                keys.reserve_exact(1);
                 keys.push(rk);
             }
         }
@@ -945,5 +952,58 @@ mod tests {
         let mut whole = SnapshotCopy::new(&[ObjectKind::Link]);
         assert!(s.copy_step(&mut whole, usize::MAX));
         assert_eq!(got, whole.into_snapshot(NetnsTag::default(), 0, true));
+    }
+}
+#[cfg(test)]
+mod sizes {
+    use super::*;
+    use crate::watch::keep::stored::{RouteRecord, Store};
+    use std::mem::size_of;
+
+    /// What one object costs the view, per map entry (BENCHMARKS.md, the
+    /// memory budget: at 10,000 veth pairs the view holds about 70,000
+    /// routes, 20,000 links, 20,000 addresses and a `users` entry per route
+    /// and link it uses). A change here changes that budget: make it on
+    /// purpose, and measure it (scripts/bench-burst.sh --massif).
+    #[test]
+    fn the_entries_the_view_is_made_of_keep_their_sizes() {
+        let sizes = [
+            (
+                "route entry (RouteKey, RouteRecord)",
+                size_of::<(RouteKey, RouteRecord)>(),
+                144,
+            ),
+            ("route key", size_of::<RouteKey>(), 56),
+            (
+                "users entry (ifindex, RouteKey)",
+                size_of::<(u32, RouteKey)>(),
+                64,
+            ),
+            (
+                "link entry",
+                size_of::<(u32, <Link as Store>::Stored)>(),
+                264,
+            ),
+            (
+                "address entry",
+                size_of::<(<Address as Kind>::Key, <Address as Store>::Stored)>(),
+                160,
+            ),
+            (
+                "neighbour entry",
+                size_of::<(<Neighbour as Kind>::Key, <Neighbour as Store>::Stored)>(),
+                96,
+            ),
+            (
+                "link details (shared)",
+                size_of::<crate::object::LinkDetails>(),
+                112,
+            ),
+        ];
+        let moved: Vec<_> = sizes.iter().filter(|(_, got, want)| got != want).collect();
+        assert!(
+            moved.is_empty(),
+            "sizes moved (name, now, pinned): {moved:?}"
+        );
     }
 }
