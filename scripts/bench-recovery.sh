@@ -19,7 +19,7 @@ if [ -z "${NLWATCH_BENCH_RECOVERY_INNER:-}" ]; then
     exec env NLWATCH_BENCH_RECOVERY_INNER=1 "$root/scripts/sandbox.sh" "$0" "$@"
 fi
 routes=${1:-100000} burst=${2:-3000}
-bin="$root/target/release/nlwatch"
+bin="${CARGO_TARGET_DIR:-$root/target}/release/nlwatch"
 ip netns add rs
 ip -n rs link add r0 type veth peer name r1
 ip -n rs link set r0 up
