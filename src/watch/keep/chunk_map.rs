@@ -17,10 +17,10 @@
 //! is merged into the next one.
 //!
 //! Lookups are two binary searches: the chunks by a lower bound of their keys,
-//! in a list kept beside them (contiguous, so the search reads a few cache
-//! lines instead of one chunk's heap block per step: measured, the search
-//! through the chunks themselves was a tenth of nlwatch's CPU in a burst),
-//! then one chunk. A chunk emptied by removals stays in the list, its memory
+//! kept in the chunk list beside each chunk's entries (so the search reads
+//! the list alone instead of one chunk's heap block per step: measured, the
+//! search through the chunks' own first keys was a tenth of nlwatch's CPU in
+//! a burst), then one chunk. A chunk emptied by removals stays in the list, its memory
 //! freed, until empty chunks are an eighth of the list, which is then
 //! compacted at once: taking each out as it emptied moved the whole list (at
 //! 70,000 routes, 2,800 chunks and their bounds, a quarter MiB) every time,
@@ -34,23 +34,31 @@ use std::ops::{Bound, RangeBounds};
 /// An ordered map from `K` to `V` in sorted chunks of about 4 KiB (see the
 /// module docs).
 ///
-/// Invariants: `firsts[c]` is at most every key of chunk `c`, and above every
-/// key of the chunks before it (`firsts` ascends); `empty` counts the empty
-/// chunks.
+/// Invariants: each chunk's bound is at most every key of the chunk and
+/// above every key of the chunks before it (the bounds ascend); `empty`
+/// counts the empty chunks.
 pub(crate) struct ChunkMap<K, V> {
-    chunks: Vec<Vec<(K, V)>>,
-    /// A lower bound of each chunk's keys, in step with `chunks`: its first
-    /// key, or for an emptied chunk the first key it had.
-    firsts: Vec<K>,
-    len: usize,
-    empty: usize,
+    chunks: Vec<Chunk<K, V>>,
+    /// Entries (a view's map holds far fewer than 2^32; 32-bit counts keep
+    /// the map 32 bytes, and a namespace has about fifteen).
+    len: u32,
+    /// Empty chunks.
+    empty: u32,
+}
+
+/// One chunk: its entries, and the lower bound of their keys the search
+/// over the chunks reads (beside the entries' pointer, not behind it).
+struct Chunk<K, V> {
+    /// At most every key of the chunk, above every key of the chunks before
+    /// it: its first key, or for an emptied chunk the first key it had.
+    bound: K,
+    entries: Vec<(K, V)>,
 }
 
 impl<K, V> Default for ChunkMap<K, V> {
     fn default() -> Self {
         ChunkMap {
             chunks: Vec::new(),
-            firsts: Vec::new(),
             len: 0,
             empty: 0,
         }
@@ -60,7 +68,12 @@ impl<K, V> Default for ChunkMap<K, V> {
 impl<K: fmt::Debug, V: fmt::Debug> fmt::Debug for ChunkMap<K, V> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_map()
-            .entries(self.chunks.iter().flatten().map(|(k, v)| (k, v)))
+            .entries(
+                self.chunks
+                    .iter()
+                    .flat_map(|c| &c.entries)
+                    .map(|(k, v)| (k, v)),
+            )
             .finish()
     }
 }
@@ -95,7 +108,7 @@ impl<K: Ord + Clone, V> ChunkMap<K, V> {
 
     /// How many entries it holds.
     pub(crate) fn len(&self) -> usize {
-        self.len
+        self.len as usize
     }
 
     /// Whether it holds none.
@@ -108,37 +121,38 @@ impl<K: Ord + Clone, V> ChunkMap<K, V> {
     /// key is not above it, or the first chunk), and where in it `key` is or
     /// would go.
     fn find(&self, key: &K) -> (usize, Result<usize, usize>) {
-        let at = self.firsts.partition_point(|k| k <= key).saturating_sub(1);
+        let at = self
+            .chunks
+            .partition_point(|c| &c.bound <= key)
+            .saturating_sub(1);
         match self.chunks.get(at) {
-            Some(chunk) => (at, chunk.binary_search_by(|(k, _)| k.cmp(key))),
+            Some(chunk) => (at, chunk.entries.binary_search_by(|(k, _)| k.cmp(key))),
             None => (0, Err(0)),
         }
     }
 
-    /// Takes chunk `c`'s first key into `firsts` after its front changed
-    /// (always a valid bound: every key before the chunk is below its old one).
+    /// Makes chunk `c`'s first key its bound after its front changed (always
+    /// a valid bound: every key before the chunk is below its old one).
     fn sync_first(&mut self, c: usize) {
-        if let (Some((k, _)), Some(first)) = (
-            self.chunks.get(c).and_then(|chunk| chunk.first()),
-            self.firsts.get_mut(c),
-        ) {
-            first.clone_from(k);
+        if let Some(Chunk { bound, entries }) = self.chunks.get_mut(c) {
+            if let Some((k, _)) = entries.first() {
+                bound.clone_from(k);
+            }
         }
     }
 
     /// Puts `chunk`, not empty, at `c` in the chunk list.
-    fn insert_chunk(&mut self, c: usize, chunk: Vec<(K, V)>) {
-        if let Some((k, _)) = chunk.first() {
+    fn insert_chunk(&mut self, c: usize, entries: Vec<(K, V)>) {
+        if let Some((k, _)) = entries.first() {
             if self.chunks.is_empty() {
                 // Room for one chunk: most maps of a namespace that holds
-                // little never have a second, and the lists' first growth
-                // (four entries) cost 10,000 such namespaces about 7 MiB
+                // little never have a second, and the list's first growth
+                // (four chunks) cost 10,000 such namespaces about 7 MiB
                 // (measured: `cargo bench --bench scale -- 10000`).
                 self.chunks.reserve_exact(1);
-                self.firsts.reserve_exact(1);
             }
-            self.firsts.insert(c, k.clone());
-            self.chunks.insert(c, chunk);
+            let bound = k.clone();
+            self.chunks.insert(c, Chunk { bound, entries });
         }
     }
 
@@ -149,38 +163,33 @@ impl<K: Ord + Clone, V> ChunkMap<K, V> {
     fn emptied(&mut self, c: usize) {
         if c + 1 == self.chunks.len() {
             self.chunks.pop();
-            self.firsts.pop();
-            while self.chunks.last().is_some_and(Vec::is_empty) {
+            while self.chunks.last().is_some_and(|c| c.entries.is_empty()) {
                 self.chunks.pop();
-                self.firsts.pop();
                 self.empty -= 1;
             }
         } else if let Some(chunk) = self.chunks.get_mut(c) {
-            *chunk = Vec::new();
+            chunk.entries = Vec::new();
             self.empty += 1;
         }
         if self.len == 0 {
             *self = Self::default();
-        } else if self.empty * 8 > self.chunks.len() {
+        } else if self.empty as usize * 8 > self.chunks.len() {
             self.compact();
         }
     }
 
     /// Takes the empty chunks out of the list, in one pass.
     fn compact(&mut self) {
-        let mut keep = self.chunks.iter().map(|c| !c.is_empty());
-        self.firsts.retain(|_| keep.next().unwrap_or(false));
-        self.chunks.retain(|c| !c.is_empty());
+        self.chunks.retain(|c| !c.entries.is_empty());
         self.empty = 0;
         if self.chunks.len() < self.chunks.capacity() / 4 {
             self.chunks.shrink_to_fit();
-            self.firsts.shrink_to_fit();
         }
     }
 
     /// An entry goes into chunk `c`: it is no longer empty if it was.
     fn filling(&mut self, c: usize) {
-        if self.chunks.get(c).is_some_and(Vec::is_empty) {
+        if self.chunks.get(c).is_some_and(|c| c.entries.is_empty()) {
             self.empty -= 1;
         }
     }
@@ -188,7 +197,7 @@ impl<K: Ord + Clone, V> ChunkMap<K, V> {
     /// The value under `key`.
     pub(crate) fn get(&self, key: &K) -> Option<&V> {
         match self.find(key) {
-            (c, Ok(i)) => self.chunks.get(c)?.get(i).map(|(_, v)| v),
+            (c, Ok(i)) => self.chunks.get(c)?.entries.get(i).map(|(_, v)| v),
             _ => None,
         }
     }
@@ -203,7 +212,7 @@ impl<K: Ord + Clone, V> ChunkMap<K, V> {
         let (c, at) = self.find(&key);
         match at {
             Ok(i) => {
-                let slot = self.chunks.get_mut(c)?.get_mut(i)?;
+                let slot = self.chunks.get_mut(c)?.entries.get_mut(i)?;
                 Some(std::mem::replace(&mut slot.1, value))
             }
             Err(i) => {
@@ -227,7 +236,7 @@ impl<K: Ord + Clone, V> ChunkMap<K, V> {
                 f(self
                     .chunks
                     .get_mut(c)
-                    .and_then(|chunk| chunk.get_mut(i))
+                    .and_then(|chunk| chunk.entries.get_mut(i))
                     .map(|(_, v)| v))
                 .1
             }
@@ -245,7 +254,7 @@ impl<K: Ord + Clone, V> ChunkMap<K, V> {
     fn insert_at(&mut self, c: usize, i: usize, key: K, value: V) {
         self.len += 1;
         let cap = Self::CAP;
-        let Some(chunk) = self.chunks.get_mut(c) else {
+        let Some(chunk) = self.chunks.get_mut(c).map(|c| &mut c.entries) else {
             // The first entry. Its chunk starts small and doubles up to a full
             // one: most maps of a namespace that holds little (a container's
             // `lo`, one veth) never hold more than a few entries, and 10,000
@@ -275,10 +284,14 @@ impl<K: Ord + Clone, V> ChunkMap<K, V> {
             // Past the end of a full chunk: the front of the next one if it
             // has room (keys coming in descending order fill it), else a new
             // chunk (keys coming in ascending order fill that one).
-            if self.chunks.get(c + 1).is_some_and(|n| n.len() < cap) {
+            if self
+                .chunks
+                .get(c + 1)
+                .is_some_and(|n| n.entries.len() < cap)
+            {
                 self.filling(c + 1);
                 if let Some(next) = self.chunks.get_mut(c + 1) {
-                    next.insert(0, (key, value));
+                    next.entries.insert(0, (key, value));
                 }
                 self.sync_first(c + 1);
                 return;
@@ -306,7 +319,7 @@ impl<K: Ord + Clone, V> ChunkMap<K, V> {
     fn room(&self, c: usize) -> usize {
         self.chunks
             .get(c)
-            .map_or(0, |chunk| Self::CAP.saturating_sub(chunk.len()))
+            .map_or(0, |chunk| Self::CAP.saturating_sub(chunk.entries.len()))
     }
 
     /// Puts `entry` at `i` inside chunk `c`, full (`0 < i < len`).
@@ -328,7 +341,9 @@ impl<K: Ord + Clone, V> ChunkMap<K, V> {
         let (after, before) = (self.room(c + 1), if c > 0 { self.room(c - 1) } else { 0 });
         if after > 0 {
             self.filling(c + 1);
-            if let [chunk, next, ..] = &mut self.chunks[c..] {
+            if let [Chunk { entries: chunk, .. }, Chunk { entries: next, .. }, ..] =
+                &mut self.chunks[c..]
+            {
                 let from = chunk.len() - (chunk.len() - i).min(after);
                 next.reserve_exact(chunk.len() - from);
                 next.splice(0..0, chunk.drain(from..));
@@ -340,7 +355,9 @@ impl<K: Ord + Clone, V> ChunkMap<K, V> {
         }
         if before > 0 {
             self.filling(c - 1);
-            if let [prev, chunk, ..] = &mut self.chunks[c - 1..] {
+            if let [Chunk { entries: prev, .. }, Chunk { entries: chunk, .. }, ..] =
+                &mut self.chunks[c - 1..]
+            {
                 let n = i.min(before);
                 prev.reserve_exact(n);
                 prev.extend(chunk.drain(..n));
@@ -349,7 +366,7 @@ impl<K: Ord + Clone, V> ChunkMap<K, V> {
                 return;
             }
         }
-        let Some(chunk) = self.chunks.get_mut(c) else {
+        let Some(chunk) = self.chunks.get_mut(c).map(|c| &mut c.entries) else {
             return;
         };
         let mut tail = Vec::with_capacity(cap);
@@ -363,7 +380,7 @@ impl<K: Ord + Clone, V> ChunkMap<K, V> {
         let (c, Ok(i)) = self.find(key) else {
             return None;
         };
-        let chunk = self.chunks.get_mut(c)?;
+        let chunk = &mut self.chunks.get_mut(c)?.entries;
         let (_, value) = chunk.remove(i);
         self.len -= 1;
         let left = chunk.len();
@@ -382,7 +399,7 @@ impl<K: Ord + Clone, V> ChunkMap<K, V> {
     /// ones), else the next one; `c` is left empty.
     fn merge_around(&mut self, c: usize) {
         let room = Self::CAP * 3 / 4;
-        let len = |i: usize| self.chunks.get(i).map_or(0, Vec::len);
+        let len = |i: usize| self.chunks.get(i).map_or(0, |c| c.entries.len());
         let left = len(c);
         let previous = (0..c).rev().find(|&p| len(p) > 0);
         if let Some(p) = previous.filter(|&p| len(p) + left <= room) {
@@ -390,20 +407,20 @@ impl<K: Ord + Clone, V> ChunkMap<K, V> {
             // be above those keys: the next chunk's bound is (the keys of `c`
             // were below it); without a next chunk, `c` and the empty chunks
             // before it leave the list.
-            let mut moved = std::mem::take(&mut self.chunks[c]);
-            self.chunks[p].append(&mut moved);
-            if let Some(next) = self.firsts.get(c + 1).cloned() {
-                for bound in &mut self.firsts[p + 1..=c] {
-                    bound.clone_from(&next);
+            let mut moved = std::mem::take(&mut self.chunks[c].entries);
+            self.chunks[p].entries.append(&mut moved);
+            if let Some(next) = self.chunks.get(c + 1).map(|n| n.bound.clone()) {
+                for chunk in &mut self.chunks[p + 1..=c] {
+                    chunk.bound.clone_from(&next);
                 }
             }
         } else if len(c + 1) > 0 && len(c + 1) + left <= room {
             // To the front of the next chunk, whose bound comes down to them.
             let next_len = len(c + 1);
-            let mut moved = std::mem::take(&mut self.chunks[c]);
+            let mut moved = std::mem::take(&mut self.chunks[c].entries);
             moved.reserve_exact(next_len);
-            moved.append(&mut self.chunks[c + 1]);
-            self.chunks[c + 1] = moved;
+            moved.append(&mut self.chunks[c + 1].entries);
+            self.chunks[c + 1].entries = moved;
             self.sync_first(c + 1);
         } else {
             return;
@@ -449,7 +466,7 @@ impl<K: Ord + Clone, V> ChunkMap<K, V> {
 
 /// The entries of a [`ChunkMap`] from a position on, up to an end bound.
 pub(crate) struct Iter<'a, K, V> {
-    chunks: &'a [Vec<(K, V)>],
+    chunks: &'a [Chunk<K, V>],
     chunk: usize,
     pos: usize,
     end: Bound<K>,
@@ -461,7 +478,7 @@ impl<'a, K: Ord, V> Iterator for Iter<'a, K, V> {
     fn next(&mut self) -> Option<Self::Item> {
         loop {
             let chunk = self.chunks.get(self.chunk)?;
-            if let Some((k, v)) = chunk.get(self.pos) {
+            if let Some((k, v)) = chunk.entries.get(self.pos) {
                 let within = match &self.end {
                     Bound::Unbounded => true,
                     Bound::Included(end) => k <= end,
@@ -492,11 +509,17 @@ mod tests {
     /// right.
     fn check<K: Ord + Clone + fmt::Debug, V>(m: &ChunkMap<K, V>) {
         let cap = ChunkMap::<K, V>::CAP;
-        assert!(m.chunks.iter().all(|c| c.len() <= cap));
-        assert_eq!(m.firsts.len(), m.chunks.len());
-        assert!(m.firsts.windows(2).all(|w| w[0] <= w[1]), "bounds ascend");
+        assert!(m.chunks.iter().all(|c| c.entries.len() <= cap));
+        assert!(
+            m.chunks.windows(2).all(|w| w[0].bound <= w[1].bound),
+            "bounds ascend"
+        );
         let mut last: Option<&K> = None;
-        for (chunk, bound) in m.chunks.iter().zip(&m.firsts) {
+        for Chunk {
+            bound,
+            entries: chunk,
+        } in &m.chunks
+        {
             if let Some(last) = last {
                 assert!(
                     last < bound,
@@ -511,8 +534,8 @@ mod tests {
             }
             last = chunk.last().map(|(k, _)| k).or(last);
         }
-        let empty = m.chunks.iter().filter(|c| c.is_empty()).count();
-        assert_eq!(empty, m.empty);
+        let empty = m.chunks.iter().filter(|c| c.entries.is_empty()).count();
+        assert_eq!(empty, m.empty as usize);
         assert!(
             empty * 8 <= m.chunks.len(),
             "{empty} empty of {}",
@@ -600,7 +623,8 @@ mod tests {
     #[test]
     fn packs_entries_added_in_order() {
         let cap = ChunkMap::<u32, [u64; 8]>::CAP;
-        let full = |m: &ChunkMap<u32, [u64; 8]>| m.chunks.iter().filter(|c| c.len() < cap).count();
+        let full =
+            |m: &ChunkMap<u32, [u64; 8]>| m.chunks.iter().filter(|c| c.entries.len() < cap).count();
         let mut up = ChunkMap::new();
         let mut down = ChunkMap::new();
         let mut middle = ChunkMap::new();
@@ -621,7 +645,7 @@ mod tests {
             }
         }
         check(&up);
-        let holding = up.chunks.iter().filter(|c| !c.is_empty()).count();
+        let holding = up.chunks.iter().filter(|c| !c.entries.is_empty()).count();
         assert!(holding <= 1000 / (cap / 4) + 1, "{holding}");
     }
 
@@ -632,16 +656,16 @@ mod tests {
         type M = ChunkMap<u32, [u64; 8]>;
         let mut m = M::new();
         m.insert(7, [0; 8]);
-        assert_eq!(m.chunks[0].capacity(), M::FIRST_CAP);
+        assert_eq!(m.chunks[0].entries.capacity(), M::FIRST_CAP);
         // The chunk list and its bounds: room for that one chunk.
-        assert_eq!((m.chunks.capacity(), m.firsts.capacity()), (1, 1));
+        assert_eq!(m.chunks.capacity(), 1);
         for i in 0..M::FIRST_CAP as u32 + 1 {
             m.insert(i, [0; 8]);
         }
-        assert_eq!(m.chunks[0].capacity(), M::FIRST_CAP * 2);
+        assert_eq!(m.chunks[0].entries.capacity(), M::FIRST_CAP * 2);
         for i in 0..M::CAP as u32 * 3 {
             m.insert(i, [0; 8]);
-            assert!(m.chunks.iter().all(|c| c.capacity() <= M::CAP));
+            assert!(m.chunks.iter().all(|c| c.entries.capacity() <= M::CAP));
         }
         check(&m);
         assert_eq!(m.len(), M::CAP * 3);
