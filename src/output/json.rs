@@ -90,8 +90,8 @@ impl std::fmt::Debug for JsonEvent<'_> {
 }
 
 impl JsonEvent<'_> {
-    /// Appends the JSON line (without the newline) to `out`: the fields of
-    /// [`event_fields`], with `object` and `action` copied as one piece.
+    /// Appends the JSON line (without the newline) to `out`. (`object` and
+    /// `action` are copied as one piece, made once per pair.)
     pub fn write_line(&self, out: &mut Vec<u8>) {
         let ev = self.event;
         let mut w = Writer::new(out, self.details);
