@@ -28,6 +28,7 @@
 //! chunks' entries (about 8 KiB). It holds no `unsafe` code and never panics
 //! on any sequence of calls.
 
+use std::cell::Cell;
 use std::fmt;
 use std::ops::{Bound, RangeBounds};
 
@@ -40,10 +41,16 @@ use std::ops::{Bound, RangeBounds};
 pub(crate) struct ChunkMap<K, V> {
     chunks: Vec<Chunk<K, V>>,
     /// Entries (a view's map holds far fewer than 2^32; 32-bit counts keep
-    /// the map 32 bytes, and a namespace has about fifteen).
+    /// the map 40 bytes, and a namespace has about fifteen).
     len: u32,
     /// Empty chunks.
     empty: u32,
+    /// The chunk the last search ended in, looked at first by the next:
+    /// keys often come in order (a dump's answers, a burst's routes), so
+    /// the next key is mostly in the same chunk or the one after it, and
+    /// the search over the chunks is two comparisons instead of a dozen.
+    /// (Only a guess: it is checked against the bounds every time.)
+    finger: Cell<u32>,
 }
 
 /// One chunk: its entries, and the lower bound of their keys the search
@@ -61,6 +68,7 @@ impl<K, V> Default for ChunkMap<K, V> {
             chunks: Vec::new(),
             len: 0,
             empty: 0,
+            finger: Cell::new(0),
         }
     }
 }
@@ -121,10 +129,26 @@ impl<K: Ord + Clone, V> ChunkMap<K, V> {
     /// key is not above it, or the first chunk), and where in it `key` is or
     /// would go.
     fn find(&self, key: &K) -> (usize, Result<usize, usize>) {
-        let at = self
-            .chunks
-            .partition_point(|c| &c.bound <= key)
-            .saturating_sub(1);
+        // Chunk `c` is the one when its bound is at most `key` and the next
+        // chunk's above it (or `c` is the last).
+        let holds = |c: usize| {
+            self.chunks.get(c).is_some_and(|chunk| &chunk.bound <= key)
+                && self
+                    .chunks
+                    .get(c + 1)
+                    .map_or(true, |next| key < &next.bound)
+        };
+        let guess = self.finger.get() as usize;
+        let at = if holds(guess) {
+            guess
+        } else if holds(guess + 1) {
+            guess + 1
+        } else {
+            self.chunks
+                .partition_point(|c| &c.bound <= key)
+                .saturating_sub(1)
+        };
+        self.finger.set(at as u32);
         match self.chunks.get(at) {
             Some(chunk) => (at, chunk.entries.binary_search_by(|(k, _)| k.cmp(key))),
             None => (0, Err(0)),
