@@ -62,6 +62,9 @@
 #                           FILE --json` with the same objects): nlwatch's
 #                           user-space instructions per kernel message, a figure
 #                           that does not move with the machine's load
+#   --alone                 run nlwatch only, without `ip monitor` and the floor
+#                           (their columns then read 0): what nlwatch costs with
+#                           the machine to itself, against the side-by-side runs
 #   --no-build              use target/release/nlwatch as it is (the floor is
 #                           built all the same, unless NLWATCH_BENCH_DRAIN names
 #                           its binary)
@@ -111,12 +114,13 @@ fi
 
 # ---- inside the sandbox ----
 n=10000 ip_rcvbuf="" nl_rcvbuf="" perf_dir="" keep="" delete=each syscalls=0
-callgrind_dir="" massif_dir="" pause=0 record=0 instructions=0
+callgrind_dir="" massif_dir="" pause=0 record=0 instructions=0 alone=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --pause) pause=1 ;;
         --record) record=1 ;;
         --instructions) record=1 instructions=1 ;;
+        --alone) alone=1 ;;
         --callgrind) callgrind_dir=$(realpath "$2"); shift ;;
         --massif) massif_dir=$(realpath "$2"); shift ;;
         --ip-rcvbuf) ip_rcvbuf=$2; shift ;;
@@ -294,13 +298,26 @@ nl_args=(--json ${NLWATCH_BENCH_EXTRA:-})
 nl_pid=$!
 # The floor: the same groups (0x555), nlwatch's receive buffer (4 MiB unless
 # --nlwatch-rcvbuf says otherwise).
-"$drain" 0x555 "${nl_rcvbuf:-4194304}" drain.counts 2>drain.err &
+# With --alone, a process that does nothing stands in for the floor and for
+# ip monitor, so that every figure below is still taken (as 0).
+if [ "$alone" = 1 ]; then
+    printf 'messages 0\noverruns 0\n' >drain.counts
+    sleep 1000000 &
+else
+    "$drain" 0x555 "${nl_rcvbuf:-4194304}" drain.counts 2>drain.err &
+fi
 dr_pid=$!
 ip_args=()
 [ -z "$ip_rcvbuf" ] || ip_args+=(-rc "$ip_rcvbuf")
 # -o: one line per message; label: [LINK]/[ADDR]/[ROUTE]/[NEIGH] prefix, to count
 # by object; -ts: a timestamp per line, as nlwatch's JSON has one.
-ip "${ip_args[@]}" -ts -o monitor label link address route neigh >ipmon.txt 2>ipmon.err &
+if [ "$alone" = 1 ]; then
+    : >ipmon.txt
+    : >ipmon.err
+    sleep 1000000 &
+else
+    ip "${ip_args[@]}" -ts -o monitor label link address route neigh >ipmon.txt 2>ipmon.err &
+fi
 ip_pid=$!
 # The recorder: nlwatch's options but --json (and without callgrind's wrapper).
 rec_args=()
@@ -312,8 +329,10 @@ if [ "$record" = 1 ]; then
     rec_pid=$!
 fi
 wait_listening "$nl_pid" nlwatch
-wait_listening "$ip_pid" "ip monitor"
-wait_listening "$dr_pid" "the floor"
+if [ "$alone" = 0 ]; then
+    wait_listening "$ip_pid" "ip monitor"
+    wait_listening "$dr_pid" "the floor"
+fi
 [ "$record" = 0 ] || wait_listening "$rec_pid" "nlwatch record"
 sleep 0.5 # nlwatch's start-up link dump
 nl_cpu0=$(cpu_ticks "$nl_pid") ip_cpu0=$(cpu_ticks "$ip_pid") dr_cpu0=$(cpu_ticks "$dr_pid")
@@ -405,7 +424,7 @@ if [ "$record" = 1 ]; then
     rec_threads=$(awk '/^Threads:/ { print $2 }' /proc/"$rec_pid"/status)
 fi
 kill -TERM "$nl_pid" "$ip_pid" "$dr_pid" ${rec_pid:-}
-wait "$dr_pid"
+wait "$dr_pid" || [ "$alone" = 1 ]
 dr_msgs=$(awk '$1 == "messages" { print $2 }' drain.counts)
 dr_overruns=$(awk '$1 == "overruns" { print $2 }' drain.counts)
 nl_rc=0
@@ -502,6 +521,7 @@ Side by side on this burst: CPU (utime+stime) per kernel message generated ($gen
 
 nlwatch / ip monitor: $(per "$nl_dt" "$ip_dt") (goal: at most 0.33); nlwatch / floor: $(per "$nl_dt" "$dr_dt") (goal: at most 2)
 EOF
+[ "$alone" = 0 ] || echo "(--alone: ip monitor and the floor were not run; their columns read 0)"
 if [ "$syscalls" = 1 ]; then
     sc() { awk -F, -v e="$2" -v n="$3" '$3 == e { if (n > 0) printf "%.2f", $1 / n; exit }' "$1"; }
     printf '\nPer event received, during the burst (perf stat)\n\n| | nlwatch | ip monitor |\n|---|---:|---:|\n'
