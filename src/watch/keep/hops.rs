@@ -165,32 +165,17 @@ pub(in crate::watch) fn after_link_change(
             }
             continue;
         }
+        // What is left: a route with a hop that is not dead (IPv4), or
+        // neither all dead nor anycast (IPv6), as the record said above.
         let states: Vec<(bool, bool)> = hops
             .iter()
             .map(|h| link_state(state, h.ifindex, route.family))
             .collect();
-        let all_dead = states.iter().all(|&(up, _)| !up);
-        let after = match route.family {
-            AF_INET => {
-                if all_dead {
-                    // Flushed by the kernel, unannounced (`fib_flush`).
-                    gone.push(Key::Route(key));
-                    continue;
-                }
-                with_flags(&route, &mut hops, &states, true)
-            }
-            AF_INET6 => {
-                // A route through a link that went down is deleted, and
-                // announced, unless a sibling on another link lives on; an
-                // anycast or local route's hop is never marked.
-                if all_dead || route.route_type == RTN_ANYCAST {
-                    continue;
-                }
-                let several = hops.len() > 1;
-                with_flags(&route, &mut hops, &states, several)
-            }
-            _ => continue,
-        };
+        // IPv4 hops on a link that is down are marked dead; IPv6 ones only
+        // in a route of several (a one-hop IPv6 route on a link that went
+        // down is deleted by the kernel, and announced, instead).
+        let dead_hops = route.family == AF_INET || hops.len() > 1;
+        let after = with_flags(&route, &mut hops, &states, dead_hops);
         if after != route {
             changed.push((Key::Route(key), Object::Route(after)));
         }
